@@ -1,0 +1,128 @@
+import ky, { type HTTPError } from 'ky';
+import type { ErrorBody, ErrorCode } from '@messagejs/shared-types';
+import type { ResolvedOptions } from './client-options.js';
+import { MessageJSError, type MessageJSErrorOptions } from './messagejs-error.js';
+
+/** The longest `Retry-After`, in seconds, the client waits for; a longer one fails the call. */
+export const maxRetryAfter = 60;
+
+/** Network failures, timeouts, 408, 429 and every 5xx are retried. */
+const retryStatusCodes = [408, 429, ...Array.from({ length: 100 }, (_, index) => 500 + index)];
+
+/** Sends one request to the relay and resolves with its JSON answer, or rejects with a `MessageJSError`. */
+export type Transport = <T>(
+  method: 'GET' | 'POST',
+  path: string,
+  /** A key the answer must have, or the call fails with `bad_response`. */
+  expect: string,
+  json?: unknown,
+  idempotencyKey?: string,
+) => Promise<T>;
+
+/**
+ * Seconds from `Retry-After` (delta-seconds or an HTTP date, RFC 9110 §10.2.3), falling back to
+ * `RateLimit-Reset` as ky does.
+ */
+function readRetryAfter(headers: Headers | undefined): number | undefined {
+  const value = headers?.get('retry-after') ?? headers?.get('ratelimit-reset');
+  if (value == null) return undefined;
+  const seconds = Number(value);
+  if (!Number.isNaN(seconds)) return seconds;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** Builds the ky instance for one client and the function that maps its outcomes to ours. */
+export function createTransport(options: ResolvedOptions): Transport {
+  const headers = new Headers(options.headers);
+  headers.set('accept', 'application/json');
+  headers.set('authorization', `Bearer ${options.key}`);
+
+  const api = ky.create({
+    headers,
+    timeout: options.timeout,
+    fetch: options.fetch,
+    retry: {
+      limit: options.retries,
+      // POST is safe to retry only because every POST carries an Idempotency-Key (see client).
+      methods: ['get', 'post'],
+      statusCodes: retryStatusCodes,
+      afterStatusCodes: retryStatusCodes,
+      maxRetryAfter: maxRetryAfter * 1000,
+      backoffLimit: 10_000,
+      // Half jitter: spreads clients that failed together, and keeps a floor on each wait.
+      jitter: (delay) => delay * (0.5 + Math.random() / 2),
+      retryOnTimeout: true,
+      // ky clamps a long Retry-After to maxRetryAfter and waits; we would rather fail at once
+      // and let the caller see `retryAfter`.
+      shouldRetry: ({ error }) =>
+        (readRetryAfter((error as HTTPError).response?.headers) ?? 0) > maxRetryAfter ? false : undefined,
+    },
+  });
+
+  return async (method, path, expect, json, idempotencyKey) => {
+    const url = options.relayUrl + path;
+    const fail = (code: string, status: number, detail: string | undefined, extra?: Partial<MessageJSErrorOptions>) =>
+      new MessageJSError(
+        `Request failed with ${code}${status ? ` (${status})` : ''}: ${method} ${url}${detail ? ` — ${detail}` : ''}`,
+        { ...extra, code: code as ErrorCode, status },
+      );
+
+    // ky's timeout ends when the headers arrive; this one also bounds reading the body.
+    const controller = new AbortController();
+    let response: Response;
+    let httpError: HTTPError | undefined;
+    try {
+      response = await api(url, {
+        method,
+        json,
+        signal: controller.signal,
+        headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined,
+      });
+    } catch (error) {
+      const name = (error as Error | undefined)?.name;
+      if (name === 'TimeoutError') throw fail('timeout', 0, `no answer within ${options.timeout} ms`, { cause: error });
+      if (name !== 'HTTPError') throw fail('network_error', 0, (error as Error | undefined)?.message, { cause: error });
+      httpError = error as HTTPError;
+      response = httpError.response;
+    }
+
+    const { status, headers: answer } = response;
+    let timedOut = false;
+    const text = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+        reject();
+      }, options.timeout);
+      // A custom `fetch` may ignore the abort, so the race decides, not the abort.
+      response
+        .text()
+        .then(resolve, reject)
+        .finally(() => clearTimeout(timer));
+    }).catch((error: unknown) => {
+      throw timedOut
+        ? fail('timeout', 0, `the answer's body did not arrive within ${options.timeout} ms`)
+        : fail('network_error', 0, (error as Error | undefined)?.message, { cause: error });
+    });
+
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: reported as bad_response below
+    }
+    const relayError = (body as Partial<ErrorBody> | undefined)?.error;
+    const requestId = answer.get('x-request-id') ?? relayError?.requestId;
+    const notJson = `not the JSON the relay sends (content-type: ${answer.get('content-type') ?? 'none'})`;
+
+    if (httpError) {
+      const retryAfter = readRetryAfter(answer);
+      throw typeof relayError?.code === 'string'
+        ? fail(relayError.code, status, relayError.message, { cause: httpError, requestId, retryAfter, field: relayError.field })
+        : fail('bad_response', status, `the error answer is ${notJson}`, { cause: httpError, requestId, retryAfter });
+    }
+    if (body && typeof body === 'object' && expect in body) return body as never;
+    throw fail('bad_response', status, `the answer is ${notJson}, or lacks "${expect}"`, { requestId });
+  };
+}

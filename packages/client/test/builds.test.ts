@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createContext, runInContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageJS, createClient, MessageJSError } from '@messagejs/client';
+import { publicKey } from './helpers/relay.js';
+
+const dist = (file: string) => fileURLToPath(new URL(`../dist/${file}`, import.meta.url));
+const bundle = dist('messagejs.umd.min.js');
+
+interface Global extends MessageJS {
+  createClient: typeof createClient;
+  MessageJSError: typeof MessageJSError;
+  isMessageJSError: (value: unknown) => boolean;
+}
+
+/** Fails (not skips) when the package was not built. */
+function built(file: string): string {
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: run \`pnpm build\` (or \`pnpm --filter @messagejs/client build\`) first`);
+  }
+  return file;
+}
+const readBundle = () => readFileSync(built(bundle), 'utf8');
+
+/** Evaluates the bundle as a <script> would, in a fresh realm with only the web platform globals. */
+function loadScript(): Global {
+  const context = createContext({
+    fetch,
+    Headers,
+    Request,
+    Response,
+    FormData,
+    Blob,
+    URL,
+    URLSearchParams,
+    AbortController,
+    AbortSignal,
+    DOMException,
+    ReadableStream,
+    TextEncoder,
+    TextDecoder,
+    crypto: globalThis.crypto,
+    setTimeout,
+    clearTimeout,
+    console,
+  });
+  context.globalThis = context;
+  runInContext(readBundle(), context, { filename: 'messagejs.umd.min.js' });
+  return context.messagejs as Global;
+}
+
+let server: Server;
+let relayUrl: string;
+const seen: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk));
+    request.on('end', () => {
+      seen.push({ method: request.method, url: request.url, headers: request.headers, body });
+      response.writeHead(202, { 'content-type': 'application/json', 'x-request-id': 'req_1' });
+      response.end(JSON.stringify({ id: 'msg_umd', status: 'queued', channel: 'sms', segments: 1, createdAt: new Date().toISOString() }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  relayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('messagejs.umd.min.js', () => {
+  it('starts with the version banner', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(readBundle().split('\n')[0]).toBe(`/*! @messagejs/client v${version} | MIT */`);
+  });
+
+  it('defines the global `messagejs` with the instance methods and the named exports', () => {
+    const messagejs = loadScript();
+
+    for (const name of ['init', 'send', 'sendForm', 'status', 'createClient', 'isMessageJSError'] as const) {
+      expect(typeof messagejs[name], name).toBe('function');
+    }
+    expect(typeof messagejs.verify.start).toBe('function');
+    expect(typeof messagejs.verify.check).toBe('function');
+    expect(typeof messagejs.MessageJSError).toBe('function');
+  });
+
+  it('sends to a relay over real HTTP', async () => {
+    const messagejs = loadScript();
+    messagejs.init({ publicKey, relayUrl });
+
+    const result = await messagejs.send({ template: 'order_update', to: '+212612345678', params: { order: 'A-1001' } });
+
+    expect(result).toMatchObject({ id: 'msg_umd', status: 'queued' });
+    const request = seen.at(-1)!;
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe('/v1/messages');
+    expect(request.headers.authorization).toBe(`Bearer ${publicKey}`);
+    expect(request.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(request.body)).toEqual({ template: 'order_update', to: '+212612345678', params: { order: 'A-1001' } });
+  });
+
+  it('rejects with its own MessageJSError when nothing listens', async () => {
+    const messagejs = loadScript();
+    const client = messagejs.createClient({ publicKey, relayUrl: 'http://127.0.0.1:9', retries: 0 });
+
+    const error = await client.send({ template: 'contact' }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(messagejs.MessageJSError);
+    expect(messagejs.isMessageJSError(error)).toBe(true);
+    expect(error).toMatchObject({ name: 'MessageJSError', code: 'network_error' });
+  });
+});
+
+describe('messagejs.umd.js under require()', () => {
+  it('exports the instance methods, the named exports and `default`', () => {
+    const required = createRequire(import.meta.url)(built(dist('messagejs.umd.js'))) as Global & { default: MessageJS };
+
+    expect(typeof required.createClient).toBe('function');
+    expect(typeof required.init).toBe('function');
+    expect(typeof required.default.send).toBe('function');
+  });
+});
+
+describe('messagejs.mjs', () => {
+  it('imports in Node with ky resolved as a dependency', async () => {
+    const module = (await import(built(dist('messagejs.mjs')))) as typeof import('@messagejs/client');
+
+    expect(typeof module.default.init).toBe('function');
+    expect(typeof module.createClient).toBe('function');
+    expect(new module.MessageJSError('x', { code: 'timeout' })).toBeInstanceOf(Error);
+  });
+});

@@ -1,0 +1,183 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { DestinationStream, Logger } from 'pino';
+import type { RelayConfig } from './config.js';
+import { createLogger } from './logger.js';
+import type { Store } from './store/types.js';
+import { createSqliteStore } from './store/sqlite/index.js';
+import { createSealer, type Sealer } from './crypto/sealer.js';
+import { loadOrCreateMasterKey } from './crypto/master-key.js';
+import { createMemoryRateLimitStore, type RateLimitStore } from './core/rate-limits.js';
+import { createWorker, type Worker, type WorkerOptions } from './worker/worker.js';
+import { createConnectorPool } from './worker/connector-pool.js';
+import { requestId } from './http/request-id.js';
+import { requestLog } from './http/request-log.js';
+import { authenticate, createKeyCache } from './http/authenticate.js';
+import { checkOrigin, createOriginDirectory, preflight } from './http/origin.js';
+import { requestLimits } from './http/limits.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { messagesRouter } from './http/routes/messages.js';
+import { healthRouter } from './http/routes/health.js';
+import { sdkRouter } from './http/routes/sdk.js';
+
+/** What tests and embedders may inject besides the config. */
+export interface RelayDeps {
+  /** The clock, in ms since epoch. @default Date.now */
+  now?: () => number;
+  /** Where logs go (tests capture them). @default stdout */
+  logDestination?: DestinationStream;
+  /** Where the console connector prints. @default stdout */
+  consoleWrite?: (text: string) => void;
+  /** Provider API base URLs by connector type (tests point them at local servers). */
+  connectorBaseUrls?: Record<string, string>;
+  /** Rate-limit counters. @default in memory */
+  rateLimitStore?: RateLimitStore;
+  /** Worker tuning (backoff, lease, poll). */
+  worker?: Partial<Omit<WorkerOptions, 'store' | 'pool' | 'logger' | 'now'>>;
+  /** How long key and origin lookups are cached. @default 2000 */
+  cacheTtlMs?: number;
+}
+
+/** A relay built by `createRelay`: nothing listens until `listen`. */
+export interface Relay {
+  app: Express;
+  store: Store;
+  worker: Worker | null;
+  config: Readonly<RelayConfig>;
+  sealer: Sealer;
+  logger: Logger;
+  /** True when this start created the master key file. */
+  masterKeyCreated: boolean;
+  /** Forgets cached keys and origins (after this process changed them). */
+  invalidateCaches(): void;
+  /** Listens (port 0 for an ephemeral one) and starts the worker; resolves with the base URL. */
+  listen(port?: number, host?: string): Promise<{ url: string; server: http.Server }>;
+  /** Stops the server and worker and closes the store. */
+  close(): Promise<void>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Where the built client bundles are, when the client package is installed beside the relay. */
+function clientDistDir(): string | null {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@messagejs/client/package.json');
+    return path.join(path.dirname(pkg), 'dist');
+  } catch {
+    return null;
+  }
+}
+
+/** The demo pages (examples/script-tag) in a source checkout; absent in a published install. */
+function demoDir(): string | null {
+  const dir = path.resolve(here, '../../../examples/script-tag');
+  return fs.existsSync(path.join(dir, 'index.html')) ? dir : null;
+}
+
+/**
+ * Composes the relay: store, sealer, limits, worker and the Express app. Builds everything
+ * without listening; only `listen` (or the CLI's `start`) touches a port.
+ */
+export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps = {}): Promise<Relay> {
+  const now = deps.now ?? Date.now;
+  const logger = createLogger({ level: config.logLevel, ...(deps.logDestination && { destination: deps.logDestination }) });
+  const store = createSqliteStore(config.dataDir);
+  const master = config.masterKey ? { key: config.masterKey, created: false } : loadOrCreateMasterKey(config.dataDir);
+  const sealer = createSealer(master.key, config.oldMasterKeys);
+  const limits = deps.rateLimitStore ?? createMemoryRateLimitStore();
+  const pool = createConnectorPool({
+    sealer,
+    ...(deps.connectorBaseUrls && { baseUrls: deps.connectorBaseUrls }),
+    ...(deps.consoleWrite && { consoleWrite: deps.consoleWrite }),
+  });
+  const publicUrl = config.publicUrl;
+  const worker = config.worker
+    ? createWorker({
+        store,
+        pool,
+        logger,
+        now,
+        concurrency: config.workerConcurrency,
+        ...(publicUrl && { statusCallbackUrl: (id: string) => `${publicUrl}/v1/hooks/${id}/status` }),
+        ...deps.worker,
+      })
+    : null;
+  const cacheTtlMs = deps.cacheTtlMs ?? 2000;
+  const keyCache = createKeyCache(store, { ttlMs: cacheTtlMs, now });
+  const origins = createOriginDirectory(store, { ttlMs: cacheTtlMs, now });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+  app.use(requestId());
+  app.use(
+    helmet({
+      // The SDK bundles are loaded cross-origin by <script> tags; CORS protects the API itself.
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      // Relays often run on plain http on a LAN or localhost behind a TLS proxy; upgrading the
+      // demo page's requests to https there would break it.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
+  app.use(requestLog(logger));
+  app.use(healthRouter({ store, worker, now }));
+  app.use('/sdk', sdkRouter({ distDir: clientDistDir() }));
+
+  const api = express.Router();
+  api.options('/{*path}', preflight(origins));
+  api.use(authenticate({ cache: keyCache, now, origins }), checkOrigin(), requestLimits(limits));
+  api.use('/messages', messagesRouter({ store, limits, now, onEnqueued: () => worker?.wake() }));
+  app.use('/v1', api);
+
+  const demo = demoDir();
+  if (demo) app.use(express.static(demo, { index: 'index.html', extensions: ['html'] }));
+  app.use(notFound());
+  app.use(errorHandler(logger));
+
+  let server: http.Server | null = null;
+  return {
+    app,
+    store,
+    worker,
+    config,
+    sealer,
+    logger,
+    masterKeyCreated: master.created,
+    invalidateCaches() {
+      keyCache.clear();
+      origins.clear();
+    },
+    async listen(port = config.port, host = config.host) {
+      server = http.createServer(app);
+      // Slow or silent clients must not hold sockets forever.
+      server.requestTimeout = 30_000;
+      server.headersTimeout = 15_000;
+      server.keepAliveTimeout = 5_000;
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, host, () => resolve());
+      });
+      worker?.start();
+      const address = server.address() as { port: number };
+      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      return { url: `http://${shownHost}:${address.port}`, server };
+    },
+    async close() {
+      if (server) {
+        const s = server;
+        server = null;
+        s.closeIdleConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      await worker?.stop();
+      await store.close();
+      logger.flush?.();
+    },
+  };
+}

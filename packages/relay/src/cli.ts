@@ -1,0 +1,418 @@
+#!/usr/bin/env node
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import YAML from 'yaml';
+import { ConfigError, loadConfig, type RelayConfig } from './config.js';
+import { createRelay, type Relay } from './app.js';
+import { ensureDemoProject, type DemoCredentials } from './core/demo.js';
+import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setLimits, updateOrigins } from './core/admin.js';
+import { isHttpError } from './core/http-error.js';
+import { maskAddress } from './core/mask.js';
+import { connectorRegistry } from './connectors/registry.js';
+
+const program = new Command('messagejs-relay')
+  .description('The self-hosted MessageJS relay: keys, templates, limits, a durable queue and provider connectors.')
+  .showHelpAfterError();
+
+const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (env MESSAGEJS_DATA_DIR, default ./.messagejs)');
+const projectOption = () => new Option('--project <id>', 'project id (prj_…)').makeOptionMandatory();
+
+/** Builds a relay for an admin command: no worker, quiet logs. */
+async function openRelay(opts: { dataDir?: string }, overrides: Partial<RelayConfig> = {}): Promise<Relay> {
+  const config = loadConfig({ ...process.env, ...(opts.dataDir && { MESSAGEJS_DATA_DIR: opts.dataDir }) }, { worker: false, logLevel: 'warn', ...overrides });
+  return createRelay(config);
+}
+
+/** Runs an admin action against the store and closes it, printing errors plainly. */
+// Commander hands options over untyped; each action declares the shape it reads.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type CommandOptions = any;
+
+function admin(action: (relay: Relay, opts: CommandOptions, ...args: string[]) => Promise<unknown>) {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const opts = command.opts<{ dataDir?: string; json?: boolean }>();
+    const relay = await openRelay(opts);
+    try {
+      const result = await action(relay, opts, ...(args.slice(0, -2) as string[]));
+      if (result !== undefined) print(result, opts.json);
+    } finally {
+      await relay.close();
+    }
+  };
+}
+
+function print(value: unknown, json?: boolean) {
+  if (json || typeof value !== 'string') process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else process.stdout.write(`${value}\n`);
+}
+
+function parseDuration(value: string, now: number): number {
+  const match = /^(\d+)\s*(m|h|d|w|y)$/.exec(value.trim());
+  if (match) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 }[match[2] as 'm' | 'h' | 'd' | 'w' | 'y'];
+    return now + Number(match[1]) * unit;
+  }
+  const at = Date.parse(value);
+  if (Number.isNaN(at) || at <= now) throw new Error(`--expires takes a duration (30d, 12h, 1y) or a future date, not ${value}`);
+  return at;
+}
+
+function banner(url: string, demo: DemoCredentials, relay: Relay): string {
+  const lines = [
+    '',
+    '  MessageJS relay — first start: a demo project was created. These keys are shown ONCE.',
+    '',
+    `  Project       ${demo.projectId}`,
+    `  Public key    ${demo.publicKey}    (for web pages; templates only)`,
+    `  Secret key    ${demo.secretKey}    (for servers; never in a browser)`,
+    `  Templates     ${demo.templates.join(', ')}`,
+    `  Origins       ${demo.allowedOrigins.join(', ')}`,
+    relay.masterKeyCreated ? `  Master key    ${relay.config.dataDir}/master.key (mode 0600 — back it up; it unlocks connector credentials)` : '',
+    '',
+    `  Demo page     ${url}/`,
+    '  Try it:',
+    `    curl -X POST ${url}/v1/messages -H 'Authorization: Bearer ${demo.secretKey}' -H 'Content-Type: application/json' \\`,
+    `      -d '{"template":"order_update","to":"+212612345678","params":{"order":"A-1001","eta":"tomorrow"}}'`,
+    '',
+  ];
+  return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
+}
+
+program
+  .command('start')
+  .description('Run the relay and its worker.')
+  .option('--port <n>', 'port (env PORT, default 8787)')
+  .addOption(dataDirOption())
+  .action(async (opts: { port?: string; dataDir?: string }) => {
+    const config = loadConfig({
+      ...process.env,
+      ...(opts.port && { PORT: opts.port }),
+      ...(opts.dataDir && { MESSAGEJS_DATA_DIR: opts.dataDir }),
+    });
+    const relay = await createRelay(config);
+    const demo = await ensureDemoProject(relay.store, relay.sealer, Date.now());
+    const { url } = await relay.listen();
+    if (demo) process.stdout.write(`${banner(url, demo, relay)}\n`);
+    relay.logger.info({ url, dataDir: config.dataDir, worker: config.worker }, 'relay listening');
+    process.stdout.write(`MessageJS relay listening on ${url} (data: ${config.dataDir})\n`);
+    let closing = false;
+    const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      relay.logger.info({ signal }, 'shutting down');
+      relay.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+
+program
+  .command('worker')
+  .description('Run only the outbox worker (no HTTP), e.g. as a second process on the same database.')
+  .addOption(dataDirOption())
+  .action(async (opts: { dataDir?: string }) => {
+    const config = loadConfig({ ...process.env, ...(opts.dataDir && { MESSAGEJS_DATA_DIR: opts.dataDir }) }, { worker: true });
+    const relay = await createRelay(config);
+    relay.worker!.start();
+    process.stdout.write(`MessageJS worker running (data: ${config.dataDir})\n`);
+    const stop = () => void relay.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+program
+  .command('init')
+  .description('Create the data directory and the demo project, and print its keys once.')
+  .addOption(dataDirOption())
+  .option('--json', 'print JSON')
+  .action(async (opts: { dataDir?: string; json?: boolean }) => {
+    const relay = await openRelay(opts);
+    try {
+      const demo = await ensureDemoProject(relay.store, relay.sealer, Date.now());
+      if (!demo) {
+        const projects = await relay.store.projects.list();
+        throw new Error(
+          `${relay.config.dataDir} is already initialised; its keys were shown once and cannot be shown again. ` +
+            `Create a new key with: messagejs-relay keys create --project ${projects[0]?.id ?? 'prj_…'} --kind public`,
+        );
+      }
+      if (opts.json) print(demo, true);
+      else print(banner(`http://localhost:${relay.config.port}`, demo, relay));
+    } finally {
+      await relay.close();
+    }
+  });
+
+const projects = program.command('projects').description('Manage projects.');
+projects
+  .command('create')
+  .requiredOption('--name <name>')
+  .option('--origins <list>', 'comma-separated allowed origins', '')
+  .option('--countries <list>', 'comma-separated allowed destination countries (ISO alpha-2)', '')
+  .option('--default-country <cc>', 'country for national-format numbers')
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { name: string; origins: string; countries: string; defaultCountry?: string }) =>
+      createProject(
+        relay.store,
+        {
+          name: opts.name,
+          allowedOrigins: splitList(opts.origins),
+          allowedCountries: splitList(opts.countries).map((c) => c.toUpperCase()),
+          defaultCountry: opts.defaultCountry?.toUpperCase() ?? null,
+        },
+        Date.now(),
+      ),
+    ),
+  );
+projects.command('list').addOption(dataDirOption()).option('--json').action(admin(async (relay) => relay.store.projects.list()));
+
+const keys = program.command('keys').description('Manage API keys (shown in full once, at creation).');
+keys
+  .command('create')
+  .addOption(projectOption())
+  .addOption(new Option('--kind <kind>', 'public (pages) or secret (servers)').choices(['public', 'secret']).makeOptionMandatory())
+  .option('--name <name>')
+  .option('--expires <when>', 'a duration (30d, 12h, 1y) or a date')
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string; kind: 'public' | 'secret'; name?: string; expires?: string }) => {
+      const now = Date.now();
+      const { key, secret } = await createKey(
+        relay.store,
+        { projectId: opts.project, kind: opts.kind, name: opts.name ?? null, expiresAt: opts.expires ? parseDuration(opts.expires, now) : null },
+        now,
+      );
+      return { id: key.id, kind: key.kind, key: secret, expiresAt: key.expiresAt && new Date(key.expiresAt).toISOString(), note: 'Shown once: store it now.' };
+    }),
+  );
+keys
+  .command('list')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string }) =>
+      (await relay.store.keys.list(opts.project)).map((k) => ({
+        id: k.id,
+        kind: k.kind,
+        prefix: `${k.prefix}…`,
+        name: k.name,
+        createdAt: new Date(k.createdAt).toISOString(),
+        expiresAt: k.expiresAt && new Date(k.expiresAt).toISOString(),
+        revoked: k.revokedAt !== null,
+      })),
+    ),
+  );
+keys
+  .command('revoke <keyId>')
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, _opts, keyId) => {
+      if (!(await relay.store.keys.revoke(keyId!, Date.now()))) throw new Error(`No active key ${keyId}.`);
+      return `Revoked ${keyId}. Running relays refuse it within a few seconds.`;
+    }),
+  );
+
+const origins = program.command('origins').description("Manage a project's allowed browser origins.");
+for (const op of ['add', 'remove'] as const) {
+  origins
+    .command(`${op} <origin>`)
+    .addOption(projectOption())
+    .addOption(dataDirOption())
+    .option('--json')
+    .action(admin(async (relay, opts: { project: string }, origin) => (await updateOrigins(relay.store, opts.project, op, origin!)).allowedOrigins));
+}
+origins
+  .command('list')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(admin(async (relay, opts: { project: string }) => (await requireProject(relay.store, opts.project)).allowedOrigins));
+
+const countries = program.command('countries').description('Manage allowed destination countries.');
+countries
+  .command('set <list>')
+  .description('comma-separated ISO alpha-2 codes, e.g. MA,FR,US')
+  .addOption(projectOption())
+  .option('--default <cc>', 'default country for national-format numbers')
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string; default?: string }, list) => {
+      const p = await setCountries(relay.store, opts.project, splitList(list!), opts.default);
+      return { allowedCountries: p.allowedCountries, defaultCountry: p.defaultCountry };
+    }),
+  );
+
+const templates = program.command('templates').description('Manage message templates.');
+templates
+  .command('add')
+  .description('Add or replace a template, from a JSON/YAML file or flags.')
+  .addOption(projectOption())
+  .option('--file <path>', 'JSON or YAML file with {name, channel, recipient, body, params, subject?, html?, channels?}')
+  .option('--name <name>')
+  .option('--channel <channel>')
+  .option('--to <recipient>', 'fixed recipient (omit to let callers choose)')
+  .option('--subject <text>')
+  .option('--body <text>')
+  .option('--param <spec...>', 'name:text:100 | name:email | name:number | name:pattern:REGEX')
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string; file?: string; name?: string; channel?: string; to?: string; subject?: string; body?: string; param?: string[] }) => {
+      const input = opts.file
+        ? (YAML.parse(fs.readFileSync(opts.file, 'utf8')) as unknown)
+        : {
+            name: opts.name,
+            channel: opts.channel,
+            recipient: opts.to ? { mode: 'fixed', to: opts.to } : { mode: 'caller' },
+            ...(opts.subject && { subject: opts.subject }),
+            body: opts.body,
+            params: Object.fromEntries((opts.param ?? []).map(parseParamFlag)),
+          };
+      const t = await saveTemplate(relay.store, opts.project, input, Date.now());
+      return { name: t.name, channel: t.channel, params: Object.keys(t.params) };
+    }),
+  );
+templates
+  .command('list')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string }) =>
+      (await relay.store.templates.list(opts.project)).map((t) => ({ name: t.name, channel: t.channel, recipient: t.recipient.mode, params: Object.keys(t.params) })),
+    ),
+  );
+templates
+  .command('show <name>')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string }, name) => {
+      const t = await relay.store.templates.get(opts.project, name!);
+      if (!t) throw new Error(`No template ${name}.`);
+      return { ...t, recipient: t.recipient.mode === 'fixed' ? { mode: 'fixed', to: maskAddress(t.recipient.to) } : t.recipient };
+    }),
+  );
+
+const limits = program.command('limits').description('Manage rate limits.');
+limits
+  .command('set')
+  .addOption(projectOption())
+  .option('--per-key-per-hour <n>')
+  .option('--per-ip-per-minute <n>')
+  .option('--per-recipient-per-10-minutes <n>')
+  .option('--per-prefix-per-hour <n>')
+  .option('--per-project-per-day <n>')
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: Record<string, string>) => {
+      const patch = Object.fromEntries(
+        (['perKeyPerHour', 'perIpPerMinute', 'perRecipientPer10Minutes', 'perPrefixPerHour', 'perProjectPerDay'] as const)
+          .filter((k) => opts[k] !== undefined)
+          .map((k) => [k, Number(opts[k])]),
+      );
+      return (await setLimits(relay.store, opts.project!, patch)).limits;
+    }),
+  );
+
+const connectors = program.command('connectors').description('Manage provider connectors (credentials are sealed at once and never shown).');
+connectors
+  .command('add')
+  .addOption(projectOption())
+  .addOption(new Option('--type <type>', 'connector type').choices(Object.keys(connectorRegistry)).makeOptionMandatory())
+  .option('--name <name>')
+  .option('--channels <list>', 'comma-separated channels it serves (default: all it supports)')
+  .option('--priority <n>', 'lower sends first among connectors of a channel', '100')
+  .option('--config <json>', 'non-secret settings as JSON')
+  .option('--credentials-file <path>', 'secret credentials as a JSON/YAML file')
+  .option('--credentials-stdin', 'read secret credentials as JSON from stdin')
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string; type: string; name?: string; channels?: string; priority: string; config?: string; credentialsFile?: string; credentialsStdin?: boolean }) => {
+      const credentials = opts.credentialsFile
+        ? (YAML.parse(fs.readFileSync(opts.credentialsFile, 'utf8')) as unknown)
+        : opts.credentialsStdin
+          ? (JSON.parse(fs.readFileSync(0, 'utf8')) as unknown)
+          : undefined;
+      const record = await addConnector(
+        relay.store,
+        relay.sealer,
+        {
+          projectId: opts.project,
+          type: opts.type,
+          ...(opts.name && { name: opts.name }),
+          ...(opts.channels && { channels: splitList(opts.channels) as never }),
+          priority: Number(opts.priority),
+          config: opts.config ? (JSON.parse(opts.config) as unknown) : {},
+          ...(credentials !== undefined && { credentials }),
+        },
+        Date.now(),
+      );
+      return { id: record.id, type: record.type, channels: record.channels, priority: record.priority, credentials: record.sealedCredentials ? 'sealed' : 'none' };
+    }),
+  );
+connectors
+  .command('list')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string }) =>
+      (await relay.store.connectors.list(opts.project)).map((c) => ({
+        id: c.id,
+        type: c.type,
+        name: c.name,
+        channels: c.channels,
+        priority: c.priority,
+        enabled: c.enabled,
+        credentials: c.sealedCredentials ? 'sealed' : 'none',
+      })),
+    ),
+  );
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function parseParamFlag(spec: string): [string, unknown] {
+  const [name, type = 'text', arg] = spec.split(/:(.*)/s)[0] === spec ? [spec] : [spec.split(':')[0]!, spec.split(':')[1], spec.split(':').slice(2).join(':')];
+  switch (type) {
+    case 'text':
+      return [name!, { type: 'text', maxLength: arg ? Number(arg) : 200 }];
+    case 'email':
+      return [name!, { type: 'email' }];
+    case 'number':
+      return [name!, { type: 'number' }];
+    case 'pattern':
+      return [name!, { type: 'pattern', pattern: arg ?? '' }];
+    default:
+      throw new Error(`--param ${spec}: the type must be text, email, number or pattern`);
+  }
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else if (isHttpError(error)) {
+    process.stderr.write(`Error (${error.code}${error.field ? `, ${error.field}` : ''}): ${error.message}\n`);
+  } else {
+    process.stderr.write(`Error: ${(error as Error)?.message ?? String(error)}\n`);
+  }
+  process.exitCode = 1;
+});

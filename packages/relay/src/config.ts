@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  MESSAGEJS_DATA_DIR: z.string().min(1).default('./.messagejs'),
+  MESSAGEJS_MASTER_KEY: z
+    .string()
+    .refine((v) => decodeKey(v) !== null, 'must be 32 bytes, as 64 hex characters or base64')
+    .optional(),
+  MESSAGEJS_OLD_MASTER_KEYS: z
+    .string()
+    .refine((v) => v.split(',').every((k) => decodeKey(k.trim()) !== null), 'must be comma-separated 32-byte keys (hex or base64)')
+    .optional(),
+  MESSAGEJS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  MESSAGEJS_WORKER: z.enum(['on', 'off']).default('on'),
+  MESSAGEJS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  MESSAGEJS_TRUST_PROXY: z.string().default('loopback'),
+});
+
+/** The relay's typed, frozen configuration. Built from the environment by `loadConfig`. */
+export interface RelayConfig {
+  /** TCP port `start` listens on. @default 8787 */
+  port: number;
+  /** Interface `start` binds. @default '0.0.0.0' */
+  host: string;
+  /** Data directory holding the SQLite database and the master key file. @default './.messagejs' */
+  dataDir: string;
+  /** The AES-256-GCM master key for sealing credentials; when absent, a key file in `dataDir` is used or created. */
+  masterKey: Buffer | null;
+  /** Previous master keys, still accepted for opening sealed credentials during a rotation. */
+  oldMasterKeys: Buffer[];
+  /** The relay's public URL (provider status callbacks, token issuer). */
+  publicUrl: string | null;
+  /** pino log level. @default 'info' */
+  logLevel: (typeof logLevels)[number];
+  /** Whether this process runs the outbox worker. @default true */
+  worker: boolean;
+  /** How many messages the worker delivers at once. @default 32 */
+  workerConcurrency: number;
+  /** Express `trust proxy` setting used to find the client IP. @default 'loopback' */
+  trustProxy: string;
+}
+
+/** Thrown once by `loadConfig`, listing every problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid relay configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Decodes a 32-byte key given as 64 hex characters or base64/base64url; null when it is not one. */
+export function decodeKey(value: string): Buffer | null {
+  const v = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(v)) {
+    const buf = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    return buf.length === 32 ? buf : null;
+  }
+  return null;
+}
+
+/**
+ * Reads the environment — the only place the relay does — and returns a frozen config, or throws
+ * one `ConfigError` naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RelayConfig> = {}): Readonly<RelayConfig> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.MESSAGEJS_DATA_DIR),
+    masterKey: e.MESSAGEJS_MASTER_KEY ? decodeKey(e.MESSAGEJS_MASTER_KEY) : null,
+    oldMasterKeys: e.MESSAGEJS_OLD_MASTER_KEYS
+      ? e.MESSAGEJS_OLD_MASTER_KEYS.split(',').map((k) => decodeKey(k.trim()) as Buffer)
+      : [],
+    publicUrl: e.MESSAGEJS_PUBLIC_URL ? e.MESSAGEJS_PUBLIC_URL.replace(/\/+$/, '') : null,
+    logLevel: e.LOG_LEVEL,
+    worker: e.MESSAGEJS_WORKER === 'on',
+    workerConcurrency: e.MESSAGEJS_WORKER_CONCURRENCY,
+    trustProxy: e.MESSAGEJS_TRUST_PROXY,
+    ...overrides,
+  });
+}

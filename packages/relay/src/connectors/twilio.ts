@@ -1,0 +1,285 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import type { MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/message.js';
+import { z } from 'zod';
+import { headerOf, networkError, parseRetryAfter, pick, rebase } from './http.js';
+import {
+  ConnectorError,
+  type ConnectorDefinition,
+  type ConnectorErrorCode,
+  type OutboundMessage,
+  type StatusUpdate,
+  type WebhookRequest,
+} from './types.js';
+
+const PROVIDER = 'Twilio';
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'Use E.164, like +14155550100');
+
+const configSchema = z
+  .object({
+    /** The sending number (+E.164) or an alphanumeric sender id (SMS only, where the country allows it). */
+    from: z.union([e164, z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/, 'An alphanumeric sender id has 1 to 11 letters, digits or spaces, at least one a letter')]).optional(),
+    /** A Messaging Service (`MG…`) that picks the sender; used instead of `from` when both are set (except for a `whatsappFrom`). */
+    messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'A Messaging Service SID looks like MG followed by 32 hex digits').optional(),
+    /** The WhatsApp sender (+E.164) when it differs from `from`. */
+    whatsappFrom: e164.optional(),
+  })
+  .refine((config) => config.from !== undefined || config.messagingServiceSid !== undefined || config.whatsappFrom !== undefined, {
+    message: 'Set `from` (a Twilio number like +14155550100) or `messagingServiceSid` (MG…)',
+  });
+
+const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'The Account SID looks like AC followed by 32 hex digits');
+
+const credentialsSchema = z.union([
+  z.object({
+    accountSid,
+    /** The account's auth token: authenticates API calls and signs status callbacks. */
+    authToken: z.string().min(1),
+  }),
+  z.object({
+    accountSid,
+    /** An API key (`SK…`) and its secret, the revocable alternative to the auth token. */
+    apiKey: z.string().regex(/^SK[0-9a-fA-F]{32}$/, 'An API key SID looks like SK followed by 32 hex digits'),
+    apiSecret: z.string().min(1),
+    /** Still needed to verify status callbacks: Twilio signs them with the auth token, never an API key. */
+    authToken: z.string().min(1).optional(),
+  }),
+]);
+
+/** Twilio connector settings. */
+export type TwilioConfig = z.infer<typeof configSchema>;
+/** Twilio connector secrets. */
+export type TwilioCredentials = z.infer<typeof credentialsSchema>;
+
+/**
+ * Maps a message to the parameters of `client.messages.create` (form fields `To`, `From` or
+ * `MessagingServiceSid`, `Body`, `StatusCallback`). WhatsApp addresses take the `whatsapp:` prefix
+ * (https://www.twilio.com/docs/whatsapp/api#sending-messages). A WhatsApp message whose template
+ * names a Twilio Content template (`HX…`) is sent as `ContentSid` + `ContentVariables`, the only
+ * way to write outside the 24-hour window.
+ */
+export function toTwilioParams(
+  message: Pick<OutboundMessage, 'channel' | 'to' | 'text' | 'template'>,
+  config: TwilioConfig,
+  statusCallbackUrl?: string,
+): MessageListInstanceCreateOptions {
+  const whatsapp = message.channel === 'whatsapp';
+  const address = (value: string) => (whatsapp && !value.startsWith('whatsapp:') ? `whatsapp:${value}` : value);
+  const params: MessageListInstanceCreateOptions = { to: address(message.to) };
+
+  if (whatsapp && config.whatsappFrom) params.from = address(config.whatsappFrom);
+  else if (config.messagingServiceSid) params.messagingServiceSid = config.messagingServiceSid;
+  else if (config.from) params.from = address(config.from);
+
+  const contentSid = whatsapp ? message.template?.provider?.name : undefined;
+  if (contentSid && /^HX[0-9a-fA-F]{32}$/.test(contentSid)) {
+    params.contentSid = contentSid;
+    const variables = Object.fromEntries(Object.entries(message.template?.params ?? {}).map(([key, value]) => [key, String(value)]));
+    params.contentVariables = JSON.stringify(variables);
+  } else {
+    params.body = message.text;
+  }
+  if (statusCallbackUrl) params.statusCallback = statusCallbackUrl;
+  return params;
+}
+
+/**
+ * Twilio error codes with a meaning beyond their HTTP status (https://www.twilio.com/docs/api/errors).
+ */
+const errorCodes: Record<number, { kind: 'transient' | 'permanent'; code: ConnectorErrorCode }> = {
+  20003: { kind: 'permanent', code: 'provider_auth_failed' }, // Authentication failed
+  20429: { kind: 'transient', code: 'provider_rate_limited' }, // Too many requests
+  21211: { kind: 'permanent', code: 'invalid_recipient' }, // Invalid 'To' phone number
+  21408: { kind: 'permanent', code: 'country_not_allowed' }, // Permission to send to this region not enabled
+  21610: { kind: 'permanent', code: 'recipient_opted_out' }, // Recipient replied STOP
+  21612: { kind: 'permanent', code: 'invalid_recipient' }, // 'To' not reachable from this 'From'
+  21614: { kind: 'permanent', code: 'invalid_recipient' }, // 'To' is not a mobile number
+  63003: { kind: 'permanent', code: 'invalid_recipient' }, // Channel could not find the 'To' address
+  63016: { kind: 'permanent', code: 'outside_session_window' }, // WhatsApp free-form message outside the 24-hour window
+};
+
+/**
+ * Maps whatever the twilio client threw to a `ConnectorError`: a `RestException` by its Twilio
+ * code, then by HTTP status (429 and 5xx transient); an axios failure without an answer as a
+ * transient timeout or network error.
+ */
+export function twilioError(error: unknown, options: { retryAfterMs?: number | null; signal?: AbortSignal } = {}): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const status = pick(error, 'status');
+  if (typeof status !== 'number') {
+    // axios names its own abort `CanceledError` (code ERR_CANCELED) and its timeout ECONNABORTED.
+    const code = pick(error, 'code');
+    return networkError(PROVIDER, error, options.signal?.aborted === true || code === 'ERR_CANCELED' || code === 'ECONNABORTED');
+  }
+
+  const rawCode = pick(error, 'code');
+  const twilioCode = typeof rawCode === 'number' ? rawCode : null;
+  const rawMessage = pick(error, 'message');
+  const message = `${PROVIDER}: ${typeof rawMessage === 'string' ? rawMessage : `HTTP ${status}`}`;
+  const providerCode = twilioCode ?? status;
+  const retryAfterMs = options.retryAfterMs ?? null;
+
+  const known = twilioCode === null ? undefined : errorCodes[twilioCode];
+  if (known) return new ConnectorError(known.kind, known.code, message, { providerCode, retryAfterMs: known.kind === 'transient' ? retryAfterMs : null });
+  if (status === 429) return new ConnectorError('transient', 'provider_rate_limited', message, { providerCode, retryAfterMs });
+  if (status >= 500) return new ConnectorError('transient', 'provider_unavailable', message, { providerCode, retryAfterMs });
+  if (status === 401 || status === 403) return new ConnectorError('permanent', 'provider_auth_failed', message, { providerCode });
+  return new ConnectorError('permanent', 'provider_rejected', message, { providerCode });
+}
+
+/** What one send shares with the HTTP client underneath the twilio package. */
+interface CallScope {
+  signal: AbortSignal;
+  retryAfterMs: number | null;
+}
+
+const callScope = new AsyncLocalStorage<CallScope>();
+
+/**
+ * The twilio package's own `RequestClient` (axios, keep-alive agent), with three additions:
+ * requests go to `baseUrl` instead of `https://*.twilio.com` when one is given; the current send's
+ * `AbortSignal` reaches axios, so the worker's timeout really aborts the request; and the
+ * `Retry-After` header of a 429/5xx is kept, because `RestException` drops the headers.
+ * The signal and header travel through `AsyncLocalStorage` because `messages.create()` has no
+ * per-call option for them, and one client is shared by every send.
+ */
+class RelayRequestClient extends twilio.RequestClient {
+  readonly #baseUrl: string | undefined;
+
+  constructor(baseUrl: string | undefined) {
+    super({ keepAlive: true });
+    this.#baseUrl = baseUrl;
+    this.axios.interceptors.request.use((request) => {
+      const scope = callScope.getStore();
+      if (scope) request.signal = scope.signal;
+      return request;
+    });
+  }
+
+  override async request<TData>(options: RequestClient.RequestOptions<TData>) {
+    const response = await super.request({ ...options, uri: rebase(options.uri, this.#baseUrl) });
+    if (response.statusCode === 429 || response.statusCode >= 500) {
+      const scope = callScope.getStore();
+      const retryAfter: unknown = pick(response.headers, 'retry-after');
+      if (scope) scope.retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null);
+    }
+    return response;
+  }
+}
+
+/** Parses an `application/x-www-form-urlencoded` body the way Twilio's signature expects (repeated keys as arrays). */
+function formParams(rawBody: Buffer): Record<string, string | string[]> {
+  const params: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(rawBody.toString('utf8'))) {
+    const previous = params[key];
+    params[key] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+  }
+  return params;
+}
+
+function isForm(req: WebhookRequest): boolean {
+  return (headerOf(req.headers, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+}
+
+const statusMap: Record<string, StatusUpdate['status']> = {
+  queued: 'sent',
+  sending: 'sent',
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  undelivered: 'undelivered',
+  failed: 'failed',
+};
+
+/**
+ * Reads a Twilio status callback (form fields `MessageSid`, `MessageStatus`, `ErrorCode`):
+ * queued/sending/sent → sent, then delivered, read, undelivered, failed; other statuses
+ * (accepted, scheduled, canceled…) report nothing.
+ * https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
+ */
+export function parseTwilioStatus(params: Record<string, string | string[] | undefined>): StatusUpdate[] {
+  const sid = params.MessageSid ?? params.SmsSid;
+  const status = statusMap[String(params.MessageStatus ?? params.SmsStatus)];
+  if (typeof sid !== 'string' || !status) return [];
+  const errorCode = params.ErrorCode;
+  return [{ providerMessageId: sid, status, errorCode: typeof errorCode === 'string' && errorCode !== '' ? errorCode : null }];
+}
+
+/**
+ * Twilio connector (SMS and WhatsApp, through the `twilio` package). Credentials
+ * `{ accountSid, authToken }` or `{ accountSid, apiKey, apiSecret, authToken? }`; config
+ * `{ from?, messagingServiceSid?, whatsappFrom? }`, one sender required. One twilio client per
+ * set of credentials is kept for the connector's life, all sharing one keep-alive HTTP client.
+ */
+export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredentials> = {
+  type: 'twilio',
+  channels: ['sms', 'whatsapp'],
+  configSchema,
+  credentialsSchema,
+  create({ config: rawConfig, baseUrl }) {
+    const config = configSchema.parse(rawConfig);
+    const httpClient = new RelayRequestClient(baseUrl);
+    const clients = new Map<string, twilio.Twilio>();
+
+    const clientFor = (credentials: TwilioCredentials): twilio.Twilio => {
+      const key = 'apiKey' in credentials ? `${credentials.accountSid}:${credentials.apiKey}:${credentials.apiSecret}` : `${credentials.accountSid}:${credentials.authToken}`;
+      let client = clients.get(key);
+      if (!client) {
+        client =
+          'apiKey' in credentials
+            ? twilio(credentials.apiKey, credentials.apiSecret, { accountSid: credentials.accountSid, httpClient })
+            : twilio(credentials.accountSid, credentials.authToken, { httpClient });
+        // Credentials rotate rarely; a small bound keeps rotated-out secrets from piling up.
+        if (clients.size >= 32) clients.delete(clients.keys().next().value as string);
+        clients.set(key, client);
+      }
+      return client;
+    };
+
+    const call = async <T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
+      const scope: CallScope = { signal, retryAfterMs: null };
+      try {
+        return await callScope.run(scope, run);
+      } catch (error) {
+        throw twilioError(error, { retryAfterMs: scope.retryAfterMs, signal });
+      }
+    };
+
+    return {
+      type: 'twilio',
+      channels: twilioConnector.channels,
+      async send(message, credentials, ctx) {
+        const client = clientFor(credentials);
+        const created = await call(ctx.signal, () => client.messages.create(toTwilioParams(message, config, ctx.statusCallbackUrl)));
+        return { providerMessageId: created.sid, status: 'sent' };
+      },
+      async test(credentials, ctx) {
+        const client = clientFor(credentials);
+        const account = await call(ctx.signal, () => client.api.v2010.accounts(credentials.accountSid).fetch());
+        if (account.status !== 'active') {
+          throw new ConnectorError('permanent', 'provider_auth_failed', `The Twilio account "${account.friendlyName}" is ${account.status}.`, {
+            providerCode: account.status,
+          });
+        }
+        return { detail: `The Twilio account "${account.friendlyName}" is active.` };
+      },
+      verifyWebhook(req, credentials) {
+        // Twilio signs callbacks with the auth token (never an API key) over the public URL and the form fields.
+        // https://www.twilio.com/docs/usage/webhooks/webhooks-security
+        const signature = headerOf(req.headers, 'x-twilio-signature');
+        if (!credentials.authToken || !signature) return false;
+        const params = isForm(req) ? formParams(req.rawBody) : {};
+        try {
+          return twilio.validateRequest(credentials.authToken, signature, req.url, params);
+        } catch {
+          return false;
+        }
+      },
+      parseStatus(req) {
+        return parseTwilioStatus(isForm(req) ? formParams(req.rawBody) : req.query);
+      },
+    };
+  },
+};

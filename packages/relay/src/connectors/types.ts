@@ -1,0 +1,131 @@
+import type { Channel, MessageStatus, Params } from '@messagejs/shared-types';
+import type { ZodType } from 'zod';
+
+/** What a connector is asked to deliver: already rendered, recipient already normalised. */
+export interface OutboundMessage {
+  /** The relay's message id (`msg_…`); providers that accept a client reference get it. */
+  id: string;
+  projectId: string;
+  channel: Channel;
+  /** E.164 for sms/whatsapp, a chat id for telegram, an address for email, a URL-less label for chat. */
+  to: string;
+  /** The rendered plain-text body. */
+  text: string;
+  /** Email subject (email channel). */
+  subject?: string;
+  /** Rendered HTML body (email channel), already escaped. */
+  html?: string;
+  /** The template the message came from, when any (WhatsApp template messages use it). */
+  template?: { name: string; params: Params; provider?: { name: string; language: string } };
+}
+
+/** Per-send context handed in by the worker. */
+export interface SendContext {
+  /** Aborts the provider call when the worker's timeout fires. */
+  signal: AbortSignal;
+  /** The relay's hook URL for this connector's status callbacks, when `MESSAGEJS_PUBLIC_URL` is set. */
+  statusCallbackUrl?: string;
+}
+
+/** A successful hand-over to the provider. */
+export interface SendResult {
+  providerMessageId: string | null;
+  /** `sent` when the provider accepted it; `delivered` when the provider confirms delivery synchronously (console). */
+  status: Extract<MessageStatus, 'sent' | 'delivered' | 'queued'>;
+}
+
+/** Why a send failed, in the relay's words; the provider's own code travels beside it. */
+export type ConnectorErrorCode =
+  | 'invalid_recipient'
+  | 'recipient_opted_out'
+  | 'country_not_allowed'
+  | 'provider_auth_failed'
+  | 'outside_session_window'
+  | 'provider_rate_limited'
+  | 'provider_unavailable'
+  | 'provider_timeout'
+  | 'provider_rejected';
+
+/**
+ * A provider failure. `transient` ones (timeouts, 5xx, 429) are retried with backoff; `permanent`
+ * ones fail the attempt at once (and may cascade to the next channel).
+ */
+export class ConnectorError extends Error {
+  override readonly name = 'ConnectorError';
+  readonly kind: 'transient' | 'permanent';
+  readonly code: ConnectorErrorCode;
+  /** The provider's own error code (`21211`, `131047`, HTTP status…), as a string. */
+  readonly providerCode: string | null;
+  /** The provider's requested wait (Telegram `retry_after`, HTTP `Retry-After`), in ms. */
+  readonly retryAfterMs: number | null;
+
+  constructor(
+    kind: 'transient' | 'permanent',
+    code: ConnectorErrorCode,
+    message: string,
+    options: { providerCode?: string | number | null; retryAfterMs?: number | null; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.kind = kind;
+    this.code = code;
+    this.providerCode = options.providerCode == null ? null : String(options.providerCode);
+    this.retryAfterMs = options.retryAfterMs ?? null;
+  }
+}
+
+/** A provider webhook as the relay received it (signature checks need the raw body and the public URL). */
+export interface WebhookRequest {
+  method: string;
+  /** The full public URL the provider called (what Twilio signs). */
+  url: string;
+  headers: Record<string, string | undefined>;
+  query: Record<string, string>;
+  rawBody: Buffer;
+}
+
+/** A status change reported by a provider. */
+export interface StatusUpdate {
+  providerMessageId: string;
+  status: Extract<MessageStatus, 'sent' | 'delivered' | 'read' | 'undelivered' | 'failed'>;
+  errorCode?: string | null;
+  /** When the provider says it happened (ms since epoch), if it says. */
+  at?: number;
+}
+
+/** Options every connector factory takes. */
+export interface ConnectorOptions<Config> {
+  /** Non-secret settings (from number, phone number id, SMTP host…), validated by the connector's `configSchema`. */
+  config: Config;
+  /** Overrides the provider's API base URL (tests point it at a local fake server). */
+  baseUrl?: string;
+  /** Where the `console` connector prints messages (default: stdout). Other connectors ignore it. */
+  write?: (text: string) => void;
+}
+
+/** One provider integration. Knows nothing of the store; gets decrypted credentials per call. */
+export interface Connector<Credentials = unknown> {
+  type: string;
+  channels: readonly Channel[];
+  send(message: OutboundMessage, credentials: Credentials, ctx: SendContext): Promise<SendResult>;
+  /** Calls the provider's cheapest authenticated endpoint. Resolves with a human-readable detail or throws `ConnectorError`. */
+  test?(credentials: Credentials, ctx: { signal: AbortSignal }): Promise<{ detail: string }>;
+  /** True when the webhook's signature is valid for these credentials. Called before anything is read. */
+  verifyWebhook?(req: WebhookRequest, credentials: Credentials): boolean;
+  /** A provider's subscription handshake (WhatsApp `hub.challenge`): the text to answer, or null to refuse. */
+  handshake?(req: WebhookRequest, credentials: Credentials): string | null;
+  /** Status updates carried by a verified webhook. */
+  parseStatus?(req: WebhookRequest): StatusUpdate[];
+  /** Releases what the connector keeps open between sends (the SMTP connection pool); called when the relay shuts down. */
+  close?(): Promise<void>;
+}
+
+/** The registry entry of one connector type. */
+export interface ConnectorDefinition<Config = unknown, Credentials = unknown> {
+  type: string;
+  channels: readonly Channel[];
+  /** Validates the non-secret settings. */
+  configSchema: ZodType<Config>;
+  /** Validates the secret credentials (sealed at rest, never returned). */
+  credentialsSchema: ZodType<Credentials>;
+  create(options: ConnectorOptions<Config>): Connector<Credentials>;
+}

@@ -1,0 +1,235 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { callProvider, headerOf, httpError, joinUrl, pick } from './http.js';
+import {
+  ConnectorError,
+  type ConnectorDefinition,
+  type ConnectorErrorCode,
+  type OutboundMessage,
+  type StatusUpdate,
+  type WebhookRequest,
+} from './types.js';
+
+const PROVIDER = 'Vonage';
+const DEFAULT_BASE_URL = 'https://rest.nexmo.com';
+
+const signatureMethods = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
+
+const configSchema = z.object({
+  /** The sender: a Vonage number (E.164, with or without `+`) or an alphanumeric sender id of up to 11 characters. */
+  from: z.string().regex(/^(\+?\d{6,15}|[A-Za-z0-9 ]{1,11})$/, 'The `from` is a number like +447700900000 or a sender id of up to 11 letters and digits'),
+  /**
+   * The "signature method" chosen in the Vonage dashboard, used to check signed delivery receipts.
+   * @default 'md5hash'
+   */
+  signatureMethod: z.enum(signatureMethods).default('md5hash'),
+});
+
+const credentialsSchema = z.object({
+  apiKey: z.string().min(1),
+  apiSecret: z.string().min(1),
+  /** The signature secret: delivery receipts are requested and accepted only when it is set, because unsigned ones cannot be trusted. */
+  signatureSecret: z.string().min(1).optional(),
+});
+
+/** Vonage connector settings. */
+export type VonageConfig = z.infer<typeof configSchema>;
+/** Vonage connector secrets. */
+export type VonageCredentials = z.infer<typeof credentialsSchema>;
+
+// The GSM 03.38 default alphabet and its extension table: anything else needs `type=unicode`,
+// or Vonage replaces it with `?` (https://developer.vonage.com/en/messaging/sms/guides/concatenation-and-encoding).
+const gsm7 = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà\f^{}\\[~\]|€]*$/;
+
+/** The form fields of `POST /sms/json` (credentials apart). */
+export interface VonageParams {
+  from: string;
+  to: string;
+  text: string;
+  type?: 'unicode';
+  'client-ref': string;
+  callback?: string;
+}
+
+/**
+ * Maps a message to the SMS API fields: numbers without the `+`, `type=unicode` when the text
+ * leaves the GSM-7 alphabet, the relay's message id as `client-ref`, and the delivery-receipt
+ * `callback` when given (https://developer.vonage.com/en/api/sms#send-an-sms).
+ */
+export function toVonageParams(message: Pick<OutboundMessage, 'id' | 'to' | 'text'>, config: Pick<VonageConfig, 'from'>, callbackUrl?: string): VonageParams {
+  return {
+    from: /^\+\d+$/.test(config.from) ? config.from.slice(1) : config.from,
+    to: message.to.replace(/^\+/, ''),
+    text: message.text,
+    ...(gsm7.test(message.text) ? {} : { type: 'unicode' as const }),
+    // Vonage caps client-ref at 100 characters.
+    'client-ref': message.id.slice(0, 100),
+    ...(callbackUrl ? { callback: callbackUrl } : {}),
+  };
+}
+
+/**
+ * SMS API per-message status codes (https://developer.vonage.com/en/api-errors/sms); 0 is success.
+ */
+const statusCodes: Record<string, { kind: 'transient' | 'permanent'; code: ConnectorErrorCode }> = {
+  '1': { kind: 'transient', code: 'provider_rate_limited' }, // Throttled
+  '2': { kind: 'permanent', code: 'provider_rejected' }, // Missing parameters
+  '3': { kind: 'permanent', code: 'provider_rejected' }, // Invalid parameters
+  '4': { kind: 'permanent', code: 'provider_auth_failed' }, // Invalid credentials
+  '5': { kind: 'transient', code: 'provider_unavailable' }, // Internal error
+  '6': { kind: 'permanent', code: 'invalid_recipient' }, // Invalid message: unroutable, unknown prefix
+  '7': { kind: 'permanent', code: 'recipient_opted_out' }, // Number barred: on the blocked list
+  '8': { kind: 'permanent', code: 'provider_auth_failed' }, // Partner account barred
+  '9': { kind: 'permanent', code: 'provider_auth_failed' }, // Partner quota violation: no credit
+  '10': { kind: 'transient', code: 'provider_rate_limited' }, // Too many existing binds
+  '11': { kind: 'permanent', code: 'provider_auth_failed' }, // Account not enabled for HTTP
+  '12': { kind: 'permanent', code: 'provider_rejected' }, // Message too long
+  '14': { kind: 'permanent', code: 'provider_auth_failed' }, // Invalid signature
+  '15': { kind: 'permanent', code: 'provider_rejected' }, // Invalid sender address
+  '22': { kind: 'permanent', code: 'provider_rejected' }, // Invalid network code
+  '23': { kind: 'permanent', code: 'provider_rejected' }, // Invalid callback URL
+  '29': { kind: 'permanent', code: 'provider_rejected' }, // Non-whitelisted destination (trial account: add the number in the dashboard)
+  '32': { kind: 'permanent', code: 'provider_auth_failed' }, // Signature and API secret disallowed
+  '33': { kind: 'permanent', code: 'invalid_recipient' }, // Number de-activated
+};
+
+/** Maps a non-zero SMS API `messages[].status` (and its `error-text`) to a `ConnectorError`. */
+export function vonageStatusError(status: string, errorText?: string): ConnectorError {
+  const known = statusCodes[status] ?? { kind: 'permanent', code: 'provider_rejected' };
+  return new ConnectorError(known.kind, known.code, `${PROVIDER}: ${errorText || `status ${status}`}`, { providerCode: status });
+}
+
+/**
+ * Checks the `sig` of a signed Vonage webhook: the other parameters sorted by name, joined as
+ * `&name=value` with `&` and `=` in values replaced by `_`, then MD5 over that string plus the
+ * secret (`md5hash`) or an HMAC keyed with the secret (`md5`, `sha1`, `sha256`, `sha512`); hex,
+ * compared case-insensitively in constant time (the algorithm of Vonage's own SDKs,
+ * https://developer.vonage.com/en/getting-started/concepts/signing-messages).
+ */
+export function verifyVonageSignature(params: Record<string, string>, secret: string, method: VonageConfig['signatureMethod']): boolean {
+  const { sig, ...signed } = params;
+  if (!sig) return false;
+  const query = Object.keys(signed)
+    .sort()
+    .map((key) => `&${key}=${(signed[key] ?? '').replace(/[&=]/g, '_')}`)
+    .join('');
+  const expected =
+    method === 'md5hash' ? createHash('md5').update(query + secret).digest('hex') : createHmac(method, secret).update(query).digest('hex');
+  const given = Buffer.from(sig.toLowerCase());
+  const wanted = Buffer.from(expected.toLowerCase());
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+const receiptStatus: Record<string, StatusUpdate['status']> = {
+  accepted: 'sent',
+  buffered: 'sent',
+  delivered: 'delivered',
+  expired: 'undelivered',
+  failed: 'failed',
+  rejected: 'failed',
+};
+
+/**
+ * Reads a delivery receipt (`messageId`, `status`, `err-code`, `message-timestamp` in UTC
+ * `YYYY-MM-DD HH:MM:SS`): accepted/buffered → sent, delivered, expired → undelivered,
+ * failed/rejected → failed; `unknown` reports nothing.
+ * https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts
+ */
+export function parseVonageReceipt(params: Record<string, string>): StatusUpdate[] {
+  const id = params.messageId;
+  const status = receiptStatus[params.status ?? ''];
+  if (!id || !status) return [];
+  const errorCode = params['err-code'];
+  const at = params['message-timestamp'] ? Date.parse(`${params['message-timestamp'].replace(' ', 'T')}Z`) : Number.NaN;
+  return [
+    {
+      providerMessageId: id,
+      status,
+      errorCode: errorCode && errorCode !== '0' ? errorCode : null,
+      ...(Number.isNaN(at) ? {} : { at }),
+    },
+  ];
+}
+
+/** The parameters of a delivery receipt, sent as a GET query or a POST form or JSON body. */
+function receiptParams(req: WebhookRequest): Record<string, string> {
+  const params: Record<string, string> = { ...req.query };
+  const contentType = (headerOf(req.headers, 'content-type') ?? '').toLowerCase();
+  const body = req.rawBody.toString('utf8');
+  if (contentType.startsWith('application/json')) {
+    try {
+      const json: unknown = JSON.parse(body);
+      if (json && typeof json === 'object') for (const [key, value] of Object.entries(json)) params[key] = String(value);
+    } catch {
+      // An unreadable body carries nothing; the signature check fails on it.
+    }
+  } else if (body) {
+    for (const [key, value] of new URLSearchParams(body)) params[key] = value;
+  }
+  return params;
+}
+
+/**
+ * Vonage SMS API connector (`POST /sms/json`). Credentials `{ apiKey, apiSecret, signatureSecret? }`,
+ * config `{ from, signatureMethod }`. Delivery receipts are requested (`callback`) and accepted only
+ * with a signature secret, since unsigned receipts could be forged by anyone knowing the URL.
+ */
+export const vonageConnector: ConnectorDefinition<VonageConfig, VonageCredentials> = {
+  type: 'vonage',
+  channels: ['sms'],
+  configSchema,
+  credentialsSchema,
+  create({ config: rawConfig, baseUrl = DEFAULT_BASE_URL }) {
+    const config = configSchema.parse(rawConfig);
+
+    return {
+      type: 'vonage',
+      channels: vonageConnector.channels,
+      async send(message, credentials, ctx) {
+        const callback = credentials.signatureSecret ? ctx.statusCallbackUrl : undefined;
+        const response = await callProvider({
+          provider: PROVIDER,
+          method: 'POST',
+          url: joinUrl(baseUrl, 'sms/json'),
+          form: { api_key: credentials.apiKey, api_secret: credentials.apiSecret, ...toVonageParams(message, config, callback) },
+          signal: ctx.signal,
+        });
+        if (response.status !== 200) throw httpError(PROVIDER, response);
+        // A long text is split into several parts, each with its own status; any failed part fails the send.
+        const parts = pick(response.body, 'messages');
+        if (!Array.isArray(parts) || parts.length === 0) {
+          throw new ConnectorError('transient', 'provider_unavailable', `${PROVIDER}: the answer listed no messages`);
+        }
+        for (const part of parts) {
+          const status = String(pick(part, 'status'));
+          if (status !== '0') {
+            const errorText = pick(part, 'error-text');
+            throw vonageStatusError(status, typeof errorText === 'string' ? errorText : undefined);
+          }
+        }
+        const id = pick(parts[0], 'message-id');
+        return { providerMessageId: typeof id === 'string' ? id : null, status: 'sent' };
+      },
+      async test(credentials, ctx) {
+        const url = new URL(joinUrl(baseUrl, 'account/get-balance'));
+        url.searchParams.set('api_key', credentials.apiKey);
+        url.searchParams.set('api_secret', credentials.apiSecret);
+        const response = await callProvider({ provider: PROVIDER, method: 'GET', url: url.href, signal: ctx.signal });
+        if (response.status !== 200) throw httpError(PROVIDER, response);
+        const value = pick(response.body, 'value');
+        return { detail: `The Vonage account answers; its balance is ${typeof value === 'number' ? value.toFixed(2) : String(value)} in the account's currency.` };
+      },
+      verifyWebhook(req, credentials) {
+        if (!credentials.signatureSecret) return false;
+        const params = receiptParams(req);
+        // Signed webhooks carry the send time; Vonage asks receivers to refuse ones older than 5 minutes.
+        const timestamp = Number(params.timestamp);
+        if (params.timestamp !== undefined && (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300)) return false;
+        return verifyVonageSignature(params, credentials.signatureSecret, config.signatureMethod);
+      },
+      parseStatus(req) {
+        return parseVonageReceipt(receiptParams(req));
+      },
+    };
+  },
+};

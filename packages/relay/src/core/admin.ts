@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { channels, type Channel } from '@messagejs/shared-types';
+import type { ApiKey, ConnectorRecord, Project, ProjectLimits, Store, Template } from '../store/types.js';
+import { defaultLimits } from '../store/types.js';
+import { keyPrefix, newApiKey, newId, sha256Hex } from '../crypto/tokens.js';
+import type { Sealer } from '../crypto/sealer.js';
+import { getConnectorDefinition } from '../connectors/registry.js';
+import { HttpError } from './http-error.js';
+import { paramSpecSchema, placeholdersOf } from './templates.js';
+import { toValidationError } from './send-message.js';
+import { resolveRecipient } from './recipients.js';
+
+/** Project administration shared by the CLI and (later) the admin API. */
+
+const originSchema = z.string().refine((o) => {
+  try {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+  } catch {
+    return false;
+  }
+}, 'must be an origin such as https://example.com (scheme, host and port only)');
+
+const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as MA');
+
+export const projectInputSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  allowedOrigins: z.array(originSchema).max(100).default([]),
+  allowedCountries: z.array(countrySchema).max(250).default([]),
+  defaultCountry: countrySchema.nullable().default(null),
+});
+
+export async function createProject(store: Store, input: z.input<typeof projectInputSchema>, now: number): Promise<Project> {
+  const parsed = projectInputSchema.safeParse(input);
+  if (!parsed.success) throw toValidationError(parsed.error);
+  const project: Project = { id: newId('prj'), ...parsed.data, limits: { ...defaultLimits }, createdAt: now };
+  await store.projects.create(project);
+  await store.audit.record({ projectId: project.id, actor: 'cli', action: 'project.create', at: now });
+  return project;
+}
+
+export async function requireProject(store: Store, id: string): Promise<Project> {
+  const project = await store.projects.get(id);
+  if (!project) throw new HttpError('project_not_found', `No project ${id}.`, { field: 'project' });
+  return project;
+}
+
+/** Creates a key and returns it in full — the only time it is ever shown. */
+export async function createKey(
+  store: Store,
+  input: { projectId: string; kind: 'public' | 'secret'; name?: string | null; expiresAt?: number | null },
+  now: number,
+): Promise<{ key: ApiKey; secret: string }> {
+  await requireProject(store, input.projectId);
+  const secret = newApiKey(input.kind);
+  const key: ApiKey = {
+    id: newId('key'),
+    projectId: input.projectId,
+    kind: input.kind,
+    prefix: keyPrefix(secret),
+    name: input.name ?? null,
+    createdAt: now,
+    expiresAt: input.expiresAt ?? null,
+    revokedAt: null,
+  };
+  await store.keys.create(key, sha256Hex(secret));
+  await store.audit.record({ projectId: key.projectId, actor: 'cli', action: 'key.create', detail: { keyId: key.id, kind: key.kind }, at: now });
+  return { key, secret };
+}
+
+export async function updateOrigins(store: Store, projectId: string, op: 'add' | 'remove', origin: string): Promise<Project> {
+  const project = await requireProject(store, projectId);
+  const parsed = originSchema.safeParse(origin);
+  if (!parsed.success) throw new HttpError('validation_failed', `\`origin\` ${parsed.error.issues[0]!.message}.`, { field: 'origin' });
+  const set = new Set(project.allowedOrigins);
+  if (op === 'add') set.add(origin);
+  else set.delete(origin);
+  return (await store.projects.update(projectId, { allowedOrigins: [...set] }))!;
+}
+
+export async function setCountries(store: Store, projectId: string, countries: string[], defaultCountry?: string | null): Promise<Project> {
+  await requireProject(store, projectId);
+  const parsed = z.array(countrySchema).safeParse(countries.map((c) => c.trim().toUpperCase()));
+  if (!parsed.success) throw toValidationError(parsed.error);
+  const patch: Partial<Project> = { allowedCountries: [...new Set(parsed.data)] };
+  if (defaultCountry !== undefined) patch.defaultCountry = defaultCountry ? defaultCountry.toUpperCase() : null;
+  return (await store.projects.update(projectId, patch))!;
+}
+
+export const limitsSchema = z.strictObject({
+  perKeyPerHour: z.number().int().min(1),
+  perIpPerMinute: z.number().int().min(1),
+  perRecipientPer10Minutes: z.number().int().min(1),
+  perPrefixPerHour: z.number().int().min(1),
+  perProjectPerDay: z.number().int().min(1),
+}).partial();
+
+export async function setLimits(store: Store, projectId: string, patch: Partial<ProjectLimits>): Promise<Project> {
+  const project = await requireProject(store, projectId);
+  const parsed = limitsSchema.safeParse(patch);
+  if (!parsed.success) throw toValidationError(parsed.error);
+  return (await store.projects.update(projectId, { limits: { ...project.limits, ...parsed.data } }))!;
+}
+
+const channelSchema = z.enum(channels);
+
+/** A template as written in a JSON/YAML file or built from CLI flags. */
+export const templateInputSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be lowercase letters, digits, _ or -'),
+  channel: channelSchema,
+  channels: z.array(channelSchema).min(1).max(5).optional(),
+  recipient: z.union([z.strictObject({ mode: z.literal('fixed'), to: z.string().min(1) }), z.strictObject({ mode: z.literal('caller') })]),
+  subject: z.string().min(1).max(500).optional(),
+  body: z.string().min(1).max(10_000),
+  html: z.string().min(1).max(100_000).optional(),
+  params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), paramSpecSchema).default({}),
+});
+
+/** Validates and stores a template: every placeholder must be a declared param. */
+export async function saveTemplate(store: Store, projectId: string, input: unknown, now: number): Promise<Template> {
+  const project = await requireProject(store, projectId);
+  const parsed = templateInputSchema.safeParse(input);
+  if (!parsed.success) throw toValidationError(parsed.error);
+  const t = parsed.data;
+  for (const name of placeholdersOf(t.body, t.subject, t.html)) {
+    if (!Object.hasOwn(t.params, name)) {
+      throw new HttpError('validation_failed', `The template uses {{${name}}} but declares no param \`${name}\`.`, { field: `params.${name}` });
+    }
+  }
+  const first = t.channels?.[0];
+  if (first && first !== t.channel) throw new HttpError('validation_failed', '`channels` must start with `channel`.', { field: 'channels' });
+  const recipient = t.recipient.mode === 'fixed' ? { mode: 'fixed' as const, to: resolveRecipient(t.channel, t.recipient.to, project, 'recipient.to').address } : t.recipient;
+  const existing = await store.templates.get(projectId, t.name);
+  const template: Template = {
+    id: existing?.id ?? newId('tpl'),
+    projectId,
+    name: t.name,
+    channel: t.channel,
+    channels: t.channels ?? null,
+    recipient,
+    subject: t.subject ?? null,
+    body: t.body,
+    html: t.html ?? null,
+    params: t.params,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  await store.templates.upsert(template);
+  return template;
+}
+
+/** Adds a connector: config validated, credentials validated and sealed at once. */
+export async function addConnector(
+  store: Store,
+  sealer: Sealer,
+  input: { projectId: string; type: string; name?: string; channels?: Channel[]; config?: unknown; credentials?: unknown; priority?: number },
+  now: number,
+): Promise<ConnectorRecord> {
+  await requireProject(store, input.projectId);
+  const definition = getConnectorDefinition(input.type);
+  if (!definition) throw new HttpError('validation_failed', `Unknown connector type \`${input.type}\`.`, { field: 'type' });
+  const config = definition.configSchema.safeParse(input.config ?? {});
+  if (!config.success) throw prefixed(toValidationError(config.error), 'config');
+  const credentials = definition.credentialsSchema.safeParse(input.credentials ?? {});
+  if (!credentials.success) throw prefixed(toValidationError(credentials.error), 'credentials');
+  const wanted = input.channels ?? [...definition.channels];
+  const unsupported = wanted.find((c) => !definition.channels.includes(c));
+  if (unsupported) throw new HttpError('validation_failed', `\`${input.type}\` does not deliver \`${unsupported}\`.`, { field: 'channels' });
+  const record: ConnectorRecord = {
+    id: newId('con'),
+    projectId: input.projectId,
+    type: input.type,
+    name: input.name ?? input.type,
+    channels: wanted,
+    config: config.data as Record<string, unknown>,
+    sealedCredentials: input.credentials === undefined ? null : sealer.seal(credentials.data),
+    priority: input.priority ?? 100,
+    enabled: true,
+    createdAt: now,
+  };
+  await store.connectors.create(record);
+  await store.audit.record({ projectId: record.projectId, actor: 'cli', action: 'connector.create', detail: { connectorId: record.id, type: record.type }, at: now });
+  return record;
+}
+
+function prefixed(error: HttpError, prefix: string): HttpError {
+  // Name the field, never echo the value: it may be a secret.
+  const field = error.field ? `${prefix}.${error.field}` : prefix;
+  return new HttpError('validation_failed', error.message.replace(/^`[^`]*`/, `\`${field}\``), { field });
+}

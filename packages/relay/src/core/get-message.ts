@@ -1,0 +1,47 @@
+import type { MessageResponse } from '@messagejs/shared-types';
+import type { Store } from '../store/types.js';
+import { HttpError } from './http-error.js';
+import { maskAddress } from './mask.js';
+import type { Caller } from './send-message.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * A message's current status. A public key reads only messages it created, with the recipient
+ * masked; a secret key reads any message of its project, with its attempts. Anything else is a
+ * 404, so ids of other projects are not confirmed to exist.
+ */
+export async function getMessage(store: Store, caller: Caller, id: string): Promise<MessageResponse> {
+  const message = /^msg_[0-9A-Za-z]{22}$/.test(id) ? await store.messages.get(id) : null;
+  const visible =
+    message && message.projectId === caller.project.id && (caller.key.kind === 'secret' || message.keyId === caller.key.id);
+  if (!message || !visible) throw new HttpError('message_not_found', 'No such message for this key.', { field: 'id' });
+  const isPublic = caller.key.kind === 'public';
+  const response: MessageResponse = {
+    id: message.id,
+    status: message.status,
+    channel: message.channel,
+    to: isPublic ? maskAddress(message.to) : message.to,
+    template: message.template,
+    segments: message.segments,
+    encoding: message.encoding,
+    providerMessageId: isPublic ? null : message.providerMessageId,
+    errorCode: message.errorCode,
+    errorMessage: message.errorMessage,
+    createdAt: iso(message.createdAt)!,
+    updatedAt: iso(message.updatedAt)!,
+    sentAt: iso(message.sentAt),
+    deliveredAt: iso(message.deliveredAt),
+  };
+  if (!isPublic) {
+    response.attempts = (await store.messages.attempts(message.id)).map((a) => ({
+      channel: a.channel,
+      connector: a.connectorType,
+      providerMessageId: a.providerMessageId,
+      status: a.status,
+      errorCode: a.errorCode,
+      at: iso(a.at)!,
+    }));
+  }
+  return response;
+}

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { channels, type Channel, type SendMessageResponse } from '@messagejs/shared-types';
+import type { ApiKey, Message, Project, Store } from '../store/types.js';
+import { newId } from '../crypto/tokens.js';
+import { HttpError } from './http-error.js';
+import { renderTemplate, validateParams } from './templates.js';
+import { isPhoneChannel, resolveRecipient } from './recipients.js';
+import { enforceLimit, type RateLimitStore } from './rate-limits.js';
+import { countSegments } from './segments.js';
+import { defaultPriceTable, estimateCost } from './pricing.js';
+
+const channelSchema = z.enum(channels);
+const paramValue = z.union([z.string().max(10_000), z.number().finite()]);
+const cascadeSchema = z.array(channelSchema).min(1).max(5);
+
+const templateRequest = z.strictObject({
+  template: z.string().min(1).max(100),
+  to: z.string().min(1).max(320).optional(),
+  params: z.record(z.string().max(64), paramValue).refine((p) => Object.keys(p).length <= 50, 'at most 50 params').optional(),
+  channels: cascadeSchema.optional(),
+});
+
+const textRequest = z.strictObject({
+  to: z.string().min(1).max(320),
+  text: z.string().min(1).max(10_000),
+  channel: channelSchema,
+  subject: z.string().min(1).max(500).optional(),
+  channels: cascadeSchema.optional(),
+});
+
+/** The caller, as authenticated by the HTTP layer. */
+export interface Caller {
+  key: ApiKey;
+  project: Project;
+}
+
+/** Turns a zod failure into `validation_failed` naming the first field at fault. */
+export function toValidationError(error: z.ZodError): HttpError {
+  const issue = error.issues[0]!;
+  const field = issue.path.map(String).join('.') || undefined;
+  const message = field ? `\`${field}\`: ${issue.message}` : issue.message;
+  return new HttpError('validation_failed', message, field ? { field } : {});
+}
+
+export interface SendDeps {
+  store: Store;
+  limits: RateLimitStore;
+  now: () => number;
+  /** Called after a message is stored, to wake the worker. */
+  onEnqueued?: (messageId: string) => void;
+}
+
+export interface SendOutcome {
+  status: number;
+  body: SendMessageResponse;
+  replayed: boolean;
+}
+
+/**
+ * DESIGN steps 5–9: validate, render, normalise the recipient, count recipient limits, and store
+ * the message with its outbox row (and idempotency record) in one transaction. Nothing is written
+ * unless every check passed.
+ */
+export async function sendMessage(
+  deps: SendDeps,
+  caller: Caller,
+  body: unknown,
+  idempotency?: { key: string; requestHash: string },
+): Promise<SendOutcome> {
+  const { store } = deps;
+  const { key, project } = caller;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError('validation_failed', 'The body must be a JSON object.');
+  }
+  // A retry is answered with the first answer before anything else runs, so it counts no limit
+  // twice and returns the same id even if the template changed since.
+  if (idempotency) {
+    const existing = await store.idempotency.get(key.id, idempotency.key);
+    if (existing) return replay(existing, idempotency.requestHash);
+  }
+  const isTemplate = 'template' in body;
+  if (!isTemplate && key.kind === 'public') {
+    throw new HttpError('template_required', 'A public key may only send templates: pass `template` and `params`, or send free text from a server with a secret key.', { field: 'template' });
+  }
+
+  let channel: Channel;
+  let to: string;
+  let text: string;
+  let subject: string | null;
+  let html: string | null = null;
+  let templateName: string | null = null;
+  let cascade: Channel[];
+
+  if (isTemplate) {
+    const parsed = templateRequest.safeParse(body);
+    if (!parsed.success) throw toValidationError(parsed.error);
+    const req = parsed.data;
+    const template = await store.templates.get(project.id, req.template);
+    if (!template) throw new HttpError('template_not_found', `No template \`${req.template}\` in this project.`, { field: 'template' });
+    if (template.recipient.mode === 'fixed') {
+      if (req.to !== undefined) throw new HttpError('validation_failed', `Template \`${template.name}\` has a fixed recipient; do not pass \`to\`.`, { field: 'to' });
+      to = template.recipient.to;
+    } else {
+      if (req.to === undefined) throw new HttpError('validation_failed', '`to` is required for this template.', { field: 'to' });
+      to = req.to;
+    }
+    const requested = req.channels ?? template.channels ?? [template.channel];
+    if (key.kind === 'public' && req.channels && !sameOrSubset(req.channels, template.channels ?? [template.channel])) {
+      throw new HttpError('validation_failed', 'A public key may only use the channels its template names.', { field: 'channels' });
+    }
+    [channel, ...cascade] = requested as [Channel, ...Channel[]];
+    const values = validateParams(template, req.params);
+    ({ text, subject, html } = renderTemplate(template, values));
+    templateName = template.name;
+  } else {
+    const parsed = textRequest.safeParse(body);
+    if (!parsed.success) throw toValidationError(parsed.error);
+    const req = parsed.data;
+    to = req.to;
+    text = req.text;
+    subject = req.subject ?? null;
+    const requested = req.channels ?? [req.channel];
+    [channel, ...cascade] = requested as [Channel, ...Channel[]];
+  }
+
+  const recipient = resolveRecipient(channel, to, project);
+  if (await store.optOuts.has(project.id, recipient.address)) {
+    throw new HttpError('recipient_opted_out', 'This recipient has opted out of messages from this project.', { field: 'to' });
+  }
+  if ((await store.connectors.forChannel(project.id, channel)).length === 0) {
+    throw new HttpError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, { field: 'channel' });
+  }
+
+  await enforceLimit(deps.limits, project.limits, 'recipient', `${project.id}:${recipient.address}`);
+  if (key.kind === 'public' && recipient.prefix) await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
+  await enforceLimit(deps.limits, project.limits, 'project', project.id);
+
+  const now = deps.now();
+  const seg = isPhoneChannel(channel) ? countSegments(text) : null;
+  const cost = seg && channel === 'sms' ? estimateCost(defaultPriceTable, { channel, country: recipient.country, segments: seg.segments }) : null;
+  const message: Message = {
+    id: newId('msg'),
+    projectId: project.id,
+    keyId: key.id,
+    channel,
+    to: recipient.address,
+    country: recipient.country,
+    operator: recipient.operator,
+    template: templateName,
+    subject,
+    body: text,
+    html,
+    status: 'queued',
+    segments: seg?.segments ?? null,
+    encoding: seg?.encoding ?? null,
+    costEur: cost?.eur ?? null,
+    costMad: cost?.mad ?? null,
+    cascade,
+    providerMessageId: null,
+    connectorId: null,
+    errorCode: null,
+    errorMessage: null,
+    createdAt: now,
+    updatedAt: now,
+    scheduledAt: null,
+    sentAt: null,
+    deliveredAt: null,
+  };
+  const response: SendMessageResponse = {
+    id: message.id,
+    status: 'queued',
+    channel,
+    segments: message.segments,
+    encoding: message.encoding,
+    createdAt: new Date(now).toISOString(),
+  };
+  const result = await store.messages.enqueue({
+    message,
+    dueAt: now,
+    ...(idempotency && {
+      idempotency: { keyId: key.id, idempotencyKey: idempotency.key, requestHash: idempotency.requestHash, statusCode: 202, response, createdAt: now },
+    }),
+  });
+  if (!result.ok) return replay(result.existing, idempotency!.requestHash);
+  deps.onEnqueued?.(message.id);
+  return { status: 202, body: response, replayed: false };
+}
+
+function replay(existing: { requestHash: string; statusCode: number; response: unknown }, requestHash: string): SendOutcome {
+  if (existing.requestHash !== requestHash) {
+    throw new HttpError('idempotency_conflict', 'This Idempotency-Key was used with a different request body.', { field: 'Idempotency-Key' });
+  }
+  return { status: existing.statusCode, body: existing.response as SendMessageResponse, replayed: true };
+}
+
+function sameOrSubset(requested: Channel[], allowed: Channel[]): boolean {
+  return requested.every((c) => allowed.includes(c));
+}

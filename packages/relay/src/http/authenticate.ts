@@ -1,0 +1,57 @@
+import type { RequestHandler } from 'express';
+import type { Store } from '../store/types.js';
+import type { Caller } from '../core/send-message.js';
+import { HttpError } from '../core/http-error.js';
+import { sha256Hex } from '../crypto/tokens.js';
+import { localsOf } from './locals.js';
+import { allowOrigin, type OriginDirectory } from './origin.js';
+
+const KEY_FORMAT = /^(pk|sk)_[0-9A-Za-z]{43}$/;
+
+/** A small TTL cache of key lookups, so a hot key costs one hash, not one query, per request. */
+export function createKeyCache(store: Store, options: { ttlMs: number; now: () => number; maxEntries?: number }) {
+  const entries = new Map<string, { value: Caller | null; expires: number }>();
+  const max = options.maxEntries ?? 10_000;
+  return {
+    async lookup(hash: string): Promise<Caller | null> {
+      const hit = entries.get(hash);
+      if (hit && hit.expires > options.now()) return hit.value;
+      const value = await store.keys.findByHash(hash);
+      if (entries.size >= max) entries.delete(entries.keys().next().value!);
+      entries.set(hash, { value, expires: options.now() + options.ttlMs });
+      return value;
+    },
+    /** Forgets everything (after keys or projects change in this process). */
+    clear() {
+      entries.clear();
+    },
+  };
+}
+export type KeyCache = ReturnType<typeof createKeyCache>;
+
+/**
+ * DESIGN step 1: `Authorization: Bearer pk_…|sk_…`, looked up by SHA-256 in one indexed query.
+ * Unknown, revoked and expired keys all get the same 401.
+ */
+export function authenticate(options: { cache: KeyCache; now: () => number; origins: OriginDirectory }): RequestHandler {
+  return async function authenticateMiddleware(req, res, next) {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const token = match?.[1];
+    const fail = async (message: string) => {
+      // Let a page whose origin some project allows read the 401 (else it sees only a CORS error).
+      const origin = req.get('origin');
+      if (origin && (await options.origins.has(origin))) allowOrigin(res, origin);
+      return next(new HttpError('unauthorized', message));
+    };
+    if (!token) return fail('Pass your key as `Authorization: Bearer pk_…` (or sk_… from a server).');
+    if (!KEY_FORMAT.test(token)) return fail('That is not a MessageJS key.');
+    const caller = await options.cache.lookup(sha256Hex(token));
+    const now = options.now();
+    if (!caller || caller.key.revokedAt !== null || (caller.key.expiresAt !== null && caller.key.expiresAt <= now)) {
+      return fail('Unknown, revoked or expired key.');
+    }
+    localsOf(res).caller = caller;
+    next();
+  };
+}

@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { headers } from '@messagejs/shared-types';
+import { HttpError } from '../core/http-error.js';
+import { localsOf } from './locals.js';
+
+const KEY_FORMAT = /^[\x21-\x7E]{1,255}$/;
+
+/** A stable JSON text: object keys sorted, so `{a,b}` and `{b,a}` hash alike. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * DESIGN step 3: reads `Idempotency-Key` and fingerprints the request (method, path, body), so the
+ * route can replay the first answer to a retry or refuse the same key with another body.
+ */
+export function idempotencyKey(): RequestHandler {
+  return function idempotencyKeyMiddleware(req, res, next) {
+    const key = req.get(headers.idempotencyKey);
+    if (key === undefined) return next();
+    if (!KEY_FORMAT.test(key)) {
+      return next(new HttpError('validation_failed', '`Idempotency-Key` must be 1–255 visible ASCII characters.', { field: headers.idempotencyKey }));
+    }
+    const requestHash = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(req.body)}`).digest('hex');
+    localsOf(res).idempotency = { key, requestHash };
+    next();
+  };
+}

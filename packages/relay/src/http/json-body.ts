@@ -1,0 +1,33 @@
+import express, { type RequestHandler } from 'express';
+import { HttpError } from '../core/http-error.js';
+
+// Keys that could reach an object's prototype if someone later merged the body into an object.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Drops `__proto__`/`constructor`/`prototype` keys while parsing: they do nothing, anywhere. */
+function reviver(key: string, value: unknown) {
+  return FORBIDDEN_KEYS.has(key) ? undefined : value;
+}
+
+/**
+ * Parses a JSON body of at most `limit` bytes. Not JSON → 415 `unsupported_media_type`; bad JSON
+ * → 400 `invalid_json`; too large → 413 `payload_too_large`.
+ */
+export function jsonBody(options: { limit?: string } = {}): RequestHandler {
+  const parse = express.json({ limit: options.limit ?? '64kb', reviver, strict: true });
+  return function jsonBodyMiddleware(req, res, next) {
+    if (!req.is('application/json')) {
+      return next(new HttpError('unsupported_media_type', 'Send the body as JSON with `Content-Type: application/json`.'));
+    }
+    parse(req, res, (error?: unknown) => {
+      if (!error) return next();
+      const type = (error as { type?: string }).type;
+      if (type === 'entity.too.large') return next(new HttpError('payload_too_large', `The body is larger than ${options.limit ?? '64kb'}.`));
+      if (type === 'entity.parse.failed') return next(new HttpError('invalid_json', 'The body is not valid JSON.'));
+      if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+        return next(new HttpError('unsupported_media_type', 'Send the body as UTF-8 JSON.'));
+      }
+      next(new HttpError('validation_failed', 'The body could not be read.', { cause: error }));
+    });
+  };
+}

@@ -1,0 +1,19 @@
+import type { Response } from 'express';
+import type { Caller } from '../core/send-message.js';
+import { HttpError } from '../core/http-error.js';
+
+/** What middleware learn about a request, kept on `res.locals`. */
+export interface RequestLocals {
+  requestId: string;
+  caller?: Caller;
+  idempotency?: { key: string; requestHash: string };
+}
+
+export const localsOf = (res: Response) => res.locals as RequestLocals;
+
+/** The authenticated caller; routes behind `authenticate` always have one. */
+export function callerOf(res: Response): Caller {
+  const caller = localsOf(res).caller;
+  if (!caller) throw new HttpError('unauthorized', 'Authentication required.');
+  return caller;
+}

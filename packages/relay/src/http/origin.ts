@@ -1,0 +1,73 @@
+import type { RequestHandler, Response } from 'express';
+import cors from 'cors';
+import type { Store } from '../store/types.js';
+import { HttpError } from '../core/http-error.js';
+import { callerOf } from './locals.js';
+
+const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];
+const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed'];
+
+/**
+ * The origins any project allows, cached briefly. Preflight requests carry no key, so they can
+ * only be answered against this union; the real request is then checked against its own project.
+ */
+export function createOriginDirectory(store: Store, options: { ttlMs: number; now: () => number }) {
+  let cached: { set: Set<string>; expires: number } | null = null;
+  return {
+    async has(origin: string): Promise<boolean> {
+      if (!cached || cached.expires <= options.now()) {
+        const projects = await store.projects.list();
+        cached = { set: new Set(projects.flatMap((p) => p.allowedOrigins)), expires: options.now() + options.ttlMs };
+      }
+      return cached.set.has(origin);
+    },
+    clear() {
+      cached = null;
+    },
+  };
+}
+export type OriginDirectory = ReturnType<typeof createOriginDirectory>;
+
+/** Answers CORS preflights for origins some project allows; others get no CORS headers. */
+export function preflight(directory: OriginDirectory): RequestHandler {
+  return cors({
+    origin: (origin, callback) => {
+      if (!origin) return callback(null, false);
+      directory.has(origin).then((ok) => callback(null, ok ? origin : false), callback);
+    },
+    methods: ['GET', 'POST'],
+    allowedHeaders: ALLOWED_HEADERS,
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+}
+
+/** Sets the CORS answer headers for one allowed origin. */
+export function allowOrigin(res: Response, origin: string): void {
+  res.setHeader('Access-Control-Allow-Origin', origin);
+  res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
+  res.append('Vary', 'Origin');
+}
+
+/**
+ * DESIGN step 2. A public key's request must come from one of its project's origins (and gets
+ * CORS headers for it alone); a secret key's request must carry no `Origin` at all, because a
+ * secret key in a browser has leaked.
+ */
+export function checkOrigin(): RequestHandler {
+  return function checkOriginMiddleware(req, res, next) {
+    const { key, project } = callerOf(res);
+    const origin = req.get('origin');
+    if (key.kind === 'secret') {
+      if (origin !== undefined) {
+        return next(new HttpError('secret_key_in_browser', 'A secret key was sent from a browser. Revoke it now (`messagejs-relay keys revoke`) and use a public key in pages.'));
+      }
+      return next();
+    }
+    if (!origin || !project.allowedOrigins.includes(origin)) {
+      return next(new HttpError('origin_not_allowed', `Origin ${origin ?? '(none)'} is not allowed for this key. Add it with \`messagejs-relay origins add\`.`));
+    }
+    allowOrigin(res, origin);
+    next();
+  };
+}

@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { Router } from 'express';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * Serves the built client bundles like a CDN: `/sdk/<file>` (short cache, follows upgrades) and
+ * `/sdk/<version>/<file>` (immutable), both with `Access-Control-Allow-Origin: *` and an ETag.
+ */
+export function sdkRouter(options: { distDir: string | null }): Router {
+  const router = Router();
+  const dist = options.distDir && fs.existsSync(options.distDir) ? options.distDir : null;
+  let version = 'unknown';
+  try {
+    version = (JSON.parse(fs.readFileSync(path.join(options.distDir ?? '', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // Without a client package there is nothing to serve; the routes below answer 404.
+  }
+  router.use((_req, res, next) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    next();
+  });
+  if (dist) {
+    const serve = (cacheControl: string) =>
+      express.static(dist, {
+        etag: true,
+        lastModified: true,
+        index: false,
+        fallthrough: true,
+        setHeaders: (res) => res.setHeader('Cache-Control', cacheControl),
+      });
+    router.use(`/${version}`, serve(IMMUTABLE));
+    router.use(serve('public, max-age=300'));
+  }
+  return router;
+}

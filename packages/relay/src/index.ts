@@ -1,0 +1,13 @@
+/** The relay's programmatic API: build a relay, read its config, and the types around them. */
+export { createRelay } from './app.js';
+export type { Relay, RelayDeps } from './app.js';
+export { loadConfig, ConfigError } from './config.js';
+export type { RelayConfig } from './config.js';
+export { ensureDemoProject, DEMO } from './core/demo.js';
+export type { DemoCredentials } from './core/demo.js';
+export { addConnector, createKey, createProject, saveTemplate, setCountries, setLimits, updateOrigins } from './core/admin.js';
+export { HttpError } from './core/http-error.js';
+export { ConnectorError } from './connectors/types.js';
+export type { Connector, ConnectorDefinition, OutboundMessage, SendContext, SendResult, StatusUpdate, WebhookRequest } from './connectors/types.js';
+export { connectorRegistry } from './connectors/registry.js';
+export type { Store } from './store/types.js';

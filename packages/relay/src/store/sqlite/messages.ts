@@ -1,0 +1,168 @@
+import type Database from 'better-sqlite3';
+import type { Channel, MessageStatus } from '@messagejs/shared-types';
+import type { IdempotencyRecord, Message, MessageAttemptRecord, MessagesRepo, StatusRepo } from '../types.js';
+import { statusRank } from '../status-rank.js';
+
+export interface MessageRow {
+  id: string;
+  project_id: string;
+  key_id: string;
+  channel: Channel;
+  recipient: string;
+  country: string | null;
+  operator: string | null;
+  template: string | null;
+  subject: string | null;
+  body: string;
+  html: string | null;
+  status: MessageStatus;
+  segments: number | null;
+  encoding: 'GSM-7' | 'UCS-2' | null;
+  cost_eur: number | null;
+  cost_mad: number | null;
+  cascade: string;
+  provider_message_id: string | null;
+  connector_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  updated_at: number;
+  scheduled_at: number | null;
+  sent_at: number | null;
+  delivered_at: number | null;
+}
+
+export const toMessage = (r: MessageRow): Message => ({
+  id: r.id,
+  projectId: r.project_id,
+  keyId: r.key_id,
+  channel: r.channel,
+  to: r.recipient,
+  country: r.country,
+  operator: r.operator,
+  template: r.template,
+  subject: r.subject,
+  body: r.body,
+  html: r.html,
+  status: r.status,
+  segments: r.segments,
+  encoding: r.encoding,
+  costEur: r.cost_eur,
+  costMad: r.cost_mad,
+  cascade: JSON.parse(r.cascade) as Channel[],
+  providerMessageId: r.provider_message_id,
+  connectorId: r.connector_id,
+  errorCode: r.error_code,
+  errorMessage: r.error_message,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  scheduledAt: r.scheduled_at,
+  sentAt: r.sent_at,
+  deliveredAt: r.delivered_at,
+});
+
+export const toIdempotency = (r: {
+  key_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  status_code: number;
+  response: string;
+  created_at: number;
+}): IdempotencyRecord => ({
+  keyId: r.key_id,
+  idempotencyKey: r.idempotency_key,
+  requestHash: r.request_hash,
+  statusCode: r.status_code,
+  response: JSON.parse(r.response) as unknown,
+  createdAt: r.created_at,
+});
+
+export function createMessagesRepo(db: Database.Database): MessagesRepo & StatusRepo {
+  const insertMessage = db.prepare(
+    `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, template, subject, body, html,
+       status, segments, encoding, cost_eur, cost_mad, cascade, created_at, updated_at, scheduled_at)
+     VALUES (@id, @projectId, @keyId, @channel, @to, @country, @operator, @template, @subject, @body, @html,
+       @status, @segments, @encoding, @costEur, @costMad, @cascade, @createdAt, @updatedAt, @scheduledAt)`,
+  );
+  const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
+  const insertIdem = db.prepare(
+    `INSERT INTO idempotency (key_id, idempotency_key, request_hash, status_code, response, created_at)
+     VALUES (@keyId, @idempotencyKey, @requestHash, @statusCode, @response, @createdAt)
+     ON CONFLICT DO NOTHING`,
+  );
+  const getIdem = db.prepare('SELECT * FROM idempotency WHERE key_id = ? AND idempotency_key = ?');
+  const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
+  const byProvider = db.prepare<[string, string], MessageRow>(
+    'SELECT * FROM messages WHERE connector_id = ? AND provider_message_id = ?',
+  );
+  const byAttemptProvider = db.prepare<[string, string], MessageRow>(
+    `SELECT m.* FROM message_attempts a JOIN messages m ON m.id = a.message_id
+      WHERE a.connector_id = ? AND a.provider_message_id = ? LIMIT 1`,
+  );
+  const attempts = db.prepare('SELECT * FROM message_attempts WHERE message_id = ? ORDER BY id');
+  const countAll = db.prepare('SELECT count(*) AS n FROM messages');
+  const countProject = db.prepare('SELECT count(*) AS n FROM messages WHERE project_id = ?');
+  const setStatus = db.prepare(
+    `UPDATE messages SET status = @status, error_code = coalesce(@errorCode, error_code), updated_at = @at,
+       delivered_at = CASE WHEN @status IN ('delivered', 'read') THEN coalesce(delivered_at, @at) ELSE delivered_at END
+     WHERE id = @messageId`,
+  );
+
+  class IdempotencyClash extends Error {}
+  const enqueue = db.transaction((input: Parameters<MessagesRepo['enqueue']>[0]) => {
+    if (input.idempotency) {
+      const res = insertIdem.run({ ...input.idempotency, response: JSON.stringify(input.idempotency.response) });
+      if (res.changes === 0) throw new IdempotencyClash();
+    }
+    const m = input.message;
+    insertMessage.run({ ...m, cascade: JSON.stringify(m.cascade) });
+    insertOutbox.run(m.id, input.dueAt);
+  });
+
+  return {
+    async enqueue(input) {
+      try {
+        enqueue.immediate(input);
+        return { ok: true };
+      } catch (error) {
+        if (!(error instanceof IdempotencyClash)) throw error;
+        const row = getIdem.get(input.idempotency!.keyId, input.idempotency!.idempotencyKey) as Parameters<typeof toIdempotency>[0];
+        return { ok: false, existing: toIdempotency(row) };
+      }
+    },
+    async get(id) {
+      const row = byId.get(id);
+      return row ? toMessage(row) : null;
+    },
+    async getByProviderId(connectorId, providerMessageId) {
+      const row = byProvider.get(connectorId, providerMessageId) ?? byAttemptProvider.get(connectorId, providerMessageId);
+      return row ? toMessage(row) : null;
+    },
+    async attempts(id) {
+      return (attempts.all(id) as Array<Record<string, unknown>>).map(
+        (r): MessageAttemptRecord => ({
+          messageId: r.message_id as string,
+          channel: r.channel as Channel,
+          connectorId: r.connector_id as string,
+          connectorType: r.connector_type as string,
+          providerMessageId: r.provider_message_id as string | null,
+          status: r.status as MessageStatus,
+          errorCode: r.error_code as string | null,
+          at: r.at as number,
+        }),
+      );
+    },
+    async count(projectId) {
+      const row = (projectId ? countProject.get(projectId) : countAll.get()) as { n: number };
+      return row.n;
+    },
+    async applyProviderStatus({ messageId, status, errorCode, at }) {
+      return db.transaction(() => {
+        const row = byId.get(messageId);
+        if (!row || statusRank[status] <= statusRank[row.status]) return false;
+        setStatus.run({ messageId, status, errorCode, at });
+        return true;
+      }).immediate();
+    },
+  };
+}

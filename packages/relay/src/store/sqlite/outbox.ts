@@ -1,0 +1,97 @@
+import type Database from 'better-sqlite3';
+import type { MessageAttemptRecord, OutboxRepo } from '../types.js';
+
+export function createOutboxRepo(db: Database.Database): OutboxRepo {
+  const due = db.prepare<[number, number, number], { message_id: string; attempts: number }>(
+    'SELECT message_id, attempts FROM outbox WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?',
+  );
+  const lease = db.prepare('UPDATE outbox SET lease_until = ?, lease_owner = ?, attempts = attempts + 1 WHERE message_id = ?');
+  const markSending = db.prepare("UPDATE messages SET status = 'sending', updated_at = ? WHERE id = ? AND status IN ('queued', 'scheduled', 'sending')");
+  const insertAttempt = db.prepare(
+    `INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at)
+     VALUES (@messageId, @channel, @connectorId, @connectorType, @providerMessageId, @status, @errorCode, @at)`,
+  );
+  const deleteRow = db.prepare('DELETE FROM outbox WHERE message_id = ? AND lease_owner = ?');
+  const ownsLease = db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM outbox WHERE message_id = ? AND lease_owner = ?');
+  const succeed = db.prepare(
+    `UPDATE messages SET status = @status, provider_message_id = @providerMessageId, connector_id = @connectorId,
+       channel = @channel, error_code = NULL, error_message = NULL, updated_at = @at, sent_at = coalesce(sent_at, @at),
+       delivered_at = CASE WHEN @status IN ('delivered', 'read') THEN @at ELSE delivered_at END
+     WHERE id = @messageId`,
+  );
+  const reschedule = db.prepare(
+    `UPDATE outbox SET due_at = @dueAt, lease_until = 0, lease_owner = NULL,
+       attempts = CASE WHEN @resetAttempts THEN 0 ELSE attempts END
+     WHERE message_id = @messageId AND lease_owner = @owner`,
+  );
+  const requeue = db.prepare(
+    `UPDATE messages SET status = 'queued', error_code = @errorCode, error_message = @errorMessage, updated_at = @at,
+       channel = coalesce(@channel, channel), cascade = coalesce(@cascade, cascade)
+     WHERE id = @messageId`,
+  );
+  const failMessage = db.prepare(
+    `UPDATE messages SET status = 'failed', error_code = @errorCode, error_message = @errorMessage, updated_at = @at WHERE id = @messageId`,
+  );
+  const pending = db.prepare('SELECT count(*) AS n FROM outbox');
+  const nextDue = db.prepare('SELECT min(max(due_at, lease_until)) AS t FROM outbox');
+
+  const claim = db.transaction((now: number, limit: number, leaseMs: number, owner: string) => {
+    const rows = due.all(now, now, limit);
+    return rows.map((row) => {
+      lease.run(now + leaseMs, owner, row.message_id);
+      markSending.run(now, row.message_id);
+      return { messageId: row.message_id, attempts: row.attempts + 1, leaseUntil: now + leaseMs, owner };
+    });
+  });
+  const addAttempt = (a: MessageAttemptRecord | null) => {
+    if (a) insertAttempt.run(a);
+  };
+  // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.
+  const owned = (messageId: string, owner: string) => ownsLease.get(messageId, owner) !== undefined;
+
+  return {
+    async claim(now, limit, leaseMs, owner) {
+      return claim.immediate(now, limit, leaseMs, owner);
+    },
+    async complete(job, { attempt, status, at }) {
+      const { owner } = job;
+      db.transaction(() => {
+        if (!owned(job.messageId, owner)) return;
+        addAttempt(attempt);
+        succeed.run({ messageId: job.messageId, status, providerMessageId: attempt.providerMessageId, connectorId: attempt.connectorId, channel: attempt.channel, at });
+        deleteRow.run(job.messageId, owner);
+      }).immediate();
+    },
+    async retry(job, r) {
+      const { owner } = job;
+      db.transaction(() => {
+        if (!owned(job.messageId, owner)) return;
+        addAttempt(r.attempt);
+        requeue.run({
+          messageId: job.messageId,
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage,
+          at: r.at,
+          channel: r.channel ?? null,
+          cascade: r.cascade ? JSON.stringify(r.cascade) : null,
+        });
+        reschedule.run({ messageId: job.messageId, owner, dueAt: r.dueAt, resetAttempts: r.resetAttempts ? 1 : 0 });
+      }).immediate();
+    },
+    async fail(job, r) {
+      const { owner } = job;
+      db.transaction(() => {
+        if (!owned(job.messageId, owner)) return;
+        addAttempt(r.attempt);
+        failMessage.run({ messageId: job.messageId, errorCode: r.errorCode, errorMessage: r.errorMessage, at: r.at });
+        deleteRow.run(job.messageId, owner);
+      }).immediate();
+    },
+    async pending() {
+      return (pending.get() as { n: number }).n;
+    },
+    async nextDue() {
+      return (nextDue.get() as { t: number | null }).t;
+    },
+  };
+}

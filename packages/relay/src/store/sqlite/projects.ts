@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3';
+import type { Project, ProjectsRepo } from '../types.js';
+import { defaultLimits } from '../types.js';
+
+interface Row {
+  id: string;
+  name: string;
+  allowed_origins: string;
+  allowed_countries: string;
+  default_country: string | null;
+  limits: string;
+  created_at: number;
+}
+
+/** Maps a `projects` row (also selected by the keys repo's join). */
+export function toProject(row: Row): Project {
+  return {
+    id: row.id,
+    name: row.name,
+    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    allowedCountries: JSON.parse(row.allowed_countries) as string[],
+    defaultCountry: row.default_country,
+    limits: { ...defaultLimits, ...(JSON.parse(row.limits) as object) },
+    createdAt: row.created_at,
+  };
+}
+
+export function createProjectsRepo(db: Database.Database): ProjectsRepo {
+  const insert = db.prepare(
+    `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, created_at)
+     VALUES (@id, @name, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @createdAt)`,
+  );
+  const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
+  const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at');
+  const save = db.prepare(
+    `UPDATE projects SET name = @name, allowed_origins = @allowedOrigins, allowed_countries = @allowedCountries,
+       default_country = @defaultCountry, limits = @limits WHERE id = @id`,
+  );
+  const params = (p: Project) => ({
+    ...p,
+    allowedOrigins: JSON.stringify(p.allowedOrigins),
+    allowedCountries: JSON.stringify(p.allowedCountries),
+    limits: JSON.stringify(p.limits),
+  });
+  return {
+    async create(project) {
+      insert.run(params(project));
+    },
+    async get(id) {
+      const row = byId.get(id);
+      return row ? toProject(row) : null;
+    },
+    async list() {
+      return all.all().map(toProject);
+    },
+    async update(id, patch) {
+      return db.transaction(() => {
+        const row = byId.get(id);
+        if (!row) return null;
+        const next = { ...toProject(row), ...patch };
+        save.run(params(next));
+        return next;
+      })();
+    },
+  };
+}

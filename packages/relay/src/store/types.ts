@@ -1,0 +1,249 @@
+import type { Channel, MessageStatus } from '@messagejs/shared-types';
+
+/** Rate limits of a project (counts per window). */
+export interface ProjectLimits {
+  /** Requests per key per hour. @default 1000 */
+  perKeyPerHour: number;
+  /** Requests per client IP per minute, public keys only. @default 20 */
+  perIpPerMinute: number;
+  /** Messages per recipient per 10 minutes. @default 5 */
+  perRecipientPer10Minutes: number;
+  /** Messages per number prefix (country code + 3 digits) per hour, public keys only: SMS-pumping guard. @default 60 */
+  perPrefixPerHour: number;
+  /** Messages per project per day. @default 10000 */
+  perProjectPerDay: number;
+}
+
+export const defaultLimits: Readonly<ProjectLimits> = Object.freeze({
+  perKeyPerHour: 1000,
+  perIpPerMinute: 20,
+  perRecipientPer10Minutes: 5,
+  perPrefixPerHour: 60,
+  perProjectPerDay: 10_000,
+});
+
+export interface Project {
+  id: string;
+  name: string;
+  allowedOrigins: string[];
+  /** ISO 3166 alpha-2 codes recipients may be in. Empty means none. */
+  allowedCountries: string[];
+  /** Country assumed for national-format numbers (`0612345678`). */
+  defaultCountry: string | null;
+  limits: ProjectLimits;
+  createdAt: number;
+}
+
+export interface ApiKey {
+  id: string;
+  projectId: string;
+  kind: 'public' | 'secret';
+  prefix: string;
+  name: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A declared template param. */
+export type ParamSpec =
+  | { type: 'text'; maxLength: number; required?: boolean }
+  | { type: 'email'; required?: boolean }
+  | { type: 'number'; min?: number; max?: number; integer?: boolean; required?: boolean }
+  | { type: 'pattern'; pattern: string; maxLength?: number; required?: boolean };
+
+export interface Template {
+  id: string;
+  projectId: string;
+  name: string;
+  channel: Channel;
+  /** `fixed`: always `to`; `caller`: the caller names the recipient. */
+  recipient: { mode: 'fixed'; to: string } | { mode: 'caller' };
+  subject: string | null;
+  body: string;
+  html: string | null;
+  params: Record<string, ParamSpec>;
+  /** Optional cascade order (e.g. `['whatsapp', 'sms']`); the first is `channel`. */
+  channels: Channel[] | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConnectorRecord {
+  id: string;
+  projectId: string;
+  type: string;
+  name: string;
+  /** Channels this connector serves in this project. */
+  channels: Channel[];
+  /** Non-secret settings. */
+  config: Record<string, unknown>;
+  /** Sealed credentials (AES-256-GCM); never leaves the relay. */
+  sealedCredentials: string | null;
+  /** Lower sends first among connectors of a channel. */
+  priority: number;
+  enabled: boolean;
+  createdAt: number;
+}
+
+export interface Message {
+  id: string;
+  projectId: string;
+  keyId: string;
+  channel: Channel;
+  to: string;
+  country: string | null;
+  operator: string | null;
+  template: string | null;
+  subject: string | null;
+  body: string;
+  html: string | null;
+  status: MessageStatus;
+  segments: number | null;
+  encoding: 'GSM-7' | 'UCS-2' | null;
+  costEur: number | null;
+  costMad: number | null;
+  /** Channels still to try after this one, in order. */
+  cascade: Channel[];
+  providerMessageId: string | null;
+  connectorId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: number;
+  updatedAt: number;
+  scheduledAt: number | null;
+  sentAt: number | null;
+  deliveredAt: number | null;
+}
+
+export interface MessageAttemptRecord {
+  messageId: string;
+  channel: Channel;
+  connectorId: string;
+  connectorType: string;
+  providerMessageId: string | null;
+  status: MessageStatus;
+  errorCode: string | null;
+  at: number;
+}
+
+/** A stored answer for an `Idempotency-Key`. */
+export interface IdempotencyRecord {
+  keyId: string;
+  idempotencyKey: string;
+  requestHash: string;
+  statusCode: number;
+  response: unknown;
+  createdAt: number;
+}
+
+/** One outbox row claimed by a worker under a lease. */
+export interface ClaimedJob {
+  messageId: string;
+  attempts: number;
+  leaseUntil: number;
+  /** The worker holding the lease; writes from a worker whose lease was taken over are ignored. */
+  owner: string;
+}
+
+export interface ProjectsRepo {
+  create(project: Project): Promise<void>;
+  get(id: string): Promise<Project | null>;
+  list(): Promise<Project[]>;
+  update(id: string, patch: Partial<Pick<Project, 'name' | 'allowedOrigins' | 'allowedCountries' | 'defaultCountry' | 'limits'>>): Promise<Project | null>;
+}
+
+export interface KeysRepo {
+  create(key: ApiKey, hash: string): Promise<void>;
+  /** One indexed query by SHA-256 hash, with the key's project. */
+  findByHash(hash: string): Promise<{ key: ApiKey; project: Project } | null>;
+  list(projectId: string): Promise<ApiKey[]>;
+  revoke(id: string, at: number): Promise<boolean>;
+}
+
+export interface TemplatesRepo {
+  upsert(template: Template): Promise<void>;
+  get(projectId: string, name: string): Promise<Template | null>;
+  list(projectId: string): Promise<Template[]>;
+}
+
+export interface ConnectorsRepo {
+  create(record: ConnectorRecord): Promise<void>;
+  get(id: string): Promise<ConnectorRecord | null>;
+  list(projectId: string): Promise<ConnectorRecord[]>;
+  /** Enabled connectors serving `channel`, by priority. */
+  forChannel(projectId: string, channel: Channel): Promise<ConnectorRecord[]>;
+  remove(id: string): Promise<boolean>;
+}
+
+export interface EnqueueInput {
+  message: Message;
+  /** Stored in the same transaction; a clash on (keyId, idempotencyKey) rolls the message back. */
+  idempotency?: Omit<IdempotencyRecord, 'createdAt'> & { createdAt: number };
+  dueAt: number;
+}
+
+export interface MessagesRepo {
+  /**
+   * Writes the message, its outbox row and its idempotency record in one transaction. When the
+   * idempotency key is already taken, nothing is written and the stored record is returned.
+   */
+  enqueue(input: EnqueueInput): Promise<{ ok: true } | { ok: false; existing: IdempotencyRecord }>;
+  get(id: string): Promise<Message | null>;
+  getByProviderId(connectorId: string, providerMessageId: string): Promise<Message | null>;
+  attempts(id: string): Promise<MessageAttemptRecord[]>;
+  /** Count of messages in the project (tests and analytics). */
+  count(projectId?: string): Promise<number>;
+}
+
+export interface OutboxRepo {
+  /** Claims up to `limit` due rows whose lease is free or expired; marks their messages `sending`. */
+  claim(now: number, limit: number, leaseMs: number, owner: string): Promise<ClaimedJob[]>;
+  /** The attempt succeeded: record it, update the message, delete the outbox row. */
+  complete(job: ClaimedJob, result: { attempt: MessageAttemptRecord; status: MessageStatus; at: number }): Promise<void>;
+  /** Try again at `dueAt` (transient failure or failover): record the attempt, free the lease. */
+  retry(job: ClaimedJob, result: { attempt: MessageAttemptRecord | null; dueAt: number; errorCode: string | null; errorMessage: string | null; at: number; resetAttempts?: boolean; channel?: Channel; cascade?: Channel[] }): Promise<void>;
+  /** The message failed for good: record it, delete the outbox row. */
+  fail(job: ClaimedJob, result: { attempt: MessageAttemptRecord | null; errorCode: string; errorMessage: string; at: number }): Promise<void>;
+  /** Rows waiting (tests, readiness, metrics). */
+  pending(): Promise<number>;
+  /** The earliest due time among rows, or null. */
+  nextDue(): Promise<number | null>;
+}
+
+export interface IdempotencyRepo {
+  get(keyId: string, idempotencyKey: string): Promise<IdempotencyRecord | null>;
+  /** Deletes records older than `before`; returns how many. */
+  purge(before: number): Promise<number>;
+}
+
+export interface StatusRepo {
+  /** Applies a provider-reported status unless it would move the message backwards. */
+  applyProviderStatus(input: { messageId: string; status: MessageStatus; errorCode: string | null; at: number }): Promise<boolean>;
+}
+
+export interface OptOutsRepo {
+  add(projectId: string, address: string, at: number): Promise<void>;
+  has(projectId: string, address: string): Promise<boolean>;
+}
+
+export interface AuditRepo {
+  record(entry: { projectId: string | null; actor: string; action: string; detail?: Record<string, unknown>; at: number }): Promise<void>;
+}
+
+/** Every repository of one backend. Nothing outside `store/` writes SQL. */
+export interface Store {
+  projects: ProjectsRepo;
+  keys: KeysRepo;
+  templates: TemplatesRepo;
+  connectors: ConnectorsRepo;
+  messages: MessagesRepo;
+  outbox: OutboxRepo;
+  idempotency: IdempotencyRepo;
+  status: StatusRepo;
+  optOuts: OptOutsRepo;
+  audit: AuditRepo;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

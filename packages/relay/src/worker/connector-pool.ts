@@ -1,0 +1,43 @@
+import type { Connector } from '../connectors/types.js';
+import { getConnectorDefinition } from '../connectors/registry.js';
+import type { Sealer } from '../crypto/sealer.js';
+import type { ConnectorRecord } from '../store/types.js';
+
+/** Options that reach connector factories (tests point providers at local servers). */
+export interface ConnectorPoolOptions {
+  sealer: Sealer;
+  /** Base URL overrides by connector type. */
+  baseUrls?: Record<string, string>;
+  /** Where the console connector prints. */
+  consoleWrite?: (text: string) => void;
+}
+
+/**
+ * Builds connector instances from stored records and keeps them, so clients with connection pools
+ * (twilio, nodemailer) are reused across messages. Credentials are opened per send, in memory only.
+ */
+export function createConnectorPool(options: ConnectorPoolOptions) {
+  const instances = new Map<string, { record: ConnectorRecord; connector: Connector }>();
+  return {
+    get(record: ConnectorRecord): { connector: Connector; credentials: () => unknown } {
+      let entry = instances.get(record.id);
+      if (!entry || JSON.stringify(entry.record.config) !== JSON.stringify(record.config)) {
+        const definition = getConnectorDefinition(record.type);
+        if (!definition) throw new Error(`Unknown connector type ${record.type}`);
+        const config = definition.configSchema.parse(record.config);
+        entry = {
+          record,
+          connector: definition.create({
+            config,
+            ...(options.baseUrls?.[record.type] && { baseUrl: options.baseUrls[record.type] }),
+            ...(options.consoleWrite && { write: options.consoleWrite }),
+          }),
+        };
+        instances.set(record.id, entry);
+      }
+      const sealed = record.sealedCredentials;
+      return { connector: entry.connector, credentials: () => (sealed ? options.sealer.open(sealed) : {}) };
+    },
+  };
+}
+export type ConnectorPool = ReturnType<typeof createConnectorPool>;

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Channel } from '@messagejs/shared-types';
+import { ConnectorError, type OutboundMessage } from '../connectors/types.js';
+import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord, Store } from '../store/types.js';
+import { maskAddress } from '../core/mask.js';
+import type { ConnectorPool } from './connector-pool.js';
+import { backoffDelay } from './backoff.js';
+
+/** Worker settings; all have defaults that suit one relay process. */
+export interface WorkerOptions {
+  store: Store;
+  pool: ConnectorPool;
+  logger: Logger;
+  now: () => number;
+  /** Messages delivered at once. @default 32 */
+  concurrency?: number;
+  /** How long a claimed row stays leased; after a crash, rows come back when it expires. @default 30000 */
+  leaseMs?: number;
+  /** How often an idle worker looks for due rows (it is also woken on every new message). @default 250 */
+  pollMs?: number;
+  /** Tries per connector before failing over to the next one of the channel. @default 5 */
+  maxAttemptsPerConnector?: number;
+  /** First retry delay; doubles each time, with jitter. @default 1000 */
+  backoffBaseMs?: number;
+  /** Longest retry delay. @default 300000 */
+  backoffMaxMs?: number;
+  /** A provider call is aborted after this long and counts as a transient failure. @default 15000 */
+  sendTimeoutMs?: number;
+  /** The public status-callback URL of a connector, when the relay has a public URL. */
+  statusCallbackUrl?: (connectorId: string) => string | undefined;
+  random?: () => number;
+}
+
+/** The outbox worker (DESIGN step 10). */
+export interface Worker {
+  start(): void;
+  /** Stops claiming and waits for deliveries in flight. */
+  stop(): Promise<void>;
+  /** Looks for due rows now (called when a message is stored). */
+  wake(): void;
+  /** Claims and delivers one batch; resolves when it is done. Returns how many rows it took. */
+  runOnce(): Promise<number>;
+  /** True while the loop runs. */
+  readonly running: boolean;
+  /** When the loop last completed a pass (ms), for `/readyz`. */
+  readonly lastTickAt: number;
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  const {
+    store,
+    pool,
+    logger,
+    now,
+    concurrency = 32,
+    leaseMs = 30_000,
+    pollMs = 250,
+    maxAttemptsPerConnector = 5,
+    backoffBaseMs = 1000,
+    backoffMaxMs = 300_000,
+    sendTimeoutMs = 15_000,
+    random = Math.random,
+  } = options;
+  const owner = `worker_${randomUUID()}`;
+  const log = logger.child({ component: 'worker' });
+  let running = false;
+  let inflight = 0;
+  let claiming = false;
+  let timer: NodeJS.Timeout | null = null;
+  let wakeQueued = false;
+  let lastTickAt = 0;
+  const active = new Set<Promise<void>>();
+
+  function schedule(delay: number) {
+    if (!running) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(tick, delay);
+    timer.unref?.();
+  }
+
+  async function claimBatch(): Promise<ClaimedJob[]> {
+    const free = concurrency - inflight;
+    if (free <= 0 || claiming) return [];
+    claiming = true;
+    try {
+      return await store.outbox.claim(now(), free, leaseMs, owner);
+    } finally {
+      claiming = false;
+    }
+  }
+
+  function launch(job: ClaimedJob): Promise<void> {
+    inflight++;
+    const p = deliver(job)
+      .catch((error: unknown) => log.error({ err: error, messageId: job.messageId }, 'delivery crashed; the lease will expire and the row be retried'))
+      .finally(() => {
+        inflight--;
+        active.delete(p);
+        if (running) wake();
+      });
+    active.add(p);
+    return p;
+  }
+
+  async function tick() {
+    timer = null;
+    if (!running) return;
+    try {
+      const jobs = await claimBatch();
+      lastTickAt = now();
+      for (const job of jobs) void launch(job);
+      if (jobs.length === 0 && inflight === 0) schedule(pollMs);
+      else if (jobs.length === 0) schedule(pollMs);
+    } catch (error) {
+      log.error({ err: error }, 'outbox claim failed');
+      schedule(pollMs * 4);
+    }
+  }
+
+  function wake() {
+    if (!running || wakeQueued) return;
+    wakeQueued = true;
+    setImmediate(() => {
+      wakeQueued = false;
+      void tick();
+    });
+  }
+
+  async function deliver(job: ClaimedJob): Promise<void> {
+    const message = await store.messages.get(job.messageId);
+    if (!message) return;
+    const connectors = await store.connectors.forChannel(message.projectId, message.channel);
+    const index = Math.floor((job.attempts - 1) / maxAttemptsPerConnector);
+    const record = connectors[index];
+    if (!record) {
+      return giveUp(job, message, null, 'channel_not_configured', `No connector left for the ${message.channel} channel.`);
+    }
+    const { connector, credentials } = pool.get(record);
+    const started = now();
+    try {
+      const statusCallbackUrl = options.statusCallbackUrl?.(record.id);
+      const result = await connector.send(toOutbound(message), credentials(), {
+        signal: AbortSignal.timeout(sendTimeoutMs),
+        ...(statusCallbackUrl && { statusCallbackUrl }),
+      });
+      const at = now();
+      await store.outbox.complete(job, {
+        attempt: attemptOf(message, record, result.providerMessageId, result.status, null, at),
+        status: result.status,
+        at,
+      });
+      log.info({ messageId: message.id, channel: message.channel, connector: record.type, to: maskAddress(message.to), status: result.status, ms: at - started }, 'message handed to provider');
+    } catch (error) {
+      const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
+      if (!(error instanceof ConnectorError)) log.warn({ err: error, messageId: message.id }, 'connector threw an unclassified error; treating it as transient');
+      const at = now();
+      const attempt = attemptOf(message, record, null, 'failed', failure.providerCode ?? failure.code, at);
+      if (failure.kind === 'permanent') {
+        if (failure.code === 'recipient_opted_out') await store.optOuts.add(message.projectId, message.to, at);
+        return giveUp(job, message, attempt, failure.code, failure.message);
+      }
+      const triesWithThis = job.attempts - index * maxAttemptsPerConnector;
+      if (triesWithThis >= maxAttemptsPerConnector) {
+        // This provider is spent: fail over to the next connector of the channel at once, or give up.
+        if (connectors[index + 1]) {
+          await store.outbox.retry(job, { attempt, dueAt: at, errorCode: failure.code, errorMessage: failure.message, at });
+          log.warn({ messageId: message.id, from: record.type, to: connectors[index + 1]!.type }, 'failing over to the next connector');
+          return;
+        }
+        return giveUp(job, message, attempt, failure.code, failure.message);
+      }
+      const delay = Math.max(failure.retryAfterMs ?? 0, backoffDelay(triesWithThis, backoffBaseMs, backoffMaxMs, random));
+      await store.outbox.retry(job, { attempt, dueAt: at + delay, errorCode: failure.code, errorMessage: failure.message, at });
+      log.warn({ messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, retryInMs: delay }, 'transient failure; retrying');
+    }
+  }
+
+  /** Permanent failure: cascade to the next channel if the message names one, else fail it. */
+  async function giveUp(job: ClaimedJob, message: Message, attempt: MessageAttemptRecord | null, code: string, text: string) {
+    const at = now();
+    const [next, ...rest] = message.cascade as [Channel | undefined, ...Channel[]];
+    if (next) {
+      await store.outbox.retry(job, { attempt, dueAt: at, errorCode: code, errorMessage: text, at, resetAttempts: true, channel: next, cascade: rest });
+      log.info({ messageId: message.id, from: message.channel, to: next, code }, 'cascading to the next channel');
+      return;
+    }
+    await store.outbox.fail(job, { attempt, errorCode: code, errorMessage: text, at });
+    log.warn({ messageId: message.id, code }, 'message failed');
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      wake();
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await Promise.allSettled([...active]);
+    },
+    wake,
+    async runOnce() {
+      const jobs = await store.outbox.claim(now(), concurrency, leaseMs, owner);
+      await Promise.all(jobs.map((job) => launch(job)));
+      return jobs.length;
+    },
+    get running() {
+      return running;
+    },
+    get lastTickAt() {
+      return lastTickAt;
+    },
+  };
+}
+
+function toOutbound(message: Message): OutboundMessage {
+  return {
+    id: message.id,
+    projectId: message.projectId,
+    channel: message.channel,
+    to: message.to,
+    text: message.body,
+    ...(message.subject && { subject: message.subject }),
+    ...(message.html && { html: message.html }),
+  };
+}
+
+function attemptOf(message: Message, record: ConnectorRecord, providerMessageId: string | null, status: MessageAttemptRecord['status'], errorCode: string | null, at: number): MessageAttemptRecord {
+  return { messageId: message.id, channel: message.channel, connectorId: record.id, connectorType: record.type, providerMessageId, status, errorCode, at };
+}

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { createRelay, ensureDemoProject, loadConfig, type DemoCredentials, type Relay, type RelayDeps } from '@messagejs/relay';
+
+export interface TestRelay {
+  relay: Relay;
+  url: string;
+  demo: DemoCredentials;
+  dataDir: string;
+  /** Everything the console connector printed. */
+  console: string[];
+  /** Every log line, parsed. */
+  logs: () => Array<Record<string, unknown>>;
+  /** The raw log text. */
+  logText: () => string;
+  /** Stops the relay (the data directory stays until `cleanup`). */
+  close: () => Promise<void>;
+  cleanup: () => Promise<void>;
+}
+
+/** A temporary data directory, removed by the returned function. */
+export function tempDir(prefix = 'messagejs-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Starts a real relay on an ephemeral port with a real SQLite file in a temporary data directory,
+ * with the demo project, capturing logs and console deliveries.
+ */
+export async function startRelay(
+  options: { env?: Record<string, string>; deps?: RelayDeps; dataDir?: string; demo?: DemoCredentials } = {},
+): Promise<TestRelay> {
+  const dataDir = options.dataDir ?? tempDir();
+  const lines: string[] = [];
+  const consoleOut: string[] = [];
+  const logDestination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = loadConfig({ MESSAGEJS_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...options.env });
+  const relay = await createRelay(config, {
+    logDestination,
+    consoleWrite: (text) => consoleOut.push(text),
+    worker: { pollMs: 20 },
+    cacheTtlMs: 0,
+    ...options.deps,
+  });
+  const demo = options.demo ?? (await ensureDemoProject(relay.store, relay.sealer, Date.now()));
+  if (!demo) throw new Error('pass the demo credentials when reopening a data directory');
+  const { url } = await relay.listen(0, '127.0.0.1');
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await relay.close();
+  };
+  return {
+    relay,
+    url,
+    demo,
+    dataDir,
+    console: consoleOut,
+    logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    logText: () => lines.join('\n'),
+    close,
+    cleanup: async () => {
+      await close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const DEMO_ORIGIN = 'http://localhost:8787';
+
+/** A JSON request against the relay. */
+export async function call(
+  t: Pick<TestRelay, 'url'>,
+  method: string,
+  route: string,
+  options: { key?: string; body?: unknown; rawBody?: string; origin?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  if (options.origin) headers.origin = options.origin;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${t.url}${route}`, { method, headers, ...(body !== undefined && { body }) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** Polls a message until `predicate` holds (or throws after `timeoutMs`). */
+export async function waitForMessage(t: TestRelay, id: string, predicate: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await call(t, 'GET', `/v1/messages/${id}`, { key: t.demo.secretKey });
+    if (res.status === 200 && predicate(res.body)) return res.body;
+    if (Date.now() > deadline) throw new Error(`message ${id} did not settle: ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Every row of every table, read through a second connection: two snapshots are equal when a
+ * request wrote nothing.
+ */
+export function snapshotDatabase(dataDir: string): Record<string, unknown[]> {
+  const db = new Database(path.join(dataDir, 'messagejs.db'), { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
+    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()]));
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,87 @@
+// Builds @messagejs/client into packages/client/dist, whatever the working directory:
+//   messagejs.mjs         ESM, ky external (bundlers resolve it)
+//   messagejs.umd.js      UMD, ky bundled, global `messagejs` (also what `require` loads)
+//   messagejs.umd.min.js  the same, minified, with a version banner (<script>, CDN, relay /sdk/)
+//   index.d.ts            types, bundled with rollup-plugin-dts
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import nodeResolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
+
+const root = (path) => fileURLToPath(new URL(path, import.meta.url));
+const client = (path) => root(`packages/client/${path}`);
+const pkg = JSON.parse(readFileSync(client('package.json'), 'utf8'));
+const input = client('src/index.ts');
+
+const compilerOptions = {
+  target: 'ES2022',
+  module: 'ESNext',
+  moduleResolution: 'Bundler',
+  strict: true,
+  skipLibCheck: true,
+  declaration: false,
+  sourceMap: true,
+  lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+  types: [],
+  baseUrl: root('.'),
+  paths: { '@messagejs/shared-types': ['packages/shared-types/src/index.ts'] },
+};
+
+// The UMD global is one object: the default instance's methods plus the named exports, so a
+// page can call messagejs.init(…), messagejs.send(…) and messagejs.createClient(…) alike.
+// CommonJS `require` gets the same object; its `default` is the instance.
+const umdEntry = '\0messagejs-umd';
+const umdEntryPlugin = {
+  name: 'messagejs-umd-entry',
+  resolveId: (id) => (id === umdEntry ? id : null),
+  load: (id) =>
+    id === umdEntry
+      ? `import messagejs, * as api from ${JSON.stringify(input)};\nexport default Object.assign({}, api, messagejs);\n`
+      : null,
+};
+
+// The package is "type": "module", so Node would load the UMD `.js` files as ES modules and
+// `require('@messagejs/client')` would get nothing; this marks dist's `.js` files CommonJS
+// (`.mjs` stays ESM). sideEffects is repeated because bundlers read the nearest package.json.
+const distPackageJson = {
+  name: 'messagejs-dist-package-json',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'package.json', source: '{ "type": "commonjs", "sideEffects": false }\n' });
+  },
+};
+
+/** One bundle of the client: `external` keeps ky out, `minify` adds terser and the banner. */
+function bundle({ file, format, external = [], minify = false }) {
+  const umd = format === 'umd';
+  return {
+    input: umd ? umdEntry : input,
+    external,
+    plugins: [
+      umd && umdEntryPlugin,
+      umd && !minify && distPackageJson,
+      nodeResolve({ browser: true, rootDir: client('.') }),
+      typescript({ tsconfig: false, compilerOptions, include: [root('packages/*/src/**/*.ts')], outputToFilesystem: false }),
+      minify && terser({ format: { comments: /^!/ }, compress: { passes: 2 } }),
+    ],
+    output: {
+      file: client(`dist/${file}`),
+      format,
+      sourcemap: true,
+      ...(umd && { name: 'messagejs', exports: 'default' }),
+      ...(minify && { banner: `/*! ${pkg.name} v${pkg.version} | MIT */` }),
+    },
+  };
+}
+
+export default [
+  bundle({ file: 'messagejs.mjs', format: 'es', external: [/^ky(\/|$)/] }),
+  bundle({ file: 'messagejs.umd.js', format: 'umd' }),
+  bundle({ file: 'messagejs.umd.min.js', format: 'umd', minify: true }),
+  {
+    input,
+    plugins: [dts({ tsconfig: root('tsconfig.json'), compilerOptions: { baseUrl: root('.'), paths: compilerOptions.paths }, includeExternal: ['@messagejs/shared-types'] })],
+    output: { file: client('dist/index.d.ts'), format: 'es' },
+  },
+];
