@@ -38,7 +38,8 @@ const umdEntryPlugin = {
   resolveId: (id) => (id === umdEntry ? id : null),
   load: (id) =>
     id === umdEntry
-      ? `import messagejs, * as api from ${JSON.stringify(input)};\nexport default Object.assign({}, api, messagejs);\n`
+      ? `import messagejs, { createClient, MessageJSError, isMessageJSError } from ${JSON.stringify(input)};\n` +
+        'export default Object.assign({ createClient, MessageJSError, isMessageJSError, default: messagejs }, messagejs);\n'
       : null,
 };
 
@@ -69,6 +70,7 @@ function bundle({ file, format, external = [], minify = false }) {
       file: client(`dist/${file}`),
       format,
       sourcemap: true,
+      generatedCode: 'es2015',
       ...(umd && { name: 'messagejs', exports: 'default' }),
       ...(minify && { banner: `/*! ${pkg.name} v${pkg.version} | MIT */` }),
     },

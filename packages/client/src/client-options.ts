@@ -21,9 +21,10 @@ export interface ClientOptions {
    */
   relayUrl: string;
   /**
-   * Milliseconds to wait for the relay's answer, per attempt. A request that runs out of time
-   * is retried like a network failure, so the longest a call can take is about
-   * `timeout × (retries + 1)` plus the waits between attempts.
+   * Milliseconds to wait for the relay's answer, per attempt (and then for the answer's body).
+   * A request that runs out of time is retried like a network failure, so a relay that never
+   * answers fails the call with `timeout` after about `timeout × (retries + 1)` plus the waits
+   * between attempts.
    * @default 10000
    * @example 5_000
    */

@@ -106,7 +106,7 @@ export interface MessageJSClient {
 export function clientFrom(options: ResolvedOptions): MessageJSClient {
   const request = createTransport(options);
   const post = <T>(path: string, expect: string, body: unknown, requestOptions?: RequestOptions) =>
-    request<T>('POST', path, expect, body, requestOptions?.idempotencyKey ?? createIdempotencyKey());
+    request<T>('POST', path, expect, body, requestOptions?.idempotencyKey || createIdempotencyKey());
 
   const send = (message: SendMessageRequest, requestOptions?: RequestOptions) =>
     post<SendMessageResponse>('/v1/messages', 'id', message, requestOptions);

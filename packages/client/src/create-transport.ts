@@ -6,7 +6,7 @@ import { MessageJSError, type MessageJSErrorOptions } from './messagejs-error.js
 /** The longest `Retry-After`, in seconds, the client waits for; a longer one fails the call. */
 export const maxRetryAfter = 60;
 
-/** Network failures, timeouts, 408, 429 and every 5xx are retried. */
+/** Network failures, timeouts, 408, 429, every 5xx and `409 idempotency_in_progress` are retried. */
 const retryStatusCodes = [408, 429, ...Array.from({ length: 100 }, (_, index) => 500 + index)];
 
 /** Sends one request to the relay and resolves with its JSON answer, or rejects with a `MessageJSError`. */
@@ -32,6 +32,19 @@ function readRetryAfter(headers: Headers | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
+/** The reason `within` rejects with when time runs out. */
+const timedOut = Symbol('timed out');
+
+/**
+ * `promise`, or a rejection with `timedOut` after `ms`. A race rather than an abort: a custom
+ * `fetch` may not stop a body on abort, and an answer must never hang a call.
+ */
+const within = <T>(promise: Promise<T>, ms: number) =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(reject, ms, timedOut);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+
 /** Builds the ky instance for one client and the function that maps its outcomes to ours. */
 export function createTransport(options: ResolvedOptions): Transport {
   const headers = new Headers(options.headers);
@@ -53,10 +66,21 @@ export function createTransport(options: ResolvedOptions): Transport {
       // Half jitter: spreads clients that failed together, and keeps a floor on each wait.
       jitter: (delay) => delay * (0.5 + Math.random() / 2),
       retryOnTimeout: true,
-      // ky clamps a long Retry-After to maxRetryAfter and waits; we would rather fail at once
-      // and let the caller see `retryAfter`.
-      shouldRetry: ({ error }) =>
-        (readRetryAfter((error as HTTPError).response?.headers) ?? 0) > maxRetryAfter ? false : undefined,
+      shouldRetry: async ({ error }) => {
+        const response = (error as Partial<HTTPError>).response;
+        // Our own retry can reach the relay while the first attempt still runs there: the
+        // relay then answers 409 idempotency_in_progress, which is worth waiting out (stripe
+        // retries its 409s the same way).
+        if (response?.status === 409) {
+          const body = (await within(response.clone().json(), options.timeout).catch(() => undefined)) as
+            | Partial<ErrorBody>
+            | undefined;
+          return body?.error?.code === 'idempotency_in_progress';
+        }
+        // ky clamps a long Retry-After to maxRetryAfter and waits; we would rather fail at once
+        // and let the caller see `retryAfter`.
+        return (readRetryAfter(response?.headers) ?? 0) > maxRetryAfter ? false : undefined;
+      },
     },
   });
 
@@ -68,7 +92,7 @@ export function createTransport(options: ResolvedOptions): Transport {
         { ...extra, code: code as ErrorCode, status },
       );
 
-    // ky's timeout ends when the headers arrive; this one also bounds reading the body.
+    // ky's timeout ends when the headers arrive; `within` bounds reading the body too.
     const controller = new AbortController();
     let response: Response;
     let httpError: HTTPError | undefined;
@@ -88,22 +112,11 @@ export function createTransport(options: ResolvedOptions): Transport {
     }
 
     const { status, headers: answer } = response;
-    let timedOut = false;
-    const text = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-        reject();
-      }, options.timeout);
-      // A custom `fetch` may ignore the abort, so the race decides, not the abort.
-      response
-        .text()
-        .then(resolve, reject)
-        .finally(() => clearTimeout(timer));
-    }).catch((error: unknown) => {
-      throw timedOut
-        ? fail('timeout', 0, `the answer's body did not arrive within ${options.timeout} ms`)
-        : fail('network_error', 0, (error as Error | undefined)?.message, { cause: error });
+    const text = await within(response.text(), options.timeout).catch((error: unknown) => {
+      if (error !== timedOut) throw fail('network_error', 0, (error as Error | undefined)?.message, { cause: error });
+      // Stops the download where fetch honours the signal.
+      controller.abort();
+      throw fail('timeout', 0, `the answer's body did not arrive within ${options.timeout} ms`);
     });
 
     let body: unknown;

@@ -22,6 +22,29 @@ describe('Idempotency-Key', () => {
     expect(new Set(keys)).toEqual(new Set([keys[0]]));
   });
 
+  it('retries a 409 idempotency_in_progress with the same key', async () => {
+    const seen = answer('post', '/v1/messages', relayError('idempotency_in_progress'), accepted());
+    const client = createClient({ publicKey, relayUrl });
+
+    await expect(client.send(message)).resolves.toMatchObject({ id: 'msg_01HZX3' });
+
+    const keys = keysOf(seen);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
+  it('reports idempotency_in_progress when it lasts past the retries', async () => {
+    const seen = answer('post', '/v1/messages', relayError('idempotency_in_progress'));
+    const client = createClient({ publicKey, relayUrl, retries: 1 });
+
+    await expect(client.send(message)).rejects.toMatchObject({
+      code: 'idempotency_in_progress',
+      status: 409,
+      message: expect.stringMatching(/— The relay says idempotency_in_progress$/),
+    });
+    expect(seen).toHaveLength(2);
+  });
+
   it('gives each send its own key', async () => {
     const seen = answer('post', '/v1/messages', accepted());
     const client = createClient({ publicKey, relayUrl });

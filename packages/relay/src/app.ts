@@ -103,6 +103,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
         logger,
         now,
         concurrency: config.workerConcurrency,
+        leaseMs: config.leaseMs,
         ...(publicUrl && { statusCallbackUrl: (id: string) => `${publicUrl}/v1/hooks/${id}/status` }),
         ...deps.worker,
       })
@@ -176,6 +177,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
       await worker?.stop();
+      await pool.close();
       await store.close();
       logger.flush?.();
     },

@@ -19,6 +19,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   MESSAGEJS_WORKER: z.enum(['on', 'off']).default('on'),
   MESSAGEJS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  MESSAGEJS_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   MESSAGEJS_TRUST_PROXY: z.string().default('loopback'),
 });
 
@@ -42,6 +43,8 @@ export interface RelayConfig {
   worker: boolean;
   /** How many messages the worker delivers at once. @default 32 */
   workerConcurrency: number;
+  /** How long a worker holds a claimed message; after a crash it is delivered again once this passes. @default 30000 */
+  leaseMs: number;
   /** Express `trust proxy` setting used to find the client IP. @default 'loopback' */
   trustProxy: string;
 }
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: e.LOG_LEVEL,
     worker: e.MESSAGEJS_WORKER === 'on',
     workerConcurrency: e.MESSAGEJS_WORKER_CONCURRENCY,
+    leaseMs: e.MESSAGEJS_LEASE_MS,
     trustProxy: e.MESSAGEJS_TRUST_PROXY,
     ...overrides,
   });

@@ -25,6 +25,8 @@ export function createConnectorPool(options: ConnectorPoolOptions) {
         const definition = getConnectorDefinition(record.type);
         if (!definition) throw new Error(`Unknown connector type ${record.type}`);
         const config = definition.configSchema.parse(record.config);
+        // A changed config replaces the instance; the old one may hold open connections (SMTP pool).
+        void entry?.connector.close?.();
         entry = {
           record,
           connector: definition.create({
@@ -37,6 +39,11 @@ export function createConnectorPool(options: ConnectorPoolOptions) {
       }
       const sealed = record.sealedCredentials;
       return { connector: entry.connector, credentials: () => (sealed ? options.sealer.open(sealed) : {}) };
+    },
+    /** Closes every instance's connections (relay shutdown). */
+    async close(): Promise<void> {
+      await Promise.allSettled([...instances.values()].map((e) => e.connector.close?.()));
+      instances.clear();
     },
   };
 }

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI: `pnpm test` builds it before running the tests. */
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export function requireBuiltCli(): void {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm build\` (pnpm test does) before the CLI tests.`);
+}
+
+/** Runs `messagejs-relay …` to completion. */
+export function runCli(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  requireBuiltCli();
+  const res = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
+    encoding: 'utf8',
+    input: options.input ?? '',
+    timeout: 30_000,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** Starts `messagejs-relay start` on an ephemeral port and resolves once it listens. */
+export async function spawnRelay(dataDir: string, env: Record<string, string> = {}): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
+  requireBuiltCli();
+  const proc = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--port', '0'], {
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (c) => (out += c));
+  proc.stderr!.on('data', (c) => (out += c));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 15_000);
+    const check = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout!.off('data', check);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', check);
+    proc.once('exit', (code) => reject(new Error(`relay exited with ${code}:\n${out}`)));
+  });
+  return { url, proc, output: () => out };
+}

@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setLimits } from '@messagejs/relay';
+import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, type TestRelay } from './helpers/start-relay.js';
+
+// The clock is injected as the relay's `now` and drives rate-limiter-flexible's windows through
+// Date, which vitest moves; no test waits in real time.
+let t: TestRelay;
+let clock = Date.parse('2026-01-01T10:00:00Z');
+beforeEach(async () => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(clock);
+  t = await startRelay({ deps: { now: () => Date.now() } });
+});
+afterEach(async () => {
+  await t.cleanup();
+  vi.useRealTimers();
+  clock += 24 * 3600_000;
+});
+
+const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
+const order = (to = '+212612345678') => ({ template: 'order_update', to, params: { order: 'A-1', eta: 'soon' } });
+const sendPublic = (to?: string) => call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order(to) });
+
+describe('rate limits', () => {
+  it('allows 20 requests a minute per client IP for a public key, then answers 429 until the window passes', async () => {
+    for (let i = 0; i < 20; i++) expect((await sendPublic(`+2126123456${String(i).padStart(2, '0')}`)).status).toBe(202);
+    const before = snapshotDatabase(t.dataDir);
+    const limited = await sendPublic('+212612345699');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(limited.headers.get('ratelimit-limit')).toBe('20');
+    expect(limited.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(limited.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+    expect(limited.headers.get('access-control-allow-origin')).toBe(DEMO_ORIGIN);
+    expect(snapshotDatabase(t.dataDir)).toEqual(before);
+    advance(61_000);
+    expect((await sendPublic('+212612345699')).status).toBe(202);
+  });
+
+  it('allows 5 messages per recipient per 10 minutes', async () => {
+    for (let i = 0; i < 5; i++) expect((await sendPublic()).status).toBe(202);
+    const limited = await sendPublic();
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.message).toContain('recipient');
+    expect((await sendPublic('+212612345670')).status).toBe(202);
+    advance(9 * 60_000);
+    expect((await sendPublic()).status).toBe(429);
+    advance(61_000);
+    expect((await sendPublic()).status).toBe(202);
+  });
+
+  it('limits requests per key per hour, secret keys included', async () => {
+    await setLimits(t.relay.store, t.demo.projectId, { perKeyPerHour: 3 });
+    const sendSecret = () => call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to: '+33612345678', text: 'x', channel: 'sms' } });
+    for (let i = 0; i < 3; i++) expect((await sendSecret()).status).toBe(202);
+    const limited = await sendSecret();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('ratelimit-limit')).toBe('3');
+    advance(3600_000);
+    expect((await sendSecret()).status).toBe(202);
+  });
+
+  it('limits messages per project per day', async () => {
+    await setLimits(t.relay.store, t.demo.projectId, { perProjectPerDay: 2 });
+    expect((await sendPublic('+212612345601')).status).toBe(202);
+    expect((await sendPublic('+212612345602')).status).toBe(202);
+    expect((await sendPublic('+212612345603')).status).toBe(429);
+    advance(24 * 3600_000);
+    expect((await sendPublic('+212612345603')).status).toBe(202);
+  });
+
+  it('limits a public key per number range against SMS pumping', async () => {
+    await setLimits(t.relay.store, t.demo.projectId, { perPrefixPerHour: 3, perIpPerMinute: 1000 });
+    for (let i = 0; i < 3; i++) expect((await sendPublic(`+21261234560${i}`)).status).toBe(202);
+    const limited = await sendPublic('+212612345609');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.message).toContain('number range');
+    expect((await sendPublic('+212700000001')).status).toBe(202);
+  });
+
+  it('reports the key limit on accepted requests', async () => {
+    const res = await sendPublic();
+    expect(res.headers.get('ratelimit-limit')).toBe('1000');
+    expect(res.headers.get('ratelimit-remaining')).toBe('999');
+  });
+});
