@@ -31,7 +31,8 @@ const compilerOptions = {
 
 // The UMD global is one object: the default instance's methods plus the named exports, so a
 // page can call messagejs.init(…), messagejs.send(…) and messagejs.createClient(…) alike.
-// CommonJS `require` gets the same object; its `default` is the instance.
+// CommonJS `require` gets the same object; its `default` is the instance. The named exports are
+// listed (a namespace import costs more bytes); test/builds.test.ts fails if one is missing.
 const umdEntry = '\0messagejs-umd';
 const umdEntryPlugin = {
   name: 'messagejs-umd-entry',

@@ -307,6 +307,43 @@ export function procCpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+export function machineBusySeconds() {
+  try {
+    const [, ...f] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
+    return (user + nice + system + irq + softirq + (steal || 0)) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Measures, over a phase, how much CPU the rest of the machine used: busy CPU of all cores
+ * minus this process and the given child pids. `stop()` → `{ otherCpuPercent, loadavg }`
+ * (percent of one core). Other benchmarks or builds running at the same time skew figures.
+ */
+export function noiseMeter(pids = []) {
+  const t0 = Date.now();
+  const busy0 = machineBusySeconds();
+  const self0 = process.cpuUsage();
+  const kids0 = pids.map((pid) => procCpuSeconds(pid) ?? 0);
+  return {
+    stop() {
+      const wall = (Date.now() - t0) / 1000;
+      const busy = machineBusySeconds() - busy0;
+      const self = process.cpuUsage(self0);
+      const kids = pids.reduce((sum, pid, i) => sum + ((procCpuSeconds(pid) ?? kids0[i]) - kids0[i]), 0);
+      const other = busy - (self.user + self.system) / 1e6 - kids;
+      return {
+        otherCpuPercent: busy0 === null ? null : Math.max(0, (100 * other) / wall),
+        harnessCpuPercent: (100 * (self.user + self.system)) / 1e6 / wall,
+        loadavg1: os.loadavg()[0],
+      };
+    },
+  };
+}
+
 export const kbToMB = (kb) => (kb * 1024) / 1e6;
 export const kbToMiB = (kb) => kb / 1024;
 

@@ -14,10 +14,6 @@ const bundles = [
     file: 'packages/client/dist/messagejs.umd.min.js',
   },
   {
-    name: `@messagejs/client ${version('packages/client')} — \`messagejs.mjs\` (ESM, ky external, not minified)`,
-    file: 'packages/client/dist/messagejs.mjs',
-  },
-  {
     name: `@emailjs/browser ${version('node_modules/@emailjs/browser')} — \`email.min.js\``,
     file: 'node_modules/@emailjs/browser/dist/email.min.js',
   },

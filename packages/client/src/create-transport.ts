@@ -101,7 +101,8 @@ export function createTransport(options: ResolvedOptions): Transport {
         method,
         json,
         signal: controller.signal,
-        headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined,
+        // Only when there is one: ky 1 replaces the instance's headers with an explicit `undefined`.
+        ...(idempotencyKey && { headers: { 'idempotency-key': idempotencyKey } }),
       });
     } catch (error) {
       const name = (error as Error | undefined)?.name;

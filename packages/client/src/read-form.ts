@@ -37,7 +37,11 @@ export function readForm(form: HTMLFormElement | string, options: SendFormOption
     if (typeof document === 'undefined') {
       throw new TypeError(`sendForm(${JSON.stringify(form)}) needs a page: there is no \`document\` to find the form in`);
     }
-    element = document.querySelector(form);
+    try {
+      element = document.querySelector(form);
+    } catch {
+      throw new TypeError(`${JSON.stringify(form)} is not a valid CSS selector: ${call}`);
+    }
     if (!element) {
       throw new TypeError(`No element matches the selector ${JSON.stringify(form)}: ${call} needs a <form> on the page`);
     }
@@ -54,7 +58,7 @@ export function readForm(form: HTMLFormElement | string, options: SendFormOption
   for (const [name, value] of new FormData(element as HTMLFormElement)) {
     if (typeof value !== 'string') continue;
     if (name === 'to') to ??= value || undefined;
-    else params[name] = name in params ? `${params[name]}, ${value}` : value;
+    else params[name] = Object.hasOwn(params, name) ? `${params[name]}, ${value}` : value;
   }
   const message: TemplateMessageRequest = { template: options.template, params: { ...params, ...options.params } };
   if (to !== undefined) message.to = to;

@@ -89,6 +89,14 @@ describe('messagejs.umd.min.js', () => {
     expect(typeof messagejs.MessageJSError).toBe('function');
   });
 
+  it('exposes every named export of the package', async () => {
+    const messagejs = loadScript() as unknown as Record<string, unknown>;
+    const named = Object.keys(await import('@messagejs/client')).filter((name) => name !== 'default');
+
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(typeof messagejs[name], name).toBe('function');
+  });
+
   it('sends to a relay over real HTTP', async () => {
     const messagejs = loadScript();
     messagejs.init({ publicKey, relayUrl });

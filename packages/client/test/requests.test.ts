@@ -47,6 +47,10 @@ describe('requests', () => {
       'https://relay.example/v1/messages/msg%2F1',
       'https://relay.example/v1/messages/msg%2F1',
     ]);
+    for (const request of seen) {
+      expect(request.headers.get('authorization')).toBe(`Bearer ${publicKey}`);
+      expect(request.headers.get('idempotency-key')).toBeNull();
+    }
   });
 
   it('rejects status() without an id, sending nothing', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient } from '@messagejs/client';
+import { createClient, type SendFormOptions } from '@messagejs/client';
 import { accepted, answer, publicKey, rejectionOf, relayUrl, useRelay } from './helpers/relay.js';
 
 useRelay();
@@ -24,47 +24,58 @@ let page: Record<string, unknown>;
 beforeEach(() => {
   page = {};
   vi.stubGlobal('FormData', FakeFormData);
-  vi.stubGlobal('document', { querySelector: (selector: string) => page[selector] ?? null });
+  vi.stubGlobal('document', {
+    querySelector: (selector: string) => {
+      if (selector.startsWith('!')) throw new DOMException(`'${selector}' is not a valid selector`, 'SyntaxError');
+      return page[selector] ?? null;
+    },
+  });
 });
 afterEach(() => vi.unstubAllGlobals());
 
 const client = () => createClient({ publicKey, relayUrl });
 
 describe('sendForm', () => {
-  it.each([
+  it.each<{ name: string; entries: Entries; options: SendFormOptions; body: unknown }>([
     {
       name: 'maps text fields to params',
-      entries: [['name', 'Amina'], ['message', 'Hello']] as Entries,
+      entries: [['name', 'Amina'], ['message', 'Hello']],
       options: { template: 'contact' },
       body: { template: 'contact', params: { name: 'Amina', message: 'Hello' } },
     },
     {
       name: 'maps a field named `to` to the recipient',
-      entries: [['to', '+212612345678'], ['name', 'Amina']] as Entries,
+      entries: [['to', '+212612345678'], ['name', 'Amina']],
       options: { template: 'contact' },
       body: { template: 'contact', to: '+212612345678', params: { name: 'Amina' } },
     },
     {
       name: 'prefers the `to` option over a `to` field',
-      entries: [['to', '+212600000000'], ['name', 'Amina']] as Entries,
+      entries: [['to', '+212600000000'], ['name', 'Amina']],
       options: { template: 'contact', to: '+212612345678' },
       body: { template: 'contact', to: '+212612345678', params: { name: 'Amina' } },
     },
     {
       name: 'ignores files',
-      entries: [['name', 'Amina'], ['cv', new Blob(['%PDF'])]] as Entries,
+      entries: [['name', 'Amina'], ['cv', new Blob(['%PDF'])]],
       options: { template: 'contact' },
       body: { template: 'contact', params: { name: 'Amina' } },
     },
     {
       name: 'merges extra params over the fields',
-      entries: [['name', 'Amina'], ['source', 'form']] as Entries,
+      entries: [['name', 'Amina'], ['source', 'form']],
       options: { template: 'contact', params: { source: 'footer', order: 1001 } },
       body: { template: 'contact', params: { name: 'Amina', source: 'footer', order: 1001 } },
     },
     {
+      name: 'keeps a field named like an Object method as a plain param',
+      entries: [['constructor', 'Amina']],
+      options: { template: 'contact' },
+      body: { template: 'contact', params: { constructor: 'Amina' } },
+    },
+    {
       name: 'joins repeated fields such as checkboxes',
-      entries: [['topics', 'sms'], ['topics', 'whatsapp']] as Entries,
+      entries: [['topics', 'sms'], ['topics', 'whatsapp']],
       options: { template: 'contact' },
       body: { template: 'contact', params: { topics: 'sms, whatsapp' } },
     },
@@ -98,6 +109,7 @@ describe('sendForm', () => {
   it.each([
     ['no element matches the selector', '#missing', /No element matches the selector "#missing"/],
     ['the selector matches something other than a form', '#a-div', /needs a <form> element.*sendForm\("#a-div"/],
+    ['the selector is not valid CSS', '!form', /^"!form" is not a valid CSS selector: sendForm\("!form"/],
   ])('rejects with a TypeError and sends nothing when %s', async (_, selector, message) => {
     const seen = answer('post', '/v1/messages', accepted());
     page['#a-div'] = { tagName: 'DIV' };

@@ -24,7 +24,7 @@ describe('timeout', () => {
     expect((error as Error).message).toMatch(/^Request failed with timeout: POST https:\/\/relay\.example\/v1\/messages — no answer within 200 ms$/);
     expect((error as MessageJSError).cause).toMatchObject({ name: 'TimeoutError' });
     expect(seen).toHaveLength(1);
-    expect(performance.now() - started).toBeLessThan(600);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('retries a timeout, within timeout × (retries + 1) plus the backoff', async () => {
@@ -38,7 +38,7 @@ describe('timeout', () => {
     expect(seen).toHaveLength(3);
     // 3 × 200 ms, plus backoff waits of at most 300 ms and 600 ms.
     expect(elapsed).toBeGreaterThanOrEqual(600 + 150 + 300 - 20);
-    expect(elapsed).toBeLessThan(3 * 200 + 900 + 500);
+    expect(elapsed).toBeLessThan(3 * 200 + 900 + 1000);
   });
 
   it('resolves when a retry after a timeout is answered', async () => {

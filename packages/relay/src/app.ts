@@ -24,6 +24,9 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { messagesRouter } from './http/routes/messages.js';
 import { healthRouter } from './http/routes/health.js';
 import { sdkRouter } from './http/routes/sdk.js';
+import { hooksRouter } from './http/routes/hooks.js';
+import { DEMO_CONFIG_FILE, demoConfig } from './http/routes/demo.js';
+import { ensureDemoProject, type DemoCredentials } from './core/demo.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -53,6 +56,12 @@ export interface Relay {
   logger: Logger;
   /** True when this start created the master key file. */
   masterKeyCreated: boolean;
+  /**
+   * Creates the demo project when the store has none and returns its keys (shown once), or null.
+   * Its public key — public by design, it is meant for page source — is kept in `demo.json` so
+   * the demo page at `/` can use it.
+   */
+  ensureDemo(): Promise<DemoCredentials | null>;
   /** Forgets cached keys and origins (after this process changed them). */
   invalidateCaches(): void;
   /** Listens (port 0 for an ephemeral one) and starts the worker; resolves with the base URL. */
@@ -130,14 +139,17 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   app.use(healthRouter({ store, worker, now }));
   app.use('/sdk', sdkRouter({ distDir: clientDistDir() }));
 
+  app.use('/v1/hooks', hooksRouter({ store, pool, publicUrl, now, logger }));
+
   const api = express.Router();
   api.options('/{*path}', preflight(origins));
   api.use(authenticate({ cache: keyCache, now, origins }), checkOrigin(), requestLimits(limits));
   api.use('/messages', messagesRouter({ store, limits, now, onEnqueued: () => worker?.wake() }));
   app.use('/v1', api);
 
-  const demo = demoDir();
-  if (demo) app.use(express.static(demo, { index: 'index.html', extensions: ['html'] }));
+  app.get('/demo/config.json', demoConfig(config.dataDir));
+  const demoPages = demoDir();
+  if (demoPages) app.use(express.static(demoPages, { index: 'index.html', extensions: ['html'] }));
   app.use(notFound());
   app.use(errorHandler(logger));
 
@@ -150,6 +162,14 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
     sealer,
     logger,
     masterKeyCreated: master.created,
+    async ensureDemo() {
+      const demo = await ensureDemoProject(store, sealer, now());
+      if (demo) {
+        const file = path.join(config.dataDir, DEMO_CONFIG_FILE);
+        fs.writeFileSync(file, `${JSON.stringify({ projectId: demo.projectId, publicKey: demo.publicKey, templates: demo.templates }, null, 2)}\n`, { mode: 0o644 });
+      }
+      return demo;
+    },
     invalidateCaches() {
       keyCache.clear();
       origins.clear();

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import YAML from 'yaml';
 import { ConfigError, loadConfig, type RelayConfig } from './config.js';
 import { createRelay, type Relay } from './app.js';
-import { ensureDemoProject, type DemoCredentials } from './core/demo.js';
+import type { DemoCredentials } from './core/demo.js';
 import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setLimits, updateOrigins } from './core/admin.js';
 import { isHttpError } from './core/http-error.js';
 import { maskAddress } from './core/mask.js';
@@ -91,7 +91,7 @@ program
       ...(opts.dataDir && { MESSAGEJS_DATA_DIR: opts.dataDir }),
     });
     const relay = await createRelay(config);
-    const demo = await ensureDemoProject(relay.store, relay.sealer, Date.now());
+    const demo = await relay.ensureDemo();
     const { url } = await relay.listen();
     if (demo) process.stdout.write(`${banner(url, demo, relay)}\n`);
     relay.logger.info({ url, dataDir: config.dataDir, worker: config.worker }, 'relay listening');
@@ -132,7 +132,7 @@ program
   .action(async (opts: { dataDir?: string; json?: boolean }) => {
     const relay = await openRelay(opts);
     try {
-      const demo = await ensureDemoProject(relay.store, relay.sealer, Date.now());
+      const demo = await relay.ensureDemo();
       if (!demo) {
         const projects = await relay.store.projects.list();
         throw new Error(

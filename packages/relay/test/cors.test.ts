@@ -43,6 +43,22 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it("accepts a public key's same-origin GET (no Origin, Sec-Fetch-Site: same-origin) only when the relay's own origin is allowed", async () => {
+    const { updateOrigins } = await import('@messagejs/relay');
+    const sent = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.publicKey,
+      origin: DEMO_ORIGIN,
+      body: { template: 'order_update', to: '+212612345671', params: { order: 'A-1', eta: 'soon' } },
+    });
+    const read = () => call(t, 'GET', `/v1/messages/${sent.body.id}`, { key: t.demo.publicKey, headers: { 'sec-fetch-site': 'same-origin' } });
+    expect((await read()).body.error.code).toBe('origin_not_allowed');
+    await updateOrigins(t.relay.store, t.demo.projectId, 'add', t.url);
+    const res = await read();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await call(t, 'GET', `/v1/messages/${sent.body.id}`, { key: t.demo.publicKey, headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
+  });
+
   it('exposes the request id and rate-limit headers to pages', async () => {
     const res = await call(t, 'POST', '/v1/messages', {
       key: t.demo.publicKey,

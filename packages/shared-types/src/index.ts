@@ -27,6 +27,7 @@ export const errorStatus = {
   country_not_allowed: 403,
   recipient_opted_out: 403,
   captcha_failed: 403,
+  invalid_signature: 403,
   // 404
   not_found: 404,
   template_not_found: 404,

@@ -64,10 +64,13 @@ export function checkOrigin(): RequestHandler {
       }
       return next();
     }
-    if (!origin || !project.allowedOrigins.includes(origin)) {
-      return next(new HttpError('origin_not_allowed', `Origin ${origin ?? '(none)'} is not allowed for this key. Add it with \`messagejs-relay origins add\`.`));
+    // Browsers send no Origin on same-origin GETs (Fetch standard); they do send
+    // `Sec-Fetch-Site: same-origin`, and then the page's origin is the relay's own.
+    const pageOrigin = origin ?? (req.get('sec-fetch-site') === 'same-origin' ? `${req.protocol}://${req.get('host')}` : undefined);
+    if (!pageOrigin || !project.allowedOrigins.includes(pageOrigin)) {
+      return next(new HttpError('origin_not_allowed', `Origin ${pageOrigin ?? '(none)'} is not allowed for this key. Add it with \`messagejs-relay origins add\`.`));
     }
-    allowOrigin(res, origin);
+    if (origin) allowOrigin(res, origin);
     next();
   };
 }

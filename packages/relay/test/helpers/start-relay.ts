@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { createRelay, ensureDemoProject, loadConfig, type DemoCredentials, type Relay, type RelayDeps } from '@messagejs/relay';
+import { createRelay, loadConfig, type DemoCredentials, type Relay, type RelayDeps } from '@messagejs/relay';
 
 export interface TestRelay {
   relay: Relay;
@@ -50,7 +50,7 @@ export async function startRelay(
     cacheTtlMs: 0,
     ...options.deps,
   });
-  const demo = options.demo ?? (await ensureDemoProject(relay.store, relay.sealer, Date.now()));
+  const demo = options.demo ?? (await relay.ensureDemo());
   if (!demo) throw new Error('pass the demo credentials when reopening a data directory');
   const { url } = await relay.listen(0, '127.0.0.1');
   let closed = false;
