@@ -307,6 +307,19 @@ export function procCpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** I/O counters of `pid` from /proc/<pid>/io (wchar/syscw count every write(2), sockets included). */
+export function procIo(pid) {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+    return Object.fromEntries(text.trim().split('\n').map((line) => {
+      const [key, value] = line.split(':');
+      return [key.trim(), Number(value)];
+    }));
+  } catch {
+    return null;
+  }
+}
+
 /** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
 export function machineBusySeconds() {
   try {

@@ -36,6 +36,7 @@ import {
   noiseMeter,
   onCleanup,
   procCpuSeconds,
+  procIo,
   procStatus,
   relayRequire,
   runNode,
@@ -114,13 +115,20 @@ async function hammer(target, s, log) {
   const cpuBefore = procCpuSeconds(target.pid);
   const rssMark = target.rss?.mark();
   const noise = noiseMeter([target.pid]);
+  const io0 = procIo(target.pid);
   log(`  ${target.label}: measuring ${s.durationS} s, ${s.connections} connections, pipelining ${s.pipelining}`);
   const started = Date.now();
   const main = await cannon({ ...target.request, duration: s.durationS });
   const wallS = (Date.now() - started) / 1000;
   const cpuAfter = procCpuSeconds(target.pid);
   const { otherCpuPercent, harnessCpuPercent, loadavg1 } = noise.stop();
+  const io1 = procIo(target.pid);
+  const responses = main.requests.total || 1;
+  const perResponse = (key, unit = 1) => (io0 && io1 && key in io0 ? (io1[key] - io0[key]) / responses / unit : null);
   return {
+    // Per response of the measured run; writes include socket writes and stdout (logs, console
+    // connector) as well as SQLite's WAL and checkpoint writes.
+    ioPerResponse: { writeSyscalls: perResponse('syscw'), writeKB: perResponse('wchar', 1024), storageWriteKB: perResponse('write_bytes', 1024), readKB: perResponse('rchar', 1024) },
     otherCpuPercent,
     harnessCpuPercent,
     loadavg1,
@@ -295,6 +303,8 @@ async function benchRelay(s, log) {
       rssPeakAfterLoadKb: hwmAfterLoadKb,
       rssSampledMaxKb: rssSamples.maxKb,
       rssSamples: rssSamples.samples,
+      // VmRSS once a second (MB) from the first sample, to tell growth from a plateau.
+      rssTimelineMB: rssSamples.series.filter((_, i) => i % 10 === 0).map(([, kb]) => Number(kbToMB(kb).toFixed(1))),
       exit: stopped,
       durability,
       limits,
@@ -369,6 +379,7 @@ export async function run({ log = console.log } = {}) {
         ['2xx in the run (warm-up)', `${fmtInt(bare.run['2xx'])} (${fmtInt(bare.warmup['2xx'])})`, `${fmtInt(relay.run['2xx'])} (${fmtInt(relay.warmup['2xx'])})`],
         ['non-2xx / errors / timeouts', `${bare.run.non2xx} / ${bare.run.errors} / ${bare.run.timeouts}`, `${relay.run.non2xx} / ${relay.run.errors} / ${relay.run.timeouts}`],
         ['CPU during run: server / autocannon', `${fmtInt(bare.serverCpuPercent)}% / ${fmtInt(bare.harnessCpuPercent)}%`, `${fmtInt(relay.serverCpuPercent)}% / ${fmtInt(relay.harnessCpuPercent)}%`],
+        ['server write(2) calls / KB per response', `${fmtNum(bare.ioPerResponse.writeSyscalls, 1)} / ${fmtNum(bare.ioPerResponse.writeKB, 1)}`, `${fmtNum(relay.ioPerResponse.writeSyscalls, 1)} / ${fmtNum(relay.ioPerResponse.writeKB, 1)}`],
         ['CPU used by other processes (noise)', `${fmtInt(bare.otherCpuPercent)}%`, `${fmtInt(relay.otherCpuPercent)}%`],
         ['peak RSS, VmHWM (MB)', mb(bare.rssPeakKb), mb(relay.rssPeakKb)],
         ['  VmRSS sampled max / during run (MB)', '', `${mb(relay.rssSampledMaxKb)} / ${mb(relay.rssPeakDuringRunKb)}`],

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HarnessError, ROOT, envNumber, machine } from './lib.mjs';
+import { HarnessError, ROOT, envNumber, machine, runNode } from './lib.mjs';
 
 const BENCHES = [
   { name: 'http', title: 'HTTP — relay POST /v1/messages vs bare Express 5', module: 'bench/relay-http.mjs' },
@@ -58,7 +58,6 @@ for (const bench of selected) {
       console.log(`\n${lines.join('\n')}`);
       outcomes.push({ bench, status: 'ran', checks });
     } else {
-      const { runNode } = await import('./lib.mjs');
       const { code, stdout, stderr } = await runNode([file], { timeoutMs: 120_000 });
       if (stdout.trim()) console.log(stdout.trimEnd());
       if (code !== 0) throw new HarnessError(`${bench.script} exited with ${code}${stderr ? `:\n${stderr.trimEnd()}` : ''}`);

@@ -39,7 +39,8 @@
       return res.json();
     })
     .then(function (config) {
-      messagejs.init({ publicKey: config.publicKey, relayUrl: location.origin });
+      // The relay serving this page is the one to call, unless config.json names another.
+      messagejs.init({ publicKey: config.publicKey, relayUrl: config.relayUrl || location.origin });
       form.addEventListener('submit', function (event) {
         event.preventDefault();
         errorBox.hidden = true;

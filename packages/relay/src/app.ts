@@ -24,9 +24,15 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { messagesRouter } from './http/routes/messages.js';
 import { healthRouter } from './http/routes/health.js';
 import { sdkRouter } from './http/routes/sdk.js';
+import { HttpError } from './core/http-error.js';
 import { hooksRouter } from './http/routes/hooks.js';
+import { recipientsRouter } from './http/routes/recipients.js';
 import { DEMO_CONFIG_FILE, demoConfig } from './http/routes/demo.js';
 import { ensureDemoProject, type DemoCredentials } from './core/demo.js';
+import { jwksHandler, verifyRouter } from './http/routes/verify.js';
+import { deriveCodeKey } from './crypto/verify-code.js';
+import { createTokenSigner } from './crypto/token-signer.js';
+import type { CaptchaProvider } from './core/verify/verify-captcha.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -44,6 +50,8 @@ export interface RelayDeps {
   worker?: Partial<Omit<WorkerOptions, 'store' | 'pool' | 'logger' | 'now'>>;
   /** How long key and origin lookups are cached. @default 2000 */
   cacheTtlMs?: number;
+  /** CAPTCHA siteverify base URLs by provider (tests point them at a local server). */
+  captchaBaseUrls?: Partial<Record<CaptchaProvider, string>>;
 }
 
 /** A relay built by `createRelay`: nothing listens until `listen`. */
@@ -98,10 +106,12 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   const store = createSqliteStore(config.dataDir);
   const master = config.masterKey ? { key: config.masterKey, created: false } : loadOrCreateMasterKey(config.dataDir);
   const sealer = createSealer(master.key, config.oldMasterKeys);
+  // Verification codes are kept as HMACs under a key of their own, derived from the master key.
+  const codeKey = deriveCodeKey(master.key);
   const limits = deps.rateLimitStore ?? createMemoryRateLimitStore();
   const pool = createConnectorPool({
     sealer,
-    ...(deps.connectorBaseUrls && { baseUrls: deps.connectorBaseUrls }),
+    baseUrls: { ...config.connectorBaseUrls, ...deps.connectorBaseUrls },
     ...(deps.consoleWrite && { consoleWrite: deps.consoleWrite }),
   });
   const publicUrl = config.publicUrl;
@@ -141,10 +151,31 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
 
   app.use('/v1/hooks', hooksRouter({ store, pool, publicUrl, now, logger }));
 
+  // Public (no key): a project's token-verification keys, for the developer's backend.
+  app.get('/v1/projects/:projectId/jwks.json', jwksHandler({ store, sealer, now }));
   const api = express.Router();
-  api.options('/{*path}', preflight(origins));
+  api.options('/{*path}', preflight(origins), (req, _res, next) => {
+    // cors() passes on preflights from origins no project allows: refuse them here, without CORS headers.
+    next(new HttpError('origin_not_allowed', `Origin ${req.get('origin') ?? '(none)'} is not allowed.`));
+  });
   api.use(authenticate({ cache: keyCache, now, origins }), checkOrigin(), requestLimits(limits));
   api.use('/messages', messagesRouter({ store, limits, now, onEnqueued: () => worker?.wake() }));
+  api.use(
+    '/verify',
+    verifyRouter({
+      store,
+      limits,
+      sealer,
+      codeKey,
+      signer: createTokenSigner(),
+      now,
+      logger,
+      publicUrl,
+      ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
+      onEnqueued: () => worker?.wake(),
+    }),
+  );
+  api.use('/recipients', recipientsRouter());
   app.use('/v1', api);
 
   app.get('/demo/config.json', demoConfig(config.dataDir));

@@ -5,9 +5,12 @@ import YAML from 'yaml';
 import { ConfigError, loadConfig, type RelayConfig } from './config.js';
 import { createRelay, type Relay } from './app.js';
 import type { DemoCredentials } from './core/demo.js';
-import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setLimits, updateOrigins } from './core/admin.js';
+import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setLimits, testConnector, updateOrigins } from './core/admin.js';
+import { ConnectorError } from './connectors/types.js';
 import { isHttpError } from './core/http-error.js';
 import { maskAddress } from './core/mask.js';
+import { ensureSigningKey, rotateSigningKey } from './core/verify/signing-keys.js';
+import { describeVerifySettings, loadVerifySettings, setVerifySettings } from './core/verify/verify-settings.js';
 import { connectorRegistry } from './connectors/registry.js';
 
 const program = new Command('messagejs-relay')
@@ -157,8 +160,9 @@ projects
   .addOption(dataDirOption())
   .option('--json')
   .action(
-    admin(async (relay, opts: { name: string; origins: string; countries: string; defaultCountry?: string }) =>
-      createProject(
+    admin(async (relay, opts: { name: string; origins: string; countries: string; defaultCountry?: string }) => {
+      const now = Date.now();
+      const project = await createProject(
         relay.store,
         {
           name: opts.name,
@@ -166,9 +170,12 @@ projects
           allowedCountries: splitList(opts.countries).map((c) => c.toUpperCase()),
           defaultCountry: opts.defaultCountry?.toUpperCase() ?? null,
         },
-        Date.now(),
-      ),
-    ),
+        now,
+      );
+      // The key that signs its verification tokens is made with the project.
+      await ensureSigningKey(relay.store, relay.sealer, project.id, now);
+      return project;
+    }),
   );
 projects.command('list').addOption(dataDirOption()).option('--json').action(admin(async (relay) => relay.store.projects.list()));
 
@@ -220,6 +227,13 @@ keys
       return `Revoked ${keyId}. Running relays refuse it within a few seconds.`;
     }),
   );
+keys
+  .command('rotate-signing')
+  .description('New key for signing verification tokens; the JWKS keeps the previous one for tokens in flight and drops older ones.')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(admin(async (relay, opts: { project: string }) => rotateSigningKey(relay.store, relay.sealer, opts.project, Date.now())));
 
 const origins = program.command('origins').description("Manage a project's allowed browser origins.");
 for (const op of ['add', 'remove'] as const) {
@@ -381,6 +395,79 @@ connectors
         credentials: c.sealedCredentials ? 'sealed' : 'none',
       })),
     ),
+  );
+
+connectors
+  .command('test <connectorId>')
+  .description("Call the provider's cheapest authenticated endpoint with the stored credentials.")
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, _opts, id) => {
+      try {
+        const { type, detail } = await testConnector(relay.store, relay.sealer, id!, relay.config.connectorBaseUrls);
+        return { ok: true, type, detail };
+      } catch (error) {
+        if (!(error instanceof ConnectorError)) throw error;
+        process.exitCode = 1;
+        return { ok: false, code: error.code, providerCode: error.providerCode, kind: error.kind, detail: error.message };
+      }
+    }),
+  );
+const verify = program.command('verify').description('Phone verification (one-time codes) settings.');
+verify
+  .command('set')
+  .description('Change how codes are made, sent and checked; unset flags keep their value.')
+  .addOption(projectOption())
+  .option('--code-length <n>', 'digits or letters in a code, 4–10 (default 6)')
+  .addOption(new Option('--alphabet <alphabet>', 'numeric, or uppercase alphanumeric without look-alikes (default numeric)').choices(['numeric', 'alphanumeric']))
+  .option('--ttl-minutes <n>', 'minutes a code stays valid, 1–30 (default 10)')
+  .option('--max-attempts <n>', 'wrong codes before a session closes, 1–10 (default 5)')
+  .option('--cooldown-seconds <n>', 'seconds before a code may be sent again (default 30)')
+  .option('--max-sends <n>', 'codes per recipient per 10 minutes (default 5)')
+  .option('--token-ttl-minutes <n>', 'lifetime of the signed token a valid check returns, 1–60 (default 10)')
+  .option('--brand <name>', '{{brand}} in the message (default: the project name)')
+  .option('--body <text>', 'message template with {{code}}, {{brand}} and {{ttl}}')
+  .option('--subject <text>', 'email subject template with {{brand}} and {{ttl}}')
+  .addOption(new Option('--captcha <provider>', 'CAPTCHA required from public keys before a code is sent').choices(['turnstile', 'hcaptcha', 'recaptcha', 'none']))
+  .option('--captcha-secret <secret>', "the CAPTCHA provider's secret key (sealed at once)")
+  .option('--captcha-secret-stdin', 'read the CAPTCHA secret from stdin (keeps it out of shell history)')
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: Record<string, string | boolean | undefined>) => {
+      const int = (name: string) => (opts[name] === undefined ? undefined : Number(opts[name]));
+      const text = (name: string) => (typeof opts[name] === 'string' ? opts[name] : undefined);
+      const captchaSecret = opts.captchaSecretStdin ? fs.readFileSync(0, 'utf8').trim() : text('captchaSecret');
+      const patch = Object.fromEntries(
+        Object.entries({
+          codeLength: int('codeLength'),
+          alphabet: text('alphabet'),
+          ttlMinutes: int('ttlMinutes'),
+          maxAttempts: int('maxAttempts'),
+          cooldownSeconds: int('cooldownSeconds'),
+          maxSendsPer10Minutes: int('maxSends'),
+          tokenTtlMinutes: int('tokenTtlMinutes'),
+          brand: text('brand'),
+          body: text('body'),
+          subject: text('subject'),
+          captcha: text('captcha'),
+          captchaSecret,
+        }).filter(([, v]) => v !== undefined),
+      );
+      return setVerifySettings(relay.store, relay.sealer, text('project')!, patch, Date.now());
+    }),
+  );
+verify
+  .command('show')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string }) => {
+      const project = await requireProject(relay.store, opts.project);
+      return describeVerifySettings(await loadVerifySettings(relay.store, project.id), project.name);
+    }),
   );
 
 function splitList(value: string): string[] {

@@ -19,6 +19,17 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   MESSAGEJS_WORKER: z.enum(['on', 'off']).default('on'),
   MESSAGEJS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  MESSAGEJS_CONNECTOR_BASE_URLS: z
+    .string()
+    .refine((v) => {
+      try {
+        const parsed: unknown = JSON.parse(v);
+        return typeof parsed === 'object' && parsed !== null && Object.values(parsed).every((u) => typeof u === 'string' && /^https?:\/\//.test(u));
+      } catch {
+        return false;
+      }
+    }, 'must be a JSON object of connector type → base URL, e.g. {"twilio":"https://api.twilio.example"}')
+    .optional(),
   MESSAGEJS_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   MESSAGEJS_TRUST_PROXY: z.string().default('loopback'),
 });
@@ -43,6 +54,8 @@ export interface RelayConfig {
   worker: boolean;
   /** How many messages the worker delivers at once. @default 32 */
   workerConcurrency: number;
+  /** Provider API base URLs by connector type (regional endpoints, proxies, local fakes in tests). */
+  connectorBaseUrls: Record<string, string>;
   /** How long a worker holds a claimed message; after a crash it is delivered again once this passes. @default 30000 */
   leaseMs: number;
   /** Express `trust proxy` setting used to find the client IP. @default 'loopback' */
@@ -91,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     worker: e.MESSAGEJS_WORKER === 'on',
     workerConcurrency: e.MESSAGEJS_WORKER_CONCURRENCY,
     leaseMs: e.MESSAGEJS_LEASE_MS,
+    connectorBaseUrls: e.MESSAGEJS_CONNECTOR_BASE_URLS ? (JSON.parse(e.MESSAGEJS_CONNECTOR_BASE_URLS) as Record<string, string>) : {},
     trustProxy: e.MESSAGEJS_TRUST_PROXY,
     ...overrides,
   });

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, spawnRelay } from './helpers/cli.js';
+import { runCli, runCliAsync, spawnRelay } from './helpers/cli.js';
+import { startFakeProvider } from './helpers/fake-provider.js';
 import { tempDir } from './helpers/start-relay.js';
 
 const dirs: string[] = [];
@@ -109,6 +110,36 @@ describe('messagejs-relay admin commands', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('credentials.secret');
     expect(bad.stderr).not.toContain('short"');
+  });
+});
+
+describe('messagejs-relay connectors test', () => {
+  it("calls the provider's cheapest authenticated endpoint and reports clearly", async () => {
+    const dir = fresh();
+    const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
+    const fake = await startFakeProvider();
+    try {
+      const sid = `AC${'b'.repeat(32)}`;
+      const env = { MESSAGEJS_CONNECTOR_BASE_URLS: JSON.stringify({ twilio: fake.url }) };
+      const added = runCli(['connectors', 'add', '--project', projectId, '--type', 'twilio', '--channels', 'sms', '--config', '{"from":"+15005550006"}', '--credentials-stdin', '--data-dir', dir, '--json'], {
+        input: JSON.stringify({ accountSid: sid, authToken: 'token-0123456789abcdef0123456789ab' }),
+      });
+      const { id } = JSON.parse(added.stdout);
+      fake.reply({ status: 200, body: { sid, friendly_name: 'Shop', status: 'active' } });
+      const ok = runCliAsync(['connectors', 'test', id, '--data-dir', dir, '--json'], { env });
+      const okRes = await ok;
+      expect(okRes.code).toBe(0);
+      expect(JSON.parse(okRes.stdout)).toMatchObject({ ok: true, type: 'twilio' });
+      expect(fake.last().url).toBe(`/2010-04-01/Accounts/${sid}.json`);
+      expect(fake.last().headers.authorization).toMatch(/^Basic /);
+      fake.reply({ status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } });
+      const bad = await runCliAsync(['connectors', 'test', id, '--data-dir', dir, '--json'], { env });
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, code: 'provider_auth_failed', providerCode: '20003', kind: 'permanent' });
+      expect(bad.stdout + bad.stderr).not.toContain('token-0123456789abcdef');
+    } finally {
+      await fake.close();
+    }
   });
 });
 

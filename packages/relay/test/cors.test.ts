@@ -24,6 +24,7 @@ describe('CORS', () => {
 
   it('gives a preflight from another origin no CORS headers', async () => {
     const res = await preflight('http://localhost:9999');
+    expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 

@@ -77,6 +77,29 @@ describe('worker', () => {
     expect(message.attempts.map((a: { connector: string }) => a.connector)).toEqual(['webhook', 'webhook', 'webhook', 'console']);
   });
 
+  it('skips a connector whose circuit breaker is open while another can send', async () => {
+    let now = Date.parse('2026-03-01T12:00:00Z');
+    t = await startRelay({ deps: { now: () => now, worker: { pollMs: 10, maxAttemptsPerConnector: 3, breakerThreshold: 3, breakerCooldownMs: 60_000, random: () => 0.5 } } });
+    await useWebhookFor(t, ['sms'], [503], 1);
+    const first = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: sms });
+    for (let i = 0; i < 3; i++) {
+      await settle();
+      now += 10_000;
+    }
+    await waitForMessage(t, first.body.id, (m) => m.status === 'delivered');
+    expect(receiver!.requests).toHaveLength(3);
+    // The breaker is open: the next message goes straight to the console connector.
+    const second = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, to: '+33612345679' } });
+    const message = await waitForMessage(t, second.body.id, (m) => m.status === 'delivered');
+    expect(message.attempts.map((a: { connector: string }) => a.connector)).toEqual(['console']);
+    expect(receiver!.requests).toHaveLength(3);
+    // After the cooldown the first connector is tried again.
+    now += 61_000;
+    await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, to: '+33612345670' } });
+    await settle();
+    expect(receiver!.requests).toHaveLength(4);
+  });
+
   it('cascades to the next channel after a permanent failure', async () => {
     const { t } = await relayWithClock();
     await useWebhookFor(t, ['whatsapp'], [400], 1);

@@ -58,6 +58,7 @@ export const errorStatus = {
   internal_error: 500,
   provider_error: 502,
   not_ready: 503,
+  captcha_unavailable: 503,
   // client-side only (no usable HTTP answer)
   timeout: 0,
   network_error: 0,
@@ -190,6 +191,8 @@ export interface VerifyCheckResponse {
   status: 'pending' | 'approved' | 'canceled' | 'expired';
   /** A relay-signed JWT, present when `valid` is true. */
   token?: string;
+  /** Wrong codes still accepted before the session closes, when `valid` is false. */
+  attemptsRemaining?: number;
 }
 
 /** Headers the relay reads or sets. */

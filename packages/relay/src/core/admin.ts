@@ -188,3 +188,23 @@ function prefixed(error: HttpError, prefix: string): HttpError {
   const field = error.field ? `${prefix}.${error.field}` : prefix;
   return new HttpError('validation_failed', error.message.replace(/^`[^`]*`/, `\`${field}\``), { field });
 }
+
+/**
+ * `connectors test`: calls the provider's cheapest authenticated endpoint with the stored
+ * credentials. Resolves with the connector's own words, or rejects with its `ConnectorError`.
+ */
+export async function testConnector(store: Store, sealer: Sealer, id: string, baseUrls: Record<string, string> = {}): Promise<{ type: string; detail: string }> {
+  const record = await store.connectors.get(id);
+  if (!record) throw new HttpError('connector_not_found', `No connector ${id}.`, { field: 'id' });
+  const definition = getConnectorDefinition(record.type);
+  if (!definition) throw new HttpError('connector_not_found', `Unknown connector type ${record.type}.`);
+  const connector = definition.create({ config: definition.configSchema.parse(record.config), ...(baseUrls[record.type] && { baseUrl: baseUrls[record.type] }) });
+  try {
+    if (!connector.test) return { type: record.type, detail: 'This connector has no check.' };
+    const credentials = record.sealedCredentials ? sealer.open(record.sealedCredentials) : {};
+    const { detail } = await connector.test(credentials, { signal: AbortSignal.timeout(15_000) });
+    return { type: record.type, detail };
+  } finally {
+    await connector.close?.();
+  }
+}

@@ -1,6 +1,7 @@
 import type { Store, Template } from '../store/types.js';
 import type { Sealer } from '../crypto/sealer.js';
 import { addConnector, createKey, createProject, saveTemplate } from './admin.js';
+import { ensureSigningKey } from './verify/signing-keys.js';
 
 /** The demo project's fixed names: tests outside this repo rely on them. */
 export const DEMO = {
@@ -55,6 +56,7 @@ export async function ensureDemoProject(store: Store, sealer: Sealer, now: numbe
     now,
   );
   await addConnector(store, sealer, { projectId: project.id, type: 'console', name: 'Console (development)' }, now);
+  await ensureSigningKey(store, sealer, project.id, now);
   const templates: Template[] = [];
   for (const t of DEMO.templates) templates.push(await saveTemplate(store, project.id, structuredClone(t), now));
   const publicKey = await createKey(store, { projectId: project.id, kind: 'public', name: 'demo page' }, now);

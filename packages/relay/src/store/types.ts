@@ -231,6 +231,126 @@ export interface AuditRepo {
   record(entry: { projectId: string | null; actor: string; action: string; detail?: Record<string, unknown>; at: number }): Promise<void>;
 }
 
+/** A project's verification settings (`verify set`); absent fields take their defaults. */
+export interface VerifySettings {
+  /** Code length, 4–10. @default 6 */
+  codeLength: number;
+  /** `numeric`, or uppercase `alphanumeric` without look-alike characters. @default 'numeric' */
+  alphabet: 'numeric' | 'alphanumeric';
+  /** Minutes a code stays valid, 1–30. @default 10 */
+  ttlMinutes: number;
+  /** Wrong codes accepted before a session closes. @default 5 */
+  maxAttempts: number;
+  /** Seconds before a code may be sent again to a pending session. @default 30 */
+  cooldownSeconds: number;
+  /** Codes sent to one recipient per 10 minutes, across sessions and keys. @default 5 */
+  maxSendsPer10Minutes: number;
+  /** `{{brand}}` in the message. @default the project name */
+  brand: string | null;
+  /** Message body; `{{code}}`, `{{brand}}` and `{{ttl}}` are filled in. @default '{{code}} is your {{brand}} verification code. It expires in {{ttl}} minutes.' */
+  body: string | null;
+  /** Email subject. @default '{{brand}} verification code' */
+  subject: string | null;
+  /** Lifetime of the signed token a valid check returns, in minutes (1–60). @default 10 */
+  tokenTtlMinutes: number;
+  /** CAPTCHA required from public keys before a code is sent; the secret is sealed. @default null */
+  captcha: { provider: 'turnstile' | 'hcaptcha' | 'recaptcha'; sealedSecret: string } | null;
+}
+
+/** One verification: the code is kept only as its HMAC. */
+export interface VerifySession {
+  id: string;
+  projectId: string;
+  /** The key that started it: only that key may check it. */
+  keyId: string;
+  channel: Channel;
+  /** The normalised recipient (E.164 for phone channels). */
+  to: string;
+  /** Hex HMAC-SHA256 of the current code. */
+  codeHmac: string;
+  codeLength: number;
+  alphabet: 'numeric' | 'alphanumeric';
+  /** `expired` is written only when a newer session replaces an expired pending one. */
+  status: 'pending' | 'approved' | 'canceled' | 'expired';
+  /** Wrong codes so far. */
+  attempts: number;
+  maxAttempts: number;
+  /** Codes sent in this session (first send included). */
+  sends: number;
+  lastSentAt: number;
+  expiresAt: number;
+  verifiedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface VerifySendInput {
+  /** The session as it is after this send: new, or the pending one with its new code. */
+  session: VerifySession;
+  /** For a resend, the `lastSentAt` read before: another send in between makes this one a `conflict`. */
+  resendOf: { lastSentAt: number } | null;
+  message: Message;
+  dueAt: number;
+  /** Refuse (`send_limit`) when `max` codes already went to this recipient in the project since `since`. */
+  sendLimit: { max: number; since: number };
+  idempotency?: IdempotencyRecord;
+}
+
+export type VerifySendResult =
+  | { ok: true }
+  | { ok: false; reason: 'send_limit'; oldestAt: number }
+  | { ok: false; reason: 'conflict' }
+  | { ok: false; reason: 'idempotent'; existing: IdempotencyRecord };
+
+export interface VerifyCheckInput {
+  sessionId: string;
+  /** `approved` for a matching code (only while `codeHmac` is still the session's), else a wrong attempt. */
+  outcome: { matched: true; codeHmac: string } | { matched: false };
+  at: number;
+  idempotency?: IdempotencyRecord;
+}
+
+export type VerifyCheckResult =
+  | { ok: true; session: VerifySession }
+  /** The session changed since it was read (or is no longer pending): read it again. */
+  | { ok: false; reason: 'conflict' }
+  | { ok: false; reason: 'idempotent'; existing: IdempotencyRecord };
+
+export interface VerifyRepo {
+  getSettings(projectId: string): Promise<Partial<VerifySettings>>;
+  saveSettings(projectId: string, settings: Partial<VerifySettings>): Promise<void>;
+  get(id: string): Promise<VerifySession | null>;
+  /** The newest unexpired pending session of this key for this recipient and channel. */
+  findPending(input: { projectId: string; keyId: string; channel: Channel; to: string; now: number }): Promise<VerifySession | null>;
+  /**
+   * Writes the session, the message, its outbox row, the send record and the idempotency record
+   * in one transaction — or nothing, when the send limit, a concurrent send or the idempotency
+   * key says no.
+   */
+  send(input: VerifySendInput): Promise<VerifySendResult>;
+  /** Records a check: approves the session, or counts a wrong code (closing it at `maxAttempts`). */
+  check(input: VerifyCheckInput): Promise<VerifyCheckResult>;
+}
+
+/** A project's token-signing key pair; the private JWK is sealed. */
+export interface SigningKeyRecord {
+  kid: string;
+  projectId: string;
+  alg: 'ES256';
+  publicJwk: Record<string, unknown>;
+  sealedPrivateJwk: string;
+  createdAt: number;
+}
+
+export interface SigningKeysRepo {
+  /** The project's newest keys, newest first. */
+  latest(projectId: string, limit: number): Promise<SigningKeyRecord[]>;
+  /** Stores `key` unless the project already has a key; returns the project's current key. */
+  insertIfNone(key: SigningKeyRecord): Promise<SigningKeyRecord>;
+  /** Makes `key` the current one and deletes all but the `keep` newest keys of the project. */
+  rotate(key: SigningKeyRecord, keep: number): Promise<void>;
+}
+
 /** Every repository of one backend. Nothing outside `store/` writes SQL. */
 export interface Store {
   projects: ProjectsRepo;
@@ -243,6 +363,8 @@ export interface Store {
   status: StatusRepo;
   optOuts: OptOutsRepo;
   audit: AuditRepo;
+  verify: VerifyRepo;
+  signingKeys: SigningKeysRepo;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

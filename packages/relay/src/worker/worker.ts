@@ -6,6 +6,7 @@ import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord, Store 
 import { maskAddress } from '../core/mask.js';
 import type { ConnectorPool } from './connector-pool.js';
 import { backoffDelay } from './backoff.js';
+import { createCircuitBreaker } from './circuit-breaker.js';
 
 /** Worker settings; all have defaults that suit one relay process. */
 export interface WorkerOptions {
@@ -27,6 +28,10 @@ export interface WorkerOptions {
   backoffMaxMs?: number;
   /** A provider call is aborted after this long and counts as a transient failure. @default 15000 */
   sendTimeoutMs?: number;
+  /** Transient failures in a row after which a connector is skipped for a while. @default 5 */
+  breakerThreshold?: number;
+  /** How long an open breaker skips its connector. @default 30000 */
+  breakerCooldownMs?: number;
   /** The public status-callback URL of a connector, when the relay has a public URL. */
   statusCallbackUrl?: (connectorId: string) => string | undefined;
   random?: () => number;
@@ -61,7 +66,10 @@ export function createWorker(options: WorkerOptions): Worker {
     backoffMaxMs = 300_000,
     sendTimeoutMs = 15_000,
     random = Math.random,
+    breakerThreshold = 5,
+    breakerCooldownMs = 30_000,
   } = options;
+  const breaker = createCircuitBreaker({ threshold: breakerThreshold, cooldownMs: breakerCooldownMs, now });
   const owner = `worker_${randomUUID()}`;
   const log = logger.child({ component: 'worker' });
   let running = false;
@@ -132,7 +140,8 @@ export function createWorker(options: WorkerOptions): Worker {
     if (!message) return;
     const connectors = await store.connectors.forChannel(message.projectId, message.channel);
     const index = Math.floor((job.attempts - 1) / maxAttemptsPerConnector);
-    const record = connectors[index];
+    // While a connector's breaker is open, a later connector of the channel sends instead.
+    const record = connectors.slice(index).find((c) => !breaker.isOpen(c.id)) ?? connectors[index];
     if (!record) {
       return giveUp(job, message, null, 'channel_not_configured', `No connector left for the ${message.channel} channel.`);
     }
@@ -145,6 +154,7 @@ export function createWorker(options: WorkerOptions): Worker {
         ...(statusCallbackUrl && { statusCallbackUrl }),
       });
       const at = now();
+      breaker.success(record.id);
       await store.outbox.complete(job, {
         attempt: attemptOf(message, record, result.providerMessageId, result.status, null, at),
         status: result.status,
@@ -160,6 +170,7 @@ export function createWorker(options: WorkerOptions): Worker {
         if (failure.code === 'recipient_opted_out') await store.optOuts.add(message.projectId, message.to, at);
         return giveUp(job, message, attempt, failure.code, failure.message);
       }
+      breaker.failure(record.id);
       const triesWithThis = job.attempts - index * maxAttemptsPerConnector;
       if (triesWithThis >= maxAttemptsPerConnector) {
         // This provider is spent: fail over to the next connector of the channel at once, or give up.

@@ -21,6 +21,25 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
+/** Runs `messagejs-relay …` without blocking the event loop (needed when the test also serves HTTP). */
+export function runCliAsync(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  requireBuiltCli();
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c) => (stdout += c));
+    proc.stderr.on('data', (c) => (stderr += c));
+    proc.stdin.end(options.input ?? '');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** Starts `messagejs-relay start` on an ephemeral port and resolves once it listens. */
 export async function spawnRelay(dataDir: string, env: Record<string, string> = {}): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
   requireBuiltCli();

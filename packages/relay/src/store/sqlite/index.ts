@@ -9,6 +9,8 @@ import { createOutboxRepo } from './outbox.js';
 import { createIdempotencyRepo } from './idempotency.js';
 import { createOptOutsRepo } from './opt-outs.js';
 import { createAuditRepo } from './audit.js';
+import { createVerifyRepo } from './verify.js';
+import { createSigningKeysRepo } from './signing-keys.js';
 
 /** The default store: one SQLite file in the data directory. */
 export function createSqliteStore(dataDir: string): Store {
@@ -26,6 +28,8 @@ export function createSqliteStore(dataDir: string): Store {
     idempotency: createIdempotencyRepo(db),
     optOuts: createOptOutsRepo(db),
     audit: createAuditRepo(db),
+    verify: createVerifyRepo(db),
+    signingKeys: createSigningKeysRepo(db),
     async ping() {
       try {
         return ping.get() !== undefined;

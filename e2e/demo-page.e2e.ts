@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { updateOrigins } from '@messagejs/relay';
+import { startRelay, type TestRelay } from '../packages/relay/test/helpers/start-relay.js';
+import { launchBrowser } from './helpers/browser.js';
+import { serveStatic, type StaticServer } from './helpers/static-server.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const demoDir = path.join(root, 'examples/script-tag');
+const screenshot = path.join(root, '.tmp/demo.png');
+
+let t: TestRelay;
+let browser: { context: BrowserContext; close: () => Promise<void> };
+let page: Page;
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(root, 'packages/client/dist/messagejs.umd.min.js'))) {
+    throw new Error('packages/client/dist is missing: run `npx -y pnpm@10 build` first (`pnpm test:e2e` does)');
+  }
+  t = await startRelay();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.cleanup();
+});
+afterEach(async () => {
+  await page?.close();
+});
+
+async function fillContactForm(p: Page, name: string, message: string): Promise<void> {
+  await p.fill('input[name=name]', name);
+  await p.fill('input[name=email]', 'ada@example.com');
+  await p.fill('textarea[name=message]', message);
+  await p.click('#contact-form button[type=submit]');
+}
+
+/** Records the CORS preflights Chromium sends, with the headers of their answers (DevTools protocol). */
+async function recordPreflights(p: Page): Promise<Array<{ url: string; status: number; headers: Record<string, string> }>> {
+  const preflights: Array<{ url: string; status: number; headers: Record<string, string> }> = [];
+  const cdp = await p.context().newCDPSession(p);
+  await cdp.send('Network.enable');
+  cdp.on('Network.responseReceived', (event) => {
+    if (event.type !== 'Preflight') return;
+    const headers = Object.fromEntries(Object.entries(event.response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    preflights.push({ url: event.response.url, status: event.response.status, headers });
+  });
+  return preflights;
+}
+
+describe('the demo page (examples/script-tag)', () => {
+  it('served by the relay at /, sends the contact form and shows the message reaching delivered', async () => {
+    await updateOrigins(t.relay.store, t.demo.projectId, 'add', t.url);
+    page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    await page.goto(`${t.url}/`);
+    await expect(page.title()).resolves.toBe('MessageJS demo — contact form');
+    await fillContactForm(page, 'Ada Lovelace', 'Hello from the e2e test of the demo page.');
+
+    await page.waitForSelector('#message-status[data-status=delivered]', { timeout: 15_000 });
+    const id = await page.textContent('#message-id');
+    expect(id).toMatch(/^msg_\w+$/);
+    expect(await page.isHidden('#error')).toBe(true);
+    // The timeline shows the way there, ending with delivered.
+    const timeline = await page.$$eval('#timeline li', (items) => items.map((li) => li.textContent ?? ''));
+    expect(timeline.at(-1)).toMatch(/delivered$/);
+    expect(timeline[0]).toMatch(/queued$/);
+
+    const stored = await t.relay.store.messages.get(id!);
+    expect(stored?.status).toBe('delivered');
+    const printed = t.console.join('');
+    expect(printed).toContain('New message from Ada Lovelace <ada@example.com>:');
+    expect(printed).toContain('Hello from the e2e test of the demo page.');
+    expect(pageErrors).toEqual([]);
+
+    fs.mkdirSync(path.dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+  });
+
+  describe('served from another origin', () => {
+    let site: StaticServer;
+    beforeAll(async () => {
+      // The same page on another port: the SDK and the API come from the relay, the page and its
+      // config.json (with the relay's URL) from this server.
+      const html = fs
+        .readFileSync(path.join(demoDir, 'index.html'), 'utf8')
+        .replace('src="/sdk/messagejs.umd.min.js"', `src="${t.url}/sdk/messagejs.umd.min.js"`);
+      expect(html).toContain(`${t.url}/sdk/messagejs.umd.min.js`);
+      site = await serveStatic(demoDir, {
+        '/': { type: 'text/html; charset=utf-8', body: html },
+        '/index.html': { type: 'text/html; charset=utf-8', body: html },
+        '/demo/config.json': { type: 'application/json', body: JSON.stringify({ publicKey: t.demo.publicKey, relayUrl: t.url }) },
+      });
+    });
+    afterAll(() => site?.close());
+
+    it('is refused by the browser when the origin is not allowed: network_error, nothing stored', async () => {
+      const project = await t.relay.store.projects.get(t.demo.projectId);
+      expect(project?.allowedOrigins).not.toContain(site.url);
+      const before = await t.relay.store.messages.count();
+      const consoleLines = t.console.length;
+      const posts = () => t.logs().filter((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/v1/messages').length;
+      const postsBefore = posts();
+
+      page = await browser.context.newPage();
+      const preflights = await recordPreflights(page);
+      const browserConsole: string[] = [];
+      page.on('console', (message) => browserConsole.push(message.text()));
+
+      await page.goto(`${site.url}/`);
+      await fillContactForm(page, 'Mallory', 'This must never be sent.');
+
+      const error = await page.waitForSelector('#error:not([hidden])', { timeout: 20_000 });
+      expect(await error.textContent()).toMatch(/^network_error: /);
+      expect(await page.isHidden('#result')).toBe(true);
+
+      // Chromium's own CORS error, for the preflight the relay answered without allowing the origin.
+      expect(browserConsole.join('\n')).toMatch(/blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header/);
+      const toMessages = preflights.filter((p) => p.url === `${t.url}/v1/messages`);
+      expect(toMessages.length).toBeGreaterThan(0);
+      for (const p of toMessages) expect(p.headers['access-control-allow-origin']).toBeUndefined();
+      // The same preflight from here, to be sure of the relay's answer.
+      const res = await fetch(`${t.url}/v1/messages`, {
+        method: 'OPTIONS',
+        headers: { origin: site.url, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+      });
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+
+      // Nothing reached the send pipeline: no message, no delivery, no POST in the relay's log.
+      expect(await t.relay.store.messages.count()).toBe(before);
+      expect(t.console.length).toBe(consoleLines);
+      expect(t.console.join('')).not.toContain('This must never be sent.');
+      expect(posts()).toBe(postsBefore);
+    });
+
+    it('works from that origin once it is added to the project', async () => {
+      await updateOrigins(t.relay.store, t.demo.projectId, 'add', site.url);
+      page = await browser.context.newPage();
+      await page.goto(`${site.url}/`);
+      await fillContactForm(page, 'Grace Hopper', 'Sent from another origin, now allowed.');
+      await page.waitForSelector('#message-status[data-status=delivered]', { timeout: 15_000 });
+      expect(t.console.join('')).toContain('Sent from another origin, now allowed.');
+    });
+  });
+});

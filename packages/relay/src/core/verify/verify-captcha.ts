@@ -1,0 +1,83 @@
+import { HttpError } from '../http-error.js';
+
+/** The CAPTCHA services a project can require before a code is sent. */
+export const captchaProviders = ['turnstile', 'hcaptcha', 'recaptcha'] as const;
+export type CaptchaProvider = (typeof captchaProviders)[number];
+
+/**
+ * Each provider's siteverify endpoint as base URL + path, so tests (and proxies) can replace the
+ * base. All three take the same form-encoded `secret`, `response` and optional `remoteip` and
+ * answer JSON with a boolean `success`:
+ * - Turnstile: https://developers.cloudflare.com/turnstile/get-started/server-side-validation/
+ * - hCaptcha: https://docs.hcaptcha.com/#verify-the-user-response-server-side
+ * - reCAPTCHA: https://developers.google.com/recaptcha/docs/verify
+ */
+export const captchaEndpoints: Readonly<Record<CaptchaProvider, { baseUrl: string; path: string }>> = Object.freeze({
+  turnstile: { baseUrl: 'https://challenges.cloudflare.com', path: '/turnstile/v0/siteverify' },
+  hcaptcha: { baseUrl: 'https://api.hcaptcha.com', path: '/siteverify' },
+  recaptcha: { baseUrl: 'https://www.google.com', path: '/recaptcha/api/siteverify' },
+});
+
+export interface CaptchaCheck {
+  provider: CaptchaProvider;
+  secret: string;
+  token: string;
+  remoteIp?: string | undefined;
+}
+
+export interface CaptchaOptions {
+  /** Base URLs by provider (tests point them at a local server). */
+  baseUrls?: Partial<Record<CaptchaProvider, string>>;
+  fetch?: typeof globalThis.fetch;
+  /** @default 5000 */
+  timeoutMs?: number;
+}
+
+/** Seconds a caller is asked to wait when the CAPTCHA provider could not be asked. */
+const UNAVAILABLE_RETRY_AFTER = 5;
+
+/** The provider's verdict, with its `error-codes` (e.g. `invalid-input-secret`) for the operator's log. */
+export interface CaptchaVerdict {
+  success: boolean;
+  errorCodes: string[];
+}
+
+/**
+ * Asks the provider whether `token` is a solved challenge and resolves with its verdict; when the
+ * provider cannot be reached or answers something other than a JSON verdict, throws
+ * `503 captcha_unavailable` (with `Retry-After`) — never a 500, and never a guess either way.
+ */
+export async function verifyCaptcha(check: CaptchaCheck, options: CaptchaOptions = {}): Promise<CaptchaVerdict> {
+  const endpoint = captchaEndpoints[check.provider];
+  const base = (options.baseUrls?.[check.provider] ?? endpoint.baseUrl).replace(/\/+$/, '');
+  const form = new URLSearchParams({ secret: check.secret, response: check.token });
+  if (check.remoteIp) form.set('remoteip', check.remoteIp);
+  const unavailable = (cause: unknown) =>
+    new HttpError('captcha_unavailable', 'The CAPTCHA service could not be reached; try again shortly.', { retryAfter: UNAVAILABLE_RETRY_AFTER, cause });
+  let res: Response;
+  try {
+    res = await (options.fetch ?? fetch)(`${base}${endpoint.path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: form.toString(),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+    });
+  } catch (error) {
+    throw unavailable(error);
+  }
+  let verdict: unknown;
+  try {
+    verdict = await res.json();
+  } catch (error) {
+    throw unavailable(error);
+  }
+  // A 4xx carrying a JSON verdict is still a verdict (reCAPTCHA answers bad secrets that way).
+  if (verdict && typeof verdict === 'object' && typeof (verdict as { success?: unknown }).success === 'boolean') {
+    const codes = (verdict as { 'error-codes'?: unknown })['error-codes'];
+    return {
+      success: (verdict as { success: boolean }).success,
+      errorCodes: Array.isArray(codes) ? codes.filter((c): c is string => typeof c === 'string').slice(0, 10) : [],
+    };
+  }
+  throw unavailable(new Error(`siteverify answered ${res.status} without a verdict`));
+}

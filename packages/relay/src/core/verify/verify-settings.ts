@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { Store, VerifySettings } from '../../store/types.js';
+import type { Sealer } from '../../crypto/sealer.js';
+import { CODE_LENGTH } from '../../crypto/verify-code.js';
+import { HttpError } from '../http-error.js';
+import { requireProject } from '../admin.js';
+import { toValidationError } from '../send-message.js';
+import { placeholdersOf } from '../templates.js';
+import { captchaProviders } from './verify-captcha.js';
+
+/** What a project's verification uses when nothing was set. */
+export const defaultVerifySettings: Readonly<VerifySettings> = Object.freeze({
+  codeLength: 6,
+  alphabet: 'numeric',
+  ttlMinutes: 10,
+  maxAttempts: 5,
+  cooldownSeconds: 30,
+  maxSendsPer10Minutes: 5,
+  brand: null,
+  body: null,
+  subject: null,
+  tokenTtlMinutes: 10,
+  captcha: null,
+});
+
+/** The message a code travels in, unless the project sets its own. */
+export const DEFAULT_VERIFY_BODY = '{{code}} is your {{brand}} verification code. It expires in {{ttl}} minutes.';
+export const DEFAULT_VERIFY_SUBJECT = '{{brand}} verification code';
+
+const VERIFY_PLACEHOLDERS = new Set(['code', 'brand', 'ttl']);
+// C0/C1 control characters have no place in a brand name.
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+
+const bodySchema = z
+  .string()
+  .min(1)
+  .max(1000)
+  .refine((b) => placeholdersOf(b).includes('code'), 'must contain {{code}}')
+  .refine((b) => placeholdersOf(b).every((p) => VERIFY_PLACEHOLDERS.has(p)), 'may only use {{code}}, {{brand}} and {{ttl}}');
+
+/** A `verify set` patch: each field optional; `null` restores the default. */
+export const verifySettingsPatchSchema = z.strictObject({
+  codeLength: z.number().int().min(CODE_LENGTH.min).max(CODE_LENGTH.max).optional(),
+  alphabet: z.enum(['numeric', 'alphanumeric']).optional(),
+  ttlMinutes: z.number().int().min(1).max(30).optional(),
+  maxAttempts: z.number().int().min(1).max(10).optional(),
+  cooldownSeconds: z.number().int().min(0).max(3600).optional(),
+  maxSendsPer10Minutes: z.number().int().min(1).max(50).optional(),
+  brand: z.string().trim().min(1).max(50).refine((b) => !CONTROL.test(b), 'must not contain control characters').nullable().optional(),
+  body: bodySchema.nullable().optional(),
+  subject: z.string().min(1).max(200).refine((s) => placeholdersOf(s).every((p) => p === 'brand' || p === 'ttl'), 'may only use {{brand}} and {{ttl}}').nullable().optional(),
+  tokenTtlMinutes: z.number().int().min(1).max(60).optional(),
+  /** `none` removes the CAPTCHA requirement; any provider needs `captchaSecret`. */
+  captcha: z.enum([...captchaProviders, 'none']).optional(),
+  captchaSecret: z.string().min(1).max(500).optional(),
+});
+export type VerifySettingsPatch = z.input<typeof verifySettingsPatchSchema>;
+
+/** A project's settings with defaults filled in. */
+export async function loadVerifySettings(store: Store, projectId: string): Promise<VerifySettings> {
+  const stored = await store.verify.getSettings(projectId);
+  const settings: VerifySettings = { ...defaultVerifySettings };
+  for (const [name, value] of Object.entries(stored) as Array<[keyof VerifySettings, unknown]>) {
+    if (value !== undefined && value !== null) (settings as unknown as Record<string, unknown>)[name] = value;
+  }
+  return settings;
+}
+
+/** What `verify set` and `verify show` print: the settings, the CAPTCHA secret only as "sealed". */
+export function describeVerifySettings(settings: VerifySettings, projectName: string) {
+  const { captcha, ...rest } = settings;
+  return {
+    ...rest,
+    brand: settings.brand ?? projectName,
+    body: settings.body ?? DEFAULT_VERIFY_BODY,
+    subject: settings.subject ?? DEFAULT_VERIFY_SUBJECT,
+    captcha: captcha ? { provider: captcha.provider, secret: 'sealed' } : 'none',
+  };
+}
+
+/**
+ * Updates a project's verification settings (`messagejs-relay verify set`). A CAPTCHA secret is
+ * sealed at once, like connector credentials, and never shown again.
+ */
+export async function setVerifySettings(store: Store, sealer: Sealer, projectId: string, patch: VerifySettingsPatch, now: number) {
+  const project = await requireProject(store, projectId);
+  const parsed = verifySettingsPatchSchema.safeParse(patch);
+  if (!parsed.success) throw toValidationError(parsed.error);
+  const { captcha, captchaSecret, ...fields } = parsed.data;
+  const next: Partial<VerifySettings> = { ...(await store.verify.getSettings(projectId)) };
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (value === null) delete next[name as keyof VerifySettings];
+    else (next as Record<string, unknown>)[name] = value;
+  }
+  if (captcha === 'none') {
+    if (captchaSecret !== undefined) throw new HttpError('validation_failed', '`captchaSecret` makes no sense with `--captcha none`.', { field: 'captchaSecret' });
+    delete next.captcha;
+  } else if (captcha) {
+    if (!captchaSecret) throw new HttpError('validation_failed', `\`--captcha ${captcha}\` needs the provider's secret: pass \`--captcha-secret\`.`, { field: 'captchaSecret' });
+    next.captcha = { provider: captcha, sealedSecret: sealer.seal(captchaSecret) };
+  } else if (captchaSecret !== undefined) {
+    if (!next.captcha) throw new HttpError('validation_failed', 'Name the provider with `--captcha turnstile|hcaptcha|recaptcha`.', { field: 'captcha' });
+    next.captcha = { provider: next.captcha.provider, sealedSecret: sealer.seal(captchaSecret) };
+  }
+  await store.verify.saveSettings(projectId, next);
+  await store.audit.record({ projectId, actor: 'cli', action: 'verify.settings', detail: { fields: Object.keys(parsed.data).filter((k) => k !== 'captchaSecret') }, at: now });
+  return describeVerifySettings(await loadVerifySettings(store, projectId), project.name);
+}

@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { CountryCode } from 'libphonenumber-js';
+import { analyzePhone } from '../../core/phone.js';
+import { HttpError } from '../../core/http-error.js';
+import { toValidationError } from '../../core/send-message.js';
+import { callerOf } from '../locals.js';
+import { jsonBody } from '../json-body.js';
+
+const analyzeRequest = z.strictObject({
+  numbers: z.array(z.string().max(64)).min(1).max(1000),
+  defaultCountry: z.string().regex(/^[A-Z]{2}$/).optional(),
+});
+
+/**
+ * `POST /v1/recipients/analyze` (secret keys): up to 1,000 numbers → valid, E.164, country, type
+ * and, for Morocco and Gabon, the original operator by prefix (numbers are portable).
+ */
+export function recipientsRouter(): Router {
+  const router = Router();
+  router.post('/analyze', jsonBody({ limit: '256kb' }), (req, res) => {
+    const { key, project } = callerOf(res);
+    if (key.kind !== 'secret') throw new HttpError('forbidden', 'Analysing numbers needs a secret key (from a server).');
+    const parsed = analyzeRequest.safeParse(req.body);
+    if (!parsed.success) throw toValidationError(parsed.error);
+    const defaultCountry = (parsed.data.defaultCountry ?? project.defaultCountry ?? undefined) as CountryCode | undefined;
+    const results = parsed.data.numbers.map((n) => {
+      const a = analyzePhone(n, defaultCountry ? { defaultCountry } : {});
+      return { ...a, allowed: a.country !== null && project.allowedCountries.includes(a.country) };
+    });
+    res.json({ results });
+  });
+  return router;
+}

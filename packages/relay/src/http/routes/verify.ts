@@ -1,0 +1,51 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import { headers } from '@messagejs/shared-types';
+import type { Sealer } from '../../crypto/sealer.js';
+import type { Store } from '../../store/types.js';
+import { startVerification, type VerifyDeps } from '../../core/verify/start-verification.js';
+import { checkVerification } from '../../core/verify/check-verification.js';
+import { projectJwks } from '../../core/verify/signing-keys.js';
+import { callerOf, localsOf } from '../locals.js';
+import { jsonBody } from '../json-body.js';
+import { idempotencyKey } from '../idempotency.js';
+
+/** The token issuer: the configured public URL, else the origin this request reached. */
+function issuerOf(req: Request, publicUrl: string | null): string {
+  return publicUrl ?? `${req.protocol}://${req.get('host')}`;
+}
+
+/** `POST /v1/verify/send` and `POST /v1/verify/check` (auth, origin and limits run before). */
+export function verifyRouter(deps: VerifyDeps & { publicUrl: string | null }): Router {
+  const router = Router();
+  router.post('/send', jsonBody(), idempotencyKey(), async (req, res) => {
+    const outcome = await startVerification(deps, callerOf(res), req.body, { ip: req.ip, idempotency: localsOf(res).idempotency });
+    if (outcome.replayed) res.setHeader(headers.idempotentReplayed, 'true');
+    res.status(outcome.status).json(outcome.body);
+  });
+  router.post('/check', jsonBody(), idempotencyKey(), async (req, res) => {
+    const outcome = await checkVerification(deps, callerOf(res), req.body, {
+      ip: req.ip,
+      idempotency: localsOf(res).idempotency,
+      issuer: issuerOf(req, deps.publicUrl),
+    });
+    if (outcome.replayed) res.setHeader(headers.idempotentReplayed, 'true');
+    // The answer may carry a token: no cache may keep it.
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(outcome.status).json(outcome.body);
+  });
+  return router;
+}
+
+/**
+ * `GET /v1/projects/:projectId/jwks.json`: the public keys that verify the project's tokens
+ * (current and previous). Public — no key — and cacheable by anyone, from any origin.
+ */
+export function jwksHandler(deps: { store: Store; sealer: Sealer; now: () => number }): RequestHandler {
+  return async function jwksHandlerMiddleware(req, res) {
+    const projectId = req.params.projectId;
+    const jwks = await projectJwks(deps.store, deps.sealer, typeof projectId === 'string' ? projectId : '', deps.now());
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(jwks);
+  };
+}

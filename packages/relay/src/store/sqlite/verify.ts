@@ -1,0 +1,186 @@
+import type Database from 'better-sqlite3';
+import type { Channel } from '@messagejs/shared-types';
+import type { IdempotencyRecord, VerifyRepo, VerifySession, VerifySettings } from '../types.js';
+import { toIdempotency } from './messages.js';
+
+interface Row {
+  id: string;
+  project_id: string;
+  key_id: string;
+  channel: Channel;
+  recipient: string;
+  code_hmac: string;
+  code_length: number;
+  alphabet: VerifySession['alphabet'];
+  status: VerifySession['status'];
+  attempts: number;
+  max_attempts: number;
+  sends: number;
+  last_sent_at: number;
+  expires_at: number;
+  verified_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toSession = (r: Row): VerifySession => ({
+  id: r.id,
+  projectId: r.project_id,
+  keyId: r.key_id,
+  channel: r.channel,
+  to: r.recipient,
+  codeHmac: r.code_hmac,
+  codeLength: r.code_length,
+  alphabet: r.alphabet,
+  status: r.status,
+  attempts: r.attempts,
+  maxAttempts: r.max_attempts,
+  sends: r.sends,
+  lastSentAt: r.last_sent_at,
+  expiresAt: r.expires_at,
+  verifiedAt: r.verified_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** Thrown inside a transaction to roll it back with a reason. */
+class Refused extends Error {
+  constructor(readonly result: { reason: 'send_limit'; oldestAt: number } | { reason: 'conflict' } | { reason: 'idempotent' }) {
+    super(result.reason);
+  }
+}
+
+/** Verification sessions and settings. Insert statements for messages and outbox mirror messages.ts. */
+export function createVerifyRepo(db: Database.Database): VerifyRepo {
+  const getSettings = db.prepare<[string], { verify_settings: string }>('SELECT verify_settings FROM projects WHERE id = ?');
+  const saveSettings = db.prepare('UPDATE projects SET verify_settings = ? WHERE id = ?');
+  const byId = db.prepare<[string], Row>('SELECT * FROM verify_sessions WHERE id = ?');
+  const pending = db.prepare<[string, string, string, string, number], Row>(
+    `SELECT * FROM verify_sessions
+      WHERE project_id = ? AND key_id = ? AND channel = ? AND recipient = ? AND status = 'pending' AND expires_at > ?
+      ORDER BY created_at DESC LIMIT 1`,
+  );
+  const retireExpired = db.prepare(
+    `UPDATE verify_sessions SET status = 'expired', updated_at = @at
+      WHERE project_id = @projectId AND key_id = @keyId AND channel = @channel AND recipient = @to
+        AND status = 'pending' AND expires_at <= @at`,
+  );
+  const insertSession = db.prepare(
+    `INSERT INTO verify_sessions (id, project_id, key_id, channel, recipient, code_hmac, code_length, alphabet, status,
+       attempts, max_attempts, sends, last_sent_at, expires_at, verified_at, created_at, updated_at)
+     VALUES (@id, @projectId, @keyId, @channel, @to, @codeHmac, @codeLength, @alphabet, @status,
+       @attempts, @maxAttempts, @sends, @lastSentAt, @expiresAt, @verifiedAt, @createdAt, @updatedAt)`,
+  );
+  const resend = db.prepare(
+    `UPDATE verify_sessions SET code_hmac = @codeHmac, code_length = @codeLength, alphabet = @alphabet, sends = @sends,
+       last_sent_at = @lastSentAt, expires_at = @expiresAt, updated_at = @updatedAt
+     WHERE id = @id AND status = 'pending' AND last_sent_at = @previousSentAt AND expires_at > @lastSentAt`,
+  );
+  const countSends = db.prepare<[string, string, number], { n: number; oldest: number | null }>(
+    'SELECT count(*) AS n, min(sent_at) AS oldest FROM verify_sends WHERE project_id = ? AND recipient = ? AND sent_at > ?',
+  );
+  const insertSend = db.prepare(
+    'INSERT INTO verify_sends (session_id, project_id, recipient, message_id, sent_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  // Rows older than any window the limit looks at are dead weight; drop them as we go.
+  const purgeSends = db.prepare('DELETE FROM verify_sends WHERE project_id = ? AND recipient = ? AND sent_at <= ?');
+  const insertMessage = db.prepare(
+    `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, template, subject, body, html,
+       status, segments, encoding, cost_eur, cost_mad, cascade, created_at, updated_at, scheduled_at)
+     VALUES (@id, @projectId, @keyId, @channel, @to, @country, @operator, @template, @subject, @body, @html,
+       @status, @segments, @encoding, @costEur, @costMad, @cascade, @createdAt, @updatedAt, @scheduledAt)`,
+  );
+  const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
+  const insertIdem = db.prepare(
+    `INSERT INTO idempotency (key_id, idempotency_key, request_hash, status_code, response, created_at)
+     VALUES (@keyId, @idempotencyKey, @requestHash, @statusCode, @response, @createdAt)
+     ON CONFLICT DO NOTHING`,
+  );
+  const getIdem = db.prepare('SELECT * FROM idempotency WHERE key_id = ? AND idempotency_key = ?');
+  const approve = db.prepare(
+    `UPDATE verify_sessions SET status = 'approved', verified_at = @at, updated_at = @at
+      WHERE id = @id AND status = 'pending' AND code_hmac = @codeHmac AND expires_at > @at AND attempts < max_attempts`,
+  );
+  const wrongCode = db.prepare(
+    `UPDATE verify_sessions SET attempts = attempts + 1, updated_at = @at,
+       status = CASE WHEN attempts + 1 >= max_attempts THEN 'canceled' ELSE status END
+      WHERE id = @id AND status = 'pending' AND expires_at > @at AND attempts < max_attempts`,
+  );
+
+  const storeIdempotency = (record: IdempotencyRecord | undefined) => {
+    if (!record) return;
+    if (insertIdem.run({ ...record, response: JSON.stringify(record.response) }).changes === 0) throw new Refused({ reason: 'idempotent' });
+  };
+  const existingIdempotency = (record: IdempotencyRecord) =>
+    toIdempotency(getIdem.get(record.keyId, record.idempotencyKey) as Parameters<typeof toIdempotency>[0]);
+
+  const send = db.transaction((input: Parameters<VerifyRepo['send']>[0]) => {
+    storeIdempotency(input.idempotency);
+    const s = input.session;
+    const sent = countSends.get(s.projectId, s.to, input.sendLimit.since)!;
+    if (sent.n >= input.sendLimit.max) throw new Refused({ reason: 'send_limit', oldestAt: sent.oldest ?? s.lastSentAt });
+    if (input.resendOf) {
+      if (resend.run({ ...s, previousSentAt: input.resendOf.lastSentAt }).changes === 0) throw new Refused({ reason: 'conflict' });
+    } else {
+      retireExpired.run({ projectId: s.projectId, keyId: s.keyId, channel: s.channel, to: s.to, at: s.createdAt });
+      try {
+        insertSession.run(s);
+      } catch (error) {
+        // The partial unique index: another start for this recipient won the race.
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new Refused({ reason: 'conflict' });
+        throw error;
+      }
+    }
+    const m = input.message;
+    insertMessage.run({ ...m, cascade: JSON.stringify(m.cascade) });
+    insertOutbox.run(m.id, input.dueAt);
+    purgeSends.run(s.projectId, s.to, input.sendLimit.since);
+    insertSend.run(s.id, s.projectId, s.to, m.id, s.lastSentAt);
+  });
+
+  const check = db.transaction((input: Parameters<VerifyRepo['check']>[0]) => {
+    storeIdempotency(input.idempotency);
+    const changed = input.outcome.matched
+      ? approve.run({ id: input.sessionId, codeHmac: input.outcome.codeHmac, at: input.at }).changes
+      : wrongCode.run({ id: input.sessionId, at: input.at }).changes;
+    if (changed === 0) throw new Refused({ reason: 'conflict' });
+    return toSession(byId.get(input.sessionId)!);
+  });
+
+  return {
+    async getSettings(projectId) {
+      const row = getSettings.get(projectId);
+      return row ? (JSON.parse(row.verify_settings) as Partial<VerifySettings>) : {};
+    },
+    async saveSettings(projectId, settings) {
+      saveSettings.run(JSON.stringify(settings), projectId);
+    },
+    async get(id) {
+      const row = byId.get(id);
+      return row ? toSession(row) : null;
+    },
+    async findPending({ projectId, keyId, channel, to, now }) {
+      const row = pending.get(projectId, keyId, channel, to, now);
+      return row ? toSession(row) : null;
+    },
+    async send(input) {
+      try {
+        send.immediate(input);
+        return { ok: true };
+      } catch (error) {
+        if (!(error instanceof Refused)) throw error;
+        if (error.result.reason === 'idempotent') return { ok: false, reason: 'idempotent', existing: existingIdempotency(input.idempotency!) };
+        return { ok: false, ...error.result };
+      }
+    },
+    async check(input) {
+      try {
+        return { ok: true, session: check.immediate(input) };
+      } catch (error) {
+        if (!(error instanceof Refused)) throw error;
+        if (error.result.reason === 'idempotent') return { ok: false, reason: 'idempotent', existing: existingIdempotency(input.idempotency!) };
+        return { ok: false, reason: 'conflict' };
+      }
+    },
+  };
+}
