@@ -357,6 +357,29 @@ export function noiseMeter(pids = []) {
   };
 }
 
+/**
+ * Waits (at most `maxS` seconds) until the machine has been quiet — under `thresholdPercent` of
+ * one core busy — for `windowS` consecutive seconds. Call it while the servers are idle: on a
+ * shared machine, a build or test run elsewhere skews the figures. Resolves
+ * `{ quiet, waitedS, lastBusyPercent }`.
+ */
+export async function waitForQuiet({ maxS = 60, windowS = 3, thresholdPercent = 10 } = {}) {
+  const started = Date.now();
+  let calm = 0;
+  let last = null;
+  let previous = machineBusySeconds();
+  if (previous === null || maxS <= 0) return { quiet: null, waitedS: 0, lastBusyPercent: null };
+  while ((Date.now() - started) / 1000 < maxS) {
+    await delay(1000);
+    const now = machineBusySeconds();
+    last = (now - previous) * 100;
+    previous = now;
+    calm = last < thresholdPercent ? calm + 1 : 0;
+    if (calm >= windowS) return { quiet: true, waitedS: (Date.now() - started) / 1000, lastBusyPercent: last };
+  }
+  return { quiet: false, waitedS: (Date.now() - started) / 1000, lastBusyPercent: last };
+}
+
 export const kbToMB = (kb) => (kb * 1024) / 1e6;
 export const kbToMiB = (kb) => kb / 1024;
 

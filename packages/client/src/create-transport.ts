@@ -71,11 +71,15 @@ export function createTransport(options: ResolvedOptions): Transport {
         // Our own retry can reach the relay while the first attempt still runs there: the
         // relay then answers 409 idempotency_in_progress, which is worth waiting out (stripe
         // retries its 409s the same way).
-        if (response?.status === 409) {
+        if (response?.status === 409 || response?.status === 429) {
           const body = (await within(response.clone().json(), options.timeout).catch(() => undefined)) as
             | Partial<ErrorBody>
             | undefined;
-          return body?.error?.code === 'idempotency_in_progress';
+          const code = body?.error?.code;
+          if (response.status === 409) return code === 'idempotency_in_progress';
+          // Only a plain rate limit passes with time. A verification's resend cooldown, send limit
+          // or spent attempts are answers for the user, not for a silent retry.
+          if (code !== undefined && code !== 'rate_limited') return false;
         }
         // ky clamps a long Retry-After to maxRetryAfter and waits; we would rather fail at once
         // and let the caller see `retryAfter`.

@@ -54,6 +54,9 @@ describe('messages.send retries', () => {
     ['unauthorized' as const],
     ['template_not_found' as const],
     ['idempotency_conflict' as const],
+    ['resend_cooldown' as const],
+    ['verify_send_limit' as const],
+    ['max_attempts_reached' as const],
   ])('does not retry %s', async (code) => {
     const seen = answer('post', '/v1/messages', relayError(code), accepted());
     const client = createClient({ publicKey, relayUrl });

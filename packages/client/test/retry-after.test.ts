@@ -38,11 +38,11 @@ describe('Retry-After', () => {
   });
 
   it('reports `retryAfter` when the retries run out', async () => {
-    const seen = answer('post', '/v1/verify/send', relayError('verify_send_limit', { headers: { 'Retry-After': '0' } }));
+    const seen = answer('post', '/v1/verify/send', relayError('rate_limited', { headers: { 'Retry-After': '0' } }));
     const client = createClient({ publicKey, relayUrl, retries: 1 });
 
     await expect(client.verify.start({ to: '+212612345678' })).rejects.toMatchObject({
-      code: 'verify_send_limit',
+      code: 'rate_limited',
       status: 429,
       retryAfter: 0,
     });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addConnector } from '@messagejs/relay';
-import { call, startRelay, waitForMessage, type TestRelay } from './helpers/start-relay.js';
+import { call, snapshotDatabase, startRelay, waitForMessage, type TestRelay } from './helpers/start-relay.js';
 import { scriptedServer } from './helpers/scripted-server.js';
 
 const SECRET = 'a-webhook-secret-of-some-length';
@@ -111,6 +111,58 @@ describe('worker', () => {
       ['whatsapp', 'failed'],
       ['sms', 'delivered'],
     ]);
+  });
+
+  it('falls back to the next channel when the first has not reported delivery within fallbackAfter', async () => {
+    const { t, advance } = await relayWithClock();
+    await useWebhookFor(t, ['whatsapp'], [200], 1);
+    const { body } = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, channel: 'whatsapp', channels: ['whatsapp', 'sms'], fallbackAfter: 30 } });
+    await waitForMessage(t, body.id, (m) => m.status === 'sent' && m.channel === 'whatsapp');
+    advance(29_000);
+    await settle();
+    expect((await waitForMessage(t, body.id, () => true)).channel).toBe('whatsapp');
+    advance(2_000);
+    const message = await waitForMessage(t, body.id, (m) => m.status === 'delivered');
+    expect(message.channel).toBe('sms');
+    expect(message.attempts.map((a: { channel: string; status: string }) => [a.channel, a.status])).toEqual([
+      ['whatsapp', 'sent'],
+      ['sms', 'delivered'],
+    ]);
+    expect(await t.relay.store.outbox.pending()).toBe(0);
+  });
+
+  it('does not fall back when delivery is reported in time', async () => {
+    const { t, advance, now } = await relayWithClock();
+    await useWebhookFor(t, ['whatsapp'], [200], 1);
+    const { body } = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, channel: 'whatsapp', channels: ['whatsapp', 'sms'], fallbackAfter: 30 } });
+    await waitForMessage(t, body.id, (m) => m.status === 'sent');
+    // What a provider status callback does (tested end to end in delivery-status.test.ts).
+    await t.relay.store.status.applyProviderStatus({ messageId: body.id, status: 'delivered', errorCode: null, at: now() });
+    advance(31_000);
+    await settle();
+    const message = await waitForMessage(t, body.id, () => true);
+    expect(message).toMatchObject({ status: 'delivered', channel: 'whatsapp' });
+    expect(message.attempts).toHaveLength(1);
+    expect(await t.relay.store.outbox.pending()).toBe(0);
+  });
+
+  it('refuses fallbackAfter without a channel to fall back to', async () => {
+    const { t } = await relayWithClock();
+    const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, fallbackAfter: 30 } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('fallbackAfter');
+  });
+
+  it('blanks the body of a verification message once it is delivered', async () => {
+    t = await startRelay();
+    const res = await call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to: '+33612345678', channel: 'sms' } });
+    expect(res.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 200));
+    const rows = snapshotDatabase(t.dataDir).messages as Array<{ template: string; body: string; status: string }>;
+    const verification = rows.find((m) => m.template === 'verify')!;
+    expect(verification.status).toBe('delivered');
+    expect(verification.body).toBe('[redacted]');
+    expect(t.console.join('')).toMatch(/\d{6} is your/);
   });
 
   it('delivers exactly once after a restart before delivery', async () => {

@@ -18,6 +18,8 @@ export async function applyStatusUpdates(store: Store, connectorId: string, upda
       at: update.at ?? now,
     });
     if (changed) applied++;
+    // A failure report ends the wait of a pending fallback: the next channel is tried now.
+    if (changed && (update.status === 'failed' || update.status === 'undelivered')) await store.outbox.expedite(message.id, now);
     if (changed && update.status === 'undelivered' && update.errorCode === '21610') {
       // Twilio 21610: the recipient replied STOP; later sends to them are refused up front.
       await store.optOuts.add(message.projectId, message.to, now);

@@ -12,12 +12,15 @@ import { defaultPriceTable, estimateCost } from './pricing.js';
 const channelSchema = z.enum(channels);
 const paramValue = z.union([z.string().max(10_000), z.number().finite()]);
 const cascadeSchema = z.array(channelSchema).min(1).max(5);
+/** Seconds a channel has to report delivery before the next channel of `channels` is tried. */
+const fallbackAfterSchema = z.number().int().min(1).max(7 * 24 * 3600);
 
 const templateRequest = z.strictObject({
   template: z.string().min(1).max(100),
   to: z.string().min(1).max(320).optional(),
   params: z.record(z.string().max(64), paramValue).refine((p) => Object.keys(p).length <= 50, 'at most 50 params').optional(),
   channels: cascadeSchema.optional(),
+  fallbackAfter: fallbackAfterSchema.optional(),
 });
 
 const textRequest = z.strictObject({
@@ -26,6 +29,7 @@ const textRequest = z.strictObject({
   channel: channelSchema,
   subject: z.string().min(1).max(500).optional(),
   channels: cascadeSchema.optional(),
+  fallbackAfter: fallbackAfterSchema.optional(),
 });
 
 /** The caller, as authenticated by the HTTP layer. */
@@ -90,6 +94,7 @@ export async function sendMessage(
   let html: string | null = null;
   let templateName: string | null = null;
   let cascade: Channel[];
+  let fallbackAfter: number | undefined;
 
   if (isTemplate) {
     const parsed = templateRequest.safeParse(body);
@@ -109,6 +114,7 @@ export async function sendMessage(
       throw new HttpError('validation_failed', 'A public key may only use the channels its template names.', { field: 'channels' });
     }
     [channel, ...cascade] = requested as [Channel, ...Channel[]];
+    fallbackAfter = req.fallbackAfter;
     const values = validateParams(template, req.params);
     ({ text, subject, html } = renderTemplate(template, values));
     templateName = template.name;
@@ -119,8 +125,15 @@ export async function sendMessage(
     to = req.to;
     text = req.text;
     subject = req.subject ?? null;
+    if (req.channels && req.channels[0] !== req.channel) {
+      throw new HttpError('validation_failed', '`channels` must start with `channel`.', { field: 'channels' });
+    }
     const requested = req.channels ?? [req.channel];
     [channel, ...cascade] = requested as [Channel, ...Channel[]];
+    fallbackAfter = req.fallbackAfter;
+  }
+  if (fallbackAfter !== undefined && cascade.length === 0) {
+    throw new HttpError('validation_failed', '`fallbackAfter` needs `channels` with a channel to fall back to.', { field: 'fallbackAfter' });
   }
 
   const recipient = resolveRecipient(channel, to, project);
@@ -156,6 +169,7 @@ export async function sendMessage(
     costEur: cost?.eur ?? null,
     costMad: cost?.mad ?? null,
     cascade,
+    fallbackAfterMs: fallbackAfter === undefined ? null : fallbackAfter * 1000,
     providerMessageId: null,
     connectorId: null,
     errorCode: null,

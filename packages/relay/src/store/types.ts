@@ -105,6 +105,10 @@ export interface Message {
   costMad: number | null;
   /** Channels still to try after this one, in order. */
   cascade: Channel[];
+  /** The body holds a secret (a verification code): it is blanked once the message is final. */
+  sensitive?: boolean;
+  /** With a cascade: try the next channel when this one has not reported delivered/read in this time. */
+  fallbackAfterMs?: number | null;
   providerMessageId: string | null;
   connectorId: string | null;
   errorCode: string | null;
@@ -144,6 +148,8 @@ export interface ClaimedJob {
   leaseUntil: number;
   /** The worker holding the lease; writes from a worker whose lease was taken over are ignored. */
   owner: string;
+  /** `send`: deliver the message; `fallback_check`: see whether it arrived, else cascade. */
+  kind: 'send' | 'fallback_check';
 }
 
 export interface ProjectsRepo {
@@ -199,8 +205,15 @@ export interface MessagesRepo {
 export interface OutboxRepo {
   /** Claims up to `limit` due rows whose lease is free or expired; marks their messages `sending`. */
   claim(now: number, limit: number, leaseMs: number, owner: string): Promise<ClaimedJob[]>;
-  /** The attempt succeeded: record it, update the message, delete the outbox row. */
-  complete(job: ClaimedJob, result: { attempt: MessageAttemptRecord; status: MessageStatus; at: number }): Promise<void>;
+  /**
+   * The attempt succeeded: record it and update the message. The outbox row is deleted, or — with
+   * `fallbackAt` — kept as a `fallback_check` due then.
+   */
+  complete(job: ClaimedJob, result: { attempt: MessageAttemptRecord; status: MessageStatus; at: number; fallbackAt?: number }): Promise<void>;
+  /** Nothing more to do for the message (a fallback check found it delivered): delete the outbox row. */
+  finish(job: ClaimedJob): Promise<void>;
+  /** Brings a pending fallback check forward to `at` (the provider reported a failure). */
+  expedite(messageId: string, at: number): Promise<void>;
   /** Try again at `dueAt` (transient failure or failover): record the attempt, free the lease. */
   retry(job: ClaimedJob, result: { attempt: MessageAttemptRecord | null; dueAt: number; errorCode: string | null; errorMessage: string | null; at: number; resetAttempts?: boolean; channel?: Channel; cascade?: Channel[] }): Promise<void>;
   /** The message failed for good: record it, delete the outbox row. */

@@ -138,6 +138,11 @@ export function createWorker(options: WorkerOptions): Worker {
   async function deliver(job: ClaimedJob): Promise<void> {
     const message = await store.messages.get(job.messageId);
     if (!message) return;
+    if (job.kind === 'fallback_check') {
+      // The channel had `fallbackAfter` to report delivery; without it, the next channel is tried.
+      if (message.status === 'delivered' || message.status === 'read' || message.cascade.length === 0) return store.outbox.finish(job);
+      return giveUp(job, message, null, 'fallback_timeout', `No delivery report on ${message.channel} in time.`);
+    }
     const connectors = await store.connectors.forChannel(message.projectId, message.channel);
     const index = Math.floor((job.attempts - 1) / maxAttemptsPerConnector);
     // While a connector's breaker is open, a later connector of the channel sends instead.
@@ -155,10 +160,12 @@ export function createWorker(options: WorkerOptions): Worker {
       });
       const at = now();
       breaker.success(record.id);
+      const awaitsReport = message.cascade.length > 0 && message.fallbackAfterMs && result.status !== 'delivered';
       await store.outbox.complete(job, {
         attempt: attemptOf(message, record, result.providerMessageId, result.status, null, at),
         status: result.status,
         at,
+        ...(awaitsReport && { fallbackAt: at + message.fallbackAfterMs! }),
       });
       log.info({ messageId: message.id, channel: message.channel, connector: record.type, to: maskAddress(message.to), status: result.status, ms: at - started }, 'message handed to provider');
     } catch (error) {

@@ -241,6 +241,7 @@ function verifyMessage(input: { caller: Caller; channel: Channel; recipient: Rec
     costEur: cost?.eur ?? null,
     costMad: cost?.mad ?? null,
     cascade: [],
+    sensitive: true,
     providerMessageId: null,
     connectorId: null,
     errorCode: null,

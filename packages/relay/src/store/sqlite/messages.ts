@@ -21,6 +21,8 @@ export interface MessageRow {
   cost_eur: number | null;
   cost_mad: number | null;
   cascade: string;
+  sensitive: number;
+  fallback_after_ms: number | null;
   provider_message_id: string | null;
   connector_id: string | null;
   error_code: string | null;
@@ -50,6 +52,8 @@ export const toMessage = (r: MessageRow): Message => ({
   costEur: r.cost_eur,
   costMad: r.cost_mad,
   cascade: JSON.parse(r.cascade) as Channel[],
+  sensitive: r.sensitive === 1,
+  fallbackAfterMs: r.fallback_after_ms,
   providerMessageId: r.provider_message_id,
   connectorId: r.connector_id,
   errorCode: r.error_code,
@@ -77,12 +81,17 @@ export const toIdempotency = (r: {
   createdAt: r.created_at,
 });
 
-export function createMessagesRepo(db: Database.Database): MessagesRepo & StatusRepo {
+/**
+ * The statements that store an accepted message: the message row, its outbox row and the
+ * idempotency record. Shared by every repository that accepts messages (sends, verifications),
+ * so a message is written one way only. Call inside a transaction.
+ */
+export function createMessageWriter(db: Database.Database) {
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, template, subject, body, html,
-       status, segments, encoding, cost_eur, cost_mad, cascade, created_at, updated_at, scheduled_at)
+       status, segments, encoding, cost_eur, cost_mad, cascade, sensitive, fallback_after_ms, created_at, updated_at, scheduled_at)
      VALUES (@id, @projectId, @keyId, @channel, @to, @country, @operator, @template, @subject, @body, @html,
-       @status, @segments, @encoding, @costEur, @costMad, @cascade, @createdAt, @updatedAt, @scheduledAt)`,
+       @status, @segments, @encoding, @costEur, @costMad, @cascade, @sensitive, @fallbackAfterMs, @createdAt, @updatedAt, @scheduledAt)`,
   );
   const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
   const insertIdem = db.prepare(
@@ -91,6 +100,24 @@ export function createMessagesRepo(db: Database.Database): MessagesRepo & Status
      ON CONFLICT DO NOTHING`,
   );
   const getIdem = db.prepare('SELECT * FROM idempotency WHERE key_id = ? AND idempotency_key = ?');
+  return {
+    /** Inserts the message and its outbox row, due at `dueAt`. */
+    writeMessage(m: Message, dueAt: number): void {
+      insertMessage.run({ ...m, cascade: JSON.stringify(m.cascade), sensitive: m.sensitive ? 1 : 0, fallbackAfterMs: m.fallbackAfterMs ?? null });
+      insertOutbox.run(m.id, dueAt);
+    },
+    /** Stores an idempotency record; false when the (key, idempotency key) pair is already taken. */
+    writeIdempotency(record: IdempotencyRecord): boolean {
+      return insertIdem.run({ ...record, response: JSON.stringify(record.response) }).changes > 0;
+    },
+    readIdempotency(keyId: string, idempotencyKey: string): IdempotencyRecord {
+      return toIdempotency(getIdem.get(keyId, idempotencyKey) as Parameters<typeof toIdempotency>[0]);
+    },
+  };
+}
+
+export function createMessagesRepo(db: Database.Database): MessagesRepo & StatusRepo {
+  const writer = createMessageWriter(db);
   const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const byProvider = db.prepare<[string, string], MessageRow>(
     'SELECT * FROM messages WHERE connector_id = ? AND provider_message_id = ?',
@@ -110,13 +137,8 @@ export function createMessagesRepo(db: Database.Database): MessagesRepo & Status
 
   class IdempotencyClash extends Error {}
   const enqueue = db.transaction((input: Parameters<MessagesRepo['enqueue']>[0]) => {
-    if (input.idempotency) {
-      const res = insertIdem.run({ ...input.idempotency, response: JSON.stringify(input.idempotency.response) });
-      if (res.changes === 0) throw new IdempotencyClash();
-    }
-    const m = input.message;
-    insertMessage.run({ ...m, cascade: JSON.stringify(m.cascade) });
-    insertOutbox.run(m.id, input.dueAt);
+    if (input.idempotency && !writer.writeIdempotency(input.idempotency)) throw new IdempotencyClash();
+    writer.writeMessage(input.message, input.dueAt);
   });
 
   return {
@@ -126,8 +148,7 @@ export function createMessagesRepo(db: Database.Database): MessagesRepo & Status
         return { ok: true };
       } catch (error) {
         if (!(error instanceof IdempotencyClash)) throw error;
-        const row = getIdem.get(input.idempotency!.keyId, input.idempotency!.idempotencyKey) as Parameters<typeof toIdempotency>[0];
-        return { ok: false, existing: toIdempotency(row) };
+        return { ok: false, existing: writer.readIdempotency(input.idempotency!.keyId, input.idempotency!.idempotencyKey) };
       }
     },
     async get(id) {

@@ -182,4 +182,9 @@ export const migrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX signing_keys_project ON signing_keys(project_id, seq);
   `,
+  `
+  ALTER TABLE messages ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN fallback_after_ms INTEGER;
+  ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'send' CHECK (kind IN ('send', 'fallback_check'));
+  `,
 ];

@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import type { MessageAttemptRecord, OutboxRepo } from '../types.js';
 
 export function createOutboxRepo(db: Database.Database): OutboxRepo {
-  const due = db.prepare<[number, number, number], { message_id: string; attempts: number }>(
-    'SELECT message_id, attempts FROM outbox WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?',
+  const due = db.prepare<[number, number, number], { message_id: string; attempts: number; kind: 'send' | 'fallback_check' }>(
+    'SELECT message_id, attempts, kind FROM outbox WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?',
   );
   const lease = db.prepare('UPDATE outbox SET lease_until = ?, lease_owner = ?, attempts = attempts + 1 WHERE message_id = ?');
   const markSending = db.prepare("UPDATE messages SET status = 'sending', updated_at = ? WHERE id = ? AND status IN ('queued', 'scheduled', 'sending')");
@@ -19,8 +19,14 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
        delivered_at = CASE WHEN @status IN ('delivered', 'read') THEN @at ELSE delivered_at END
      WHERE id = @messageId`,
   );
+  // A message whose body holds a secret (a verification code) keeps it only while it may be sent.
+  const redact = db.prepare("UPDATE messages SET body = '[redacted]', html = NULL WHERE id = ? AND sensitive = 1");
+  const awaitFallback = db.prepare(
+    "UPDATE outbox SET kind = 'fallback_check', due_at = @dueAt, attempts = 0, lease_until = 0, lease_owner = NULL WHERE message_id = @messageId AND lease_owner = @owner",
+  );
+  const expedite = db.prepare("UPDATE outbox SET due_at = min(due_at, ?) WHERE message_id = ? AND kind = 'fallback_check'");
   const reschedule = db.prepare(
-    `UPDATE outbox SET due_at = @dueAt, lease_until = 0, lease_owner = NULL,
+    `UPDATE outbox SET kind = 'send', due_at = @dueAt, lease_until = 0, lease_owner = NULL,
        attempts = CASE WHEN @resetAttempts THEN 0 ELSE attempts END
      WHERE message_id = @messageId AND lease_owner = @owner`,
   );
@@ -39,8 +45,8 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
     const rows = due.all(now, now, limit);
     return rows.map((row) => {
       lease.run(now + leaseMs, owner, row.message_id);
-      markSending.run(now, row.message_id);
-      return { messageId: row.message_id, attempts: row.attempts + 1, leaseUntil: now + leaseMs, owner };
+      if (row.kind === 'send') markSending.run(now, row.message_id);
+      return { messageId: row.message_id, attempts: row.attempts + 1, leaseUntil: now + leaseMs, owner, kind: row.kind };
     });
   });
   const addAttempt = (a: MessageAttemptRecord | null) => {
@@ -53,14 +59,27 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
     async claim(now, limit, leaseMs, owner) {
       return claim.immediate(now, limit, leaseMs, owner);
     },
-    async complete(job, { attempt, status, at }) {
+    async complete(job, { attempt, status, at, fallbackAt }) {
       const { owner } = job;
       db.transaction(() => {
         if (!owned(job.messageId, owner)) return;
         addAttempt(attempt);
         succeed.run({ messageId: job.messageId, status, providerMessageId: attempt.providerMessageId, connectorId: attempt.connectorId, channel: attempt.channel, at });
-        deleteRow.run(job.messageId, owner);
+        if (fallbackAt !== undefined) {
+          awaitFallback.run({ messageId: job.messageId, owner, dueAt: fallbackAt });
+        } else {
+          deleteRow.run(job.messageId, owner);
+          redact.run(job.messageId);
+        }
       }).immediate();
+    },
+    async finish(job) {
+      db.transaction(() => {
+        if (deleteRow.run(job.messageId, job.owner).changes > 0) redact.run(job.messageId);
+      }).immediate();
+    },
+    async expedite(messageId, at) {
+      expedite.run(at, messageId);
     },
     async retry(job, r) {
       const { owner } = job;
@@ -85,6 +104,7 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
         addAttempt(r.attempt);
         failMessage.run({ messageId: job.messageId, errorCode: r.errorCode, errorMessage: r.errorMessage, at: r.at });
         deleteRow.run(job.messageId, owner);
+        redact.run(job.messageId);
       }).immediate();
     },
     async pending() {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Channel } from '@messagejs/shared-types';
 import type { IdempotencyRecord, VerifyRepo, VerifySession, VerifySettings } from '../types.js';
-import { toIdempotency } from './messages.js';
+import { createMessageWriter } from './messages.js';
 
 interface Row {
   id: string;
@@ -84,19 +84,7 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
   );
   // Rows older than any window the limit looks at are dead weight; drop them as we go.
   const purgeSends = db.prepare('DELETE FROM verify_sends WHERE project_id = ? AND recipient = ? AND sent_at <= ?');
-  const insertMessage = db.prepare(
-    `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, template, subject, body, html,
-       status, segments, encoding, cost_eur, cost_mad, cascade, created_at, updated_at, scheduled_at)
-     VALUES (@id, @projectId, @keyId, @channel, @to, @country, @operator, @template, @subject, @body, @html,
-       @status, @segments, @encoding, @costEur, @costMad, @cascade, @createdAt, @updatedAt, @scheduledAt)`,
-  );
-  const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
-  const insertIdem = db.prepare(
-    `INSERT INTO idempotency (key_id, idempotency_key, request_hash, status_code, response, created_at)
-     VALUES (@keyId, @idempotencyKey, @requestHash, @statusCode, @response, @createdAt)
-     ON CONFLICT DO NOTHING`,
-  );
-  const getIdem = db.prepare('SELECT * FROM idempotency WHERE key_id = ? AND idempotency_key = ?');
+  const writer = createMessageWriter(db);
   const approve = db.prepare(
     `UPDATE verify_sessions SET status = 'approved', verified_at = @at, updated_at = @at
       WHERE id = @id AND status = 'pending' AND code_hmac = @codeHmac AND expires_at > @at AND attempts < max_attempts`,
@@ -109,10 +97,9 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
 
   const storeIdempotency = (record: IdempotencyRecord | undefined) => {
     if (!record) return;
-    if (insertIdem.run({ ...record, response: JSON.stringify(record.response) }).changes === 0) throw new Refused({ reason: 'idempotent' });
+    if (!writer.writeIdempotency(record)) throw new Refused({ reason: 'idempotent' });
   };
-  const existingIdempotency = (record: IdempotencyRecord) =>
-    toIdempotency(getIdem.get(record.keyId, record.idempotencyKey) as Parameters<typeof toIdempotency>[0]);
+  const existingIdempotency = (record: IdempotencyRecord) => writer.readIdempotency(record.keyId, record.idempotencyKey);
 
   const send = db.transaction((input: Parameters<VerifyRepo['send']>[0]) => {
     storeIdempotency(input.idempotency);
@@ -131,11 +118,9 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
         throw error;
       }
     }
-    const m = input.message;
-    insertMessage.run({ ...m, cascade: JSON.stringify(m.cascade) });
-    insertOutbox.run(m.id, input.dueAt);
+    writer.writeMessage(input.message, input.dueAt);
     purgeSends.run(s.projectId, s.to, input.sendLimit.since);
-    insertSend.run(s.id, s.projectId, s.to, m.id, s.lastSentAt);
+    insertSend.run(s.id, s.projectId, s.to, input.message.id, s.lastSentAt);
   });
 
   const check = db.transaction((input: Parameters<VerifyRepo['check']>[0]) => {
