@@ -10,6 +10,7 @@ import type { RelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { Store } from './store/types.js';
 import { createSqliteStore } from './store/sqlite/index.js';
+import { withReadCache } from './store/read-cache.js';
 import { createSealer, type Sealer } from './crypto/sealer.js';
 import { loadOrCreateMasterKey } from './crypto/master-key.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from './core/rate-limits.js';
@@ -103,7 +104,8 @@ function demoDir(): string | null {
 export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps = {}): Promise<Relay> {
   const now = deps.now ?? Date.now;
   const logger = createLogger({ level: config.logLevel, ...(deps.logDestination && { destination: deps.logDestination }) });
-  const store = createSqliteStore(config.dataDir);
+  const cacheTtlMs = deps.cacheTtlMs ?? 2000;
+  const store = withReadCache(createSqliteStore(config.dataDir), { ttlMs: cacheTtlMs, now });
   const master = config.masterKey ? { key: config.masterKey, created: false } : loadOrCreateMasterKey(config.dataDir);
   const sealer = createSealer(master.key, config.oldMasterKeys);
   // Verification codes are kept as HMACs under a key of their own, derived from the master key.
@@ -127,7 +129,6 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
         ...deps.worker,
       })
     : null;
-  const cacheTtlMs = deps.cacheTtlMs ?? 2000;
   const keyCache = createKeyCache(store, { ttlMs: cacheTtlMs, now });
   const origins = createOriginDirectory(store, { ttlMs: cacheTtlMs, now });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, setLimits } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
 
 let t: TestRelay;
 let revokedKey: string;
@@ -71,6 +71,7 @@ describe('POST /v1/messages with bad input', () => {
     const keys = { public: t.demo.publicKey, secret: t.demo.secretKey, revoked: revokedKey, expired: expiredKey, none: undefined, unknown: `sk_${'a'.repeat(43)}`, malformed: 'hello' };
     const key = keys[c.key ?? 'secret'];
     const origin = c.origin === undefined ? (c.key === 'public' ? DEMO_ORIGIN : undefined) : (c.origin ?? undefined);
+    await waitForIdle(t);
     const before = snapshotDatabase(t.dataDir);
     const res = await call(t, 'POST', '/v1/messages', {
       ...(key && { key }),
@@ -105,6 +106,7 @@ describe('POST /v1/messages with bad input', () => {
   });
 
   it('answers a channel with no connector with 422 channel_not_configured', async () => {
+    await waitForIdle(t);
     const before = snapshotDatabase(t.dataDir);
     await t.relay.store.connectors.remove((await t.relay.store.connectors.list(t.demo.projectId))[0]!.id);
     const after = snapshotDatabase(t.dataDir);

@@ -14,7 +14,7 @@ describe('POST /v1/messages', () => {
     const res = await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'queued', channel: 'sms', segments: 1 });
-    expect(res.body.id).toMatch(/^msg_[0-9A-Za-z]{22}$/);
+    expect(res.body.id).toMatch(/^msg_[0-9A-Za-z]{29}$/);
     expect(new Date(res.body.createdAt).toString()).not.toBe('Invalid Date');
     expect(res.headers.get('access-control-allow-origin')).toBe(DEMO_ORIGIN);
     const message = await waitForMessage(t, res.body.id, (m) => m.status === 'delivered');
@@ -73,7 +73,7 @@ describe('GET /v1/messages/:id', () => {
   });
 
   it('answers 404 for an unknown or malformed id', async () => {
-    for (const id of ['msg_0000000000000000000000', 'nope', '%00']) {
+    for (const id of ['msg_00000000000000000000000000000', 'nope', '%00']) {
       const res = await call(t, 'GET', `/v1/messages/${id}`, { key: t.demo.secretKey });
       expect(res.status).toBe(404);
     }

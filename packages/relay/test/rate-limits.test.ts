@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setLimits } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
 
 // The clock is injected as the relay's `now` and drives rate-limiter-flexible's windows through
 // Date, which vitest moves; no test waits in real time.
@@ -24,6 +24,7 @@ const sendPublic = (to?: string) => call(t, 'POST', '/v1/messages', { key: t.dem
 describe('rate limits', () => {
   it('allows 20 requests a minute per client IP for a public key, then answers 429 until the window passes', async () => {
     for (let i = 0; i < 20; i++) expect((await sendPublic(`+2126123456${String(i).padStart(2, '0')}`)).status).toBe(202);
+    await waitForIdle(t);
     const before = snapshotDatabase(t.dataDir);
     const limited = await sendPublic('+212612345699');
     expect(limited.status).toBe(429);

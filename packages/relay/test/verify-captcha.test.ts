@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setVerifySettings } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
 import { startFakeProvider, type FakeProvider } from './helpers/fake-provider.js';
 import { waitForCode } from './helpers/verify.js';
 
@@ -32,6 +32,7 @@ const start = (body: Record<string, unknown>, key = t.demo.publicKey) =>
   call(t, 'POST', '/v1/verify/send', { key, body: { to: '+212612345678', channel: 'sms', ...body }, ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }) });
 
 async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
+  await waitForIdle(t);
   const before = snapshotDatabase(t.dataDir);
   const result = await request();
   expect(snapshotDatabase(t.dataDir)).toEqual(before);

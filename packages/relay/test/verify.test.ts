@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createKey, setLimits, setVerifySettings } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
 import { printedCodes, waitForCode, wrongCode } from './helpers/verify.js';
 
 // The relay's clock is injected; only the in-memory rate limiters read Date, and no test here
@@ -35,6 +35,7 @@ async function settled(): Promise<void> {
 /** Runs `request` and asserts it wrote nothing at all. */
 async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
   await settled();
+  await waitForIdle(t);
   const before = snapshotDatabase(t.dataDir);
   const result = await request();
   await settled();

@@ -12,7 +12,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * 404, so ids of other projects are not confirmed to exist.
  */
 export async function getMessage(store: Store, caller: Caller, id: string): Promise<MessageResponse> {
-  const message = /^msg_[0-9A-Za-z]{22}$/.test(id) ? await store.messages.get(id) : null;
+  const message = /^msg_[0-9A-Za-z]{29}$/.test(id) ? await store.messages.get(id) : null;
   const visible =
     message && message.projectId === caller.project.id && (caller.key.kind === 'secret' || message.keyId === caller.key.id);
   if (!message || !visible) throw new HttpError('message_not_found', 'No such message for this key.', { field: 'id' });

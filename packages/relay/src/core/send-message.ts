@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { channels, type Channel, type SendMessageResponse } from '@messagejs/shared-types';
 import type { ApiKey, Message, Project, Store } from '../store/types.js';
-import { newId } from '../crypto/tokens.js';
+import { newMessageId } from '../crypto/tokens.js';
 import { HttpError } from './http-error.js';
 import { renderTemplate, validateParams } from './templates.js';
 import { isPhoneChannel, resolveRecipient } from './recipients.js';
@@ -152,7 +152,7 @@ export async function sendMessage(
   const seg = isPhoneChannel(channel) ? countSegments(text) : null;
   const cost = seg && channel === 'sms' ? estimateCost(defaultPriceTable, { channel, country: recipient.country, segments: seg.segments }) : null;
   const message: Message = {
-    id: newId('msg'),
+    id: newMessageId(now),
     projectId: project.id,
     keyId: key.id,
     channel,

@@ -150,6 +150,8 @@ export interface ClaimedJob {
   owner: string;
   /** `send`: deliver the message; `fallback_check`: see whether it arrived, else cascade. */
   kind: 'send' | 'fallback_check';
+  /** The message as it was when claimed (read in the claiming transaction). */
+  message: Message;
 }
 
 export interface ProjectsRepo {

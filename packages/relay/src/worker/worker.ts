@@ -136,8 +136,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function deliver(job: ClaimedJob): Promise<void> {
-    const message = await store.messages.get(job.messageId);
-    if (!message) return;
+    const { message } = job;
     if (job.kind === 'fallback_check') {
       // The channel had `fallbackAfter` to report delivery; without it, the next channel is tried.
       if (message.status === 'delivered' || message.status === 'read' || message.cascade.length === 0) return store.outbox.finish(job);
@@ -167,7 +166,7 @@ export function createWorker(options: WorkerOptions): Worker {
         at,
         ...(awaitsReport && { fallbackAt: at + message.fallbackAfterMs! }),
       });
-      log.info({ messageId: message.id, channel: message.channel, connector: record.type, to: maskAddress(message.to), status: result.status, ms: at - started }, 'message handed to provider');
+      log.debug({ messageId: message.id, channel: message.channel, connector: record.type, to: maskAddress(message.to), status: result.status, ms: at - started }, 'message handed to provider');
     } catch (error) {
       const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
       if (!(error instanceof ConnectorError)) log.warn({ err: error, messageId: message.id }, 'connector threw an unclassified error; treating it as transient');

@@ -128,3 +128,14 @@ export function snapshotDatabase(dataDir: string): Record<string, unknown[]> {
     db.close();
   }
 }
+
+/** Waits until the worker has nothing left to deliver, so a snapshot is not raced by deliveries. */
+export async function waitForIdle(t: TestRelay, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await t.relay.store.outbox.pending()) > 0) {
+    if (Date.now() > deadline) throw new Error('the worker did not finish delivering');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  // The last completion may still be in its group commit.
+  await new Promise((r) => setTimeout(r, 20));
+}

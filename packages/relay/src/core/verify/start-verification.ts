@@ -5,7 +5,7 @@ import type { IdempotencyRecord, Message, Store, VerifySession, VerifySettings }
 import type { Sealer } from '../../crypto/sealer.js';
 import type { TokenSigner } from '../../crypto/token-signer.js';
 import { generateCode, hmacCode } from '../../crypto/verify-code.js';
-import { newId } from '../../crypto/tokens.js';
+import { newId, newMessageId } from '../../crypto/tokens.js';
 import { HttpError } from '../http-error.js';
 import { toValidationError, type Caller } from '../send-message.js';
 import { isPhoneChannel, resolveRecipient, type Recipient } from '../recipients.js';
@@ -224,7 +224,7 @@ function verifyMessage(input: { caller: Caller; channel: Channel; recipient: Rec
   const seg = isPhoneChannel(channel) ? countSegments(text) : null;
   const cost = seg && channel === 'sms' ? estimateCost(defaultPriceTable, { channel, country: recipient.country, segments: seg.segments }) : null;
   return {
-    id: newId('msg'),
+    id: newMessageId(now),
     projectId: caller.project.id,
     keyId: caller.key.id,
     channel,

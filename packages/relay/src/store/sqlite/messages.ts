@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
 import type { IdempotencyRecord, Message, MessageAttemptRecord, MessagesRepo, StatusRepo } from '../types.js';
 import { statusRank } from '../status-rank.js';
+import { createGroupCommit } from './group-commit.js';
 
 export interface MessageRow {
   id: string;
@@ -135,21 +136,22 @@ export function createMessagesRepo(db: Database.Database): MessagesRepo & Status
      WHERE id = @messageId`,
   );
 
-  class IdempotencyClash extends Error {}
-  const enqueue = db.transaction((input: Parameters<MessagesRepo['enqueue']>[0]) => {
-    if (input.idempotency && !writer.writeIdempotency(input.idempotency)) throw new IdempotencyClash();
+  type EnqueueInput = Parameters<MessagesRepo['enqueue']>[0];
+  // Inside the transaction: false when the idempotency key is taken (nothing is written then).
+  const write = (input: EnqueueInput): boolean => {
+    if (input.idempotency && !writer.writeIdempotency(input.idempotency)) return false;
     writer.writeMessage(input.message, input.dueAt);
-  });
+    return true;
+  };
+  const enqueue = createGroupCommit(
+    (items: EnqueueInput[]) => db.transaction(() => items.map(write)).immediate(),
+    (item: EnqueueInput) => db.transaction(() => write(item)).immediate(),
+  );
 
   return {
     async enqueue(input) {
-      try {
-        enqueue.immediate(input);
-        return { ok: true };
-      } catch (error) {
-        if (!(error instanceof IdempotencyClash)) throw error;
-        return { ok: false, existing: writer.readIdempotency(input.idempotency!.keyId, input.idempotency!.idempotencyKey) };
-      }
+      if (await enqueue(input)) return { ok: true };
+      return { ok: false, existing: writer.readIdempotency(input.idempotency!.keyId, input.idempotency!.idempotencyKey) };
     },
     async get(id) {
       const row = byId.get(id);

@@ -1,9 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { MessageAttemptRecord, OutboxRepo } from '../types.js';
+import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types.js';
+import { createGroupCommit } from './group-commit.js';
+import { toMessage, type MessageRow } from './messages.js';
 
 export function createOutboxRepo(db: Database.Database): OutboxRepo {
-  const due = db.prepare<[number, number, number], { message_id: string; attempts: number; kind: 'send' | 'fallback_check' }>(
-    'SELECT message_id, attempts, kind FROM outbox WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?',
+  const due = db.prepare<[number, number, number], MessageRow & { message_id: string; attempts: number; kind: 'send' | 'fallback_check' }>(
+    `SELECT o.message_id, o.attempts, o.kind, m.* FROM outbox o JOIN messages m ON m.id = o.message_id
+      WHERE o.due_at <= ? AND o.lease_until <= ? ORDER BY o.due_at LIMIT ?`,
   );
   const lease = db.prepare('UPDATE outbox SET lease_until = ?, lease_owner = ?, attempts = attempts + 1 WHERE message_id = ?');
   const markSending = db.prepare("UPDATE messages SET status = 'sending', updated_at = ? WHERE id = ? AND status IN ('queued', 'scheduled', 'sending')");
@@ -45,8 +48,12 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
     const rows = due.all(now, now, limit);
     return rows.map((row) => {
       lease.run(now + leaseMs, owner, row.message_id);
-      if (row.kind === 'send') markSending.run(now, row.message_id);
-      return { messageId: row.message_id, attempts: row.attempts + 1, leaseUntil: now + leaseMs, owner, kind: row.kind };
+      const message = toMessage(row);
+      if (row.kind === 'send' && markSending.run(now, row.message_id).changes > 0) {
+        message.status = 'sending';
+        message.updatedAt = now;
+      }
+      return { messageId: row.message_id, attempts: row.attempts + 1, leaseUntil: now + leaseMs, owner, kind: row.kind, message };
     });
   });
   const addAttempt = (a: MessageAttemptRecord | null) => {
@@ -55,23 +62,31 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
   // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.
   const owned = (messageId: string, owner: string) => ownsLease.get(messageId, owner) !== undefined;
 
+  type Completion = { job: ClaimedJob; result: Parameters<OutboxRepo['complete']>[1] };
+  const completeOne = ({ job, result: { attempt, status, at, fallbackAt } }: Completion) => {
+    const { owner } = job;
+    if (!owned(job.messageId, owner)) return;
+    addAttempt(attempt);
+    succeed.run({ messageId: job.messageId, status, providerMessageId: attempt.providerMessageId, connectorId: attempt.connectorId, channel: attempt.channel, at });
+    if (fallbackAt !== undefined) {
+      awaitFallback.run({ messageId: job.messageId, owner, dueAt: fallbackAt });
+    } else {
+      deleteRow.run(job.messageId, owner);
+      redact.run(job.messageId);
+    }
+  };
+  // Deliveries that finish in the same turn of the event loop are recorded in one transaction.
+  const complete = createGroupCommit(
+    (items: Completion[]) => db.transaction(() => items.map(completeOne)).immediate(),
+    (item: Completion) => db.transaction(() => completeOne(item)).immediate(),
+  );
+
   return {
     async claim(now, limit, leaseMs, owner) {
       return claim.immediate(now, limit, leaseMs, owner);
     },
-    async complete(job, { attempt, status, at, fallbackAt }) {
-      const { owner } = job;
-      db.transaction(() => {
-        if (!owned(job.messageId, owner)) return;
-        addAttempt(attempt);
-        succeed.run({ messageId: job.messageId, status, providerMessageId: attempt.providerMessageId, connectorId: attempt.connectorId, channel: attempt.channel, at });
-        if (fallbackAt !== undefined) {
-          awaitFallback.run({ messageId: job.messageId, owner, dueAt: fallbackAt });
-        } else {
-          deleteRow.run(job.messageId, owner);
-          redact.run(job.messageId);
-        }
-      }).immediate();
+    async complete(job, result) {
+      await complete({ job, result });
     },
     async finish(job) {
       db.transaction(() => {

@@ -1,0 +1,55 @@
+import type { ConnectorRecord, Store, Template } from './types.js';
+
+/**
+ * Wraps a store so the lookups every send makes — its template, the connectors of its channel,
+ * whether its recipient opted out — are served from memory for `ttlMs`. Writes through this store drop what they touch at
+ * once; writes by another process (the CLI) show within `ttlMs`.
+ */
+export function withReadCache(store: Store, options: { ttlMs: number; now: () => number }): Store {
+  if (options.ttlMs <= 0) return store;
+  const templates = new Map<string, { value: Template | null; expires: number }>();
+  const connectors = new Map<string, { value: ConnectorRecord[]; expires: number }>();
+  const optOuts = new Map<string, { value: boolean; expires: number }>();
+  const cached = async <T>(map: Map<string, { value: T; expires: number }>, key: string, load: () => Promise<T>): Promise<T> => {
+    const hit = map.get(key);
+    const now = options.now();
+    if (hit && hit.expires > now) return hit.value;
+    const value = await load();
+    // Bounded: recipients are many; a full map starts over rather than growing.
+    if (map.size >= 10_000) map.clear();
+    map.set(key, { value, expires: now + options.ttlMs });
+    return value;
+  };
+  return {
+    ...store,
+    templates: {
+      ...store.templates,
+      get: (projectId, name) => cached(templates, `${projectId}\0${name}`, () => store.templates.get(projectId, name)),
+      async upsert(template) {
+        await store.templates.upsert(template);
+        templates.delete(`${template.projectId}\0${template.name}`);
+      },
+    },
+    optOuts: {
+      ...store.optOuts,
+      has: (projectId, address) => cached(optOuts, `${projectId}\0${address}`, () => store.optOuts.has(projectId, address)),
+      async add(projectId, address, at) {
+        await store.optOuts.add(projectId, address, at);
+        optOuts.delete(`${projectId}\0${address}`);
+      },
+    },
+    connectors: {
+      ...store.connectors,
+      forChannel: (projectId, channel) => cached(connectors, `${projectId}\0${channel}`, () => store.connectors.forChannel(projectId, channel)),
+      async create(record) {
+        await store.connectors.create(record);
+        connectors.clear();
+      },
+      async remove(id) {
+        const removed = await store.connectors.remove(id);
+        connectors.clear();
+        return removed;
+      },
+    },
+  };
+}
