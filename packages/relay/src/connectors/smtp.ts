@@ -1,9 +1,16 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { z } from 'zod';
 import { networkError, pick } from './http.js';
 import { ConnectorError, type ConnectorDefinition, type OutboundMessage } from './types.js';
+
+// nodemailer is loaded on first use (~15 MB): most relays never send email.
+const requireCjs = createRequire(import.meta.url);
+let nodemailerModule: typeof nodemailer | undefined;
+const loadNodemailer = (): typeof nodemailer => (nodemailerModule ??= requireCjs('nodemailer') as typeof nodemailer);
 
 const PROVIDER = 'SMTP server';
 
@@ -138,7 +145,7 @@ export const smtpConnector: ConnectorDefinition<SmtpConfig, SmtpCredentials> = {
           greetingTimeout: 15_000,
           socketTimeout: 60_000,
         };
-        transporter = nodemailer.createTransport(options);
+        transporter = loadNodemailer().createTransport(options);
         if (transporters.size >= 16) {
           const [oldestKey, oldest] = transporters.entries().next().value as [string, Transporter];
           oldest.close();

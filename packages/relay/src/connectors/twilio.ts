@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
+import type twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { z } from 'zod';
@@ -137,6 +138,12 @@ interface CallScope {
 
 const callScope = new AsyncLocalStorage<CallScope>();
 
+// The twilio package is loaded on first use: it adds ~25 MB to a relay that may never send
+// through Twilio (it is CommonJS, so a synchronous require works inside the sync factory).
+const requireCjs = createRequire(import.meta.url);
+let twilioModule: typeof twilio | undefined;
+const loadTwilio = (): typeof twilio => (twilioModule ??= requireCjs('twilio') as typeof twilio);
+
 /**
  * The twilio package's own `RequestClient` (axios, keep-alive agent), with three additions:
  * requests go to `baseUrl` instead of `https://*.twilio.com` when one is given; the current send's
@@ -145,7 +152,7 @@ const callScope = new AsyncLocalStorage<CallScope>();
  * The signal and header travel through `AsyncLocalStorage` because `messages.create()` has no
  * per-call option for them, and one client is shared by every send.
  */
-class RelayRequestClient extends twilio.RequestClient {
+const defineRelayRequestClient = (base: typeof twilio.RequestClient) => class RelayRequestClient extends base {
   readonly #baseUrl: string | undefined;
 
   constructor(baseUrl: string | undefined) {
@@ -167,7 +174,8 @@ class RelayRequestClient extends twilio.RequestClient {
     }
     return response;
   }
-}
+};
+let RelayRequestClient: ReturnType<typeof defineRelayRequestClient> | undefined;
 
 /** Parses an `application/x-www-form-urlencoded` body the way Twilio's signature expects (repeated keys as arrays). */
 function formParams(rawBody: Buffer): Record<string, string | string[]> {
@@ -220,6 +228,8 @@ export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredential
   credentialsSchema,
   create({ config: rawConfig, baseUrl }) {
     const config = configSchema.parse(rawConfig);
+    const tw = loadTwilio();
+    RelayRequestClient ??= defineRelayRequestClient(tw.RequestClient);
     const httpClient = new RelayRequestClient(baseUrl);
     const clients = new Map<string, twilio.Twilio>();
 
@@ -229,8 +239,8 @@ export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredential
       if (!client) {
         client =
           'apiKey' in credentials
-            ? twilio(credentials.apiKey, credentials.apiSecret, { accountSid: credentials.accountSid, httpClient })
-            : twilio(credentials.accountSid, credentials.authToken, { httpClient });
+            ? tw(credentials.apiKey, credentials.apiSecret, { accountSid: credentials.accountSid, httpClient })
+            : tw(credentials.accountSid, credentials.authToken, { httpClient });
         // Credentials rotate rarely; a small bound keeps rotated-out secrets from piling up.
         if (clients.size >= 32) clients.delete(clients.keys().next().value as string);
         clients.set(key, client);
@@ -272,7 +282,7 @@ export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredential
         if (!credentials.authToken || !signature) return false;
         const params = isForm(req) ? formParams(req.rawBody) : {};
         try {
-          return twilio.validateRequest(credentials.authToken, signature, req.url, params);
+          return tw.validateRequest(credentials.authToken, signature, req.url, params);
         } catch {
           return false;
         }

@@ -1,4 +1,10 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { createRequire } from 'node:module';
+import type { RateLimiterMemory as RateLimiterMemoryType, RateLimiterRes } from 'rate-limiter-flexible';
+
+// The package's index loads every backend it supports (Redis, Mongo, Postgres…, ~11 MB); the
+// memory limiter alone is a fraction of that. The Redis store will load its own file the same way.
+const requireCjs = createRequire(import.meta.url);
+const RateLimiterMemory = requireCjs('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof RateLimiterMemoryType;
 import type { ProjectLimits } from '../store/types.js';
 import { HttpError } from './http-error.js';
 
@@ -38,7 +44,7 @@ export function createMemoryRateLimitStore(): RateLimitStore {
       // Points are effectively unbounded: each project has its own limit, compared below.
       new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration, keyPrefix: dimension }),
     ]),
-  ) as Record<LimitDimension, RateLimiterMemory>;
+  ) as Record<LimitDimension, RateLimiterMemoryType>;
   return {
     async hit(dimension, key) {
       const res = (await limiters[dimension].consume(key, 1)) as RateLimiterRes;

@@ -151,12 +151,16 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     const { connector, credentials } = pool.get(record);
     const started = now();
+    // Not AbortSignal.timeout(): its timer would outlive every send by `sendTimeoutMs`, keeping
+    // thousands of signals alive under load.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), sendTimeoutMs);
     try {
       const statusCallbackUrl = options.statusCallbackUrl?.(record.id);
       const result = await connector.send(toOutbound(message), credentials(), {
-        signal: AbortSignal.timeout(sendTimeoutMs),
+        signal: abort.signal,
         ...(statusCallbackUrl && { statusCallbackUrl }),
-      });
+      }).finally(() => clearTimeout(timer));
       const at = now();
       breaker.success(record.id);
       const awaitsReport = message.cascade.length > 0 && message.fallbackAfterMs && result.status !== 'delivered';
