@@ -20,6 +20,7 @@ import { HarnessError, ROOT, envNumber, machine, runNode } from './lib.mjs';
 
 const BENCHES = [
   { name: 'http', title: 'HTTP — relay POST /v1/messages vs bare Express 5', module: 'bench/relay-http.mjs' },
+  { name: 'twilio', title: 'Twilio delivery — relay worker vs plain twilio-client loop', module: 'bench/twilio-delivery.mjs' },
   { name: 'sizes', title: 'Client bundle sizes', script: 'bench/sizes.mjs' },
 ];
 

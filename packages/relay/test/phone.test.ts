@@ -27,7 +27,7 @@ describe('normalizePhone', () => {
     ['(213) 373-4253', 'US', '+12133734253', 'US'],
     ['+800 1234 5678', undefined, '+80012345678', undefined],
   ])('normalises %j (default country %s) to %s', (input, defaultCountry, e164, country) => {
-    expect(normalizePhone(input, { defaultCountry })).toEqual({ ok: true, e164, country });
+    expect(normalizePhone(input, { defaultCountry })).toEqual({ ok: true, e164, country, nationalNumber: e164.replace(/^\+(212|33|1|44|241|800)/, '') });
   });
 
   it.each<[string, CountryCode | undefined, 'invalid' | 'not_a_phone']>([
@@ -63,7 +63,7 @@ describe('normalizePhone', () => {
   });
 
   it('works without an options argument', () => {
-    expect(normalizePhone('+33612345678')).toEqual({ ok: true, e164: '+33612345678', country: 'FR' });
+    expect(normalizePhone('+33612345678')).toEqual({ ok: true, e164: '+33612345678', country: 'FR', nationalNumber: '612345678' });
   });
 });
 

@@ -29,7 +29,7 @@ export interface PhoneOptions {
 
 /** The answer of {@link normalizePhone}. */
 export type NormalizePhoneResult =
-  | { ok: true; e164: string; country: CountryCode | undefined }
+  | { ok: true; e164: string; country: CountryCode | undefined; nationalNumber: string }
   | { ok: false; reason: 'invalid' | 'not_a_phone' };
 
 /** A number's type, as libphonenumber classifies it, in snake_case. */
@@ -219,12 +219,12 @@ function parseStrict(input: string, options: PhoneOptions): { parsed: Parsed } |
  *
  * @example
  * normalizePhone('06 12 34 56 78', { defaultCountry: 'MA' })
- * // → { ok: true, e164: '+212612345678', country: 'MA' }
+ * // → { ok: true, e164: '+212612345678', country: 'MA', nationalNumber: '612345678' }
  */
 export function normalizePhone(input: string, options: PhoneOptions = {}): NormalizePhoneResult {
   const result = parseStrict(input, options);
   if ('reason' in result) return { ok: false, reason: result.reason };
-  return { ok: true, e164: result.parsed.number, country: result.parsed.country };
+  return { ok: true, e164: result.parsed.number, country: result.parsed.country, nationalNumber: result.parsed.nationalNumber };
 }
 
 /**

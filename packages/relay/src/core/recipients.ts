@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Channel } from '@messagejs/shared-types';
 import type { Project } from '../store/types.js';
 import { HttpError } from './http-error.js';
-import { analyzePhone, normalizePhone } from './phone.js';
+import { normalizePhone, operatorByPrefix } from './phone.js';
 import type { CountryCode } from 'libphonenumber-js';
 
 /** A recipient in the form its channel delivers to. */
@@ -37,8 +37,8 @@ export function resolveRecipient(channel: Channel, to: string, project: Project,
       if (!country || !project.allowedCountries.includes(country)) {
         throw new HttpError('country_not_allowed', `This project does not send to ${country ?? 'that country'}.`, { field });
       }
-      const info = analyzePhone(result.e164, { defaultCountry: country as CountryCode });
-      return { address: result.e164, country, operator: info.operator, prefix: result.e164.slice(0, 7) };
+      // One parse per recipient: the operator comes from the national number already parsed.
+      return { address: result.e164, country, operator: operatorByPrefix(country as CountryCode, result.nationalNumber), prefix: result.e164.slice(0, 7) };
     }
     case 'email': {
       if (value.length > 254 || !emailSchema.safeParse(value).success) {
