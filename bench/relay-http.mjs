@@ -200,7 +200,10 @@ async function benchRelay(s, log) {
   const port = await freePort();
   const logFile = path.join(TMP, 'bench-relay.log');
   const profDir = path.join(TMP, 'prof');
-  const nodeArgs = [...s.relayNodeArgs];
+  // Run the relay as its bin does: with the node flags of its shebang (`#!/usr/bin/env -S node …`).
+  const shebang = fs.readFileSync(CLI, 'utf8').split('\n', 1)[0];
+  const binArgs = shebang.replace(/^#!\S+\s+(-S\s+)?node\s*/, '').split(/\s+/).filter(Boolean);
+  const nodeArgs = [...binArgs, ...s.relayNodeArgs];
   if (s.cpuProf) {
     fs.rmSync(profDir, { recursive: true, force: true });
     nodeArgs.push('--cpu-prof', '--cpu-prof-dir', profDir);
