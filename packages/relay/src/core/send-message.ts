@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { channels, type Channel, type SendMessageResponse } from '@messagejs/shared-types';
-import type { ApiKey, Message, Project, Store } from '../store/types.js';
-import { newMessageId } from '../crypto/tokens.js';
+import type { ApiKey, Project, Store } from '../store/types.js';
 import { HttpError } from './http-error.js';
 import { renderTemplate, validateParams } from './templates.js';
-import { isPhoneChannel, resolveRecipient } from './recipients.js';
+import { resolveRecipient } from './recipients.js';
 import { enforceLimit, type RateLimitStore } from './rate-limits.js';
-import { countSegments } from './segments.js';
-import { defaultPriceTable, estimateCost } from './pricing.js';
+import { queuedMessage } from './queued-message.js';
 
 const channelSchema = z.enum(channels);
 const paramValue = z.union([z.string().max(10_000), z.number().finite()]);
@@ -149,37 +147,18 @@ export async function sendMessage(
   await enforceLimit(deps.limits, project.limits, 'project', project.id);
 
   const now = deps.now();
-  const seg = isPhoneChannel(channel) ? countSegments(text) : null;
-  const cost = seg && channel === 'sms' ? estimateCost(defaultPriceTable, { channel, country: recipient.country, segments: seg.segments }) : null;
-  const message: Message = {
-    id: newMessageId(now),
-    projectId: project.id,
-    keyId: key.id,
+  const message = queuedMessage({
+    caller,
     channel,
-    to: recipient.address,
-    country: recipient.country,
-    operator: recipient.operator,
+    recipient,
     template: templateName,
     subject,
     body: text,
     html,
-    status: 'queued',
-    segments: seg?.segments ?? null,
-    encoding: seg?.encoding ?? null,
-    costEur: cost?.eur ?? null,
-    costMad: cost?.mad ?? null,
     cascade,
     fallbackAfterMs: fallbackAfter === undefined ? null : fallbackAfter * 1000,
-    providerMessageId: null,
-    connectorId: null,
-    errorCode: null,
-    errorMessage: null,
-    createdAt: now,
-    updatedAt: now,
-    scheduledAt: null,
-    sentAt: null,
-    deliveredAt: null,
-  };
+    now,
+  });
   const response: SendMessageResponse = {
     id: message.id,
     status: 'queued',

@@ -5,13 +5,12 @@ import type { IdempotencyRecord, Message, Store, VerifySession, VerifySettings }
 import type { Sealer } from '../../crypto/sealer.js';
 import type { TokenSigner } from '../../crypto/token-signer.js';
 import { generateCode, hmacCode } from '../../crypto/verify-code.js';
-import { newId, newMessageId } from '../../crypto/tokens.js';
+import { newId } from '../../crypto/tokens.js';
 import { HttpError } from '../http-error.js';
 import { toValidationError, type Caller } from '../send-message.js';
-import { isPhoneChannel, resolveRecipient, type Recipient } from '../recipients.js';
+import { resolveRecipient, type Recipient } from '../recipients.js';
 import { enforceLimit, type RateLimitStore } from '../rate-limits.js';
-import { countSegments } from '../segments.js';
-import { defaultPriceTable, estimateCost } from '../pricing.js';
+import { queuedMessage } from '../queued-message.js';
 import { fill } from '../templates.js';
 import { maskAddress } from '../mask.js';
 import { verifyCaptcha, type CaptchaOptions } from './verify-captcha.js';
@@ -221,35 +220,15 @@ function verifyMessage(input: { caller: Caller; channel: Channel; recipient: Rec
   const { caller, channel, recipient, code, settings, now } = input;
   const values = { code, brand: settings.brand ?? caller.project.name, ttl: String(settings.ttlMinutes) };
   const text = fill(settings.body ?? DEFAULT_VERIFY_BODY, values);
-  const seg = isPhoneChannel(channel) ? countSegments(text) : null;
-  const cost = seg && channel === 'sms' ? estimateCost(defaultPriceTable, { channel, country: recipient.country, segments: seg.segments }) : null;
-  return {
-    id: newMessageId(now),
-    projectId: caller.project.id,
-    keyId: caller.key.id,
+  return queuedMessage({
+    caller,
     channel,
-    to: recipient.address,
-    country: recipient.country,
-    operator: recipient.operator,
+    recipient,
     template: 'verify',
     subject: channel === 'email' ? fill(settings.subject ?? DEFAULT_VERIFY_SUBJECT, values) : null,
     body: text,
     html: null,
-    status: 'queued',
-    segments: seg?.segments ?? null,
-    encoding: seg?.encoding ?? null,
-    costEur: cost?.eur ?? null,
-    costMad: cost?.mad ?? null,
-    cascade: [],
     sensitive: true,
-    providerMessageId: null,
-    connectorId: null,
-    errorCode: null,
-    errorMessage: null,
-    createdAt: now,
-    updatedAt: now,
-    scheduledAt: null,
-    sentAt: null,
-    deliveredAt: null,
-  };
+    now,
+  });
 }
