@@ -17,7 +17,8 @@
 //              accepted through the relay's own POST /v1/messages (secret key, free text) on a
 //              server of this child's, with the worker stopped; then the HTTP server is closed and
 //              the time from `worker.start()` until every message has its final status committed
-//              is measured.
+//              is measured. This child runs with the node flags of the relay bin's shebang (the
+//              heap ceiling), as bench/relay-http.mjs runs the relay.
 //
 // Both sides first send BENCH_TWILIO_WARMUP messages (default 500) that are not counted (JIT
 // warm-up; on the relay this also loads the lazily-required `twilio` package), then the measured
@@ -25,13 +26,18 @@
 // After the relay child exits, the harness opens its SQLite file read-only and checks that every
 // accepted message is `sent` through the twilio connector with a provider id the fake issued.
 //
+// A measured phase lasts only 2–3 s, and on a small VM one side's figure moves by ±15 % between
+// runs; so the harness runs BENCH_TWILIO_ROUNDS rounds (default 3), each the reference then the
+// relay (fresh child processes and data directory each time), and checks the ratio of the medians.
+//
 // Knobs (environment): BENCH_TWILIO_MESSAGES (default 5000), BENCH_TWILIO_WARMUP (default 500;
-// 0 = none), BENCH_TWILIO_CONCURRENCY (both sides, default 32, the worker's default),
-// BENCH_TWILIO_LATENCY_MS (the fake's answer delay, default 5; 0 = answer at once),
-// BENCH_TWILIO_DEADLINE (s allowed for each measured phase, default 120), BENCH_QUIET_WAIT (s to
-// wait for an idle machine before each side, default 60, 0 = don't), BENCH_CPU_PROF=1 (profile
-// the measured phase of both children with the inspector and print their hottest frames; the
-// figures of such a run are not the benchmark's), BENCH_KEEP=1 (keep the relay's data directory).
+// 0 = none), BENCH_TWILIO_ROUNDS (default 3), BENCH_TWILIO_CONCURRENCY (both sides, default 32,
+// the worker's default), BENCH_TWILIO_LATENCY_MS (the fake's answer delay, default 5; 0 = answer
+// at once), BENCH_TWILIO_DEADLINE (s allowed for each measured phase, default 120),
+// BENCH_QUIET_WAIT (s to wait for an idle machine before each side, default 60, 0 = don't),
+// BENCH_CPU_PROF=1 (profile the measured phase of both children with the inspector into
+// .tmp/prof-twilio/ and print the hottest frames of round 1; the figures of such a run are not
+// the benchmark's), BENCH_KEEP=1 (keep the relay's data directories).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -74,6 +80,14 @@ export const TARGETS = { minRatio: 0.8 };
 
 const SELF = fileURLToPath(import.meta.url);
 const RELAY_DIST = path.join(ROOT, 'packages/relay/dist/index.js');
+const RELAY_CLI = path.join(ROOT, 'packages/relay/dist/cli.js');
+
+/** The node flags of the relay bin's shebang (`#!/usr/bin/env -S node …`), as bench/relay-http.mjs reads them. */
+function relayBinArgs() {
+  if (!fs.existsSync(RELAY_CLI)) return [];
+  const shebang = fs.readFileSync(RELAY_CLI, 'utf8').split('\n', 1)[0];
+  return shebang.replace(/^#!\S+\s+(-S\s+)?node\s*/, '').split(/\s+/).filter(Boolean);
+}
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'bench-auth-token';
 const FROM = '+15005550006';
@@ -95,13 +109,17 @@ const envCount = (name, fallback) => (process.env[name] === '0' ? 0 : envNumber(
 function settings() {
   const messages = envNumber('BENCH_TWILIO_MESSAGES', 5000);
   const warmup = envCount('BENCH_TWILIO_WARMUP', 500);
+  const rounds = envNumber('BENCH_TWILIO_ROUNDS', 3);
   if (!Number.isInteger(messages) || !Number.isInteger(warmup) || messages + warmup >= 1_000_000) {
     throw new HarnessError('BENCH_TWILIO_MESSAGES and BENCH_TWILIO_WARMUP must be whole numbers, together under 10⁶');
   }
+  const concurrency = envNumber('BENCH_TWILIO_CONCURRENCY', 32);
+  if (!Number.isInteger(rounds) || !Number.isInteger(concurrency)) throw new HarnessError('BENCH_TWILIO_ROUNDS and BENCH_TWILIO_CONCURRENCY must be whole numbers');
   return {
     messages,
     warmup,
-    concurrency: envNumber('BENCH_TWILIO_CONCURRENCY', 32),
+    rounds,
+    concurrency,
     latencyMs: envCount('BENCH_TWILIO_LATENCY_MS', 5),
     deadlineS: envNumber('BENCH_TWILIO_DEADLINE', 120),
     quietWaitS: envCount('BENCH_QUIET_WAIT', 60),
@@ -223,6 +241,16 @@ function startMeter(fakePid) {
   };
 }
 
+/**
+ * Lets the process settle before a measured phase: a short pause, then a full GC (the children
+ * run with --expose-gc), so that neither side starts with the garbage of its preparation.
+ */
+async function settle() {
+  await delay(200);
+  globalThis.gc?.();
+  await delay(50);
+}
+
 /** Profiles the current process through the inspector (only the measured phase), when asked. */
 async function maybeProfiler(file) {
   if (!file) return { stop: async () => null };
@@ -299,7 +327,7 @@ async function runReference(a) {
   await pool(warmup, concurrency, send);
   const warmupErrors = errors;
   errors = 0;
-  await delay(200);
+  await settle();
 
   const profiler = await maybeProfiler(a.profile);
   const stop = startMeter(Number(a['fake-pid']));
@@ -379,6 +407,14 @@ async function runRelayWorker(a) {
   // (or .fail) and awaits its group commit. A pending() poll every 100 ms backs this up, and
   // the deadline bounds the wait.
   const outbox = store.outbox;
+  const claims = { transactions: 0, rows: 0 };
+  const claim = outbox.claim;
+  outbox.claim = async (...args) => {
+    const jobs = await claim.apply(outbox, args);
+    claims.transactions++;
+    claims.rows += jobs.length;
+    return jobs;
+  };
   let finals = 0;
   let failed = 0;
   let target = Infinity;
@@ -417,18 +453,22 @@ async function runRelayWorker(a) {
     const { timedOut } = await drain(warmupIds.length);
     await worker.stop();
     warmupDrain = { finals, failed, timedOut, pendingLeft: await outbox.pending() };
+    if (warmupDrain.pendingLeft > 0) throw new Error(`the worker left ${warmupDrain.pendingLeft} warm-up messages undelivered (deadline ${a['deadline-s']} s)`);
   }
   const ids = await accept(batch(warmupIds.length, Number(a.messages)));
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   const queued = await outbox.pending();
-  await delay(200);
+  await settle();
 
   const profiler = await maybeProfiler(a.profile);
   const stop = startMeter(Number(a['fake-pid']));
+  claims.transactions = 0;
+  claims.rows = 0;
   worker.start();
   const { timedOut } = await drain(ids.length);
   const meter = stop();
+  const claimed = { ...claims };
   const profile = await profiler.stop();
   const outcome = { finals, failed, timedOut };
   await worker.stop();
@@ -442,6 +482,8 @@ async function runRelayWorker(a) {
     warmup: warmupIds.length,
     concurrency,
     queuedBeforeStart: queued,
+    // The worker's outbox.claim calls (one write transaction each) during the measured phase.
+    claims: claimed,
     msgsPerSec: (outcome.finals * 1000) / meter.ms,
     ...meter,
     ...outcome,
@@ -470,16 +512,18 @@ async function fakeStats(port, { sids = false, reset = false } = {}) {
 }
 
 /** Runs one measuring child to completion and reads its result file. */
-async function runSide(role, s, extra, log) {
+async function runSide(role, round, s, extra, log) {
   const out = path.join(TMP, `bench-twilio-${role}.result.json`);
-  const logFile = path.join(TMP, `bench-twilio-${role}.log`);
+  const logFile = path.join(TMP, `bench-twilio-${role}-${round}.log`);
   fs.rmSync(out, { force: true });
   const quiet = await waitForQuiet({ maxS: s.quietWaitS });
   if (quiet.quiet === false) log(`  ${role}: the machine is still busy after ${fmtInt(quiet.waitedS)} s (${fmtInt(quiet.lastBusyPercent)}% of a core); measuring anyway`);
   else if (quiet.waitedS > 5) log(`  ${role}: waited ${fmtInt(quiet.waitedS)} s for the machine to be quiet`);
-  const args = [SELF, '--role', role, '--out', out, '--messages', String(s.messages), '--warmup', String(s.warmup), '--concurrency', String(s.concurrency), '--deadline-s', String(s.deadlineS)];
+  // The relay side runs with the node flags its bin runs with (e.g. the heap ceiling).
+  const nodeFlags = role === 'relay' ? relayBinArgs() : [];
+  const args = [...nodeFlags, '--expose-gc', SELF, '--role', role, '--out', out, '--messages', String(s.messages), '--warmup', String(s.warmup), '--concurrency', String(s.concurrency), '--deadline-s', String(s.deadlineS)];
   for (const [key, value] of Object.entries(extra)) args.push(`--${key}`, String(value));
-  if (s.cpuProf) args.push('--profile', path.join(TMP, 'prof-twilio', `${role}.cpuprofile`));
+  if (s.cpuProf) args.push('--profile', path.join(TMP, 'prof-twilio', `${role}-${round}.cpuprofile`));
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('MESSAGEJS_') || key === 'LOG_LEVEL') delete env[key];
   const { code, stdout, stderr } = await runNode(args, { env, timeoutMs: (s.deadlineS + 120) * 1000 });
@@ -487,7 +531,8 @@ async function runSide(role, s, extra, log) {
   fs.writeFileSync(logFile, `${stdout}${stderr ? `\n--- stderr ---\n${stderr}` : ''}`);
   if (code !== 0 || !fs.existsSync(out)) throw new HarnessError(`the ${role} child exited with ${code}${logTail(logFile)}`);
   const result = JSON.parse(fs.readFileSync(out, 'utf8'));
-  return { ...result, quietBefore: quiet, logFile: path.relative(ROOT, logFile) };
+  fs.rmSync(out, { force: true });
+  return { ...result, round, nodeFlags, quietBefore: quiet, logFile: path.relative(ROOT, logFile) };
 }
 
 /** Reads the relay's SQLite file (after the child exited) and checks every message's final state. */
@@ -514,7 +559,7 @@ function verifyRelay(dataDir, relay, issuedSids) {
       }
       byStatus[m.status] = (byStatus[m.status] ?? 0) + 1;
       attemptsTotal += attempts.get(id);
-      if (m.cid !== relay.connectorId) otherConnector++;
+      if (m.cid !== null && m.cid !== relay.connectorId) otherConnector++;
       if (m.pid) {
         if (seen.has(m.pid)) duplicates++;
         seen.add(m.pid);
@@ -523,10 +568,57 @@ function verifyRelay(dataDir, relay, issuedSids) {
       if (m.status === 'sent' && m.pid && MESSAGE_SID.test(m.pid) && m.sentAt !== null) sentWithId++;
     }
     const outboxLeft = db.prepare('SELECT count(*) FROM outbox').pluck().get();
-    const ok = sentWithId === relay.ids.length && missing === 0 && otherConnector === 0 && notIssued === 0 && duplicates === 0 && outboxLeft === 0;
+    const ok = !relay.timedOut && sentWithId === relay.ids.length && missing === 0 && otherConnector === 0 && notIssued === 0 && duplicates === 0 && outboxLeft === 0;
     return { ok, accepted: relay.ids.length, sentWithId, byStatus, missing, otherConnector, notIssued, duplicates, outboxLeft, attempts: attemptsTotal };
   } finally {
     db.close();
+  }
+}
+
+const median = (values) => {
+  const v = values.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+};
+
+/** One round: the reference loop, then the relay, each against a freshly reset fake. */
+async function runRound(round, s, fake, port, log) {
+  const base = `http://${HOST}:${port}`;
+  const total = s.warmup + s.messages;
+  const tag = s.rounds > 1 ? ` [round ${round}/${s.rounds}]` : '';
+
+  await fakeStats(port, { reset: true });
+  const reference = await runSide('reference', round, s, { base, 'fake-pid': fake.pid }, log);
+  const refFake = await fakeStats(port, { sids: true });
+  if (reference.errors || reference.warmupErrors) throw new HarnessError(`the reference loop got ${reference.errors + reference.warmupErrors} errors: ${reference.firstError}`);
+  if (refFake.created !== total || refFake.rejected) throw new HarnessError(`the fake saw ${refFake.created} messages (${refFake.rejected} rejected) from the reference, not ${total}`);
+  const refIssued = new Set(refFake.sids);
+  if (!reference.sids.every((sid) => refIssued.has(sid))) throw new HarnessError('the reference got sids the fake did not issue');
+  log(`  reference${tag}: ${fmtInt(reference.msgsPerSec)} msgs/s`);
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'messagejs-bench-twilio-'));
+  const unregister = onCleanup(() => s.keep || fs.rmSync(dataDir, { recursive: true, force: true }));
+  try {
+    await fakeStats(port, { reset: true });
+    const relay = await runSide('relay', round, s, { base, 'fake-pid': fake.pid, 'data-dir': dataDir }, log);
+    const relayFake = await fakeStats(port, { sids: true });
+    if (relay.queuedBeforeStart !== s.messages) throw new HarnessError(`the relay had ${relay.queuedBeforeStart} outbox rows before the worker started, not ${s.messages}`);
+    const verify = verifyRelay(dataDir, relay, relayFake.sids);
+    log(`  relay${tag}: ${fmtInt(relay.msgsPerSec)} msgs/s${relay.timedOut ? ` (timed out after ${s.deadlineS} s)` : ''}, ${fmtInt(verify.sentWithId)}/${fmtInt(verify.accepted)} sent${s.keep ? `; data kept in ${dataDir}` : ''}`);
+    const strip = ({ sids, ids, warmupIds, ...rest }) => rest;
+    return {
+      round,
+      ratio: relay.msgsPerSec / reference.msgsPerSec,
+      reference: strip(reference),
+      relay: strip(relay),
+      fake: { reference: strip(refFake), relay: strip(relayFake) },
+      verify,
+      dataDir: s.keep ? dataDir : null,
+    };
+  } finally {
+    if (!s.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+    unregister();
   }
 }
 
@@ -541,97 +633,99 @@ export async function run({ log = console.log } = {}) {
     log('  BENCH_CPU_PROF=1: both children profile their measured phase; their figures are slowed by the profiler.');
     fs.rmSync(path.join(TMP, 'prof-twilio'), { recursive: true, force: true });
   }
+  log(`  ${s.rounds} round(s) of: reference loop, then relay worker; ${fmtInt(s.warmup)} warm-up + ${fmtInt(s.messages)} messages each, concurrency ${s.concurrency}, fake Twilio latency ${s.latencyMs} ms`);
 
   const port = await freePort();
   const fakeLog = path.join(TMP, 'bench-twilio-fake.log');
   const fake = spawnNode([SELF, '--role', 'fake', '--port', String(port), '--latency-ms', String(s.latencyMs)], { logFile: fakeLog });
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'messagejs-bench-twilio-'));
-  const unregister = onCleanup(() => s.keep || fs.rmSync(dataDir, { recursive: true, force: true }));
-  let reference;
-  let relay;
-  let refFake;
-  let relayFake;
-  let verify;
+  const rounds = [];
   try {
     await waitForHttp(fakeUrl(port, '/__stats'), { child: fake, logFile: fakeLog });
-    const base = `http://${HOST}:${port}`;
-    const total = s.warmup + s.messages;
-
-    log(`  reference: ${fmtInt(s.warmup)} warm-up + ${fmtInt(s.messages)} messages, ${s.concurrency} at a time, fake latency ${s.latencyMs} ms`);
-    await fakeStats(port, { reset: true });
-    reference = await runSide('reference', s, { base, 'fake-pid': fake.pid }, log);
-    refFake = await fakeStats(port, { sids: true });
-    if (reference.errors || reference.warmupErrors) throw new HarnessError(`the reference loop got ${reference.errors + reference.warmupErrors} errors: ${reference.firstError}`);
-    if (refFake.created !== total || refFake.rejected) throw new HarnessError(`the fake saw ${refFake.created} messages (${refFake.rejected} rejected) from the reference, not ${total}`);
-    const refIssued = new Set(refFake.sids);
-    if (!reference.sids.every((sid) => refIssued.has(sid))) throw new HarnessError('the reference got sids the fake did not issue');
-    log(`  reference: ${fmtInt(reference.msgsPerSec)} msgs/s`);
-
-    log(`  relay: accepting ${fmtInt(s.warmup)} warm-up + ${fmtInt(s.messages)} messages through POST /v1/messages, then the worker delivers (concurrency ${s.concurrency}); data in ${dataDir}`);
-    await fakeStats(port, { reset: true });
-    relay = await runSide('relay', s, { base, 'fake-pid': fake.pid, 'data-dir': dataDir }, log);
-    relayFake = await fakeStats(port, { sids: true });
-    if (relay.queuedBeforeStart !== s.messages) throw new HarnessError(`the relay had ${relay.queuedBeforeStart} outbox rows before the worker started, not ${s.messages}`);
-    verify = verifyRelay(dataDir, relay, relayFake.sids);
-    log(`  relay: ${fmtInt(relay.msgsPerSec)} msgs/s${relay.timedOut ? ` (timed out after ${s.deadlineS} s)` : ''}`);
+    for (let round = 1; round <= s.rounds; round++) rounds.push(await runRound(round, s, fake, port, log));
   } finally {
     await stopChild(fake, { timeoutMs: 5000 });
-    if (!s.keep) fs.rmSync(dataDir, { recursive: true, force: true });
-    unregister();
   }
 
-  const ratio = relay.msgsPerSec / reference.msgsPerSec;
+  const med = (side, key) => median(rounds.map((r) => r[side][key]));
+  const refRate = med('reference', 'msgsPerSec');
+  const relayRate = med('relay', 'msgsPerSec');
+  const ratio = relayRate / refRate;
+  const allRecorded = rounds.every((r) => r.verify.ok);
+  const sentTotal = rounds.reduce((n, r) => n + r.verify.sentWithId, 0);
+  const acceptedTotal = rounds.reduce((n, r) => n + r.verify.accepted, 0);
+  const outboxLeft = rounds.reduce((n, r) => n + r.verify.outboxLeft, 0);
   const checks = [
     { name: `relay msgs/s ≥ ${TARGETS.minRatio}× reference`, target: `≥ ${TARGETS.minRatio}×`, value: `${fmtNum(ratio, 2)}×`, pass: ratio >= TARGETS.minRatio },
     {
       name: 'every message’s final status recorded',
-      target: `${fmtInt(s.messages)} sent + provider id`,
-      value: `${fmtInt(verify.sentWithId)}/${fmtInt(verify.accepted)} sent, outbox ${fmtInt(verify.outboxLeft)}`,
-      pass: verify.ok && !relay.timedOut,
+      target: `all sent + provider id`,
+      value: `${fmtInt(sentTotal)}/${fmtInt(acceptedTotal)} sent, outbox ${fmtInt(outboxLeft)}`,
+      pass: allRecorded,
     },
   ];
 
   const pct = (v) => (v === null || v === undefined ? 'n/a' : `${fmtInt(v)}%`);
+  const claimTx = median(rounds.map((r) => r.relay.claims.transactions));
+  const claimsLine = `${fmtInt(claimTx)} (${fmtNum(median(rounds.map((r) => r.relay.claims.rows / r.relay.claims.transactions)), 1)})`;
+  const each = (side, key, fmt) => rounds.map((r) => fmt(r[side][key])).join(' / ');
+  const both = (label, key, fmt) => [label, fmt(med('reference', key)), fmt(med('relay', key))];
+  const perRound = s.rounds > 1;
   const lines = [
     table(
       ['', 'reference loop', 'relay worker'],
       [
-        ['msgs/s', fmtInt(reference.msgsPerSec), fmtInt(relay.msgsPerSec)],
-        [`time for ${fmtInt(s.messages)} messages (s)`, fmtNum(reference.ms / 1000, 2), fmtNum(relay.ms / 1000, 2)],
-        ['CPU of the process (% of a core)', pct(reference.cpuPercent), pct(relay.cpuPercent)],
-        ['CPU per message (ms)', fmtNum(reference.cpuMsPerMessage, 3), fmtNum(relay.cpuMsPerMessage, 3)],
-        ['event-loop utilisation', fmtNum(reference.eventLoopUtilization, 2), fmtNum(relay.eventLoopUtilization, 2)],
-        ['fake Twilio CPU (% of a core)', pct(reference.fakeCpuPercent), pct(relay.fakeCpuPercent)],
-        ['CPU used by other processes (noise)', pct(reference.otherCpuPercent), pct(relay.otherCpuPercent)],
-        ['requests the fake answered (incl. warm-up)', fmtInt(refFake.requests), fmtInt(relayFake.requests)],
-        ['ratio relay / reference (msgs/s)', '', `${fmtNum(ratio, 3)}×`],
-        ['sent with a provider id / accepted', '', `${fmtInt(verify.sentWithId)} / ${fmtInt(verify.accepted)}`],
-        ['attempts recorded / outbox rows left', '', `${fmtInt(verify.attempts)} / ${fmtInt(verify.outboxLeft)}`],
+        both(perRound ? `msgs/s (median of ${s.rounds} rounds)` : 'msgs/s', 'msgsPerSec', fmtInt),
+        ...(perRound ? [['  each round', each('reference', 'msgsPerSec', fmtInt), each('relay', 'msgsPerSec', fmtInt)]] : []),
+        both(`time for ${fmtInt(s.messages)} messages (s)`, 'ms', (v) => fmtNum(v / 1000, 2)),
+        both('CPU per message (ms)', 'cpuMsPerMessage', (v) => fmtNum(v, 3)),
+        both('CPU of the process (% of a core)', 'cpuPercent', pct),
+        both('event-loop utilisation', 'eventLoopUtilization', (v) => fmtNum(v, 2)),
+        both('fake Twilio CPU (% of a core)', 'fakeCpuPercent', pct),
+        ['CPU used by other processes (noise), max', pct(Math.max(...rounds.map((r) => r.reference.otherCpuPercent ?? 0))), pct(Math.max(...rounds.map((r) => r.relay.otherCpuPercent ?? 0)))],
+        [`ratio relay / reference (msgs/s${perRound ? ', medians' : ''})`, '', `${fmtNum(ratio, 3)}×`],
+        ...(perRound ? [['  ratio in each round', '', rounds.map((r) => `${fmtNum(r.ratio, 2)}×`).join(' / ')]] : []),
+        ['requests the fake answered, incl. warm-up', rounds.map((r) => fmtInt(r.fake.reference.requests)).join(' / '), rounds.map((r) => fmtInt(r.fake.relay.requests)).join(' / ')],
+        ['worker claim transactions (rows per claim)', '', claimsLine],
+        ['sent with a provider id / accepted', '', `${fmtInt(sentTotal)} / ${fmtInt(acceptedTotal)}`],
+        ['attempts recorded / outbox rows left', '', `${fmtInt(rounds.reduce((n, r) => n + r.verify.attempts, 0))} / ${fmtInt(outboxLeft)}`],
       ],
     ),
     '',
-    `  ${fmtInt(s.messages)} messages after ${fmtInt(s.warmup)} warm-up, concurrency ${s.concurrency} on both sides, fake Twilio latency ${s.latencyMs} ms, loopback ${HOST}.`,
-    `  relay statuses of the measured messages: ${Object.entries(verify.byStatus).map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ') || 'none'}` +
-      (verify.missing || verify.otherConnector || verify.notIssued || verify.duplicates
-        ? `; missing ${verify.missing}, other connector ${verify.otherConnector}, id not issued by the fake ${verify.notIssued}, duplicate ids ${verify.duplicates}`
-        : '; all through the twilio connector, every provider id issued by the fake and distinct'),
-    `  logs: ${reference.logFile}, ${relay.logFile}, ${path.relative(ROOT, fakeLog)}`,
+    `  ${fmtInt(s.messages)} messages after ${fmtInt(s.warmup)} warm-up per side and round, concurrency ${s.concurrency} on both sides, fake Twilio latency ${s.latencyMs} ms, loopback ${HOST}.`,
+    `  the relay child runs with its bin's node flags: ${rounds[0].relay.nodeFlags.join(' ') || '(none)'}; both children with --expose-gc (one full GC before measuring).`,
+    perRound ? '  Figures are medians over the rounds (each round: reference, then relay); the checked ratio is median relay ÷ median reference.' : null,
+  ].filter((l) => l !== null);
+  for (const r of rounds) {
+    const v = r.verify;
+    const problems = v.missing || v.otherConnector || v.notIssued || v.duplicates;
+    lines.push(
+      `  ${perRound ? `round ${r.round}: ` : ''}relay statuses: ${Object.entries(v.byStatus).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ') || 'none'}` +
+        (problems
+          ? `; missing ${v.missing}, other connector ${v.otherConnector}, id not issued by the fake ${v.notIssued}, duplicate ids ${v.duplicates}`
+          : '; all through the twilio connector, every provider id issued by the fake and distinct') +
+        (r.relay.timedOut ? `; TIMED OUT after ${s.deadlineS} s` : ''),
+    );
+  }
+  lines.push(
+    `  logs: .tmp/bench-twilio-{reference,relay}-<round>.log, ${path.relative(ROOT, fakeLog)}`,
     '',
     table(
       ['target', 'wanted', 'measured', 'result'],
       checks.map((c, i) => [c.name, c.target, c.value, c.pass ? 'PASS' : i === 0 ? 'MISSED' : 'FAIL']),
       ['l', 'l', 'r', 'l'],
     ),
-  ];
-  const noisy = Math.max(reference.otherCpuPercent ?? 0, relay.otherCpuPercent ?? 0);
+  );
+  const noisy = Math.max(...rounds.flatMap((r) => [r.reference.otherCpuPercent ?? 0, r.relay.otherCpuPercent ?? 0]));
   if (noisy > 15) lines.push('', `  WARNING: other processes used up to ${fmtInt(noisy)}% of a core during a measured phase (of ${machine().cores} cores); the figures are skewed. Re-run on a quiet machine.`);
-  const fakeBusy = Math.max(reference.fakeCpuPercent ?? 0, relay.fakeCpuPercent ?? 0);
+  const fakeBusy = Math.max(...rounds.flatMap((r) => [r.reference.fakeCpuPercent ?? 0, r.relay.fakeCpuPercent ?? 0]));
   if (fakeBusy > 80) lines.push('', `  WARNING: the fake Twilio server used up to ${fmtInt(fakeBusy)}% of a core; it may be what limits the figures.`);
-  for (const side of [reference, relay]) {
-    if (side.profile && fs.existsSync(side.profile)) lines.push('', `  ${side.side}, measured phase:`, ...summariseCpuProfile(side.profile, { limit: 20 }).map((l) => `  ${l}`));
+  if (s.cpuProf) {
+    for (const side of ['reference', 'relay']) {
+      const file = rounds[0][side].profile;
+      if (file && fs.existsSync(file)) lines.push('', `  ${side}, measured phase of round 1:`, ...summariseCpuProfile(file, { limit: 20 }).map((l) => `  ${l}`));
+    }
   }
 
-  const strip = ({ sids, ids, warmupIds, ...rest }) => rest;
   const json = {
     benchmark: 'twilio',
     at: new Date().toISOString(),
@@ -639,10 +733,8 @@ export async function run({ log = console.log } = {}) {
     settings: s,
     targets: TARGETS,
     ratio,
-    reference: strip(reference),
-    relay: strip(relay),
-    fake: { reference: strip(refFake), relay: strip(relayFake) },
-    verify,
+    medians: { referenceMsgsPerSec: refRate, relayMsgsPerSec: relayRate },
+    rounds,
     checks,
   };
   const file = writeJson('bench-twilio.json', json);

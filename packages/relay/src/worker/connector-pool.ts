@@ -17,7 +17,7 @@ export interface ConnectorPoolOptions {
  * (twilio, nodemailer) are reused across messages. Credentials are opened per send, in memory only.
  */
 export function createConnectorPool(options: ConnectorPoolOptions) {
-  const instances = new Map<string, { record: ConnectorRecord; connector: Connector }>();
+  const instances = new Map<string, { record: ConnectorRecord; connector: Connector; sealed?: string; opened?: unknown }>();
   return {
     get(record: ConnectorRecord): { connector: Connector; credentials: () => unknown } {
       let entry = instances.get(record.id);
@@ -38,7 +38,17 @@ export function createConnectorPool(options: ConnectorPoolOptions) {
         instances.set(record.id, entry);
       }
       const sealed = record.sealedCredentials;
-      return { connector: entry.connector, credentials: () => (sealed ? options.sealer.open(sealed) : {}) };
+      // Opened once per sealed value and kept in memory, where they are needed for every send.
+      // A changed value (new credentials) is opened afresh.
+      const credentials = () => {
+        if (!sealed) return {};
+        if (entry!.sealed !== sealed) {
+          entry!.opened = options.sealer.open(sealed);
+          entry!.sealed = sealed;
+        }
+        return entry!.opened;
+      };
+      return { connector: entry.connector, credentials };
     },
     /** Closes every instance's connections (relay shutdown). */
     async close(): Promise<void> {

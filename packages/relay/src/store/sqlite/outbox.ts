@@ -65,15 +65,13 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
   type Completion = { job: ClaimedJob; result: Parameters<OutboxRepo['complete']>[1] };
   const completeOne = ({ job, result: { attempt, status, at, fallbackAt } }: Completion) => {
     const { owner } = job;
-    if (!owned(job.messageId, owner)) return;
+    // Taking the row (or turning it into a fallback check) doubles as the lease check: a worker
+    // whose lease was taken over changes nothing.
+    const taken = fallbackAt !== undefined ? awaitFallback.run({ messageId: job.messageId, owner, dueAt: fallbackAt }) : deleteRow.run(job.messageId, owner);
+    if (taken.changes === 0) return;
     addAttempt(attempt);
     succeed.run({ messageId: job.messageId, status, providerMessageId: attempt.providerMessageId, connectorId: attempt.connectorId, channel: attempt.channel, at });
-    if (fallbackAt !== undefined) {
-      awaitFallback.run({ messageId: job.messageId, owner, dueAt: fallbackAt });
-    } else {
-      deleteRow.run(job.messageId, owner);
-      redact.run(job.messageId);
-    }
+    if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);
   };
   // Deliveries that finish in the same turn of the event loop are recorded in one transaction.
   const complete = createGroupCommit(
