@@ -187,4 +187,11 @@ export const migrations: readonly string[] = [
   ALTER TABLE messages ADD COLUMN fallback_after_ms INTEGER;
   ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'send' CHECK (kind IN ('send', 'fallback_check'));
   `,
+  `
+  -- Provider ids are looked up by status webhooks. Partial indexes skip the rows that have none
+  -- yet (every new message), and attempts get the index their lookup lacked (it scanned).
+  DROP INDEX messages_provider;
+  CREATE INDEX messages_provider ON messages(connector_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
+  CREATE INDEX message_attempts_provider ON message_attempts(connector_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
+  `,
 ];
