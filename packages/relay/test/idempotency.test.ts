@@ -61,6 +61,23 @@ describe('Idempotency-Key', () => {
     expect(b.body.id).not.toBe(a.body.id);
   });
 
+  it('drops records older than 25 hours, hourly, in the worker', async () => {
+    let now = Date.now();
+    const clocked = await (await import('./helpers/start-relay.js')).startRelay({ deps: { now: () => now } });
+    try {
+      const first = await call(clocked, 'POST', '/v1/messages', { key: clocked.demo.secretKey, body: order, headers: { 'idempotency-key': 'old' } });
+      now += 24 * 3600_000;
+      // Within the day: a retry still gets the first answer.
+      expect((await call(clocked, 'POST', '/v1/messages', { key: clocked.demo.secretKey, body: order, headers: { 'idempotency-key': 'old' } })).body.id).toBe(first.body.id);
+      now += 2 * 3600_000;
+      await new Promise((r) => setTimeout(r, 150));
+      const secretKeyId = (await clocked.relay.store.keys.list(clocked.demo.projectId)).find((k) => k.kind === 'secret')!.id;
+      expect(await clocked.relay.store.idempotency.get(secretKeyId, 'old')).toBeNull();
+    } finally {
+      await clocked.cleanup();
+    }
+  });
+
   it('keeps records for at least 24 hours', async () => {
     await send('kept');
     const purged = await t.relay.store.idempotency.purge(Date.now() - 24 * 3600_000);

@@ -111,10 +111,22 @@ export function createWorker(options: WorkerOptions): Worker {
     return p;
   }
 
+  // Idempotency records are kept ≥ 24 h (a client may retry within a day); older ones are
+  // dropped hourly so the table does not grow without bound.
+  const IDEMPOTENCY_TTL_MS = 25 * 3600_000;
+  let lastPurgeAt = 0;
+  async function housekeeping() {
+    if (now() - lastPurgeAt < 3600_000) return;
+    lastPurgeAt = now();
+    const purged = await store.idempotency.purge(now() - IDEMPOTENCY_TTL_MS);
+    if (purged > 0) log.info({ purged }, 'old idempotency records dropped');
+  }
+
   async function tick() {
     timer = null;
     if (!running) return;
     try {
+      await housekeeping();
       const jobs = await claimBatch();
       lastTickAt = now();
       for (const job of jobs) void launch(job);
