@@ -9,7 +9,8 @@ import YAML from 'yaml';
 import { ConfigError, loadConfig, type RelayConfig } from './config.js';
 import { createRelay, type Relay } from './app.js';
 import type { DemoCredentials } from './core/demo.js';
-import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setLimits, testConnector, updateOrigins } from './core/admin.js';
+import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setFallbacks, setLimits, setPrices, testConnector, updateOrigins } from './core/admin.js';
+import { defaultPriceTable } from './core/pricing.js';
 import { ConnectorError } from './connectors/types.js';
 import { isHttpError } from './core/http-error.js';
 import { maskAddress } from './core/mask.js';
@@ -473,6 +474,37 @@ verify
       return describeVerifySettings(await loadVerifySettings(relay.store, project.id), project.name);
     }),
   );
+
+const prices = program.command('prices').description("Manage a project's price table (EUR and MAD per SMS segment or per message).");
+prices
+  .command('set')
+  .addOption(projectOption())
+  .option('--file <path>', 'JSON or YAML: { sms: { MA: { eur: 0.03, mad: 0.32 }, "*": { … } }, whatsapp: { … } }')
+  .option('--default', "use the relay's default table again")
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string; file?: string; default?: boolean }) => {
+      if (!opts.file && !opts.default) throw new Error('Pass --file prices.yaml, or --default.');
+      const table = opts.default ? null : (YAML.parse(fs.readFileSync(opts.file!, 'utf8')) as unknown);
+      return (await setPrices(relay.store, opts.project, table)).prices ?? 'default prices';
+    }),
+  );
+prices
+  .command('show')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(admin(async (relay, opts: { project: string }) => (await requireProject(relay.store, opts.project)).prices ?? defaultPriceTable));
+
+const fallbacks = program.command('fallbacks').description('Manage channel fallbacks (used when a message names no `channels`).');
+fallbacks
+  .command('set <channel> [to]')
+  .description('e.g. `fallbacks set whatsapp sms`; no list removes the fallback')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(admin(async (relay, opts: { project: string }, channel, to) => (await setFallbacks(relay.store, opts.project, channel!, splitList(to ?? ''))).fallbacks));
 
 function splitList(value: string): string[] {
   return value

@@ -156,6 +156,8 @@ export interface MessageResponse {
   template: string | null;
   segments: number | null;
   encoding?: 'GSM-7' | 'UCS-2' | null;
+  /** Estimated cost from the project's price table (per SMS segment, or per message), when priced. */
+  cost?: { eur: number; mad: number } | null;
   providerMessageId: string | null;
   errorCode: string | null;
   errorMessage: string | null;

@@ -33,7 +33,7 @@ export const projectInputSchema = z.strictObject({
 export async function createProject(store: Store, input: z.input<typeof projectInputSchema>, now: number): Promise<Project> {
   const parsed = projectInputSchema.safeParse(input);
   if (!parsed.success) throw toValidationError(parsed.error);
-  const project: Project = { id: newId('prj'), ...parsed.data, limits: { ...defaultLimits }, createdAt: now };
+  const project: Project = { id: newId('prj'), ...parsed.data, limits: { ...defaultLimits }, prices: null, fallbacks: {}, createdAt: now };
   await store.projects.create(project);
   await store.audit.record({ projectId: project.id, actor: 'cli', action: 'project.create', at: now });
   return project;
@@ -207,4 +207,33 @@ export async function testConnector(store: Store, sealer: Sealer, id: string, ba
   } finally {
     await connector.close?.();
   }
+}
+
+const priceSchema = z.strictObject({ eur: z.number().min(0).max(100), mad: z.number().min(0).max(1000) });
+/** A price table: channel → country code (or `*` for any other) → price per SMS segment or per message. */
+export const priceTableSchema = z.partialRecord(
+  z.enum(channels),
+  z.record(z.string().regex(/^([A-Z]{2}|\*)$/, 'must be a country code such as MA, or *'), priceSchema),
+);
+
+/** Sets the project's price table (null: back to the relay's defaults). */
+export async function setPrices(store: Store, projectId: string, table: unknown): Promise<Project> {
+  await requireProject(store, projectId);
+  if (table === null) return (await store.projects.update(projectId, { prices: null }))!;
+  const parsed = priceTableSchema.safeParse(table);
+  if (!parsed.success) throw toValidationError(parsed.error);
+  return (await store.projects.update(projectId, { prices: parsed.data }))!;
+}
+
+/** Sets the channels a channel falls back to when a message names none (empty list: none). */
+export async function setFallbacks(store: Store, projectId: string, channel: string, to: string[]): Promise<Project> {
+  const project = await requireProject(store, projectId);
+  const parsed = z.object({ channel: z.enum(channels), to: z.array(z.enum(channels)).max(4) }).safeParse({ channel, to });
+  if (!parsed.success) throw toValidationError(parsed.error);
+  if (parsed.data.to.includes(parsed.data.channel)) {
+    throw new HttpError('validation_failed', 'A channel cannot fall back to itself.', { field: 'to' });
+  }
+  const fallbacks = { ...project.fallbacks, [parsed.data.channel]: parsed.data.to };
+  if (parsed.data.to.length === 0) delete fallbacks[parsed.data.channel];
+  return (await store.projects.update(projectId, { fallbacks }))!;
 }

@@ -25,6 +25,7 @@ export async function getMessage(store: Store, caller: Caller, id: string): Prom
     template: message.template,
     segments: message.segments,
     encoding: message.encoding,
+    cost: message.costEur === null || message.costMad === null ? null : { eur: message.costEur, mad: message.costMad },
     providerMessageId: isPublic ? null : message.providerMessageId,
     errorCode: message.errorCode,
     errorMessage: message.errorMessage,

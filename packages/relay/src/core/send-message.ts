@@ -107,7 +107,7 @@ export async function sendMessage(
       if (req.to === undefined) throw new HttpError('validation_failed', '`to` is required for this template.', { field: 'to' });
       to = req.to;
     }
-    const requested = req.channels ?? template.channels ?? [template.channel];
+    const requested = req.channels ?? template.channels ?? [template.channel, ...(project.fallbacks[template.channel] ?? [])];
     if (key.kind === 'public' && req.channels && !sameOrSubset(req.channels, template.channels ?? [template.channel])) {
       throw new HttpError('validation_failed', 'A public key may only use the channels its template names.', { field: 'channels' });
     }
@@ -126,7 +126,7 @@ export async function sendMessage(
     if (req.channels && req.channels[0] !== req.channel) {
       throw new HttpError('validation_failed', '`channels` must start with `channel`.', { field: 'channels' });
     }
-    const requested = req.channels ?? [req.channel];
+    const requested = req.channels ?? [req.channel, ...(project.fallbacks[req.channel] ?? [])];
     [channel, ...cascade] = requested as [Channel, ...Channel[]];
     fallbackAfter = req.fallbackAfter;
   }

@@ -1,4 +1,5 @@
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
+import type { PriceTable } from '../core/pricing.js';
 
 /** Rate limits of a project (counts per window). */
 export interface ProjectLimits {
@@ -31,6 +32,10 @@ export interface Project {
   /** Country assumed for national-format numbers (`0612345678`). */
   defaultCountry: string | null;
   limits: ProjectLimits;
+  /** Prices per channel and country (EUR and MAD) for cost estimates; null uses the relay's defaults. */
+  prices: PriceTable | null;
+  /** Channels to cascade to, per channel, when a message or template names no `channels`. */
+  fallbacks: Partial<Record<Channel, Channel[]>>;
   createdAt: number;
 }
 
@@ -158,7 +163,7 @@ export interface ProjectsRepo {
   create(project: Project): Promise<void>;
   get(id: string): Promise<Project | null>;
   list(): Promise<Project[]>;
-  update(id: string, patch: Partial<Pick<Project, 'name' | 'allowedOrigins' | 'allowedCountries' | 'defaultCountry' | 'limits'>>): Promise<Project | null>;
+  update(id: string, patch: Partial<Pick<Project, 'name' | 'allowedOrigins' | 'allowedCountries' | 'defaultCountry' | 'limits' | 'prices' | 'fallbacks'>>): Promise<Project | null>;
 }
 
 export interface KeysRepo {

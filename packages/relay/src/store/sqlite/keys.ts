@@ -32,7 +32,7 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
   // One indexed lookup by the UNIQUE hash column, joined with the project.
   const byHash = db.prepare(
     `SELECT k.id, k.project_id, k.kind, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at,
-            p.id AS p_id, p.name AS p_name, p.allowed_origins, p.allowed_countries, p.default_country, p.limits, p.created_at AS p_created_at
+            p.id AS p_id, p.name AS p_name, p.allowed_origins, p.allowed_countries, p.default_country, p.limits, p.prices, p.fallbacks, p.created_at AS p_created_at
        FROM api_keys k JOIN projects p ON p.id = k.project_id
       WHERE k.hash = ?`,
   );
@@ -45,7 +45,7 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
     async findByHash(hash) {
       const row = byHash.get(hash) as (Row & Record<string, never>) | undefined;
       if (!row) return null;
-      const r = row as unknown as Row & { p_id: string; p_name: string; allowed_origins: string; allowed_countries: string; default_country: string | null; limits: string; p_created_at: number };
+      const r = row as unknown as Row & { p_id: string; p_name: string; allowed_origins: string; allowed_countries: string; default_country: string | null; limits: string; prices: string | null; fallbacks: string; p_created_at: number };
       return {
         key: toKey(r),
         project: toProject({
@@ -55,6 +55,8 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
           allowed_countries: r.allowed_countries,
           default_country: r.default_country,
           limits: r.limits,
+          prices: r.prices,
+          fallbacks: r.fallbacks,
           created_at: r.p_created_at,
         }),
       };

@@ -194,4 +194,10 @@ export const migrations: readonly string[] = [
   CREATE INDEX messages_provider ON messages(connector_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
   CREATE INDEX message_attempts_provider ON message_attempts(connector_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
   `,
+  `
+  -- Per-project SMS/WhatsApp price table (NULL: the relay's defaults) and channel fallbacks
+  -- (channel → channels to cascade to when a message names none).
+  ALTER TABLE projects ADD COLUMN prices TEXT;
+  ALTER TABLE projects ADD COLUMN fallbacks TEXT NOT NULL DEFAULT '{}';
+  `,
 ];

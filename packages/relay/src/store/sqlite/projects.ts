@@ -9,6 +9,8 @@ interface Row {
   allowed_countries: string;
   default_country: string | null;
   limits: string;
+  prices: string | null;
+  fallbacks: string;
   created_at: number;
 }
 
@@ -21,26 +23,30 @@ export function toProject(row: Row): Project {
     allowedCountries: JSON.parse(row.allowed_countries) as string[],
     defaultCountry: row.default_country,
     limits: { ...defaultLimits, ...(JSON.parse(row.limits) as object) },
+    prices: row.prices ? (JSON.parse(row.prices) as Project['prices']) : null,
+    fallbacks: JSON.parse(row.fallbacks) as Project['fallbacks'],
     createdAt: row.created_at,
   };
 }
 
 export function createProjectsRepo(db: Database.Database): ProjectsRepo {
   const insert = db.prepare(
-    `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, created_at)
-     VALUES (@id, @name, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @createdAt)`,
+    `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, created_at)
+     VALUES (@id, @name, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @createdAt)`,
   );
   const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
   const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at');
   const save = db.prepare(
     `UPDATE projects SET name = @name, allowed_origins = @allowedOrigins, allowed_countries = @allowedCountries,
-       default_country = @defaultCountry, limits = @limits WHERE id = @id`,
+       default_country = @defaultCountry, limits = @limits, prices = @prices, fallbacks = @fallbacks WHERE id = @id`,
   );
   const params = (p: Project) => ({
     ...p,
     allowedOrigins: JSON.stringify(p.allowedOrigins),
     allowedCountries: JSON.stringify(p.allowedCountries),
     limits: JSON.stringify(p.limits),
+    prices: p.prices ? JSON.stringify(p.prices) : null,
+    fallbacks: JSON.stringify(p.fallbacks),
   });
   return {
     async create(project) {
