@@ -355,13 +355,16 @@ connectors
   .option('--channels <list>', 'comma-separated channels it serves (default: all it supports)')
   .option('--priority <n>', 'lower sends first among connectors of a channel', '100')
   .option('--config <json>', 'non-secret settings as JSON')
+  .option('--credentials <json>', 'secret credentials as JSON (prefer --credentials-stdin: flags stay in shell history)')
   .option('--credentials-file <path>', 'secret credentials as a JSON/YAML file')
   .option('--credentials-stdin', 'read secret credentials as JSON from stdin')
   .addOption(dataDirOption())
   .option('--json')
   .action(
-    admin(async (relay, opts: { project: string; type: string; name?: string; channels?: string; priority: string; config?: string; credentialsFile?: string; credentialsStdin?: boolean }) => {
-      const credentials = opts.credentialsFile
+    admin(async (relay, opts: { project: string; type: string; name?: string; channels?: string; priority: string; config?: string; credentials?: string; credentialsFile?: string; credentialsStdin?: boolean }) => {
+      const credentials = opts.credentials
+        ? (JSON.parse(opts.credentials) as unknown)
+        : opts.credentialsFile
         ? (YAML.parse(fs.readFileSync(opts.credentialsFile, 'utf8')) as unknown)
         : opts.credentialsStdin
           ? (JSON.parse(fs.readFileSync(0, 'utf8')) as unknown)

@@ -104,6 +104,14 @@ describe('messagejs-relay admin commands', () => {
     const list = cli('connectors', 'list', '--project', projectId);
     expect(list.stdout).not.toContain(secret);
     expect(fs.readFileSync(path.join(dir, 'messagejs.db')).includes(secret)).toBe(false);
+    const fromFlag = cli('connectors', 'add', '--project', projectId, '--type', 'webhook', '--config', '{"url":"https://hooks.example/b"}', '--credentials', JSON.stringify({ secret: `${secret}-flag` }));
+    expect(fromFlag.code).toBe(0);
+    expect(fromFlag.stdout).not.toContain(secret);
+    const fileDir = path.dirname(dir);
+    fs.writeFileSync(path.join(fileDir, 'creds.yaml'), `secret: ${secret}-file\n`);
+    const fromFile = cli('connectors', 'add', '--project', projectId, '--type', 'webhook', '--config', '{"url":"https://hooks.example/c"}', '--credentials-file', path.join(fileDir, 'creds.yaml'));
+    expect(fromFile.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'messagejs.db')).includes(`${secret}-f`)).toBe(false);
     const bad = runCli(['connectors', 'add', '--project', projectId, '--type', 'webhook', '--config', '{"url":"https://hooks.example/in"}', '--credentials-stdin', '--data-dir', dir], {
       input: JSON.stringify({ secret: 'short' }),
     });
