@@ -6,6 +6,7 @@ import { renderTemplate, validateParams } from './templates.js';
 import { resolveRecipient } from './recipients.js';
 import { enforceLimit, type RateLimitStore } from './rate-limits.js';
 import { queuedMessage } from './queued-message.js';
+import { replayAnswer, storedAnswer, type Answer } from './idempotent-answer.js';
 
 const channelSchema = z.enum(channels);
 const paramValue = z.union([z.string().max(10_000), z.number().finite()]);
@@ -52,11 +53,7 @@ export interface SendDeps {
   onEnqueued?: (messageId: string) => void;
 }
 
-export interface SendOutcome {
-  status: number;
-  body: SendMessageResponse;
-  replayed: boolean;
-}
+export type SendOutcome = Answer<SendMessageResponse>;
 
 /**
  * DESIGN steps 5–9: validate, render, normalise the recipient, count recipient limits, and store
@@ -76,10 +73,8 @@ export async function sendMessage(
   }
   // A retry is answered with the first answer before anything else runs, so it counts no limit
   // twice and returns the same id even if the template changed since.
-  if (idempotency) {
-    const existing = await store.idempotency.get(key.id, idempotency.key);
-    if (existing) return replay(existing, idempotency.requestHash);
-  }
+  const stored = await storedAnswer<SendMessageResponse>(store, key.id, idempotency);
+  if (stored) return stored;
   const isTemplate = 'template' in body;
   if (!isTemplate && key.kind === 'public') {
     throw new HttpError('template_required', 'A public key may only send templates: pass `template` and `params`, or send free text from a server with a secret key.', { field: 'template' });
@@ -174,16 +169,9 @@ export async function sendMessage(
       idempotency: { keyId: key.id, idempotencyKey: idempotency.key, requestHash: idempotency.requestHash, statusCode: 202, response, createdAt: now },
     }),
   });
-  if (!result.ok) return replay(result.existing, idempotency!.requestHash);
+  if (!result.ok) return replayAnswer(result.existing, idempotency!.requestHash);
   deps.onEnqueued?.(message.id);
   return { status: 202, body: response, replayed: false };
-}
-
-function replay(existing: { requestHash: string; statusCode: number; response: unknown }, requestHash: string): SendOutcome {
-  if (existing.requestHash !== requestHash) {
-    throw new HttpError('idempotency_conflict', 'This Idempotency-Key was used with a different request body.', { field: 'Idempotency-Key' });
-  }
-  return { status: existing.statusCode, body: existing.response as SendMessageResponse, replayed: true };
 }
 
 function sameOrSubset(requested: Channel[], allowed: Channel[]): boolean {

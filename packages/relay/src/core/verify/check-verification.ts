@@ -7,7 +7,8 @@ import { HttpError } from '../http-error.js';
 import { toValidationError, type Caller } from '../send-message.js';
 import { loadVerifySettings } from './verify-settings.js';
 import { ensureSigningKey } from './signing-keys.js';
-import { replayVerify, SESSION_ID, type VerifyDeps, type VerifyOutcome, type VerifyRequestContext } from './start-verification.js';
+import { replayAnswer, storedAnswer } from '../idempotent-answer.js';
+import { SESSION_ID, type VerifyDeps, type VerifyOutcome, type VerifyRequestContext } from './start-verification.js';
 
 const checkSchema = z.strictObject({
   sessionId: z.string().min(1).max(100),
@@ -54,10 +55,8 @@ export async function checkVerification(
   const { store } = deps;
   const { key, project } = caller;
   const { idempotency } = context;
-  if (idempotency) {
-    const existing = await store.idempotency.get(key.id, idempotency.key);
-    if (existing) return replayVerify(existing, idempotency.requestHash);
-  }
+  const stored = await storedAnswer<VerifyCheckResponse>(store, key.id, idempotency);
+  if (stored) return stored;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError('validation_failed', 'The body must be a JSON object: { "sessionId": "ver_…", "code": "123456" }.');
   }
@@ -105,7 +104,7 @@ export async function checkVerification(
       }),
     });
     if (result.ok) return { status: 200, body: response, replayed: false };
-    if (result.reason === 'idempotent') return replayVerify(result.existing, idempotency!.requestHash);
+    if (result.reason === 'idempotent') return replayAnswer(result.existing, idempotency!.requestHash);
   }
   throw new HttpError('rate_limited', 'This session is being checked by several requests at once; try again.', { retryAfter: 1 });
 }

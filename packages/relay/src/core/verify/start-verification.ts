@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Channel, VerifyStartResponse } from '@messagejs/shared-types';
-import type { IdempotencyRecord, Message, Store, VerifySession, VerifySettings } from '../../store/types.js';
+import type { Message, Store, VerifySession, VerifySettings } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
 import type { TokenSigner } from '../../crypto/token-signer.js';
 import { generateCode, hmacCode } from '../../crypto/verify-code.js';
@@ -11,6 +11,7 @@ import { toValidationError, type Caller } from '../send-message.js';
 import { resolveRecipient, type Recipient } from '../recipients.js';
 import { enforceLimit, type RateLimitStore } from '../rate-limits.js';
 import { queuedMessage } from '../queued-message.js';
+import { replayAnswer, storedAnswer, type Answer } from '../idempotent-answer.js';
 import { fill } from '../templates.js';
 import { maskAddress } from '../mask.js';
 import { verifyCaptcha, type CaptchaOptions } from './verify-captcha.js';
@@ -48,11 +49,7 @@ export interface VerifyRequestContext {
 }
 
 /** An answer for the route to send: status, body, and whether it replays a stored one. */
-export interface VerifyOutcome<T> {
-  status: number;
-  body: T;
-  replayed: boolean;
-}
+export type VerifyOutcome<T> = Answer<T>;
 
 const startSchema = z.strictObject({
   to: z.string().min(1).max(320),
@@ -60,14 +57,6 @@ const startSchema = z.strictObject({
   // Provider tokens run to a few KB (Turnstile caps them at 2048 characters).
   captchaToken: z.string().min(1).max(8192).optional(),
 });
-
-/** Answers an `Idempotency-Key` repeat with the first answer, or refuses it with another body. */
-export function replayVerify<T>(existing: Pick<IdempotencyRecord, 'requestHash' | 'statusCode' | 'response'>, requestHash: string): VerifyOutcome<T> {
-  if (existing.requestHash !== requestHash) {
-    throw new HttpError('idempotency_conflict', 'This Idempotency-Key was used with a different request body.', { field: 'Idempotency-Key' });
-  }
-  return { status: existing.statusCode, body: existing.response as T, replayed: true };
-}
 
 const seconds = (ms: number) => Math.max(Math.ceil(ms / 1000), 1);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -91,10 +80,8 @@ export async function startVerification(
   const { store } = deps;
   const { key, project } = caller;
   const { idempotency } = context;
-  if (idempotency) {
-    const existing = await store.idempotency.get(key.id, idempotency.key);
-    if (existing) return replayVerify(existing, idempotency.requestHash);
-  }
+  const stored = await storedAnswer<VerifyStartResponse>(store, key.id, idempotency);
+  if (stored) return stored;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError('validation_failed', 'The body must be a JSON object: { "to": "+212612345678", "channel": "sms" }.');
   }
@@ -187,7 +174,7 @@ export async function startVerification(
   if (!result.ok) {
     switch (result.reason) {
       case 'idempotent':
-        return replayVerify(result.existing, idempotency!.requestHash);
+        return replayAnswer(result.existing, idempotency!.requestHash);
       case 'send_limit': {
         const retryAfter = seconds(result.oldestAt + SEND_WINDOW_MS - now);
         throw new HttpError(
