@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { updateOrigins } from '@messagejs/relay';
 import { startRelay, type TestRelay } from '../packages/relay/test/helpers/start-relay.js';
-import { launchBrowser } from './helpers/browser.js';
+import { launchBrowser, requireBuiltClient } from './helpers/browser.js';
 import { serveStatic, type StaticServer } from './helpers/static-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -17,9 +17,7 @@ let browser: { context: BrowserContext; close: () => Promise<void> };
 let page: Page;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(root, 'packages/client/dist/messagejs.umd.min.js'))) {
-    throw new Error('packages/client/dist is missing: run `npx -y pnpm@10 build` first (`pnpm test:e2e` does)');
-  }
+  requireBuiltClient();
   t = await startRelay();
   browser = await launchBrowser();
 });

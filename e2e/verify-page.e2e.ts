@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { updateOrigins } from '@messagejs/relay';
 import { startRelay, type TestRelay } from '../packages/relay/test/helpers/start-relay.js';
 import { printedCodes, waitForCode, wrongCode } from '../packages/relay/test/helpers/verify.js';
-import { launchBrowser } from './helpers/browser.js';
+import { launchBrowser, requireBuiltClient } from './helpers/browser.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const screenshot = path.join(root, '.tmp/verify.png');
@@ -16,9 +16,7 @@ let browser: { context: BrowserContext; close: () => Promise<void> };
 let page: Page;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(root, 'packages/client/dist/messagejs.umd.min.js'))) {
-    throw new Error('packages/client/dist is missing: run `npx -y pnpm@10 build` first (`pnpm test:e2e` does)');
-  }
+  requireBuiltClient();
   t = await startRelay();
   await updateOrigins(t.relay.store, t.demo.projectId, 'add', t.url);
   browser = await launchBrowser();

@@ -3,6 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
+/** Fails clearly when the client bundle the pages load has not been built. */
+export function requireBuiltClient(): void {
+  const bundle = path.join(path.dirname(new URL(import.meta.url).pathname), '../../packages/client/dist/messagejs.umd.min.js');
+  if (!fs.existsSync(bundle)) {
+    throw new Error('packages/client/dist is missing: run `npx -y pnpm@10 build` first (`pnpm test:e2e` does)');
+  }
+}
+
 /** Debian's Chromium (`apt-get install chromium`); `.ci/run` installs it when missing. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

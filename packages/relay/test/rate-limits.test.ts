@@ -1,23 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setLimits } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, snapshotDatabase, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { movableDate } from './helpers/movable-date.js';
 
-// The clock is injected as the relay's `now` and drives rate-limiter-flexible's windows through
-// Date, which vitest moves; no test waits in real time.
+const clock = movableDate('2026-01-01T10:00:00Z');
 let t: TestRelay;
-let clock = Date.parse('2026-01-01T10:00:00Z');
 beforeEach(async () => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(clock);
-  t = await startRelay({ deps: { now: () => Date.now() } });
+  t = await clock.startRelay();
 });
-afterEach(async () => {
-  await t.cleanup();
-  vi.useRealTimers();
-  clock += 24 * 3600_000;
-});
-
-const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
+afterEach(() => clock.stop(t));
+const advance = clock.advance;
 const order = (to = '+212612345678') => ({ template: 'order_update', to, params: { order: 'A-1', eta: 'soon' } });
 const sendPublic = (to?: string) => call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order(to) });
 

@@ -1,22 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setLimits } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, startRelay, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, type TestRelay } from './helpers/start-relay.js';
+import { movableDate } from './helpers/movable-date.js';
 
-// rate-limiter-flexible's windows run on Date, so vitest moves Date and the relay's clock reads it.
+const clock = movableDate('2026-02-01T10:00:00Z');
 let t: TestRelay;
-let clock = Date.parse('2026-02-01T10:00:00Z');
 beforeEach(async () => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(clock);
-  t = await startRelay({ deps: { now: () => Date.now() } });
+  t = await clock.startRelay();
 });
-afterEach(async () => {
-  await t.cleanup();
-  vi.useRealTimers();
-  clock += 24 * 3600_000;
-});
-
-const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
+afterEach(() => clock.stop(t));
+const advance = clock.advance;
 const startPublic = (to: string) => call(t, 'POST', '/v1/verify/send', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { to } });
 
 describe('verify limits over time', () => {

@@ -132,8 +132,8 @@ export function createWorker(options: WorkerOptions): Worker {
       const jobs = await claimBatch();
       lastTickAt = now();
       for (const job of jobs) void launch(job);
-      if (jobs.length === 0 && inflight === 0) schedule(pollMs);
-      else if (jobs.length === 0) schedule(pollMs);
+      // Finished deliveries wake the loop; the poll catches retries and scheduled rows coming due.
+      if (jobs.length === 0) schedule(pollMs);
     } catch (error) {
       log.error({ err: error }, 'outbox claim failed');
       schedule(pollMs * 4);
