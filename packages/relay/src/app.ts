@@ -4,7 +4,6 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { DestinationStream, Logger } from 'pino';
 import type { RelayConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -16,13 +15,12 @@ import { loadOrCreateMasterKey } from './crypto/master-key.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from './core/rate-limits.js';
 import { createWorker, type Worker, type WorkerOptions } from './worker/worker.js';
 import { createConnectorPool } from './worker/connector-pool.js';
-import { requestId } from './http/request-id.js';
-import { requestLog } from './http/request-log.js';
-import { authenticate, createKeyCache } from './http/authenticate.js';
-import { checkOrigin, createOriginDirectory, preflight } from './http/origin.js';
-import { requestLimits } from './http/limits.js';
+import { requestContext } from './http/request-context.js';
+import { createKeyCache } from './http/authenticate.js';
+import { createOriginDirectory, preflight } from './http/origin.js';
+import { apiAccess } from './http/api-access.js';
 import { errorHandler, notFound } from './http/error-handler.js';
-import { messagesRouter } from './http/routes/messages.js';
+import { mountMessages } from './http/routes/messages.js';
 import { healthRouter } from './http/routes/health.js';
 import { sdkRouter } from './http/routes/sdk.js';
 import { HttpError } from './core/http-error.js';
@@ -136,33 +134,25 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
-  app.use(requestId());
   app.use(
-    helmet({
-      // The SDK bundles are loaded cross-origin by <script> tags; CORS protects the API itself.
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
-      // Relays often run on plain http on a LAN or localhost behind a TLS proxy; upgrading the
-      // demo page's requests to https there would break it.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    requestContext({
+      logger,
+      helmet: {
+        // The SDK bundles are loaded cross-origin by <script> tags; CORS protects the API itself.
+        crossOriginResourcePolicy: { policy: 'cross-origin' },
+        // Relays often run on plain http on a LAN or localhost behind a TLS proxy; upgrading the
+        // demo page's requests to https there would break it.
+        contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      },
     }),
   );
-  app.use(requestLog(logger));
-  app.use(healthRouter({ store, worker, now }));
-  app.use('/sdk', sdkRouter({ distDir: clientDistDir() }));
-
-  app.use('/v1/hooks', hooksRouter({ store, pool, publicUrl, now, logger }));
-
-  // Public (no key): a project's token-verification keys, for the developer's backend.
-  app.get('/v1/projects/:projectId/jwks.json', jwksHandler({ store, sealer, now }));
-  const api = express.Router();
-  api.options('/{*path}', preflight(origins), (req, _res, next) => {
-    // cors() passes on preflights from origins no project allows: refuse them here, without CORS headers.
-    next(new HttpError('origin_not_allowed', `Origin ${req.get('origin') ?? '(none)'} is not allowed.`));
-  });
-  api.use(authenticate({ cache: keyCache, now, origins }), checkOrigin(), requestLimits(limits));
-  api.use('/messages', messagesRouter({ store, limits, now, onEnqueued: () => worker?.wake() }));
-  api.use(
-    '/verify',
+  // The API's hot path first, so a send walks as few layers as possible.
+  const access = apiAccess({ cache: keyCache, now, origins, limits });
+  const onEnqueued = () => worker?.wake();
+  mountMessages(app, access, { store, limits, now, onEnqueued });
+  app.use(
+    '/v1/verify',
+    access,
     verifyRouter({
       store,
       limits,
@@ -173,11 +163,20 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
       logger,
       publicUrl,
       ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
-      onEnqueued: () => worker?.wake(),
+      onEnqueued,
     }),
   );
-  api.use('/recipients', recipientsRouter());
-  app.use('/v1', api);
+  app.use('/v1/recipients', access, recipientsRouter());
+  // CORS preflights carry no key: answered for the origins some project allows, refused otherwise
+  // (cors() passes those on), without CORS headers.
+  app.options('/v1/{*path}', preflight(origins), (req, _res, next) => {
+    next(new HttpError('origin_not_allowed', `Origin ${req.get('origin') ?? '(none)'} is not allowed.`));
+  });
+  app.use(healthRouter({ store, worker, now }));
+  app.use('/sdk', sdkRouter({ distDir: clientDistDir() }));
+  app.use('/v1/hooks', hooksRouter({ store, pool, publicUrl, now, logger }));
+  // Public (no key): a project's token-verification keys, for the developer's backend.
+  app.get('/v1/projects/:projectId/jwks.json', jwksHandler({ store, sealer, now }));
 
   app.get('/demo/config.json', demoConfig(config.dataDir));
   const demoPages = demoDir();

@@ -54,6 +54,19 @@ describe('worker', () => {
     ]);
   });
 
+  it('reads as `sending` while a worker holds the message, then as what the provider answered', async () => {
+    t = await startRelay();
+    receiver = await scriptedServer([200], { delayMs: 400 });
+    await addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'webhook', channels: ['sms'], config: { url: receiver.url }, credentials: { secret: SECRET }, priority: 1 }, Date.now());
+    const { body } = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: sms });
+    await waitForMessage(t, body.id, (m) => m.status === 'sending');
+    expect(receiver.requests).toHaveLength(1);
+    // The lease alone says so: no status write per claim.
+    expect((await t.relay.store.messages.get(body.id))!.status).toBe('queued');
+    const sent = await waitForMessage(t, body.id, (m) => m.status === 'sent');
+    expect(sent.attempts).toHaveLength(1);
+  });
+
   it('fails a permanent error at once with the provider code', async () => {
     const { t } = await relayWithClock();
     await useWebhookFor(t, ['sms'], [400]);

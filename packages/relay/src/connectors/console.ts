@@ -6,6 +6,23 @@ const configSchema = z.object({}).loose();
 const credentialsSchema = z.object({}).loose();
 
 /**
+ * Writes to stdout once per turn of the event loop: stdout to a file or terminal is synchronous,
+ * one write(2) per message under load otherwise.
+ */
+function bufferedStdout(): (text: string) => void {
+  let chunks: string[] = [];
+  const flush = () => {
+    const text = chunks.join('');
+    chunks = [];
+    process.stdout.write(text);
+  };
+  return (text) => {
+    if (chunks.length === 0) setImmediate(flush);
+    chunks.push(text);
+  };
+}
+
+/**
  * The development connector and the relay's default: prints each message to the relay's terminal
  * and reports it `delivered`, so a new relay works with no provider account. The recipient is
  * masked even here, because terminals end up in logs.
@@ -15,7 +32,7 @@ export const consoleConnector: ConnectorDefinition<z.infer<typeof configSchema>,
   channels: ['console', 'sms', 'whatsapp', 'telegram', 'email', 'chat'],
   configSchema,
   credentialsSchema,
-  create({ write = (text) => process.stdout.write(text) }) {
+  create({ write = bufferedStdout() }) {
     return {
       type: 'console',
       channels: consoleConnector.channels,
@@ -30,7 +47,8 @@ export const consoleConnector: ConnectorDefinition<z.infer<typeof configSchema>,
               .join('\n') +
             '\n└─\n',
         );
-        return { providerMessageId: `console_${message.id}`, status: 'delivered' };
+        // No provider, so no provider id (and no provider-id index entries to keep).
+        return { providerMessageId: null, status: 'delivered' };
       },
       async test() {
         return { detail: 'The console connector prints messages to the relay terminal; nothing to check.' };

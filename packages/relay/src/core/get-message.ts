@@ -11,7 +11,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * masked; a secret key reads any message of its project, with its attempts. Anything else is a
  * 404, so ids of other projects are not confirmed to exist.
  */
-export async function getMessage(store: Store, caller: Caller, id: string): Promise<MessageResponse> {
+export async function getMessage(store: Store, caller: Caller, id: string, now: number): Promise<MessageResponse> {
   const message = /^msg_[0-9A-Za-z]{29}$/.test(id) ? await store.messages.get(id) : null;
   const visible =
     message && message.projectId === caller.project.id && (caller.key.kind === 'secret' || message.keyId === caller.key.id);
@@ -19,7 +19,8 @@ export async function getMessage(store: Store, caller: Caller, id: string): Prom
   const isPublic = caller.key.kind === 'public';
   const response: MessageResponse = {
     id: message.id,
-    status: message.status,
+    // A waiting message whose outbox row is leased is in a worker's hands.
+    status: (message.status === 'queued' || message.status === 'scheduled') && message.leaseUntil !== null && message.leaseUntil > now ? 'sending' : message.status,
     channel: message.channel,
     to: isPublic ? maskAddress(message.to) : message.to,
     template: message.template,

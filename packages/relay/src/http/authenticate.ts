@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import type { Store } from '../store/types.js';
 import type { Caller } from '../core/send-message.js';
 import { HttpError } from '../core/http-error.js';
@@ -33,25 +33,23 @@ export type KeyCache = ReturnType<typeof createKeyCache>;
  * DESIGN step 1: `Authorization: Bearer pk_…|sk_…`, looked up by SHA-256 in one indexed query.
  * Unknown, revoked and expired keys all get the same 401.
  */
-export function authenticate(options: { cache: KeyCache; now: () => number; origins: OriginDirectory }): RequestHandler {
-  return async function authenticateMiddleware(req, res, next) {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const token = match?.[1];
-    const fail = async (message: string) => {
-      // Let a page whose origin some project allows read the 401 (else it sees only a CORS error).
-      const origin = req.get('origin');
-      if (origin && (await options.origins.has(origin))) allowOrigin(res, origin);
-      return next(new HttpError('unauthorized', message));
-    };
-    if (!token) return fail('Pass your key as `Authorization: Bearer pk_…` (or sk_… from a server).');
-    if (!KEY_FORMAT.test(token)) return fail('That is not a MessageJS key.');
-    const caller = await options.cache.lookup(sha256Hex(token));
-    const now = options.now();
-    if (!caller || caller.key.revokedAt !== null || (caller.key.expiresAt !== null && caller.key.expiresAt <= now)) {
-      return fail('Unknown, revoked or expired key.');
-    }
-    localsOf(res).caller = caller;
-    next();
+export async function authenticateRequest(req: Request, res: Response, options: { cache: KeyCache; now: () => number; origins: OriginDirectory }): Promise<Caller> {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  const token = match?.[1];
+  const fail = async (message: string) => {
+    // Let a page whose origin some project allows read the 401 (else it sees only a CORS error).
+    const origin = req.headers.origin;
+    if (origin && (await options.origins.has(origin))) allowOrigin(res, origin);
+    return new HttpError('unauthorized', message);
   };
+  if (!token) throw await fail('Pass your key as `Authorization: Bearer pk_…` (or sk_… from a server).');
+  if (!KEY_FORMAT.test(token)) throw await fail('That is not a MessageJS key.');
+  const caller = await options.cache.lookup(sha256Hex(token));
+  const now = options.now();
+  if (!caller || caller.key.revokedAt !== null || (caller.key.expiresAt !== null && caller.key.expiresAt <= now)) {
+    throw await fail('Unknown, revoked or expired key.');
+  }
+  localsOf(res).caller = caller;
+  return caller;
 }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { headers } from '@messagejs/shared-types';
 import { HttpError } from '../core/http-error.js';
 import { localsOf } from './locals.js';
+import { sha256Hex } from '../crypto/tokens.js';
 
 const KEY_FORMAT = /^[\x21-\x7E]{1,255}$/;
 
@@ -29,7 +29,7 @@ export function idempotencyKey(): RequestHandler {
     if (!KEY_FORMAT.test(key)) {
       return next(new HttpError('validation_failed', '`Idempotency-Key` must be 1–255 visible ASCII characters.', { field: headers.idempotencyKey }));
     }
-    const requestHash = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(req.body)}`).digest('hex');
+    const requestHash = sha256Hex(`${req.method} ${req.baseUrl}${req.path}\n${canonical(req.body)}`);
     localsOf(res).idempotency = { key, requestHash };
     next();
   };

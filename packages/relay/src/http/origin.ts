@@ -1,8 +1,8 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import cors from 'cors';
 import type { Store } from '../store/types.js';
 import { HttpError } from '../core/http-error.js';
-import { callerOf } from './locals.js';
+import type { Caller } from '../core/send-message.js';
 
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];
 const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed'];
@@ -54,23 +54,19 @@ export function allowOrigin(res: Response, origin: string): void {
  * CORS headers for it alone); a secret key's request must carry no `Origin` at all, because a
  * secret key in a browser has leaked.
  */
-export function checkOrigin(): RequestHandler {
-  return function checkOriginMiddleware(req, res, next) {
-    const { key, project } = callerOf(res);
-    const origin = req.get('origin');
-    if (key.kind === 'secret') {
-      if (origin !== undefined) {
-        return next(new HttpError('secret_key_in_browser', 'A secret key was sent from a browser. Revoke it now (`messagejs-relay keys revoke`) and use a public key in pages.'));
-      }
-      return next();
+export function checkCallerOrigin(req: Request, res: Response, { key, project }: Caller): void {
+  const origin = req.headers.origin;
+  if (key.kind === 'secret') {
+    if (origin !== undefined) {
+      throw new HttpError('secret_key_in_browser', 'A secret key was sent from a browser. Revoke it now (`messagejs-relay keys revoke`) and use a public key in pages.');
     }
-    // Browsers send no Origin on same-origin GETs (Fetch standard); they do send
-    // `Sec-Fetch-Site: same-origin`, and then the page's origin is the relay's own.
-    const pageOrigin = origin ?? (req.get('sec-fetch-site') === 'same-origin' ? `${req.protocol}://${req.get('host')}` : undefined);
-    if (!pageOrigin || !project.allowedOrigins.includes(pageOrigin)) {
-      return next(new HttpError('origin_not_allowed', `Origin ${pageOrigin ?? '(none)'} is not allowed for this key. Add it with \`messagejs-relay origins add\`.`));
-    }
-    if (origin) allowOrigin(res, origin);
-    next();
-  };
+    return;
+  }
+  // Browsers send no Origin on same-origin GETs (Fetch standard); they do send
+  // `Sec-Fetch-Site: same-origin`, and then the page's origin is the relay's own.
+  const pageOrigin = origin ?? (req.headers['sec-fetch-site'] === 'same-origin' ? `${req.protocol}://${req.get('host')}` : undefined);
+  if (!pageOrigin || !project.allowedOrigins.includes(pageOrigin)) {
+    throw new HttpError('origin_not_allowed', `Origin ${pageOrigin ?? '(none)'} is not allowed for this key. Add it with \`messagejs-relay origins add\`.`);
+  }
+  if (origin) allowOrigin(res, origin);
 }

@@ -202,7 +202,11 @@ export interface MessagesRepo {
    * idempotency key is already taken, nothing is written and the stored record is returned.
    */
   enqueue(input: EnqueueInput): Promise<{ ok: true } | { ok: false; existing: IdempotencyRecord }>;
-  get(id: string): Promise<Message | null>;
+  /**
+   * The message and its outbox lease (null without an outbox row, 0 when free). A `queued` or
+   * `scheduled` message whose lease is running is being sent: no status is written for that.
+   */
+  get(id: string): Promise<(Message & { leaseUntil: number | null }) | null>;
   getByProviderId(connectorId: string, providerMessageId: string): Promise<Message | null>;
   attempts(id: string): Promise<MessageAttemptRecord[]>;
   /** Count of messages in the project (tests and analytics). */
@@ -210,7 +214,7 @@ export interface MessagesRepo {
 }
 
 export interface OutboxRepo {
-  /** Claims up to `limit` due rows whose lease is free or expired; marks their messages `sending`. */
+  /** Claims up to `limit` due rows whose lease is free or expired (their messages read as `sending`). */
   claim(now: number, limit: number, leaseMs: number, owner: string): Promise<ClaimedJob[]>;
   /**
    * The attempt succeeded: record it and update the message. The outbox row is deleted, or — with

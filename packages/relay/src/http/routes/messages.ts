@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { headers } from '@messagejs/shared-types';
 import type { Store } from '../../store/types.js';
 import { sendMessage, type SendDeps } from '../../core/send-message.js';
@@ -6,17 +6,19 @@ import { getMessage } from '../../core/get-message.js';
 import { callerOf, localsOf } from '../locals.js';
 import { jsonBody } from '../json-body.js';
 import { idempotencyKey } from '../idempotency.js';
+import { sendJson } from '../send-json.js';
 
-/** `POST /v1/messages` and `GET /v1/messages/:id` (auth, origin and limits run before). */
-export function messagesRouter(deps: SendDeps & { store: Store }): Router {
-  const router = Router();
-  router.post('/', jsonBody(), idempotencyKey(), async (req, res) => {
+/**
+ * `POST /v1/messages` and `GET /v1/messages/:id`, behind `access` (key, origin, request limits).
+ * Mounted on the app itself rather than through nested routers: they are the relay's hot path.
+ */
+export function mountMessages(app: Express, access: RequestHandler, deps: SendDeps & { store: Store }): void {
+  app.post('/v1/messages', access, jsonBody(), idempotencyKey(), async (req, res) => {
     const outcome = await sendMessage(deps, callerOf(res), req.body, localsOf(res).idempotency);
     if (outcome.replayed) res.setHeader(headers.idempotentReplayed, 'true');
-    res.status(outcome.status).json(outcome.body);
+    sendJson(res, outcome.status, outcome.body);
   });
-  router.get('/:id', async (req, res) => {
-    res.json(await getMessage(deps.store, callerOf(res), req.params.id));
+  app.get('/v1/messages/:id', access, async (req, res) => {
+    sendJson(res, 200, await getMessage(deps.store, callerOf(res), req.params.id as string, deps.now()));
   });
-  return router;
 }

@@ -120,6 +120,9 @@ export function createMessageWriter(db: Database.Database) {
 export function createMessagesRepo(db: Database.Database): MessagesRepo & StatusRepo {
   const writer = createMessageWriter(db);
   const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
+  const byIdWithLease = db.prepare<[string], MessageRow & { lease_until: number | null }>(
+    'SELECT m.*, o.lease_until FROM messages m LEFT JOIN outbox o ON o.message_id = m.id WHERE m.id = ?',
+  );
   const byProvider = db.prepare<[string, string], MessageRow>(
     'SELECT * FROM messages WHERE connector_id = ? AND provider_message_id = ? AND provider_message_id IS NOT NULL',
   );
@@ -154,8 +157,8 @@ export function createMessagesRepo(db: Database.Database): MessagesRepo & Status
       return { ok: false, existing: writer.readIdempotency(input.idempotency!.keyId, input.idempotency!.idempotencyKey) };
     },
     async get(id) {
-      const row = byId.get(id);
-      return row ? toMessage(row) : null;
+      const row = byIdWithLease.get(id);
+      return row ? { ...toMessage(row), leaseUntil: row.lease_until } : null;
     },
     async getByProviderId(connectorId, providerMessageId) {
       const row = byProvider.get(connectorId, providerMessageId) ?? byAttemptProvider.get(connectorId, providerMessageId);
