@@ -70,7 +70,7 @@ const PENDING = new Set(['scheduled', 'queued', 'sending']);
 function relayEnv() {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('MESSAGEJS_') || key === 'PORT' || key === 'HOST' || key === 'LOG_LEVEL') delete env[key];
-  return { ...env, HOST, LOG_LEVEL: "info", ...(process.env.XW && { MESSAGEJS_WORKER: process.env.XW }) };
+  return { ...env, HOST, LOG_LEVEL: 'info' };
 }
 
 function settings() {
