@@ -149,7 +149,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   // The API's hot path first, so a send walks as few layers as possible.
   const access = apiAccess({ cache: keyCache, now, origins, limits });
   const onEnqueued = () => worker?.wake();
-  mountMessages(app, access, { store, limits, now, onEnqueued });
+  mountMessages(app, access, { store, limits, now, ...(worker && { dispatch: worker }) });
   app.use(
     '/v1/verify',
     access,

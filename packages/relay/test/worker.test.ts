@@ -209,4 +209,65 @@ describe('worker', () => {
     await t.relay.store.outbox.fail(claimed[0]!, { attempt: null, errorCode: 'late', errorMessage: 'late', at: now() });
     expect((await waitForMessage(t, body.id, () => true)).status).toBe('delivered');
   });
+
+  describe('hand-off (messages stored leased to the in-process worker)', () => {
+    async function slowRelay(options: { concurrency: number; delayMs: number; leaseMs?: number }) {
+      t = await startRelay({ deps: { worker: { pollMs: 20, concurrency: options.concurrency, ...(options.leaseMs && { leaseMs: options.leaseMs }) } } });
+      receiver = await scriptedServer([200], { delayMs: options.delayMs });
+      await addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'webhook', channels: ['sms'], config: { url: receiver.url }, credentials: { secret: SECRET }, priority: 1 }, Date.now());
+      return t;
+    }
+    const textOf = (request: { body: string }) => (JSON.parse(request.body) as { text: string }).text;
+
+    it('delivers in the order messages were accepted, with a backlog in the outbox', async () => {
+      // One slot and two hand-offs: the rest of the burst waits in the outbox.
+      const t = await slowRelay({ concurrency: 1, delayMs: 40 });
+      const ids: string[] = [];
+      // Eight recipients: the per-recipient limit (5 per 10 minutes) is not what this is about.
+      for (let i = 0; i < 8; i++) ids.push((await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, to: `+3361234567${i}`, text: `m${i}` } })).body.id);
+      for (const id of ids) await waitForMessage(t, id, (m) => m.status === 'sent');
+      expect(receiver!.requests.map(textOf)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+      // Once the backlog is gone, new messages are handed off again (leased as they are stored).
+      const late = (await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, to: '+33612345679', text: 'late' } })).body.id;
+      await waitForMessage(t, late, (m) => m.status === 'sent');
+      expect(receiver!.requests.map(textOf).at(-1)).toBe('late');
+      expect((await waitForMessage(t, late, () => true)).attempts).toHaveLength(1);
+    });
+
+    it('gives hand-offs not yet started back to the outbox when the relay stops', async () => {
+      const first = await slowRelay({ concurrency: 1, delayMs: 300 });
+      const a = (await call(first, 'POST', '/v1/messages', { key: first.demo.secretKey, body: { ...sms, text: 'a' } })).body.id;
+      await waitForMessage(first, a, (m) => m.status === 'sending');
+      const b = (await call(first, 'POST', '/v1/messages', { key: first.demo.secretKey, body: { ...sms, text: 'b' } })).body.id;
+      await first.close(); // waits for `a`; `b` was waiting for the slot
+      const db = snapshotDatabase(first.dataDir);
+      expect(db.outbox).toEqual([expect.objectContaining({ message_id: b, lease_owner: null, lease_until: 0, attempts: 0 })]);
+      // The next start sends it at once, not after the 30 s lease.
+      t = await startRelay({ dataDir: first.dataDir, demo: first.demo });
+      const started = Date.now();
+      const message = await waitForMessage(t, b, (m) => m.status === 'sent');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(message.attempts).toHaveLength(1);
+      expect(receiver!.requests.map(textOf)).toEqual(['a', 'b']);
+    });
+
+    it('does not send a hand-off whose lease another worker took over while it waited', async () => {
+      // Leases shorter than the provider's answer: every lease here runs out while `a` is sent.
+      const t = await slowRelay({ concurrency: 1, delayMs: 400, leaseMs: 200 });
+      const a = (await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, text: 'a' } })).body.id;
+      await waitForMessage(t, a, (m) => m.status === 'sending');
+      const b = (await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, text: 'b' } })).body.id;
+      await new Promise((r) => setTimeout(r, 250));
+      // Another worker finds both leases expired and takes both rows.
+      const taken = await t.relay.store.outbox.claim(Date.now(), 10, 60_000, 'other-worker');
+      expect(taken.map((j) => j.messageId).sort()).toEqual([a, b].sort());
+      await new Promise((r) => setTimeout(r, 500));
+      // This worker's late answer for `a` changes nothing, and it does not send `b`.
+      expect(receiver!.requests.map(textOf)).toEqual(['a']);
+      const outbox = snapshotDatabase(t.dataDir).outbox as Array<{ message_id: string; lease_owner: string }>;
+      expect(outbox.map((r) => [r.message_id, r.lease_owner]).sort()).toEqual([[a, 'other-worker'], [b, 'other-worker']].sort());
+      expect((await waitForMessage(t, a, () => true)).attempts).toEqual([]);
+    });
+  });
 });
+

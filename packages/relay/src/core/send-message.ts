@@ -7,6 +7,7 @@ import { resolveRecipient } from './recipients.js';
 import { enforceLimit, type RateLimitStore } from './rate-limits.js';
 import { queuedMessage } from './queued-message.js';
 import { replayAnswer, storedAnswer, type Answer } from './idempotent-answer.js';
+import type { Dispatch } from './dispatch.js';
 
 const channelSchema = z.enum(channels);
 const paramValue = z.union([z.string().max(10_000), z.number().finite()]);
@@ -49,8 +50,8 @@ export interface SendDeps {
   store: Store;
   limits: RateLimitStore;
   now: () => number;
-  /** Called after a message is stored, to wake the worker. */
-  onEnqueued?: (messageId: string) => void;
+  /** The in-process worker, when the relay runs one. */
+  dispatch?: Dispatch;
 }
 
 export type SendOutcome = Answer<SendMessageResponse>;
@@ -162,15 +163,26 @@ export async function sendMessage(
     encoding: message.encoding,
     createdAt: new Date(now).toISOString(),
   };
-  const result = await store.messages.enqueue({
-    message,
-    dueAt: now,
-    ...(idempotency && {
-      idempotency: { keyId: key.id, idempotencyKey: idempotency.key, requestHash: idempotency.requestHash, statusCode: 202, response, createdAt: now },
-    }),
-  });
-  if (!result.ok) return replayAnswer(result.existing, idempotency!.requestHash);
-  deps.onEnqueued?.(message.id);
+  const lease = deps.dispatch?.reserve(now) ?? null;
+  let result: Awaited<ReturnType<Store['messages']['enqueue']>>;
+  try {
+    result = await store.messages.enqueue({
+      message,
+      dueAt: now,
+      ...(lease && { lease }),
+      ...(idempotency && {
+        idempotency: { keyId: key.id, idempotencyKey: idempotency.key, requestHash: idempotency.requestHash, statusCode: 202, response, createdAt: now },
+      }),
+    });
+  } catch (error) {
+    deps.dispatch?.unreserve(lease);
+    throw error;
+  }
+  if (!result.ok) {
+    deps.dispatch?.unreserve(lease);
+    return replayAnswer(result.existing, idempotency!.requestHash);
+  }
+  deps.dispatch?.stored(message, lease);
   return { status: 202, body: response, replayed: false };
 }
 

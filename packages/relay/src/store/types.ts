@@ -194,6 +194,17 @@ export interface EnqueueInput {
   /** Stored in the same transaction; a clash on (keyId, idempotencyKey) rolls the message back. */
   idempotency?: Omit<IdempotencyRecord, 'createdAt'> & { createdAt: number };
   dueAt: number;
+  /**
+   * The outbox row is written already leased (first attempt) to an in-process worker that takes
+   * the message from memory: no claim transaction. After a crash the lease expires like any other.
+   */
+  lease?: OutboxLease;
+}
+
+/** Who holds an outbox row, and until when (ms). */
+export interface OutboxLease {
+  owner: string;
+  until: number;
 }
 
 export interface MessagesRepo {
@@ -229,6 +240,10 @@ export interface OutboxRepo {
   retry(job: ClaimedJob, result: { attempt: MessageAttemptRecord | null; dueAt: number; errorCode: string | null; errorMessage: string | null; at: number; resetAttempts?: boolean; channel?: Channel; cascade?: Channel[] }): Promise<void>;
   /** The message failed for good: record it, delete the outbox row. */
   fail(job: ClaimedJob, result: { attempt: MessageAttemptRecord | null; errorCode: string; errorMessage: string; at: number }): Promise<void>;
+  /** Extends the job's lease to `until`; false when the job's worker no longer holds it. */
+  renew(job: ClaimedJob, until: number): Promise<boolean>;
+  /** Gives the jobs' leases up (a stopping worker), so any worker may claim them at once. */
+  release(jobs: ClaimedJob[]): Promise<void>;
   /** Rows waiting (tests, readiness, metrics). */
   pending(): Promise<number>;
   /** The earliest due time among rows, or null. */

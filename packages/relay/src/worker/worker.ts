@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Channel } from '@messagejs/shared-types';
 import { ConnectorError, type OutboundMessage } from '../connectors/types.js';
-import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord, Store } from '../store/types.js';
+import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord, OutboxLease, Store } from '../store/types.js';
+import type { Dispatch } from '../core/dispatch.js';
 import { maskAddress } from '../core/mask.js';
 import type { ConnectorPool } from './connector-pool.js';
 import { backoffDelay } from './backoff.js';
@@ -37,8 +38,13 @@ export interface WorkerOptions {
   random?: () => number;
 }
 
-/** The outbox worker (DESIGN step 10). */
-export interface Worker {
+/**
+ * The outbox worker (DESIGN step 10). It is also the relay's `Dispatch`: a message accepted while
+ * the worker has room is stored already leased to it and delivered from memory, without a claim
+ * transaction; everything else (a backlog, retries, scheduled rows, rows of a crashed process)
+ * goes through the outbox claim.
+ */
+export interface Worker extends Dispatch {
   start(): void;
   /** Stops claiming and waits for deliveries in flight. */
   stop(): Promise<void>;
@@ -79,6 +85,14 @@ export function createWorker(options: WorkerOptions): Worker {
   let wakeQueued = false;
   let lastTickAt = 0;
   const active = new Set<Promise<void>>();
+  // Hand-off: messages stored leased to this worker, waiting for a delivery slot, oldest first.
+  // Bounded (a few hundred messages), so a longer burst goes to the outbox instead of memory.
+  const ready: ClaimedJob[] = [];
+  const handoffLimit = Math.max(concurrency * 8, 256);
+  let reserved = 0;
+  // True while due rows may be waiting in the outbox: hand-offs pause then, so messages are
+  // delivered in the order they were accepted. Cleared by a claim that finds fewer rows than asked.
+  let backlog = true;
 
   function schedule(delay: number) {
     if (!running) return;
@@ -94,7 +108,9 @@ export function createWorker(options: WorkerOptions): Worker {
     if (free <= 0 || claiming || (inflight > 0 && free < Math.ceil(concurrency / 4))) return [];
     claiming = true;
     try {
-      return await store.outbox.claim(now(), free, leaseMs, owner);
+      const jobs = await store.outbox.claim(now(), free, leaseMs, owner);
+      if (jobs.length < free) backlog = false;
+      return jobs;
     } finally {
       claiming = false;
     }
@@ -129,11 +145,16 @@ export function createWorker(options: WorkerOptions): Worker {
     if (!running) return;
     try {
       await housekeeping();
+      let launched = 0;
+      while (ready.length > 0 && inflight < concurrency) {
+        void launch(ready.shift()!);
+        launched++;
+      }
       const jobs = await claimBatch();
       lastTickAt = now();
       for (const job of jobs) void launch(job);
       // Finished deliveries wake the loop; the poll catches retries and scheduled rows coming due.
-      if (jobs.length === 0) schedule(pollMs);
+      if (jobs.length === 0 && launched === 0) schedule(pollMs);
     } catch (error) {
       log.error({ err: error }, 'outbox claim failed');
       schedule(pollMs * 4);
@@ -151,6 +172,13 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function deliver(job: ClaimedJob): Promise<void> {
     const { message } = job;
+    // A hand-off that waited for a slot for half its lease gets a fresh one before it is sent;
+    // if another worker took it over meanwhile, it is that worker's to send.
+    if (job.leaseUntil - now() < leaseMs / 2) {
+      const until = now() + leaseMs;
+      if (!(await store.outbox.renew(job, until))) return;
+      job = { ...job, leaseUntil: until };
+    }
     if (job.kind === 'fallback_check') {
       // The channel had `fallbackAfter` to report delivery; without it, the next channel is tried.
       if (message.status === 'delivered' || message.status === 'read' || message.cascade.length === 0) return store.outbox.finish(job);
@@ -234,9 +262,35 @@ export function createWorker(options: WorkerOptions): Worker {
       running = false;
       if (timer) clearTimeout(timer);
       timer = null;
+      // Hand-offs not started yet go back to the outbox at once, not after their lease.
+      const waiting = ready.splice(0);
+      if (waiting.length > 0) await store.outbox.release(waiting);
       await Promise.allSettled([...active]);
     },
     wake,
+    reserve(dueAt: number): OutboxLease | null {
+      const at = now();
+      if (!running || backlog || dueAt > at || ready.length + reserved >= handoffLimit) return null;
+      reserved++;
+      return { owner, until: at + leaseMs };
+    },
+    stored(message: Message, lease: OutboxLease | null) {
+      if (!lease) {
+        backlog = true;
+        return wake();
+      }
+      reserved--;
+      const job: ClaimedJob = { messageId: message.id, attempts: 1, leaseUntil: lease.until, owner, kind: 'send', message };
+      if (!running) {
+        store.outbox.release([job]).catch((error: unknown) => log.error({ err: error, messageId: message.id }, 'could not release a hand-off; it is sent when its lease expires'));
+        return;
+      }
+      ready.push(job);
+      wake();
+    },
+    unreserve(lease: OutboxLease | null) {
+      if (lease) reserved--;
+    },
     async runOnce() {
       const jobs = await store.outbox.claim(now(), concurrency, leaseMs, owner);
       await Promise.all(jobs.map((job) => launch(job)));

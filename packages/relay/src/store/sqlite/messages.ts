@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
-import type { IdempotencyRecord, Message, MessageAttemptRecord, MessagesRepo, StatusRepo } from '../types.js';
+import type { IdempotencyRecord, Message, MessageAttemptRecord, MessagesRepo, OutboxLease, StatusRepo } from '../types.js';
 import { statusRank } from '../status-rank.js';
 import { createGroupCommit } from './group-commit.js';
 
@@ -95,6 +95,7 @@ export function createMessageWriter(db: Database.Database) {
        @status, @segments, @encoding, @costEur, @costMad, @cascade, @sensitive, @fallbackAfterMs, @createdAt, @updatedAt, @scheduledAt)`,
   );
   const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
+  const insertLeasedOutbox = db.prepare('INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner) VALUES (?, ?, 1, ?, ?)');
   const insertIdem = db.prepare(
     `INSERT INTO idempotency (key_id, idempotency_key, request_hash, status_code, response, created_at)
      VALUES (@keyId, @idempotencyKey, @requestHash, @statusCode, @response, @createdAt)
@@ -102,10 +103,11 @@ export function createMessageWriter(db: Database.Database) {
   );
   const getIdem = db.prepare('SELECT * FROM idempotency WHERE key_id = ? AND idempotency_key = ?');
   return {
-    /** Inserts the message and its outbox row, due at `dueAt`. */
-    writeMessage(m: Message, dueAt: number): void {
+    /** Inserts the message and its outbox row, due at `dueAt` (leased for its first attempt with `lease`). */
+    writeMessage(m: Message, dueAt: number, lease?: OutboxLease): void {
       insertMessage.run({ ...m, cascade: JSON.stringify(m.cascade), sensitive: m.sensitive ? 1 : 0, fallbackAfterMs: m.fallbackAfterMs ?? null });
-      insertOutbox.run(m.id, dueAt);
+      if (lease) insertLeasedOutbox.run(m.id, dueAt, lease.until, lease.owner);
+      else insertOutbox.run(m.id, dueAt);
     },
     /** Stores an idempotency record; false when the (key, idempotency key) pair is already taken. */
     writeIdempotency(record: IdempotencyRecord): boolean {
@@ -143,7 +145,7 @@ export function createMessagesRepo(db: Database.Database): MessagesRepo & Status
   // Inside the transaction: false when the idempotency key is taken (nothing is written then).
   const write = (input: EnqueueInput): boolean => {
     if (input.idempotency && !writer.writeIdempotency(input.idempotency)) return false;
-    writer.writeMessage(input.message, input.dueAt);
+    writer.writeMessage(input.message, input.dueAt, input.lease);
     return true;
   };
   const enqueue = createGroupCommit(

@@ -45,6 +45,10 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
   const failMessage = db.prepare(
     `UPDATE messages SET status = 'failed', error_code = @errorCode, error_message = @errorMessage, updated_at = @at WHERE id = @messageId`,
   );
+  const renew = db.prepare('UPDATE outbox SET lease_until = ? WHERE message_id = ? AND lease_owner = ?');
+  const releaseLeases = db.prepare(
+    'UPDATE outbox SET lease_until = 0, lease_owner = NULL, attempts = max(attempts - 1, 0) WHERE message_id IN (SELECT value FROM json_each(?)) AND lease_owner = ?',
+  );
   const pending = db.prepare('SELECT count(*) AS n FROM outbox');
   const nextDue = db.prepare('SELECT min(max(due_at, lease_until)) AS t FROM outbox');
 
@@ -116,6 +120,16 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
         failMessage.run({ messageId: job.messageId, errorCode: r.errorCode, errorMessage: r.errorMessage, at: r.at });
         deleteRow.run(job.messageId, owner);
         redact.run(job.messageId);
+      }).immediate();
+    },
+    async renew(job, until) {
+      return renew.run(until, job.messageId, job.owner).changes > 0;
+    },
+    async release(jobs) {
+      const byOwner = new Map<string, string[]>();
+      for (const job of jobs) byOwner.set(job.owner, [...(byOwner.get(job.owner) ?? []), job.messageId]);
+      db.transaction(() => {
+        for (const [owner, ids] of byOwner) releaseLeases.run(JSON.stringify(ids), owner);
       }).immediate();
     },
     async pending() {
