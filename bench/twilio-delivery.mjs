@@ -27,11 +27,12 @@
 // accepted message is `sent` through the twilio connector with a provider id the fake issued.
 //
 // A measured phase lasts only 2–3 s, and on a small VM one side's figure moves by ±15 % between
-// runs; so the harness runs BENCH_TWILIO_ROUNDS rounds (default 3), each the reference then the
-// relay (fresh child processes and data directory each time), and checks the ratio of the medians.
+// runs; so the harness runs BENCH_TWILIO_ROUNDS rounds (default 5), odd ones the reference then
+// the relay, even ones the other way round (fresh child processes and data directory each time),
+// and checks the ratio of the medians.
 //
 // Knobs (environment): BENCH_TWILIO_MESSAGES (default 5000), BENCH_TWILIO_WARMUP (default 500;
-// 0 = none), BENCH_TWILIO_ROUNDS (default 3), BENCH_TWILIO_CONCURRENCY (both sides, default 32,
+// 0 = none), BENCH_TWILIO_ROUNDS (default 5), BENCH_TWILIO_CONCURRENCY (both sides, default 32,
 // the worker's default), BENCH_TWILIO_LATENCY_MS (the fake's answer delay, default 5; 0 = answer
 // at once), BENCH_TWILIO_DEADLINE (s allowed for each measured phase, default 120),
 // BENCH_QUIET_WAIT (s to wait for an idle machine before each side, default 60, 0 = don't),
@@ -109,7 +110,7 @@ const envCount = (name, fallback) => (process.env[name] === '0' ? 0 : envNumber(
 function settings() {
   const messages = envNumber('BENCH_TWILIO_MESSAGES', 5000);
   const warmup = envCount('BENCH_TWILIO_WARMUP', 500);
-  const rounds = envNumber('BENCH_TWILIO_ROUNDS', 3);
+  const rounds = envNumber('BENCH_TWILIO_ROUNDS', 5);
   if (!Number.isInteger(messages) || !Number.isInteger(warmup) || messages + warmup >= 1_000_000) {
     throw new HarnessError('BENCH_TWILIO_MESSAGES and BENCH_TWILIO_WARMUP must be whole numbers, together under 10⁶');
   }
@@ -582,33 +583,56 @@ const median = (values) => {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 };
 
-/** One round: the reference loop, then the relay, each against a freshly reset fake. */
+/**
+ * One round: the reference loop and the relay, each against a freshly reset fake. Odd rounds run
+ * the reference first, even rounds the relay first, so a machine whose speed drifts over a round
+ * (this VM's moves by ±15 % between phases) favours neither side.
+ */
 async function runRound(round, s, fake, port, log) {
   const base = `http://${HOST}:${port}`;
   const total = s.warmup + s.messages;
   const tag = s.rounds > 1 ? ` [round ${round}/${s.rounds}]` : '';
 
-  await fakeStats(port, { reset: true });
-  const reference = await runSide('reference', round, s, { base, 'fake-pid': fake.pid }, log);
-  const refFake = await fakeStats(port, { sids: true });
-  if (reference.errors || reference.warmupErrors) throw new HarnessError(`the reference loop got ${reference.errors + reference.warmupErrors} errors: ${reference.firstError}`);
-  if (refFake.created !== total || refFake.rejected) throw new HarnessError(`the fake saw ${refFake.created} messages (${refFake.rejected} rejected) from the reference, not ${total}`);
-  const refIssued = new Set(refFake.sids);
-  if (!reference.sids.every((sid) => refIssued.has(sid))) throw new HarnessError('the reference got sids the fake did not issue');
-  log(`  reference${tag}: ${fmtInt(reference.msgsPerSec)} msgs/s`);
+  const runReferenceSide = async () => {
+    await fakeStats(port, { reset: true });
+    const reference = await runSide('reference', round, s, { base, 'fake-pid': fake.pid }, log);
+    const refFake = await fakeStats(port, { sids: true });
+    if (reference.errors || reference.warmupErrors) throw new HarnessError(`the reference loop got ${reference.errors + reference.warmupErrors} errors: ${reference.firstError}`);
+    if (refFake.created !== total || refFake.rejected) throw new HarnessError(`the fake saw ${refFake.created} messages (${refFake.rejected} rejected) from the reference, not ${total}`);
+    const refIssued = new Set(refFake.sids);
+    if (!reference.sids.every((sid) => refIssued.has(sid))) throw new HarnessError('the reference got sids the fake did not issue');
+    log(`  reference${tag}: ${fmtInt(reference.msgsPerSec)} msgs/s`);
+    return { reference, refFake };
+  };
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'messagejs-bench-twilio-'));
   const unregister = onCleanup(() => s.keep || fs.rmSync(dataDir, { recursive: true, force: true }));
-  try {
+  const runRelaySide = async () => {
     await fakeStats(port, { reset: true });
     const relay = await runSide('relay', round, s, { base, 'fake-pid': fake.pid, 'data-dir': dataDir }, log);
     const relayFake = await fakeStats(port, { sids: true });
     if (relay.queuedBeforeStart !== s.messages) throw new HarnessError(`the relay had ${relay.queuedBeforeStart} outbox rows before the worker started, not ${s.messages}`);
     const verify = verifyRelay(dataDir, relay, relayFake.sids);
     log(`  relay${tag}: ${fmtInt(relay.msgsPerSec)} msgs/s${relay.timedOut ? ` (timed out after ${s.deadlineS} s)` : ''}, ${fmtInt(verify.sentWithId)}/${fmtInt(verify.accepted)} sent${s.keep ? `; data kept in ${dataDir}` : ''}`);
+    return { relay, relayFake, verify };
+  };
+  try {
+    const relayFirst = round % 2 === 0;
+    let referenceSide;
+    let relaySide;
+    if (relayFirst) {
+      relaySide = await runRelaySide();
+      referenceSide = await runReferenceSide();
+    } else {
+      referenceSide = await runReferenceSide();
+      relaySide = await runRelaySide();
+    }
+    const { reference, refFake } = referenceSide;
+    const { relay, relayFake, verify } = relaySide;
     const strip = ({ sids, ids, warmupIds, ...rest }) => rest;
     return {
       round,
+      order: relayFirst ? 'relay, reference' : 'reference, relay',
       ratio: relay.msgsPerSec / reference.msgsPerSec,
       reference: strip(reference),
       relay: strip(relay),
@@ -693,7 +717,7 @@ export async function run({ log = console.log } = {}) {
     '',
     `  ${fmtInt(s.messages)} messages after ${fmtInt(s.warmup)} warm-up per side and round, concurrency ${s.concurrency} on both sides, fake Twilio latency ${s.latencyMs} ms, loopback ${HOST}.`,
     `  the relay child runs with its bin's node flags: ${rounds[0].relay.nodeFlags.join(' ') || '(none)'}; both children with --expose-gc (one full GC before measuring).`,
-    perRound ? '  Figures are medians over the rounds (each round: reference, then relay); the checked ratio is median relay ÷ median reference.' : null,
+    perRound ? '  Figures are medians over the rounds (odd rounds: reference, then relay; even rounds: relay first); the checked ratio is median relay ÷ median reference.' : null,
   ].filter((l) => l !== null);
   for (const r of rounds) {
     const v = r.verify;

@@ -101,19 +101,41 @@ export function createWorker(options: WorkerOptions): Worker {
     timer.unref?.();
   }
 
+  // Records of finished deliveries not yet committed.
+  const writes = new Set<Promise<void>>();
+  function recording(write: Promise<void>, messageId: string) {
+    const tracked: Promise<void> = write
+      .catch((error: unknown) => log.error({ err: error, messageId }, 'could not record a delivery; the lease will expire and the message be sent again'))
+      .finally(() => writes.delete(tracked));
+    writes.add(tracked);
+  }
+
+  /** Rows claimed ahead of free slots, so a finished delivery is followed by the next at once. */
+  const prefetch = concurrency;
+
   async function claimBatch(): Promise<ClaimedJob[]> {
-    const free = concurrency - inflight;
-    // While deliveries are in flight, wait for a quarter of the slots to free up: one claim
-    // transaction for several rows instead of one per finished delivery.
-    if (free <= 0 || claiming || (inflight > 0 && free < Math.ceil(concurrency / 4))) return [];
+    const want = concurrency - inflight + prefetch - ready.length;
+    // Claim when at least a quarter of the slots' worth is wanted: one claim transaction for
+    // several rows instead of one per finished delivery.
+    if (claiming || want < Math.ceil(concurrency / 4)) return [];
     claiming = true;
     try {
-      const jobs = await store.outbox.claim(now(), free, leaseMs, owner);
-      if (jobs.length < free) backlog = false;
+      const jobs = await store.outbox.claim(now(), want, leaseMs, owner);
+      if (jobs.length < want) backlog = false;
       return jobs;
     } finally {
       claiming = false;
     }
+  }
+
+  /** Starts waiting jobs (hand-offs and prefetched rows, oldest first) while slots are free. */
+  function pump(): number {
+    let launched = 0;
+    while (running && ready.length > 0 && inflight < concurrency) {
+      void launch(ready.shift()!);
+      launched++;
+    }
+    return launched;
   }
 
   function launch(job: ClaimedJob): Promise<void> {
@@ -123,6 +145,8 @@ export function createWorker(options: WorkerOptions): Worker {
       .finally(() => {
         inflight--;
         active.delete(p);
+        // The next job starts on the next turn, not inside this one's completion: by then the
+        // provider connection this delivery used is back in its pool for the next to reuse.
         if (running) wake();
       });
     active.add(p);
@@ -145,14 +169,11 @@ export function createWorker(options: WorkerOptions): Worker {
     if (!running) return;
     try {
       await housekeeping();
-      let launched = 0;
-      while (ready.length > 0 && inflight < concurrency) {
-        void launch(ready.shift()!);
-        launched++;
-      }
+      let launched = pump();
       const jobs = await claimBatch();
       lastTickAt = now();
-      for (const job of jobs) void launch(job);
+      ready.push(...jobs);
+      launched += pump();
       // Finished deliveries wake the loop; the poll catches retries and scheduled rows coming due.
       if (jobs.length === 0 && launched === 0) schedule(pollMs);
     } catch (error) {
@@ -206,12 +227,17 @@ export function createWorker(options: WorkerOptions): Worker {
       const at = now();
       breaker.success(record.id);
       const awaitsReport = message.cascade.length > 0 && message.fallbackAfterMs && result.status !== 'delivered';
-      await store.outbox.complete(job, {
-        attempt: attemptOf(message, record, result.providerMessageId, result.status, null, at),
-        status: result.status,
-        at,
-        ...(awaitsReport && { fallbackAt: at + message.fallbackAfterMs! }),
-      });
+      // The slot is free once the provider has answered; the record joins the store's next batch
+      // (stop() waits for it). Should it fail, the lease expires and the message is sent again.
+      recording(
+        store.outbox.complete(job, {
+          attempt: attemptOf(message, record, result.providerMessageId, result.status, null, at),
+          status: result.status,
+          at,
+          ...(awaitsReport && { fallbackAt: at + message.fallbackAfterMs! }),
+        }),
+        message.id,
+      );
       log.debug({ messageId: message.id, channel: message.channel, connector: record.type, to: maskAddress(message.to), status: result.status, ms: at - started }, 'message handed to provider');
     } catch (error) {
       const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
@@ -266,6 +292,7 @@ export function createWorker(options: WorkerOptions): Worker {
       const waiting = ready.splice(0);
       if (waiting.length > 0) await store.outbox.release(waiting);
       await Promise.allSettled([...active]);
+      await Promise.allSettled([...writes]);
     },
     wake,
     reserve(dueAt: number): OutboxLease | null {
@@ -294,6 +321,7 @@ export function createWorker(options: WorkerOptions): Worker {
     async runOnce() {
       const jobs = await store.outbox.claim(now(), concurrency, leaseMs, owner);
       await Promise.all(jobs.map((job) => launch(job)));
+      await Promise.allSettled([...writes]);
       return jobs.length;
     },
     get running() {

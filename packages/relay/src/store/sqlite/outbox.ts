@@ -3,7 +3,7 @@ import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types.js';
 import { createGroupCommit } from './group-commit.js';
 import { toMessage, type MessageRow } from './messages.js';
 
-export function createOutboxRepo(db: Database.Database): OutboxRepo {
+export function createOutboxRepo(db: Database.Database, options: { completionWindowMs?: number } = {}): OutboxRepo {
   const due = db.prepare<[number, number, number], MessageRow & { message_id: string; attempts: number; kind: 'send' | 'fallback_check' }>(
     `SELECT o.message_id, o.attempts, o.kind, m.* FROM outbox o JOIN messages m ON m.id = o.message_id
       WHERE o.due_at <= ? AND o.lease_until <= ? ORDER BY o.due_at LIMIT ?`,
@@ -52,12 +52,13 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
   const pending = db.prepare('SELECT count(*) AS n FROM outbox');
   const nextDue = db.prepare('SELECT min(max(due_at, lease_until)) AS t FROM outbox');
 
-  const claim = db.transaction((now: number, limit: number, leaseMs: number, owner: string) => {
+  const claimRows = (now: number, limit: number, leaseMs: number, owner: string): ClaimedJob[] => {
     const rows = due.all(now, now, limit);
     if (rows.length === 0) return [];
     lease.run({ leaseUntil: now + leaseMs, owner, ids: JSON.stringify(rows.map((r) => r.message_id)) });
     return rows.map((row) => ({ messageId: row.message_id, attempts: row.attempts + 1, leaseUntil: now + leaseMs, owner, kind: row.kind, message: toMessage(row) }));
-  });
+  };
+  const claim = db.transaction(claimRows);
   const addAttempt = (a: MessageAttemptRecord | null) => {
     if (a) insertAttempt.run(a);
   };
@@ -75,15 +76,25 @@ export function createOutboxRepo(db: Database.Database): OutboxRepo {
     succeed.run({ messageId: job.messageId, status, providerMessageId: attempt.providerMessageId, connectorId: attempt.connectorId, channel: attempt.channel, at });
     if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);
   };
-  // Deliveries that finish in the same turn of the event loop are recorded in one transaction.
+  // Deliveries that finish within 2 ms of each other are recorded in one transaction, and the
+  // worker's next claim joins it: a transaction per delivery (WAL frames for every page touched)
+  // would cost more than the delivery's own statements.
   const complete = createGroupCommit(
     (items: Completion[]) => db.transaction(() => items.map(completeOne)).immediate(),
     (item: Completion) => db.transaction(() => completeOne(item)).immediate(),
+    { windowMs: options.completionWindowMs ?? 2 },
   );
+  const completeAndClaim = db.transaction((items: Completion[], now: number, limit: number, leaseMs: number, owner: string) => ({
+    results: items.map(completeOne),
+    value: claimRows(now, limit, leaseMs, owner),
+  }));
 
   return {
     async claim(now, limit, leaseMs, owner) {
-      return claim.immediate(now, limit, leaseMs, owner);
+      return complete.joinWith(
+        (items) => completeAndClaim.immediate(items, now, limit, leaseMs, owner),
+        () => claim.immediate(now, limit, leaseMs, owner),
+      );
     },
     async complete(job, result) {
       await complete({ job, result });
