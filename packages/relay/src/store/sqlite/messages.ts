@@ -91,8 +91,7 @@ export function createMessageWriter(db: Database.Database) {
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, template, subject, body, html,
        status, segments, encoding, cost_eur, cost_mad, cascade, sensitive, fallback_after_ms, created_at, updated_at, scheduled_at)
-     VALUES (@id, @projectId, @keyId, @channel, @to, @country, @operator, @template, @subject, @body, @html,
-       @status, @segments, @encoding, @costEur, @costMad, @cascade, @sensitive, @fallbackAfterMs, @createdAt, @updatedAt, @scheduledAt)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
   const insertLeasedOutbox = db.prepare('INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner) VALUES (?, ?, 1, ?, ?)');
@@ -105,7 +104,12 @@ export function createMessageWriter(db: Database.Database) {
   return {
     /** Inserts the message and its outbox row, due at `dueAt` (leased for its first attempt with `lease`). */
     writeMessage(m: Message, dueAt: number, lease?: OutboxLease): void {
-      insertMessage.run({ ...m, cascade: JSON.stringify(m.cascade), sensitive: m.sensitive ? 1 : 0, fallbackAfterMs: m.fallbackAfterMs ?? null });
+      // Positional: binding 22 named parameters from a copy of the message cost more than the insert.
+      insertMessage.run(
+        m.id, m.projectId, m.keyId, m.channel, m.to, m.country, m.operator, m.template, m.subject, m.body, m.html,
+        m.status, m.segments, m.encoding, m.costEur, m.costMad, m.cascade.length === 0 ? '[]' : JSON.stringify(m.cascade), m.sensitive ? 1 : 0,
+        m.fallbackAfterMs ?? null, m.createdAt, m.updatedAt, m.scheduledAt,
+      );
       if (lease) insertLeasedOutbox.run(m.id, dueAt, lease.until, lease.owner);
       else insertOutbox.run(m.id, dueAt);
     },
