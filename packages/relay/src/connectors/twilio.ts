@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import type twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
@@ -136,7 +135,18 @@ interface CallScope {
   retryAfterMs: number | null;
 }
 
-const callScope = new AsyncLocalStorage<CallScope>();
+/**
+ * The send whose `messages.create()` is running its synchronous part right now: the twilio
+ * package calls its HTTP client synchronously from `create()` (Version → Domain → Twilio →
+ * RequestClient), so the client picks its call up from here, then tags the request with a header
+ * that the axios interceptor trades for the call's signal. Not `AsyncLocalStorage`: it turns on
+ * promise hooks for the whole process, and axios makes dozens of promises per request (about a
+ * tenth of the worker's CPU per message went to them).
+ */
+let starting: CallScope | null = null;
+const CALL_HEADER = 'X-MessageJS-Call';
+const inFlight = new Map<string, CallScope>();
+let callSeq = 0;
 
 // The twilio package is loaded on first use: it adds ~25 MB to a relay that may never send
 // through Twilio (it is CommonJS, so a synchronous require works inside the sync factory).
@@ -149,7 +159,7 @@ const loadTwilio = (): typeof twilio => (twilioModule ??= requireCjs('twilio') a
  * requests go to `baseUrl` instead of `https://*.twilio.com` when one is given; the current send's
  * `AbortSignal` reaches axios, so the worker's timeout really aborts the request; and the
  * `Retry-After` header of a 429/5xx is kept, because `RestException` drops the headers.
- * The signal and header travel through `AsyncLocalStorage` because `messages.create()` has no
+ * The signal and header travel with the call (see `starting`) because `messages.create()` has no
  * per-call option for them, and one client is shared by every send.
  */
 const defineRelayRequestClient = (base: typeof twilio.RequestClient) => class RelayRequestClient extends base {
@@ -159,20 +169,35 @@ const defineRelayRequestClient = (base: typeof twilio.RequestClient) => class Re
     super({ keepAlive: true });
     this.#baseUrl = baseUrl;
     this.axios.interceptors.request.use((request) => {
-      const scope = callScope.getStore();
-      if (scope) request.signal = scope.signal;
+      const id = request.headers.get(CALL_HEADER);
+      if (typeof id === 'string') {
+        request.headers.delete(CALL_HEADER);
+        const scope = inFlight.get(id);
+        if (scope) request.signal = scope.signal;
+      }
       return request;
     });
   }
 
   override async request<TData>(options: RequestClient.RequestOptions<TData>) {
-    const response = await super.request({ ...options, uri: rebase(options.uri, this.#baseUrl) });
-    if (response.statusCode === 429 || response.statusCode >= 500) {
-      const scope = callScope.getStore();
-      const retryAfter: unknown = pick(response.headers, 'retry-after');
-      if (scope) scope.retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null);
+    const scope = starting;
+    starting = null;
+    const id = scope ? String(++callSeq) : null;
+    if (id) inFlight.set(id, scope!);
+    try {
+      const response = await super.request({
+        ...options,
+        uri: rebase(options.uri, this.#baseUrl),
+        ...(id && { headers: { ...options.headers, [CALL_HEADER]: id } }),
+      });
+      if (scope && (response.statusCode === 429 || response.statusCode >= 500)) {
+        const retryAfter: unknown = pick(response.headers, 'retry-after');
+        scope.retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null);
+      }
+      return response;
+    } finally {
+      if (id) inFlight.delete(id);
     }
-    return response;
   }
 };
 let RelayRequestClient: ReturnType<typeof defineRelayRequestClient> | undefined;
@@ -251,7 +276,14 @@ export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredential
     const call = async <T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
       const scope: CallScope = { signal, retryAfterMs: null };
       try {
-        return await callScope.run(scope, run);
+        let pending: Promise<T>;
+        starting = scope;
+        try {
+          pending = run();
+        } finally {
+          starting = null;
+        }
+        return await pending;
       } catch (error) {
         throw twilioError(error, { retryAfterMs: scope.retryAfterMs, signal });
       }

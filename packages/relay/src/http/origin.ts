@@ -42,11 +42,14 @@ export function preflight(directory: OriginDirectory): RequestHandler {
   });
 }
 
+const EXPOSED = EXPOSED_HEADERS.join(', ');
+
 /** Sets the CORS answer headers for one allowed origin. */
 export function allowOrigin(res: Response, origin: string): void {
   res.setHeader('Access-Control-Allow-Origin', origin);
-  res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
-  res.append('Vary', 'Origin');
+  res.setHeader('Access-Control-Expose-Headers', EXPOSED);
+  const vary = res.getHeader('Vary');
+  res.setHeader('Vary', vary === undefined ? 'Origin' : `${String(vary)}, Origin`);
 }
 
 /**

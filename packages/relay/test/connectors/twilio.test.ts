@@ -92,6 +92,8 @@ describe('twilio.send', () => {
     expect(request.url).toBe(messagesPath);
     expect(request.headers.authorization).toBe(basic(accountSid, authToken));
     expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    // The relay's internal call tag never reaches Twilio.
+    expect(Object.keys(request.headers).filter((h) => h.startsWith('x-messagejs'))).toEqual([]);
     expect(Object.fromEntries(request.form)).toEqual({
       To: '+14155550111',
       From: '+14155550100',
@@ -152,6 +154,19 @@ describe('twilio.send', () => {
     const error = await rejection(connector().send(sms, credentials, sendContext({ signal: AbortSignal.timeout(100) })));
     expect(error).toMatchObject({ kind: 'transient', code: 'provider_timeout' });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('aborts only the send whose signal fired when sends run concurrently on one client', async () => {
+    fake.reply({ ...created, delayMs: 400 });
+    const shared = connector();
+    const abort = new AbortController();
+    const slow = shared.send(sms, credentials, sendContext());
+    const aborted = rejection(shared.send(sms, credentials, sendContext({ signal: abort.signal })));
+    const alsoSlow = shared.send(sms, credentials, sendContext());
+    setTimeout(() => abort.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), 50);
+    expect(await aborted).toMatchObject({ kind: 'transient', code: 'provider_timeout' });
+    await expect(slow).resolves.toMatchObject({ status: 'sent' });
+    await expect(alsoSlow).resolves.toMatchObject({ status: 'sent' });
   });
 
   it('maps an unreachable API to a transient error without leaking the auth header', async () => {
