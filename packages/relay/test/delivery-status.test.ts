@@ -59,6 +59,23 @@ describe('Twilio status callbacks', () => {
     expect(after.deliveredAt).not.toBeNull();
   });
 
+  it('still finds a message by an earlier provider id after it cascaded to another provider', async () => {
+    const { body } = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { to: `+336123456${nextNumber++}`, text: 'status please', channel: 'sms', channels: ['sms', 'whatsapp'], fallbackAfter: 3600 },
+    });
+    const onSms = await waitForMessage(t, body.id, (m) => m.status === 'sent');
+    const sid = onSms.providerMessageId as string;
+    expect(sid).toMatch(/^SM/);
+    // Twilio reports a failure: the pending fallback runs now and WhatsApp takes over.
+    expect((await twilioCallback({ MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30003' })).status).toBe(200);
+    const onWhatsApp = await waitForMessage(t, body.id, (m) => m.channel === 'whatsapp' && m.status === 'sent');
+    expect(onWhatsApp.providerMessageId).toMatch(/^wamid\./);
+    expect((await t.relay.store.messages.getByProviderId(whatsappId, onWhatsApp.providerMessageId))?.id).toBe(body.id);
+    expect((await t.relay.store.messages.getByProviderId(twilioId, sid))?.id).toBe(body.id);
+    expect(await t.relay.store.messages.getByProviderId(twilioId, 'SM-unknown')).toBeNull();
+  });
+
   it('never moves a status backwards when callbacks arrive out of order', async () => {
     const message = await sendVia('sms');
     const sid = message.providerMessageId;

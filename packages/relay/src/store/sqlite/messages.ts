@@ -134,7 +134,7 @@ export function createMessagesRepo(db: Database.Database): MessagesRepo & Status
   );
   const byAttemptProvider = db.prepare<[string, string], MessageRow>(
     `SELECT m.* FROM message_attempts a JOIN messages m ON m.id = a.message_id
-      WHERE a.connector_id = ? AND a.provider_message_id = ? AND a.provider_message_id IS NOT NULL LIMIT 1`,
+      WHERE a.connector_id = ? AND a.provider_message_id = ? AND a.superseded = 1 LIMIT 1`,
   );
   const attempts = db.prepare('SELECT * FROM message_attempts WHERE message_id = ? ORDER BY id');
   const countAll = db.prepare('SELECT count(*) AS n FROM messages');

@@ -19,6 +19,8 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
      VALUES (@messageId, @channel, @connectorId, @connectorType, @providerMessageId, @status, @errorCode, @at)`,
   );
   const deleteRow = db.prepare('DELETE FROM outbox WHERE message_id = ? AND lease_owner = ?');
+  // The message's earlier provider ids stay findable for late callbacks (message_attempts_provider).
+  const supersede = db.prepare('UPDATE message_attempts SET superseded = 1 WHERE message_id = ? AND provider_message_id IS NOT NULL AND superseded = 0');
   const ownsLease = db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM outbox WHERE message_id = ? AND lease_owner = ?');
   const succeed = db.prepare(
     `UPDATE messages SET status = @status, provider_message_id = @providerMessageId, connector_id = @connectorId,
@@ -72,6 +74,8 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
     // whose lease was taken over changes nothing.
     const taken = fallbackAt !== undefined ? awaitFallback.run({ messageId: job.messageId, owner, dueAt: fallbackAt }) : deleteRow.run(job.messageId, owner);
     if (taken.changes === 0) return;
+    // Moving to a new provider id: the earlier ones are now only in the attempts.
+    if (job.message.providerMessageId !== null) supersede.run(job.messageId);
     addAttempt(attempt);
     succeed.run({ messageId: job.messageId, status, providerMessageId: attempt.providerMessageId, connectorId: attempt.connectorId, channel: attempt.channel, at });
     if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);
