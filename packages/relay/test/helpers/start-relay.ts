@@ -123,7 +123,9 @@ export function snapshotDatabase(dataDir: string): Record<string, unknown[]> {
   const db = new Database(path.join(dataDir, 'messagejs.db'), { readonly: true });
   try {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
-    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()]));
+    // Rows in storage order: rowid, or the primary key of a WITHOUT ROWID table (the outbox).
+    const order = (name: string) => (/WITHOUT ROWID/i.test((db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql) ? '1' : 'rowid');
+    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}" ORDER BY ${order(name)}`).all()]));
   } finally {
     db.close();
   }
