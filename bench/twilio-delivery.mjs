@@ -405,7 +405,8 @@ async function runRelayWorker(a) {
     });
 
   // Counts messages whose outcome is final and committed: the worker calls store.outbox.complete
-  // (or .fail) and awaits its group commit. A pending() poll every 100 ms backs this up, and
+  // (or .fail), and the wrapper below counts once its group commit has resolved. A pending() poll
+  // every 100 ms backs this up, and
   // the deadline bounds the wait.
   const outbox = store.outbox;
   const claims = { transactions: 0, rows: 0 };
