@@ -85,8 +85,9 @@ export function createWorker(options: WorkerOptions): Worker {
   let wakeQueued = false;
   let lastTickAt = 0;
   const active = new Set<Promise<void>>();
-  // Hand-off: messages stored leased to this worker, waiting for a delivery slot, oldest first.
-  // Bounded (a few hundred messages), so a longer burst goes to the outbox instead of memory.
+  // Jobs leased to this worker and waiting for a delivery slot, oldest first: hand-offs (messages
+  // stored already leased to it) and rows claimed ahead of free slots. Hand-offs are bounded (a
+  // few hundred messages), so a longer burst goes to the outbox instead of memory.
   const ready: ClaimedJob[] = [];
   const handoffLimit = Math.max(concurrency * 8, 256);
   let reserved = 0;
