@@ -21,7 +21,10 @@ export function createConnectorPool(options: ConnectorPoolOptions) {
   return {
     get(record: ConnectorRecord): { connector: Connector; credentials: () => unknown } {
       let entry = instances.get(record.id);
-      if (!entry || JSON.stringify(entry.record.config) !== JSON.stringify(record.config)) {
+      // The read cache hands out the same record object while it is fresh: configs are compared
+      // only when the record was read again, and an unchanged one keeps its instance.
+      if (entry && entry.record !== record && JSON.stringify(entry.record.config) === JSON.stringify(record.config)) entry.record = record;
+      if (!entry || entry.record !== record) {
         const definition = getConnectorDefinition(record.type);
         if (!definition) throw new Error(`Unknown connector type ${record.type}`);
         const config = definition.configSchema.parse(record.config);
