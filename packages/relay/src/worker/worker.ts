@@ -111,7 +111,7 @@ export function createWorker(options: WorkerOptions): Worker {
     writes.add(tracked);
   }
 
-  /** Rows claimed ahead of free slots, so a finished delivery is followed by the next at once. */
+  /** Rows claimed ahead of free slots, so a freed slot takes the next job without waiting for a claim. */
   const prefetch = concurrency;
 
   async function claimBatch(): Promise<ClaimedJob[]> {
@@ -289,7 +289,7 @@ export function createWorker(options: WorkerOptions): Worker {
       running = false;
       if (timer) clearTimeout(timer);
       timer = null;
-      // Hand-offs not started yet go back to the outbox at once, not after their lease.
+      // Jobs not started yet (hand-offs, prefetched rows) go back to the outbox at once, not after their lease.
       const waiting = ready.splice(0);
       if (waiting.length > 0) await store.outbox.release(waiting);
       await Promise.allSettled([...active]);
