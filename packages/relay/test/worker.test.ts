@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addConnector } from '@messagejs/relay';
 import { call, snapshotDatabase, startRelay, waitForMessage, type TestRelay } from './helpers/start-relay.js';
@@ -65,6 +67,52 @@ describe('worker', () => {
     expect((await t.relay.store.messages.get(body.id))!.status).toBe('queued');
     const sent = await waitForMessage(t, body.id, (m) => m.status === 'sent');
     expect(sent.attempts).toHaveLength(1);
+  });
+
+  it('hands a claimed job the stored message, every field as it was written', async () => {
+    t = await startRelay({ env: { MESSAGEJS_WORKER: 'off' } });
+    const { body } = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: sms });
+    const sent = (await t.relay.store.messages.get(body.id))!;
+    // A message with no field left null, so a column read into the wrong field shows.
+    const { leaseUntil: _l, ...fields } = sent;
+    const full = {
+      ...fields,
+      id: `${sent.id.slice(0, -4)}full`,
+      country: 'FR',
+      operator: 'Orange',
+      template: 'order_update',
+      subject: 'Subject',
+      html: '<p>Hi</p>',
+      segments: 2,
+      encoding: 'UCS-2' as const,
+      costEur: 0.07,
+      costMad: 0.75,
+      cascade: ['whatsapp' as const, 'email' as const],
+      sensitive: true,
+      fallbackAfterMs: 60_000,
+      providerMessageId: 'SM123',
+      connectorId: 'con_x',
+      errorCode: 'provider_unavailable',
+      errorMessage: 'try later',
+      scheduledAt: sent.createdAt + 1,
+      sentAt: sent.createdAt + 2,
+      deliveredAt: sent.createdAt + 3,
+    };
+    await t.relay.store.messages.enqueue({ message: full, dueAt: 0 });
+    // What only deliveries write (provider, errors, times), set by hand.
+    const db = new Database(path.join(t.dataDir, 'messagejs.db'));
+    db.prepare(
+      `UPDATE messages SET provider_message_id = 'SM123', connector_id = 'con_x', error_code = 'provider_unavailable',
+         error_message = 'try later', sent_at = @sentAt, delivered_at = @deliveredAt WHERE id = @id`,
+    ).run({ id: full.id, sentAt: full.sentAt, deliveredAt: full.deliveredAt });
+    db.close();
+    const jobs = await t.relay.store.outbox.claim(Date.now(), 10, 30_000, 'worker_test');
+    expect(jobs.map((j) => j.messageId)).toEqual([full.id, sent.id]);
+    expect(jobs[0]).toMatchObject({ attempts: 1, kind: 'send', owner: 'worker_test' });
+    const { leaseUntil, ...stored } = (await t.relay.store.messages.get(full.id))!;
+    expect(leaseUntil).toBe(jobs[0]!.leaseUntil);
+    expect(jobs[0]!.message).toEqual(stored);
+    expect(stored).toEqual(full);
   });
 
   it('fails a permanent error at once with the provider code', async () => {

@@ -1,13 +1,17 @@
 import type Database from 'better-sqlite3';
 import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types.js';
 import { createGroupCommit } from './group-commit.js';
-import { toMessage, type MessageRow } from './messages.js';
+import { messageColumns, messageFromValues } from './messages.js';
 
 export function createOutboxRepo(db: Database.Database, options: { completionWindowMs?: number } = {}): OutboxRepo {
-  const due = db.prepare<[number, number, number], MessageRow & { message_id: string; attempts: number; kind: 'send' | 'fallback_check' }>(
-    `SELECT o.message_id, o.attempts, o.kind, m.* FROM outbox o JOIN messages m ON m.id = o.message_id
-      WHERE o.due_at <= ? AND o.lease_until <= ? ORDER BY o.due_at LIMIT ?`,
-  );
+  // Value arrays, not row objects: the message's columns, then the outbox row's attempts and kind.
+  const due = db
+    .prepare<[number, number, number], unknown[]>(
+      `SELECT ${messageColumns.map((c) => `m.${c}`).join(', ')}, o.attempts, o.kind FROM outbox o JOIN messages m ON m.id = o.message_id
+        WHERE o.due_at <= ? AND o.lease_until <= ? ORDER BY o.due_at LIMIT ?`,
+    )
+    .raw(true);
+  const attemptsAt = messageColumns.length;
   // Set-based: one statement leases the batch, whatever its size. The messages keep their status:
   // a leased row reads as `sending` (messages.get), which saves a write per message.
   const lease = db.prepare(
@@ -55,10 +59,20 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
   const nextDue = db.prepare('SELECT min(max(due_at, lease_until)) AS t FROM outbox');
 
   const claimRows = (now: number, limit: number, leaseMs: number, owner: string): ClaimedJob[] => {
-    const rows = due.all(now, now, limit);
+    const rows = due.all(now, now, limit) as unknown[][];
     if (rows.length === 0) return [];
-    lease.run({ leaseUntil: now + leaseMs, owner, ids: JSON.stringify(rows.map((r) => r.message_id)) });
-    return rows.map((row) => ({ messageId: row.message_id, attempts: row.attempts + 1, leaseUntil: now + leaseMs, owner, kind: row.kind, message: toMessage(row) }));
+    const jobs = rows.map(
+      (row): ClaimedJob => ({
+        messageId: row[0] as string,
+        attempts: (row[attemptsAt] as number) + 1,
+        leaseUntil: now + leaseMs,
+        owner,
+        kind: row[attemptsAt + 1] as ClaimedJob['kind'],
+        message: messageFromValues(row),
+      }),
+    );
+    lease.run({ leaseUntil: now + leaseMs, owner, ids: JSON.stringify(jobs.map((j) => j.messageId)) });
+    return jobs;
   };
   const claim = db.transaction(claimRows);
   const addAttempt = (a: MessageAttemptRecord | null) => {
