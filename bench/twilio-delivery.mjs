@@ -389,7 +389,7 @@ async function runRelayWorker(a) {
   relay.invalidateCaches();
 
   // Our own server on the relay's app: `relay.listen()` would start the worker as well.
-  const server = http.createServer(relay.app);
+  const server = http.createServer(relay.handler);
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, HOST, resolve);

@@ -21,6 +21,8 @@ import { createOriginDirectory, preflight } from './http/origin.js';
 import { apiAccess } from './http/api-access.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { mountMessages } from './http/routes/messages.js';
+import { hotRoutes } from './http/hot-routes.js';
+import type { TrustProxy } from './http/request-info.js';
 import { healthRouter } from './http/routes/health.js';
 import { sdkRouter } from './http/routes/sdk.js';
 import { HttpError } from './core/http-error.js';
@@ -55,7 +57,10 @@ export interface RelayDeps {
 
 /** A relay built by `createRelay`: nothing listens until `listen`. */
 export interface Relay {
+  /** The Express app: every route. */
   app: Express;
+  /** The relay's request listener: the hot routes (`http/hot-routes.ts`), then `app`. Serve this, not `app`. */
+  handler: http.RequestListener;
   store: Store;
   worker: Worker | null;
   config: Readonly<RelayConfig>;
@@ -134,22 +139,24 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
-  app.use(
-    requestContext({
-      logger,
-      helmet: {
-        // The SDK bundles are loaded cross-origin by <script> tags; CORS protects the API itself.
-        crossOriginResourcePolicy: { policy: 'cross-origin' },
-        // Relays often run on plain http on a LAN or localhost behind a TLS proxy; upgrading the
-        // demo page's requests to https there would break it.
-        contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-      },
-    }),
-  );
-  // The API's hot path first, so a send walks as few layers as possible.
-  const access = apiAccess({ cache: keyCache, now, origins, limits });
+  const context = requestContext({
+    logger,
+    helmet: {
+      // The SDK bundles are loaded cross-origin by <script> tags; CORS protects the API itself.
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      // Relays often run on plain http on a LAN or localhost behind a TLS proxy; upgrading the
+      // demo page's requests to https there would break it.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    },
+  });
+  app.use(context);
+  const onError = errorHandler(logger);
+  // Sends and status reads skip Express when their URL is an exact match (hot-routes.ts); on
+  // the app they come first, so the other requests to them walk as few layers as possible.
+  const hot = hotRoutes({ before: [context], onError });
+  const access = apiAccess({ cache: keyCache, now, origins, limits, trust: app.get('trust proxy fn') as TrustProxy });
   const onEnqueued = () => worker?.wake();
-  mountMessages(app, access, { store, limits, now, ...(worker && { dispatch: worker }) });
+  mountMessages(app, hot, access, { store, limits, now, ...(worker && { dispatch: worker }) });
   app.use(
     '/v1/verify',
     access,
@@ -182,11 +189,15 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   const demoPages = demoDir();
   if (demoPages) app.use(express.static(demoPages, { index: 'index.html', extensions: ['html'] }));
   app.use(notFound());
-  app.use(errorHandler(logger));
+  app.use(onError);
+  const handler: http.RequestListener = (req, res) => {
+    if (!hot.handle(req, res)) app(req, res);
+  };
 
   let server: http.Server | null = null;
   return {
     app,
+    handler,
     store,
     worker,
     config,
@@ -206,7 +217,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
       origins.clear();
     },
     async listen(port = config.port, host = config.host) {
-      server = http.createServer(app);
+      server = http.createServer(handler);
       // Slow or silent clients must not hold sockets forever.
       server.requestTimeout = 30_000;
       server.headersTimeout = 15_000;

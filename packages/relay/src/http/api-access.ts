@@ -1,4 +1,5 @@
-import type { RequestHandler } from 'express';
+import type { Handler } from './handler.js';
+import type { TrustProxy } from './request-info.js';
 import type { RateLimitStore } from '../core/rate-limits.js';
 import { authenticateRequest, type KeyCache } from './authenticate.js';
 import { checkCallerOrigin, type OriginDirectory } from './origin.js';
@@ -9,12 +10,12 @@ import { countRequest } from './limits.js';
  * (403), the key and client-IP limits (429). One middleware rather than three, because the hot
  * path pays for every layer Express walks.
  */
-export function apiAccess(options: { cache: KeyCache; now: () => number; origins: OriginDirectory; limits: RateLimitStore }): RequestHandler {
+export function apiAccess(options: { cache: KeyCache; now: () => number; origins: OriginDirectory; limits: RateLimitStore; trust: TrustProxy }): Handler {
   return async function apiAccessMiddleware(req, res, next) {
     try {
       const caller = await authenticateRequest(req, res, options);
-      checkCallerOrigin(req, res, caller);
-      await countRequest(req, res, caller, options.limits);
+      checkCallerOrigin(req, res, caller, options.trust);
+      await countRequest(req, res, caller, options.limits, options.trust);
     } catch (error) {
       return next(error);
     }

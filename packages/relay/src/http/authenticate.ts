@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { ApiRequest, ApiResponse } from './handler.js';
 import type { Store } from '../store/types.js';
 import type { Caller } from '../core/send-message.js';
 import { HttpError } from '../core/http-error.js';
@@ -33,7 +33,7 @@ export type KeyCache = ReturnType<typeof createKeyCache>;
  * DESIGN step 1: `Authorization: Bearer pk_…|sk_…`, looked up by SHA-256 in one indexed query.
  * Unknown, revoked and expired keys all get the same 401.
  */
-export async function authenticateRequest(req: Request, res: Response, options: { cache: KeyCache; now: () => number; origins: OriginDirectory }): Promise<Caller> {
+export async function authenticateRequest(req: ApiRequest, res: ApiResponse, options: { cache: KeyCache; now: () => number; origins: OriginDirectory }): Promise<Caller> {
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   const token = match?.[1];

@@ -1,11 +1,14 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ErrorBody } from '@messagejs/shared-types';
 import { HttpError, isHttpError } from '../core/http-error.js';
 import { localsOf } from './locals.js';
+import type { ErrorHandler } from './handler.js';
+import { pathOf } from './request-info.js';
+import { sendJson } from './send-json.js';
 
 /** The last handler: an `HttpError` becomes its error body; anything else a logged `internal_error`. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger): ErrorHandler {
   return function errorHandlerMiddleware(error, req, res, next) {
     if (res.headersSent) return next(error);
     const requestId = localsOf(res).requestId;
@@ -14,17 +17,30 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       httpError = error;
     } else if ((error as { type?: string })?.type === 'entity.parse.failed') {
       httpError = new HttpError('invalid_json', 'The body is not valid JSON.');
+    } else if (isClientError(error)) {
+      // Express's own 4xx (http-errors), e.g. a URL parameter that is not valid percent-encoding.
+      httpError = new HttpError('validation_failed', `The request could not be read: ${error.message}`);
     } else {
-      logger.error({ err: error, requestId, method: req.method, path: req.path }, 'unhandled error');
+      logger.error({ err: error, requestId, method: req.method, path: pathOf(req) }, 'unhandled error');
       httpError = new HttpError('internal_error', 'Something went wrong on the relay. The request id identifies it in the logs.');
     }
     if (httpError.retryAfter !== undefined) res.setHeader('Retry-After', String(httpError.retryAfter));
-    res.set(httpError.headers);
+    for (const name in httpError.headers) res.setHeader(name, httpError.headers[name]!);
     const body: ErrorBody = {
       error: { code: httpError.code, message: httpError.message, ...(httpError.field && { field: httpError.field }), requestId },
     };
-    res.status(httpError.status).json(body);
+    sendJson(res, httpError.status, body);
   };
+}
+
+/**
+ * A client error Express or its parsers raised: a 4xx http-errors error (its message is safe to
+ * show), or the router's `URIError` for a parameter that is not valid percent-encoding.
+ */
+function isClientError(error: unknown): error is Error & { status: number } {
+  const status = (error as { status?: unknown })?.status;
+  const showable = (error as { expose?: unknown })?.expose === true || error instanceof URIError;
+  return error instanceof Error && typeof status === 'number' && status >= 400 && status < 500 && showable;
 }
 
 /** Unknown routes: a JSON 404 like every other error. */

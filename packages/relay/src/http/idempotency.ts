@@ -1,9 +1,11 @@
-import type { RequestHandler } from 'express';
+import type { Handler } from './handler.js';
+import { pathOf } from './request-info.js';
 import { headers } from '@messagejs/shared-types';
 import { HttpError } from '../core/http-error.js';
 import { localsOf } from './locals.js';
 import { sha256Hex } from '../crypto/tokens.js';
 
+const IDEMPOTENCY_HEADER = headers.idempotencyKey.toLowerCase();
 const KEY_FORMAT = /^[\x21-\x7E]{1,255}$/;
 
 /** A stable JSON text: object keys sorted, so `{a,b}` and `{b,a}` hash alike. */
@@ -22,14 +24,14 @@ function canonical(value: unknown): string {
  * DESIGN step 3: reads `Idempotency-Key` and fingerprints the request (method, path, body), so the
  * route can replay the first answer to a retry or refuse the same key with another body.
  */
-export function idempotencyKey(): RequestHandler {
+export function idempotencyKey(): Handler {
   return function idempotencyKeyMiddleware(req, res, next) {
-    const key = req.get(headers.idempotencyKey);
+    const key = req.headers[IDEMPOTENCY_HEADER];
     if (key === undefined) return next();
-    if (!KEY_FORMAT.test(key)) {
+    if (typeof key !== 'string' || !KEY_FORMAT.test(key)) {
       return next(new HttpError('validation_failed', '`Idempotency-Key` must be 1–255 visible ASCII characters.', { field: headers.idempotencyKey }));
     }
-    const requestHash = sha256Hex(`${req.method} ${req.baseUrl}${req.path}\n${canonical(req.body)}`);
+    const requestHash = sha256Hex(`${req.method} ${pathOf(req)}\n${canonical(req.body)}`);
     localsOf(res).idempotency = { key, requestHash };
     next();
   };

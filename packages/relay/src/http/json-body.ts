@@ -1,4 +1,6 @@
-import express, { type RequestHandler } from 'express';
+import express from 'express';
+import type { Handler } from './handler.js';
+import { hasContentType } from './request-info.js';
 import { HttpError } from '../core/http-error.js';
 
 // Keys that could reach an object's prototype if someone later merged the body into an object.
@@ -25,10 +27,10 @@ function dropForbiddenKeys(value: unknown, depth = 0): void {
  * Parses a JSON body of at most `limit` bytes. Not JSON → 415 `unsupported_media_type`; bad JSON
  * → 400 `invalid_json`; too large → 413 `payload_too_large`.
  */
-export function jsonBody(options: { limit?: string } = {}): RequestHandler {
+export function jsonBody(options: { limit?: string } = {}): Handler {
   const parse = express.json({ limit: options.limit ?? '64kb', strict: true });
   return function jsonBodyMiddleware(req, res, next) {
-    if (!req.is('application/json')) {
+    if (!hasContentType(req, ['application/json'])) {
       return next(new HttpError('unsupported_media_type', 'Send the body as JSON with `Content-Type: application/json`.'));
     }
     parse(req, res, (error?: unknown) => {

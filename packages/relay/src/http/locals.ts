@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ApiResponse } from './handler.js';
 import type { Caller } from '../core/send-message.js';
 import { HttpError } from '../core/http-error.js';
 
@@ -9,10 +9,10 @@ export interface RequestLocals {
   idempotency?: { key: string; requestHash: string };
 }
 
-export const localsOf = (res: Response) => res.locals as RequestLocals;
+export const localsOf = (res: ApiResponse) => res.locals as unknown as RequestLocals;
 
 /** The authenticated caller; routes behind `authenticate` always have one. */
-export function callerOf(res: Response): Caller {
+export function callerOf(res: ApiResponse): Caller {
   const caller = localsOf(res).caller;
   if (!caller) throw new HttpError('unauthorized', 'Authentication required.');
   return caller;

@@ -1,4 +1,6 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
+import type { ApiRequest, ApiResponse } from './handler.js';
+import { protocolOf, type TrustProxy } from './request-info.js';
 import cors from 'cors';
 import type { Store } from '../store/types.js';
 import { HttpError } from '../core/http-error.js';
@@ -45,7 +47,7 @@ export function preflight(directory: OriginDirectory): RequestHandler {
 const EXPOSED = EXPOSED_HEADERS.join(', ');
 
 /** Sets the CORS answer headers for one allowed origin. */
-export function allowOrigin(res: Response, origin: string): void {
+export function allowOrigin(res: ApiResponse, origin: string): void {
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Access-Control-Expose-Headers', EXPOSED);
   const vary = res.getHeader('Vary');
@@ -57,7 +59,7 @@ export function allowOrigin(res: Response, origin: string): void {
  * CORS headers for it alone); a secret key's request must carry no `Origin` at all, because a
  * secret key in a browser has leaked.
  */
-export function checkCallerOrigin(req: Request, res: Response, { key, project }: Caller): void {
+export function checkCallerOrigin(req: ApiRequest, res: ApiResponse, { key, project }: Caller, trust: TrustProxy): void {
   const origin = req.headers.origin;
   if (key.kind === 'secret') {
     if (origin !== undefined) {
@@ -67,7 +69,7 @@ export function checkCallerOrigin(req: Request, res: Response, { key, project }:
   }
   // Browsers send no Origin on same-origin GETs (Fetch standard); they do send
   // `Sec-Fetch-Site: same-origin`, and then the page's origin is the relay's own.
-  const pageOrigin = origin ?? (req.headers['sec-fetch-site'] === 'same-origin' ? `${req.protocol}://${req.get('host')}` : undefined);
+  const pageOrigin = origin ?? (req.headers['sec-fetch-site'] === 'same-origin' ? `${protocolOf(req, trust)}://${req.headers.host}` : undefined);
   if (!pageOrigin || !project.allowedOrigins.includes(pageOrigin)) {
     throw new HttpError('origin_not_allowed', `Origin ${pageOrigin ?? '(none)'} is not allowed for this key. Add it with \`messagejs-relay origins add\`.`);
   }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Logger } from 'pino';
 import { headers } from '@messagejs/shared-types';
 import { localsOf } from './locals.js';
+import type { Handler } from './handler.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -56,7 +56,7 @@ function requestIds(): () => string {
  * path (no query string: it may carry secrets), status, duration, request id and the key's
  * prefix; never the key, body or recipient.
  */
-export function requestContext(options: { logger: Logger; helmet: Readonly<HelmetOptions> }): RequestHandler {
+export function requestContext(options: { logger: Logger; helmet: Readonly<HelmetOptions> }): Handler {
   // The request line is built here from fixed fields that hold no secret (method, path without
   // query, status, timing, ids, key prefix), so it skips the redaction pass every other log line
   // gets: that pass was a tenth of the request log's cost.
@@ -72,7 +72,7 @@ export function requestContext(options: { logger: Logger; helmet: Readonly<Helme
     res.setHeader(headers.requestId, id);
     res.on('finish', () => {
       if (!logger.isLevelEnabled('info')) return;
-      const url = req.originalUrl;
+      const url = req.originalUrl ?? req.url ?? '/';
       const query = url.indexOf('?');
       logger.info(
         {
