@@ -54,9 +54,15 @@ export function hotRoutes(options: { before: readonly Handler[]; onError: ErrorH
 
   function run(chain: readonly Handler[], req: ApiRequest, res: ApiResponse): void {
     let index = 0;
-    const fail = (error: unknown) =>
-      // With the answer already on its way, the connection can only be cut (as Express does).
-      options.onError(error, req, res, () => req.socket.destroy());
+    const fail = (error: unknown) => {
+      // With the answer already on its way (or the error handler itself failing), the connection
+      // can only be cut, as Express's final handler does.
+      try {
+        options.onError(error, req, res, () => req.socket.destroy());
+      } catch {
+        req.socket.destroy();
+      }
+    };
     const next = (error?: unknown): void => {
       if (error) return fail(error);
       const handler = chain[index++];
