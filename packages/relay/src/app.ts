@@ -153,8 +153,10 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   const onError = errorHandler(logger);
   // Sends and status reads skip Express when their URL is an exact match (hot-routes.ts); on
   // the app they come first, so the other requests to them walk as few layers as possible.
-  const hot = hotRoutes({ before: [context], onError });
-  const access = apiAccess({ cache: keyCache, now, origins, limits, trust: app.get('trust proxy fn') as TrustProxy });
+  const hot = hotRoutes({ before: [context], onError, logger });
+  // Read per request, as Express's own getters do, so a later `app.set('trust proxy', …)` holds everywhere.
+  const trust: TrustProxy = (address, hop) => (app.get('trust proxy fn') as TrustProxy)(address, hop);
+  const access = apiAccess({ cache: keyCache, now, origins, limits, trust });
   const onEnqueued = () => worker?.wake();
   mountMessages(app, hot, access, { store, limits, now, ...(worker && { dispatch: worker }) });
   app.use(

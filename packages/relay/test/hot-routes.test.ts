@@ -1,6 +1,21 @@
+import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLimits, updateOrigins } from '@messagejs/relay';
 import { call, DEMO_ORIGIN, startRelay, type TestRelay } from './helpers/start-relay.js';
+
+/** A GET with the raw path as given (fetch() would drop a `#fragment` before sending). */
+function rawGet(base: string, rawPath: string, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/`, { method: 'GET', path: rawPath, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 // `POST /v1/messages` and `GET /v1/messages/:id` are answered without Express when the URL is an
 // exact match (src/http/hot-routes.ts); other spellings of them go through Express. Both ways
@@ -68,6 +83,46 @@ describe('hot routes', () => {
     const badEncoding = await call(t, 'GET', '/v1/messages/%E0%A4%A', { key: t.demo.secretKey });
     expect(badEncoding.status).toBe(400);
     expect(badEncoding.body.error.code).toBe('validation_failed');
+    // Express drops a fragment the client should not have sent; so must the answer.
+    const withFragment = await rawGet(t.url, `/v1/messages/${id}#part`, { authorization: `Bearer ${t.demo.secretKey}` });
+    expect(withFragment.status).toBe(200);
+    expect(withFragment.body.id).toBe(id);
+  });
+
+  it('fingerprints an idempotent send by its path, not its query string', async () => {
+    t = await startRelay();
+    const send = (route: string) =>
+      call(t!, 'POST', route, { key: t!.demo.publicKey, origin: DEMO_ORIGIN, body: order(), headers: { 'idempotency-key': 'order-A-1' } });
+    const first = await send('/v1/messages');
+    const again = await send('/v1/messages?from=retry');
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+  });
+
+  it('answers a rate-limited send with the same status and headers both ways', async () => {
+    t = await startRelay();
+    await setLimits(t.relay.store, t.demo.projectId, { perIpPerMinute: 1 });
+    expect((await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order() })).status).toBe(202);
+    const hot = await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order() });
+    const viaExpress = await call(t, 'POST', '/v1/messages/', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order() });
+    for (const res of [hot, viaExpress]) {
+      expect(res.status).toBe(429);
+      expect(res.body.error.code).toBe('rate_limited');
+    }
+    expect(headerNames(hot.headers)).toEqual(headerNames(viaExpress.headers));
+    for (const name of ['ratelimit-limit', 'ratelimit-remaining', 'access-control-allow-origin', 'content-type']) {
+      expect(hot.headers.get(name), name).toBe(viaExpress.headers.get(name));
+    }
+    expect(Number(hot.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('answers an oversized webhook body 413 payload_too_large (an Express 4xx keeps its meaning)', async () => {
+    t = await startRelay();
+    const res = await fetch(`${t.url}/v1/hooks/con_unknown/status`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a'.repeat(1_100_000) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
   it('counts the per-IP limit by the client behind a trusted proxy (X-Forwarded-For), as Express reads it', async () => {
@@ -102,5 +157,16 @@ describe('hot routes', () => {
       });
     expect((await read('https')).status).toBe(200);
     expect((await read('http')).body.error.code).toBe('origin_not_allowed');
+  });
+
+  it('ignores X-Forwarded-Proto from a proxy it does not trust', async () => {
+    t = await startRelay({ env: { MESSAGEJS_TRUST_PROXY: '10.0.0.1' } });
+    await updateOrigins(t.relay.store, t.demo.projectId, 'add', `https://${new URL(t.url).host}`);
+    const sent = await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order() });
+    const read = await call(t, 'GET', `/v1/messages/${sent.body.id}`, {
+      key: t.demo.publicKey,
+      headers: { 'sec-fetch-site': 'same-origin', 'x-forwarded-proto': 'https' },
+    });
+    expect(read.body.error.code).toBe('origin_not_allowed');
   });
 });

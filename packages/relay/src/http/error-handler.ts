@@ -19,7 +19,7 @@ export function errorHandler(logger: Logger): ErrorHandler {
       httpError = new HttpError('invalid_json', 'The body is not valid JSON.');
     } else if (isClientError(error)) {
       // Express's own 4xx (http-errors), e.g. a URL parameter that is not valid percent-encoding.
-      httpError = new HttpError('validation_failed', `The request could not be read: ${error.message}`);
+      httpError = new HttpError(clientErrorCode(error.status), `The request could not be read: ${error.message}`);
     } else {
       logger.error({ err: error, requestId, method: req.method, path: pathOf(req) }, 'unhandled error');
       httpError = new HttpError('internal_error', 'Something went wrong on the relay. The request id identifies it in the logs.');
@@ -41,6 +41,13 @@ function isClientError(error: unknown): error is Error & { status: number } {
   const status = (error as { status?: unknown })?.status;
   const showable = (error as { expose?: unknown })?.expose === true || error instanceof URIError;
   return error instanceof Error && typeof status === 'number' && status >= 400 && status < 500 && showable;
+}
+
+/** The error code for an Express 4xx: its own for sizes and media types, else `validation_failed`. */
+function clientErrorCode(status: number): 'payload_too_large' | 'unsupported_media_type' | 'validation_failed' {
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  return 'validation_failed';
 }
 
 /** Unknown routes: a JSON 404 like every other error. */

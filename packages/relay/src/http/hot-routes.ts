@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { HttpError } from '../core/http-error.js';
 import type { ApiRequest, ApiResponse, ErrorHandler, Handler } from './handler.js';
 
 /**
@@ -12,9 +14,11 @@ import type { ApiRequest, ApiResponse, ErrorHandler, Handler } from './handler.j
  * the very handlers Express runs for them (same chain, same error handler); that is why those
  * handlers use Node's API and `request-info.ts`, never Express's additions.
  *
- * Only exact matches take this way: another method (HEAD included), case, a trailing slash or a
- * percent-encoded parameter goes to Express, where the same routes are mounted, so an answer
- * never depends on the way its request took.
+ * Only exact matches take this way: another method (HEAD included), case, a trailing slash, a
+ * percent-encoded parameter or a URL with a `#` goes to Express, where the same routes are
+ * mounted, so an answer never depends on the way its request took. The chain follows Express 5's
+ * rules: a rejected promise or a throw goes to the error handler, `next('route')` or a chain
+ * that runs out answers 404 `not_found`. (Express's router tracing events are not emitted here.)
  */
 export interface HotRoutes {
   /** Adds a route; `path` is literal segments and `:name` segments (one parameter each). */
@@ -31,7 +35,7 @@ interface Route {
   chain: readonly Handler[];
 }
 
-export function hotRoutes(options: { before: readonly Handler[]; onError: ErrorHandler }): HotRoutes {
+export function hotRoutes(options: { before: readonly Handler[]; onError: ErrorHandler; logger: Logger }): HotRoutes {
   const routes: Route[] = [];
 
   function match(route: Route, parts: string[]): Record<string, string> | null {
@@ -54,24 +58,30 @@ export function hotRoutes(options: { before: readonly Handler[]; onError: ErrorH
 
   function run(chain: readonly Handler[], req: ApiRequest, res: ApiResponse): void {
     let index = 0;
+    // With the answer already on its way (or the error handler itself failing), the connection
+    // can only be cut, as Express's final handler does; the error is logged first.
+    const cut = (error: unknown) => {
+      options.logger.error({ err: error, requestId: res.locals.requestId, method: req.method }, 'error after the answer was sent');
+      req.socket.destroy();
+    };
     const fail = (error: unknown) => {
-      // With the answer already on its way (or the error handler itself failing), the connection
-      // can only be cut, as Express's final handler does.
       try {
-        options.onError(error, req, res, () => req.socket.destroy());
-      } catch {
-        req.socket.destroy();
+        options.onError(error, req, res, cut);
+      } catch (thrown) {
+        cut(thrown);
       }
     };
+    const notFound = () => fail(new HttpError('not_found', `No route for ${req.method} ${req.url}.`));
     const next = (error?: unknown): void => {
+      if (error === 'route' || error === 'router') return notFound();
       if (error) return fail(error);
       const handler = chain[index++];
-      if (!handler) return fail(new Error(`no handler answered ${req.method} ${req.url}`));
+      if (!handler) return notFound();
       try {
         const result = handler(req, res, next);
-        if (result instanceof Promise) result.then(undefined, (reason: unknown) => next(reason ?? new Error('Rejected promise')));
+        if (result instanceof Promise) result.then(undefined, (reason: unknown) => next(reason || new Error('Rejected promise')));
       } catch (thrown) {
-        next(thrown ?? new Error('Thrown without a value'));
+        next(thrown);
       }
     };
     next();
@@ -88,6 +98,8 @@ export function hotRoutes(options: { before: readonly Handler[]; onError: ErrorH
     },
     handle(req, res) {
       const url = req.url ?? '/';
+      // Express parses such URLs another way (the fragment dropped): left to it.
+      if (url.includes('#')) return false;
       const query = url.indexOf('?');
       const parts = (query === -1 ? url : url.slice(0, query)).split('/');
       for (const route of routes) {
