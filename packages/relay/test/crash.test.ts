@@ -53,8 +53,14 @@ describe('a relay killed with SIGKILL', () => {
       expect(pending).toEqual([]);
       const delivered = receiver.requests.map((r) => (JSON.parse(r.body) as { id: string }).id);
       expect(new Set(delivered)).toEqual(new Set(ids));
-      // At-least-once: only messages in flight at the kill (at most the worker's concurrency) may arrive twice.
-      expect(delivered.length - ids.length).toBeLessThanOrEqual(4);
+      // At-least-once: a message arrives twice only if the killed relay had sent it without having
+      // recorded the outcome: in flight at the provider (at most the concurrency, 4), or answered
+      // within the last completion batch (records are committed in windows of ≤ 2 ms; with a
+      // 150 ms provider, at most one wave of 4 answers falls in one).
+      const sentBeforeKill = new Set(delivered.slice(0, beforeRestart));
+      const twice = delivered.filter((id, i) => delivered.indexOf(id) !== i);
+      expect(twice.filter((id) => !sentBeforeKill.has(id))).toEqual([]);
+      expect(twice.length).toBeLessThanOrEqual(8);
     } finally {
       second.proc.kill('SIGTERM');
       await new Promise((r) => second.proc.once('exit', r));

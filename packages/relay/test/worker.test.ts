@@ -299,6 +299,19 @@ describe('worker', () => {
       expect(receiver!.requests.map(textOf)).toEqual(['a', 'b']);
     });
 
+    it('sends each message once when hand-offs wait for a slot longer than their lease', async () => {
+      // 4 slots, a 150 ms provider and 500 ms leases: the last of 20 hand-offs wait ~600 ms.
+      const t = await slowRelay({ concurrency: 4, delayMs: 150, leaseMs: 500 });
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        ids.push((await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, to: `+336123456${String(i).padStart(2, '0')}`, text: `m${i}` } })).body.id);
+      }
+      for (const id of ids) await waitForMessage(t, id, (m) => m.status === 'sent', 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(receiver!.requests.map(textOf).sort()).toEqual(ids.map((_, i) => `m${i}`).sort());
+      for (const id of ids) expect((await waitForMessage(t, id, () => true)).attempts).toHaveLength(1);
+    });
+
     it('does not send a hand-off whose lease another worker took over while it waited', async () => {
       // Leases shorter than the provider's answer: every lease here runs out while `a` is sent.
       const t = await slowRelay({ concurrency: 1, delayMs: 400, leaseMs: 200 });

@@ -89,6 +89,10 @@ export function createWorker(options: WorkerOptions): Worker {
   // stored already leased to it) and rows claimed ahead of free slots. Hand-offs are bounded (a
   // few hundred messages), so a longer burst goes to the outbox instead of memory.
   const ready: ClaimedJob[] = [];
+  // Message ids this worker holds: waiting in `ready` or being delivered. A held job's lease can
+  // run out (a hand-off that waited for a slot longer than the lease, a provider call longer than
+  // it), and then this worker's own next claim takes the row again; it must not send it twice.
+  const held = new Set<string>();
   const handoffLimit = Math.max(concurrency * 8, 256);
   let reserved = 0;
   // True while due rows may be waiting in the outbox: hand-offs pause then, so messages are
@@ -129,6 +133,23 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /**
+   * Queues claimed jobs. A row this worker already holds stays one job: a fresh claim replaces
+   * the waiting job in its place in line (same message, new lease); a row being delivered right
+   * now is left to that delivery, which records its outcome (the lease is this worker's again).
+   */
+  function adopt(jobs: ClaimedJob[]) {
+    for (const job of jobs) {
+      if (!held.has(job.messageId)) {
+        held.add(job.messageId);
+        ready.push(job);
+        continue;
+      }
+      const waiting = ready.findIndex((j) => j.messageId === job.messageId);
+      if (waiting !== -1) ready[waiting] = job;
+    }
+  }
+
   /** Starts waiting jobs (hand-offs and prefetched rows, oldest first) while slots are free. */
   function pump(): number {
     let launched = 0;
@@ -141,10 +162,12 @@ export function createWorker(options: WorkerOptions): Worker {
 
   function launch(job: ClaimedJob): Promise<void> {
     inflight++;
+    held.add(job.messageId);
     const p = deliver(job)
       .catch((error: unknown) => log.error({ err: error, messageId: job.messageId }, 'delivery crashed; the lease will expire and the row be retried'))
       .finally(() => {
         inflight--;
+        held.delete(job.messageId);
         active.delete(p);
         // The next job starts on the next turn, not inside this one's completion: by then the
         // provider connection this delivery used is back in its pool for the next to reuse.
@@ -173,7 +196,7 @@ export function createWorker(options: WorkerOptions): Worker {
       let launched = pump();
       const jobs = await claimBatch();
       lastTickAt = now();
-      ready.push(...jobs);
+      adopt(jobs);
       launched += pump();
       // Finished deliveries wake the loop; the poll catches retries and scheduled rows coming due.
       if (jobs.length === 0 && launched === 0) schedule(pollMs);
@@ -291,6 +314,7 @@ export function createWorker(options: WorkerOptions): Worker {
       timer = null;
       // Jobs not started yet (hand-offs, prefetched rows) go back to the outbox at once, not after their lease.
       const waiting = ready.splice(0);
+      for (const job of waiting) held.delete(job.messageId);
       if (waiting.length > 0) await store.outbox.release(waiting);
       await Promise.allSettled([...active]);
       await Promise.allSettled([...writes]);
@@ -313,6 +337,7 @@ export function createWorker(options: WorkerOptions): Worker {
         store.outbox.release([job]).catch((error: unknown) => log.error({ err: error, messageId: message.id }, 'could not release a hand-off; it is sent when its lease expires'));
         return;
       }
+      held.add(message.id);
       ready.push(job);
       wake();
     },
