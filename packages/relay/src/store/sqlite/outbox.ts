@@ -14,23 +14,26 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
   const attemptsAt = messageColumns.length;
   // Set-based: one statement leases the batch, whatever its size. The messages keep their status:
   // a leased row reads as `sending` (messages.get), which saves a write per message.
-  const lease = db.prepare(
-    `UPDATE outbox SET lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1
-      WHERE message_id IN (SELECT value FROM json_each(@ids))`,
+  // The statements run per delivery bind positionally: binding named parameters looks each one
+  // up on the object, which cost more than some of the statements.
+  const lease = db.prepare<[number, string, string]>(
+    `UPDATE outbox SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
+      WHERE message_id IN (SELECT value FROM json_each(?))`,
   );
-  const insertAttempt = db.prepare(
+  const insertAttempt = db.prepare<[string, string, string, string, string | null, string, string | null, number]>(
     `INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at)
-     VALUES (@messageId, @channel, @connectorId, @connectorType, @providerMessageId, @status, @errorCode, @at)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const deleteRow = db.prepare('DELETE FROM outbox WHERE message_id = ? AND lease_owner = ?');
   // The message's earlier provider ids stay findable for late callbacks (message_attempts_provider).
   const supersede = db.prepare('UPDATE message_attempts SET superseded = 1 WHERE message_id = ? AND provider_message_id IS NOT NULL AND superseded = 0');
   const ownsLease = db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM outbox WHERE message_id = ? AND lease_owner = ?');
-  const succeed = db.prepare(
-    `UPDATE messages SET status = @status, provider_message_id = @providerMessageId, connector_id = @connectorId,
-       channel = @channel, error_code = NULL, error_message = NULL, updated_at = @at, sent_at = coalesce(sent_at, @at),
-       delivered_at = CASE WHEN @status IN ('delivered', 'read') THEN @at ELSE delivered_at END
-     WHERE id = @messageId`,
+  // Parameters: status, provider id, connector id, channel, at, at, status, at, message id.
+  const succeed = db.prepare<[string, string | null, string, string, number, number, string, number, string]>(
+    `UPDATE messages SET status = ?, provider_message_id = ?, connector_id = ?,
+       channel = ?, error_code = NULL, error_message = NULL, updated_at = ?, sent_at = coalesce(sent_at, ?),
+       delivered_at = CASE WHEN ? IN ('delivered', 'read') THEN ? ELSE delivered_at END
+     WHERE id = ?`,
   );
   // A message whose body holds a secret (a verification code) keeps it only while it may be sent.
   const redact = db.prepare("UPDATE messages SET body = '[redacted]', html = NULL WHERE id = ? AND sensitive = 1");
@@ -71,12 +74,12 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
         message: messageFromValues(row),
       }),
     );
-    lease.run({ leaseUntil: now + leaseMs, owner, ids: JSON.stringify(jobs.map((j) => j.messageId)) });
+    lease.run(now + leaseMs, owner, JSON.stringify(jobs.map((j) => j.messageId)));
     return jobs;
   };
   const claim = db.transaction(claimRows);
   const addAttempt = (a: MessageAttemptRecord | null) => {
-    if (a) insertAttempt.run(a);
+    if (a) insertAttempt.run(a.messageId, a.channel, a.connectorId, a.connectorType, a.providerMessageId, a.status, a.errorCode, a.at);
   };
   // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.
   const owned = (messageId: string, owner: string) => ownsLease.get(messageId, owner) !== undefined;
@@ -91,7 +94,7 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
     // Moving to a new provider id: the earlier ones are now only in the attempts.
     if (job.message.providerMessageId !== null) supersede.run(job.messageId);
     addAttempt(attempt);
-    succeed.run({ messageId: job.messageId, status, providerMessageId: attempt.providerMessageId, connectorId: attempt.connectorId, channel: attempt.channel, at });
+    succeed.run(status, attempt.providerMessageId, attempt.connectorId, attempt.channel, at, at, status, at, job.messageId);
     if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);
   };
   // Deliveries that finish within 2 ms of each other are recorded in one transaction, and the
