@@ -10,7 +10,7 @@ import type { ApiRequest, ApiResponse, ErrorHandler, Handler } from './handler.j
  * Express 5 re-parents every request and response onto its own prototypes
  * (`Object.setPrototypeOf` in `app.handle`). V8 then reshapes both objects, and property access
  * throughout Node's HTTP code meets shapes it has not cached: on `POST /v1/messages` this cost
- * about a third of the relay's CPU per request (BENCHMARKS.md, "Hot routes"). The routes here run
+ * about half of the relay's CPU per request (BENCHMARKS.md, session 3). The routes here run
  * the very handlers Express runs for them (same chain, same error handler); that is why those
  * handlers use Node's API and `request-info.ts`, never Express's additions.
  *
@@ -89,11 +89,9 @@ export function hotRoutes(options: { before: readonly Handler[]; onError: ErrorH
 
   return {
     add(method, path, handlers) {
-      const segments = path.split('/').map((s) => (s.startsWith(':') ? null : s));
-      const params = path
-        .split('/')
-        .filter((s) => s.startsWith(':'))
-        .map((s) => s.slice(1));
+      const names = path.split('/');
+      const segments = names.map((s) => (s.startsWith(':') ? null : s));
+      const params = names.filter((s) => s.startsWith(':')).map((s) => s.slice(1));
       routes.push({ method, segments, params, chain: [...options.before, ...handlers] });
     },
     handle(req, res) {
