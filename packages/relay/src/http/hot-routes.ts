@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { HttpError } from '../core/http-error.js';
 import type { ApiRequest, ApiResponse, ErrorHandler, Handler } from './handler.js';
+import { withoutQuery } from './request-info.js';
 
 /**
  * The relay's hottest requests (a send, a status read) answered on Node's own request and
@@ -98,8 +99,7 @@ export function hotRoutes(options: { before: readonly Handler[]; onError: ErrorH
       const url = req.url ?? '/';
       // Express parses such URLs another way (the fragment dropped): left to it.
       if (url.includes('#')) return false;
-      const query = url.indexOf('?');
-      const parts = (query === -1 ? url : url.slice(0, query)).split('/');
+      const parts = withoutQuery(url).split('/');
       for (const route of routes) {
         if (route.method !== req.method) continue;
         const params = match(route, parts);

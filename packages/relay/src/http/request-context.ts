@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { headers } from '@messagejs/shared-types';
 import { localsOf } from './locals.js';
 import type { Handler } from './handler.js';
+import { withoutQuery } from './request-info.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -72,13 +73,11 @@ export function requestContext(options: { logger: Logger; helmet: Readonly<Helme
     res.setHeader(headers.requestId, id);
     res.on('finish', () => {
       if (!logger.isLevelEnabled('info')) return;
-      const url = req.originalUrl ?? req.url ?? '/';
-      const query = url.indexOf('?');
       logger.info(
         {
           requestId: id,
           method: req.method,
-          path: query === -1 ? url : url.slice(0, query),
+          path: withoutQuery(req.originalUrl ?? req.url ?? '/'),
           status: res.statusCode,
           ms: Math.round((performance.now() - started) * 1000) / 1000,
           keyPrefix: locals.caller?.key.prefix,

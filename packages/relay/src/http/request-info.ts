@@ -26,12 +26,16 @@ export function protocolOf(req: ApiRequest, trust: TrustProxy): string {
   return (comma === -1 ? value : value.slice(0, comma)).trim();
 }
 
+/** A request target without its query string. */
+export function withoutQuery(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /** The request's path without its query string: the mount point and Express's `req.path` under a router. */
 export function pathOf(req: ApiRequest): string {
   if (req.path !== undefined) return `${req.baseUrl ?? ''}${req.path}`;
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+  return withoutQuery(req.url ?? '/');
 }
 
 /** Whether the body is declared as one of `types` (`req.is`); false with no body. */
