@@ -28,6 +28,7 @@ export const errorStatus = {
   recipient_opted_out: 403,
   captcha_failed: 403,
   invalid_signature: 403,
+  number_type_not_allowed: 403,
   // 404
   not_found: 404,
   template_not_found: 404,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { channels, type Channel } from '@messagejs/shared-types';
 import type { ApiKey, ConnectorRecord, Project, ProjectLimits, Store, Template } from '../store/types.js';
-import { defaultLimits } from '../store/types.js';
+import { defaultLimits, defaultNumberTypes, numberTypes } from '../store/types.js';
 import { keyPrefix, newApiKey, newId, sha256Hex } from '../crypto/tokens.js';
 import type { Sealer } from '../crypto/sealer.js';
 import { getConnectorDefinition } from '../connectors/registry.js';
@@ -28,6 +28,8 @@ export const projectInputSchema = z.strictObject({
   allowedOrigins: z.array(originSchema).max(100).default([]),
   allowedCountries: z.array(countrySchema).max(250).default([]),
   defaultCountry: countrySchema.nullable().default(null),
+  allowedNumberTypes: z.array(z.enum(numberTypes)).min(1).max(numberTypes.length).default([...defaultNumberTypes]),
+  development: z.boolean().default(false),
 });
 
 export async function createProject(store: Store, input: z.input<typeof projectInputSchema>, now: number): Promise<Project> {

@@ -52,7 +52,7 @@ export async function ensureDemoProject(store: Store, sealer: Sealer, now: numbe
   if ((await store.projects.list()).length > 0) return null;
   const project = await createProject(
     store,
-    { name: DEMO.projectName, allowedOrigins: [...DEMO.allowedOrigins], allowedCountries: [...DEMO.allowedCountries], defaultCountry: DEMO.defaultCountry },
+    { name: DEMO.projectName, allowedOrigins: [...DEMO.allowedOrigins], allowedCountries: [...DEMO.allowedCountries], defaultCountry: DEMO.defaultCountry, development: true },
     now,
   );
   await addConnector(store, sealer, { projectId: project.id, type: 'console', name: 'Console (development)' }, now);

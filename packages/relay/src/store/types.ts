@@ -23,6 +23,29 @@ export const defaultLimits: Readonly<ProjectLimits> = Object.freeze({
   perProjectPerDay: 10_000,
 });
 
+/**
+ * Phone number types as libphonenumber-js reports them (`getType()`), in snake case; `unknown`
+ * when the numbering plan cannot tell.
+ */
+export const numberTypes = [
+  'mobile',
+  'fixed_line_or_mobile',
+  'fixed_line',
+  'premium_rate',
+  'toll_free',
+  'shared_cost',
+  'voip',
+  'personal_number',
+  'pager',
+  'uan',
+  'voicemail',
+  'unknown',
+] as const;
+export type NumberType = (typeof numberTypes)[number];
+
+/** What phone channels send to unless a project allows more: mobiles only (the SMS-pumping defence). */
+export const defaultNumberTypes: readonly NumberType[] = Object.freeze(['mobile', 'fixed_line_or_mobile'] as NumberType[]);
+
 export interface Project {
   id: string;
   name: string;
@@ -36,6 +59,10 @@ export interface Project {
   prices: PriceTable | null;
   /** Channels to cascade to, per channel, when a message or template names no `channels`. */
   fallbacks: Partial<Record<Channel, Channel[]>>;
+  /** Number types phone channels (SMS, WhatsApp, verification) may send to. @default ['mobile', 'fixed_line_or_mobile'] */
+  allowedNumberTypes: NumberType[];
+  /** A development project (the demo is one): the console connector may print verification codes in full. */
+  development: boolean;
   createdAt: number;
 }
 
@@ -163,7 +190,7 @@ export interface ProjectsRepo {
   create(project: Project): Promise<void>;
   get(id: string): Promise<Project | null>;
   list(): Promise<Project[]>;
-  update(id: string, patch: Partial<Pick<Project, 'name' | 'allowedOrigins' | 'allowedCountries' | 'defaultCountry' | 'limits' | 'prices' | 'fallbacks'>>): Promise<Project | null>;
+  update(id: string, patch: Partial<Pick<Project, 'name' | 'allowedOrigins' | 'allowedCountries' | 'defaultCountry' | 'limits' | 'prices' | 'fallbacks' | 'allowedNumberTypes' | 'development'>>): Promise<Project | null>;
 }
 
 export interface KeysRepo {

@@ -32,7 +32,8 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
   // One indexed lookup by the UNIQUE hash column, joined with the project.
   const byHash = db.prepare(
     `SELECT k.id, k.project_id, k.kind, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at,
-            p.id AS p_id, p.name AS p_name, p.allowed_origins, p.allowed_countries, p.default_country, p.limits, p.prices, p.fallbacks, p.created_at AS p_created_at
+            p.id AS p_id, p.name AS p_name, p.allowed_origins, p.allowed_countries, p.default_country, p.limits, p.prices, p.fallbacks,
+            p.allowed_number_types, p.development, p.created_at AS p_created_at
        FROM api_keys k JOIN projects p ON p.id = k.project_id
       WHERE k.hash = ?`,
   );
@@ -45,7 +46,7 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
     async findByHash(hash) {
       const row = byHash.get(hash) as (Row & Record<string, never>) | undefined;
       if (!row) return null;
-      const r = row as unknown as Row & { p_id: string; p_name: string; allowed_origins: string; allowed_countries: string; default_country: string | null; limits: string; prices: string | null; fallbacks: string; p_created_at: number };
+      const r = row as unknown as Row & { p_id: string; p_name: string; allowed_origins: string; allowed_countries: string; default_country: string | null; limits: string; prices: string | null; fallbacks: string; allowed_number_types: string; development: number; p_created_at: number };
       return {
         key: toKey(r),
         project: toProject({
@@ -57,6 +58,8 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
           limits: r.limits,
           prices: r.prices,
           fallbacks: r.fallbacks,
+          allowed_number_types: r.allowed_number_types,
+          development: r.development,
           created_at: r.p_created_at,
         }),
       };

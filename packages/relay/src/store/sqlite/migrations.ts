@@ -228,4 +228,12 @@ export const migrations: readonly string[] = [
   ALTER TABLE outbox_new RENAME TO outbox;
   CREATE INDEX outbox_due ON outbox(due_at, lease_until);
   `,
+  `
+  -- Phone channels send only to these number types (SMS-pumping defence); development projects
+  -- (the demo) may print verification codes on the console connector.
+  ALTER TABLE projects ADD COLUMN allowed_number_types TEXT NOT NULL DEFAULT '["mobile","fixed_line_or_mobile"]';
+  ALTER TABLE projects ADD COLUMN development INTEGER NOT NULL DEFAULT 0;
+  UPDATE projects SET development = 1 WHERE name = 'Demo'
+    AND EXISTS (SELECT 1 FROM connectors c WHERE c.project_id = projects.id AND c.type = 'console');
+  `,
 ];

@@ -11,6 +11,8 @@ interface Row {
   limits: string;
   prices: string | null;
   fallbacks: string;
+  allowed_number_types: string;
+  development: number;
   created_at: number;
 }
 
@@ -25,20 +27,23 @@ export function toProject(row: Row): Project {
     limits: { ...defaultLimits, ...(JSON.parse(row.limits) as object) },
     prices: row.prices ? (JSON.parse(row.prices) as Project['prices']) : null,
     fallbacks: JSON.parse(row.fallbacks) as Project['fallbacks'],
+    allowedNumberTypes: JSON.parse(row.allowed_number_types) as Project['allowedNumberTypes'],
+    development: row.development === 1,
     createdAt: row.created_at,
   };
 }
 
 export function createProjectsRepo(db: Database.Database): ProjectsRepo {
   const insert = db.prepare(
-    `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, created_at)
-     VALUES (@id, @name, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @createdAt)`,
+    `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, created_at)
+     VALUES (@id, @name, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @createdAt)`,
   );
   const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
   const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at');
   const save = db.prepare(
     `UPDATE projects SET name = @name, allowed_origins = @allowedOrigins, allowed_countries = @allowedCountries,
-       default_country = @defaultCountry, limits = @limits, prices = @prices, fallbacks = @fallbacks WHERE id = @id`,
+       default_country = @defaultCountry, limits = @limits, prices = @prices, fallbacks = @fallbacks,
+       allowed_number_types = @allowedNumberTypes, development = @development WHERE id = @id`,
   );
   const params = (p: Project) => ({
     ...p,
@@ -47,6 +52,8 @@ export function createProjectsRepo(db: Database.Database): ProjectsRepo {
     limits: JSON.stringify(p.limits),
     prices: p.prices ? JSON.stringify(p.prices) : null,
     fallbacks: JSON.stringify(p.fallbacks),
+    allowedNumberTypes: JSON.stringify(p.allowedNumberTypes),
+    development: p.development ? 1 : 0,
   });
   return {
     async create(project) {
