@@ -1,4 +1,4 @@
-import type { Channel, MessageStatus } from '@messagejs/shared-types';
+import type { Channel, MessageStatus, NumberType } from '@messagejs/shared-types';
 import type { PriceTable } from '../core/pricing.js';
 
 /** Rate limits of a project (counts per window). */
@@ -23,25 +23,8 @@ export const defaultLimits: Readonly<ProjectLimits> = Object.freeze({
   perProjectPerDay: 10_000,
 });
 
-/**
- * Phone number types as libphonenumber-js reports them (`getType()`), in snake case; `unknown`
- * when the numbering plan cannot tell.
- */
-export const numberTypes = [
-  'mobile',
-  'fixed_line_or_mobile',
-  'fixed_line',
-  'premium_rate',
-  'toll_free',
-  'shared_cost',
-  'voip',
-  'personal_number',
-  'pager',
-  'uan',
-  'voicemail',
-  'unknown',
-] as const;
-export type NumberType = (typeof numberTypes)[number];
+/** Phone number types (`getType()` of libphonenumber-js, in snake case): part of the wire contract. */
+export { numberTypes, type NumberType } from '@messagejs/shared-types';
 
 /** What phone channels send to unless a project allows more: mobiles only (the SMS-pumping defence). */
 export const defaultNumberTypes: readonly NumberType[] = Object.freeze(['mobile', 'fixed_line_or_mobile'] as NumberType[]);
