@@ -353,7 +353,8 @@ limits
   .addOption(projectOption())
   .option('--per-key-per-hour <n>')
   .option('--per-ip-per-minute <n>')
-  .option('--per-recipient-per-10-minutes <n>')
+  .option('--per-recipient-per-10-minutes <n>', 'per client for fixed-recipient templates')
+  .option('--per-template-per-10-minutes <n>', 'fixed-recipient templates, all clients together')
   .option('--per-prefix-per-hour <n>')
   .option('--per-project-per-day <n>')
   .addOption(dataDirOption())
@@ -361,7 +362,7 @@ limits
   .action(
     admin(async (relay, opts: Record<string, string>) => {
       const patch = Object.fromEntries(
-        (['perKeyPerHour', 'perIpPerMinute', 'perRecipientPer10Minutes', 'perPrefixPerHour', 'perProjectPerDay'] as const)
+        (['perKeyPerHour', 'perIpPerMinute', 'perRecipientPer10Minutes', 'perTemplatePer10Minutes', 'perPrefixPerHour', 'perProjectPerDay'] as const)
           .filter((k) => opts[k] !== undefined)
           .map((k) => [k, Number(opts[k])]),
       );

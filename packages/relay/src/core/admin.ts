@@ -126,6 +126,7 @@ export const limitsSchema = z.strictObject({
   perKeyPerHour: z.number().int().min(1),
   perIpPerMinute: z.number().int().min(1),
   perRecipientPer10Minutes: z.number().int().min(1),
+  perTemplatePer10Minutes: z.number().int().min(1),
   perPrefixPerHour: z.number().int().min(1),
   perProjectPerDay: z.number().int().min(1),
 }).partial();

@@ -7,8 +7,17 @@ export interface ProjectLimits {
   perKeyPerHour: number;
   /** Requests per client IP per minute, public keys only. @default 20 */
   perIpPerMinute: number;
-  /** Messages per recipient per 10 minutes. @default 5 */
+  /**
+   * Messages per recipient per 10 minutes. For a template with a fixed recipient (a contact form)
+   * it is counted per client instead — per client IP for public keys, per key for secret keys —
+   * so one visitor cannot close the form for everyone. @default 5
+   */
   perRecipientPer10Minutes: number;
+  /**
+   * Messages per fixed-recipient template per 10 minutes, all clients together: what protects the
+   * form's recipient (and the bill) from many clients at once. @default 100
+   */
+  perTemplatePer10Minutes: number;
   /** Messages per number prefix (country code + 3 digits) per hour, public keys only: SMS-pumping guard. @default 60 */
   perPrefixPerHour: number;
   /** Messages per project per day. @default 10000 */
@@ -19,6 +28,7 @@ export const defaultLimits: Readonly<ProjectLimits> = Object.freeze({
   perKeyPerHour: 1000,
   perIpPerMinute: 20,
   perRecipientPer10Minutes: 5,
+  perTemplatePer10Minutes: 100,
   perPrefixPerHour: 60,
   perProjectPerDay: 10_000,
 });
