@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setLimits } from '@messagejs/relay';
+import { saveTemplate, setLimits } from '@messagejs/relay';
 import { call, DEMO_ORIGIN, snapshotDatabase, waitForIdle, type TestRelay } from './helpers/start-relay.js';
 import { movableDate } from './helpers/movable-date.js';
 
@@ -80,6 +80,15 @@ describe('rate limits', () => {
     expect(snapshotDatabase(t.dataDir)).toEqual(before);
     advance(10 * 60_000 + 1000);
     expect((await sendContact('203.0.113.3')).status).toBe(202);
+  });
+
+  it('does not count a fixed SMS recipient against the number-range limit, which callers would share', async () => {
+    await saveTemplate(t.relay.store, t.demo.projectId, { name: 'call_me', channel: 'sms', recipient: { mode: 'fixed', to: '+212612345678' }, body: 'Call me back' }, Date.now());
+    await setLimits(t.relay.store, t.demo.projectId, { perPrefixPerHour: 2 });
+    for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']) {
+      const res = await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { template: 'call_me' }, headers: { 'x-forwarded-for': ip } });
+      expect(res.status, ip).toBe(202);
+    }
   });
 
   it('limits requests per key per hour, secret keys included', async () => {

@@ -152,8 +152,10 @@ export async function sendMessage(
     await enforceLimit(deps.limits, project.limits, 'template', `${project.id}:${templateName}`);
   } else {
     await enforceLimit(deps.limits, project.limits, 'recipient', `${project.id}:${recipient.address}`);
+    // The number-range limit guards against pumping to numbers a caller picks; a fixed recipient
+    // was picked by the operator, and a shared count on its range would reopen the hole above.
+    if (key.kind === 'public' && recipient.prefix) await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
   }
-  if (key.kind === 'public' && recipient.prefix) await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
   await enforceLimit(deps.limits, project.limits, 'project', project.id);
 
   const now = deps.now();
