@@ -10,7 +10,7 @@ import YAML from 'yaml';
 import { ConfigError, loadConfig, type RelayConfig } from './config.js';
 import { createRelay, type Relay } from './app.js';
 import type { DemoCredentials } from './core/demo.js';
-import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setFallbacks, setLimits, setPrices, testConnector, updateOrigins } from './core/admin.js';
+import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setFallbacks, setLimits, setNumberTypes, setPrices, testConnector, updateOrigins } from './core/admin.js';
 import { defaultPriceTable } from './core/pricing.js';
 import { ConnectorError } from './connectors/types.js';
 import { isHttpError } from './core/http-error.js';
@@ -18,6 +18,7 @@ import { maskAddress } from './core/mask.js';
 import { ensureSigningKey, rotateSigningKey } from './core/verify/signing-keys.js';
 import { describeVerifySettings, loadVerifySettings, setVerifySettings } from './core/verify/verify-settings.js';
 import { connectorRegistry } from './connectors/registry.js';
+import { numberTypes } from './store/types.js';
 
 const program = new Command('messagejs-relay')
   .description('The self-hosted MessageJS relay: keys, templates, limits, a durable queue and provider connectors.')
@@ -272,6 +273,27 @@ countries
     }),
   );
 
+const numberTypesCommand = program
+  .command('number-types')
+  .description(`Manage the number types SMS, WhatsApp and verification send to (${numberTypes.join(', ')}).`);
+numberTypesCommand
+  .command('set <list>')
+  .description('comma-separated types, e.g. mobile,fixed_line_or_mobile,fixed_line (the default is mobile,fixed_line_or_mobile)')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string }, list) => ({
+      allowedNumberTypes: (await setNumberTypes(relay.store, opts.project, splitList(list!), Date.now())).allowedNumberTypes,
+    })),
+  );
+numberTypesCommand
+  .command('show')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(admin(async (relay, opts: { project: string }) => ({ allowedNumberTypes: (await requireProject(relay.store, opts.project)).allowedNumberTypes })));
+
 const templates = program.command('templates').description('Manage message templates.');
 templates
   .command('add')
@@ -331,7 +353,8 @@ limits
   .addOption(projectOption())
   .option('--per-key-per-hour <n>')
   .option('--per-ip-per-minute <n>')
-  .option('--per-recipient-per-10-minutes <n>')
+  .option('--per-recipient-per-10-minutes <n>', 'per client for fixed-recipient templates')
+  .option('--per-template-per-10-minutes <n>', 'fixed-recipient templates, all clients together')
   .option('--per-prefix-per-hour <n>')
   .option('--per-project-per-day <n>')
   .addOption(dataDirOption())
@@ -339,7 +362,7 @@ limits
   .action(
     admin(async (relay, opts: Record<string, string>) => {
       const patch = Object.fromEntries(
-        (['perKeyPerHour', 'perIpPerMinute', 'perRecipientPer10Minutes', 'perPrefixPerHour', 'perProjectPerDay'] as const)
+        (['perKeyPerHour', 'perIpPerMinute', 'perRecipientPer10Minutes', 'perTemplatePer10Minutes', 'perPrefixPerHour', 'perProjectPerDay'] as const)
           .filter((k) => opts[k] !== undefined)
           .map((k) => [k, Number(opts[k])]),
       );

@@ -5,7 +5,7 @@ export { loadConfig, ConfigError } from './config.js';
 export type { RelayConfig } from './config.js';
 export { ensureDemoProject, DEMO } from './core/demo.js';
 export type { DemoCredentials } from './core/demo.js';
-export { addConnector, createKey, createProject, saveTemplate, setCountries, setFallbacks, setLimits, setPrices, updateOrigins } from './core/admin.js';
+export { addConnector, createKey, createProject, saveTemplate, setCountries, setFallbacks, setLimits, setNumberTypes, setPrices, updateOrigins } from './core/admin.js';
 export { HttpError } from './core/http-error.js';
 export { setVerifySettings, defaultVerifySettings } from './core/verify/verify-settings.js';
 export type { VerifySettingsPatch } from './core/verify/verify-settings.js';

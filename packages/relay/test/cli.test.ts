@@ -79,6 +79,19 @@ describe('messagejs-relay admin commands', () => {
     expect(cli('limits', 'set', '--project', projectId, '--per-ip-per-minute', '-1').code).toBe(1);
   });
 
+  it('sets the ceiling of fixed-recipient templates, all clients together', () => {
+    expect(JSON.parse(cli('limits', 'set', '--project', projectId, '--per-template-per-10-minutes', '40').stdout).perTemplatePer10Minutes).toBe(40);
+  });
+
+  it('manages the number types phone channels send to, and names a bad type', () => {
+    expect(JSON.parse(cli('number-types', 'set', 'mobile,fixed_line', '--project', projectId).stdout)).toEqual({ allowedNumberTypes: ['mobile', 'fixed_line'] });
+    const bad = cli('number-types', 'set', 'mobile,premium', '--project', projectId);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('validation_failed, allowedNumberTypes');
+    expect(bad.stderr).toContain('`premium` is not a number type');
+    expect(JSON.parse(cli('number-types', 'show', '--project', projectId).stdout)).toEqual({ allowedNumberTypes: ['mobile', 'fixed_line'] });
+  });
+
   it('adds templates from a YAML file and from flags, and refuses undeclared placeholders', () => {
     const file = path.join(path.dirname(dir), 'welcome.yaml');
     fs.writeFileSync(file, 'name: welcome\nchannel: sms\nrecipient: { mode: caller }\nbody: "Welcome, {{first}}!"\nparams:\n  first: { type: text, maxLength: 30 }\n');

@@ -5,29 +5,30 @@ import {
   normalizePhone,
   operatorByPrefix,
   type CountryCode,
+  type PhoneType,
 } from '../src/core/phone.js';
 
 describe('normalizePhone', () => {
-  it.each<[string, CountryCode | undefined, string, CountryCode | undefined]>([
-    ['+212 6 12 34 56 78', undefined, '+212612345678', 'MA'],
-    ['+212612345678', 'FR', '+212612345678', 'MA'],
-    ['00212612345678', undefined, '+212612345678', 'MA'],
-    ['00212 6 12 34 56 78', 'US', '+212612345678', 'MA'],
-    ['0612345678', 'MA', '+212612345678', 'MA'],
-    ['06 12 34 56 78', 'MA', '+212612345678', 'MA'],
-    ['06-12-34-56-78', 'MA', '+212612345678', 'MA'],
-    ['  +212 612-345-678 \n', undefined, '+212612345678', 'MA'],
-    ['(+212) 612 345 678', undefined, '+212612345678', 'MA'],
-    ['٠٦١٢٣٤٥٦٧٨', 'MA', '+212612345678', 'MA'],
-    ['0522123456', 'MA', '+212522123456', 'MA'],
-    ['077 12 34 56', 'GA', '+24177123456', 'GA'],
-    ['+241 66 12 34 56', undefined, '+24166123456', 'GA'],
-    ['06 12 34 56 78', 'FR', '+33612345678', 'FR'],
-    ['+44 7400 123456', 'MA', '+447400123456', 'GB'],
-    ['(213) 373-4253', 'US', '+12133734253', 'US'],
-    ['+800 1234 5678', undefined, '+80012345678', undefined],
-  ])('normalises %j (default country %s) to %s', (input, defaultCountry, e164, country) => {
-    expect(normalizePhone(input, { defaultCountry })).toEqual({ ok: true, e164, country, nationalNumber: e164.replace(/^\+(212|33|1|44|241|800)/, '') });
+  it.each<[string, CountryCode | undefined, string, CountryCode | undefined, PhoneType]>([
+    ['+212 6 12 34 56 78', undefined, '+212612345678', 'MA', 'mobile'],
+    ['+212612345678', 'FR', '+212612345678', 'MA', 'mobile'],
+    ['00212612345678', undefined, '+212612345678', 'MA', 'mobile'],
+    ['00212 6 12 34 56 78', 'US', '+212612345678', 'MA', 'mobile'],
+    ['0612345678', 'MA', '+212612345678', 'MA', 'mobile'],
+    ['06 12 34 56 78', 'MA', '+212612345678', 'MA', 'mobile'],
+    ['06-12-34-56-78', 'MA', '+212612345678', 'MA', 'mobile'],
+    ['  +212 612-345-678 \n', undefined, '+212612345678', 'MA', 'mobile'],
+    ['(+212) 612 345 678', undefined, '+212612345678', 'MA', 'mobile'],
+    ['٠٦١٢٣٤٥٦٧٨', 'MA', '+212612345678', 'MA', 'mobile'],
+    ['0522123456', 'MA', '+212522123456', 'MA', 'fixed_line'],
+    ['077 12 34 56', 'GA', '+24177123456', 'GA', 'mobile'],
+    ['+241 66 12 34 56', undefined, '+24166123456', 'GA', 'mobile'],
+    ['06 12 34 56 78', 'FR', '+33612345678', 'FR', 'mobile'],
+    ['+44 7400 123456', 'MA', '+447400123456', 'GB', 'mobile'],
+    ['(213) 373-4253', 'US', '+12133734253', 'US', 'fixed_line_or_mobile'],
+    ['+800 1234 5678', undefined, '+80012345678', undefined, 'toll_free'],
+  ])('normalises %j (default country %s) to %s', (input, defaultCountry, e164, country, type) => {
+    expect(normalizePhone(input, { defaultCountry })).toEqual({ ok: true, e164, country, nationalNumber: e164.replace(/^\+(212|33|1|44|241|800)/, ''), type });
   });
 
   it.each<[string, CountryCode | undefined, 'invalid' | 'not_a_phone']>([
@@ -63,7 +64,7 @@ describe('normalizePhone', () => {
   });
 
   it('works without an options argument', () => {
-    expect(normalizePhone('+33612345678')).toEqual({ ok: true, e164: '+33612345678', country: 'FR', nationalNumber: '612345678' });
+    expect(normalizePhone('+33612345678')).toEqual({ ok: true, e164: '+33612345678', country: 'FR', nationalNumber: '612345678', type: 'mobile' });
   });
 });
 

@@ -78,8 +78,31 @@ export interface ErrorBody {
     field?: string;
     /** The request id, also sent as the `X-Request-Id` header. */
     requestId?: string;
+    /** With `number_type_not_allowed`: the type the recipient's number was found to be (`premium_rate`). */
+    numberType?: NumberType;
   };
 }
+
+/**
+ * Phone number types as libphonenumber reports them, in snake case: what a project lists in its
+ * allowed number types and `POST /v1/recipients/analyze` reports. `unknown` when the numbering
+ * plan cannot tell.
+ */
+export const numberTypes = [
+  'mobile',
+  'fixed_line_or_mobile',
+  'fixed_line',
+  'premium_rate',
+  'toll_free',
+  'shared_cost',
+  'voip',
+  'personal_number',
+  'pager',
+  'uan',
+  'voicemail',
+  'unknown',
+] as const;
+export type NumberType = (typeof numberTypes)[number];
 
 /** Delivery channels. `console` is the development channel: printed and kept by the relay. */
 export const channels = ['sms', 'whatsapp', 'telegram', 'email', 'chat', 'console'] as const;

@@ -23,12 +23,14 @@ const originSchema = z.string().refine((o) => {
 
 const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as MA');
 
+const numberTypesSchema = z.array(z.enum(numberTypes)).min(1, 'name at least one number type').max(numberTypes.length);
+
 export const projectInputSchema = z.strictObject({
   name: z.string().min(1).max(100),
   allowedOrigins: z.array(originSchema).max(100).default([]),
   allowedCountries: z.array(countrySchema).max(250).default([]),
   defaultCountry: countrySchema.nullable().default(null),
-  allowedNumberTypes: z.array(z.enum(numberTypes)).min(1).max(numberTypes.length).default([...defaultNumberTypes]),
+  allowedNumberTypes: numberTypesSchema.default([...defaultNumberTypes]),
   development: z.boolean().default(false),
 });
 
@@ -89,10 +91,42 @@ export async function setCountries(store: Store, projectId: string, countries: s
   return (await store.projects.update(projectId, patch))!;
 }
 
+/**
+ * Sets the number types the project's phone channels (SMS, WhatsApp, verification) send to, e.g.
+ * `['mobile', 'fixed_line_or_mobile', 'fixed_line']`. Names are checked against `numberTypes`;
+ * the change is audited with the lists before and after.
+ */
+export async function setNumberTypes(store: Store, projectId: string, types: string[], now: number): Promise<Project> {
+  const project = await requireProject(store, projectId);
+  // `fixed-line` and `FIXED_LINE` are read as `fixed_line`.
+  const names = [...new Set(types.map((t) => t.trim().toLowerCase().replaceAll('-', '_')))];
+  const parsed = numberTypesSchema.safeParse(names);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const bad = issue.path.length > 0 ? names[Number(issue.path[0])] : undefined;
+    const message =
+      bad === undefined
+        ? `\`allowedNumberTypes\`: ${issue.message}.`
+        : `\`allowedNumberTypes\`: \`${bad.slice(0, 40)}\` is not a number type; use ${numberTypes.join(', ')}.`;
+    throw new HttpError('validation_failed', message, { field: 'allowedNumberTypes' });
+  }
+  const allowedNumberTypes = parsed.data;
+  const updated = (await store.projects.update(projectId, { allowedNumberTypes }))!;
+  await store.audit.record({
+    projectId,
+    actor: 'cli',
+    action: 'project.number_types',
+    detail: { before: project.allowedNumberTypes, after: allowedNumberTypes },
+    at: now,
+  });
+  return updated;
+}
+
 export const limitsSchema = z.strictObject({
   perKeyPerHour: z.number().int().min(1),
   perIpPerMinute: z.number().int().min(1),
   perRecipientPer10Minutes: z.number().int().min(1),
+  perTemplatePer10Minutes: z.number().int().min(1),
   perPrefixPerHour: z.number().int().min(1),
   perProjectPerDay: z.number().int().min(1),
 }).partial();

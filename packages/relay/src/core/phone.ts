@@ -3,6 +3,8 @@
 // server, so the larger metadata (~150 KB) costs nothing that matters.
 import { parsePhoneNumberFromString, type CountryCode, type PhoneNumberType } from 'libphonenumber-js/max';
 
+import type { NumberType } from '@messagejs/shared-types';
+
 export type { CountryCode } from 'libphonenumber-js/max';
 
 /** Inputs longer than this are refused before parsing (a cheap guard; E.164 is at most 16 chars). */
@@ -29,23 +31,14 @@ export interface PhoneOptions {
 
 /** The answer of {@link normalizePhone}. */
 export type NormalizePhoneResult =
-  | { ok: true; e164: string; country: CountryCode | undefined; nationalNumber: string }
+  | { ok: true; e164: string; country: CountryCode | undefined; nationalNumber: string; type: PhoneType }
   | { ok: false; reason: 'invalid' | 'not_a_phone' };
 
-/** A number's type, as libphonenumber classifies it, in snake_case. */
-export type PhoneType =
-  | 'mobile'
-  | 'fixed_line'
-  | 'fixed_line_or_mobile'
-  | 'voip'
-  | 'toll_free'
-  | 'premium_rate'
-  | 'shared_cost'
-  | 'personal_number'
-  | 'pager'
-  | 'uan'
-  | 'voicemail'
-  | 'unknown';
+/**
+ * A number's type, as libphonenumber classifies it, in snake_case: the names projects list in
+ * `allowedNumberTypes` (one list, `numberTypes` in `store/types.ts`).
+ */
+export type PhoneType = NumberType;
 
 /** The answer of {@link analyzePhone}. Every field but `input` and `valid` is `null` for an invalid number. */
 export interface PhoneAnalysis {
@@ -56,7 +49,7 @@ export interface PhoneAnalysis {
   e164: string | null;
   /** ISO 3166-1 alpha-2 region (`MA`); `null` when unknown or for non-geographic numbers (`+800…`). */
   country: string | null;
-  /** `null` unless `valid`; `'unknown'` when the number is valid but its type is not known. */
+  /** `null` unless `valid`. */
   type: PhoneType | null;
   /** The operator that was allocated the number's prefix (only MA and GA are known). */
   operator: string | null;
@@ -194,7 +187,7 @@ const phoneTypes: Record<PhoneNumberType, PhoneType> = {
 
 type Parsed = NonNullable<ReturnType<typeof parsePhoneNumberFromString>>;
 
-function parseStrict(input: string, options: PhoneOptions): { parsed: Parsed } | { reason: 'invalid' | 'not_a_phone' } {
+function parseStrict(input: string, options: PhoneOptions): { parsed: Parsed; type: PhoneType } | { reason: 'invalid' | 'not_a_phone' } {
   const trimmed = input.trim();
   if (trimmed.length > MAX_INPUT_LENGTH) return { reason: 'invalid' };
   if (!PHONE_CHARS.test(trimmed) || !/\p{Nd}/u.test(trimmed)) return { reason: 'not_a_phone' };
@@ -203,8 +196,13 @@ function parseStrict(input: string, options: PhoneOptions): { parsed: Parsed } |
   // `00212…` works with no default country, or with one whose prefix differs (US dials 011).
   const international = trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : trimmed;
   const parsed = parsePhoneNumberFromString(international, { defaultCountry: options.defaultCountry });
-  if (!parsed || !parsed.isValid()) return { reason: 'invalid' };
-  return { parsed };
+  if (!parsed) return { reason: 'invalid' };
+  // With the max metadata, `isValid()` is exactly `getType() !== undefined` (libphonenumber-js
+  // `isValid.js`: every region has type patterns): one pass gives both, so knowing the type costs
+  // a send nothing.
+  const numberType = parsed.getType();
+  if (numberType === undefined) return { reason: 'invalid' };
+  return { parsed, type: phoneTypes[numberType] };
 }
 
 /**
@@ -217,14 +215,16 @@ function parseStrict(input: string, options: PhoneOptions): { parsed: Parsed } |
  * - `invalid`: longer than 32 characters, or phone-like but not a valid number (wrong length,
  *   unallocated range, or national form with no `defaultCountry`).
  *
+ * `type` is the number's type (`mobile`, `fixed_line`, `premium_rate`…), found in the same pass.
+ *
  * @example
  * normalizePhone('06 12 34 56 78', { defaultCountry: 'MA' })
- * // → { ok: true, e164: '+212612345678', country: 'MA', nationalNumber: '612345678' }
+ * // → { ok: true, e164: '+212612345678', country: 'MA', nationalNumber: '612345678', type: 'mobile' }
  */
 export function normalizePhone(input: string, options: PhoneOptions = {}): NormalizePhoneResult {
   const result = parseStrict(input, options);
   if ('reason' in result) return { ok: false, reason: result.reason };
-  return { ok: true, e164: result.parsed.number, country: result.parsed.country, nationalNumber: result.parsed.nationalNumber };
+  return { ok: true, e164: result.parsed.number, country: result.parsed.country, nationalNumber: result.parsed.nationalNumber, type: result.type };
 }
 
 /**
@@ -260,14 +260,13 @@ export function analyzePhone(input: string, options: PhoneOptions = {}): PhoneAn
     return { input, valid: false, e164: null, country: null, type: null, operator: null, operatorSource: null };
   }
   const { parsed } = result;
-  const numberType = parsed.getType();
   const operator = parsed.country ? operatorByPrefix(parsed.country, parsed.nationalNumber) : null;
   return {
     input,
     valid: true,
     e164: parsed.number,
     country: parsed.country ?? null,
-    type: numberType ? phoneTypes[numberType] : 'unknown',
+    type: result.type,
     operator,
     operatorSource: operator === null ? null : 'prefix',
   };

@@ -13,6 +13,7 @@ export const limitWindows = {
   key: 60 * 60,
   ip: 60,
   recipient: 10 * 60,
+  template: 10 * 60,
   prefix: 60 * 60,
   project: 24 * 60 * 60,
 } as const;
@@ -22,6 +23,7 @@ const limitOf: Record<LimitDimension, keyof ProjectLimits> = {
   key: 'perKeyPerHour',
   ip: 'perIpPerMinute',
   recipient: 'perRecipientPer10Minutes',
+  template: 'perTemplatePer10Minutes',
   prefix: 'perPrefixPerHour',
   project: 'perProjectPerDay',
 };
@@ -73,6 +75,7 @@ const dimensionLabel: Record<LimitDimension, string> = {
   key: 'this key',
   ip: 'this client IP',
   recipient: 'this recipient',
+  template: 'this template (all clients together)',
   prefix: 'this number range',
   project: 'this project today',
 };

@@ -23,8 +23,11 @@ export const isPhoneChannel = (channel: Channel) => phoneChannels.has(channel);
 
 /**
  * Normalises a recipient for its channel (DESIGN step 7): phone numbers to E.164 with the
- * project's default country, checked against its allowed countries; emails and chat ids checked
- * for form. Throws `invalid_recipient` (400) or `country_not_allowed` (403) naming `field`.
+ * project's default country, checked against its allowed countries and number types (mobiles
+ * only by default: premium-rate, shared-cost and fixed lines are what SMS pumping sends to);
+ * emails and chat ids checked for form. Throws `invalid_recipient` (400), `country_not_allowed`
+ * or `number_type_not_allowed` (403, with the type found) naming `field`. Sends, verification
+ * and fixed template recipients all come through here.
  */
 export function resolveRecipient(channel: Channel, to: string, project: Project, field = 'to'): Recipient {
   const value = to.trim();
@@ -36,6 +39,13 @@ export function resolveRecipient(channel: Channel, to: string, project: Project,
       const country = result.country ?? null;
       if (!country || !project.allowedCountries.includes(country)) {
         throw new HttpError('country_not_allowed', `This project does not send to ${country ?? 'that country'}.`, { field });
+      }
+      if (!project.allowedNumberTypes.includes(result.type)) {
+        throw new HttpError(
+          'number_type_not_allowed',
+          `\`${field}\` is a number of type \`${result.type}\`; this project sends \`${channel}\` only to ${project.allowedNumberTypes.join(', ')} numbers.`,
+          { field, detail: { numberType: result.type } },
+        );
       }
       // One parse per recipient: the operator comes from the national number already parsed.
       return { address: result.e164, country, operator: operatorByPrefix(country as CountryCode, result.nationalNumber), prefix: result.e164.slice(0, 7) };

@@ -66,6 +66,8 @@ export async function sendMessage(
   caller: Caller,
   body: unknown,
   idempotency?: { key: string; requestHash: string },
+  /** The client IP of a public-key request (`res.locals.clientIp`): fixed-recipient limits count per client. */
+  clientIp?: string,
 ): Promise<SendOutcome> {
   const { store } = deps;
   const { key, project } = caller;
@@ -87,6 +89,7 @@ export async function sendMessage(
   let subject: string | null;
   let html: string | null = null;
   let templateName: string | null = null;
+  let fixedRecipient = false;
   let cascade: Channel[];
   let fallbackAfter: number | undefined;
 
@@ -97,6 +100,7 @@ export async function sendMessage(
     const template = await store.templates.get(project.id, req.template);
     if (!template) throw new HttpError('template_not_found', `No template \`${req.template}\` in this project.`, { field: 'template' });
     if (template.recipient.mode === 'fixed') {
+      fixedRecipient = true;
       if (req.to !== undefined) throw new HttpError('validation_failed', `Template \`${template.name}\` has a fixed recipient; do not pass \`to\`.`, { field: 'to' });
       to = template.recipient.to;
     } else {
@@ -138,8 +142,20 @@ export async function sendMessage(
     throw new HttpError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, { field: 'channel' });
   }
 
-  await enforceLimit(deps.limits, project.limits, 'recipient', `${project.id}:${recipient.address}`);
-  if (key.kind === 'public' && recipient.prefix) await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
+  if (fixedRecipient) {
+    // A contact form: the recipient is the project's own, so a per-recipient count shared by every
+    // visitor would let one visitor close the form for all. Each client gets the per-recipient
+    // allowance; all of them together the per-template ceiling — counted only for clients still
+    // within their own limit, so one client hammering away cannot use it up.
+    const client = key.kind === 'public' ? `ip:${clientIp ?? 'unknown'}` : `key:${key.id}`;
+    await enforceLimit(deps.limits, project.limits, 'recipient', `${project.id}:${recipient.address}:${client}`);
+    await enforceLimit(deps.limits, project.limits, 'template', `${project.id}:${templateName}`);
+  } else {
+    await enforceLimit(deps.limits, project.limits, 'recipient', `${project.id}:${recipient.address}`);
+    // The number-range limit guards against pumping to numbers a caller picks; a fixed recipient
+    // was picked by the operator, and a shared count on its range would reopen the hole above.
+    if (key.kind === 'public' && recipient.prefix) await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
+  }
   await enforceLimit(deps.limits, project.limits, 'project', project.id);
 
   const now = deps.now();

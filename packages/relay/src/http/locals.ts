@@ -6,6 +6,8 @@ import { HttpError } from '../core/http-error.js';
 export interface RequestLocals {
   requestId: string;
   caller?: Caller;
+  /** The client IP, for public keys: found once by the request limits, counted again by sends. */
+  clientIp?: string;
   idempotency?: { key: string; requestHash: string };
 }
 

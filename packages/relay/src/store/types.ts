@@ -1,4 +1,4 @@
-import type { Channel, MessageStatus } from '@messagejs/shared-types';
+import type { Channel, MessageStatus, NumberType } from '@messagejs/shared-types';
 import type { PriceTable } from '../core/pricing.js';
 
 /** Rate limits of a project (counts per window). */
@@ -7,8 +7,17 @@ export interface ProjectLimits {
   perKeyPerHour: number;
   /** Requests per client IP per minute, public keys only. @default 20 */
   perIpPerMinute: number;
-  /** Messages per recipient per 10 minutes. @default 5 */
+  /**
+   * Messages per recipient per 10 minutes. For a template with a fixed recipient (a contact form)
+   * it is counted per client instead — per client IP for public keys, per key for secret keys —
+   * so one visitor cannot close the form for everyone. @default 5
+   */
   perRecipientPer10Minutes: number;
+  /**
+   * Messages per fixed-recipient template per 10 minutes, all clients together: what protects the
+   * form's recipient (and the bill) from many clients at once. @default 100
+   */
+  perTemplatePer10Minutes: number;
   /** Messages per number prefix (country code + 3 digits) per hour, public keys only: SMS-pumping guard. @default 60 */
   perPrefixPerHour: number;
   /** Messages per project per day. @default 10000 */
@@ -19,29 +28,13 @@ export const defaultLimits: Readonly<ProjectLimits> = Object.freeze({
   perKeyPerHour: 1000,
   perIpPerMinute: 20,
   perRecipientPer10Minutes: 5,
+  perTemplatePer10Minutes: 100,
   perPrefixPerHour: 60,
   perProjectPerDay: 10_000,
 });
 
-/**
- * Phone number types as libphonenumber-js reports them (`getType()`), in snake case; `unknown`
- * when the numbering plan cannot tell.
- */
-export const numberTypes = [
-  'mobile',
-  'fixed_line_or_mobile',
-  'fixed_line',
-  'premium_rate',
-  'toll_free',
-  'shared_cost',
-  'voip',
-  'personal_number',
-  'pager',
-  'uan',
-  'voicemail',
-  'unknown',
-] as const;
-export type NumberType = (typeof numberTypes)[number];
+/** Phone number types (`getType()` of libphonenumber-js, in snake case): part of the wire contract. */
+export { numberTypes, type NumberType } from '@messagejs/shared-types';
 
 /** What phone channels send to unless a project allows more: mobiles only (the SMS-pumping defence). */
 export const defaultNumberTypes: readonly NumberType[] = Object.freeze(['mobile', 'fixed_line_or_mobile'] as NumberType[]);

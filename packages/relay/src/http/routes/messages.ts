@@ -21,7 +21,8 @@ export function mountMessages(app: Express, hot: HotRoutes, access: Handler, dep
     jsonBody(),
     idempotencyKey(),
     async (req, res) => {
-      const outcome = await sendMessage(deps, callerOf(res), req.body, localsOf(res).idempotency);
+      const locals = localsOf(res);
+      const outcome = await sendMessage(deps, callerOf(res), req.body, locals.idempotency, locals.clientIp);
       if (outcome.replayed) res.setHeader(headers.idempotentReplayed, 'true');
       sendJson(res, outcome.status, outcome.body);
     },

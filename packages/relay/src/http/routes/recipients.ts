@@ -14,7 +14,8 @@ const analyzeRequest = z.strictObject({
 
 /**
  * `POST /v1/recipients/analyze` (secret keys): up to 1,000 numbers → valid, E.164, country, type
- * and, for Morocco and Gabon, the original operator by prefix (numbers are portable).
+ * (the names of the project's allowed number types), whether the project's phone channels would
+ * send to it, and, for Morocco and Gabon, the original operator by prefix (numbers are portable).
  */
 export function recipientsRouter(): Router {
   const router = Router();
@@ -26,7 +27,9 @@ export function recipientsRouter(): Router {
     const defaultCountry = (parsed.data.defaultCountry ?? project.defaultCountry ?? undefined) as CountryCode | undefined;
     const results = parsed.data.numbers.map((n) => {
       const a = analyzePhone(n, defaultCountry ? { defaultCountry } : {});
-      return { ...a, allowed: a.country !== null && project.allowedCountries.includes(a.country) };
+      // `allowed`: the phone channels would send to it (its country and its type are allowed).
+      const allowed = a.country !== null && a.type !== null && project.allowedCountries.includes(a.country) && project.allowedNumberTypes.includes(a.type);
+      return { ...a, allowed };
     });
     res.json({ results });
   });
