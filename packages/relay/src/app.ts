@@ -84,6 +84,12 @@ export interface Relay {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** The relay's URL on `host`: the wildcard addresses (`0.0.0.0`, `::`) read as `localhost`; IPv6 in brackets. */
+function baseUrlOf(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+}
+
 /** Where the built client bundles are, when the client package is installed beside the relay. */
 function clientDistDir(): string | null {
   try {
@@ -158,6 +164,10 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   const trust: TrustProxy = (address, hop) => (app.get('trust proxy fn') as TrustProxy)(address, hop);
   const access = apiAccess({ cache: keyCache, now, origins, limits, trust });
   const onEnqueued = () => worker?.wake();
+  // The verification tokens' `iss`: MESSAGEJS_PUBLIC_URL, else the URL `listen` resolved with,
+  // else (served by an embedder's own server) the configured host and port. Never a Host header.
+  let listenUrl: string | null = null;
+  const issuer = () => publicUrl ?? listenUrl ?? baseUrlOf(config.host, config.port);
   mountMessages(app, hot, access, { store, limits, now, ...(worker && { dispatch: worker }) });
   app.use(
     '/v1/verify',
@@ -170,7 +180,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
       signer: createTokenSigner(),
       now,
       logger,
-      publicUrl,
+      issuer,
       ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
       onEnqueued,
     }),
@@ -230,8 +240,8 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
       });
       worker?.start();
       const address = server.address() as { port: number };
-      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-      return { url: `http://${shownHost}:${address.port}`, server };
+      listenUrl = baseUrlOf(host, address.port);
+      return { url: listenUrl, server };
     },
     async close() {
       if (server) {

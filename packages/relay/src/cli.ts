@@ -456,7 +456,13 @@ verify
   .option('--ttl-minutes <n>', 'minutes a code stays valid, 1–30 (default 10)')
   .option('--max-attempts <n>', 'wrong codes before a session closes, 1–10 (default 5)')
   .option('--cooldown-seconds <n>', 'seconds before a code may be sent again (default 30)')
-  .option('--max-sends <n>', 'codes per recipient per 10 minutes (default 5)')
+  .option('--max-sends <n>', "codes per recipient per 10 minutes at one client's request: a public key's IP, or the backend (default 5)")
+  .option('--max-sends-per-recipient <n>', 'codes per recipient per 10 minutes, all clients together (default 15)')
+  .option('--max-sends-per-key-per-hour <n>', 'codes a public key may have sent per hour (default 200)')
+  .option('--max-sends-per-country-per-day <n>', 'codes per country per 24 hours, every key (default 1000)')
+  .option('--max-sends-per-prefix-per-day <n>', 'codes per number range (country code + 3 digits) per 24 hours, every key (default 200)')
+  .option('--guard-min-success-percent <n>', 'throttle a country or range when fewer codes sent there in the last hour were verified; 0 turns the guard off (default 20)')
+  .option('--guard-min-sends <n>', 'codes sent to a country or range in the last hour before the guard judges it (default 20)')
   .option('--token-ttl-minutes <n>', 'lifetime of the signed token a valid check returns, 1–60 (default 10)')
   .option('--brand <name>', '{{brand}} in the message (default: the project name)')
   .option('--body <text>', 'message template with {{code}}, {{brand}} and {{ttl}}')
@@ -479,6 +485,12 @@ verify
           maxAttempts: int('maxAttempts'),
           cooldownSeconds: int('cooldownSeconds'),
           maxSendsPer10Minutes: int('maxSends'),
+          maxSendsPerRecipientPer10Minutes: int('maxSendsPerRecipient'),
+          maxSendsPerKeyPerHour: int('maxSendsPerKeyPerHour'),
+          maxSendsPerCountryPerDay: int('maxSendsPerCountryPerDay'),
+          maxSendsPerPrefixPerDay: int('maxSendsPerPrefixPerDay'),
+          guardMinSuccessPercent: int('guardMinSuccessPercent'),
+          guardMinSends: int('guardMinSends'),
           tokenTtlMinutes: int('tokenTtlMinutes'),
           brand: text('brand'),
           body: text('body'),

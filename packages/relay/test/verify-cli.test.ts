@@ -21,6 +21,12 @@ describe('messagejs-relay verify', () => {
       maxAttempts: 5,
       cooldownSeconds: 30,
       maxSendsPer10Minutes: 5,
+      maxSendsPerRecipientPer10Minutes: 15,
+      maxSendsPerKeyPerHour: 200,
+      maxSendsPerCountryPerDay: 1000,
+      maxSendsPerPrefixPerDay: 200,
+      guardMinSuccessPercent: 20,
+      guardMinSends: 20,
       tokenTtlMinutes: 10,
       brand: 'Demo',
       body: '{{code}} is your {{brand}} verification code. It expires in {{ttl}} minutes.',
@@ -51,6 +57,28 @@ describe('messagejs-relay verify', () => {
     const fromStdin = runCli(['verify', 'set', '--project', projectId, '--captcha', 'hcaptcha', '--captcha-secret-stdin', '--data-dir', dir, '--json'], { input: 'hc-secret\n' });
     expect(JSON.parse(fromStdin.stdout).captcha).toEqual({ provider: 'hcaptcha', secret: 'sealed' });
     expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--captcha', 'none').stdout).captcha).toBe('none');
+  });
+
+  it('sets the anti-pumping caps and the success-rate guard', () => {
+    const res = cli(
+      'verify', 'set', '--project', projectId,
+      '--max-sends', '3', '--max-sends-per-recipient', '10', '--max-sends-per-key-per-hour', '500',
+      '--max-sends-per-country-per-day', '5000', '--max-sends-per-prefix-per-day', '800',
+      '--guard-min-success-percent', '0', '--guard-min-sends', '50',
+    );
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      maxSendsPer10Minutes: 3,
+      maxSendsPerRecipientPer10Minutes: 10,
+      maxSendsPerKeyPerHour: 500,
+      maxSendsPerCountryPerDay: 5000,
+      maxSendsPerPrefixPerDay: 800,
+      guardMinSuccessPercent: 0,
+      guardMinSends: 50,
+    });
+    const bad = cli('verify', 'set', '--project', projectId, '--guard-min-success-percent', '101');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('guardMinSuccessPercent');
   });
 
   it('refuses bad values, naming the flag', () => {

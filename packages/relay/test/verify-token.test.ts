@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet } from 'jose';
 import { addConnector, createKey, createProject, rotateSigningKey } from '@messagejs/relay';
@@ -18,6 +19,37 @@ async function verifiedToken(key = t.demo.secretKey, to = NUMBER): Promise<strin
   expect(started.status).toBe(202);
   const code = await waitForCode(t, before + 1);
   const checked = await call(t, 'POST', '/v1/verify/check', { key, body: { sessionId: started.body.sessionId, code } });
+  expect(checked.body.valid).toBe(true);
+  return checked.body.token;
+}
+
+/** A POST with a Host header of the caller's choosing (fetch may not set one). */
+function postWithHost(path: string, host: string, key: string, body: unknown): Promise<{ status: number; body: any }> {
+  const url = new URL(path, t.url);
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { host, authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-forwarded-host': host, 'x-forwarded-proto': 'https' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Verifies NUMBER with every request naming `host` as the relay, and returns the token. */
+async function tokenAskedVia(host: string): Promise<string> {
+  const before = printedCodes(t).length;
+  const started = await postWithHost('/v1/verify/send', host, t.demo.secretKey, { to: NUMBER, channel: 'sms' });
+  expect(started.status).toBe(202);
+  const code = await waitForCode(t, before + 1);
+  const checked = await postWithHost('/v1/verify/check', host, t.demo.secretKey, { sessionId: started.body.sessionId, code });
   expect(checked.body.valid).toBe(true);
   return checked.body.token;
 }
@@ -54,6 +86,23 @@ describe('verification tokens', () => {
   it('name MESSAGEJS_PUBLIC_URL as their issuer when it is set', async () => {
     t = await startRelay({ env: { MESSAGEJS_PUBLIC_URL: 'https://relay.example.com/' }, deps: { now: () => clock } });
     const token = await verifiedToken();
+    const { payload } = await jwtVerify(token, createLocalJWKSet(await fetchJwks()), { issuer: 'https://relay.example.com', currentDate: new Date(clock) });
+    expect(payload.iss).toBe('https://relay.example.com');
+  });
+
+  it('never take their issuer from the request: a forged Host header changes nothing', async () => {
+    t = await startRelay({ deps: { now: () => clock } });
+    const token = await tokenAskedVia('relay.evil.example');
+    const { payload } = await jwtVerify(token, createLocalJWKSet(await fetchJwks()), { currentDate: new Date(clock) });
+    expect(payload.iss).not.toContain('evil');
+    // Without MESSAGEJS_PUBLIC_URL, the address the relay listens on.
+    expect(payload.iss).toBe(t.url);
+    expect(t.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('name MESSAGEJS_PUBLIC_URL whatever Host header the check came with', async () => {
+    t = await startRelay({ env: { MESSAGEJS_PUBLIC_URL: 'https://relay.example.com' }, deps: { now: () => clock } });
+    const token = await tokenAskedVia('relay.evil.example');
     const { payload } = await jwtVerify(token, createLocalJWKSet(await fetchJwks()), { issuer: 'https://relay.example.com', currentDate: new Date(clock) });
     expect(payload.iss).toBe('https://relay.example.com');
   });

@@ -54,6 +54,7 @@ export const errorStatus = {
   rate_limited: 429,
   max_attempts_reached: 429,
   verify_send_limit: 429,
+  verify_throttled: 429,
   resend_cooldown: 429,
   // 5xx
   internal_error: 500,

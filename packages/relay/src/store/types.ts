@@ -302,8 +302,27 @@ export interface VerifySettings {
   maxAttempts: number;
   /** Seconds before a code may be sent again to a pending session. @default 30 */
   cooldownSeconds: number;
-  /** Codes sent to one recipient per 10 minutes, across sessions and keys. @default 5 */
+  /**
+   * Codes sent to one recipient per 10 minutes at the request of one client (a public key's
+   * client IP, IPv6 by /64; all secret keys of the project count as one client). @default 5
+   */
   maxSendsPer10Minutes: number;
+  /** Codes sent to one recipient per 10 minutes, all clients and keys together. @default 15 */
+  maxSendsPerRecipientPer10Minutes: number;
+  /** Codes a public key may have sent per hour (secret keys: the project's `perKeyPerHour`). @default 200 */
+  maxSendsPerKeyPerHour: number;
+  /** Codes sent to one country per 24 hours, every key. @default 1000 */
+  maxSendsPerCountryPerDay: number;
+  /** Codes sent to one number range (`+212612`) per 24 hours, every key. @default 200 */
+  maxSendsPerPrefixPerDay: number;
+  /**
+   * Success-rate guard: once `guardMinSends` codes went to a country or number range in the last
+   * hour, new sends there are refused while fewer than `guardMinSuccessPercent` % of them were
+   * verified. `0` turns the guard off. @default 20
+   */
+  guardMinSuccessPercent: number;
+  /** Codes in the last hour before the guard judges a country or number range. @default 20 */
+  guardMinSends: number;
   /** `{{brand}}` in the message. @default the project name */
   brand: string | null;
   /** Message body; `{{code}}`, `{{brand}}` and `{{ttl}}` are filled in. @default '{{code}} is your {{brand}} verification code. It expires in {{ttl}} minutes.' */
@@ -322,6 +341,11 @@ export interface VerifySession {
   projectId: string;
   /** The key that started it: only that key may check it. */
   keyId: string;
+  /**
+   * Who asked (an opaque hash of the client IP for public keys, `secret` for secret keys): a
+   * pending session is resent only for the client that started it, so a stranger never shares it.
+   */
+  client: string;
   channel: Channel;
   /** The normalised recipient (E.164 for phone channels). */
   to: string;
@@ -350,14 +374,56 @@ export interface VerifySendInput {
   resendOf: { lastSentAt: number } | null;
   message: Message;
   dueAt: number;
-  /** Refuse (`send_limit`) when `max` codes already went to this recipient in the project since `since`. */
-  sendLimit: { max: number; since: number };
+  /** Where the code goes, for the counts behind the limits: phone channels have a country and prefix. */
+  scope: { country: string | null; prefix: string | null };
+  /** The windows the counts look back over (ms since epoch). */
+  since: VerifySendWindows;
+  /**
+   * Decides from the counts, inside the send's transaction (so concurrent sends, from any relay on
+   * the database, see each other), whether this send may go: null, or the refusal to answer with.
+   */
+  admit: (counts: VerifySendCounts) => VerifyRefusal | null;
   idempotency?: IdempotencyRecord;
 }
 
+/** Starts of the windows verification sends are counted over. */
+export interface VerifySendWindows {
+  /** The per-recipient window (10 minutes). */
+  recipient: number;
+  /** The per-key window and the guard's window (1 hour). */
+  hour: number;
+  /** The per-country and per-prefix caps' window (24 hours). */
+  day: number;
+}
+
+/** Counts and oldest send time in one window. */
+export interface WindowCount {
+  count: number;
+  oldestAt: number | null;
+}
+
+/** Sends to a country or number range: a day's, the last hour's, and how many of those were verified. */
+export interface AreaCounts {
+  day: WindowCount;
+  hour: WindowCount & { verified: number };
+}
+
+/** Codes already sent, as the limits count them; read inside the send's transaction. */
+export interface VerifySendCounts {
+  recipient: { all: WindowCount; client: WindowCount };
+  key: WindowCount;
+  country: AreaCounts | null;
+  prefix: AreaCounts | null;
+}
+
+/** Why a verification send was refused, and when it may be tried again. */
+export type VerifyRefusal =
+  | { reason: 'recipient_client' | 'recipient' | 'key' | 'country' | 'prefix'; max: number; retryAt: number }
+  | { reason: 'throttled'; area: 'country' | 'prefix'; sent: number; verified: number; retryAt: number };
+
 export type VerifySendResult =
   | { ok: true }
-  | { ok: false; reason: 'send_limit'; oldestAt: number }
+  | { ok: false; reason: 'refused'; refusal: VerifyRefusal }
   | { ok: false; reason: 'conflict' }
   | { ok: false; reason: 'idempotent'; existing: IdempotencyRecord };
 
@@ -379,15 +445,17 @@ export interface VerifyRepo {
   getSettings(projectId: string): Promise<Partial<VerifySettings>>;
   saveSettings(projectId: string, settings: Partial<VerifySettings>): Promise<void>;
   get(id: string): Promise<VerifySession | null>;
-  /** The newest unexpired pending session of this key for this recipient and channel. */
-  findPending(input: { projectId: string; keyId: string; channel: Channel; to: string; now: number }): Promise<VerifySession | null>;
+  /** The newest unexpired pending session of this key and client for this recipient and channel. */
+  findPending(input: { projectId: string; keyId: string; client: string; channel: Channel; to: string; now: number }): Promise<VerifySession | null>;
   /**
    * Writes the session, the message, its outbox row, the send record and the idempotency record
-   * in one transaction — or nothing, when the send limit, a concurrent send or the idempotency
-   * key says no.
+   * in one transaction — or nothing, when `admit`, a concurrent send or the idempotency key says no.
    */
   send(input: VerifySendInput): Promise<VerifySendResult>;
-  /** Records a check: approves the session, or counts a wrong code (closing it at `maxAttempts`). */
+  /**
+   * Records a check: approves the session (and marks its sends verified, for the success-rate
+   * guard), or counts a wrong code (closing it at `maxAttempts`).
+   */
   check(input: VerifyCheckInput): Promise<VerifyCheckResult>;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Channel, VerifyStartResponse } from '@messagejs/shared-types';
-import type { Message, Store, VerifySession, VerifySettings } from '../../store/types.js';
+import type { Message, Store, VerifyRefusal, VerifySession, VerifySettings } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
 import type { TokenSigner } from '../../crypto/token-signer.js';
 import { generateCode, hmacCode } from '../../crypto/verify-code.js';
@@ -16,12 +16,10 @@ import { fill } from '../templates.js';
 import { maskAddress } from '../mask.js';
 import { verifyCaptcha, type CaptchaOptions } from './verify-captcha.js';
 import { DEFAULT_VERIFY_BODY, DEFAULT_VERIFY_SUBJECT, loadVerifySettings } from './verify-settings.js';
+import { admitVerifySend, clientOf, sendWindows } from './admit-verify-send.js';
 
 /** Channels a code can be sent on. */
 export const verifyChannels = ['sms', 'whatsapp', 'telegram', 'email', 'console'] as const satisfies readonly Channel[];
-
-/** The window of the per-recipient send limit (`maxSendsPer10Minutes`). */
-export const SEND_WINDOW_MS = 10 * 60_000;
 
 /** Session ids: `ver_` and 22 base62 characters (≈131 bits), unguessable. */
 export const SESSION_ID = /^ver_[0-9A-Za-z]{22}$/;
@@ -43,7 +41,7 @@ export interface VerifyDeps {
 
 /** The request's context the HTTP layer knows. */
 export interface VerifyRequestContext {
-  /** The client IP, passed to the CAPTCHA provider as `remoteip`. */
+  /** The client IP: passed to the CAPTCHA provider as `remoteip`, and counted (hashed) by the per-client limits. */
   ip?: string | undefined;
   idempotency?: { key: string; requestHash: string } | undefined;
 }
@@ -100,7 +98,10 @@ export async function startVerification(
   }
 
   let now = deps.now();
-  const pending = await store.verify.findPending({ projectId: project.id, keyId: key.id, channel, to: recipient.address, now });
+  // A pending session is resent only for the client that started it: a stranger's start (another
+  // IP, same public key) gets a session of its own and can never spend the owner's attempts.
+  const client = clientOf(key.kind, context.ip, deps.codeKey);
+  const pending = await store.verify.findPending({ projectId: project.id, keyId: key.id, client, channel, to: recipient.address, now });
   if (pending) throwIfCoolingDown(pending, settings, now);
 
   // The CAPTCHA gates browsers (public keys); a secret key is itself proof of a trusted server.
@@ -144,6 +145,7 @@ export async function startVerification(
         id: sessionId,
         projectId: project.id,
         keyId: key.id,
+        client,
         channel,
         to: recipient.address,
         ...codeFields,
@@ -166,7 +168,9 @@ export async function startVerification(
     resendOf: pending ? { lastSentAt: pending.lastSentAt } : null,
     message,
     dueAt: now,
-    sendLimit: { max: settings.maxSendsPer10Minutes, since: now - SEND_WINDOW_MS },
+    scope: { country: recipient.prefix ? recipient.country : null, prefix: recipient.prefix },
+    since: sendWindows(now),
+    admit: (counts) => admitVerifySend(settings, counts, key.kind, now),
     ...(idempotency && {
       idempotency: { keyId: key.id, idempotencyKey: idempotency.key, requestHash: idempotency.requestHash, statusCode: 202, response, createdAt: now },
     }),
@@ -175,14 +179,8 @@ export async function startVerification(
     switch (result.reason) {
       case 'idempotent':
         return replayAnswer(result.existing, idempotency!.requestHash);
-      case 'send_limit': {
-        const retryAfter = seconds(result.oldestAt + SEND_WINDOW_MS - now);
-        throw new HttpError(
-          'verify_send_limit',
-          `At most ${settings.maxSendsPer10Minutes} codes go to one recipient in 10 minutes; try again in ${retryAfter} s.`,
-          { retryAfter, field: 'to' },
-        );
-      }
+      case 'refused':
+        throw refusalError(deps, project.id, recipient, result.refusal, now);
       case 'conflict':
         // Another start for this recipient got in first and has just sent a code.
         throw new HttpError('resend_cooldown', `A code was just sent; wait ${settings.cooldownSeconds} s before asking for another.`, {
@@ -192,6 +190,58 @@ export async function startVerification(
   }
   deps.onEnqueued?.(message.id);
   return { status: 202, body: response, replayed: false };
+}
+
+/** The message of each volume cap, by what it counts. */
+const capText: Record<Exclude<VerifyRefusal['reason'], 'throttled'>, (max: number) => string> = {
+  recipient_client: (max) => `At most ${max} codes go to one recipient in 10 minutes at one client's request`,
+  recipient: (max) => `At most ${max} codes go to one recipient in 10 minutes`,
+  key: (max) => `This key may have at most ${max} codes sent in an hour`,
+  country: (max) => `At most ${max} codes go to one country in 24 hours`,
+  prefix: (max) => `At most ${max} codes go to one number range in 24 hours`,
+};
+
+// One warning per country or number range per minute and process: a pump hammering a throttled
+// range must not flood the log.
+const lastWarned = new Map<string, number>();
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * The answer to a refused send: `429 verify_send_limit` for a volume cap, `429 verify_throttled`
+ * for the success-rate guard — both with `Retry-After`. Caps on a country or range and the guard
+ * log a warning naming the country or range only, never a number.
+ */
+function refusalError(deps: VerifyDeps, projectId: string, recipient: Recipient, refusal: VerifyRefusal, now: number): HttpError {
+  const retryAfter = seconds(refusal.retryAt - now);
+  if (refusal.reason === 'throttled' || refusal.reason === 'country' || refusal.reason === 'prefix') {
+    const area = refusal.reason === 'throttled' ? refusal.area : refusal.reason;
+    // The range is the country code and 3 digits: never enough to name anyone.
+    const where = area === 'country' ? { country: recipient.country } : { range: `${recipient.prefix}…` };
+    const warnKey = `${projectId}:${refusal.reason}:${area === 'country' ? recipient.country : recipient.prefix}`;
+    if (deps.logger && now - (lastWarned.get(warnKey) ?? -Infinity) >= WARN_EVERY_MS) {
+      lastWarned.set(warnKey, now);
+      if (lastWarned.size > 10_000) lastWarned.clear();
+      deps.logger.warn(
+        refusal.reason === 'throttled'
+          ? { projectId, ...where, sent: refusal.sent, verified: refusal.verified, retryAfter }
+          : { projectId, ...where, max: refusal.max, retryAfter },
+        refusal.reason === 'throttled'
+          ? 'Verification throttled: few codes sent there in the last hour were verified (SMS pumping?)'
+          : 'Verification daily cap reached',
+      );
+    }
+  }
+  if (refusal.reason === 'throttled') {
+    const where = refusal.area === 'country' ? 'this country' : 'this number range';
+    return new HttpError('verify_throttled', `Too few codes sent to ${where} in the last hour were verified; new codes go there again in ${retryAfter} s.`, {
+      retryAfter,
+      field: 'to',
+    });
+  }
+  return new HttpError('verify_send_limit', `${capText[refusal.reason](refusal.max)}; try again in ${retryAfter} s.`, {
+    retryAfter,
+    ...(refusal.reason !== 'key' && { field: 'to' }),
+  });
 }
 
 function throwIfCoolingDown(pending: VerifySession, settings: VerifySettings, now: number): void {

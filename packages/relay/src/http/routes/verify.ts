@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { headers } from '@messagejs/shared-types';
 import type { Sealer } from '../../crypto/sealer.js';
 import type { Store } from '../../store/types.js';
@@ -9,13 +9,12 @@ import { callerOf, localsOf } from '../locals.js';
 import { jsonBody } from '../json-body.js';
 import { idempotencyKey } from '../idempotency.js';
 
-/** The token issuer: the configured public URL, else the origin this request reached. */
-function issuerOf(req: Request, publicUrl: string | null): string {
-  return publicUrl ?? `${req.protocol}://${req.get('host')}`;
-}
-
-/** `POST /v1/verify/send` and `POST /v1/verify/check` (auth, origin and limits run before). */
-export function verifyRouter(deps: VerifyDeps & { publicUrl: string | null }): Router {
+/**
+ * `POST /v1/verify/send` and `POST /v1/verify/check` (auth, origin and limits run before).
+ * `issuer` names the relay in the tokens it signs: from its configuration, never from a request
+ * (a Host header is the caller's to choose).
+ */
+export function verifyRouter(deps: VerifyDeps & { issuer: () => string }): Router {
   const router = Router();
   router.post('/send', jsonBody(), idempotencyKey(), async (req, res) => {
     const outcome = await startVerification(deps, callerOf(res), req.body, { ip: req.ip, idempotency: localsOf(res).idempotency });
@@ -26,7 +25,7 @@ export function verifyRouter(deps: VerifyDeps & { publicUrl: string | null }): R
     const outcome = await checkVerification(deps, callerOf(res), req.body, {
       ip: req.ip,
       idempotency: localsOf(res).idempotency,
-      issuer: issuerOf(req, deps.publicUrl),
+      issuer: deps.issuer(),
     });
     if (outcome.replayed) res.setHeader(headers.idempotentReplayed, 'true');
     // The answer may carry a token: no cache may keep it.

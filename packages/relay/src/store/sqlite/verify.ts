@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { Channel } from '@messagejs/shared-types';
-import type { IdempotencyRecord, VerifyRepo, VerifySession, VerifySettings } from '../types.js';
+import type { AreaCounts, IdempotencyRecord, VerifyRefusal, VerifyRepo, VerifySendCounts, VerifySession, VerifySettings } from '../types.js';
 import { createMessageWriter } from './messages.js';
 
 interface Row {
   id: string;
   project_id: string;
   key_id: string;
+  client: string;
   channel: Channel;
   recipient: string;
   code_hmac: string;
@@ -27,6 +28,7 @@ const toSession = (r: Row): VerifySession => ({
   id: r.id,
   projectId: r.project_id,
   keyId: r.key_id,
+  client: r.client,
   channel: r.channel,
   to: r.recipient,
   codeHmac: r.code_hmac,
@@ -45,7 +47,7 @@ const toSession = (r: Row): VerifySession => ({
 
 /** Thrown inside a transaction to roll it back with a reason. */
 class Refused extends Error {
-  constructor(readonly result: { reason: 'send_limit'; oldestAt: number } | { reason: 'conflict' } | { reason: 'idempotent' }) {
+  constructor(readonly result: { reason: 'refused'; refusal: VerifyRefusal } | { reason: 'conflict' } | { reason: 'idempotent' }) {
     super(result.reason);
   }
 }
@@ -55,20 +57,20 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
   const getSettings = db.prepare<[string], { verify_settings: string }>('SELECT verify_settings FROM projects WHERE id = ?');
   const saveSettings = db.prepare('UPDATE projects SET verify_settings = ? WHERE id = ?');
   const byId = db.prepare<[string], Row>('SELECT * FROM verify_sessions WHERE id = ?');
-  const pending = db.prepare<[string, string, string, string, number], Row>(
+  const pending = db.prepare<[string, string, string, string, string, number], Row>(
     `SELECT * FROM verify_sessions
-      WHERE project_id = ? AND key_id = ? AND channel = ? AND recipient = ? AND status = 'pending' AND expires_at > ?
+      WHERE project_id = ? AND key_id = ? AND client = ? AND channel = ? AND recipient = ? AND status = 'pending' AND expires_at > ?
       ORDER BY created_at DESC LIMIT 1`,
   );
   const retireExpired = db.prepare(
     `UPDATE verify_sessions SET status = 'expired', updated_at = @at
-      WHERE project_id = @projectId AND key_id = @keyId AND channel = @channel AND recipient = @to
+      WHERE project_id = @projectId AND key_id = @keyId AND channel = @channel AND recipient = @to AND client = @client
         AND status = 'pending' AND expires_at <= @at`,
   );
   const insertSession = db.prepare(
-    `INSERT INTO verify_sessions (id, project_id, key_id, channel, recipient, code_hmac, code_length, alphabet, status,
+    `INSERT INTO verify_sessions (id, project_id, key_id, client, channel, recipient, code_hmac, code_length, alphabet, status,
        attempts, max_attempts, sends, last_sent_at, expires_at, verified_at, created_at, updated_at)
-     VALUES (@id, @projectId, @keyId, @channel, @to, @codeHmac, @codeLength, @alphabet, @status,
+     VALUES (@id, @projectId, @keyId, @client, @channel, @to, @codeHmac, @codeLength, @alphabet, @status,
        @attempts, @maxAttempts, @sends, @lastSentAt, @expiresAt, @verifiedAt, @createdAt, @updatedAt)`,
   );
   const resend = db.prepare(
@@ -76,14 +78,35 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
        last_sent_at = @lastSentAt, expires_at = @expiresAt, updated_at = @updatedAt
      WHERE id = @id AND status = 'pending' AND last_sent_at = @previousSentAt AND expires_at > @lastSentAt`,
   );
-  const countSends = db.prepare<[string, string, number], { n: number; oldest: number | null }>(
-    'SELECT count(*) AS n, min(sent_at) AS oldest FROM verify_sends WHERE project_id = ? AND recipient = ? AND sent_at > ?',
+  // Indexed range counts: the recipient's few rows, then covering-index scans for key and area.
+  const countRecipient = db.prepare<
+    { projectId: string; to: string; client: string; since: number },
+    { n: number; oldest: number | null; byClient: number | null; oldestByClient: number | null }
+  >(
+    `SELECT count(*) AS n, min(sent_at) AS oldest, sum(client = @client) AS byClient,
+       min(CASE WHEN client = @client THEN sent_at END) AS oldestByClient
+     FROM verify_sends WHERE project_id = @projectId AND recipient = @to AND sent_at > @since`,
   );
+  const countKey = db.prepare<[string, number], { n: number; oldest: number | null }>(
+    'SELECT count(*) AS n, min(sent_at) AS oldest FROM verify_sends WHERE key_id = ? AND sent_at > ?',
+  );
+  type AreaRow = { day: number; oldestDay: number | null; hour: number | null; verified: number | null; oldestHour: number | null };
+  const areaSql = (column: 'country' | 'prefix') =>
+    `SELECT count(*) AS day, min(sent_at) AS oldestDay, sum(sent_at > @hour) AS hour,
+       sum(sent_at > @hour AND verified) AS verified, min(CASE WHEN sent_at > @hour THEN sent_at END) AS oldestHour
+     FROM verify_sends WHERE project_id = @projectId AND ${column} = @value AND sent_at > @day`;
+  const countCountry = db.prepare<{ projectId: string; value: string; hour: number; day: number }, AreaRow>(areaSql('country'));
+  const countPrefix = db.prepare<{ projectId: string; value: string; hour: number; day: number }, AreaRow>(areaSql('prefix'));
   const insertSend = db.prepare(
-    'INSERT INTO verify_sends (session_id, project_id, recipient, message_id, sent_at) VALUES (?, ?, ?, ?, ?)',
+    `INSERT INTO verify_sends (session_id, project_id, key_id, client, recipient, country, prefix, message_id, sent_at)
+     VALUES (@sessionId, @projectId, @keyId, @client, @to, @country, @prefix, @messageId, @sentAt)`,
   );
-  // Rows older than any window the limit looks at are dead weight; drop them as we go.
-  const purgeSends = db.prepare('DELETE FROM verify_sends WHERE project_id = ? AND recipient = ? AND sent_at <= ?');
+  // Rows older than the longest window (a day) are dead weight. Each send drops a few from the
+  // head of the log (rowids grow with time), so the log stays a day long without a sweep.
+  const purgeSends = db.prepare(
+    'DELETE FROM verify_sends WHERE id IN (SELECT id FROM (SELECT id, sent_at FROM verify_sends ORDER BY id LIMIT 8) WHERE sent_at <= ?)',
+  );
+  const markVerified = db.prepare('UPDATE verify_sends SET verified = 1 WHERE session_id = ?');
   const writer = createMessageWriter(db);
   const approve = db.prepare(
     `UPDATE verify_sessions SET status = 'approved', verified_at = @at, updated_at = @at
@@ -101,15 +124,34 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
   };
   const existingIdempotency = (record: IdempotencyRecord) => writer.readIdempotency(record.keyId, record.idempotencyKey);
 
+  const areaCounts = (stmt: typeof countCountry, projectId: string, value: string | null, since: { hour: number; day: number }): AreaCounts | null => {
+    if (value === null) return null;
+    const r = stmt.get({ projectId, value, hour: since.hour, day: since.day })!;
+    return { day: { count: r.day, oldestAt: r.oldestDay }, hour: { count: r.hour ?? 0, oldestAt: r.oldestHour, verified: r.verified ?? 0 } };
+  };
+
+  const countsFor = (input: Parameters<VerifyRepo['send']>[0]): VerifySendCounts => {
+    const s = input.session;
+    const { since, scope } = input;
+    const r = countRecipient.get({ projectId: s.projectId, to: s.to, client: s.client, since: since.recipient })!;
+    const k = countKey.get(s.keyId, since.hour)!;
+    return {
+      recipient: { all: { count: r.n, oldestAt: r.oldest }, client: { count: r.byClient ?? 0, oldestAt: r.oldestByClient } },
+      key: { count: k.n, oldestAt: k.oldest },
+      country: areaCounts(countCountry, s.projectId, scope.country, since),
+      prefix: areaCounts(countPrefix, s.projectId, scope.prefix, since),
+    };
+  };
+
   const send = db.transaction((input: Parameters<VerifyRepo['send']>[0]) => {
     storeIdempotency(input.idempotency);
     const s = input.session;
-    const sent = countSends.get(s.projectId, s.to, input.sendLimit.since)!;
-    if (sent.n >= input.sendLimit.max) throw new Refused({ reason: 'send_limit', oldestAt: sent.oldest ?? s.lastSentAt });
+    const refusal = input.admit(countsFor(input));
+    if (refusal) throw new Refused({ reason: 'refused', refusal });
     if (input.resendOf) {
       if (resend.run({ ...s, previousSentAt: input.resendOf.lastSentAt }).changes === 0) throw new Refused({ reason: 'conflict' });
     } else {
-      retireExpired.run({ projectId: s.projectId, keyId: s.keyId, channel: s.channel, to: s.to, at: s.createdAt });
+      retireExpired.run({ projectId: s.projectId, keyId: s.keyId, channel: s.channel, to: s.to, client: s.client, at: s.createdAt });
       try {
         insertSession.run(s);
       } catch (error) {
@@ -119,8 +161,18 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
       }
     }
     writer.writeMessage(input.message, input.dueAt);
-    purgeSends.run(s.projectId, s.to, input.sendLimit.since);
-    insertSend.run(s.id, s.projectId, s.to, input.message.id, s.lastSentAt);
+    purgeSends.run(input.since.day);
+    insertSend.run({
+      sessionId: s.id,
+      projectId: s.projectId,
+      keyId: s.keyId,
+      client: s.client,
+      to: s.to,
+      country: input.scope.country,
+      prefix: input.scope.prefix,
+      messageId: input.message.id,
+      sentAt: s.lastSentAt,
+    });
   });
 
   const check = db.transaction((input: Parameters<VerifyRepo['check']>[0]) => {
@@ -129,6 +181,7 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
       ? approve.run({ id: input.sessionId, codeHmac: input.outcome.codeHmac, at: input.at }).changes
       : wrongCode.run({ id: input.sessionId, at: input.at }).changes;
     if (changed === 0) throw new Refused({ reason: 'conflict' });
+    if (input.outcome.matched) markVerified.run(input.sessionId);
     return toSession(byId.get(input.sessionId)!);
   });
 
@@ -144,8 +197,8 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
       const row = byId.get(id);
       return row ? toSession(row) : null;
     },
-    async findPending({ projectId, keyId, channel, to, now }) {
-      const row = pending.get(projectId, keyId, channel, to, now);
+    async findPending({ projectId, keyId, client, channel, to, now }) {
+      const row = pending.get(projectId, keyId, client, channel, to, now);
       return row ? toSession(row) : null;
     },
     async send(input) {
