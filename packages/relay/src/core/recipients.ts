@@ -47,8 +47,10 @@ export function resolveRecipient(channel: Channel, to: string, project: Project,
           { field, detail: { numberType: result.type } },
         );
       }
-      // One parse per recipient: the operator comes from the national number already parsed.
-      return { address: result.e164, country, operator: operatorByPrefix(country as CountryCode, result.nationalNumber), prefix: result.e164.slice(0, 7) };
+      // One parse per recipient: the operator comes from the national number already parsed. The
+      // number range is the country code and the first 3 national digits, whatever the code's length.
+      const prefix = result.e164.slice(0, result.e164.length - result.nationalNumber.length + 3);
+      return { address: result.e164, country, operator: operatorByPrefix(country as CountryCode, result.nationalNumber), prefix };
     }
     case 'email': {
       if (value.length > 254 || !emailSchema.safeParse(value).success) {
