@@ -33,7 +33,8 @@ import { ensureDemoProject, type DemoCredentials } from './core/demo.js';
 import { jwksHandler, verifyRouter } from './http/routes/verify.js';
 import { deriveCodeKey } from './crypto/verify-code.js';
 import { createTokenSigner } from './crypto/token-signer.js';
-import type { CaptchaProvider } from './core/verify/verify-captcha.js';
+import type { CaptchaDeps, CaptchaProvider } from './core/verify/verify-captcha.js';
+import { createProofOfWork, derivePowKey } from './core/verify/proof-of-work.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -114,6 +115,13 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   // Verification codes are kept as HMACs under a key of their own, derived from the master key.
   const codeKey = deriveCodeKey(master.key);
   const limits = deps.rateLimitStore ?? createMemoryRateLimitStore();
+  // The relay's own CAPTCHA signs its challenges under another key derived from the master key.
+  const captcha: CaptchaDeps = {
+    sealer,
+    pow: createProofOfWork({ key: derivePowKey(master.key), now }),
+    logger,
+    ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
+  };
   const pool = createConnectorPool({
     sealer,
     baseUrls: { ...config.connectorBaseUrls, ...deps.connectorBaseUrls },
@@ -158,7 +166,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   const trust: TrustProxy = (address, hop) => (app.get('trust proxy fn') as TrustProxy)(address, hop);
   const access = apiAccess({ cache: keyCache, now, origins, limits, trust });
   const onEnqueued = () => worker?.wake();
-  mountMessages(app, hot, access, { store, limits, now, ...(worker && { dispatch: worker }) });
+  mountMessages(app, hot, access, { store, limits, now, captcha, ...(worker && { dispatch: worker }) });
   app.use(
     '/v1/verify',
     access,
@@ -171,7 +179,8 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
       now,
       logger,
       publicUrl,
-      ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
+      pow: captcha.pow,
+      ...(captcha.captcha && { captcha: captcha.captcha }),
       onEnqueued,
     }),
   );

@@ -1,4 +1,4 @@
-import { errorStatus, type ErrorCode } from '@messagejs/shared-types';
+import { errorStatus, type ErrorCode, type PowChallenge } from '@messagejs/shared-types';
 
 /**
  * The one error the relay throws on purpose. The error handler turns it into
@@ -14,11 +14,13 @@ export class HttpError extends Error {
   readonly retryAfter: number | undefined;
   /** Extra response headers (e.g. `RateLimit-*`). */
   readonly headers: Record<string, string>;
+  /** With `captcha_required`: the proof-of-work challenge to solve, sent in the error body. */
+  readonly challenge: PowChallenge | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { field?: string; retryAfter?: number; headers?: Record<string, string>; cause?: unknown } = {},
+    options: { field?: string; retryAfter?: number; headers?: Record<string, string>; challenge?: PowChallenge; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.code = code;
@@ -26,6 +28,7 @@ export class HttpError extends Error {
     this.field = options.field;
     this.retryAfter = options.retryAfter;
     this.headers = options.headers ?? {};
+    this.challenge = options.challenge;
   }
 }
 

@@ -27,7 +27,13 @@ export function errorHandler(logger: Logger): ErrorHandler {
     if (httpError.retryAfter !== undefined) res.setHeader('Retry-After', String(httpError.retryAfter));
     for (const name in httpError.headers) res.setHeader(name, httpError.headers[name]!);
     const body: ErrorBody = {
-      error: { code: httpError.code, message: httpError.message, ...(httpError.field && { field: httpError.field }), requestId },
+      error: {
+        code: httpError.code,
+        message: httpError.message,
+        ...(httpError.field && { field: httpError.field }),
+        requestId,
+        ...(httpError.challenge && { challenge: httpError.challenge }),
+      },
     };
     sendJson(res, httpError.status, body);
   };
