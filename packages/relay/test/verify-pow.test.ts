@@ -130,6 +130,13 @@ describe('verify.start with the proof-of-work CAPTCHA', () => {
     expect(res.body.error).toMatchObject({ code: 'captcha_required', challenge: { algorithm: 'SHA-256' } });
   });
 
+  it('lets one of two concurrent requests with the same solution through', async () => {
+    t = await relayWithPow();
+    const { token } = solve(await challenge());
+    const answers = await Promise.all([start({ captchaToken: token }), start({ captchaToken: token, to: '+212612345679' })]);
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 400]);
+  });
+
   it('refuses a solution of a challenge issued before the relay restarted', async () => {
     t = await relayWithPow();
     const { token } = solve(await challenge());
