@@ -2,6 +2,7 @@ import ky, { type HTTPError } from 'ky';
 import type { ErrorBody, ErrorCode } from '@messagejs/shared-types';
 import type { ResolvedOptions } from './client-options.js';
 import { MessageJSError, type MessageJSErrorOptions } from './messagejs-error.js';
+import { solveChallenge } from './solve-challenge.js';
 
 /** The longest `Retry-After`, in seconds, the client waits for; a longer one fails the call. */
 export const maxRetryAfter = 60;
@@ -88,7 +89,8 @@ export function createTransport(options: ResolvedOptions): Transport {
     },
   });
 
-  return async (method, path, expect, json, idempotencyKey) => {
+  // `solved`: this call already answered one proof-of-work challenge; a second is not solved.
+  const send = async <T>(method: 'GET' | 'POST', path: string, expect: string, json?: unknown, idempotencyKey?: string, solved?: boolean): Promise<T> => {
     const url = options.relayUrl + path;
     const fail = (code: string, status: number, detail: string | undefined, extra?: Partial<MessageJSErrorOptions>) =>
       new MessageJSError(
@@ -135,6 +137,12 @@ export function createTransport(options: ResolvedOptions): Transport {
     const notJson = `not the JSON the relay sends (content-type: ${answer.get('content-type') ?? 'none'})`;
 
     if (httpError) {
+      // `captcha_required` with the relay's own proof of work: solve it and send again, once.
+      const challenge = relayError?.challenge;
+      if (challenge && !solved) {
+        const captchaToken = await solveChallenge(challenge);
+        if (captchaToken) return send<T>(method, path, expect, { ...(json as object), captchaToken }, idempotencyKey, true);
+      }
       const retryAfter = readRetryAfter(answer);
       throw typeof relayError?.code === 'string'
         ? fail(relayError.code, status, relayError.message, { cause: httpError, requestId, retryAfter, field: relayError.field })
@@ -143,4 +151,5 @@ export function createTransport(options: ResolvedOptions): Transport {
     if (body && typeof body === 'object' && expect in body) return body as never;
     throw fail('bad_response', status, `the answer is ${notJson}, or lacks "${expect}"`, { requestId });
   };
+  return send;
 }

@@ -33,7 +33,8 @@ import { ensureDemoProject, type DemoCredentials } from './core/demo.js';
 import { jwksHandler, verifyRouter } from './http/routes/verify.js';
 import { deriveCodeKey } from './crypto/verify-code.js';
 import { createTokenSigner } from './crypto/token-signer.js';
-import type { CaptchaProvider } from './core/verify/verify-captcha.js';
+import type { CaptchaDeps, CaptchaProvider } from './core/verify/verify-captcha.js';
+import { createProofOfWork, derivePowKey } from './core/verify/proof-of-work.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -120,6 +121,13 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   // Verification codes are kept as HMACs under a key of their own, derived from the master key.
   const codeKey = deriveCodeKey(master.key);
   const limits = deps.rateLimitStore ?? createMemoryRateLimitStore();
+  // The relay's own CAPTCHA signs its challenges under another key derived from the master key.
+  const captcha: CaptchaDeps = {
+    sealer,
+    pow: createProofOfWork({ key: derivePowKey(master.key), now }),
+    logger,
+    ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
+  };
   const pool = createConnectorPool({
     sealer,
     baseUrls: { ...config.connectorBaseUrls, ...deps.connectorBaseUrls },
@@ -168,7 +176,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   // else (served by an embedder's own server) the configured host and port. Never a Host header.
   let listenUrl: string | null = null;
   const issuer = () => publicUrl ?? listenUrl ?? baseUrlOf(config.host, config.port);
-  mountMessages(app, hot, access, { store, limits, now, ...(worker && { dispatch: worker }) });
+  mountMessages(app, hot, access, { store, limits, now, captcha, ...(worker && { dispatch: worker }) });
   app.use(
     '/v1/verify',
     access,
@@ -181,7 +189,8 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
       now,
       logger,
       issuer,
-      ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
+      pow: captcha.pow,
+      ...(captcha.captcha && { captcha: captcha.captcha }),
       onEnqueued,
     }),
   );

@@ -467,7 +467,18 @@ verify
   .option('--brand <name>', '{{brand}} in the message (default: the project name)')
   .option('--body <text>', 'message template with {{code}}, {{brand}} and {{ttl}}')
   .option('--subject <text>', 'email subject template with {{brand}} and {{ttl}}')
-  .addOption(new Option('--captcha <provider>', 'CAPTCHA required from public keys before a code is sent').choices(['turnstile', 'hcaptcha', 'recaptcha', 'none']))
+  .addOption(
+    new Option('--captcha <provider>', "CAPTCHA required from public keys before a code is sent (pow: the relay's own proof of work, no secret)").choices([
+      'pow',
+      'turnstile',
+      'hcaptcha',
+      'recaptcha',
+      'none',
+    ]),
+  )
+  .option('--captcha-on-sends', 'require the CAPTCHA for public-key template sends too')
+  .option('--no-captcha-on-sends', 'do not require the CAPTCHA for sends (default)')
+  .option('--pow-max-number <n>', 'proof-of-work difficulty: hashes tried at most, half on average, 1000–5000000 (default 100000)')
   .option('--captcha-secret <secret>', "the CAPTCHA provider's secret key (sealed at once)")
   .option('--captcha-secret-stdin', 'read the CAPTCHA secret from stdin (keeps it out of shell history)')
   .addOption(dataDirOption())
@@ -497,6 +508,8 @@ verify
           subject: text('subject'),
           captcha: text('captcha'),
           captchaSecret,
+          captchaOnSends: typeof opts.captchaOnSends === 'boolean' ? opts.captchaOnSends : undefined,
+          powMaxNumber: int('powMaxNumber'),
         }).filter(([, v]) => v !== undefined),
       );
       return setVerifySettings(relay.store, relay.sealer, text('project')!, patch, Date.now());

@@ -32,7 +32,20 @@ describe('messagejs-relay verify', () => {
       body: '{{code}} is your {{brand}} verification code. It expires in {{ttl}} minutes.',
       subject: '{{brand}} verification code',
       captcha: 'none',
+      captchaOnSends: false,
+      powMaxNumber: 100_000,
     });
+  });
+
+  it("turns on the relay's own proof-of-work CAPTCHA for codes and sends, without a secret", () => {
+    const res = cli('verify', 'set', '--project', projectId, '--captcha', 'pow', '--captcha-on-sends', '--pow-max-number', '200000');
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ captcha: { provider: 'pow' }, captchaOnSends: true, powMaxNumber: 200_000 });
+    expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--no-captcha-on-sends').stdout)).toMatchObject({ captcha: { provider: 'pow' }, captchaOnSends: false });
+    const withSecret = cli('verify', 'set', '--project', projectId, '--captcha', 'pow', '--captcha-secret', 'x');
+    expect(withSecret.code).toBe(1);
+    expect(withSecret.stderr).toContain('captchaSecret');
+    expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--captcha', 'none', '--pow-max-number', '100000').stdout).captcha).toBe('none');
   });
 
   it('sets the rules and a CAPTCHA, sealing its secret', () => {

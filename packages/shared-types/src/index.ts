@@ -81,6 +81,8 @@ export interface ErrorBody {
     requestId?: string;
     /** With `number_type_not_allowed`: the type the recipient's number was found to be (`premium_rate`). */
     numberType?: NumberType;
+    /** With `captcha_required`, when the project uses the relay's own proof-of-work CAPTCHA: the challenge to solve. */
+    challenge?: PowChallenge;
   };
 }
 
@@ -104,6 +106,20 @@ export const numberTypes = [
   'unknown',
 ] as const;
 export type NumberType = (typeof numberTypes)[number];
+
+/**
+ * A proof-of-work challenge (the ALTCHA scheme): find the integer `number` in `0…maxnumber` for
+ * which `hex(SHA-256(salt + number)) === challenge`, then send
+ * `base64(JSON.stringify({ algorithm, challenge, number, salt, signature }))` as `captchaToken`.
+ * The salt carries its expiry (`?expires=<unix seconds>`); the signature is the relay's HMAC.
+ */
+export interface PowChallenge {
+  algorithm: 'SHA-256';
+  challenge: string;
+  salt: string;
+  maxnumber: number;
+  signature: string;
+}
 
 /** Delivery channels. `console` is the development channel: printed and kept by the relay. */
 export const channels = ['sms', 'whatsapp', 'telegram', 'email', 'chat', 'console'] as const;
@@ -138,6 +154,8 @@ export interface TemplateMessageRequest {
   params?: Params;
   /** Optional channel order for cascading (`["whatsapp", "sms"]`). */
   channels?: Channel[];
+  /** A solved CAPTCHA, when the project asks public keys for one on sends (the client solves the relay's own proof of work by itself). */
+  captchaToken?: string;
 }
 
 /** `POST /v1/messages` with free text (secret key only). */

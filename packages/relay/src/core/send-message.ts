@@ -8,6 +8,8 @@ import { enforceLimit, type RateLimitStore } from './rate-limits.js';
 import { queuedMessage } from './queued-message.js';
 import { replayAnswer, storedAnswer, type Answer } from './idempotent-answer.js';
 import type { Dispatch } from './dispatch.js';
+import { requireCaptcha, type CaptchaDeps } from './verify/verify-captcha.js';
+import { loadVerifySettings } from './verify/verify-settings.js';
 
 const channelSchema = z.enum(channels);
 const paramValue = z.union([z.string().max(10_000), z.number().finite()]);
@@ -21,6 +23,8 @@ const templateRequest = z.strictObject({
   params: z.record(z.string().max(64), paramValue).refine((p) => Object.keys(p).length <= 50, 'at most 50 params').optional(),
   channels: cascadeSchema.optional(),
   fallbackAfter: fallbackAfterSchema.optional(),
+  // As in `POST /v1/verify/send`: provider tokens run to a few KB.
+  captchaToken: z.string().min(1).max(8192).optional(),
 });
 
 const textRequest = z.strictObject({
@@ -52,6 +56,8 @@ export interface SendDeps {
   now: () => number;
   /** The in-process worker, when the relay runs one. */
   dispatch?: Dispatch;
+  /** CAPTCHA checking, for projects that ask it of public-key sends (`captchaOnSends`). */
+  captcha?: CaptchaDeps;
 }
 
 export type SendOutcome = Answer<SendMessageResponse>;
@@ -92,6 +98,7 @@ export async function sendMessage(
   let fixedRecipient = false;
   let cascade: Channel[];
   let fallbackAfter: number | undefined;
+  let captchaToken: string | undefined;
 
   if (isTemplate) {
     const parsed = templateRequest.safeParse(body);
@@ -113,6 +120,7 @@ export async function sendMessage(
     }
     [channel, ...cascade] = requested as [Channel, ...Channel[]];
     fallbackAfter = req.fallbackAfter;
+    captchaToken = req.captchaToken;
     const values = validateParams(template, req.params);
     ({ text, subject, html } = renderTemplate(template, values));
     templateName = template.name;
@@ -140,6 +148,12 @@ export async function sendMessage(
   }
   if ((await store.connectors.forChannel(project.id, channel)).length === 0) {
     throw new HttpError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, { field: 'channel' });
+  }
+
+  if (key.kind === 'public' && deps.captcha) {
+    // Verify settings are served from the read cache: no database round trip per send.
+    const settings = await loadVerifySettings(store, project.id);
+    if (settings.captchaOnSends) await requireCaptcha(deps.captcha, { projectId: project.id, settings, token: captchaToken });
   }
 
   if (fixedRecipient) {

@@ -21,6 +21,16 @@ function canonical(value: unknown): string {
 }
 
 /**
+ * The body without its `captchaToken`: a CAPTCHA proves who sends, not what is sent, so a retry
+ * with a fresh solution (or none) is still the same request and gets the first answer.
+ */
+function withoutCaptcha(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !('captchaToken' in body)) return body;
+  const { captchaToken: _, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
+/**
  * DESIGN step 3: reads `Idempotency-Key` and fingerprints the request (method, path, body), so the
  * route can replay the first answer to a retry or refuse the same key with another body.
  */
@@ -31,7 +41,7 @@ export function idempotencyKey(): Handler {
     if (typeof key !== 'string' || !KEY_FORMAT.test(key)) {
       return next(new HttpError('validation_failed', '`Idempotency-Key` must be 1–255 visible ASCII characters.', { field: headers.idempotencyKey }));
     }
-    const requestHash = sha256Hex(`${req.method} ${pathOf(req)}\n${canonical(req.body)}`);
+    const requestHash = sha256Hex(`${req.method} ${pathOf(req)}\n${canonical(withoutCaptcha(req.body))}`);
     localsOf(res).idempotency = { key, requestHash };
     next();
   };

@@ -1,8 +1,8 @@
-import type { ConnectorRecord, Store, Template } from './types.js';
+import type { ConnectorRecord, Store, Template, VerifySettings } from './types.js';
 
 /**
  * Wraps a store so the lookups every send makes — its template, the connectors of its channel,
- * whether its recipient opted out — are served from memory for `ttlMs`. Writes through this store drop what they touch at
+ * whether its recipient opted out, its project's verify settings (the CAPTCHA on sends) — are served from memory for `ttlMs`. Writes through this store drop what they touch at
  * once; writes by another process (the CLI) show within `ttlMs`.
  */
 export function withReadCache(store: Store, options: { ttlMs: number; now: () => number }): Store {
@@ -10,6 +10,7 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
   const templates = new Map<string, { value: Template | null; expires: number }>();
   const connectors = new Map<string, { value: ConnectorRecord[]; expires: number }>();
   const optOuts = new Map<string, { value: boolean; expires: number }>();
+  const verifySettings = new Map<string, { value: Partial<VerifySettings>; expires: number }>();
   const cached = async <T>(map: Map<string, { value: T; expires: number }>, key: string, load: () => Promise<T>): Promise<T> => {
     const hit = map.get(key);
     const now = options.now();
@@ -28,6 +29,14 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
       async upsert(template) {
         await store.templates.upsert(template);
         templates.delete(`${template.projectId}\0${template.name}`);
+      },
+    },
+    verify: {
+      ...store.verify,
+      getSettings: (projectId) => cached(verifySettings, projectId, () => store.verify.getSettings(projectId)),
+      async saveSettings(projectId, settings) {
+        await store.verify.saveSettings(projectId, settings);
+        verifySettings.delete(projectId);
       },
     },
     optOuts: {

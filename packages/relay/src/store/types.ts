@@ -331,8 +331,15 @@ export interface VerifySettings {
   subject: string | null;
   /** Lifetime of the signed token a valid check returns, in minutes (1–60). @default 10 */
   tokenTtlMinutes: number;
-  /** CAPTCHA required from public keys before a code is sent; the secret is sealed. @default null */
-  captcha: { provider: 'turnstile' | 'hcaptcha' | 'recaptcha'; sealedSecret: string } | null;
+  /**
+   * CAPTCHA required from public keys before a code is sent: a third-party service (its secret
+   * sealed), or `pow`, the relay's own proof of work. @default null
+   */
+  captcha: { provider: 'turnstile' | 'hcaptcha' | 'recaptcha'; sealedSecret: string } | { provider: 'pow' } | null;
+  /** Whether public-key template sends (`POST /v1/messages`) need the CAPTCHA too. @default false */
+  captchaOnSends: boolean;
+  /** The proof of work's `maxnumber`: hashes a solver tries at most (half on average). @default 100000 */
+  powMaxNumber: number;
 }
 
 /** One verification: the code is kept only as its HMAC. */

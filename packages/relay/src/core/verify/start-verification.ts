@@ -14,7 +14,8 @@ import { queuedMessage } from '../queued-message.js';
 import { replayAnswer, storedAnswer, type Answer } from '../idempotent-answer.js';
 import { fill } from '../templates.js';
 import { maskAddress } from '../mask.js';
-import { verifyCaptcha, type CaptchaOptions } from './verify-captcha.js';
+import { requireCaptcha, type CaptchaOptions } from './verify-captcha.js';
+import type { ProofOfWork } from './proof-of-work.js';
 import { DEFAULT_VERIFY_BODY, DEFAULT_VERIFY_SUBJECT, loadVerifySettings } from './verify-settings.js';
 import { admitVerifySend, clientOf, sendWindows } from './admit-verify-send.js';
 
@@ -34,6 +35,8 @@ export interface VerifyDeps {
   signer: TokenSigner;
   now: () => number;
   captcha?: CaptchaOptions;
+  /** The relay's own proof-of-work CAPTCHA. */
+  pow: ProofOfWork;
   logger?: Pick<Logger, 'warn'>;
   /** Called after a code's message is stored, to wake the worker. */
   onEnqueued?: (messageId: string) => void;
@@ -105,22 +108,7 @@ export async function startVerification(
   if (pending) throwIfCoolingDown(pending, settings, now);
 
   // The CAPTCHA gates browsers (public keys); a secret key is itself proof of a trusted server.
-  if (settings.captcha && key.kind === 'public') {
-    if (!req.captchaToken) {
-      throw new HttpError('captcha_required', 'This project requires a CAPTCHA: pass the widget\'s token as `captchaToken`.', { field: 'captchaToken' });
-    }
-    const verdict = await verifyCaptcha(
-      { provider: settings.captcha.provider, secret: deps.sealer.open<string>(settings.captcha.sealedSecret), token: req.captchaToken, remoteIp: context.ip },
-      deps.captcha,
-    );
-    if (!verdict.success) {
-      // Codes such as `invalid-input-secret` mean the operator's setup is wrong, not the visitor.
-      if (verdict.errorCodes.some((c) => c.includes('secret'))) {
-        deps.logger?.warn({ projectId: project.id, provider: settings.captcha.provider, errorCodes: verdict.errorCodes }, 'CAPTCHA provider rejected the project secret');
-      }
-      throw new HttpError('captcha_failed', 'The CAPTCHA was not solved, or its token expired or was used already. Solve it again.', { field: 'captchaToken' });
-    }
-  }
+  if (key.kind === 'public') await requireCaptcha(deps, { projectId: project.id, settings, token: req.captchaToken, remoteIp: context.ip });
 
   // SMS pumping: a public key may not spray one number range (the IP dimension ran in middleware).
   if (key.kind === 'public' && recipient.prefix) await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);

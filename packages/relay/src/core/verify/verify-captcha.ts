@@ -1,6 +1,10 @@
+import type { Logger } from 'pino';
+import type { Sealer } from '../../crypto/sealer.js';
+import type { VerifySettings } from '../../store/types.js';
 import { HttpError } from '../http-error.js';
+import type { ProofOfWork } from './proof-of-work.js';
 
-/** The CAPTCHA services a project can require before a code is sent. */
+/** The third-party CAPTCHA services a project can require (besides the relay's own `pow`). */
 export const captchaProviders = ['turnstile', 'hcaptcha', 'recaptcha'] as const;
 export type CaptchaProvider = (typeof captchaProviders)[number];
 
@@ -80,4 +84,43 @@ export async function verifyCaptcha(check: CaptchaCheck, options: CaptchaOptions
     };
   }
   throw unavailable(new Error(`siteverify answered ${res.status} without a verdict`));
+}
+
+/** What checking a CAPTCHA needs: the sealer for provider secrets, the relay's proof of work. */
+export interface CaptchaDeps {
+  sealer: Sealer;
+  pow: ProofOfWork;
+  captcha?: CaptchaOptions | undefined;
+  logger?: Pick<Logger, 'warn'> | undefined;
+}
+
+/**
+ * Throws unless `token` is a solved CAPTCHA of the project's kind: `captcha_required` without
+ * one (with a fresh `challenge` for `pow`), `captcha_failed` for a rejected one. Callers skip it
+ * for secret keys: a secret key is itself proof of a trusted server.
+ */
+export async function requireCaptcha(
+  deps: CaptchaDeps,
+  check: { projectId: string; settings: VerifySettings; token: string | undefined; remoteIp?: string | undefined },
+): Promise<void> {
+  const { captcha } = check.settings;
+  if (!captcha) return;
+  if (captcha.provider === 'pow') {
+    deps.pow.require(check.projectId, check.settings.powMaxNumber, check.token);
+    return;
+  }
+  if (!check.token) {
+    throw new HttpError('captcha_required', 'This project requires a CAPTCHA: pass the widget\'s token as `captchaToken`.', { field: 'captchaToken' });
+  }
+  const verdict = await verifyCaptcha(
+    { provider: captcha.provider, secret: deps.sealer.open<string>(captcha.sealedSecret), token: check.token, remoteIp: check.remoteIp },
+    deps.captcha,
+  );
+  if (!verdict.success) {
+    // Codes such as `invalid-input-secret` mean the operator's setup is wrong, not the visitor.
+    if (verdict.errorCodes.some((c) => c.includes('secret'))) {
+      deps.logger?.warn({ projectId: check.projectId, provider: captcha.provider, errorCodes: verdict.errorCodes }, 'CAPTCHA provider rejected the project secret');
+    }
+    throw new HttpError('captcha_failed', 'The CAPTCHA was not solved, or its token expired or was used already. Solve it again.', { field: 'captchaToken' });
+  }
 }

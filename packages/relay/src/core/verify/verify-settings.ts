@@ -7,6 +7,7 @@ import { requireProject } from '../admin.js';
 import { toValidationError } from '../send-message.js';
 import { placeholdersOf } from '../templates.js';
 import { captchaProviders } from './verify-captcha.js';
+import { DEFAULT_POW_MAX_NUMBER } from './proof-of-work.js';
 
 /** What a project's verification uses when nothing was set. */
 export const defaultVerifySettings: Readonly<VerifySettings> = Object.freeze({
@@ -27,6 +28,8 @@ export const defaultVerifySettings: Readonly<VerifySettings> = Object.freeze({
   subject: null,
   tokenTtlMinutes: 10,
   captcha: null,
+  captchaOnSends: false,
+  powMaxNumber: DEFAULT_POW_MAX_NUMBER,
 });
 
 /** The message a code travels in, unless the project sets its own. */
@@ -62,9 +65,13 @@ export const verifySettingsPatchSchema = z.strictObject({
   body: bodySchema.nullable().optional(),
   subject: z.string().min(1).max(200).refine((s) => placeholdersOf(s).every((p) => p === 'brand' || p === 'ttl'), 'may only use {{brand}} and {{ttl}}').nullable().optional(),
   tokenTtlMinutes: z.number().int().min(1).max(60).optional(),
-  /** `none` removes the CAPTCHA requirement; any provider needs `captchaSecret`. */
-  captcha: z.enum([...captchaProviders, 'none']).optional(),
+  /** `none` removes the CAPTCHA requirement; `pow` is the relay's own; any other provider needs `captchaSecret`. */
+  captcha: z.enum([...captchaProviders, 'pow', 'none']).optional(),
   captchaSecret: z.string().min(1).max(500).optional(),
+  /** Public-key template sends need the CAPTCHA too. */
+  captchaOnSends: z.boolean().optional(),
+  /** From a few ms of work (1,000) to several seconds (5,000,000). */
+  powMaxNumber: z.number().int().min(1000).max(5_000_000).optional(),
 });
 export type VerifySettingsPatch = z.input<typeof verifySettingsPatchSchema>;
 
@@ -86,7 +93,7 @@ export function describeVerifySettings(settings: VerifySettings, projectName: st
     brand: settings.brand ?? projectName,
     body: settings.body ?? DEFAULT_VERIFY_BODY,
     subject: settings.subject ?? DEFAULT_VERIFY_SUBJECT,
-    captcha: captcha ? { provider: captcha.provider, secret: 'sealed' } : 'none',
+    captcha: captcha ? (captcha.provider === 'pow' ? { provider: 'pow' } : { provider: captcha.provider, secret: 'sealed' }) : 'none',
   };
 }
 
@@ -108,12 +115,22 @@ export async function setVerifySettings(store: Store, sealer: Sealer, projectId:
   if (captcha === 'none') {
     if (captchaSecret !== undefined) throw new HttpError('validation_failed', '`captchaSecret` makes no sense with `--captcha none`.', { field: 'captchaSecret' });
     delete next.captcha;
+    // Without a CAPTCHA there is nothing to ask of sends either.
+    if (fields.captchaOnSends === undefined) delete next.captchaOnSends;
+  } else if (captcha === 'pow') {
+    if (captchaSecret !== undefined) throw new HttpError('validation_failed', '`--captcha pow` needs no secret: the relay signs its own challenges.', { field: 'captchaSecret' });
+    next.captcha = { provider: 'pow' };
   } else if (captcha) {
     if (!captchaSecret) throw new HttpError('validation_failed', `\`--captcha ${captcha}\` needs the provider's secret: pass \`--captcha-secret\`.`, { field: 'captchaSecret' });
     next.captcha = { provider: captcha, sealedSecret: sealer.seal(captchaSecret) };
   } else if (captchaSecret !== undefined) {
-    if (!next.captcha) throw new HttpError('validation_failed', 'Name the provider with `--captcha turnstile|hcaptcha|recaptcha`.', { field: 'captcha' });
+    if (!next.captcha || next.captcha.provider === 'pow') {
+      throw new HttpError('validation_failed', 'Name the provider with `--captcha turnstile|hcaptcha|recaptcha`.', { field: 'captcha' });
+    }
     next.captcha = { provider: next.captcha.provider, sealedSecret: sealer.seal(captchaSecret) };
+  }
+  if (next.captchaOnSends && !next.captcha) {
+    throw new HttpError('validation_failed', '`--captcha-on-sends` needs a CAPTCHA: pass `--captcha pow` (or a provider).', { field: 'captchaOnSends' });
   }
   await store.verify.saveSettings(projectId, next);
   await store.audit.record({ projectId, actor: 'cli', action: 'verify.settings', detail: { fields: Object.keys(parsed.data).filter((k) => k !== 'captchaSecret') }, at: now });
