@@ -237,6 +237,9 @@ export function createWorker(options: WorkerOptions): Worker {
       return giveUp(job, message, null, 'channel_not_configured', `No connector left for the ${message.channel} channel.`);
     }
     const { connector, credentials } = pool.get(record);
+    // The console connector prints a code only for a development project; only sensitive
+    // messages pay for the project lookup.
+    const revealSensitive = message.sensitive === true && (await store.projects.get(message.projectId))?.development === true;
     const started = now();
     // Not AbortSignal.timeout(): its timer would outlive every send by `sendTimeoutMs`, keeping
     // thousands of signals alive under load.
@@ -247,6 +250,7 @@ export function createWorker(options: WorkerOptions): Worker {
       const result = await connector.send(toOutbound(message), credentials(), {
         signal: abort.signal,
         ...(statusCallbackUrl && { statusCallbackUrl }),
+        ...(revealSensitive && { revealSensitive }),
       }).finally(() => clearTimeout(timer));
       const at = now();
       breaker.success(record.id);
@@ -366,6 +370,7 @@ function toOutbound(message: Message): OutboundMessage {
     channel: message.channel,
     to: message.to,
     text: message.body,
+    ...(message.sensitive && { sensitive: true }),
     ...(message.subject && { subject: message.subject }),
     ...(message.html && { html: message.html }),
   };
