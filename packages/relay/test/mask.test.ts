@@ -13,4 +13,12 @@ describe('maskText', () => {
   ])('masks %j', (text, masked) => {
     expect(maskText(text)).toBe(masked);
   });
+
+  it('cuts long text, and masks it in linear time', () => {
+    const long = `${'a'.repeat(200_000)} +212655501234`;
+    const started = performance.now();
+    expect(maskText(long)).toBe(`${'a'.repeat(1000)}…`);
+    expect(maskText(`x@y.example ${'a'.repeat(990)}`)).toBe(`x***@y.example ${'a'.repeat(988)}…`);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
 });
