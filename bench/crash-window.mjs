@@ -219,9 +219,10 @@ async function main() {
     const at = clock();
     relay.child.kill('SIGKILL');
     await relay.child.exited;
+    // Requests the relay wrote just before dying still reach the receiver after `at`.
+    kills.push({ at, exitedAt: clock() });
     await sender.stop();
     postLatencies.push(...sender.latencies);
-    kills.push(at);
     process.stdout.write(`round ${round}/${settings.rounds}: killed after ${accepted.size} accepted messages in all\n`);
   }
 
@@ -246,7 +247,7 @@ async function main() {
   for (const [, list] of copies) {
     if (list.length < 2) continue;
     const first = list[0];
-    const kill = kills.find((k) => k > first.receivedAt);
+    const kill = kills.find((k) => k.exitedAt > first.receivedAt)?.at;
     if (kill === undefined || list[1].receivedAt < kill) {
       sameLife++;
       continue;
@@ -276,8 +277,8 @@ async function main() {
     postLatencyMs: { p50: quantile(postLatencies, 0.5), p99: quantile(postLatencies, 0.99), max: postLatencies.at(-1) ?? null },
   };
   if (envFlag('BENCH_CRASH_DEBUG')) {
-    const t0 = kills[0] - 60_000;
-    for (const [id, list] of copies) if (list.length > 1) console.log(id, JSON.stringify(list.map((c) => [Math.round(c.receivedAt - t0), c.answeredAt && Math.round(c.answeredAt - t0)])), kills.map((k) => Math.round(k - t0)));
+    const t0 = kills[0].at - 60_000;
+    for (const [id, list] of copies) if (list.length > 1) console.log(id, JSON.stringify(list.map((c) => [Math.round(c.receivedAt - t0), c.answeredAt && Math.round(c.answeredAt - t0)])), kills.map((k) => Math.round(k.at - t0)));
   }
   const file = writeJson('crash-window.json', result);
   const ms = (n) => (n === null ? 'n/a' : fmtNum(n, 1));
