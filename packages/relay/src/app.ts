@@ -35,6 +35,7 @@ import { deriveCodeKey } from './crypto/verify-code.js';
 import { createTokenSigner } from './crypto/token-signer.js';
 import type { CaptchaDeps, CaptchaProvider } from './core/verify/verify-captcha.js';
 import { createProofOfWork, derivePowKey } from './core/verify/proof-of-work.js';
+import { consoleOnPhoneChannels } from './core/console-on-phone-channels.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -77,7 +78,10 @@ export interface Relay {
   ensureDemo(): Promise<DemoCredentials | null>;
   /** Forgets cached keys and origins (after this process changed them). */
   invalidateCaches(): void;
-  /** Listens (port 0 for an ephemeral one) and starts the worker; resolves with the base URL. */
+  /**
+   * Listens (port 0 for an ephemeral one) and starts the worker; resolves with the base URL. Warns
+   * once per project whose phone channels a console connector serves outside development.
+   */
   listen(port?: number, host?: string): Promise<{ url: string; server: http.Server }>;
   /** Stops the server and worker and closes the store. */
   close(): Promise<void>;
@@ -248,6 +252,12 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
         server!.listen(port, host, () => resolve());
       });
       worker?.start();
+      for (const { projectId, projectName, channels } of await consoleOnPhoneChannels(store)) {
+        logger.warn(
+          { projectId, project: projectName, channels },
+          'a console connector serves phone channels of a project that is not a development project: its messages reach nobody and codes are printed masked',
+        );
+      }
       const address = server.address() as { port: number };
       listenUrl = baseUrlOf(host, address.port);
       return { url: listenUrl, server };

@@ -151,7 +151,7 @@ describe('GET /v1/projects/:projectId/jwks.json', () => {
 
   it('creates a key on first use for a project made without one, and keeps its private half sealed', async () => {
     t = await startRelay({ deps: { now: () => clock } });
-    const project = await createProject(t.relay.store, { name: 'Older', allowedCountries: ['MA'] }, clock);
+    const project = await createProject(t.relay.store, { name: 'Older', allowedCountries: ['MA'], development: true }, clock);
     await addConnector(t.relay.store, t.relay.sealer, { projectId: project.id, type: 'console' }, clock);
     const key = await createKey(t.relay.store, { projectId: project.id, kind: 'secret' }, clock);
     expect(await t.relay.store.signingKeys.latest(project.id, 2)).toEqual([]);

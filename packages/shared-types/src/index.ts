@@ -190,7 +190,7 @@ export interface MessageAttempt {
   at: string;
 }
 
-/** `GET /v1/messages/:id`. The recipient is masked for public keys. */
+/** `GET /v1/messages/:id`. The recipient, and numbers and addresses in `errorMessage`, are masked for public keys. */
 export interface MessageResponse {
   id: string;
   status: MessageStatus;
@@ -203,6 +203,7 @@ export interface MessageResponse {
   cost?: { eur: number; mad: number } | null;
   providerMessageId: string | null;
   errorCode: string | null;
+  /** The provider's words for the last failure; public keys read it with phone numbers and email addresses masked. */
   errorMessage: string | null;
   createdAt: string;
   updatedAt: string;

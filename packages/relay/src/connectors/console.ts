@@ -23,9 +23,16 @@ function bufferedStdout(): (text: string) => void {
 }
 
 /**
+ * What is printed instead of a sensitive message's subject and body outside development projects:
+ * codes may be letters as well as digits, so the whole text goes, not code-like runs.
+ */
+export const SENSITIVE_PLACEHOLDER = '[verification message hidden: codes are printed only for development projects]';
+
+/**
  * The development connector and the relay's default: prints each message to the relay's terminal
  * and reports it `delivered`, so a new relay works with no provider account. The recipient is
- * masked even here, because terminals end up in logs.
+ * masked even here, because terminals end up in logs; so is a sensitive message (a verification
+ * code) unless its project is a development project.
  */
 export const consoleConnector: ConnectorDefinition<z.infer<typeof configSchema>, z.infer<typeof credentialsSchema>> = {
   type: 'console',
@@ -36,12 +43,13 @@ export const consoleConnector: ConnectorDefinition<z.infer<typeof configSchema>,
     return {
       type: 'console',
       channels: consoleConnector.channels,
-      async send(message) {
-        const subject = message.subject ? `  subject: ${message.subject}\n` : '';
+      async send(message, _credentials, ctx) {
+        const hide = message.sensitive === true && ctx.revealSensitive !== true;
+        const subject = message.subject ? `  subject: ${hide ? SENSITIVE_PLACEHOLDER : message.subject}\n` : '';
         write(
           `\n┌─ messagejs console · ${message.channel} → ${maskAddress(message.to)} · ${message.id}\n` +
             subject +
-            message.text
+            (hide ? SENSITIVE_PLACEHOLDER : message.text)
               .split('\n')
               .map((line) => `│ ${line}`)
               .join('\n') +

@@ -15,6 +15,8 @@ export interface OutboundMessage {
   subject?: string;
   /** Rendered HTML body (email channel), already escaped. */
   html?: string;
+  /** A message that carries a secret (a verification code): connectors that print or keep text must not show it. */
+  sensitive?: boolean;
   /** The template the message came from, when any (WhatsApp template messages use it). */
   template?: { name: string; params: Params; provider?: { name: string; language: string } };
 }
@@ -25,6 +27,11 @@ export interface SendContext {
   signal: AbortSignal;
   /** The relay's hook URL for this connector's status callbacks, when `MESSAGEJS_PUBLIC_URL` is set. */
   statusCallbackUrl?: string;
+  /**
+   * True when the message is `sensitive` and its project is a development project (the demo):
+   * only then may the `console` connector print its body (the code) in full.
+   */
+  revealSensitive?: boolean;
 }
 
 /** A successful hand-over to the provider. */

@@ -1,14 +1,15 @@
 import type { MessageResponse } from '@messagejs/shared-types';
 import type { Store } from '../store/types.js';
 import { HttpError } from './http-error.js';
-import { maskAddress } from './mask.js';
+import { maskAddress, maskText } from './mask.js';
 import type { Caller } from './send-message.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * A message's current status. A public key reads only messages it created, with the recipient
- * masked; a secret key reads any message of its project, with its attempts. Anything else is a
+ * masked (in the provider's error text too); a secret key reads any message of its project, with
+ * its attempts. Anything else is a
  * 404, so ids of other projects are not confirmed to exist.
  */
 export async function getMessage(store: Store, caller: Caller, id: string, now: number): Promise<MessageResponse> {
@@ -29,7 +30,8 @@ export async function getMessage(store: Store, caller: Caller, id: string, now: 
     cost: message.costEur === null || message.costMad === null ? null : { eur: message.costEur, mad: message.costMad },
     providerMessageId: isPublic ? null : message.providerMessageId,
     errorCode: message.errorCode,
-    errorMessage: message.errorMessage,
+    // Provider error text quotes recipients (`The 'To' number +2126… is not valid`).
+    errorMessage: isPublic && message.errorMessage !== null ? maskText(message.errorMessage) : message.errorMessage,
     createdAt: iso(message.createdAt)!,
     updatedAt: iso(message.updatedAt)!,
     sentAt: iso(message.sentAt),

@@ -4,7 +4,7 @@ import type { Channel } from '@messagejs/shared-types';
 import { ConnectorError, type OutboundMessage } from '../connectors/types.js';
 import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord, OutboxLease, Store } from '../store/types.js';
 import type { Dispatch } from '../core/dispatch.js';
-import { maskAddress } from '../core/mask.js';
+import { maskAddress, maskText } from '../core/mask.js';
 import type { ConnectorPool } from './connector-pool.js';
 import { backoffDelay } from './backoff.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
@@ -164,7 +164,7 @@ export function createWorker(options: WorkerOptions): Worker {
     inflight++;
     held.add(job.messageId);
     const p = deliver(job)
-      .catch((error: unknown) => log.error({ err: error, messageId: job.messageId }, 'delivery crashed; the lease will expire and the row be retried'))
+      .catch((error: unknown) => log.error({ err: maskedError(error), messageId: job.messageId }, 'delivery crashed; the lease will expire and the row be retried'))
       .finally(() => {
         inflight--;
         held.delete(job.messageId);
@@ -237,6 +237,9 @@ export function createWorker(options: WorkerOptions): Worker {
       return giveUp(job, message, null, 'channel_not_configured', `No connector left for the ${message.channel} channel.`);
     }
     const { connector, credentials } = pool.get(record);
+    // The console connector prints a code only for a development project; only sensitive
+    // messages pay for the project lookup.
+    const revealSensitive = message.sensitive === true && (await store.projects.get(message.projectId))?.development === true;
     const started = now();
     // Not AbortSignal.timeout(): its timer would outlive every send by `sendTimeoutMs`, keeping
     // thousands of signals alive under load.
@@ -247,6 +250,7 @@ export function createWorker(options: WorkerOptions): Worker {
       const result = await connector.send(toOutbound(message), credentials(), {
         signal: abort.signal,
         ...(statusCallbackUrl && { statusCallbackUrl }),
+        ...(revealSensitive && { revealSensitive }),
       }).finally(() => clearTimeout(timer));
       const at = now();
       breaker.success(record.id);
@@ -265,7 +269,7 @@ export function createWorker(options: WorkerOptions): Worker {
       log.debug({ messageId: message.id, channel: message.channel, connector: record.type, to: maskAddress(message.to), status: result.status, ms: at - started }, 'message handed to provider');
     } catch (error) {
       const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
-      if (!(error instanceof ConnectorError)) log.warn({ err: error, messageId: message.id }, 'connector threw an unclassified error; treating it as transient');
+      if (!(error instanceof ConnectorError)) log.warn({ err: maskedError(error), messageId: message.id }, 'connector threw an unclassified error; treating it as transient');
       const at = now();
       const attempt = attemptOf(message, record, null, 'failed', failure.providerCode ?? failure.code, at);
       if (failure.kind === 'permanent') {
@@ -285,7 +289,7 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       const delay = Math.max(failure.retryAfterMs ?? 0, backoffDelay(triesWithThis, backoffBaseMs, backoffMaxMs, random));
       await store.outbox.retry(job, { attempt, dueAt: at + delay, errorCode: failure.code, errorMessage: failure.message, at });
-      log.warn({ messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, retryInMs: delay }, 'transient failure; retrying');
+      log.warn({ messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, error: maskText(failure.message), retryInMs: delay }, 'transient failure; retrying');
     }
   }
 
@@ -295,11 +299,11 @@ export function createWorker(options: WorkerOptions): Worker {
     const [next, ...rest] = message.cascade as [Channel | undefined, ...Channel[]];
     if (next) {
       await store.outbox.retry(job, { attempt, dueAt: at, errorCode: code, errorMessage: text, at, resetAttempts: true, channel: next, cascade: rest });
-      log.info({ messageId: message.id, from: message.channel, to: next, code }, 'cascading to the next channel');
+      log.info({ messageId: message.id, from: message.channel, to: next, code, error: maskText(text) }, 'cascading to the next channel');
       return;
     }
     await store.outbox.fail(job, { attempt, errorCode: code, errorMessage: text, at });
-    log.warn({ messageId: message.id, code }, 'message failed');
+    log.warn({ messageId: message.id, code, error: maskText(text) }, 'message failed');
   }
 
   return {
@@ -366,6 +370,7 @@ function toOutbound(message: Message): OutboundMessage {
     channel: message.channel,
     to: message.to,
     text: message.body,
+    ...(message.sensitive && { sensitive: true }),
     ...(message.subject && { subject: message.subject }),
     ...(message.html && { html: message.html }),
   };
@@ -373,4 +378,13 @@ function toOutbound(message: Message): OutboundMessage {
 
 function attemptOf(message: Message, record: ConnectorRecord, providerMessageId: string | null, status: MessageAttemptRecord['status'], errorCode: string | null, at: number): MessageAttemptRecord {
   return { messageId: message.id, channel: message.channel, connectorId: record.id, connectorType: record.type, providerMessageId, status, errorCode, at };
+}
+
+/**
+ * An error as logged: provider error text quotes recipients, so its message and stack are masked
+ * (`maskText`), and its cause (a provider's body) is left out.
+ */
+function maskedError(error: unknown): { type: string; message: string; stack?: string } {
+  if (!(error instanceof Error)) return { type: typeof error, message: maskText(String(error)) };
+  return { type: error.name, message: maskText(error.message), ...(error.stack && { stack: maskText(error.stack) }) };
 }
