@@ -128,6 +128,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
         now,
         concurrency: config.workerConcurrency,
         leaseMs: config.leaseMs,
+        sealer,
         ...(publicUrl && { statusCallbackUrl: (id: string) => `${publicUrl}/v1/hooks/${id}/status` }),
         ...deps.worker,
       })

@@ -5,6 +5,8 @@ import { ConnectorError, type OutboundMessage } from '../connectors/types.js';
 import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord, OutboxLease, Store } from '../store/types.js';
 import type { Dispatch } from '../core/dispatch.js';
 import { maskAddress } from '../core/mask.js';
+import { openContent } from '../core/queued-message.js';
+import type { Sealer } from '../crypto/sealer.js';
 import type { ConnectorPool } from './connector-pool.js';
 import { backoffDelay } from './backoff.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
@@ -35,6 +37,8 @@ export interface WorkerOptions {
   breakerCooldownMs?: number;
   /** The public status-callback URL of a connector, when the relay has a public URL. */
   statusCallbackUrl?: (connectorId: string) => string | undefined;
+  /** Opens the sealed body of a sensitive message (a verification code) just before it is sent. */
+  sealer?: Sealer;
   random?: () => number;
 }
 
@@ -236,6 +240,13 @@ export function createWorker(options: WorkerOptions): Worker {
     if (!record) {
       return giveUp(job, message, null, 'channel_not_configured', `No connector left for the ${message.channel} channel.`);
     }
+    let outbound: OutboundMessage;
+    try {
+      outbound = toOutbound(message, options.sealer);
+    } catch (error) {
+      // Sealed under a master key this relay no longer has (MESSAGEJS_OLD_MASTER_KEYS lacks it): no retry can help.
+      return giveUp(job, message, null, 'sealed_content_unreadable', (error as Error).message);
+    }
     const { connector, credentials } = pool.get(record);
     const started = now();
     // Not AbortSignal.timeout(): its timer would outlive every send by `sendTimeoutMs`, keeping
@@ -244,7 +255,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const timer = setTimeout(() => abort.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), sendTimeoutMs);
     try {
       const statusCallbackUrl = options.statusCallbackUrl?.(record.id);
-      const result = await connector.send(toOutbound(message), credentials(), {
+      const result = await connector.send(outbound, credentials(), {
         signal: abort.signal,
         ...(statusCallbackUrl && { statusCallbackUrl }),
       }).finally(() => clearTimeout(timer));
@@ -359,14 +370,15 @@ export function createWorker(options: WorkerOptions): Worker {
   };
 }
 
-function toOutbound(message: Message): OutboundMessage {
+function toOutbound(message: Message, sealer: Sealer | undefined): OutboundMessage {
+  const { body, subject } = openContent(message, sealer);
   return {
     id: message.id,
     projectId: message.projectId,
     channel: message.channel,
     to: message.to,
-    text: message.body,
-    ...(message.subject && { subject: message.subject }),
+    text: body,
+    ...(subject && { subject }),
     ...(message.html && { html: message.html }),
   };
 }

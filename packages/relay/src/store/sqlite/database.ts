@@ -18,6 +18,9 @@ export function openDatabase(dataDir: string): Database.Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Deleted and overwritten content (a blanked verification body, a revoked key) is zeroed, not
+  // left in free space where a copy of the file would still show it.
+  db.pragma('secure_delete = ON');
   migrate(db);
   return db;
 }
