@@ -39,6 +39,8 @@ function filesHolding(dataDir: string, text: string): string[] {
     .map(({ name }) => name);
 }
 
+const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8);
+
 describe('verification codes on disk', () => {
   it('leaves no code in the database, -wal or -shm files, before delivery or once the code is checked', async () => {
     const dataDir = tempDir();
@@ -117,5 +119,42 @@ describe('verification codes on disk', () => {
     expect(failed.errorCode).toBe('sealed_content_unreadable');
     expect(failed.errorMessage).toContain('which this relay does not have');
     expect(dropped.console).toEqual([]);
+  });
+});
+
+describe('data file modes', () => {
+  it('creates the data directory 0700 and the database, -wal and -shm 0600', async () => {
+    const parent = tempDir();
+    dirs.push(parent);
+    const dataDir = path.join(parent, 'data');
+    const t = await open({ dataDir });
+    const sent = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { channel: 'console', to: 'dev', text: 'hello' } });
+    expect(sent.status).toBe(202);
+    await waitForIdle(t);
+    expect(mode(dataDir)).toBe('700');
+    for (const name of [...FILES, 'master.key']) expect([name, mode(path.join(dataDir, name))]).toEqual([name, '600']);
+    expect(t.logText()).not.toContain('open to other users');
+  });
+
+  it('warns once, with path and mode, about an existing directory and database others can read, and leaves them as they are', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const first = await open({ dataDir });
+    await first.close();
+    fs.chmodSync(dataDir, 0o755);
+    fs.chmodSync(path.join(dataDir, 'messagejs.db'), 0o644);
+    const t = await open({ dataDir, demo: first.demo });
+    expect((await call(t, 'GET', '/healthz')).status).toBe(200);
+    const warnings = t.logs().filter((l) => String(l.msg).includes('open to other users'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      level: 40,
+      files: [
+        { path: dataDir, mode: '0755' },
+        { path: path.join(dataDir, 'messagejs.db'), mode: '0644' },
+      ],
+    });
+    expect(mode(dataDir)).toBe('755');
+    expect(mode(path.join(dataDir, 'messagejs.db'))).toBe('644');
   });
 });
