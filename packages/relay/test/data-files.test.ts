@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { setVerifySettings } from '@messagejs/relay';
+import { addConnector, setVerifySettings } from '@messagejs/relay';
 import { call, snapshotDatabase, startRelay, tempDir, waitForIdle, waitForMessage, type TestRelay } from './helpers/start-relay.js';
 import { waitForCode } from './helpers/verify.js';
 import { openDatabase } from '../src/store/sqlite/database.js';
+import { startFakeProvider } from './helpers/fake-provider.js';
 
 const NUMBER = '+212612345678';
 const FILES = ['messagejs.db', 'messagejs.db-wal', 'messagejs.db-shm'];
@@ -76,6 +77,26 @@ describe('verification codes on disk', () => {
     await t.close();
     expect(filesHolding(dataDir, code)).toEqual([]);
     expect(filesHolding(dataDir, queued!.body.split('.').at(-1)!)).toEqual([]);
+  });
+
+  it('keeps the code out of provider error text that quotes the refused body', async () => {
+    const twilio = await startFakeProvider();
+    try {
+      twilio.reply((req) => ({ status: 400, body: { code: 21999, status: 400, message: `Refused body: ${req.form.get('Body')}` } }));
+      const t = await open({ deps: { connectorBaseUrls: { twilio: twilio.url } } });
+      dirs.push(t.dataDir);
+      const credentials = { accountSid: `AC${'a'.repeat(32)}`, authToken: 'twilio-auth-token-0123456789abcdef' };
+      await addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'twilio', channels: ['sms'], config: { from: '+15005550006' }, credentials, priority: 1 }, Date.now());
+      const res = await call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to: NUMBER, channel: 'sms' } });
+      expect(res.status).toBe(202);
+      const { id } = (snapshotDatabase(t.dataDir).messages as Array<{ id: string }>)[0]!;
+      const failed = await waitForMessage(t, id, (m) => m.status === 'failed');
+      const code = /^(\d{6}) is your/.exec(twilio.last().form.get('Body')!)![1]!;
+      expect(failed.errorMessage).toBe('Twilio: Refused body: ****** is your Demo verification code. It expires in 10 minutes.');
+      expect(filesHolding(t.dataDir, code)).toEqual([]);
+    } finally {
+      await twilio.close();
+    }
   });
 
   it('zeroes what is deleted or overwritten, so it is not left in free space of the database file', () => {

@@ -90,3 +90,14 @@ export function openContent(message: Message, sealer: Sealer | undefined): { bod
   };
   return { body: open(message.body), subject: message.subject === null ? null : open(message.subject) };
 }
+
+/**
+ * Provider error text about a sensitive message, with every word of its body that could be the
+ * code (4 or more characters, digits or capitals only: the shapes codes take) masked: some
+ * providers quote the rejected body, and error text is stored and shown.
+ */
+export function withoutCode(text: string, body: string): string {
+  const words = new Set(body.match(/\b[0-9A-Z]{4,}\b/g) ?? []);
+  if (words.size === 0) return text;
+  return text.replace(/\b[0-9A-Z]{4,}\b/g, (word) => (words.has(word) ? '*'.repeat(word.length) : word));
+}

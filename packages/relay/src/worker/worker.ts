@@ -5,7 +5,7 @@ import { ConnectorError, type OutboundMessage } from '../connectors/types.js';
 import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord, OutboxLease, Store } from '../store/types.js';
 import type { Dispatch } from '../core/dispatch.js';
 import { maskAddress } from '../core/mask.js';
-import { openContent } from '../core/queued-message.js';
+import { openContent, withoutCode } from '../core/queued-message.js';
 import type { Sealer } from '../crypto/sealer.js';
 import type { ConnectorPool } from './connector-pool.js';
 import { backoffDelay } from './backoff.js';
@@ -277,25 +277,27 @@ export function createWorker(options: WorkerOptions): Worker {
     } catch (error) {
       const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
       if (!(error instanceof ConnectorError)) log.warn({ err: error, messageId: message.id }, 'connector threw an unclassified error; treating it as transient');
+      // A provider may quote the body it refused: the code stays out of the stored error text.
+      const errorText = message.sensitive ? withoutCode(failure.message, outbound.text) : failure.message;
       const at = now();
       const attempt = attemptOf(message, record, null, 'failed', failure.providerCode ?? failure.code, at);
       if (failure.kind === 'permanent') {
         if (failure.code === 'recipient_opted_out') await store.optOuts.add(message.projectId, message.to, at);
-        return giveUp(job, message, attempt, failure.code, failure.message);
+        return giveUp(job, message, attempt, failure.code, errorText);
       }
       breaker.failure(record.id);
       const triesWithThis = job.attempts - index * maxAttemptsPerConnector;
       if (triesWithThis >= maxAttemptsPerConnector) {
         // This provider is spent: fail over to the next connector of the channel at once, or give up.
         if (connectors[index + 1]) {
-          await store.outbox.retry(job, { attempt, dueAt: at, errorCode: failure.code, errorMessage: failure.message, at });
+          await store.outbox.retry(job, { attempt, dueAt: at, errorCode: failure.code, errorMessage: errorText, at });
           log.warn({ messageId: message.id, from: record.type, to: connectors[index + 1]!.type }, 'failing over to the next connector');
           return;
         }
-        return giveUp(job, message, attempt, failure.code, failure.message);
+        return giveUp(job, message, attempt, failure.code, errorText);
       }
       const delay = Math.max(failure.retryAfterMs ?? 0, backoffDelay(triesWithThis, backoffBaseMs, backoffMaxMs, random));
-      await store.outbox.retry(job, { attempt, dueAt: at + delay, errorCode: failure.code, errorMessage: failure.message, at });
+      await store.outbox.retry(job, { attempt, dueAt: at + delay, errorCode: failure.code, errorMessage: errorText, at });
       log.warn({ messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, retryInMs: delay }, 'transient failure; retrying');
     }
   }
