@@ -40,7 +40,7 @@ export function openDatabase(dataDir: string): Database.Database {
   return db;
 }
 
-/** A data file that users other than the relay's own can read. */
+/** A data file that users other than the relay's own have some access to. */
 export interface InsecureDataFile {
   path: string;
   /** The permission bits, octal (`0644`). */
@@ -49,8 +49,8 @@ export interface InsecureDataFile {
 
 /**
  * The data directory and the data files in it (database, `-wal`, `-shm`, and the extra files
- * named, such as the master key) that exist and are readable (or, for the directory, listable)
- * by the group or others. Call before the relay opens or creates them; nothing is changed.
+ * named, such as the master key) that exist and give the group or others any access (a mode
+ * beyond 0700/0600). Call before the relay opens or creates them; nothing is changed.
  */
 export function insecureDataFiles(dataDir: string, extraFiles: string[] = []): InsecureDataFile[] {
   const candidates = [
