@@ -148,7 +148,14 @@ describe('data file modes', () => {
     const parent = tempDir();
     dirs.push(parent);
     const dataDir = path.join(parent, 'data');
-    const t = await open({ dataDir });
+    // The usual umask, which leaves new files readable by all: the modes must not depend on it.
+    const umask = process.umask(0o022);
+    let t: TestRelay;
+    try {
+      t = await open({ dataDir });
+    } finally {
+      process.umask(umask);
+    }
     const sent = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { channel: 'console', to: 'dev', text: 'hello' } });
     expect(sent.status).toBe(202);
     await waitForIdle(t);
