@@ -9,9 +9,10 @@ import type { RelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { Store } from './store/types.js';
 import { createSqliteStore } from './store/sqlite/index.js';
+import { insecureDataFiles } from './store/sqlite/database.js';
 import { withReadCache } from './store/read-cache.js';
 import { createSealer, type Sealer } from './crypto/sealer.js';
-import { loadOrCreateMasterKey } from './crypto/master-key.js';
+import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './crypto/master-key.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from './core/rate-limits.js';
 import { createWorker, type Worker, type WorkerOptions } from './worker/worker.js';
 import { createConnectorPool } from './worker/connector-pool.js';
@@ -119,6 +120,14 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   const now = deps.now ?? Date.now;
   const logger = createLogger({ level: config.logLevel, ...(deps.logDestination && { destination: deps.logDestination }) });
   const cacheTtlMs = deps.cacheTtlMs ?? 2000;
+  // Checked before anything is opened or created: only the operator's own files can be open to others.
+  const exposed = insecureDataFiles(config.dataDir, [MASTER_KEY_FILE]);
+  if (exposed.length > 0) {
+    logger.warn(
+      { files: exposed },
+      'data files are open to other users of this machine (the database holds message contents and recipients); the relay leaves them as they are: chmod 700 the data directory and 600 the files in it',
+    );
+  }
   const store = withReadCache(createSqliteStore(config.dataDir), { ttlMs: cacheTtlMs, now });
   const master = config.masterKey ? { key: config.masterKey, created: false } : loadOrCreateMasterKey(config.dataDir);
   const sealer = createSealer(master.key, config.oldMasterKeys);
@@ -146,6 +155,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
         now,
         concurrency: config.workerConcurrency,
         leaseMs: config.leaseMs,
+        sealer,
         ...(publicUrl && { statusCallbackUrl: (id: string) => `${publicUrl}/v1/hooks/${id}/status` }),
         ...deps.worker,
       })

@@ -130,7 +130,10 @@ export interface Message {
   costMad: number | null;
   /** Channels still to try after this one, in order. */
   cascade: Channel[];
-  /** The body holds a secret (a verification code): it is blanked once the message is final. */
+  /**
+   * The body holds a secret (a verification code): body and subject are stored sealed under the
+   * master key (`sealContent`), opened only by the worker, and blanked once the message is final.
+   */
   sensitive?: boolean;
   /** With a cascade: try the next channel when this one has not reported delivered/read in this time. */
   fallbackAfterMs?: number | null;

@@ -5,6 +5,8 @@ import { ConnectorError, type OutboundMessage } from '../connectors/types.js';
 import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord, OutboxLease, Store } from '../store/types.js';
 import type { Dispatch } from '../core/dispatch.js';
 import { maskAddress, maskText } from '../core/mask.js';
+import { openContent, withoutCode } from '../core/queued-message.js';
+import type { Sealer } from '../crypto/sealer.js';
 import type { ConnectorPool } from './connector-pool.js';
 import { backoffDelay } from './backoff.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
@@ -35,6 +37,8 @@ export interface WorkerOptions {
   breakerCooldownMs?: number;
   /** The public status-callback URL of a connector, when the relay has a public URL. */
   statusCallbackUrl?: (connectorId: string) => string | undefined;
+  /** Opens the sealed body of a sensitive message (a verification code) just before it is sent. */
+  sealer?: Sealer;
   random?: () => number;
 }
 
@@ -236,6 +240,13 @@ export function createWorker(options: WorkerOptions): Worker {
     if (!record) {
       return giveUp(job, message, null, 'channel_not_configured', `No connector left for the ${message.channel} channel.`);
     }
+    let outbound: OutboundMessage;
+    try {
+      outbound = toOutbound(message, options.sealer);
+    } catch (error) {
+      // Sealed under a master key this relay no longer has (MESSAGEJS_OLD_MASTER_KEYS lacks it): no retry can help.
+      return giveUp(job, message, null, 'sealed_content_unreadable', (error as Error).message);
+    }
     const { connector, credentials } = pool.get(record);
     // The console connector prints a code only for a development project; only sensitive
     // messages pay for the project lookup.
@@ -247,7 +258,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const timer = setTimeout(() => abort.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), sendTimeoutMs);
     try {
       const statusCallbackUrl = options.statusCallbackUrl?.(record.id);
-      const result = await connector.send(toOutbound(message), credentials(), {
+      const result = await connector.send(outbound, credentials(), {
         signal: abort.signal,
         ...(statusCallbackUrl && { statusCallbackUrl }),
         ...(revealSensitive && { revealSensitive }),
@@ -270,26 +281,28 @@ export function createWorker(options: WorkerOptions): Worker {
     } catch (error) {
       const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
       if (!(error instanceof ConnectorError)) log.warn({ err: maskedError(error), messageId: message.id }, 'connector threw an unclassified error; treating it as transient');
+      // A provider may quote the body it refused: the code stays out of the stored error text.
+      const errorText = message.sensitive ? withoutCode(failure.message, outbound.text) : failure.message;
       const at = now();
       const attempt = attemptOf(message, record, null, 'failed', failure.providerCode ?? failure.code, at);
       if (failure.kind === 'permanent') {
         if (failure.code === 'recipient_opted_out') await store.optOuts.add(message.projectId, message.to, at);
-        return giveUp(job, message, attempt, failure.code, failure.message);
+        return giveUp(job, message, attempt, failure.code, errorText);
       }
       breaker.failure(record.id);
       const triesWithThis = job.attempts - index * maxAttemptsPerConnector;
       if (triesWithThis >= maxAttemptsPerConnector) {
         // This provider is spent: fail over to the next connector of the channel at once, or give up.
         if (connectors[index + 1]) {
-          await store.outbox.retry(job, { attempt, dueAt: at, errorCode: failure.code, errorMessage: failure.message, at });
+          await store.outbox.retry(job, { attempt, dueAt: at, errorCode: failure.code, errorMessage: errorText, at });
           log.warn({ messageId: message.id, from: record.type, to: connectors[index + 1]!.type }, 'failing over to the next connector');
           return;
         }
-        return giveUp(job, message, attempt, failure.code, failure.message);
+        return giveUp(job, message, attempt, failure.code, errorText);
       }
       const delay = Math.max(failure.retryAfterMs ?? 0, backoffDelay(triesWithThis, backoffBaseMs, backoffMaxMs, random));
-      await store.outbox.retry(job, { attempt, dueAt: at + delay, errorCode: failure.code, errorMessage: failure.message, at });
-      log.warn({ messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, error: maskText(failure.message), retryInMs: delay }, 'transient failure; retrying');
+      await store.outbox.retry(job, { attempt, dueAt: at + delay, errorCode: failure.code, errorMessage: errorText, at });
+      log.warn({ messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, error: maskText(errorText), retryInMs: delay }, 'transient failure; retrying');
     }
   }
 
@@ -363,15 +376,16 @@ export function createWorker(options: WorkerOptions): Worker {
   };
 }
 
-function toOutbound(message: Message): OutboundMessage {
+function toOutbound(message: Message, sealer: Sealer | undefined): OutboundMessage {
+  const { body, subject } = openContent(message, sealer);
   return {
     id: message.id,
     projectId: message.projectId,
     channel: message.channel,
     to: message.to,
-    text: message.body,
+    text: body,
     ...(message.sensitive && { sensitive: true }),
-    ...(message.subject && { subject: message.subject }),
+    ...(subject && { subject }),
     ...(message.html && { html: message.html }),
   };
 }

@@ -10,7 +10,7 @@ import { HttpError } from '../http-error.js';
 import { toValidationError, type Caller } from '../send-message.js';
 import { resolveRecipient, type Recipient } from '../recipients.js';
 import { enforceLimit, type RateLimitStore } from '../rate-limits.js';
-import { queuedMessage } from '../queued-message.js';
+import { queuedMessage, sealContent } from '../queued-message.js';
 import { replayAnswer, storedAnswer, type Answer } from '../idempotent-answer.js';
 import { fill } from '../templates.js';
 import { maskAddress } from '../mask.js';
@@ -144,7 +144,7 @@ export async function startVerification(
         verifiedAt: null,
         createdAt: now,
       };
-  const message = verifyMessage({ caller, channel, recipient, code, settings, now });
+  const message = sealContent(verifyMessage({ caller, channel, recipient, code, settings, now }), deps.sealer);
   const response: VerifyStartResponse = {
     sessionId,
     status: 'pending',

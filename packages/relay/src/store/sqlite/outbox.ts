@@ -35,8 +35,9 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
        delivered_at = CASE WHEN ? IN ('delivered', 'read') THEN ? ELSE delivered_at END
      WHERE id = ?`,
   );
-  // A message whose body holds a secret (a verification code) keeps it only while it may be sent.
-  const redact = db.prepare("UPDATE messages SET body = '[redacted]', html = NULL WHERE id = ? AND sensitive = 1");
+  // A message whose body holds a secret (a verification code, sealed) keeps it only while it may be
+  // sent; secure_delete (database.ts) zeroes the bytes it leaves behind.
+  const redact = db.prepare("UPDATE messages SET body = '[redacted]', subject = NULL, html = NULL WHERE id = ? AND sensitive = 1");
   const awaitFallback = db.prepare(
     "UPDATE outbox SET kind = 'fallback_check', due_at = @dueAt, attempts = 0, lease_until = 0, lease_owner = NULL WHERE message_id = @messageId AND lease_owner = @owner",
   );
