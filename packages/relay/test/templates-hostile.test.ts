@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveTemplate, setLimits } from '@messagejs/relay';
 import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, tempDir, type TestRelay } from './helpers/start-relay.js';
-import { requireBuiltCli, runCli } from './helpers/cli.js';
+import { requireBuiltCli, runCli, spawnRelay } from './helpers/cli.js';
 
 let t: TestRelay;
 beforeAll(async () => {
@@ -205,5 +207,29 @@ describe('templates add (CLI)', () => {
     expect(add('v:pattern:^[0-9]{2}:[0-9]{2}$').code).toBe(0);
     const shown = JSON.parse(runCli(['templates', 'show', 'cli_t', '--project', projectId, '--data-dir', dataDir, '--json']).stdout);
     expect(shown.params.v).toEqual({ type: 'pattern', pattern: '^[0-9]{2}:[0-9]{2}$' });
+  });
+});
+
+describe('start (CLI)', () => {
+  it('warns about a stored pattern the engine refuses, naming the template and the param', async () => {
+    requireBuiltCli();
+    const dataDir = tempDir();
+    try {
+      expect(runCli(['init', '--data-dir', dataDir, '--json']).code).toBe(0);
+      // As an older relay stored it: a lookahead was accepted before patterns were checked.
+      const db = new Database(path.join(dataDir, 'messagejs.db'));
+      db.prepare(`UPDATE templates SET params = ? WHERE name = 'order_update'`).run(
+        JSON.stringify({ order: { type: 'pattern', pattern: '^(?=A)(A+)+$' }, eta: { type: 'text', maxLength: 40 } }),
+      );
+      db.close();
+      const relay = await spawnRelay(dataDir);
+      const deadline = Date.now() + 5000;
+      while (!/Warning: template order_update/.test(relay.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      relay.proc.kill('SIGTERM');
+      await new Promise((r) => relay.proc.once('exit', r));
+      expect(relay.output()).toMatch(/Warning: template order_update \(project prj_\w+\), param order: .*template_invalid/);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
