@@ -15,6 +15,7 @@ import { defaultPriceTable } from './core/pricing.js';
 import { ConnectorError } from './connectors/types.js';
 import { isHttpError } from './core/http-error.js';
 import { maskAddress } from './core/mask.js';
+import { refusedPatterns } from './core/templates.js';
 import { ensureSigningKey, rotateSigningKey } from './core/verify/signing-keys.js';
 import { describeVerifySettings, loadVerifySettings, setVerifySettings } from './core/verify/verify-settings.js';
 import { connectorRegistry } from './connectors/registry.js';
@@ -105,6 +106,7 @@ program
     const { url } = await relay.listen();
     if (demo) process.stdout.write(`${banner(url, demo, relay)}\n`);
     relay.logger.info({ url, dataDir: config.dataDir, worker: config.worker }, 'relay listening');
+    await warnRefusedPatterns(relay);
     process.stdout.write(`MessageJS relay listening on ${url} (data: ${config.dataDir})\n`);
     let closing = false;
     const shutdown = (signal: string) => {
@@ -305,7 +307,11 @@ templates
   .option('--to <recipient>', 'fixed recipient (omit to let callers choose)')
   .option('--subject <text>')
   .option('--body <text>')
-  .option('--param <spec...>', 'name:text:100 | name:email | name:number | name:pattern:REGEX')
+  .option(
+    '--param <spec...>',
+    'name:text:100[:multiline,links] | name:email | name:number | name:pattern:REGEX (RE2 syntax, values up to 200 characters). ' +
+      'When callers choose the recipient, text params refuse line breaks and links unless given multiline / links',
+  )
   .addOption(dataDirOption())
   .option('--json')
   .action(
@@ -558,6 +564,18 @@ fallbacks
   .option('--json')
   .action(admin(async (relay, opts: { project: string }, channel, to) => (await setFallbacks(relay.store, opts.project, channel!, splitList(to ?? ''))).fallbacks));
 
+/** Names, at start, the stored template patterns that the pattern engine refuses: their sends fail closed. */
+async function warnRefusedPatterns(relay: Relay): Promise<void> {
+  for (const project of await relay.store.projects.list()) {
+    for (const refused of refusedPatterns(await relay.store.templates.list(project.id))) {
+      relay.logger.warn({ project: project.id, ...refused }, 'template pattern refused: sends with this template answer template_invalid until it is saved again');
+      process.stderr.write(
+        `Warning: template ${refused.template} (project ${project.id}), param ${refused.param}: the pattern ${refused.reason}. Sends with it answer 422 template_invalid until the template is saved again.\n`,
+      );
+    }
+  }
+}
+
 function splitList(value: string): string[] {
   return value
     .split(',')
@@ -565,17 +583,34 @@ function splitList(value: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * One `--param` flag: `name` (text, 200), `name:text:100`, `name:text:100:multiline,links`,
+ * `name:email`, `name:number` or `name:pattern:REGEX` (the regex may contain colons).
+ */
 function parseParamFlag(spec: string): [string, unknown] {
-  const [name, type = 'text', arg] = spec.split(/:(.*)/s)[0] === spec ? [spec] : [spec.split(':')[0]!, spec.split(':')[1], spec.split(':').slice(2).join(':')];
+  const [name = '', type = 'text', ...rest] = spec.split(':');
   switch (type) {
-    case 'text':
-      return [name!, { type: 'text', maxLength: arg ? Number(arg) : 200 }];
+    case 'text': {
+      const [size = '', options = '', ...extra] = rest;
+      const opts = options.split(',').filter(Boolean);
+      const unknown = [...opts.filter((o) => o !== 'multiline' && o !== 'links'), ...extra];
+      if (unknown.length > 0) throw new Error(`--param ${spec}: text options are multiline and links (name:text:100:multiline,links)`);
+      return [
+        name,
+        {
+          type: 'text',
+          maxLength: size ? Number(size) : 200,
+          ...(opts.includes('multiline') && { multiline: true }),
+          ...(opts.includes('links') && { allowLinks: true }),
+        },
+      ];
+    }
     case 'email':
-      return [name!, { type: 'email' }];
+      return [name, { type: 'email' }];
     case 'number':
-      return [name!, { type: 'number' }];
+      return [name, { type: 'number' }];
     case 'pattern':
-      return [name!, { type: 'pattern', pattern: arg ?? '' }];
+      return [name, { type: 'pattern', pattern: rest.join(':') }];
     default:
       throw new Error(`--param ${spec}: the type must be text, email, number or pattern`);
   }

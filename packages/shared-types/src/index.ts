@@ -40,6 +40,7 @@ export const errorStatus = {
   method_not_allowed: 405,
   // 422
   channel_not_configured: 422,
+  template_invalid: 422,
   // 409
   idempotency_conflict: 409,
   idempotency_in_progress: 409,

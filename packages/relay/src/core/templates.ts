@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Channel, Params } from '@messagejs/shared-types';
 import type { ParamSpec, Template } from '../store/types.js';
 import { HttpError } from './http-error.js';
+import { compileParamPattern, DEFAULT_PATTERN_MAX_LENGTH, MAX_PATTERN_VALUE_LENGTH } from './param-pattern.js';
+import { refuseCallerText } from './caller-text.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 // C0/C1 control characters other than tab and newlines have no place in a message param.
@@ -13,7 +15,13 @@ const lengthOf = (value: string) => [...value].length;
 
 /** The zod schema of a template param declaration (used by the CLI and the admin API). */
 export const paramSpecSchema: z.ZodType<ParamSpec> = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('text'), maxLength: z.number().int().min(1).max(10_000), required: z.boolean().optional() }),
+  z.strictObject({
+    type: z.literal('text'),
+    maxLength: z.number().int().min(1).max(10_000),
+    required: z.boolean().optional(),
+    multiline: z.boolean().optional(),
+    allowLinks: z.boolean().optional(),
+  }),
   z.strictObject({ type: z.literal('email'), required: z.boolean().optional() }),
   z.strictObject({
     type: z.literal('number'),
@@ -24,15 +32,15 @@ export const paramSpecSchema: z.ZodType<ParamSpec> = z.discriminatedUnion('type'
   }),
   z.strictObject({
     type: z.literal('pattern'),
-    pattern: z.string().min(1).max(500).refine((p) => {
-      try {
-        new RegExp(p, 'u');
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be a valid regular expression'),
-    maxLength: z.number().int().min(1).max(10_000).optional(),
+    pattern: z
+      .string()
+      .min(1)
+      .max(500)
+      .superRefine((p, ctx) => {
+        const compiled = compileParamPattern(p);
+        if (!compiled.ok) ctx.addIssue({ code: 'custom', message: compiled.reason });
+      }),
+    maxLength: z.number().int().min(1).max(MAX_PATTERN_VALUE_LENGTH).optional(),
     required: z.boolean().optional(),
   }),
 ]);
@@ -66,12 +74,12 @@ export function validateParams(template: Template, params: Params | undefined): 
       }
       throw new HttpError('validation_failed', `\`${name}\` is required.`, { field });
     }
-    out[name] = checkParam(name, spec, value, field);
+    out[name] = checkParam(template, name, spec, value, field);
   }
   return out;
 }
 
-function checkParam(name: string, spec: ParamSpec, value: string | number, field: string): string {
+function checkParam(template: Template, name: string, spec: ParamSpec, value: string | number, field: string): string {
   const fail = (why: string) => new HttpError('validation_failed', `\`${name}\` ${why}.`, { field });
   switch (spec.type) {
     case 'number': {
@@ -86,6 +94,10 @@ function checkParam(name: string, spec: ParamSpec, value: string | number, field
       if (typeof value !== 'string') throw fail('must be a string');
       if (lengthOf(value) > spec.maxLength) throw fail(`must be at most ${spec.maxLength} characters`);
       if (CONTROL.test(value)) throw fail('must not contain control characters');
+      if (template.recipient.mode === 'caller') {
+        const refused = refuseCallerText(value, spec);
+        if (refused) throw fail(refused);
+      }
       return value;
     case 'email':
       if (typeof value !== 'string') throw fail('must be a string');
@@ -93,11 +105,42 @@ function checkParam(name: string, spec: ParamSpec, value: string | number, field
       return value;
     case 'pattern': {
       if (typeof value !== 'string') throw fail('must be a string');
-      if (lengthOf(value) > (spec.maxLength ?? 200)) throw fail(`must be at most ${spec.maxLength ?? 200} characters`);
-      if (!new RegExp(spec.pattern, 'u').test(value)) throw fail(`must match ${spec.pattern}`);
+      // Templates saved before the cap keep their declared maxLength only up to it.
+      const maxLength = Math.min(spec.maxLength ?? DEFAULT_PATTERN_MAX_LENGTH, MAX_PATTERN_VALUE_LENGTH);
+      if (value.length > maxLength * 2 || lengthOf(value) > maxLength) throw fail(`must be at most ${maxLength} characters`);
+      const compiled = compileParamPattern(spec.pattern);
+      if (!compiled.ok) {
+        // A template stored before patterns were checked for linear-time matching: fail closed.
+        throw new HttpError(
+          'template_invalid',
+          `Template \`${template.name}\` declares a pattern for \`${name}\` that this relay refuses (it ${compiled.reason}); the project must save the template again.`,
+          { field },
+        );
+      }
+      if (!compiled.regexp.test(value)) throw fail(`must match ${spec.pattern}`);
       return value;
     }
   }
+}
+
+/** A pattern param of a stored template that the pattern engine refuses (sends with it answer `template_invalid`). */
+export interface RefusedPattern {
+  template: string;
+  param: string;
+  reason: string;
+}
+
+/** The pattern params of `templates` that would be refused if saved today, e.g. stored by an older relay. */
+export function refusedPatterns(templates: Template[]): RefusedPattern[] {
+  const refused: RefusedPattern[] = [];
+  for (const template of templates) {
+    for (const [param, spec] of Object.entries(template.params)) {
+      if (spec.type !== 'pattern') continue;
+      const compiled = compileParamPattern(spec.pattern);
+      if (!compiled.ok) refused.push({ template: template.name, param, reason: compiled.reason });
+    }
+  }
+  return refused;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -72,7 +72,15 @@ export interface ApiKey {
 
 /** A declared template param. */
 export type ParamSpec =
-  | { type: 'text'; maxLength: number; required?: boolean }
+  | {
+      type: 'text';
+      maxLength: number;
+      required?: boolean;
+      /** Line breaks allowed in templates whose recipient the caller chooses (always allowed otherwise). */
+      multiline?: boolean;
+      /** Links and domain names allowed in templates whose recipient the caller chooses (always allowed otherwise). */
+      allowLinks?: boolean;
+    }
   | { type: 'email'; required?: boolean }
   | { type: 'number'; min?: number; max?: number; integer?: boolean; required?: boolean }
   | { type: 'pattern'; pattern: string; maxLength?: number; required?: boolean };
