@@ -10,10 +10,10 @@ import YAML from 'yaml';
 import { ConfigError, loadConfig, type RelayConfig } from './config.js';
 import { createRelay, type Relay } from './app.js';
 import type { DemoCredentials } from './core/demo.js';
-import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setFallbacks, setLimits, setNumberTypes, setPrices, testConnector, updateOrigins } from './core/admin.js';
+import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setDevelopment, setFallbacks, setLimits, setNumberTypes, setPrices, testConnector, updateOrigins } from './core/admin.js';
 import { defaultPriceTable } from './core/pricing.js';
 import { ConnectorError } from './connectors/types.js';
-import { isHttpError } from './core/http-error.js';
+import { HttpError, isHttpError } from './core/http-error.js';
 import { maskAddress } from './core/mask.js';
 import { refusedPatterns } from './core/templates.js';
 import { ensureSigningKey, rotateSigningKey } from './core/verify/signing-keys.js';
@@ -166,10 +166,11 @@ projects
   .option('--origins <list>', 'comma-separated allowed origins', '')
   .option('--countries <list>', 'comma-separated allowed destination countries (ISO alpha-2)', '')
   .option('--default-country <cc>', 'country for national-format numbers')
+  .option('--development', 'a development project: the console connector prints its verification codes in full')
   .addOption(dataDirOption())
   .option('--json')
   .action(
-    admin(async (relay, opts: { name: string; origins: string; countries: string; defaultCountry?: string }) => {
+    admin(async (relay, opts: { name: string; origins: string; countries: string; defaultCountry?: string; development?: boolean }) => {
       const now = Date.now();
       const project = await createProject(
         relay.store,
@@ -178,6 +179,7 @@ projects
           allowedOrigins: splitList(opts.origins),
           allowedCountries: splitList(opts.countries).map((c) => c.toUpperCase()),
           defaultCountry: opts.defaultCountry?.toUpperCase() ?? null,
+          development: opts.development === true,
         },
         now,
       );
@@ -187,6 +189,19 @@ projects
     }),
   );
 projects.command('list').addOption(dataDirOption()).option('--json').action(admin(async (relay) => relay.store.projects.list()));
+projects
+  .command('development <onOff>')
+  .description('mark a project as a development project (on) or not (off): only development projects see codes on the console connector')
+  .addOption(projectOption())
+  .addOption(dataDirOption())
+  .option('--json')
+  .action(
+    admin(async (relay, opts: { project: string }, onOff) => {
+      if (onOff !== 'on' && onOff !== 'off') throw new HttpError('validation_failed', 'Say `on` or `off`.', { field: 'development' });
+      const project = await setDevelopment(relay.store, opts.project, onOff === 'on', Date.now());
+      return { development: project.development };
+    }),
+  );
 
 const keys = program.command('keys').description('Manage API keys (shown in full once, at creation).');
 keys

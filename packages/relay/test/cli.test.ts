@@ -83,6 +83,16 @@ describe('messagejs-relay admin commands', () => {
     expect(JSON.parse(cli('limits', 'set', '--project', projectId, '--per-template-per-10-minutes', '40').stdout).perTemplatePer10Minutes).toBe(40);
   });
 
+  it('marks a project as a development project and back', () => {
+    expect(JSON.parse(cli('projects', 'create', '--name', 'Lab', '--development').stdout)).toMatchObject({ name: 'Lab', development: true });
+    expect(JSON.parse(cli('projects', 'create', '--name', 'Shop').stdout)).toMatchObject({ name: 'Shop', development: false, allowedNumberTypes: ['mobile', 'fixed_line_or_mobile'] });
+    expect(JSON.parse(cli('projects', 'development', 'on', '--project', projectId).stdout)).toEqual({ development: true });
+    expect(JSON.parse(cli('projects', 'development', 'off', '--project', projectId).stdout)).toEqual({ development: false });
+    const bad = cli('projects', 'development', 'maybe', '--project', projectId);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('validation_failed, development');
+  });
+
   it('manages the number types phone channels send to, and names a bad type', () => {
     expect(JSON.parse(cli('number-types', 'set', 'mobile,fixed_line', '--project', projectId).stdout)).toEqual({ allowedNumberTypes: ['mobile', 'fixed_line'] });
     const bad = cli('number-types', 'set', 'mobile,premium', '--project', projectId);

@@ -96,6 +96,14 @@ export async function setCountries(store: Store, projectId: string, countries: s
  * `['mobile', 'fixed_line_or_mobile', 'fixed_line']`. Names are checked against `numberTypes`;
  * the change is audited with the lists before and after.
  */
+/** Marks a project as a development project or not (`projects development on|off`), audited. */
+export async function setDevelopment(store: Store, projectId: string, development: boolean, now: number): Promise<Project> {
+  const project = await requireProject(store, projectId);
+  const updated = (await store.projects.update(projectId, { development }))!;
+  await store.audit.record({ projectId, actor: 'cli', action: 'project.development', detail: { before: project.development, after: development }, at: now });
+  return updated;
+}
+
 export async function setNumberTypes(store: Store, projectId: string, types: string[], now: number): Promise<Project> {
   const project = await requireProject(store, projectId);
   // `fixed-line` and `FIXED_LINE` are read as `fixed_line`.
