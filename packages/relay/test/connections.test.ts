@@ -84,6 +84,21 @@ describe('connections', () => {
     c.socket.destroy();
   });
 
+  it('lets a body arrive more slowly than the idle timeout once its headers are in', async () => {
+    const c = await open();
+    const body = JSON.stringify({ numbers: ['+212612345678'] });
+    c.socket.write(`POST /v1/recipients/analyze HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer ${t.demo.secretKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    // 600 ms of body, longer than the 300 ms idle timeout and shorter than the 1200 ms request timeout.
+    for (const part of [body.slice(0, 10), body.slice(10, 20)]) {
+      c.socket.write(part);
+      await sleep(300);
+    }
+    c.socket.write(body.slice(20));
+    await sleep(150);
+    expect(c.received()).toContain('HTTP/1.1 200 OK');
+    c.socket.destroy();
+  });
+
   it('refuses connections beyond the cap and serves again once they close', async () => {
     const held = await Promise.all(Array.from({ length: 8 }, () => open()));
     await sleep(50);
