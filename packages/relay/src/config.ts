@@ -80,7 +80,7 @@ export interface HttpServerLimits {
   headersTimeoutMs: number;
   /** A whole request (headers and body) must arrive within this long, or the answer is 408 (`MESSAGEJS_REQUEST_TIMEOUT_MS`). @default 30000 */
   requestTimeoutMs: number;
-  /** A kept-alive connection idle this long between requests is closed (`MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS`). @default 5000 */
+  /** A kept-alive connection idle this long between requests is closed (`MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS`; Node 20 waits 1 s more, so a client reusing it at the advertised limit is not cut). @default 5000 */
   keepAliveTimeoutMs: number;
   /** Connections open at once; further ones are closed on arrival (`MESSAGEJS_MAX_CONNECTIONS`). @default 4096 */
   maxConnections: number;
