@@ -350,7 +350,7 @@ describe('fuzz', () => {
       expect(sent).toBeGreaterThan(RUNS * 0.9);
       expect(t.logText()).not.toContain('unhandled error');
     },
-    Math.max(20_000, RUNS * 30),
+    Math.max(20_000, RUNS * 60),
   );
 });
 
