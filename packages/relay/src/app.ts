@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
-import type { RelayConfig } from './config.js';
+import type { Socket } from 'node:net';
+import type { HttpServerLimits, RelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { Store } from './store/types.js';
 import { createSqliteStore } from './store/sqlite/index.js';
@@ -86,6 +87,46 @@ export interface Relay {
   listen(port?: number, host?: string): Promise<{ url: string; server: http.Server }>;
   /** Stops the server and worker and closes the store. */
   close(): Promise<void>;
+}
+
+/** Marks a socket that has not yet brought a request (its first-request idle timer runs). */
+const awaitingFirstRequest = Symbol('awaitingFirstRequest');
+
+/**
+ * The HTTP server with explicit limits, so slow or silent clients cannot hold sockets.
+ *
+ * Node's server already answers 408 to a request whose headers (`headersTimeout`) or whole body
+ * (`requestTimeout`) arrive too late — it counts a connection's headers time from its opening, so
+ * a silent socket is covered too — but checks only every `connectionsCheckingInterval` (30 s by
+ * default): the interval is derived here from the timeouts. What it lacks is a short limit for a
+ * connection that sends nothing before its first request: the socket's idle timer does that,
+ * from `connection` to the first `request` (it restarts on every byte received, so a trickle is
+ * left to `headersTimeout`). Between requests, `keepAliveTimeout` applies.
+ */
+function createHttpServer(handler: http.RequestListener, limits: HttpServerLimits): http.Server {
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    handler,
+  );
+  server.maxConnections = limits.maxConnections;
+  server.on('connection', (socket: Socket & { [awaitingFirstRequest]?: boolean }) => {
+    socket[awaitingFirstRequest] = true;
+    // With no 'timeout' listener on the server or the request, Node's own handler destroys the socket.
+    socket.setTimeout(limits.idleTimeoutMs);
+  });
+  server.on('request', (req: http.IncomingMessage) => {
+    const socket = req.socket as Socket & { [awaitingFirstRequest]?: boolean };
+    if (socket[awaitingFirstRequest]) {
+      socket[awaitingFirstRequest] = false;
+      socket.setTimeout(0);
+    }
+  });
+  return server;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -252,11 +293,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
       origins.clear();
     },
     async listen(port = config.port, host = config.host) {
-      server = http.createServer(handler);
-      // Slow or silent clients must not hold sockets forever.
-      server.requestTimeout = 30_000;
-      server.headersTimeout = 15_000;
-      server.keepAliveTimeout = 5_000;
+      server = createHttpServer(handler, config.http);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, host, () => resolve());

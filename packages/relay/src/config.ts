@@ -32,6 +32,14 @@ const envSchema = z.object({
     .optional(),
   MESSAGEJS_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   MESSAGEJS_TRUST_PROXY: z.string().default('loopback'),
+  MESSAGEJS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  MESSAGEJS_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  MESSAGEJS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  MESSAGEJS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+}).refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
+  path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
+  message: 'must not exceed MESSAGEJS_REQUEST_TIMEOUT_MS (the headers are part of the request)',
 });
 
 /** The relay's typed, frozen configuration. Built from the environment by `loadConfig`. */
@@ -60,6 +68,22 @@ export interface RelayConfig {
   leaseMs: number;
   /** Express `trust proxy` setting used to find the client IP. @default 'loopback' */
   trustProxy: string;
+  /** Connection limits and timeouts of the HTTP server `listen` starts. */
+  http: HttpServerLimits;
+}
+
+/** How long a client may keep a connection, and how many it may hold: slow or silent clients must not hold sockets. */
+export interface HttpServerLimits {
+  /** A connection that sends nothing for this long before its first request is closed (`MESSAGEJS_IDLE_TIMEOUT_MS`). @default 10000 */
+  idleTimeoutMs: number;
+  /** A request's headers must arrive within this long, or the answer is 408 (`MESSAGEJS_HEADERS_TIMEOUT_MS`). @default 15000 */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this long, or the answer is 408 (`MESSAGEJS_REQUEST_TIMEOUT_MS`). @default 30000 */
+  requestTimeoutMs: number;
+  /** A kept-alive connection idle this long between requests is closed (`MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS`; Node 20 waits 1 s more, so a client reusing it at the advertised limit is not cut). @default 5000 */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once; further ones are closed on arrival (`MESSAGEJS_MAX_CONNECTIONS`). @default 4096 */
+  maxConnections: number;
 }
 
 /** Thrown once by `loadConfig`, listing every problem. */
@@ -106,6 +130,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     leaseMs: e.MESSAGEJS_LEASE_MS,
     connectorBaseUrls: e.MESSAGEJS_CONNECTOR_BASE_URLS ? (JSON.parse(e.MESSAGEJS_CONNECTOR_BASE_URLS) as Record<string, string>) : {},
     trustProxy: e.MESSAGEJS_TRUST_PROXY,
+    http: Object.freeze({
+      idleTimeoutMs: e.MESSAGEJS_IDLE_TIMEOUT_MS,
+      headersTimeoutMs: e.MESSAGEJS_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.MESSAGEJS_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.MESSAGEJS_MAX_CONNECTIONS,
+    }),
     ...overrides,
   });
 }

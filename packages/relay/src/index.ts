@@ -2,7 +2,7 @@
 export { createRelay } from './app.js';
 export type { Relay, RelayDeps } from './app.js';
 export { loadConfig, ConfigError } from './config.js';
-export type { RelayConfig } from './config.js';
+export type { RelayConfig, HttpServerLimits } from './config.js';
 export { ensureDemoProject, DEMO } from './core/demo.js';
 export type { DemoCredentials } from './core/demo.js';
 export { addConnector, createKey, createProject, saveTemplate, setCountries, setFallbacks, setLimits, setNumberTypes, setPrices, updateOrigins } from './core/admin.js';

@@ -117,3 +117,44 @@ describe('POST /v1/messages with bad input', () => {
     expect(before).not.toEqual(after);
   });
 });
+
+describe('bodies nested too deep', () => {
+  // `depth - 1` arrays around a string: `depth - 1` levels of containers.
+  const nested = (depth: number) => `${'['.repeat(depth - 1)}"x"${']'.repeat(depth - 1)}`;
+  const routes = ['/v1/messages', '/v1/verify/send', '/v1/verify/check', '/v1/recipients/analyze'];
+  const cases = routes.flatMap((route) => [
+    { route, depth: 4000, idempotency: true },
+    { route, depth: 4000, idempotency: false },
+    { route, depth: 33, idempotency: true },
+  ]);
+
+  it.each(cases)('refuses depth $depth on $route (Idempotency-Key: $idempotency) with 400 nesting_too_deep and writes nothing', async (c) => {
+    await waitForIdle(t);
+    const before = snapshotDatabase(t.dataDir);
+    const res = await call(t, 'POST', c.route, {
+      key: t.demo.secretKey,
+      rawBody: `{"template":"order_update","to":"+212612345678","params":{"order":"A-1","eta":${nested(c.depth - 1)}}}`,
+      headers: { 'content-type': 'application/json', ...(c.idempotency && { 'idempotency-key': `deep-${c.route}-${c.depth}` }) },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'nesting_too_deep', field: 'params' });
+    expect(snapshotDatabase(t.dataDir)).toEqual(before);
+  });
+
+  it('reads a body nested 32 deep as usual', async () => {
+    const res = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      rawBody: `{"template":"order_update","to":"+212612345678","params":{"order":"A-1","eta":${nested(31)}}}`,
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-32' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'params.eta' });
+  });
+
+  it('refuses a deep top-level array without naming a field', async () => {
+    const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, rawBody: nested(5000), headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('nesting_too_deep');
+    expect(res.body.error.field).toBeUndefined();
+  });
+});

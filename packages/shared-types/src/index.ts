@@ -14,6 +14,7 @@ export const errorStatus = {
   // 400
   validation_failed: 400,
   invalid_json: 400,
+  nesting_too_deep: 400,
   invalid_recipient: 400,
   captcha_required: 400,
   invalid_code: 400,

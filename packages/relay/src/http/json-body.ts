@@ -7,25 +7,76 @@ import { HttpError } from '../core/http-error.js';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * Drops `__proto__`/`constructor`/`prototype` keys from a parsed body: they do nothing, anywhere.
- * (`JSON.parse` makes them own properties, so parsing itself pollutes nothing; a walk afterwards
- * costs a third of a reviver, which V8 calls back for every value.)
+ * How deep a body may nest (the top-level object is 1). Real bodies need 3 or 4; every later
+ * step that walks a body (validation, idempotency fingerprints, logs) may then recurse safely.
  */
-function dropForbiddenKeys(value: unknown, depth = 0): void {
-  if (value === null || typeof value !== 'object' || depth > 64) return;
-  if (Array.isArray(value)) {
-    for (const item of value) dropForbiddenKeys(item, depth + 1);
-    return;
+export const MAX_BODY_DEPTH = 32;
+
+// One pair of stacks reused by every call: the walk is synchronous, so calls never overlap.
+const pending: unknown[] = [];
+const depths: number[] = [];
+
+/**
+ * Walks a parsed body without recursion (`JSON.parse` itself is iterative in V8): drops
+ * `__proto__`/`constructor`/`prototype` keys, which do nothing anywhere (`JSON.parse` makes them
+ * own properties, so parsing itself pollutes nothing), and returns false as soon as a value sits
+ * deeper than `MAX_BODY_DEPTH`. It replaces the recursive key walk at the same cost, so the
+ * depth check is free on the send path.
+ */
+function checkBody(body: unknown): boolean {
+  if (body === null || typeof body !== 'object') return true;
+  pending[0] = body;
+  depths[0] = 1;
+  let top = 1;
+  let ok = true;
+  while (top > 0) {
+    const value = pending[--top] as Record<string, unknown> | unknown[];
+    const depth = depths[top]!;
+    if (depth > MAX_BODY_DEPTH) {
+      ok = false;
+      break;
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        if (item !== null && typeof item === 'object') {
+          pending[top] = item;
+          depths[top++] = depth + 1;
+        }
+      }
+    } else {
+      for (const key in value) {
+        if (FORBIDDEN_KEYS.has(key)) {
+          delete value[key];
+          continue;
+        }
+        const item = value[key];
+        if (item !== null && typeof item === 'object') {
+          pending[top] = item;
+          depths[top++] = depth + 1;
+        }
+      }
+    }
   }
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) delete (value as Record<string, unknown>)[key];
-    else dropForbiddenKeys((value as Record<string, unknown>)[key], depth + 1);
+  // Hold no reference to the body once done.
+  pending.length = 0;
+  depths.length = 0;
+  return ok;
+}
+
+/** The top-level key whose value nests too deep (for the error's `field`), or undefined for a top-level array. */
+function tooDeepField(body: unknown): string | undefined {
+  if (Array.isArray(body) || body === null || typeof body !== 'object') return undefined;
+  for (const key of Object.keys(body)) {
+    if (!checkBody([(body as Record<string, unknown>)[key]])) return key;
   }
+  return undefined;
 }
 
 /**
  * Parses a JSON body of at most `limit` bytes. Not JSON → 415 `unsupported_media_type`; bad JSON
- * → 400 `invalid_json`; too large → 413 `payload_too_large`.
+ * → 400 `invalid_json`; too large → 413 `payload_too_large`; nested deeper than
+ * `MAX_BODY_DEPTH` → 400 `nesting_too_deep`, before any recursive work.
  */
 export function jsonBody(options: { limit?: string } = {}): Handler {
   const parse = express.json({ limit: options.limit ?? '64kb', strict: true });
@@ -35,8 +86,11 @@ export function jsonBody(options: { limit?: string } = {}): Handler {
     }
     parse(req, res, (error?: unknown) => {
       if (!error) {
-        dropForbiddenKeys(req.body);
-        return next();
+        if (checkBody(req.body)) return next();
+        const field = tooDeepField(req.body);
+        return next(
+          new HttpError('nesting_too_deep', `The body nests deeper than ${MAX_BODY_DEPTH} levels.`, { ...(field !== undefined && { field }) }),
+        );
       }
       const type = (error as { type?: string }).type;
       if (type === 'entity.too.large') return next(new HttpError('payload_too_large', `The body is larger than ${options.limit ?? '64kb'}.`));
