@@ -335,6 +335,20 @@ describe('POST /v1/verify/check', () => {
     const conflict = await check(first.body.sessionId, wrongCode(code), undefined, checkHeaders);
     expect(conflict.body.error.code).toBe('idempotency_conflict');
   });
+
+  it('keeps no plain hash of a check request, which would let anyone with the database guess the code offline', async () => {
+    const { body } = await start();
+    const code = await waitForCode(t, 1);
+    await check(body.sessionId, code, undefined, { 'Idempotency-Key': 'check-hash' });
+    const rows = snapshotDatabase(t.dataDir).idempotency as Array<{ idempotency_key: string; request_hash: string }>;
+    const row = rows.find((r) => r.idempotency_key === 'check-hash')!;
+    expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
+    // What a plain SHA-256 fingerprint of the request would be, for every key order the body could have.
+    const plain = [`{"code":${JSON.stringify(code)},"sessionId":${JSON.stringify(body.sessionId)}}`].map((canonical) =>
+      crypto.createHash('sha256').update(`POST /v1/verify/check\n${canonical}`).digest('hex'),
+    );
+    expect(plain).not.toContain(row.request_hash);
+  });
 });
 
 describe('verification logs', () => {

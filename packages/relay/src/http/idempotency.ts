@@ -4,6 +4,7 @@ import { headers } from '@messagejs/shared-types';
 import { HttpError } from '../core/http-error.js';
 import { localsOf } from './locals.js';
 import { sha256Hex } from '../crypto/tokens.js';
+import { createHmac } from 'node:crypto';
 
 const IDEMPOTENCY_HEADER = headers.idempotencyKey.toLowerCase();
 const KEY_FORMAT = /^[\x21-\x7E]{1,255}$/;
@@ -32,16 +33,20 @@ function withoutCaptcha(body: unknown): unknown {
 
 /**
  * DESIGN step 3: reads `Idempotency-Key` and fingerprints the request (method, path, body), so the
- * route can replay the first answer to a retry or refuse the same key with another body.
+ * route can replay the first answer to a retry or refuse the same key with another body. Routes
+ * whose body holds a secret (a verification code) pass `secret`: their fingerprint is an HMAC, so
+ * the stored record gives no offline guess at the code.
  */
-export function idempotencyKey(): Handler {
+export function idempotencyKey(options: { secret?: Buffer } = {}): Handler {
+  const { secret } = options;
   return function idempotencyKeyMiddleware(req, res, next) {
     const key = req.headers[IDEMPOTENCY_HEADER];
     if (key === undefined) return next();
     if (typeof key !== 'string' || !KEY_FORMAT.test(key)) {
       return next(new HttpError('validation_failed', '`Idempotency-Key` must be 1–255 visible ASCII characters.', { field: headers.idempotencyKey }));
     }
-    const requestHash = sha256Hex(`${req.method} ${pathOf(req)}\n${canonical(withoutCaptcha(req.body))}`);
+    const fingerprint = `${req.method} ${pathOf(req)}\n${canonical(withoutCaptcha(req.body))}`;
+    const requestHash = secret ? createHmac('sha256', secret).update(fingerprint).digest('hex') : sha256Hex(fingerprint);
     localsOf(res).idempotency = { key, requestHash };
     next();
   };

@@ -21,7 +21,7 @@ export function verifyRouter(deps: VerifyDeps & { issuer: () => string }): Route
     if (outcome.replayed) res.setHeader(headers.idempotentReplayed, 'true');
     res.status(outcome.status).json(outcome.body);
   });
-  router.post('/check', jsonBody(), idempotencyKey(), async (req, res) => {
+  router.post('/check', jsonBody(), idempotencyKey({ secret: deps.codeKey }), async (req, res) => {
     const outcome = await checkVerification(deps, callerOf(res), req.body, {
       ip: req.ip,
       idempotency: localsOf(res).idempotency,
