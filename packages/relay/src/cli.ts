@@ -5,6 +5,7 @@
 // 16 MB take another 15 MB off the peak, both at no cost in throughput (BENCHMARKS.md). Raise
 // the ceiling with `node --max-old-space-size=N …` for very large rate-limit tables.
 import fs from 'node:fs';
+import pino from 'pino';
 import { Command, Option } from 'commander';
 import YAML from 'yaml';
 import { ConfigError, loadConfig, type RelayConfig } from './config.js';
@@ -28,10 +29,13 @@ const program = new Command('messagejs-relay')
 const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (env MESSAGEJS_DATA_DIR, default ./.messagejs)');
 const projectOption = () => new Option('--project <id>', 'project id (prj_…)').makeOptionMandatory();
 
-/** Builds a relay for an admin command: no worker, quiet logs. */
+/**
+ * Builds a relay for an admin command: no worker, quiet logs on stderr, so that what a command
+ * prints on stdout (`--json`) stays parseable even when a warning is logged.
+ */
 async function openRelay(opts: { dataDir?: string }, overrides: Partial<RelayConfig> = {}): Promise<Relay> {
   const config = loadConfig({ ...process.env, ...(opts.dataDir && { MESSAGEJS_DATA_DIR: opts.dataDir }) }, { worker: false, logLevel: 'warn', ...overrides });
-  return createRelay(config);
+  return createRelay(config, { logDestination: pino.destination({ dest: 2, sync: true }) });
 }
 
 /** Runs an admin action against the store and closes it, printing errors plainly. */
