@@ -150,10 +150,11 @@ export async function sendMessage(
     throw new HttpError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, { field: 'channel' });
   }
 
-  if (key.kind === 'public' && deps.captcha) {
-    // Verify settings are served from the read cache: no database round trip per send.
+  // Verify settings are served from the read cache: no database round trip per send, and the
+  // full settings are built only for a project that asks a CAPTCHA of sends.
+  if (key.kind === 'public' && deps.captcha && (await store.verify.getSettings(project.id)).captchaOnSends === true) {
     const settings = await loadVerifySettings(store, project.id);
-    if (settings.captchaOnSends) await requireCaptcha(deps.captcha, { projectId: project.id, settings, token: captchaToken });
+    await requireCaptcha(deps.captcha, { projectId: project.id, settings, token: captchaToken });
   }
 
   if (fixedRecipient) {
