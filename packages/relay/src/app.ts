@@ -15,7 +15,7 @@ import { withReadCache } from './store/read-cache.js';
 import { createSealer, type Sealer } from './crypto/sealer.js';
 import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './crypto/master-key.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from './core/rate-limits.js';
-import { createWorker, type Worker, type WorkerOptions } from './jobs/scheduler.js';
+import { createWorker, type Worker, type WorkerOptions } from './jobs/worker.js';
 import { createConnectorPool } from './jobs/connector-pool.js';
 import { requestContext } from './http/request-context.js';
 import { createKeyCache } from './http/authenticate.js';
