@@ -52,7 +52,7 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
     const revealSensitive = message.sensitive === true && (await store.projects.get(message.projectId))?.development === true;
     const started = now();
     try {
-      const result = await callProvider(connector, outbound, credentials(), record, revealSensitive);
+      const result = await callProvider(deps, connector, outbound, credentials(), record, revealSensitive);
       const at = now();
       breaker.success(record.id);
       const fallbackAt = fallbackCheckAt(message, result.status, at);
@@ -69,65 +69,75 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
       );
       log.debug({ messageId: message.id, channel: message.channel, connector: record.type, to: maskAddress(message.to), status: result.status, ms: at - started }, 'message handed to provider');
     } catch (error) {
-      await failed(job, error, { outbound, record, connectors, index });
-    }
-  }
-
-  function callProvider(connector: Connector, outbound: OutboundMessage, credentials: unknown, record: ConnectorRecord, revealSensitive: boolean): Promise<SendResult> {
-    // Not AbortSignal.timeout(): its timer would outlive every send by `sendTimeoutMs`, keeping
-    // thousands of signals alive under load.
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), deps.sendTimeoutMs);
-    const statusCallbackUrl = deps.statusCallbackUrl?.(record.id);
-    return connector
-      .send(outbound, credentials, {
-        signal: abort.signal,
-        ...(statusCallbackUrl && { statusCallbackUrl }),
-        ...(revealSensitive && { revealSensitive }),
-      })
-      .finally(() => clearTimeout(timer));
-  }
-
-  /** The provider refused or did not answer: records the attempt and does what the policy decides. */
-  async function failed(
-    job: ClaimedJob,
-    error: unknown,
-    sent: { outbound: OutboundMessage; record: ConnectorRecord; connectors: ConnectorRecord[]; index: number },
-  ): Promise<void> {
-    const { message } = job;
-    const { record } = sent;
-    const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
-    if (!(error instanceof ConnectorError)) log.warn({ err: maskedError(error), messageId: message.id }, 'connector threw an unclassified error; treating it as transient');
-    // A provider may quote the body it refused: the code stays out of the stored error text.
-    const errorText = message.sensitive ? withoutCode(failure.message, sent.outbound.text) : failure.message;
-    const at = now();
-    const attempt = attemptOf(message, record, null, 'failed', failure.providerCode ?? failure.code, at);
-    if (failure.kind === 'permanent') {
-      if (failure.code === 'recipient_opted_out') await store.optOuts.add(message.projectId, message.to, at);
-    } else {
-      breaker.failure(record.id);
-    }
-    const decision = decideDelivery(failure, { attempts: job.attempts, connectors: sent.connectors.length, cascade: message.cascade, at }, policy);
-    const retry = { attempt, errorCode: failure.code, errorMessage: errorText, at };
-    switch (decision.action) {
-      case 'retry':
-        await store.outbox.retry(job, { ...retry, dueAt: decision.at });
-        log.warn(
-          { messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, error: maskText(errorText), retryInMs: decision.delayMs },
-          'transient failure; retrying',
-        );
-        return;
-      case 'failover':
-        // This provider is spent: the next connector of the channel sends at once.
-        await store.outbox.retry(job, { ...retry, dueAt: at });
-        log.warn({ messageId: message.id, from: record.type, to: sent.connectors[decision.to]!.type }, 'failing over to the next connector');
-        return;
-      default:
-        return giveUp(deps, job, decision, attempt, failure.code, errorText);
+      await failed(deps, job, error, { outbound, record, connectors });
     }
   }
 
   return send;
+}
+
+/** Calls the provider, aborting the call after `sendTimeoutMs`. */
+function callProvider(
+  deps: SendHandlerDeps,
+  connector: Connector,
+  outbound: OutboundMessage,
+  credentials: unknown,
+  record: ConnectorRecord,
+  revealSensitive: boolean,
+): Promise<SendResult> {
+  // Not AbortSignal.timeout(): its timer would outlive every send by `sendTimeoutMs`, keeping
+  // thousands of signals alive under load.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), deps.sendTimeoutMs);
+  const statusCallbackUrl = deps.statusCallbackUrl?.(record.id);
+  return connector
+    .send(outbound, credentials, {
+      signal: abort.signal,
+      ...(statusCallbackUrl && { statusCallbackUrl }),
+      ...(revealSensitive && { revealSensitive }),
+    })
+    .finally(() => clearTimeout(timer));
+}
+
+/** The provider refused or did not answer: records the attempt and does what the policy decides. */
+async function failed(
+  deps: SendHandlerDeps,
+  job: ClaimedJob,
+  error: unknown,
+  sent: { outbound: OutboundMessage; record: ConnectorRecord; connectors: ConnectorRecord[] },
+): Promise<void> {
+  const { store, now, log, breaker, policy } = deps;
+  const { message } = job;
+  const { record } = sent;
+  const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
+  if (!(error instanceof ConnectorError)) log.warn({ err: maskedError(error), messageId: message.id }, 'connector threw an unclassified error; treating it as transient');
+  // A provider may quote the body it refused: the code stays out of the stored error text.
+  const errorText = message.sensitive ? withoutCode(failure.message, sent.outbound.text) : failure.message;
+  const at = now();
+  const attempt = attemptOf(message, record, null, 'failed', failure.providerCode ?? failure.code, at);
+  if (failure.kind === 'permanent') {
+    if (failure.code === 'recipient_opted_out') await store.optOuts.add(message.projectId, message.to, at);
+  } else {
+    breaker.failure(record.id);
+  }
+  const decision = decideDelivery(failure, { attempts: job.attempts, connectors: sent.connectors.length, cascade: message.cascade, at }, policy);
+  const retry = { attempt, errorCode: failure.code, errorMessage: errorText, at };
+  switch (decision.action) {
+    case 'retry':
+      await store.outbox.retry(job, { ...retry, dueAt: decision.at });
+      log.warn(
+        { messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, error: maskText(errorText), retryInMs: decision.delayMs },
+        'transient failure; retrying',
+      );
+      return;
+    case 'failover':
+      // This provider is spent: the next connector of the channel sends at once.
+      await store.outbox.retry(job, { ...retry, dueAt: at });
+      log.warn({ messageId: message.id, from: record.type, to: sent.connectors[decision.to]!.type }, 'failing over to the next connector');
+      return;
+    default:
+      return giveUp(deps, job, decision, attempt, failure.code, errorText);
+  }
 }
 
 function toOutbound(message: Message, sealer: Sealer | undefined): OutboundMessage {
