@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Store } from '../../store/types.js';
-import type { Worker } from '../../worker/worker.js';
+import type { Worker } from '../../jobs/worker.js';
 
 /** `/healthz` (the process answers) and `/readyz` (database reachable, worker alive). */
 export function healthRouter(deps: { store: Store; worker: Worker | null; now: () => number }): Router {

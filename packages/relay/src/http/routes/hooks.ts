@@ -2,7 +2,7 @@ import express, { Router, type Request } from 'express';
 import type { Logger } from 'pino';
 import type { Store } from '../../store/types.js';
 import type { WebhookRequest } from '../../connectors/types.js';
-import type { ConnectorPool } from '../../worker/connector-pool.js';
+import type { ConnectorPool } from '../../jobs/connector-pool.js';
 import { HttpError } from '../../core/http-error.js';
 import { applyStatusUpdates } from '../../core/delivery-status.js';
 

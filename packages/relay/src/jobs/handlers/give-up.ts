@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import type { ClaimedJob, MessageAttemptRecord, Store } from '../../store/types.js';
+import { maskText } from '../../core/mask.js';
+import type { GiveUp } from '../delivery-policy.js';
+
+/** What the delivery handlers write to and log with. */
+export interface DeliveryDeps {
+  store: Store;
+  now: () => number;
+  log: Logger;
+}
+
+/**
+ * Ends the message's tries on its channel as the policy decided: cascades to the next channel
+ * (attempts start again there), or fails the message with `code`. `attempt` is the attempt that
+ * ended it, when one reached a provider.
+ */
+export async function giveUp(
+  deps: DeliveryDeps,
+  job: ClaimedJob,
+  decision: GiveUp,
+  attempt: MessageAttemptRecord | null,
+  code: string,
+  text: string,
+): Promise<void> {
+  const { store, log } = deps;
+  const { message } = job;
+  const at = deps.now();
+  if (decision.action === 'cascade') {
+    await store.outbox.retry(job, { attempt, dueAt: at, errorCode: code, errorMessage: text, at, resetAttempts: true, channel: decision.to, cascade: decision.rest });
+    log.info({ messageId: message.id, from: message.channel, to: decision.to, code, error: maskText(text) }, 'cascading to the next channel');
+    return;
+  }
+  await store.outbox.fail(job, { attempt, errorCode: code, errorMessage: text, at });
+  log.warn({ messageId: message.id, code, error: maskText(text) }, 'message failed');
+}

@@ -1,0 +1,166 @@
+import { ConnectorError, type Connector, type OutboundMessage, type SendResult } from '../../connectors/types.js';
+import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord } from '../../store/types.js';
+import { maskAddress, maskText } from '../../core/mask.js';
+import { openContent, withoutCode } from '../../core/queued-message.js';
+import type { Sealer } from '../../crypto/sealer.js';
+import type { ConnectorPool } from '../connector-pool.js';
+import type { CircuitBreaker } from '../circuit-breaker.js';
+import type { JobHandler, JobRecorder } from '../job-handler.js';
+import { cascadeOrFail, connectorIndex, decideDelivery, fallbackCheckAt, pickConnector, type DeliveryPolicy } from '../delivery-policy.js';
+import { maskedError } from '../masked-error.js';
+import { giveUp, type DeliveryDeps } from './give-up.js';
+
+/** What the `send` handler needs besides the store. */
+export interface SendHandlerDeps extends DeliveryDeps {
+  pool: ConnectorPool;
+  breaker: CircuitBreaker;
+  policy: DeliveryPolicy;
+  /** A provider call is aborted after this long and counts as a transient failure. */
+  sendTimeoutMs: number;
+  /** The public status-callback URL of a connector, when the relay has a public URL. */
+  statusCallbackUrl?: ((connectorId: string) => string | undefined) | undefined;
+  /** Opens the sealed body of a sensitive message (a verification code) just before it is sent. */
+  sealer?: Sealer | undefined;
+}
+
+/**
+ * The `send` job: hands the message to a connector of its channel and records what the provider
+ * answered; on failure, does what the delivery policy decides (retry, fail over, cascade, fail).
+ */
+export function createSendHandler(deps: SendHandlerDeps): JobHandler {
+  const { store, now, log, pool, breaker, policy } = deps;
+  const isOpen = (connectorId: string) => breaker.isOpen(connectorId);
+
+  async function send(job: ClaimedJob, recorder: JobRecorder): Promise<void> {
+    const { message } = job;
+    const connectors = await store.connectors.forChannel(message.projectId, message.channel);
+    const index = connectorIndex(job.attempts, policy);
+    const record = pickConnector(connectors, index, isOpen);
+    if (!record) {
+      return giveUp(deps, job, cascadeOrFail(message.cascade), null, 'channel_not_configured', `No connector left for the ${message.channel} channel.`);
+    }
+    let outbound: OutboundMessage;
+    try {
+      outbound = toOutbound(message, deps.sealer);
+    } catch (error) {
+      // Sealed under a master key this relay no longer has (MESSAGEJS_OLD_MASTER_KEYS lacks it): no retry can help.
+      return giveUp(deps, job, cascadeOrFail(message.cascade), null, 'sealed_content_unreadable', (error as Error).message);
+    }
+    const { connector, credentials } = pool.get(record);
+    // The console connector prints a code only for a development project; only sensitive
+    // messages pay for the project lookup.
+    const revealSensitive = message.sensitive === true && (await store.projects.get(message.projectId))?.development === true;
+    const started = now();
+    try {
+      const result = await callProvider(deps, connector, outbound, credentials(), record, revealSensitive);
+      const at = now();
+      breaker.success(record.id);
+      const fallbackAt = fallbackCheckAt(message, result.status, at);
+      // The slot is free once the provider has answered; the record joins the store's next batch
+      // (stop() waits for it). Should it fail, the lease expires and the message is sent again.
+      recorder.record(
+        job,
+        store.outbox.complete(job, {
+          attempt: attemptOf(message, record, result.providerMessageId, result.status, null, at),
+          status: result.status,
+          at,
+          ...(fallbackAt !== undefined && { fallbackAt }),
+        }),
+      );
+      log.debug({ messageId: message.id, channel: message.channel, connector: record.type, to: maskAddress(message.to), status: result.status, ms: at - started }, 'message handed to provider');
+    } catch (error) {
+      await failed(deps, job, error, { outbound, record, connectors });
+    }
+  }
+
+  return send;
+}
+
+/** Calls the provider, aborting the call after `sendTimeoutMs`. */
+function callProvider(
+  deps: SendHandlerDeps,
+  connector: Connector,
+  outbound: OutboundMessage,
+  credentials: unknown,
+  record: ConnectorRecord,
+  revealSensitive: boolean,
+): Promise<SendResult> {
+  // Not AbortSignal.timeout(): its timer would outlive every send by `sendTimeoutMs`, keeping
+  // thousands of signals alive under load.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), deps.sendTimeoutMs);
+  const statusCallbackUrl = deps.statusCallbackUrl?.(record.id);
+  return connector
+    .send(outbound, credentials, {
+      signal: abort.signal,
+      ...(statusCallbackUrl && { statusCallbackUrl }),
+      ...(revealSensitive && { revealSensitive }),
+    })
+    .finally(() => clearTimeout(timer));
+}
+
+/** The provider refused or did not answer: records the attempt and does what the policy decides. */
+async function failed(
+  deps: SendHandlerDeps,
+  job: ClaimedJob,
+  error: unknown,
+  sent: { outbound: OutboundMessage; record: ConnectorRecord; connectors: ConnectorRecord[] },
+): Promise<void> {
+  const { store, now, log, breaker, policy } = deps;
+  const { message } = job;
+  const { record } = sent;
+  const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
+  if (!(error instanceof ConnectorError)) log.warn({ err: maskedError(error), messageId: message.id }, 'connector threw an unclassified error; treating it as transient');
+  // A provider may quote the body it refused: the code stays out of the stored error text.
+  const errorText = message.sensitive ? withoutCode(failure.message, sent.outbound.text) : failure.message;
+  const at = now();
+  const attempt = attemptOf(message, record, null, 'failed', failure.providerCode ?? failure.code, at);
+  if (failure.kind === 'permanent') {
+    if (failure.code === 'recipient_opted_out') await store.optOuts.add(message.projectId, message.to, at);
+  } else {
+    breaker.failure(record.id);
+  }
+  const decision = decideDelivery(failure, { attempts: job.attempts, connectors: sent.connectors.length, cascade: message.cascade, at }, policy);
+  const retry = { attempt, errorCode: failure.code, errorMessage: errorText, at };
+  switch (decision.action) {
+    case 'retry':
+      await store.outbox.retry(job, { ...retry, dueAt: decision.at });
+      log.warn(
+        { messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, error: maskText(errorText), retryInMs: decision.delayMs },
+        'transient failure; retrying',
+      );
+      return;
+    case 'failover':
+      // This provider is spent: the next connector of the channel sends at once.
+      await store.outbox.retry(job, { ...retry, dueAt: at });
+      log.warn({ messageId: message.id, from: record.type, to: sent.connectors[decision.to]!.type }, 'failing over to the next connector');
+      return;
+    default:
+      return giveUp(deps, job, decision, attempt, failure.code, errorText);
+  }
+}
+
+function toOutbound(message: Message, sealer: Sealer | undefined): OutboundMessage {
+  const { body, subject } = openContent(message, sealer);
+  return {
+    id: message.id,
+    projectId: message.projectId,
+    channel: message.channel,
+    to: message.to,
+    text: body,
+    ...(message.sensitive && { sensitive: true }),
+    ...(subject && { subject }),
+    ...(message.html && { html: message.html }),
+  };
+}
+
+function attemptOf(
+  message: Message,
+  record: ConnectorRecord,
+  providerMessageId: string | null,
+  status: MessageAttemptRecord['status'],
+  errorCode: string | null,
+  at: number,
+): MessageAttemptRecord {
+  return { messageId: message.id, channel: message.channel, connectorId: record.id, connectorType: record.type, providerMessageId, status, errorCode, at };
+}

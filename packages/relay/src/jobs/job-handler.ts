@@ -1,0 +1,23 @@
+import type { ClaimedJob } from '../store/types.js';
+
+/** The kinds of outbox job; each has one handler (`jobs/handlers/`). */
+export type JobKind = ClaimedJob['kind'];
+
+/** What the scheduler lends every handler. */
+export interface JobRecorder {
+  /**
+   * Tracks the write that records a finished job, without holding the job's slot: the slot frees
+   * when the handler returns, the write joins the store's next group commit, and `stop()` waits
+   * for it. Should it fail, the lease expires and the job runs again.
+   */
+  record(job: ClaimedJob, write: Promise<void>): void;
+}
+
+/**
+ * Runs one claimed job of its kind, under a lease the scheduler holds (and has renewed when it was
+ * running out). An async function: whatever it throws, the job's lease expires and it runs again.
+ */
+export type JobHandler = (job: ClaimedJob, recorder: JobRecorder) => Promise<void>;
+
+/** One handler per job kind: a new kind adds an entry here, not a branch in the scheduler. */
+export type JobHandlers = { readonly [K in JobKind]: JobHandler };

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import type { Store } from '../store/types.js';
+import type { Sealer } from '../crypto/sealer.js';
+import type { ConnectorPool } from './connector-pool.js';
+import { createCircuitBreaker } from './circuit-breaker.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import { createHousekeeping } from './housekeeping.js';
+import { createSendHandler } from './handlers/send.js';
+import { createFallbackCheckHandler } from './handlers/fallback-check.js';
+
+/** Worker settings; all have defaults that suit one relay process. */
+export interface WorkerOptions {
+  store: Store;
+  pool: ConnectorPool;
+  logger: Logger;
+  now: () => number;
+  /** Messages delivered at once. @default 32 */
+  concurrency?: number;
+  /** How long a claimed row stays leased; after a crash, rows come back when it expires. @default 30000 */
+  leaseMs?: number;
+  /** How often an idle worker looks for due rows (it is also woken on every new message). @default 250 */
+  pollMs?: number;
+  /** Tries per connector before failing over to the next one of the channel. @default 5 */
+  maxAttemptsPerConnector?: number;
+  /** First retry delay; doubles each time, with jitter. @default 1000 */
+  backoffBaseMs?: number;
+  /** Longest retry delay. @default 300000 */
+  backoffMaxMs?: number;
+  /** A provider call is aborted after this long and counts as a transient failure. @default 15000 */
+  sendTimeoutMs?: number;
+  /** Transient failures in a row after which a connector is skipped for a while. @default 5 */
+  breakerThreshold?: number;
+  /** How long an open breaker skips its connector. @default 30000 */
+  breakerCooldownMs?: number;
+  /** The public status-callback URL of a connector, when the relay has a public URL. */
+  statusCallbackUrl?: (connectorId: string) => string | undefined;
+  /** Opens the sealed body of a sensitive message (a verification code) just before it is sent. */
+  sealer?: Sealer;
+  random?: () => number;
+}
+
+/** The relay's in-process worker: the outbox scheduler with a handler for every job kind. */
+export type Worker = Scheduler;
+
+/**
+ * Builds the worker: one scheduler, the handler of each job kind (`send`, `fallback_check`) and
+ * housekeeping. A new kind of job (webhook deliveries, inbound processing) is one more handler here.
+ */
+export function createWorker(options: WorkerOptions): Worker {
+  const { store, pool, now } = options;
+  const log = options.logger.child({ component: 'worker' });
+  const breaker = createCircuitBreaker({ threshold: options.breakerThreshold ?? 5, cooldownMs: options.breakerCooldownMs ?? 30_000, now });
+  const policy = {
+    maxAttemptsPerConnector: options.maxAttemptsPerConnector ?? 5,
+    backoffBaseMs: options.backoffBaseMs ?? 1000,
+    backoffMaxMs: options.backoffMaxMs ?? 300_000,
+    random: options.random ?? Math.random,
+  };
+  const deps = { store, now, log };
+  return createScheduler({
+    ...deps,
+    handlers: {
+      send: createSendHandler({
+        ...deps,
+        pool,
+        breaker,
+        policy,
+        sendTimeoutMs: options.sendTimeoutMs ?? 15_000,
+        statusCallbackUrl: options.statusCallbackUrl,
+        sealer: options.sealer,
+      }),
+      fallback_check: createFallbackCheckHandler(deps),
+    },
+    housekeeping: createHousekeeping(deps),
+    concurrency: options.concurrency,
+    leaseMs: options.leaseMs,
+    pollMs: options.pollMs,
+  });
+}
