@@ -1,4 +1,4 @@
-import type { ConnectorRecord, Store, Template, VerifySettings } from './types.js';
+import type { ConnectorRecord, Store, Template, VerifySettings } from './types/index.js';
 
 /**
  * Wraps a store so the lookups every send makes — its template, the connectors of its channel,

@@ -1,4 +1,4 @@
-import type { Store } from '../types.js';
+import type { Store } from '../types/index.js';
 import { openDatabase } from './database.js';
 import { createProjectsRepo } from './projects.js';
 import { createKeysRepo } from './keys.js';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
-import type { IdempotencyRecord, Message, MessageAttemptRecord, MessagesRepo, OutboxLease, StatusRepo } from '../types.js';
+import type { IdempotencyRecord, Message, MessageAttemptRecord, MessagesRepo, OutboxLease, StatusRepo } from '../types/index.js';
 import { statusRank } from '../status-rank.js';
 import { createGroupCommit } from './group-commit.js';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types.js';
+import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types/index.js';
 import { createGroupCommit } from './group-commit.js';
 import { messageColumns, messageFromValues } from './messages.js';
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Channel } from '@messagejs/shared-types';
-import type { AreaCounts, IdempotencyRecord, VerifyRefusal, VerifyRepo, VerifySendCounts, VerifySession, VerifySettings } from '../types.js';
+import type { AreaCounts, IdempotencyRecord, VerifyRefusal, VerifyRepo, VerifySendCounts, VerifySession, VerifySettings } from '../types/index.js';
 import { createMessageWriter } from './messages.js';
 
 interface Row {
