@@ -23,6 +23,14 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
   };
   return {
     ...store,
+    // A unit of work writes through its own repositories, past these maps: forget them all after one.
+    async transaction(work) {
+      try {
+        return await store.transaction(work);
+      } finally {
+        for (const map of [templates, connectors, optOuts, verifySettings]) map.clear();
+      }
+    },
     templates: {
       ...store.templates,
       get: (projectId, name) => cached(templates, `${projectId}\0${name}`, () => store.templates.get(projectId, name)),

@@ -3,7 +3,8 @@ import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types/inde
 import { createGroupCommit } from './group-commit.js';
 import { messageColumns, messageFromValues } from './messages.js';
 
-export function createOutboxRepo(db: Database.Database, options: { completionWindowMs?: number } = {}): OutboxRepo {
+/** The outbox: claims under leases, and what each delivery attempt leaves. With `direct`, completions are not group-committed. */
+export function createOutboxRepo(db: Database.Database, options: { completionWindowMs?: number; direct?: boolean } = {}): OutboxRepo {
   // Value arrays, not row objects: the message's columns, then the outbox row's attempts and kind.
   const due = db
     .prepare<[number, number, number], unknown[]>(
@@ -104,7 +105,7 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
   const complete = createGroupCommit(
     (items: Completion[]) => db.transaction(() => items.map(completeOne)).immediate(),
     (item: Completion) => db.transaction(() => completeOne(item)).immediate(),
-    { windowMs: options.completionWindowMs ?? 2 },
+    { windowMs: options.completionWindowMs ?? 2, direct: options.direct },
   );
   const completeAndClaim = db.transaction((items: Completion[], now: number, limit: number, leaseMs: number, owner: string) => ({
     results: items.map(completeOne),

@@ -22,8 +22,8 @@ export * from './signing-keys.js';
 export * from './templates.js';
 export * from './verify.js';
 
-/** Every repository of one backend. Nothing outside `store/` writes SQL. */
-export interface Store {
+/** Every repository of one backend, one per aggregate. */
+export interface Repositories {
   projects: ProjectsRepo;
   keys: KeysRepo;
   templates: TemplatesRepo;
@@ -36,6 +36,28 @@ export interface Store {
   audit: AuditRepo;
   verify: VerifyRepo;
   signingKeys: SigningKeysRepo;
+}
+
+/**
+ * One unit of work: `work` writes through `tx`, and what it wrote commits together when it returns,
+ * or not at all when it throws (the error is rethrown).
+ *
+ * `work` awaits nothing but `tx`'s repositories — no network, no timers, no other store. SQLite
+ * keeps the unit on its one connection, so the unit must end within the same turn of the event
+ * loop (its repositories answer at once; the SQLite store fails a unit that outlives its turn); a
+ * PostgreSQL unit holds a pooled connection for as long as it runs. Units do not nest.
+ *
+ * @example
+ * await store.transaction(async (tx) => {
+ *   await tx.projects.update(projectId, { name });
+ *   await tx.audit.record({ projectId, actor, action: 'project.rename', at });
+ * });
+ */
+export type UnitOfWork = <T>(work: (tx: Repositories) => Promise<T>) => Promise<T>;
+
+/** Every repository of one backend, and its unit of work. Nothing outside `store/` writes SQL. */
+export interface Store extends Repositories {
+  transaction: UnitOfWork;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
