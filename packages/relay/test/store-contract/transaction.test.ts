@@ -1,13 +1,9 @@
-import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSqliteStore } from '../src/store/sqlite/index.js';
-import { withReadCache } from '../src/store/read-cache.js';
-import { defaultLimits, defaultNumberTypes, type Message, type Project, type Store } from '../src/store/types/index.js';
-import { tempDir } from './helpers/start-relay.js';
-import { count } from './helpers/store-snapshot.js';
+import { withReadCache } from '../../src/store/read-cache.js';
+import { defaultLimits, defaultNumberTypes, type Message, type Project, type Store } from '../../src/store/types/index.js';
+import { count as countRows, type StoreLocation } from '../helpers/store-snapshot.js';
+import { backends, type OpenedStore } from './backends.js';
 
-let dataDir: string;
-let store: Store;
 const at = 1_700_000_000_000;
 const project: Project = {
   id: 'prj_unit',
@@ -51,17 +47,18 @@ const message = (id: string): Message => ({
   deliveredAt: null,
 });
 
-beforeEach(async () => {
-  dataDir = tempDir();
-  store = createSqliteStore(dataDir);
-  await store.projects.create(project);
-});
-afterEach(async () => {
-  await store.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+describe.each(backends)('store.transaction ($name)', (backend) => {
+  let opened: OpenedStore;
+  let store: Store;
+  let location: StoreLocation;
+  const count = (table: string) => countRows(location, table);
+  beforeEach(async () => {
+    opened = await backend.open();
+    ({ store, location } = opened);
+    await store.projects.create(project);
+  });
+  afterEach(() => opened.dispose());
 
-describe('store.transaction', () => {
   it('commits every write of the unit together and returns its value', async () => {
     const value = await store.transaction(async (tx) => {
       await tx.messages.enqueue({ message: message('msg_1'), dueAt: at });
@@ -70,7 +67,7 @@ describe('store.transaction', () => {
       return tx.outbox.pending();
     });
     expect(value).toBe(1);
-    expect([count({ dataDir }, 'messages'), count({ dataDir }, 'outbox'), count({ dataDir }, 'opt_outs'), count({ dataDir }, 'audit')]).toEqual([1, 1, 1, 1]);
+    expect([count('messages'), count('outbox'), count('opt_outs'), count('audit')]).toEqual([1, 1, 1, 1]);
   });
 
   it('writes nothing when the unit throws, and rethrows', async () => {
@@ -82,11 +79,11 @@ describe('store.transaction', () => {
         throw failure;
       }),
     ).rejects.toBe(failure);
-    expect([count({ dataDir }, 'messages'), count({ dataDir }, 'outbox'), count({ dataDir }, 'audit')]).toEqual([0, 0, 0]);
+    expect([count('messages'), count('outbox'), count('audit')]).toEqual([0, 0, 0]);
     // The connection is usable afterwards, in and out of units.
     await store.messages.enqueue({ message: message('msg_2'), dueAt: at });
     await store.transaction((tx) => tx.audit.record({ projectId: project.id, actor: 'test', action: 'after', at }));
-    expect([count({ dataDir }, 'messages'), count({ dataDir }, 'audit')]).toEqual([1, 1]);
+    expect([count('messages'), count('audit')]).toEqual([1, 1]);
   });
 
   it('reads its own writes inside the unit', async () => {
@@ -108,7 +105,7 @@ describe('store.transaction', () => {
       });
     await Promise.all([unit('a'), unit('b'), store.messages.enqueue({ message: message('msg_1'), dueAt: at })]);
     expect(order).toEqual(['a begins', 'a ends', 'b begins', 'b ends']);
-    expect([count({ dataDir }, 'audit'), count({ dataDir }, 'messages')]).toEqual([2, 1]);
+    expect([count('audit'), count('messages')]).toEqual([2, 1]);
   });
 
   it('fails, and keeps nothing of, a unit that awaits something other than its repositories', async () => {
@@ -118,10 +115,10 @@ describe('store.transaction', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }),
     ).rejects.toThrow(/awaited something other than its repositories/);
-    expect(count({ dataDir }, 'audit')).toBe(0);
+    expect(count('audit')).toBe(0);
     // Writes from outside made while it was (wrongly) open are not lost with it.
     await store.messages.enqueue({ message: message('msg_1'), dueAt: at });
-    expect(count({ dataDir }, 'messages')).toBe(1);
+    expect(count('messages')).toBe(1);
   });
 
   it('makes the read cache forget what a unit may have changed', async () => {
