@@ -15,7 +15,7 @@ export type StoredRow = Record<string, unknown>;
 
 const DATABASE_FILE = 'messagejs.db';
 
-function open<T>(where: StoreLocation, use: (db: Database.Database) => T, options: { readonly?: boolean } = { readonly: true }): T {
+function open<T>(where: StoreLocation, use: (db: Database.Database) => T, options = { readonly: true }): T {
   const db = new Database(path.join(where.dataDir, DATABASE_FILE), options);
   try {
     return use(db);
@@ -25,8 +25,8 @@ function open<T>(where: StoreLocation, use: (db: Database.Database) => T, option
 }
 
 function tableNames(db: Database.Database): string[] {
-  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
-  return rows.map((r) => r.name);
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+  return (tables.all() as Array<{ name: string }>).map((r) => r.name);
 }
 
 // Rows in storage order: rowid, or the primary key of a WITHOUT ROWID table (the outbox).

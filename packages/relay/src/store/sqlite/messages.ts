@@ -167,7 +167,10 @@ export function createMessageWriter(db: Database.Database) {
   };
 }
 
-/** Messages and their statuses. With `direct`, enqueues are not group-committed (a unit of work's repositories). */
+/**
+ * Messages and their statuses. With `direct`, enqueues are not group-committed (a unit of work's
+ * repositories).
+ */
 export function createMessagesRepo(db: Database.Database, options: { direct?: boolean } = {}): MessagesRepo & StatusRepo {
   const writer = createMessageWriter(db);
   const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');

@@ -137,8 +137,14 @@ function outboxWrites(s: ReturnType<typeof prepareOutbox>) {
   return { claimRows, completeOne, finishOne, retryOne, failOne };
 }
 
-/** The outbox: claims under leases, and what each delivery attempt leaves. With `direct`, completions are not group-committed. */
-export function createOutboxRepo(db: Database.Database, options: { completionWindowMs?: number; direct?: boolean } = {}): OutboxRepo {
+/**
+ * The outbox: claims under leases, and what each delivery attempt leaves. With `direct`,
+ * completions are not group-committed (a unit of work's repositories).
+ */
+export function createOutboxRepo(
+  db: Database.Database,
+  options: { completionWindowMs?: number; direct?: boolean } = {},
+): OutboxRepo {
   const s = prepareOutbox(db);
   const { claimRows, completeOne, finishOne, retryOne, failOne } = outboxWrites(s);
   const claim = db.transaction(claimRows);

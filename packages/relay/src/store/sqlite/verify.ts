@@ -126,8 +126,8 @@ function prepareVerify(db: Database.Database) {
 
 /** Sends and checks, each one transaction: the statements behind `verify.send` and `verify.check`. */
 function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepareVerify>) {
-  const { writer, countRecipient, countKey, countCountry, countPrefix, retireExpired, insertSession, resend, purgeSends, insertSend } = statements;
-  const { approve, wrongCode, markVerified, byId } = statements;
+  const { writer, countRecipient, countKey, countCountry, countPrefix } = statements;
+  const { retireExpired, insertSession, resend, purgeSends, insertSend, approve, wrongCode, markVerified, byId } = statements;
   const storeIdempotency = (record: IdempotencyRecord | undefined) => {
     if (!record) return;
     if (!writer.writeIdempotency(record)) throw new Refused({ reason: 'idempotent' });
