@@ -13,4 +13,4 @@ export { ensureSigningKey, rotateSigningKey } from './core/verify/signing-keys.j
 export { ConnectorError } from './connectors/types.js';
 export type { Connector, ConnectorDefinition, OutboundMessage, SendContext, SendResult, StatusUpdate, WebhookRequest } from './connectors/types.js';
 export { connectorRegistry } from './connectors/registry.js';
-export type { Store } from './store/types.js';
+export type { Repositories, Store, UnitOfWork } from './store/types.js';

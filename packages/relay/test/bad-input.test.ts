@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, setLimits } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { snapshot } from './helpers/store-snapshot.js';
 
 let t: TestRelay;
 let revokedKey: string;
@@ -72,7 +73,7 @@ describe('POST /v1/messages with bad input', () => {
     const key = keys[c.key ?? 'secret'];
     const origin = c.origin === undefined ? (c.key === 'public' ? DEMO_ORIGIN : undefined) : (c.origin ?? undefined);
     await waitForIdle(t);
-    const before = snapshotDatabase(t.dataDir);
+    const before = snapshot(t);
     const res = await call(t, 'POST', '/v1/messages', {
       ...(key && { key }),
       ...(origin && { origin }),
@@ -87,7 +88,7 @@ describe('POST /v1/messages with bad input', () => {
     expect(typeof res.body.error.message).toBe('string');
     if (c.field) expect(res.body.error.field).toBe(c.field);
     expect(res.body.error.requestId).toBe(res.headers.get('x-request-id'));
-    expect(snapshotDatabase(t.dataDir)).toEqual(before);
+    expect(snapshot(t)).toEqual(before);
   });
 
   it('gives a wrong origin no Access-Control-Allow-Origin header', async () => {
@@ -107,13 +108,13 @@ describe('POST /v1/messages with bad input', () => {
 
   it('answers a channel with no connector with 422 channel_not_configured', async () => {
     await waitForIdle(t);
-    const before = snapshotDatabase(t.dataDir);
+    const before = snapshot(t);
     await t.relay.store.connectors.remove((await t.relay.store.connectors.list(t.demo.projectId))[0]!.id);
-    const after = snapshotDatabase(t.dataDir);
+    const after = snapshot(t);
     const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: order });
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'channel_not_configured', field: 'channel' });
-    expect(snapshotDatabase(t.dataDir)).toEqual(after);
+    expect(snapshot(t)).toEqual(after);
     expect(before).not.toEqual(after);
   });
 });
@@ -130,7 +131,7 @@ describe('bodies nested too deep', () => {
 
   it.each(cases)('refuses depth $depth on $route (Idempotency-Key: $idempotency) with 400 nesting_too_deep and writes nothing', async (c) => {
     await waitForIdle(t);
-    const before = snapshotDatabase(t.dataDir);
+    const before = snapshot(t);
     const res = await call(t, 'POST', c.route, {
       key: t.demo.secretKey,
       rawBody: `{"template":"order_update","to":"+212612345678","params":{"order":"A-1","eta":${nested(c.depth - 1)}}}`,
@@ -138,7 +139,7 @@ describe('bodies nested too deep', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'nesting_too_deep', field: 'params' });
-    expect(snapshotDatabase(t.dataDir)).toEqual(before);
+    expect(snapshot(t)).toEqual(before);
   });
 
   it('reads a body nested 32 deep as usual', async () => {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addConnector, setVerifySettings } from '@messagejs/relay';
-import { call, snapshotDatabase, startRelay, tempDir, waitForIdle, waitForMessage, type TestRelay } from './helpers/start-relay.js';
+import { call, startRelay, tempDir, waitForIdle, waitForMessage, type TestRelay } from './helpers/start-relay.js';
+import { snapshot } from './helpers/store-snapshot.js';
 import { waitForCode } from './helpers/verify.js';
 import { openDatabase } from '../src/store/sqlite/database.js';
 import { startFakeProvider } from './helpers/fake-provider.js';
@@ -52,7 +53,7 @@ describe('verification codes on disk', () => {
     await setVerifySettings(first.relay.store, first.relay.sealer, first.demo.projectId, { codeLength: 10, alphabet: 'alphanumeric' }, Date.now());
     const res = await call(first, 'POST', '/v1/verify/send', { key: first.demo.secretKey, body: { to: NUMBER, channel: 'sms' } });
     expect(res.status).toBe(202);
-    const [queued] = snapshotDatabase(dataDir).messages as Array<{ body: string; status: string }>;
+    const [queued] = snapshot({ dataDir }).messages as Array<{ body: string; status: string }>;
     expect(queued!.status).toBe('queued');
     // Sealed under the master key; the text around the code is not there either.
     expect(queued!.body).toMatch(/^v1\.[0-9a-f]{12}\./);
@@ -66,7 +67,7 @@ describe('verification codes on disk', () => {
     await waitForIdle(t);
     const checked = await call(t, 'POST', '/v1/verify/check', { key: t.demo.secretKey, body: { sessionId: res.body.sessionId, code } });
     expect(checked.body).toMatchObject({ valid: true, status: 'approved' });
-    const [sent] = snapshotDatabase(dataDir).messages as Array<{ body: string; subject: string | null; status: string }>;
+    const [sent] = snapshot({ dataDir }).messages as Array<{ body: string; subject: string | null; status: string }>;
     expect(sent).toMatchObject({ status: 'delivered', body: '[redacted]', subject: null });
 
     // While the relay runs (the WAL holds every page version written since the last checkpoint)…
@@ -89,7 +90,7 @@ describe('verification codes on disk', () => {
       await addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'twilio', channels: ['sms'], config: { from: '+15005550006' }, credentials, priority: 1 }, Date.now());
       const res = await call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to: NUMBER, channel: 'sms' } });
       expect(res.status).toBe(202);
-      const { id } = (snapshotDatabase(t.dataDir).messages as Array<{ id: string }>)[0]!;
+      const { id } = (snapshot(t).messages as Array<{ id: string }>)[0]!;
       const failed = await waitForMessage(t, id, (m) => m.status === 'failed');
       const code = /^(\d{6}) is your/.exec(twilio.last().form.get('Body')!)![1]!;
       expect(failed.errorMessage).toBe('Twilio: Refused body: ****** is your Demo verification code. It expires in 10 minutes.');
@@ -134,7 +135,7 @@ describe('verification codes on disk', () => {
     expect(await send(again, '+212612345679')).toBe(202);
     await again.close();
     const dropped = await open({ dataDir, demo: first.demo, env: { MESSAGEJS_MASTER_KEY: newKey } });
-    const messages = snapshotDatabase(dataDir).messages as Array<{ id: string; recipient: string }>;
+    const messages = snapshot({ dataDir }).messages as Array<{ id: string; recipient: string }>;
     const id = messages.find((m) => m.recipient === '+212612345679')!.id;
     const failed = await waitForMessage(dropped, id, (m) => m.status === 'failed');
     expect(failed.errorCode).toBe('sealed_content_unreadable');

@@ -1,11 +1,10 @@
 import http from 'node:http';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addConnector, setLimits } from '@messagejs/relay';
 import { DEMO_ORIGIN, startRelay, type TestRelay } from './helpers/start-relay.js';
+import { watchWrites, type WriteCounter } from './helpers/store-snapshot.js';
 
 /**
  * Malformed requests across every route, over real HTTP (`node:http`, so malformed bytes really
@@ -20,7 +19,7 @@ const SLOW_MS = 1000;
 
 let t: TestRelay;
 let port: number;
-let db: Database.Database;
+let writes: WriteCounter;
 let connectorIds: Record<string, string>;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -40,16 +39,16 @@ beforeAll(async () => {
     webhook: await add('webhook', ['chat'], { url: 'http://127.0.0.1:9/hook' }, { secret: 'fuzz-webhook-secret-123' }),
     console: (await store.connectors.list(t.demo.projectId)).find((c) => c.type === 'console')!.id,
   };
-  db = new Database(path.join(t.dataDir, 'messagejs.db'), { readonly: true });
+  writes = watchWrites(t);
 });
 afterAll(async () => {
   agent.destroy();
-  db?.close();
+  writes?.close();
   await t?.cleanup();
 });
 
 /** Changes whenever another connection (the relay) commits: a cheap "did anything write" check. */
-const dataVersion = () => db.pragma('data_version', { simple: true }) as number;
+const dataVersion = () => writes.read();
 
 // ---------- what a request is made of ----------
 

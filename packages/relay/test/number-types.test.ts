@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveTemplate, setNumberTypes } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { snapshot } from './helpers/store-snapshot.js';
 
 // SMS pumping sends to numbers that pay whoever holds them: premium-rate, shared-cost, personal
 // and fixed-line ranges. Each number below was classified with libphonenumber-js (max metadata).
@@ -31,9 +32,9 @@ const verify = (to: string, channel = 'sms') => call(t, 'POST', '/v1/verify/send
 /** Runs `request` and returns its answer, asserting it wrote nothing. */
 async function writesNothing(request: () => Promise<Awaited<ReturnType<typeof call>>>) {
   await waitForIdle(t);
-  const before = snapshotDatabase(t.dataDir);
+  const before = snapshot(t);
   const res = await request();
-  expect(snapshotDatabase(t.dataDir)).toEqual(before);
+  expect(snapshot(t)).toEqual(before);
   return res;
 }
 

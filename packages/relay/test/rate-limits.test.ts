@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { saveTemplate, setLimits } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { snapshot } from './helpers/store-snapshot.js';
 import { movableDate } from './helpers/movable-date.js';
 
 const clock = movableDate('2026-01-01T10:00:00Z');
@@ -21,7 +22,7 @@ describe('rate limits', () => {
   it('allows 20 requests a minute per client IP for a public key, then answers 429 until the window passes', async () => {
     for (let i = 0; i < 20; i++) expect((await sendPublic(`+2126123456${String(i).padStart(2, '0')}`)).status).toBe(202);
     await waitForIdle(t);
-    const before = snapshotDatabase(t.dataDir);
+    const before = snapshot(t);
     const limited = await sendPublic('+212612345699');
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
@@ -31,7 +32,7 @@ describe('rate limits', () => {
     expect(limited.headers.get('ratelimit-remaining')).toBe('0');
     expect(Number(limited.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
     expect(limited.headers.get('access-control-allow-origin')).toBe(DEMO_ORIGIN);
-    expect(snapshotDatabase(t.dataDir)).toEqual(before);
+    expect(snapshot(t)).toEqual(before);
     advance(61_000);
     expect((await sendPublic('+212612345699')).status).toBe(202);
   });
@@ -69,7 +70,7 @@ describe('rate limits', () => {
     for (let i = 0; i < 5; i++) expect((await sendContact('203.0.113.1')).status).toBe(429);
     for (let i = 0; i < 3; i++) expect((await sendContact('203.0.113.2')).status).toBe(202);
     await waitForIdle(t);
-    const before = snapshotDatabase(t.dataDir);
+    const before = snapshot(t);
     const limited = await sendContact('203.0.113.3');
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
@@ -77,7 +78,7 @@ describe('rate limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(600);
     expect(limited.headers.get('ratelimit-limit')).toBe('8');
-    expect(snapshotDatabase(t.dataDir)).toEqual(before);
+    expect(snapshot(t)).toEqual(before);
     advance(10 * 60_000 + 1000);
     expect((await sendContact('203.0.113.3')).status).toBe(202);
   });

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveTemplate, setLimits } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, tempDir, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, startRelay, tempDir, type TestRelay } from './helpers/start-relay.js';
+import { snapshot, write } from './helpers/store-snapshot.js';
 import { requireBuiltCli, runCli, spawnRelay } from './helpers/cli.js';
 
 let t: TestRelay;
@@ -81,9 +80,9 @@ describe('template pattern params', () => {
     ['a named backreference', '^(?<x>a)\\k<x>$'],
     ['a program too large', '^(.{1,30}.{1,30}){1,30}$'],
   ])('refuses %s when the template is saved', async (_, pattern) => {
-    const before = snapshotDatabase(t.dataDir);
+    const before = snapshot(t);
     await expect(save('refused', { v: { type: 'pattern', pattern } })).rejects.toMatchObject({ code: 'validation_failed', field: 'params.v.pattern' });
-    expect(snapshotDatabase(t.dataDir)).toEqual(before);
+    expect(snapshot(t)).toEqual(before);
   });
 
   it('caps maxLength of pattern params at 1000', async () => {
@@ -217,11 +216,9 @@ describe('start (CLI)', () => {
     try {
       expect(runCli(['init', '--data-dir', dataDir, '--json']).code).toBe(0);
       // As an older relay stored it: a lookahead was accepted before patterns were checked.
-      const db = new Database(path.join(dataDir, 'messagejs.db'));
-      db.prepare(`UPDATE templates SET params = ? WHERE name = 'order_update'`).run(
-        JSON.stringify({ order: { type: 'pattern', pattern: '^(?=A)(A+)+$' }, eta: { type: 'text', maxLength: 40 } }),
-      );
-      db.close();
+      write({ dataDir }, `UPDATE templates SET params = @params WHERE name = 'order_update'`, {
+        params: JSON.stringify({ order: { type: 'pattern', pattern: '^(?=A)(A+)+$' }, eta: { type: 'text', maxLength: 40 } }),
+      });
       const relay = await spawnRelay(dataDir);
       const deadline = Date.now() + 5000;
       while (!/Warning: template order_update/.test(relay.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setVerifySettings } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { snapshot } from './helpers/store-snapshot.js';
 import { startFakeProvider, type FakeProvider } from './helpers/fake-provider.js';
 import { waitForCode } from './helpers/verify.js';
 
@@ -33,9 +34,9 @@ const start = (body: Record<string, unknown>, key = t.demo.publicKey) =>
 
 async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
   await waitForIdle(t);
-  const before = snapshotDatabase(t.dataDir);
+  const before = snapshot(t);
   const result = await request();
-  expect(snapshotDatabase(t.dataDir)).toEqual(before);
+  expect(snapshot(t)).toEqual(before);
   expect(t.console).toEqual([]);
   return result;
 }

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setVerifySettings } from '@messagejs/relay';
 import type { PowChallenge } from '@messagejs/shared-types';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { snapshot } from './helpers/store-snapshot.js';
 import { waitForCode } from './helpers/verify.js';
 
 let t: TestRelay;
@@ -49,9 +50,9 @@ async function challenge(request = start): Promise<PowChallenge> {
 
 async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
   await waitForIdle(t);
-  const before = snapshotDatabase(t.dataDir);
+  const before = snapshot(t);
   const result = await request();
-  expect(snapshotDatabase(t.dataDir)).toEqual(before);
+  expect(snapshot(t)).toEqual(before);
   expect(t.console).toEqual([]);
   return result;
 }

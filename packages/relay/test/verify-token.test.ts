@@ -2,7 +2,8 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet } from 'jose';
 import { addConnector, createKey, createProject, rotateSigningKey } from '@messagejs/relay';
-import { call, snapshotDatabase, startRelay, type TestRelay } from './helpers/start-relay.js';
+import { call, startRelay, type TestRelay } from './helpers/start-relay.js';
+import { count, snapshot } from './helpers/store-snapshot.js';
 import { printedCodes, waitForCode } from './helpers/verify.js';
 
 let t: TestRelay;
@@ -146,7 +147,7 @@ describe('GET /v1/projects/:projectId/jwks.json', () => {
     await expect(jwtVerify(first, createLocalJWKSet(afterTwo), options)).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
     await expect(jwtVerify(second, createLocalJWKSet(afterTwo), options)).resolves.toBeTruthy();
     // The dropped key is gone from the database too.
-    expect((snapshotDatabase(t.dataDir).signing_keys as unknown[]).length).toBe(2);
+    expect(count(t, 'signing_keys')).toBe(2);
   });
 
   it('creates a key on first use for a project made without one, and keeps its private half sealed', async () => {
@@ -162,7 +163,7 @@ describe('GET /v1/projects/:projectId/jwks.json', () => {
     const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { audience: project.id, currentDate: new Date(clock) });
     expect(payload.sub).toBe(NUMBER);
 
-    const rows = snapshotDatabase(t.dataDir).signing_keys as Array<{ project_id: string; sealed_private_jwk: string; public_jwk: string }>;
+    const rows = snapshot(t).signing_keys as Array<{ project_id: string; sealed_private_jwk: string; public_jwk: string }>;
     const row = rows.find((r) => r.project_id === project.id)!;
     expect(row.sealed_private_jwk).toMatch(/^v1\./);
     expect(row.sealed_private_jwk).not.toContain('"d"');

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createKey, setLimits, setVerifySettings } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, snapshotDatabase, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { call, DEMO_ORIGIN, startRelay, waitForIdle, type TestRelay } from './helpers/start-relay.js';
+import { snapshot } from './helpers/store-snapshot.js';
 import { printedCodes, waitForCode, wrongCode } from './helpers/verify.js';
 
 // The relay's clock is injected; only the in-memory rate limiters read Date, and no test here
@@ -36,10 +37,10 @@ async function settled(): Promise<void> {
 async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
   await settled();
   await waitForIdle(t);
-  const before = snapshotDatabase(t.dataDir);
+  const before = snapshot(t);
   const result = await request();
   await settled();
-  expect(snapshotDatabase(t.dataDir)).toEqual(before);
+  expect(snapshot(t)).toEqual(before);
   return result;
 }
 
@@ -67,7 +68,7 @@ describe('POST /v1/verify/send', () => {
     expect(t.console.join('')).toContain(`${code} is your Demo verification code. It expires in 10 minutes.`);
     expect(JSON.stringify(res.body)).not.toContain(code);
     await settled();
-    const db = snapshotDatabase(t.dataDir);
+    const db = snapshot(t);
     const [session] = db.verify_sessions as Array<Record<string, unknown>>;
     expect(session).toMatchObject({ id: res.body.sessionId, recipient: NUMBER, channel: 'sms', status: 'pending', attempts: 0, sends: 1 });
     // Only an HMAC is kept: 32 bytes as hex, not the code.
@@ -340,7 +341,7 @@ describe('POST /v1/verify/check', () => {
     const { body } = await start();
     const code = await waitForCode(t, 1);
     await check(body.sessionId, code, undefined, { 'Idempotency-Key': 'check-hash' });
-    const rows = snapshotDatabase(t.dataDir).idempotency as Array<{ idempotency_key: string; request_hash: string }>;
+    const rows = snapshot(t).idempotency as Array<{ idempotency_key: string; request_hash: string }>;
     const row = rows.find((r) => r.idempotency_key === 'check-hash')!;
     expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
     // What a plain SHA-256 fingerprint of the request would be, for every key order the body could have.

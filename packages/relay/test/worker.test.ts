@@ -1,8 +1,7 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addConnector } from '@messagejs/relay';
-import { call, snapshotDatabase, startRelay, waitForMessage, type TestRelay } from './helpers/start-relay.js';
+import { call, startRelay, waitForMessage, type TestRelay } from './helpers/start-relay.js';
+import { snapshot, write } from './helpers/store-snapshot.js';
 import { scriptedServer } from './helpers/scripted-server.js';
 
 const SECRET = 'a-webhook-secret-of-some-length';
@@ -100,12 +99,12 @@ describe('worker', () => {
     };
     await t.relay.store.messages.enqueue({ message: full, dueAt: 0 });
     // What only deliveries write (provider, errors, times), set by hand.
-    const db = new Database(path.join(t.dataDir, 'messagejs.db'));
-    db.prepare(
+    write(
+      t,
       `UPDATE messages SET provider_message_id = 'SM123', connector_id = 'con_x', error_code = 'provider_unavailable',
          error_message = 'try later', sent_at = @sentAt, delivered_at = @deliveredAt WHERE id = @id`,
-    ).run({ id: full.id, sentAt: full.sentAt, deliveredAt: full.deliveredAt });
-    db.close();
+      { id: full.id, sentAt: full.sentAt, deliveredAt: full.deliveredAt },
+    );
     const jobs = await t.relay.store.outbox.claim(Date.now(), 10, 30_000, 'worker_test');
     expect(jobs.map((j) => j.messageId)).toEqual([full.id, sent.id]);
     expect(jobs[0]).toMatchObject({ attempts: 1, kind: 'send', owner: 'worker_test' });
@@ -219,7 +218,7 @@ describe('worker', () => {
     const res = await call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to: '+33612345678', channel: 'sms' } });
     expect(res.status).toBe(202);
     await new Promise((r) => setTimeout(r, 200));
-    const rows = snapshotDatabase(t.dataDir).messages as Array<{ template: string; body: string; status: string }>;
+    const rows = snapshot(t).messages as Array<{ template: string; body: string; status: string }>;
     const verification = rows.find((m) => m.template === 'verify')!;
     expect(verification.status).toBe('delivered');
     expect(verification.body).toBe('[redacted]');
@@ -288,7 +287,7 @@ describe('worker', () => {
       await waitForMessage(first, a, (m) => m.status === 'sending');
       const b = (await call(first, 'POST', '/v1/messages', { key: first.demo.secretKey, body: { ...sms, text: 'b' } })).body.id;
       await first.close(); // waits for `a`; `b` was waiting for the slot
-      const db = snapshotDatabase(first.dataDir);
+      const db = snapshot(first);
       expect(db.outbox).toEqual([expect.objectContaining({ message_id: b, lease_owner: null, lease_until: 0, attempts: 0 })]);
       // The next start sends it at once, not after the 30 s lease.
       t = await startRelay({ dataDir: first.dataDir, demo: first.demo });
@@ -325,7 +324,7 @@ describe('worker', () => {
       await new Promise((r) => setTimeout(r, 500));
       // This worker's late answer for `a` changes nothing, and it does not send `b`.
       expect(receiver!.requests.map(textOf)).toEqual(['a']);
-      const outbox = snapshotDatabase(t.dataDir).outbox as Array<{ message_id: string; lease_owner: string }>;
+      const outbox = snapshot(t).outbox as Array<{ message_id: string; lease_owner: string }>;
       expect(outbox.map((r) => [r.message_id, r.lease_owner]).sort()).toEqual([[a, 'other-worker'], [b, 'other-worker']].sort());
       expect((await waitForMessage(t, a, () => true)).attempts).toEqual([]);
     });

@@ -1,4 +1,4 @@
-import type { ConnectorRecord, Store, Template, VerifySettings } from './types.js';
+import type { ConnectorRecord, Store, Template, VerifySettings } from './types/index.js';
 
 /**
  * Wraps a store so the lookups every send makes — its template, the connectors of its channel,
@@ -23,6 +23,14 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
   };
   return {
     ...store,
+    // A unit of work writes through its own repositories, past these maps: forget them all after one.
+    async transaction(work) {
+      try {
+        return await store.transaction(work);
+      } finally {
+        for (const map of [templates, connectors, optOuts, verifySettings]) map.clear();
+      }
+    },
     templates: {
       ...store.templates,
       get: (projectId, name) => cached(templates, `${projectId}\0${name}`, () => store.templates.get(projectId, name)),

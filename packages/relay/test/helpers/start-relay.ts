@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { createRelay, loadConfig, type DemoCredentials, type Relay, type RelayDeps } from '@messagejs/relay';
 
 export interface TestRelay {
@@ -112,22 +111,6 @@ export async function waitForMessage(t: TestRelay, id: string, predicate: (m: an
     if (res.status === 200 && predicate(res.body)) return res.body;
     if (Date.now() > deadline) throw new Error(`message ${id} did not settle: ${JSON.stringify(res.body)}`);
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/**
- * Every row of every table, read through a second connection: two snapshots are equal when a
- * request wrote nothing.
- */
-export function snapshotDatabase(dataDir: string): Record<string, unknown[]> {
-  const db = new Database(path.join(dataDir, 'messagejs.db'), { readonly: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
-    // Rows in storage order: rowid, or the primary key of a WITHOUT ROWID table (the outbox).
-    const order = (name: string) => (/WITHOUT ROWID/i.test((db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql) ? '1' : 'rowid');
-    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}" ORDER BY ${order(name)}`).all()]));
-  } finally {
-    db.close();
   }
 }
 

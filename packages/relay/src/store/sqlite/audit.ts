@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AuditRepo } from '../types.js';
+import type { AuditRepo } from '../types/index.js';
 
 export function createAuditRepo(db: Database.Database): AuditRepo {
   const insert = db.prepare('INSERT INTO audit (project_id, actor, action, detail, at) VALUES (?, ?, ?, ?, ?)');

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Channel } from '@messagejs/shared-types';
-import type { ConnectorRecord, ConnectorsRepo } from '../types.js';
+import type { ConnectorRecord, ConnectorsRepo } from '../types/index.js';
 
 interface Row {
   id: string;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations } from './migrations.js';
+import { migrations } from './migrations/index.js';
 
 /** The database file's name inside the data directory. */
 export const DATABASE_FILE = 'messagejs.db';

@@ -11,6 +11,9 @@
  *
  * If the batch fails as a whole, each write is retried alone, so one bad write cannot fail the
  * others.
+ *
+ * With `direct`, nothing is batched: each write runs alone at once. Repositories bound to a unit of
+ * work (`store.transaction`) write that way, inside the unit's transaction.
  */
 export interface GroupCommit<I, O> {
   (item: I): Promise<O>;
@@ -31,9 +34,14 @@ interface Pending<I, O> {
 export function createGroupCommit<I, O>(
   runBatch: (items: I[]) => O[],
   runOne: (item: I) => O,
-  options: { windowMs?: number; maxBatch?: number } = {},
+  options: { windowMs?: number; maxBatch?: number; direct?: boolean } = {},
 ): GroupCommit<I, O> {
   const { windowMs = 0, maxBatch = 256 } = options;
+  if (options.direct) {
+    const now = ((item: I) => new Promise<O>((resolve) => resolve(runOne(item)))) as GroupCommit<I, O>;
+    now.joinWith = (_run, alone) => alone();
+    return now;
+  }
   let pending: Array<Pending<I, O>> = [];
   let timer: NodeJS.Timeout | null = null;
   let immediate: NodeJS.Immediate | null = null;

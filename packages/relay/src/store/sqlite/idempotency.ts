@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { IdempotencyRepo } from '../types.js';
+import type { IdempotencyRepo } from '../types/index.js';
 import { toIdempotency } from './messages.js';
 
 export function createIdempotencyRepo(db: Database.Database): IdempotencyRepo {

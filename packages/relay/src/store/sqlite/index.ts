@@ -1,4 +1,5 @@
-import type { Store } from '../types.js';
+import type Database from 'better-sqlite3';
+import type { Repositories, Store } from '../types/index.js';
 import { openDatabase } from './database.js';
 import { createProjectsRepo } from './projects.js';
 import { createKeysRepo } from './keys.js';
@@ -11,12 +12,14 @@ import { createOptOutsRepo } from './opt-outs.js';
 import { createAuditRepo } from './audit.js';
 import { createVerifyRepo } from './verify.js';
 import { createSigningKeysRepo } from './signing-keys.js';
+import { createUnitOfWork } from './unit-of-work.js';
 
-/** The default store: one SQLite file in the data directory. */
-export function createSqliteStore(dataDir: string): Store {
-  const db = openDatabase(dataDir);
-  const messages = createMessagesRepo(db);
-  const ping = db.prepare('SELECT 1');
+/**
+ * Every repository on `db`. With `direct`, writes the store otherwise group-commits (enqueues,
+ * completed deliveries) run at once: the repositories a unit of work hands to its `work`.
+ */
+function createRepositories(db: Database.Database, options: { direct?: boolean } = {}): Repositories {
+  const messages = createMessagesRepo(db, options);
   return {
     projects: createProjectsRepo(db),
     keys: createKeysRepo(db),
@@ -24,12 +27,24 @@ export function createSqliteStore(dataDir: string): Store {
     connectors: createConnectorsRepo(db),
     messages,
     status: messages,
-    outbox: createOutboxRepo(db),
+    outbox: createOutboxRepo(db, options),
     idempotency: createIdempotencyRepo(db),
     optOuts: createOptOutsRepo(db),
     audit: createAuditRepo(db),
     verify: createVerifyRepo(db),
     signingKeys: createSigningKeysRepo(db),
+  };
+}
+
+/** The default store: one SQLite file in the data directory. */
+export function createSqliteStore(dataDir: string): Store {
+  const db = openDatabase(dataDir);
+  const ping = db.prepare('SELECT 1');
+  // Prepared on the first unit of work: most processes (and every send) never open one.
+  let direct: Repositories | null = null;
+  return {
+    ...createRepositories(db),
+    transaction: createUnitOfWork(db, () => (direct ??= createRepositories(db, { direct: true }))),
     async ping() {
       try {
         return ping.get() !== undefined;

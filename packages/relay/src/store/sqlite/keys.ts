@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ApiKey, KeysRepo } from '../types.js';
+import type { ApiKey, KeysRepo } from '../types/index.js';
 import { toProject } from './projects.js';
 
 interface Row {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
-import type { IdempotencyRecord, Message, MessageAttemptRecord, MessagesRepo, OutboxLease, StatusRepo } from '../types.js';
+import type { IdempotencyRecord, Message, MessageAttemptRecord, MessagesRepo, OutboxLease, StatusRepo } from '../types/index.js';
 import { statusRank } from '../status-rank.js';
 import { createGroupCommit } from './group-commit.js';
 
@@ -167,7 +167,11 @@ export function createMessageWriter(db: Database.Database) {
   };
 }
 
-export function createMessagesRepo(db: Database.Database): MessagesRepo & StatusRepo {
+/**
+ * Messages and their statuses. With `direct`, enqueues are not group-committed (a unit of work's
+ * repositories).
+ */
+export function createMessagesRepo(db: Database.Database, options: { direct?: boolean } = {}): MessagesRepo & StatusRepo {
   const writer = createMessageWriter(db);
   const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const byIdWithLease = db.prepare<[string], MessageRow & { lease_until: number | null }>(
@@ -199,6 +203,7 @@ export function createMessagesRepo(db: Database.Database): MessagesRepo & Status
   const enqueue = createGroupCommit(
     (items: EnqueueInput[]) => db.transaction(() => items.map(write)).immediate(),
     (item: EnqueueInput) => db.transaction(() => write(item)).immediate(),
+    { direct: options.direct },
   );
 
   return {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { OptOutsRepo } from '../types.js';
+import type { OptOutsRepo } from '../types/index.js';
 
 export function createOptOutsRepo(db: Database.Database): OptOutsRepo {
   const add = db.prepare('INSERT INTO opt_outs (project_id, address, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');

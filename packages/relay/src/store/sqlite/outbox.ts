@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types.js';
+import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types/index.js';
 import { createGroupCommit } from './group-commit.js';
 import { messageColumns, messageFromValues } from './messages.js';
 
-export function createOutboxRepo(db: Database.Database, options: { completionWindowMs?: number } = {}): OutboxRepo {
+/** The outbox's statements, prepared once. */
+function prepareOutbox(db: Database.Database) {
   // Value arrays, not row objects: the message's columns, then the outbox row's attempts and kind.
   const due = db
     .prepare<[number, number, number], unknown[]>(
@@ -62,6 +63,18 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
   const pending = db.prepare('SELECT count(*) AS n FROM outbox');
   const nextDue = db.prepare('SELECT min(max(due_at, lease_until)) AS t FROM outbox');
 
+  return {
+    due, attemptsAt, lease, insertAttempt, deleteRow, supersede, ownsLease, succeed, redact, awaitFallback, expedite, reschedule,
+    requeue, failMessage, renew, releaseLeases, pending, nextDue,
+  };
+}
+
+type Completion = { job: ClaimedJob; result: Parameters<OutboxRepo['complete']>[1] };
+
+/** The outbox's writes, run inside a transaction the caller opens. */
+function outboxWrites(s: ReturnType<typeof prepareOutbox>) {
+  const { due, attemptsAt, lease, insertAttempt, deleteRow, supersede, ownsLease, succeed, redact } = s;
+  const { awaitFallback, requeue, reschedule, failMessage } = s;
   const claimRows = (now: number, limit: number, leaseMs: number, owner: string): ClaimedJob[] => {
     const rows = due.all(now, now, limit) as unknown[][];
     if (rows.length === 0) return [];
@@ -78,14 +91,12 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
     lease.run(now + leaseMs, owner, JSON.stringify(jobs.map((j) => j.messageId)));
     return jobs;
   };
-  const claim = db.transaction(claimRows);
   const addAttempt = (a: MessageAttemptRecord | null) => {
     if (a) insertAttempt.run(a.messageId, a.channel, a.connectorId, a.connectorType, a.providerMessageId, a.status, a.errorCode, a.at);
   };
   // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.
   const owned = (messageId: string, owner: string) => ownsLease.get(messageId, owner) !== undefined;
 
-  type Completion = { job: ClaimedJob; result: Parameters<OutboxRepo['complete']>[1] };
   const completeOne = ({ job, result: { attempt, status, at, fallbackAt } }: Completion) => {
     const { owner } = job;
     // Taking the row (or turning it into a fallback check) doubles as the lease check: a worker
@@ -98,13 +109,55 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
     succeed.run(status, attempt.providerMessageId, attempt.connectorId, attempt.channel, at, at, status, at, job.messageId);
     if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);
   };
+  const finishOne = (job: ClaimedJob) => {
+    if (deleteRow.run(job.messageId, job.owner).changes > 0) redact.run(job.messageId);
+  };
+  const retryOne = (job: ClaimedJob, r: Parameters<OutboxRepo['retry']>[1]) => {
+    const { owner } = job;
+    if (!owned(job.messageId, owner)) return;
+    addAttempt(r.attempt);
+    requeue.run({
+      messageId: job.messageId,
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+      at: r.at,
+      channel: r.channel ?? null,
+      cascade: r.cascade ? JSON.stringify(r.cascade) : null,
+    });
+    reschedule.run({ messageId: job.messageId, owner, dueAt: r.dueAt, resetAttempts: r.resetAttempts ? 1 : 0 });
+  };
+  const failOne = (job: ClaimedJob, r: Parameters<OutboxRepo['fail']>[1]) => {
+    const { owner } = job;
+    if (!owned(job.messageId, owner)) return;
+    addAttempt(r.attempt);
+    failMessage.run({ messageId: job.messageId, errorCode: r.errorCode, errorMessage: r.errorMessage, at: r.at });
+    deleteRow.run(job.messageId, owner);
+    redact.run(job.messageId);
+  };
+  return { claimRows, completeOne, finishOne, retryOne, failOne };
+}
+
+/**
+ * The outbox: claims under leases, and what each delivery attempt leaves. With `direct`,
+ * completions are not group-committed (a unit of work's repositories).
+ */
+export function createOutboxRepo(
+  db: Database.Database,
+  options: { completionWindowMs?: number; direct?: boolean } = {},
+): OutboxRepo {
+  const s = prepareOutbox(db);
+  const { claimRows, completeOne, finishOne, retryOne, failOne } = outboxWrites(s);
+  const claim = db.transaction(claimRows);
+  const finish = db.transaction(finishOne);
+  const retry = db.transaction(retryOne);
+  const fail = db.transaction(failOne);
   // Deliveries that finish within 2 ms of each other are recorded in one transaction, and the
   // worker's next claim joins it: a transaction per delivery (WAL frames for every page touched)
   // would cost more than the delivery's own statements.
   const complete = createGroupCommit(
     (items: Completion[]) => db.transaction(() => items.map(completeOne)).immediate(),
     (item: Completion) => db.transaction(() => completeOne(item)).immediate(),
-    { windowMs: options.completionWindowMs ?? 2 },
+    { windowMs: options.completionWindowMs ?? 2, direct: options.direct },
   );
   const completeAndClaim = db.transaction((items: Completion[], now: number, limit: number, leaseMs: number, owner: string) => ({
     results: items.map(completeOne),
@@ -122,54 +175,32 @@ export function createOutboxRepo(db: Database.Database, options: { completionWin
       await complete({ job, result });
     },
     async finish(job) {
-      db.transaction(() => {
-        if (deleteRow.run(job.messageId, job.owner).changes > 0) redact.run(job.messageId);
-      }).immediate();
+      finish.immediate(job);
     },
     async expedite(messageId, at) {
-      expedite.run(at, messageId);
+      s.expedite.run(at, messageId);
     },
     async retry(job, r) {
-      const { owner } = job;
-      db.transaction(() => {
-        if (!owned(job.messageId, owner)) return;
-        addAttempt(r.attempt);
-        requeue.run({
-          messageId: job.messageId,
-          errorCode: r.errorCode,
-          errorMessage: r.errorMessage,
-          at: r.at,
-          channel: r.channel ?? null,
-          cascade: r.cascade ? JSON.stringify(r.cascade) : null,
-        });
-        reschedule.run({ messageId: job.messageId, owner, dueAt: r.dueAt, resetAttempts: r.resetAttempts ? 1 : 0 });
-      }).immediate();
+      retry.immediate(job, r);
     },
     async fail(job, r) {
-      const { owner } = job;
-      db.transaction(() => {
-        if (!owned(job.messageId, owner)) return;
-        addAttempt(r.attempt);
-        failMessage.run({ messageId: job.messageId, errorCode: r.errorCode, errorMessage: r.errorMessage, at: r.at });
-        deleteRow.run(job.messageId, owner);
-        redact.run(job.messageId);
-      }).immediate();
+      fail.immediate(job, r);
     },
     async renew(job, until) {
-      return renew.run(until, job.messageId, job.owner).changes > 0;
+      return s.renew.run(until, job.messageId, job.owner).changes > 0;
     },
     async release(jobs) {
       const byOwner = new Map<string, string[]>();
       for (const job of jobs) byOwner.set(job.owner, [...(byOwner.get(job.owner) ?? []), job.messageId]);
       db.transaction(() => {
-        for (const [owner, ids] of byOwner) releaseLeases.run(JSON.stringify(ids), owner);
+        for (const [owner, ids] of byOwner) s.releaseLeases.run(JSON.stringify(ids), owner);
       }).immediate();
     },
     async pending() {
-      return (pending.get() as { n: number }).n;
+      return (s.pending.get() as { n: number }).n;
     },
     async nextDue() {
-      return (nextDue.get() as { t: number | null }).t;
+      return (s.nextDue.get() as { t: number | null }).t;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { Project, ProjectsRepo } from '../types.js';
-import { defaultLimits } from '../types.js';
+import type { Project, ProjectsRepo } from '../types/index.js';
+import { defaultLimits } from '../types/index.js';
 
 interface Row {
   id: string;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { SigningKeyRecord, SigningKeysRepo } from '../types.js';
+import type { SigningKeyRecord, SigningKeysRepo } from '../types/index.js';
 
 interface Row {
   kid: string;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Channel } from '@messagejs/shared-types';
-import type { AreaCounts, IdempotencyRecord, VerifyRefusal, VerifyRepo, VerifySendCounts, VerifySession, VerifySettings } from '../types.js';
+import type { AreaCounts, IdempotencyRecord, VerifyRefusal, VerifyRepo, VerifySendCounts, VerifySession, VerifySettings } from '../types/index.js';
 import { createMessageWriter } from './messages.js';
 
 interface Row {
@@ -52,8 +52,8 @@ class Refused extends Error {
   }
 }
 
-/** Verification sessions and settings. Insert statements for messages and outbox mirror messages.ts. */
-export function createVerifyRepo(db: Database.Database): VerifyRepo {
+/** The verification statements, prepared once. */
+function prepareVerify(db: Database.Database) {
   const getSettings = db.prepare<[string], { verify_settings: string }>('SELECT verify_settings FROM projects WHERE id = ?');
   const saveSettings = db.prepare('UPDATE projects SET verify_settings = ? WHERE id = ?');
   const byId = db.prepare<[string], Row>('SELECT * FROM verify_sessions WHERE id = ?');
@@ -118,6 +118,16 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
       WHERE id = @id AND status = 'pending' AND expires_at > @at AND attempts < max_attempts`,
   );
 
+  return {
+    getSettings, saveSettings, byId, pending, retireExpired, insertSession, resend, countRecipient, countKey, countCountry,
+    countPrefix, insertSend, purgeSends, markVerified, writer, approve, wrongCode,
+  };
+}
+
+/** Sends and checks, each one transaction: the statements behind `verify.send` and `verify.check`. */
+function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepareVerify>) {
+  const { writer, countRecipient, countKey, countCountry, countPrefix } = statements;
+  const { retireExpired, insertSession, resend, purgeSends, insertSend, approve, wrongCode, markVerified, byId } = statements;
   const storeIdempotency = (record: IdempotencyRecord | undefined) => {
     if (!record) return;
     if (!writer.writeIdempotency(record)) throw new Refused({ reason: 'idempotent' });
@@ -185,20 +195,27 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
     return toSession(byId.get(input.sessionId)!);
   });
 
+  return { send, check, existingIdempotency };
+}
+
+/** Verification sessions and settings. Insert statements for messages and outbox mirror messages.ts. */
+export function createVerifyRepo(db: Database.Database): VerifyRepo {
+  const s = prepareVerify(db);
+  const { send, check, existingIdempotency } = verifyWrites(db, s);
   return {
     async getSettings(projectId) {
-      const row = getSettings.get(projectId);
+      const row = s.getSettings.get(projectId);
       return row ? (JSON.parse(row.verify_settings) as Partial<VerifySettings>) : {};
     },
     async saveSettings(projectId, settings) {
-      saveSettings.run(JSON.stringify(settings), projectId);
+      s.saveSettings.run(JSON.stringify(settings), projectId);
     },
     async get(id) {
-      const row = byId.get(id);
+      const row = s.byId.get(id);
       return row ? toSession(row) : null;
     },
     async findPending({ projectId, keyId, client, channel, to, now }) {
-      const row = pending.get(projectId, keyId, client, channel, to, now);
+      const row = s.pending.get(projectId, keyId, client, channel, to, now);
       return row ? toSession(row) : null;
     },
     async send(input) {

@@ -1,0 +1,23 @@
+import { up as initial } from './001-initial.js';
+import { up as verify } from './002-verify.js';
+import { up as cascade } from './003-cascade.js';
+import { up as providerIndexes } from './004-provider-indexes.js';
+import { up as pricesAndFallbacks } from './005-prices-and-fallbacks.js';
+import { up as supersededAttempts } from './006-superseded-attempts.js';
+import { up as numberTypes } from './007-number-types.js';
+import { up as verifyPumping } from './008-verify-pumping.js';
+
+/**
+ * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
+ * applying one. Applied in order, in one transaction, by `openDatabase`.
+ */
+export const migrations: readonly string[] = [
+  initial,
+  verify,
+  cascade,
+  providerIndexes,
+  pricesAndFallbacks,
+  supersededAttempts,
+  numberTypes,
+  verifyPumping,
+];

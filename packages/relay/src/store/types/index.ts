@@ -1,0 +1,64 @@
+import type { AuditRepo } from './audit.js';
+import type { ConnectorsRepo } from './connectors.js';
+import type { IdempotencyRepo } from './idempotency.js';
+import type { KeysRepo } from './keys.js';
+import type { MessagesRepo, StatusRepo } from './messages.js';
+import type { OptOutsRepo } from './opt-outs.js';
+import type { OutboxRepo } from './outbox.js';
+import type { ProjectsRepo } from './projects.js';
+import type { SigningKeysRepo } from './signing-keys.js';
+import type { TemplatesRepo } from './templates.js';
+import type { VerifyRepo } from './verify.js';
+
+export * from './audit.js';
+export * from './connectors.js';
+export * from './idempotency.js';
+export * from './keys.js';
+export * from './messages.js';
+export * from './opt-outs.js';
+export * from './outbox.js';
+export * from './projects.js';
+export * from './signing-keys.js';
+export * from './templates.js';
+export * from './verify.js';
+
+/** Every repository of one backend, one per aggregate. */
+export interface Repositories {
+  projects: ProjectsRepo;
+  keys: KeysRepo;
+  templates: TemplatesRepo;
+  connectors: ConnectorsRepo;
+  messages: MessagesRepo;
+  outbox: OutboxRepo;
+  idempotency: IdempotencyRepo;
+  status: StatusRepo;
+  optOuts: OptOutsRepo;
+  audit: AuditRepo;
+  verify: VerifyRepo;
+  signingKeys: SigningKeysRepo;
+}
+
+/**
+ * One unit of work: `work` writes through `tx`, and what it wrote commits together when it returns,
+ * or not at all when it throws (the error is rethrown).
+ *
+ * `work` awaits nothing but `tx`'s repositories — no network, no timers, no other store. SQLite
+ * keeps the unit on its one connection, so the unit must end within the same turn of the event
+ * loop (its repositories answer at once; the SQLite store fails a unit that outlives its turn); a
+ * PostgreSQL unit holds a pooled connection for as long as it runs. Units do not nest.
+ *
+ * @example
+ * await store.transaction(async (tx) => {
+ *   await tx.projects.update(projectId, { name });
+ *   await tx.audit.record({ projectId, actor, action: 'project.rename', at });
+ * });
+ */
+export type UnitOfWork = <T>(work: (tx: Repositories) => Promise<T>) => Promise<T>;
+
+/** Every repository of one backend, and its unit of work. Nothing outside `store/` writes SQL. */
+export interface Store extends Repositories {
+  transaction: UnitOfWork;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,90 @@
+import type { Channel, MessageStatus } from '@messagejs/shared-types';
+import type { IdempotencyRecord } from './idempotency.js';
+import type { OutboxLease } from './outbox.js';
+
+/** A message as stored, from acceptance to its final status. */
+export interface Message {
+  id: string;
+  projectId: string;
+  keyId: string;
+  channel: Channel;
+  to: string;
+  country: string | null;
+  operator: string | null;
+  template: string | null;
+  subject: string | null;
+  body: string;
+  html: string | null;
+  status: MessageStatus;
+  segments: number | null;
+  encoding: 'GSM-7' | 'UCS-2' | null;
+  costEur: number | null;
+  costMad: number | null;
+  /** Channels still to try after this one, in order. */
+  cascade: Channel[];
+  /**
+   * The body holds a secret (a verification code): body and subject are stored sealed under the
+   * master key (`sealContent`), opened only by the worker, and blanked once the message is final.
+   */
+  sensitive?: boolean;
+  /** With a cascade: try the next channel when this one has not reported delivered/read in this time. */
+  fallbackAfterMs?: number | null;
+  providerMessageId: string | null;
+  connectorId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: number;
+  updatedAt: number;
+  scheduledAt: number | null;
+  sentAt: number | null;
+  deliveredAt: number | null;
+}
+
+/** One delivery attempt of a message on one connector. */
+export interface MessageAttemptRecord {
+  messageId: string;
+  channel: Channel;
+  connectorId: string;
+  connectorType: string;
+  providerMessageId: string | null;
+  status: MessageStatus;
+  errorCode: string | null;
+  at: number;
+}
+
+/** What `messages.enqueue` writes for one accepted message. */
+export interface EnqueueInput {
+  message: Message;
+  /** Stored in the same transaction; a clash on (keyId, idempotencyKey) rolls the message back. */
+  idempotency?: Omit<IdempotencyRecord, 'createdAt'> & { createdAt: number };
+  dueAt: number;
+  /**
+   * The outbox row is written already leased (first attempt) to an in-process worker that takes
+   * the message from memory: no claim transaction. After a crash the lease expires like any other.
+   */
+  lease?: OutboxLease;
+}
+
+/** Accepted messages: written with their outbox row, read by id or provider id. */
+export interface MessagesRepo {
+  /**
+   * Writes the message, its outbox row and its idempotency record in one transaction. When the
+   * idempotency key is already taken, nothing is written and the stored record is returned.
+   */
+  enqueue(input: EnqueueInput): Promise<{ ok: true } | { ok: false; existing: IdempotencyRecord }>;
+  /**
+   * The message and its outbox lease (null without an outbox row, 0 when free). A `queued` or
+   * `scheduled` message whose lease is running is being sent: no status is written for that.
+   */
+  get(id: string): Promise<(Message & { leaseUntil: number | null }) | null>;
+  getByProviderId(connectorId: string, providerMessageId: string): Promise<Message | null>;
+  attempts(id: string): Promise<MessageAttemptRecord[]>;
+  /** Count of messages in the project (tests and analytics). */
+  count(projectId?: string): Promise<number>;
+}
+
+/** Statuses that providers report (webhooks), applied in order of progress only. */
+export interface StatusRepo {
+  /** Applies a provider-reported status unless it would move the message backwards. */
+  applyProviderStatus(input: { messageId: string; status: MessageStatus; errorCode: string | null; at: number }): Promise<boolean>;
+}

@@ -1,0 +1,48 @@
+import type { Channel, MessageStatus } from '@messagejs/shared-types';
+import type { Message, MessageAttemptRecord } from './messages.js';
+
+/** One outbox row claimed by a worker under a lease. */
+export interface ClaimedJob {
+  messageId: string;
+  attempts: number;
+  leaseUntil: number;
+  /** The worker holding the lease; writes from a worker whose lease was taken over are ignored. */
+  owner: string;
+  /** `send`: deliver the message; `fallback_check`: see whether it arrived, else cascade. */
+  kind: 'send' | 'fallback_check';
+  /** The message as it was when claimed (read in the claiming transaction). */
+  message: Message;
+}
+
+/** Who holds an outbox row, and until when (ms). */
+export interface OutboxLease {
+  owner: string;
+  until: number;
+}
+
+/** The outbox: due work claimed under leases, and what each delivery attempt leaves. */
+export interface OutboxRepo {
+  /** Claims up to `limit` due rows whose lease is free or expired (their messages read as `sending`). */
+  claim(now: number, limit: number, leaseMs: number, owner: string): Promise<ClaimedJob[]>;
+  /**
+   * The attempt succeeded: record it and update the message. The outbox row is deleted, or — with
+   * `fallbackAt` — kept as a `fallback_check` due then.
+   */
+  complete(job: ClaimedJob, result: { attempt: MessageAttemptRecord; status: MessageStatus; at: number; fallbackAt?: number }): Promise<void>;
+  /** Nothing more to do for the message (a fallback check found it delivered): delete the outbox row. */
+  finish(job: ClaimedJob): Promise<void>;
+  /** Brings a pending fallback check forward to `at` (the provider reported a failure). */
+  expedite(messageId: string, at: number): Promise<void>;
+  /** Try again at `dueAt` (transient failure or failover): record the attempt, free the lease. */
+  retry(job: ClaimedJob, result: { attempt: MessageAttemptRecord | null; dueAt: number; errorCode: string | null; errorMessage: string | null; at: number; resetAttempts?: boolean; channel?: Channel; cascade?: Channel[] }): Promise<void>;
+  /** The message failed for good: record it, delete the outbox row. */
+  fail(job: ClaimedJob, result: { attempt: MessageAttemptRecord | null; errorCode: string; errorMessage: string; at: number }): Promise<void>;
+  /** Extends the job's lease to `until`; false when the job's worker no longer holds it. */
+  renew(job: ClaimedJob, until: number): Promise<boolean>;
+  /** Gives the jobs' leases up (a stopping worker), so any worker may claim them at once. */
+  release(jobs: ClaimedJob[]): Promise<void>;
+  /** Rows waiting (tests, readiness, metrics). */
+  pending(): Promise<number>;
+  /** The earliest due time among rows, or null. */
+  nextDue(): Promise<number | null>;
+}
