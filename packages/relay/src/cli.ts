@@ -11,13 +11,15 @@ import YAML from 'yaml';
 import { ConfigError, loadConfig, type RelayConfig } from './config.js';
 import { createRelay, type Relay } from './app.js';
 import type { DemoCredentials } from './core/demo.js';
-import { addConnector, createKey, createProject, requireProject, saveTemplate, setCountries, setDevelopment, setFallbacks, setLimits, setNumberTypes, setPrices, testConnector, updateOrigins } from './core/admin.js';
+import { createKey, createProject, requireProject, revokeKey, setCountries, setDevelopment, setFallbacks, setLimits, setNumberTypes, setPrices, updateOrigins } from './core/admin.js';
+import { addConnector, testConnector } from './core/admin-connectors.js';
+import { saveTemplate } from './core/admin-templates.js';
+import { cliActor } from './core/actor.js';
 import { defaultPriceTable } from './core/pricing.js';
-import { ConnectorError } from './connectors/types.js';
 import { HttpError, isHttpError } from './core/http-error.js';
 import { maskAddress } from './core/mask.js';
 import { refusedPatterns } from './core/templates.js';
-import { ensureSigningKey, rotateSigningKey } from './core/verify/signing-keys.js';
+import { rotateSigningKey } from './core/verify/signing-keys.js';
 import { describeVerifySettings, loadVerifySettings, setVerifySettings } from './core/verify/verify-settings.js';
 import { connectorRegistry } from './connectors/registry.js';
 import { numberTypes } from './store/types.js';
@@ -181,14 +183,14 @@ projects
         {
           name: opts.name,
           allowedOrigins: splitList(opts.origins),
-          allowedCountries: splitList(opts.countries).map((c) => c.toUpperCase()),
-          defaultCountry: opts.defaultCountry?.toUpperCase() ?? null,
+          allowedCountries: splitList(opts.countries),
+          defaultCountry: opts.defaultCountry ?? null,
           development: opts.development === true,
         },
         now,
+        cliActor,
+        relay.sealer,
       );
-      // The key that signs its verification tokens is made with the project.
-      await ensureSigningKey(relay.store, relay.sealer, project.id, now);
       return project;
     }),
   );
@@ -202,7 +204,7 @@ projects
   .action(
     admin(async (relay, opts: { project: string }, onOff) => {
       if (onOff !== 'on' && onOff !== 'off') throw new HttpError('validation_failed', 'Say `on` or `off`.', { field: 'development' });
-      const project = await setDevelopment(relay.store, opts.project, onOff === 'on', Date.now());
+      const project = await setDevelopment(relay.store, opts.project, onOff === 'on', Date.now(), cliActor);
       return { development: project.development };
     }),
   );
@@ -223,6 +225,7 @@ keys
         relay.store,
         { projectId: opts.project, kind: opts.kind, name: opts.name ?? null, expiresAt: opts.expires ? parseDuration(opts.expires, now) : null },
         now,
+        cliActor,
       );
       return { id: key.id, kind: key.kind, key: secret, expiresAt: key.expiresAt && new Date(key.expiresAt).toISOString(), note: 'Shown once: store it now.' };
     }),
@@ -251,7 +254,7 @@ keys
   .option('--json')
   .action(
     admin(async (relay, _opts, keyId) => {
-      if (!(await relay.store.keys.revoke(keyId!, Date.now()))) throw new Error(`No active key ${keyId}.`);
+      if (!(await revokeKey(relay.store, keyId!, Date.now(), cliActor))) throw new Error(`No active key ${keyId}.`);
       return `Revoked ${keyId}. Running relays refuse it within a few seconds.`;
     }),
   );
@@ -261,7 +264,7 @@ keys
   .addOption(projectOption())
   .addOption(dataDirOption())
   .option('--json')
-  .action(admin(async (relay, opts: { project: string }) => rotateSigningKey(relay.store, relay.sealer, opts.project, Date.now())));
+  .action(admin(async (relay, opts: { project: string }) => rotateSigningKey(relay.store, relay.sealer, opts.project, Date.now(), cliActor)));
 
 const origins = program.command('origins').description("Manage a project's allowed browser origins.");
 for (const op of ['add', 'remove'] as const) {
@@ -270,7 +273,7 @@ for (const op of ['add', 'remove'] as const) {
     .addOption(projectOption())
     .addOption(dataDirOption())
     .option('--json')
-    .action(admin(async (relay, opts: { project: string }, origin) => (await updateOrigins(relay.store, opts.project, op, origin!)).allowedOrigins));
+    .action(admin(async (relay, opts: { project: string }, origin) => (await updateOrigins(relay.store, opts.project, op, origin!, Date.now(), cliActor)).allowedOrigins));
 }
 origins
   .command('list')
@@ -289,7 +292,7 @@ countries
   .option('--json')
   .action(
     admin(async (relay, opts: { project: string; default?: string }, list) => {
-      const p = await setCountries(relay.store, opts.project, splitList(list!), opts.default);
+      const p = await setCountries(relay.store, opts.project, splitList(list!), opts.default, Date.now(), cliActor);
       return { allowedCountries: p.allowedCountries, defaultCountry: p.defaultCountry };
     }),
   );
@@ -305,7 +308,7 @@ numberTypesCommand
   .option('--json')
   .action(
     admin(async (relay, opts: { project: string }, list) => ({
-      allowedNumberTypes: (await setNumberTypes(relay.store, opts.project, splitList(list!), Date.now())).allowedNumberTypes,
+      allowedNumberTypes: (await setNumberTypes(relay.store, opts.project, splitList(list!), Date.now(), cliActor)).allowedNumberTypes,
     })),
   );
 numberTypesCommand
@@ -345,7 +348,7 @@ templates
             body: opts.body,
             params: Object.fromEntries((opts.param ?? []).map(parseParamFlag)),
           };
-      const t = await saveTemplate(relay.store, opts.project, input, Date.now());
+      const t = await saveTemplate(relay.store, opts.project, input, Date.now(), cliActor);
       return { name: t.name, channel: t.channel, params: Object.keys(t.params) };
     }),
   );
@@ -391,7 +394,7 @@ limits
           .filter((k) => opts[k] !== undefined)
           .map((k) => [k, Number(opts[k])]),
       );
-      return (await setLimits(relay.store, opts.project!, patch)).limits;
+      return (await setLimits(relay.store, opts.project!, patch, Date.now(), cliActor)).limits;
     }),
   );
 
@@ -431,6 +434,7 @@ connectors
           ...(credentials !== undefined && { credentials }),
         },
         Date.now(),
+        cliActor,
       );
       return { id: record.id, type: record.type, channels: record.channels, priority: record.priority, credentials: record.sealedCredentials ? 'sealed' : 'none' };
     }),
@@ -461,14 +465,9 @@ connectors
   .option('--json')
   .action(
     admin(async (relay, _opts, id) => {
-      try {
-        const { type, detail } = await testConnector(relay.store, relay.sealer, id!, relay.config.connectorBaseUrls);
-        return { ok: true, type, detail };
-      } catch (error) {
-        if (!(error instanceof ConnectorError)) throw error;
-        process.exitCode = 1;
-        return { ok: false, code: error.code, providerCode: error.providerCode, kind: error.kind, detail: error.message };
-      }
+      const check = await testConnector(relay.store, relay.sealer, id!, relay.config.connectorBaseUrls);
+      if (!check.ok) process.exitCode = 1;
+      return check;
     }),
   );
 const verify = program.command('verify').description('Phone verification (one-time codes) settings.');
@@ -537,7 +536,7 @@ verify
           powMaxNumber: int('powMaxNumber'),
         }).filter(([, v]) => v !== undefined),
       );
-      return setVerifySettings(relay.store, relay.sealer, text('project')!, patch, Date.now());
+      return setVerifySettings(relay.store, relay.sealer, text('project')!, patch, Date.now(), cliActor);
     }),
   );
 verify
@@ -564,7 +563,7 @@ prices
     admin(async (relay, opts: { project: string; file?: string; default?: boolean }) => {
       if (!opts.file && !opts.default) throw new Error('Pass --file prices.yaml, or --default.');
       const table = opts.default ? null : (YAML.parse(fs.readFileSync(opts.file!, 'utf8')) as unknown);
-      return (await setPrices(relay.store, opts.project, table)).prices ?? 'default prices';
+      return (await setPrices(relay.store, opts.project, table, Date.now(), cliActor)).prices ?? 'default prices';
     }),
   );
 prices
@@ -581,7 +580,7 @@ fallbacks
   .addOption(projectOption())
   .addOption(dataDirOption())
   .option('--json')
-  .action(admin(async (relay, opts: { project: string }, channel, to) => (await setFallbacks(relay.store, opts.project, channel!, splitList(to ?? ''))).fallbacks));
+  .action(admin(async (relay, opts: { project: string }, channel, to) => (await setFallbacks(relay.store, opts.project, channel!, splitList(to ?? ''), Date.now(), cliActor)).fallbacks));
 
 /** Names, at start, the stored template patterns that the pattern engine refuses: their sends fail closed. */
 async function warnRefusedPatterns(relay: Relay): Promise<void> {
