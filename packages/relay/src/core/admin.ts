@@ -1,16 +1,24 @@
 import { z } from 'zod';
-import { channels, type Channel } from '@messagejs/shared-types';
-import type { ApiKey, ConnectorRecord, Project, ProjectLimits, Store, Template } from '../store/types.js';
+import { channels } from '@messagejs/shared-types';
+import type { ApiKey, Project, ProjectLimits, Store } from '../store/types.js';
 import { defaultLimits, defaultNumberTypes, numberTypes } from '../store/types.js';
 import { keyPrefix, newApiKey, newId, sha256Hex } from '../crypto/tokens.js';
 import type { Sealer } from '../crypto/sealer.js';
-import { getConnectorDefinition } from '../connectors/registry.js';
 import { HttpError } from './http-error.js';
-import { paramSpecSchema, placeholdersOf } from './templates.js';
 import { toValidationError } from './send-message.js';
-import { resolveRecipient } from './recipients.js';
+import { defaultPriceTable } from './pricing.js';
+import { recordChange, systemActor, type Actor } from './actor.js';
+import { requireProject } from './require-project.js';
+import { ensureSigningKey } from './verify/signing-keys.js';
 
-/** Project administration shared by the CLI and (later) the admin API. */
+/**
+ * Project administration (projects, keys, origins, countries, number types, limits, prices,
+ * fallbacks) shared by the CLI and (later) the admin API. Every function that changes something
+ * takes the `Actor` making the change and writes it to the audit log itself; templates and
+ * connectors do the same in `admin-templates.ts` and `admin-connectors.ts`.
+ */
+
+export { requireProject };
 
 const originSchema = z.string().refine((o) => {
   try {
@@ -24,7 +32,6 @@ const originSchema = z.string().refine((o) => {
 const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as MA');
 
 const numberTypesSchema = z.array(z.enum(numberTypes)).min(1, 'name at least one number type').max(numberTypes.length);
-
 export const projectInputSchema = z.strictObject({
   name: z.string().min(1).max(100),
   allowedOrigins: z.array(originSchema).max(100).default([]),
@@ -34,19 +41,47 @@ export const projectInputSchema = z.strictObject({
   development: z.boolean().default(false),
 });
 
-export async function createProject(store: Store, input: z.input<typeof projectInputSchema>, now: number): Promise<Project> {
-  const parsed = projectInputSchema.safeParse(input);
+/**
+ * Creates a project (country codes read in any case). With a `sealer`, the key that signs its
+ * verification tokens is made with it, as the CLI and the demo do; without one, it is made on
+ * first use.
+ */
+export async function createProject(
+  store: Store,
+  input: z.input<typeof projectInputSchema>,
+  now: number,
+  actor: Actor = systemActor,
+  sealer?: Sealer,
+): Promise<Project> {
+  const parsed = projectInputSchema.safeParse({
+    ...input,
+    ...(input.allowedCountries && { allowedCountries: input.allowedCountries.map((c) => c.trim().toUpperCase()) }),
+    ...(input.defaultCountry && { defaultCountry: input.defaultCountry.toUpperCase() }),
+  });
   if (!parsed.success) throw toValidationError(parsed.error);
   const project: Project = { id: newId('prj'), ...parsed.data, limits: { ...defaultLimits }, prices: null, fallbacks: {}, createdAt: now };
   await store.projects.create(project);
-  await store.audit.record({ projectId: project.id, actor: 'cli', action: 'project.create', at: now });
+  await recordChange(store, actor, { projectId: project.id, action: 'project.create', at: now });
+  if (sealer) await ensureSigningKey(store, sealer, project.id, now);
   return project;
 }
 
-export async function requireProject(store: Store, id: string): Promise<Project> {
-  const project = await store.projects.get(id);
-  if (!project) throw new HttpError('project_not_found', `No project ${id}.`, { field: 'project' });
-  return project;
+/** Every project, oldest first. */
+export function listProjects(store: Store): Promise<Project[]> {
+  return store.projects.list();
+}
+
+/** A key as admin answers show it: its prefix, never the key; dates as ISO 8601. */
+export function keyView(k: ApiKey) {
+  return {
+    id: k.id,
+    kind: k.kind,
+    prefix: `${k.prefix}…`,
+    name: k.name,
+    createdAt: new Date(k.createdAt).toISOString(),
+    expiresAt: k.expiresAt && new Date(k.expiresAt).toISOString(),
+    revoked: k.revokedAt !== null,
+  };
 }
 
 /** Creates a key and returns it in full — the only time it is ever shown. */
@@ -54,6 +89,7 @@ export async function createKey(
   store: Store,
   input: { projectId: string; kind: 'public' | 'secret'; name?: string | null; expiresAt?: number | null },
   now: number,
+  actor: Actor = systemActor,
 ): Promise<{ key: ApiKey; secret: string }> {
   await requireProject(store, input.projectId);
   const secret = newApiKey(input.kind);
@@ -68,27 +104,62 @@ export async function createKey(
     revokedAt: null,
   };
   await store.keys.create(key, sha256Hex(secret));
-  await store.audit.record({ projectId: key.projectId, actor: 'cli', action: 'key.create', detail: { keyId: key.id, kind: key.kind }, at: now });
+  await recordChange(store, actor, { projectId: key.projectId, action: 'key.create', detail: { keyId: key.id, kind: key.kind }, at: now });
   return { key, secret };
 }
 
-export async function updateOrigins(store: Store, projectId: string, op: 'add' | 'remove', origin: string): Promise<Project> {
+/** The project's keys, prefixes only (none for an unknown project). */
+export async function listKeys(store: Store, projectId: string): Promise<Array<ReturnType<typeof keyView>>> {
+  return (await store.keys.list(projectId)).map(keyView);
+}
+
+/**
+ * Revokes a key; false when there is no active key with that id. The audit entry names no
+ * project: the key store finds keys by hash, not by id.
+ */
+export async function revokeKey(store: Store, keyId: string, now: number, actor: Actor = systemActor): Promise<boolean> {
+  if (!(await store.keys.revoke(keyId, now))) return false;
+  await recordChange(store, actor, { projectId: null, action: 'key.revoke', detail: { keyId }, at: now });
+  return true;
+}
+
+export async function updateOrigins(store: Store, projectId: string, op: 'add' | 'remove', origin: string, now = Date.now(), actor: Actor = systemActor): Promise<Project> {
   const project = await requireProject(store, projectId);
   const parsed = originSchema.safeParse(origin);
   if (!parsed.success) throw new HttpError('validation_failed', `\`origin\` ${parsed.error.issues[0]!.message}.`, { field: 'origin' });
   const set = new Set(project.allowedOrigins);
   if (op === 'add') set.add(origin);
   else set.delete(origin);
-  return (await store.projects.update(projectId, { allowedOrigins: [...set] }))!;
+  const updated = (await store.projects.update(projectId, { allowedOrigins: [...set] }))!;
+  await recordChange(store, actor, { projectId, action: 'project.origins', detail: { before: project.allowedOrigins, after: updated.allowedOrigins }, at: now });
+  return updated;
 }
 
-export async function setCountries(store: Store, projectId: string, countries: string[], defaultCountry?: string | null): Promise<Project> {
-  await requireProject(store, projectId);
+export async function setCountries(
+  store: Store,
+  projectId: string,
+  countries: string[],
+  defaultCountry?: string | null,
+  now = Date.now(),
+  actor: Actor = systemActor,
+): Promise<Project> {
+  const project = await requireProject(store, projectId);
   const parsed = z.array(countrySchema).safeParse(countries.map((c) => c.trim().toUpperCase()));
   if (!parsed.success) throw toValidationError(parsed.error);
   const patch: Partial<Project> = { allowedCountries: [...new Set(parsed.data)] };
   if (defaultCountry !== undefined) patch.defaultCountry = defaultCountry ? defaultCountry.toUpperCase() : null;
-  return (await store.projects.update(projectId, patch))!;
+  const updated = (await store.projects.update(projectId, patch))!;
+  const countriesOf = (p: Project) => ({ allowedCountries: p.allowedCountries, defaultCountry: p.defaultCountry });
+  await recordChange(store, actor, { projectId, action: 'project.countries', detail: { before: countriesOf(project), after: countriesOf(updated) }, at: now });
+  return updated;
+}
+
+/** Marks a project as a development project or not (`projects development on|off`), audited. */
+export async function setDevelopment(store: Store, projectId: string, development: boolean, now: number, actor: Actor = systemActor): Promise<Project> {
+  const project = await requireProject(store, projectId);
+  const updated = (await store.projects.update(projectId, { development }))!;
+  await recordChange(store, actor, { projectId, action: 'project.development', detail: { before: project.development, after: development }, at: now });
+  return updated;
 }
 
 /**
@@ -96,15 +167,7 @@ export async function setCountries(store: Store, projectId: string, countries: s
  * `['mobile', 'fixed_line_or_mobile', 'fixed_line']`. Names are checked against `numberTypes`;
  * the change is audited with the lists before and after.
  */
-/** Marks a project as a development project or not (`projects development on|off`), audited. */
-export async function setDevelopment(store: Store, projectId: string, development: boolean, now: number): Promise<Project> {
-  const project = await requireProject(store, projectId);
-  const updated = (await store.projects.update(projectId, { development }))!;
-  await store.audit.record({ projectId, actor: 'cli', action: 'project.development', detail: { before: project.development, after: development }, at: now });
-  return updated;
-}
-
-export async function setNumberTypes(store: Store, projectId: string, types: string[], now: number): Promise<Project> {
+export async function setNumberTypes(store: Store, projectId: string, types: string[], now: number, actor: Actor = systemActor): Promise<Project> {
   const project = await requireProject(store, projectId);
   // `fixed-line` and `FIXED_LINE` are read as `fixed_line`.
   const names = [...new Set(types.map((t) => t.trim().toLowerCase().replaceAll('-', '_')))];
@@ -120,13 +183,7 @@ export async function setNumberTypes(store: Store, projectId: string, types: str
   }
   const allowedNumberTypes = parsed.data;
   const updated = (await store.projects.update(projectId, { allowedNumberTypes }))!;
-  await store.audit.record({
-    projectId,
-    actor: 'cli',
-    action: 'project.number_types',
-    detail: { before: project.allowedNumberTypes, after: allowedNumberTypes },
-    at: now,
-  });
+  await recordChange(store, actor, { projectId, action: 'project.number_types', detail: { before: project.allowedNumberTypes, after: allowedNumberTypes }, at: now });
   return updated;
 }
 
@@ -139,118 +196,13 @@ export const limitsSchema = z.strictObject({
   perProjectPerDay: z.number().int().min(1),
 }).partial();
 
-export async function setLimits(store: Store, projectId: string, patch: Partial<ProjectLimits>): Promise<Project> {
+export async function setLimits(store: Store, projectId: string, patch: Partial<ProjectLimits>, now = Date.now(), actor: Actor = systemActor): Promise<Project> {
   const project = await requireProject(store, projectId);
   const parsed = limitsSchema.safeParse(patch);
   if (!parsed.success) throw toValidationError(parsed.error);
-  return (await store.projects.update(projectId, { limits: { ...project.limits, ...parsed.data } }))!;
-}
-
-const channelSchema = z.enum(channels);
-
-/** A template as written in a JSON/YAML file or built from CLI flags. */
-export const templateInputSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be lowercase letters, digits, _ or -'),
-  channel: channelSchema,
-  channels: z.array(channelSchema).min(1).max(5).optional(),
-  recipient: z.union([z.strictObject({ mode: z.literal('fixed'), to: z.string().min(1) }), z.strictObject({ mode: z.literal('caller') })]),
-  subject: z.string().min(1).max(500).optional(),
-  body: z.string().min(1).max(10_000),
-  html: z.string().min(1).max(100_000).optional(),
-  params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), paramSpecSchema).default({}),
-});
-
-/** Validates and stores a template: every placeholder must be a declared param. */
-export async function saveTemplate(store: Store, projectId: string, input: unknown, now: number): Promise<Template> {
-  const project = await requireProject(store, projectId);
-  const parsed = templateInputSchema.safeParse(input);
-  if (!parsed.success) throw toValidationError(parsed.error);
-  const t = parsed.data;
-  for (const name of placeholdersOf(t.body, t.subject, t.html)) {
-    if (!Object.hasOwn(t.params, name)) {
-      throw new HttpError('validation_failed', `The template uses {{${name}}} but declares no param \`${name}\`.`, { field: `params.${name}` });
-    }
-  }
-  const first = t.channels?.[0];
-  if (first && first !== t.channel) throw new HttpError('validation_failed', '`channels` must start with `channel`.', { field: 'channels' });
-  const recipient = t.recipient.mode === 'fixed' ? { mode: 'fixed' as const, to: resolveRecipient(t.channel, t.recipient.to, project, 'recipient.to').address } : t.recipient;
-  const existing = await store.templates.get(projectId, t.name);
-  const template: Template = {
-    id: existing?.id ?? newId('tpl'),
-    projectId,
-    name: t.name,
-    channel: t.channel,
-    channels: t.channels ?? null,
-    recipient,
-    subject: t.subject ?? null,
-    body: t.body,
-    html: t.html ?? null,
-    params: t.params,
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
-  };
-  await store.templates.upsert(template);
-  return template;
-}
-
-/** Adds a connector: config validated, credentials validated and sealed at once. */
-export async function addConnector(
-  store: Store,
-  sealer: Sealer,
-  input: { projectId: string; type: string; name?: string; channels?: Channel[]; config?: unknown; credentials?: unknown; priority?: number },
-  now: number,
-): Promise<ConnectorRecord> {
-  await requireProject(store, input.projectId);
-  const definition = getConnectorDefinition(input.type);
-  if (!definition) throw new HttpError('validation_failed', `Unknown connector type \`${input.type}\`.`, { field: 'type' });
-  const config = definition.configSchema.safeParse(input.config ?? {});
-  if (!config.success) throw prefixed(toValidationError(config.error), 'config');
-  const credentials = definition.credentialsSchema.safeParse(input.credentials ?? {});
-  if (!credentials.success) throw prefixed(toValidationError(credentials.error), 'credentials');
-  const wanted = input.channels ?? [...definition.channels];
-  const unsupported = wanted.find((c) => !definition.channels.includes(c));
-  if (unsupported) throw new HttpError('validation_failed', `\`${input.type}\` does not deliver \`${unsupported}\`.`, { field: 'channels' });
-  const record: ConnectorRecord = {
-    id: newId('con'),
-    projectId: input.projectId,
-    type: input.type,
-    name: input.name ?? input.type,
-    channels: wanted,
-    config: config.data as Record<string, unknown>,
-    sealedCredentials: input.credentials === undefined ? null : sealer.seal(credentials.data),
-    priority: input.priority ?? 100,
-    enabled: true,
-    createdAt: now,
-  };
-  await store.connectors.create(record);
-  await store.audit.record({ projectId: record.projectId, actor: 'cli', action: 'connector.create', detail: { connectorId: record.id, type: record.type }, at: now });
-  return record;
-}
-
-function prefixed(error: HttpError, prefix: string): HttpError {
-  // Name the field, never echo the value: it may be a secret.
-  const field = error.field ? `${prefix}.${error.field}` : prefix;
-  return new HttpError('validation_failed', error.message.replace(/^`[^`]*`/, `\`${field}\``), { field });
-}
-
-/**
- * `connectors test`: calls the provider's cheapest authenticated endpoint with the stored
- * credentials. Resolves with the connector's own words, or rejects with its `ConnectorError`.
- */
-export async function testConnector(store: Store, sealer: Sealer, id: string, baseUrls: Record<string, string> = {}): Promise<{ type: string; detail: string }> {
-  const record = await store.connectors.get(id);
-  if (!record) throw new HttpError('connector_not_found', `No connector ${id}.`, { field: 'id' });
-  const definition = getConnectorDefinition(record.type);
-  if (!definition) throw new HttpError('connector_not_found', `Unknown connector type ${record.type}.`);
-  const connector = definition.create({ config: definition.configSchema.parse(record.config), ...(baseUrls[record.type] && { baseUrl: baseUrls[record.type] }) });
-  try {
-    if (!connector.test) return { type: record.type, detail: 'This connector has no check.' };
-    const credentials = record.sealedCredentials ? sealer.open(record.sealedCredentials) : {};
-    const { detail } = await connector.test(credentials, { signal: AbortSignal.timeout(15_000) });
-    return { type: record.type, detail };
-  } finally {
-    await connector.close?.();
-  }
+  const updated = (await store.projects.update(projectId, { limits: { ...project.limits, ...parsed.data } }))!;
+  await recordChange(store, actor, { projectId, action: 'project.limits', detail: { before: project.limits, after: updated.limits }, at: now });
+  return updated;
 }
 
 const priceSchema = z.strictObject({ eur: z.number().min(0).max(100), mad: z.number().min(0).max(1000) });
@@ -261,16 +213,26 @@ export const priceTableSchema = z.partialRecord(
 );
 
 /** Sets the project's price table (null: back to the relay's defaults). */
-export async function setPrices(store: Store, projectId: string, table: unknown): Promise<Project> {
-  await requireProject(store, projectId);
-  if (table === null) return (await store.projects.update(projectId, { prices: null }))!;
-  const parsed = priceTableSchema.safeParse(table);
-  if (!parsed.success) throw toValidationError(parsed.error);
-  return (await store.projects.update(projectId, { prices: parsed.data }))!;
+export async function setPrices(store: Store, projectId: string, table: unknown, now = Date.now(), actor: Actor = systemActor): Promise<Project> {
+  const project = await requireProject(store, projectId);
+  let prices: Project['prices'] = null;
+  if (table !== null) {
+    const parsed = priceTableSchema.safeParse(table);
+    if (!parsed.success) throw toValidationError(parsed.error);
+    prices = parsed.data;
+  }
+  const updated = (await store.projects.update(projectId, { prices }))!;
+  await recordChange(store, actor, { projectId, action: 'project.prices', detail: { before: project.prices, after: updated.prices }, at: now });
+  return updated;
+}
+
+/** The project's price table, or the relay's default one when it set none. */
+export async function showPrices(store: Store, projectId: string) {
+  return (await requireProject(store, projectId)).prices ?? defaultPriceTable;
 }
 
 /** Sets the channels a channel falls back to when a message names none (empty list: none). */
-export async function setFallbacks(store: Store, projectId: string, channel: string, to: string[]): Promise<Project> {
+export async function setFallbacks(store: Store, projectId: string, channel: string, to: string[], now = Date.now(), actor: Actor = systemActor): Promise<Project> {
   const project = await requireProject(store, projectId);
   const parsed = z.object({ channel: z.enum(channels), to: z.array(z.enum(channels)).max(4) }).safeParse({ channel, to });
   if (!parsed.success) throw toValidationError(parsed.error);
@@ -279,5 +241,8 @@ export async function setFallbacks(store: Store, projectId: string, channel: str
   }
   const fallbacks = { ...project.fallbacks, [parsed.data.channel]: parsed.data.to };
   if (parsed.data.to.length === 0) delete fallbacks[parsed.data.channel];
-  return (await store.projects.update(projectId, { fallbacks }))!;
+  const updated = (await store.projects.update(projectId, { fallbacks }))!;
+  const detail = { channel: parsed.data.channel, before: project.fallbacks[parsed.data.channel] ?? [], after: parsed.data.to };
+  await recordChange(store, actor, { projectId, action: 'project.fallbacks', detail, at: now });
+  return updated;
 }

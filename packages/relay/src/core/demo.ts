@@ -1,7 +1,9 @@
 import type { Store, Template } from '../store/types.js';
 import type { Sealer } from '../crypto/sealer.js';
-import { addConnector, createKey, createProject, saveTemplate } from './admin.js';
-import { ensureSigningKey } from './verify/signing-keys.js';
+import { createKey, createProject } from './admin.js';
+import { addConnector } from './admin-connectors.js';
+import { saveTemplate } from './admin-templates.js';
+import { systemActor, type Actor } from './actor.js';
 
 /** The demo project's fixed names: tests outside this repo rely on them. */
 export const DEMO = {
@@ -45,22 +47,24 @@ export interface DemoCredentials {
 }
 
 /**
- * Creates the demo project — the `console` connector for every channel, both demo templates and a
- * public and a secret key — when the store has no project yet. Returns null when it already has one.
+ * Creates the demo project — its token-signing key, the `console` connector for every channel, both
+ * demo templates and a public and a secret key — when the store has no project yet. Returns null
+ * when it already has one. Every change is audited under `actor` (the relay itself by default).
  */
-export async function ensureDemoProject(store: Store, sealer: Sealer, now: number): Promise<DemoCredentials | null> {
+export async function ensureDemoProject(store: Store, sealer: Sealer, now: number, actor: Actor = systemActor): Promise<DemoCredentials | null> {
   if ((await store.projects.list()).length > 0) return null;
   const project = await createProject(
     store,
     { name: DEMO.projectName, allowedOrigins: [...DEMO.allowedOrigins], allowedCountries: [...DEMO.allowedCountries], defaultCountry: DEMO.defaultCountry, development: true },
     now,
+    actor,
+    sealer,
   );
-  await addConnector(store, sealer, { projectId: project.id, type: 'console', name: 'Console (development)' }, now);
-  await ensureSigningKey(store, sealer, project.id, now);
+  await addConnector(store, sealer, { projectId: project.id, type: 'console', name: 'Console (development)' }, now, actor);
   const templates: Template[] = [];
-  for (const t of DEMO.templates) templates.push(await saveTemplate(store, project.id, structuredClone(t), now));
-  const publicKey = await createKey(store, { projectId: project.id, kind: 'public', name: 'demo page' }, now);
-  const secretKey = await createKey(store, { projectId: project.id, kind: 'secret', name: 'demo server' }, now);
+  for (const t of DEMO.templates) templates.push(await saveTemplate(store, project.id, structuredClone(t), now, actor));
+  const publicKey = await createKey(store, { projectId: project.id, kind: 'public', name: 'demo page' }, now, actor);
+  const secretKey = await createKey(store, { projectId: project.id, kind: 'secret', name: 'demo server' }, now, actor);
   return {
     projectId: project.id,
     publicKey: publicKey.secret,

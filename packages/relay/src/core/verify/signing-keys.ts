@@ -2,7 +2,8 @@ import type { JWK } from 'jose';
 import type { SigningKeyRecord, Store } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
 import { generateSigningKey, TOKEN_ALG } from '../../crypto/token-signer.js';
-import { requireProject } from '../admin.js';
+import { requireProject } from '../require-project.js';
+import { recordChange, systemActor, type Actor } from '../actor.js';
 
 /**
  * How many keys a project's JWKS lists: the current one and the one before it, so tokens signed
@@ -29,11 +30,17 @@ export async function ensureSigningKey(store: Store, sealer: Sealer, projectId: 
  * `messagejs-relay keys rotate-signing`: a new key signs every token from now on; the previous
  * one stays in the JWKS for tokens in flight, and any older one is dropped.
  */
-export async function rotateSigningKey(store: Store, sealer: Sealer, projectId: string, now: number): Promise<{ kid: string; published: string[] }> {
+export async function rotateSigningKey(
+  store: Store,
+  sealer: Sealer,
+  projectId: string,
+  now: number,
+  actor: Actor = systemActor,
+): Promise<{ kid: string; published: string[] }> {
   await requireProject(store, projectId);
   const record = await newRecord(sealer, projectId, now);
   await store.signingKeys.rotate(record, PUBLISHED_SIGNING_KEYS);
-  await store.audit.record({ projectId, actor: 'cli', action: 'signing_key.rotate', detail: { kid: record.kid }, at: now });
+  await recordChange(store, actor, { projectId, action: 'signing_key.rotate', detail: { kid: record.kid }, at: now });
   return { kid: record.kid, published: (await store.signingKeys.latest(projectId, PUBLISHED_SIGNING_KEYS)).map((k) => k.kid) };
 }
 

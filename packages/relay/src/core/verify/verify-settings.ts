@@ -3,7 +3,8 @@ import type { Store, VerifySettings } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
 import { CODE_LENGTH } from '../../crypto/verify-code.js';
 import { HttpError } from '../http-error.js';
-import { requireProject } from '../admin.js';
+import { requireProject } from '../require-project.js';
+import { recordChange, systemActor, type Actor } from '../actor.js';
 import { toValidationError } from '../send-message.js';
 import { placeholdersOf } from '../templates.js';
 import { captchaProviders } from './verify-captcha.js';
@@ -97,11 +98,17 @@ export function describeVerifySettings(settings: VerifySettings, projectName: st
   };
 }
 
+/** What `verify show` prints: the project's settings with defaults filled in, secrets as "sealed". */
+export async function showVerifySettings(store: Store, projectId: string) {
+  const project = await requireProject(store, projectId);
+  return describeVerifySettings(await loadVerifySettings(store, project.id), project.name);
+}
+
 /**
  * Updates a project's verification settings (`messagejs-relay verify set`). A CAPTCHA secret is
  * sealed at once, like connector credentials, and never shown again.
  */
-export async function setVerifySettings(store: Store, sealer: Sealer, projectId: string, patch: VerifySettingsPatch, now: number) {
+export async function setVerifySettings(store: Store, sealer: Sealer, projectId: string, patch: VerifySettingsPatch, now: number, actor: Actor = systemActor) {
   const project = await requireProject(store, projectId);
   const parsed = verifySettingsPatchSchema.safeParse(patch);
   if (!parsed.success) throw toValidationError(parsed.error);
@@ -133,6 +140,6 @@ export async function setVerifySettings(store: Store, sealer: Sealer, projectId:
     throw new HttpError('validation_failed', '`--captcha-on-sends` needs a CAPTCHA: pass `--captcha pow` (or a provider).', { field: 'captchaOnSends' });
   }
   await store.verify.saveSettings(projectId, next);
-  await store.audit.record({ projectId, actor: 'cli', action: 'verify.settings', detail: { fields: Object.keys(parsed.data).filter((k) => k !== 'captchaSecret') }, at: now });
+  await recordChange(store, actor, { projectId, action: 'verify.settings', detail: { fields: Object.keys(parsed.data).filter((k) => k !== 'captchaSecret') }, at: now });
   return describeVerifySettings(await loadVerifySettings(store, projectId), project.name);
 }

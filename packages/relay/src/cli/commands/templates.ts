@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import YAML from 'yaml';
+import { listTemplates, saveTemplate, showTemplate, templateSummary } from '../../core/admin-templates.js';
+import { adminAction, projectOption } from '../options.js';
+import { parseParamFlag } from '../parse.js';
+
+interface AddOptions {
+  project: string;
+  file?: string;
+  name?: string;
+  channel?: string;
+  to?: string;
+  subject?: string;
+  body?: string;
+  param?: string[];
+}
+
+/** The template `templates add` was given: a JSON/YAML file, or the flags. */
+function templateInput(opts: AddOptions): unknown {
+  if (opts.file) return YAML.parse(fs.readFileSync(opts.file, 'utf8')) as unknown;
+  return {
+    name: opts.name,
+    channel: opts.channel,
+    recipient: opts.to ? { mode: 'fixed', to: opts.to } : { mode: 'caller' },
+    ...(opts.subject && { subject: opts.subject }),
+    body: opts.body,
+    params: Object.fromEntries((opts.param ?? []).map(parseParamFlag)),
+  };
+}
+
+/** `templates add | list | show`. */
+export function registerTemplates(program: Command): void {
+  const templates = program.command('templates').description('Manage message templates.');
+  adminAction(
+    templates
+      .command('add')
+      .description('Add or replace a template, from a JSON/YAML file or flags.')
+      .addOption(projectOption())
+      .option('--file <path>', 'JSON or YAML file with {name, channel, recipient, body, params, subject?, html?, channels?}')
+      .option('--name <name>')
+      .option('--channel <channel>')
+      .option('--to <recipient>', 'fixed recipient (omit to let callers choose)')
+      .option('--subject <text>')
+      .option('--body <text>')
+      .option(
+        '--param <spec...>',
+        'name:text:100[:multiline,links] | name:email | name:number | name:pattern:REGEX (RE2 syntax, values up to 200 characters). ' +
+          'When callers choose the recipient, text params refuse line breaks and links unless given multiline / links',
+      ),
+    async ({ store, actor, now }, opts: AddOptions) => {
+      const { name, channel, params } = templateSummary(await saveTemplate(store, opts.project, templateInput(opts), now, actor));
+      return { name, channel, params };
+    },
+  );
+  adminAction(templates.command('list').addOption(projectOption()), async ({ store }, opts: { project: string }) => listTemplates(store, opts.project));
+  adminAction(templates.command('show <name>').addOption(projectOption()), async ({ store }, opts: { project: string }, name) => {
+    const template = await showTemplate(store, opts.project, name!);
+    if (!template) throw new Error(`No template ${name}.`);
+    return template;
+  });
+}
