@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createProgram } from '../src/cli/index.js';
-import { snapshotDatabase, tempDir } from './helpers/start-relay.js';
+import { tempDir } from './helpers/start-relay.js';
+import { rows } from './helpers/store-snapshot.js';
 
 const root = tempDir();
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -29,7 +30,7 @@ async function runInProcess(args: string[]): Promise<{ code: number; stdout: str
   }
 }
 const cli = (...args: string[]) => runInProcess(args);
-const auditRows = () => snapshotDatabase(dir).audit as Array<{ project_id: string | null; actor: string; action: string; detail: string | null }>;
+const auditRows = () => rows<{ project_id: string | null; actor: string; action: string; detail: string | null }>({ dataDir: dir }, 'audit');
 
 describe('messagejs-relay admin changes', () => {
   it('audits the demo project as made by the relay itself', async () => {
