@@ -2,13 +2,14 @@
 //   messagejs.mjs         ESM, ky external (bundlers resolve it)
 //   messagejs.umd.js      UMD, ky bundled, global `messagejs` (also what `require` loads)
 //   messagejs.umd.min.js  the same, minified, with a version banner (<script>, CDN, relay /sdk/)
-//   index.d.ts            types, bundled with rollup-plugin-dts
-import { readFileSync } from 'node:fs';
+//   index.d.ts            types, bundled with rollup-plugin-dts, the contract's types expanded
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
+import { wireTypes } from './packages/shared-types/scripts/wire-types.mjs';
 
 const root = (path) => fileURLToPath(new URL(path, import.meta.url));
 const client = (path) => root(`packages/client/${path}`);
@@ -78,13 +79,27 @@ function bundle({ file, format, external = [], minify = false }) {
   };
 }
 
+// The contract's types are inferred from its zod schemas; the client's `index.d.ts` gets them
+// expanded into plain interfaces, so neither its code nor its types need zod.
+const wireTypesFile = '.tmp/wire-types/index.d.ts';
+const writeWireTypes = {
+  name: 'messagejs-wire-types',
+  options() {
+    mkdirSync(root('.tmp/wire-types'), { recursive: true });
+    writeFileSync(root(wireTypesFile), wireTypes(root('packages/shared-types/src/index.ts')));
+  },
+};
+
 export default [
   bundle({ file: 'messagejs.mjs', format: 'es', external: [/^ky(\/|$)/] }),
   bundle({ file: 'messagejs.umd.js', format: 'umd' }),
   bundle({ file: 'messagejs.umd.min.js', format: 'umd', minify: true }),
   {
     input,
-    plugins: [dts({ tsconfig: root('tsconfig.json'), compilerOptions: { baseUrl: root('.'), paths: compilerOptions.paths }, includeExternal: ['@messagejs/shared-types'] })],
+    plugins: [
+      writeWireTypes,
+      dts({ tsconfig: root('tsconfig.json'), compilerOptions: { baseUrl: root('.'), paths: { '@messagejs/shared-types': [wireTypesFile] } }, includeExternal: ['@messagejs/shared-types'] }),
+    ],
     output: { file: client('dist/index.d.ts'), format: 'es' },
   },
 ];

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createContext, runInContext } from 'node:vm';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageJS, createClient, MessageJSError } from '@messagejs/client';
 import { publicKey } from './helpers/relay.js';
@@ -141,5 +142,36 @@ describe('messagejs.mjs', () => {
     expect(typeof module.default.init).toBe('function');
     expect(typeof module.createClient).toBe('function');
     expect(new module.MessageJSError('x', { code: 'timeout' })).toBeInstanceOf(Error);
+  });
+});
+
+describe('the built files', () => {
+  it('carry no zod: the client imports the contract\'s types only', () => {
+    for (const file of ['messagejs.mjs', 'messagejs.umd.js', 'messagejs.umd.min.js', 'index.d.ts']) {
+      expect(readFileSync(built(dist(file)), 'utf8'), file).not.toMatch(/\bzod\b|\bZod[A-Z]/);
+    }
+  });
+
+  it('type a send with `channels`, `fallbackAfter` and `captchaToken`, with nothing but index.d.ts', () => {
+    const file = fileURLToPath(new URL('../.tmp-types-check.ts', import.meta.url));
+    const code = [
+      `import messagejs, { createClient, type TemplateMessageRequest } from ${JSON.stringify(built(dist('index.d.ts')).replace(/\.d\.ts$/, '.js'))};`,
+      "const message: TemplateMessageRequest = { template: 'otp', to: '+212612345678', channels: ['whatsapp', 'sms'], fallbackAfter: 300, captchaToken: 'tok' };",
+      "void messagejs.send(message);",
+      "void createClient({ secretKey: 'sk_x', relayUrl: 'http://relay' }).send({ to: '+212612345678', text: 'Hi', channel: 'sms', channels: ['sms'], fallbackAfter: 60 });",
+      "void messagejs.verify.start({ to: '+212612345678', captchaToken: 'tok' });",
+      "// @ts-expect-error: a misspelt field is refused, as the relay refuses it",
+      "void messagejs.send({ template: 'otp', fallbackAftr: 300 });",
+    ].join('\n');
+    const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022, lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'], types: [] };
+    const host = ts.createCompilerHost(options);
+    const readFile = host.readFile.bind(host);
+    host.readFile = (name) => (name === file ? code : readFile(name));
+    host.fileExists = ((exists) => (name: string) => name === file || exists(name))(host.fileExists.bind(host));
+    const program = ts.createProgram([file], options, host);
+
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+
+    expect(diagnostics).toEqual([]);
   });
 });

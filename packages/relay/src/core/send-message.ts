@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { channels, type Channel, type SendMessageResponse } from '@messagejs/shared-types';
+import type { z } from 'zod';
+import { templateMessageRequestSchema, textMessageRequestSchema, type Channel, type SendMessageResponse } from '@messagejs/shared-types';
 import type { ApiKey, Project, Store } from '../store/types.js';
 import { HttpError } from './http-error.js';
 import { renderTemplate, validateParams } from './templates.js';
@@ -10,31 +10,6 @@ import { replayAnswer, storedAnswer, type Answer } from './idempotent-answer.js'
 import type { Dispatch } from './dispatch.js';
 import { requireCaptcha, type CaptchaDeps } from './verify/verify-captcha.js';
 import { loadVerifySettings } from './verify/verify-settings.js';
-
-const channelSchema = z.enum(channels);
-const paramValue = z.union([z.string().max(10_000), z.number().finite()]);
-const cascadeSchema = z.array(channelSchema).min(1).max(5);
-/** Seconds a channel has to report delivery before the next channel of `channels` is tried. */
-const fallbackAfterSchema = z.number().int().min(1).max(7 * 24 * 3600);
-
-const templateRequest = z.strictObject({
-  template: z.string().min(1).max(100),
-  to: z.string().min(1).max(320).optional(),
-  params: z.record(z.string().max(64), paramValue).refine((p) => Object.keys(p).length <= 50, 'at most 50 params').optional(),
-  channels: cascadeSchema.optional(),
-  fallbackAfter: fallbackAfterSchema.optional(),
-  // As in `POST /v1/verify/send`: provider tokens run to a few KB.
-  captchaToken: z.string().min(1).max(8192).optional(),
-});
-
-const textRequest = z.strictObject({
-  to: z.string().min(1).max(320),
-  text: z.string().min(1).max(10_000),
-  channel: channelSchema,
-  subject: z.string().min(1).max(500).optional(),
-  channels: cascadeSchema.optional(),
-  fallbackAfter: fallbackAfterSchema.optional(),
-});
 
 /** The caller, as authenticated by the HTTP layer. */
 export interface Caller {
@@ -101,7 +76,7 @@ export async function sendMessage(
   let captchaToken: string | undefined;
 
   if (isTemplate) {
-    const parsed = templateRequest.safeParse(body);
+    const parsed = templateMessageRequestSchema.safeParse(body);
     if (!parsed.success) throw toValidationError(parsed.error);
     const req = parsed.data;
     const template = await store.templates.get(project.id, req.template);
@@ -125,7 +100,7 @@ export async function sendMessage(
     ({ text, subject, html } = renderTemplate(template, values));
     templateName = template.name;
   } else {
-    const parsed = textRequest.safeParse(body);
+    const parsed = textMessageRequestSchema.safeParse(body);
     if (!parsed.success) throw toValidationError(parsed.error);
     const req = parsed.data;
     to = req.to;

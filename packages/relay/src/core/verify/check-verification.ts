@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { JWK } from 'jose';
-import type { VerifyCheckResponse } from '@messagejs/shared-types';
+import { verifyCheckRequestSchema, type VerifyCheckResponse } from '@messagejs/shared-types';
 import type { VerifySession } from '../../store/types.js';
 import { codesMatch, hmacCode, isCodeShape } from '../../crypto/verify-code.js';
 import { HttpError } from '../http-error.js';
@@ -9,11 +8,6 @@ import { loadVerifySettings } from './verify-settings.js';
 import { ensureSigningKey } from './signing-keys.js';
 import { replayAnswer, storedAnswer } from '../idempotent-answer.js';
 import { SESSION_ID, type VerifyDeps, type VerifyOutcome, type VerifyRequestContext } from './start-verification.js';
-
-const checkSchema = z.strictObject({
-  sessionId: z.string().min(1).max(100),
-  code: z.string().max(64),
-});
 
 /** People type codes with spaces or dashes (`482 913`); letters in any case. */
 function normalizeCode(code: string, alphabet: VerifySession['alphabet']): string {
@@ -60,7 +54,7 @@ export async function checkVerification(
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError('validation_failed', 'The body must be a JSON object: { "sessionId": "ver_…", "code": "123456" }.');
   }
-  const parsed = checkSchema.safeParse(body);
+  const parsed = verifyCheckRequestSchema.safeParse(body);
   if (!parsed.success) throw toValidationError(parsed.error);
   const req = parsed.data;
 

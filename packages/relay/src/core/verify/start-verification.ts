@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { Channel, VerifyStartResponse } from '@messagejs/shared-types';
+import { verifyStartRequestSchema, type Channel, type VerifyStartResponse } from '@messagejs/shared-types';
 import type { Message, Store, VerifyRefusal, VerifySession, VerifySettings } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
 import type { TokenSigner } from '../../crypto/token-signer.js';
@@ -18,9 +17,6 @@ import { requireCaptcha, type CaptchaOptions } from './verify-captcha.js';
 import type { ProofOfWork } from './proof-of-work.js';
 import { DEFAULT_VERIFY_BODY, DEFAULT_VERIFY_SUBJECT, loadVerifySettings } from './verify-settings.js';
 import { admitVerifySend, clientOf, sendWindows } from './admit-verify-send.js';
-
-/** Channels a code can be sent on. */
-export const verifyChannels = ['sms', 'whatsapp', 'telegram', 'email', 'console'] as const satisfies readonly Channel[];
 
 /** Session ids: `ver_` and 22 base62 characters (≈131 bits), unguessable. */
 export const SESSION_ID = /^ver_[0-9A-Za-z]{22}$/;
@@ -52,13 +48,6 @@ export interface VerifyRequestContext {
 /** An answer for the route to send: status, body, and whether it replays a stored one. */
 export type VerifyOutcome<T> = Answer<T>;
 
-const startSchema = z.strictObject({
-  to: z.string().min(1).max(320),
-  channel: z.enum(verifyChannels).default('sms'),
-  // Provider tokens run to a few KB (Turnstile caps them at 2048 characters).
-  captchaToken: z.string().min(1).max(8192).optional(),
-});
-
 const seconds = (ms: number) => Math.max(Math.ceil(ms / 1000), 1);
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -86,7 +75,7 @@ export async function startVerification(
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError('validation_failed', 'The body must be a JSON object: { "to": "+212612345678", "channel": "sms" }.');
   }
-  const parsed = startSchema.safeParse(body);
+  const parsed = verifyStartRequestSchema.safeParse(body);
   if (!parsed.success) throw toValidationError(parsed.error);
   const req = parsed.data;
   const channel: Channel = req.channel;

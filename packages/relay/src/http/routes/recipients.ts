@@ -1,16 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
+import { analyzeRecipientsRequestSchema, type AnalyzeRecipientsResponse } from '@messagejs/shared-types';
 import { analyzePhone } from '../../core/phone.js';
 import { HttpError } from '../../core/http-error.js';
 import { toValidationError } from '../../core/send-message.js';
 import { callerOf } from '../locals.js';
 import { jsonBody } from '../json-body.js';
-
-const analyzeRequest = z.strictObject({
-  numbers: z.array(z.string().max(64)).min(1).max(1000),
-  defaultCountry: z.string().regex(/^[A-Z]{2}$/).optional(),
-});
 
 /**
  * `POST /v1/recipients/analyze` (secret keys): up to 1,000 numbers → valid, E.164, country, type
@@ -22,16 +17,16 @@ export function recipientsRouter(): Router {
   router.post('/analyze', jsonBody({ limit: '256kb' }), (req, res) => {
     const { key, project } = callerOf(res);
     if (key.kind !== 'secret') throw new HttpError('forbidden', 'Analysing numbers needs a secret key (from a server).');
-    const parsed = analyzeRequest.safeParse(req.body);
+    const parsed = analyzeRecipientsRequestSchema.safeParse(req.body);
     if (!parsed.success) throw toValidationError(parsed.error);
     const defaultCountry = (parsed.data.defaultCountry ?? project.defaultCountry ?? undefined) as CountryCode | undefined;
-    const results = parsed.data.numbers.map((n) => {
+    const results: AnalyzeRecipientsResponse['results'] = parsed.data.numbers.map((n) => {
       const a = analyzePhone(n, defaultCountry ? { defaultCountry } : {});
       // `allowed`: the phone channels would send to it (its country and its type are allowed).
       const allowed = a.country !== null && a.type !== null && project.allowedCountries.includes(a.country) && project.allowedNumberTypes.includes(a.type);
       return { ...a, allowed };
     });
-    res.json({ results });
+    res.json({ results } satisfies AnalyzeRecipientsResponse);
   });
   return router;
 }

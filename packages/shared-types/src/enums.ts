@@ -1,0 +1,53 @@
+/**
+ * Phone number types as libphonenumber reports them, in snake case: what a project lists in its
+ * allowed number types and `POST /v1/recipients/analyze` reports. `unknown` when the numbering
+ * plan cannot tell.
+ */
+export const numberTypes = [
+  'mobile',
+  'fixed_line_or_mobile',
+  'fixed_line',
+  'premium_rate',
+  'toll_free',
+  'shared_cost',
+  'voip',
+  'personal_number',
+  'pager',
+  'uan',
+  'voicemail',
+  'unknown',
+] as const;
+export type NumberType = (typeof numberTypes)[number];
+
+/** Delivery channels. `console` is the development channel: printed and kept by the relay. */
+export const channels = ['sms', 'whatsapp', 'telegram', 'email', 'chat', 'console'] as const;
+export type Channel = (typeof channels)[number];
+
+/** Channels a verification code can be sent on. */
+export const verifyChannels = ['sms', 'whatsapp', 'telegram', 'email', 'console'] as const satisfies readonly Channel[];
+export type VerifyChannel = (typeof verifyChannels)[number];
+
+/** Message lifecycle: `scheduled → queued → sending → sent → delivered → read`, or a failure. */
+export const messageStatuses = [
+  'scheduled',
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'undelivered',
+  'canceled',
+  'expired',
+] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+
+/** Statuses after which nothing more will happen to a message. */
+export const finalStatuses = ['delivered', 'read', 'failed', 'undelivered', 'canceled', 'expired'] as const;
+
+/** Headers the relay reads or sets. */
+export const headers = {
+  idempotencyKey: 'Idempotency-Key',
+  requestId: 'X-Request-Id',
+  idempotentReplayed: 'Idempotent-Replayed',
+} as const;

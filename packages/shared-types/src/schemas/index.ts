@@ -1,0 +1,34 @@
+import { errorBodySchema } from './error-body.js';
+import {
+  messageAttemptSchema,
+  messageResponseSchema,
+  sendMessageRequestSchema,
+  sendMessageResponseSchema,
+  templateMessageRequestSchema,
+  textMessageRequestSchema,
+} from './messages.js';
+import { analyzeRecipientsRequestSchema, analyzeRecipientsResponseSchema, recipientAnalysisSchema } from './recipients.js';
+import { powChallengeSchema, verifyCheckRequestSchema, verifyCheckResponseSchema, verifyStartRequestSchema, verifyStartResponseSchema } from './verify.js';
+
+/**
+ * Every wire schema by the name it goes by in the API's documentation: the component names an
+ * OpenAPI document generated from the contract uses (`z.toJSONSchema` per entry). Kept out of
+ * zod's global registry so loading the contract twice in one process cannot clash.
+ */
+export const schemas = {
+  TemplateMessageRequest: templateMessageRequestSchema,
+  TextMessageRequest: textMessageRequestSchema,
+  SendMessageRequest: sendMessageRequestSchema,
+  SendMessageResponse: sendMessageResponseSchema,
+  MessageAttempt: messageAttemptSchema,
+  MessageResponse: messageResponseSchema,
+  VerifyStartRequest: verifyStartRequestSchema,
+  VerifyStartResponse: verifyStartResponseSchema,
+  VerifyCheckRequest: verifyCheckRequestSchema,
+  VerifyCheckResponse: verifyCheckResponseSchema,
+  PowChallenge: powChallengeSchema,
+  AnalyzeRecipientsRequest: analyzeRecipientsRequestSchema,
+  RecipientAnalysis: recipientAnalysisSchema,
+  AnalyzeRecipientsResponse: analyzeRecipientsResponseSchema,
+  ErrorBody: errorBodySchema,
+} as const;
