@@ -103,7 +103,7 @@ export function resolveOptions(options: ClientOptions | undefined, caller: strin
     if (typeof secretKey !== 'string' || !secretKey.startsWith('sk_')) {
       fail('The `secretKey` option must be a secret key starting with "sk_"', fix);
     }
-    // DESIGN.md, "The two kinds of key": anyone can read a key that ships in a page.
+    // docs/architecture.md, "Security model": anyone can read a key that ships in a page.
     if (typeof window !== 'undefined' && typeof document !== 'undefined') {
       fail(
         'A secret key (sk_…) must never be used in a web page, where anyone can read it. Secret keys are for servers; in a page, use a public key',

@@ -2,7 +2,7 @@ import type { StatusUpdate } from '../connectors/types.js';
 import type { Store } from '../store/types.js';
 
 /**
- * DESIGN step 11: applies provider-reported statuses. Each update finds its message by the
+ * Pipeline step 11 (docs/architecture.md): applies provider-reported statuses. Each update finds its message by the
  * provider's id on that connector; a status that would move a message backwards (callbacks
  * arrive out of order) is ignored by the store. Returns how many changed a message.
  */

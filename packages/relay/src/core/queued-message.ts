@@ -8,7 +8,7 @@ import type { Caller } from './send-message.js';
 import type { Sealer } from '../crypto/sealer.js';
 
 /**
- * A new message, status `queued`, ready for the outbox (DESIGN step 8): segments and encoding
+ * A new message, status `queued`, ready for the outbox (pipeline step 8, docs/architecture.md): segments and encoding
  * for phone channels, and the estimated cost of an SMS.
  */
 export function queuedMessage(input: {

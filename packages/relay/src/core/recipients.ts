@@ -22,7 +22,7 @@ const phoneChannels: ReadonlySet<Channel> = new Set(['sms', 'whatsapp']);
 export const isPhoneChannel = (channel: Channel) => phoneChannels.has(channel);
 
 /**
- * Normalises a recipient for its channel (DESIGN step 7): phone numbers to E.164 with the
+ * Normalises a recipient for its channel (pipeline step 7, docs/architecture.md): phone numbers to E.164 with the
  * project's default country, checked against its allowed countries and number types (mobiles
  * only by default: premium-rate, shared-cost and fixed lines are what SMS pumping sends to);
  * emails and chat ids checked for form. Throws `invalid_recipient` (400), `country_not_allowed`

@@ -38,7 +38,7 @@ export interface SendDeps {
 export type SendOutcome = Answer<SendMessageResponse>;
 
 /**
- * DESIGN steps 5–9: validate, render, normalise the recipient, count recipient limits, and store
+ * Pipeline steps 5–9 (docs/architecture.md): validate, render, normalise the recipient, count recipient limits, and store
  * the message with its outbox row (and idempotency record) in one transaction. Nothing is written
  * unless every check passed.
  */

@@ -6,7 +6,7 @@ import { checkCallerOrigin, type OriginDirectory } from './origin.js';
 import { countRequest } from './limits.js';
 
 /**
- * DESIGN steps 1, 2 and 4 for every `/v1` API request, in order: the key (401), the origin rules
+ * Pipeline steps 1, 2 and 4 for every `/v1` API request, in order (docs/architecture.md): the key (401), the origin rules
  * (403), the key and client-IP limits (429). One middleware rather than three, because the hot
  * path pays for every layer Express walks.
  */

@@ -30,7 +30,7 @@ export function createKeyCache(store: Store, options: { ttlMs: number; now: () =
 export type KeyCache = ReturnType<typeof createKeyCache>;
 
 /**
- * DESIGN step 1: `Authorization: Bearer pk_…|sk_…`, looked up by SHA-256 in one indexed query.
+ * Pipeline step 1 (docs/architecture.md): `Authorization: Bearer pk_…|sk_…`, looked up by SHA-256 in one indexed query.
  * Unknown, revoked and expired keys all get the same 401.
  */
 export async function authenticateRequest(req: ApiRequest, res: ApiResponse, options: { cache: KeyCache; now: () => number; origins: OriginDirectory }): Promise<Caller> {

@@ -32,7 +32,7 @@ function withoutCaptcha(body: unknown): unknown {
 }
 
 /**
- * DESIGN step 3: reads `Idempotency-Key` and fingerprints the request (method, path, body), so the
+ * Pipeline step 3 (docs/architecture.md): reads `Idempotency-Key` and fingerprints the request (method, path, body), so the
  * route can replay the first answer to a retry or refuse the same key with another body. Routes
  * whose body holds a secret (a verification code) pass `secret`: their fingerprint is an HMAC, so
  * the stored record gives no offline guess at the code.

@@ -5,7 +5,7 @@ import type { Caller } from '../core/send-message.js';
 import { localsOf } from './locals.js';
 
 /**
- * DESIGN step 4, request dimensions: every request counts against its key, and a public key's
+ * Pipeline step 4 (docs/architecture.md), request dimensions: every request counts against its key, and a public key's
  * also against the client IP (kept in `res.locals.clientIp` for the send's own limits). The key's
  * state is reported in `RateLimit-*` headers.
  */

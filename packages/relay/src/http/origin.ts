@@ -55,7 +55,7 @@ export function allowOrigin(res: ApiResponse, origin: string): void {
 }
 
 /**
- * DESIGN step 2. A public key's request must come from one of its project's origins (and gets
+ * Pipeline step 2 (docs/architecture.md). A public key's request must come from one of its project's origins (and gets
  * CORS headers for it alone); a secret key's request must carry no `Origin` at all, because a
  * secret key in a browser has leaked.
  */

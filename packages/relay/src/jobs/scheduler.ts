@@ -24,7 +24,7 @@ export interface SchedulerOptions {
 }
 
 /**
- * The outbox scheduler (DESIGN step 10). It is also the relay's `Dispatch`: a message accepted while
+ * The outbox scheduler (pipeline step 10, docs/architecture.md). It is also the relay's `Dispatch`: a message accepted while
  * the scheduler has room is stored already leased to it and delivered from memory, without a claim
  * transaction; everything else (a backlog, retries, scheduled rows, rows of a crashed process)
  * goes through the outbox claim.
