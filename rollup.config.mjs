@@ -51,7 +51,11 @@ const umdEntryPlugin = {
 const distPackageJson = {
   name: 'messagejs-dist-package-json',
   generateBundle() {
-    this.emitFile({ type: 'asset', fileName: 'package.json', source: '{ "type": "commonjs", "sideEffects": false }\n' });
+    this.emitFile({
+      type: 'asset',
+      fileName: 'package.json',
+      source: '{ "type": "commonjs", "sideEffects": false }\n',
+    });
   },
 };
 
@@ -65,7 +69,12 @@ function bundle({ file, format, external = [], minify = false }) {
       umd && umdEntryPlugin,
       umd && !minify && distPackageJson,
       nodeResolve({ browser: true, rootDir: client('.') }),
-      typescript({ tsconfig: false, compilerOptions, include: [root('packages/*/src/**/*.ts')], outputToFilesystem: false }),
+      typescript({
+        tsconfig: false,
+        compilerOptions,
+        include: [root('packages/*/src/**/*.ts')],
+        outputToFilesystem: false,
+      }),
       minify && terser({ format: { comments: /^!/ }, compress: { passes: 2 } }),
     ],
     output: {
@@ -98,7 +107,11 @@ export default [
     input,
     plugins: [
       writeWireTypes,
-      dts({ tsconfig: root('tsconfig.json'), compilerOptions: { baseUrl: root('.'), paths: { '@messagejs/shared-types': [wireTypesFile] } }, includeExternal: ['@messagejs/shared-types'] }),
+      dts({
+        tsconfig: root('tsconfig.json'),
+        compilerOptions: { baseUrl: root('.'), paths: { '@messagejs/shared-types': [wireTypesFile] } },
+        includeExternal: ['@messagejs/shared-types'],
+      }),
     ],
     output: { file: client('dist/index.d.ts'), format: 'es' },
   },

@@ -54,7 +54,11 @@ const warmupS = Number(opts.warmup);
 const connections = Number(opts.connections);
 
 const ORIGIN = 'http://localhost:8787';
-const BODY = JSON.stringify({ template: 'order_update', to: '+212612345678', params: { order: 'A-1001', eta: 'tomorrow' } });
+const BODY = JSON.stringify({
+  template: 'order_update',
+  to: '+212612345678',
+  params: { order: 'A-1001', eta: 'tomorrow' },
+});
 const RAISED = '1000000000';
 
 const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -77,7 +81,8 @@ function prepare(rev) {
 
 function relayEnv() {
   const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('MESSAGEJS_') || key === 'PORT' || key === 'HOST' || key === 'LOG_LEVEL') delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('MESSAGEJS_') || key === 'PORT' || key === 'HOST' || key === 'LOG_LEVEL') delete env[key];
   return { ...env, HOST, LOG_LEVEL: 'info' };
 }
 
@@ -87,18 +92,46 @@ async function measure(build) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'messagejs-ab-'));
   try {
     const cli = async (...args) => {
-      const { code, stdout, stderr } = await runNode([build.cli, ...args, '--data-dir', dataDir, '--json'], { env, timeoutMs: 30_000, cwd: build.dir });
-      if (code !== 0) throw new HarnessError(`${build.rev}: messagejs-relay ${args.join(' ')} failed (${code}):\n${stderr || stdout}`);
+      const { code, stdout, stderr } = await runNode([build.cli, ...args, '--data-dir', dataDir, '--json'], {
+        env,
+        timeoutMs: 30_000,
+        cwd: build.dir,
+      });
+      if (code !== 0)
+        throw new HarnessError(
+          `${build.rev}: messagejs-relay ${args.join(' ')} failed (${code}):\n${stderr || stdout}`,
+        );
       return JSON.parse(stdout);
     };
     const demo = await cli('init');
-    await cli('limits', 'set', '--project', demo.projectId, '--per-key-per-hour', RAISED, '--per-ip-per-minute', RAISED,
-      '--per-recipient-per-10-minutes', RAISED, '--per-prefix-per-hour', RAISED, '--per-project-per-day', RAISED);
+    await cli(
+      'limits',
+      'set',
+      '--project',
+      demo.projectId,
+      '--per-key-per-hour',
+      RAISED,
+      '--per-ip-per-minute',
+      RAISED,
+      '--per-recipient-per-10-minutes',
+      RAISED,
+      '--per-prefix-per-hour',
+      RAISED,
+      '--per-project-per-day',
+      RAISED,
+    );
     const shebang = fs.readFileSync(build.cli, 'utf8').split('\n', 1)[0];
-    const nodeArgs = shebang.replace(/^#!\S+\s+(-S\s+)?node\s*/, '').split(/\s+/).filter(Boolean);
+    const nodeArgs = shebang
+      .replace(/^#!\S+\s+(-S\s+)?node\s*/, '')
+      .split(/\s+/)
+      .filter(Boolean);
     const port = await freePort();
     const logFile = path.join(TMP, `ab-${build.sha.slice(0, 12)}.log`);
-    const child = spawnNode([...nodeArgs, build.cli, 'start', '--port', String(port), '--data-dir', dataDir], { env, logFile, cwd: build.dir });
+    const child = spawnNode([...nodeArgs, build.cli, 'start', '--port', String(port), '--data-dir', dataDir], {
+      env,
+      logFile,
+      cwd: build.dir,
+    });
     try {
       const base = `http://${HOST}:${port}`;
       await waitForHttp(`${base}/healthz`, { child, logFile });
@@ -114,7 +147,10 @@ async function measure(build) {
       const cpu0 = procCpuSeconds(child.pid);
       const result = summariseCannon(await cannon({ ...request, duration: durationS }));
       const cpu1 = procCpuSeconds(child.pid);
-      if (result.non2xx > 0) throw new HarnessError(`${build.rev}: ${result.non2xx} answers were not 2xx (${JSON.stringify(result.statusCodes)})`);
+      if (result.non2xx > 0)
+        throw new HarnessError(
+          `${build.rev}: ${result.non2xx} answers were not 2xx (${JSON.stringify(result.statusCodes)})`,
+        );
       return {
         reqPerSec: result.reqPerSecAvg,
         p50: result.latencyMs.p50,
@@ -136,16 +172,29 @@ const median = (xs) => {
 
 const a = prepare(positionals[0]);
 const b = prepare(positionals[1]);
-console.log(`A/B POST /v1/messages: A = ${a.rev} (${a.sha.slice(0, 12)}), B = ${b.rev} (${b.sha.slice(0, 12)}); ${rounds} rounds × ${durationS} s, ${connections} connections`);
+console.log(
+  `A/B POST /v1/messages: A = ${a.rev} (${a.sha.slice(0, 12)}), B = ${b.rev} (${b.sha.slice(0, 12)}); ${rounds} rounds × ${durationS} s, ${connections} connections`,
+);
 const results = { A: [], B: [] };
 const rows = [];
 for (let round = 1; round <= rounds; round++) {
-  const order = round % 2 ? [['A', a], ['B', b]] : [['B', b], ['A', a]];
+  const order =
+    round % 2
+      ? [
+          ['A', a],
+          ['B', b],
+        ]
+      : [
+          ['B', b],
+          ['A', a],
+        ];
   for (const [label, build] of order) {
     const r = await measure(build);
     results[label].push(r);
     rows.push([`${round}`, label, fmtInt(r.reqPerSec), fmtNum(r.p50, 0), fmtNum(r.p99, 0), fmtInt(r.cpuUsPerReq)]);
-    console.log(`  round ${round} ${label}: ${fmtInt(r.reqPerSec)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${fmtInt(r.cpuUsPerReq)} µs CPU/request`);
+    console.log(
+      `  round ${round} ${label}: ${fmtInt(r.reqPerSec)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${fmtInt(r.cpuUsPerReq)} µs CPU/request`,
+    );
   }
 }
 const med = (label, key) => median(results[label].map((r) => r[key]).filter((v) => v !== null));

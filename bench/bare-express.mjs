@@ -19,7 +19,14 @@ app.use(express.json());
 const prefix = `msg_${randomBytes(6).toString('hex')}`;
 let counter = 0;
 app.post('/v1/messages', (req, res) => {
-  res.status(202).json({ id: `${prefix}${++counter}`, status: 'queued', channel: 'sms', segments: 1, encoding: 'GSM-7', createdAt: new Date().toISOString() });
+  res.status(202).json({
+    id: `${prefix}${++counter}`,
+    status: 'queued',
+    channel: 'sms',
+    segments: 1,
+    encoding: 'GSM-7',
+    createdAt: new Date().toISOString(),
+  });
 });
 app.get('/healthz', (req, res) => {
   res.json({ ok: true });

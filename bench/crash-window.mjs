@@ -64,7 +64,10 @@ const settings = {
 /** The node flags of the relay bin's shebang (the heap ceiling), as the other benchmarks run it. */
 function relayBinArgs() {
   const shebang = fs.readFileSync(CLI, 'utf8').split('\n', 1)[0];
-  return shebang.replace(/^#!\S+\s+(-S\s+)?node\s*/, '').split(/\s+/).filter(Boolean);
+  return shebang
+    .replace(/^#!\S+\s+(-S\s+)?node\s*/, '')
+    .split(/\s+/)
+    .filter(Boolean);
 }
 
 async function cli(args, dataDir, input) {
@@ -147,7 +150,10 @@ async function startRelay(dataDir, logFile) {
     MESSAGEJS_LEASE_MS: String(settings.leaseMs),
     MESSAGEJS_WORKER_CONCURRENCY: String(settings.workerConcurrency),
   };
-  const child = spawnNode([...relayBinArgs(), CLI, 'start', '--data-dir', dataDir, '--port', String(port)], { env, logFile });
+  const child = spawnNode([...relayBinArgs(), CLI, 'start', '--data-dir', dataDir, '--port', String(port)], {
+    env,
+    logFile,
+  });
   const url = `http://${HOST}:${port}`;
   await waitForHttp(`${url}/healthz`, { child, logFile });
   return { child, url };
@@ -190,7 +196,8 @@ function load(url, secretKey, accepted, counter) {
   };
 }
 
-const quantile = (sorted, q) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
+const quantile = (sorted, q) =>
+  sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 
 async function main() {
   if (!fs.existsSync(CLI)) throw new HarnessError(`${path.relative(ROOT, CLI)} is missing: run \`pnpm build\` first.`);
@@ -201,9 +208,41 @@ async function main() {
 
   const receiver = await startReceiver();
   const { projectId, secretKey } = JSON.parse(await cli(['init', '--json'], dataDir));
-  await cli(['limits', 'set', '--project', projectId, '--per-key-per-hour', RAISED, '--per-ip-per-minute', RAISED, '--per-recipient-per-10-minutes', RAISED, '--per-prefix-per-hour', RAISED, '--per-project-per-day', RAISED], dataDir);
   await cli(
-    ['connectors', 'add', '--project', projectId, '--type', 'webhook', '--channels', 'sms', '--priority', '1', '--config', JSON.stringify({ url: receiver.url }), '--credentials-stdin'],
+    [
+      'limits',
+      'set',
+      '--project',
+      projectId,
+      '--per-key-per-hour',
+      RAISED,
+      '--per-ip-per-minute',
+      RAISED,
+      '--per-recipient-per-10-minutes',
+      RAISED,
+      '--per-prefix-per-hour',
+      RAISED,
+      '--per-project-per-day',
+      RAISED,
+    ],
+    dataDir,
+  );
+  await cli(
+    [
+      'connectors',
+      'add',
+      '--project',
+      projectId,
+      '--type',
+      'webhook',
+      '--channels',
+      'sms',
+      '--priority',
+      '1',
+      '--config',
+      JSON.stringify({ url: receiver.url }),
+      '--credentials-stdin',
+    ],
     dataDir,
     JSON.stringify({ secret: 'crash-window-bench-secret-0123456789' }),
   );
@@ -274,11 +313,23 @@ async function main() {
       p99Ms: quantile(windows, 0.99),
       p50Ms: quantile(windows, 0.5),
     },
-    postLatencyMs: { p50: quantile(postLatencies, 0.5), p99: quantile(postLatencies, 0.99), max: postLatencies.at(-1) ?? null },
+    postLatencyMs: {
+      p50: quantile(postLatencies, 0.5),
+      p99: quantile(postLatencies, 0.99),
+      max: postLatencies.at(-1) ?? null,
+    },
   };
   if (envFlag('BENCH_CRASH_DEBUG')) {
     const t0 = kills[0].at - 60_000;
-    for (const [id, list] of copies) if (list.length > 1) console.log(id, JSON.stringify(list.map((c) => [Math.round(c.receivedAt - t0), c.answeredAt && Math.round(c.answeredAt - t0)])), kills.map((k) => Math.round(k.at - t0)));
+    for (const [id, list] of copies)
+      if (list.length > 1)
+        console.log(
+          id,
+          JSON.stringify(
+            list.map((c) => [Math.round(c.receivedAt - t0), c.answeredAt && Math.round(c.answeredAt - t0)]),
+          ),
+          kills.map((k) => Math.round(k.at - t0)),
+        );
   }
   const file = writeJson('crash-window.json', result);
   const ms = (n) => (n === null ? 'n/a' : fmtNum(n, 1));
@@ -295,7 +346,10 @@ async function main() {
         ['answered before the kill: max (ms)', ms(result.answeredBeforeKill.maxMs)],
         ['answered before the kill: p99 (ms)', ms(result.answeredBeforeKill.p99Ms)],
         ['answered before the kill: p50 (ms)', ms(result.answeredBeforeKill.p50Ms)],
-        ['POST /v1/messages under load: p50 / p99 (ms)', `${ms(result.postLatencyMs.p50)} / ${ms(result.postLatencyMs.p99)}`],
+        [
+          'POST /v1/messages under load: p50 / p99 (ms)',
+          `${ms(result.postLatencyMs.p50)} / ${ms(result.postLatencyMs.p99)}`,
+        ],
       ],
     )}\n\n${path.relative(ROOT, file)}`,
   );
@@ -304,10 +358,10 @@ async function main() {
 
 if (process.argv.includes('--role')) runReceiver(settings.latencyMs);
 else
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error instanceof HarnessError ? `crash-window: ${error.message}` : error);
-    process.exit(1);
-  },
-);
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error instanceof HarnessError ? `crash-window: ${error.message}` : error);
+      process.exit(1);
+    },
+  );

@@ -28,7 +28,8 @@ export function envNumber(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new HarnessError(`${name} must be a positive number, not ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new HarnessError(`${name} must be a positive number, not ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -107,7 +108,8 @@ export function spawnNode(args, { env, logFile, cwd = ROOT } = {}) {
 
 /** Sends `signal`, waits up to `timeoutMs` for the exit, then SIGKILLs. Resolves `{ code, signal, forced }`. */
 export async function stopChild(child, { signal = 'SIGTERM', timeoutMs = 10_000 } = {}) {
-  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode, forced: false };
+  if (child.exitCode !== null || child.signalCode !== null)
+    return { code: child.exitCode, signal: child.signalCode, forced: false };
   child.kill(signal);
   const timer = delay(timeoutMs).then(() => 'timeout');
   const outcome = await Promise.race([child.exited, timer]);
@@ -169,7 +171,9 @@ export async function waitForHttp(url, { timeoutMs = 15_000, child, logFile } = 
   let lastError;
   while (Date.now() < deadline) {
     if (child && (child.exitCode !== null || child.signalCode !== null)) {
-      throw new HarnessError(`server exited (code ${child.exitCode}, signal ${child.signalCode}) before answering ${url}${logTail(logFile)}`);
+      throw new HarnessError(
+        `server exited (code ${child.exitCode}, signal ${child.signalCode}) before answering ${url}${logTail(logFile)}`,
+      );
     }
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -180,7 +184,9 @@ export async function waitForHttp(url, { timeoutMs = 15_000, child, logFile } = 
       await delay(100);
     }
   }
-  throw new HarnessError(`${url} did not answer within ${timeoutMs} ms (${lastError?.message ?? 'no answer'})${logTail(logFile)}`);
+  throw new HarnessError(
+    `${url} did not answer within ${timeoutMs} ms (${lastError?.message ?? 'no answer'})${logTail(logFile)}`,
+  );
 }
 
 /** The last lines of a log file, for error messages. */
@@ -197,7 +203,17 @@ export function logTail(logFile, lines = 15) {
  * Runs autocannon programmatically, bounded by `duration + graceMs`. `onBody(status, body)` is
  * called for every response (used to collect message ids).
  */
-export async function cannon({ url, method = 'POST', headers, body, connections, duration, pipelining = 1, onBody, graceMs = 20_000 }) {
+export async function cannon({
+  url,
+  method = 'POST',
+  headers,
+  body,
+  connections,
+  duration,
+  pipelining = 1,
+  onBody,
+  graceMs = 20_000,
+}) {
   const autocannon = rootRequire('autocannon');
   const request = { method, headers, body };
   if (onBody) request.onResponse = (status, resBody) => onBody(status, resBody);
@@ -210,10 +226,13 @@ export async function cannon({ url, method = 'POST', headers, body, connections,
   });
   let timer;
   const guard = new Promise((_, reject) => {
-    timer = setTimeout(() => {
-      instance?.stop?.();
-      reject(new HarnessError(`autocannon did not finish within ${duration}s + ${graceMs} ms`));
-    }, duration * 1000 + graceMs);
+    timer = setTimeout(
+      () => {
+        instance?.stop?.();
+        reject(new HarnessError(`autocannon did not finish within ${duration}s + ${graceMs} ms`));
+      },
+      duration * 1000 + graceMs,
+    );
   });
   try {
     return await Promise.race([run, guard]);
@@ -239,7 +258,9 @@ export function summariseCannon(result) {
     sent: result.requests.sent,
     '2xx': result['2xx'],
     non2xx: result.non2xx,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count])),
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+    ),
     errors: result.errors,
     timeouts: result.timeouts,
     resets: result.resets,
@@ -311,10 +332,15 @@ export function procCpuSeconds(pid) {
 export function procIo(pid) {
   try {
     const text = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
-    return Object.fromEntries(text.trim().split('\n').map((line) => {
-      const [key, value] = line.split(':');
-      return [key.trim(), Number(value)];
-    }));
+    return Object.fromEntries(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [key, value] = line.split(':');
+          return [key.trim(), Number(value)];
+        }),
+    );
   } catch {
     return null;
   }
@@ -427,10 +453,15 @@ export function summariseCpuProfile(file, { limit = 25 } = {}) {
     fileTotals.set(b, (fileTotals.get(b) ?? 0) + us);
   }
   const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-  const lines = [`profile ${path.relative(ROOT, file)}: ${(total / 1e6).toFixed(1)} s sampled`, '', 'top functions by self time:'];
+  const lines = [
+    `profile ${path.relative(ROOT, file)}: ${(total / 1e6).toFixed(1)} s sampled`,
+    '',
+    'top functions by self time:',
+  ];
   for (const [key, us] of [...fnTotals].sort((a, b) => b[1] - a[1]).slice(0, limit)) lines.push(`  ${pct(us)}  ${key}`);
   lines.push('', 'self time by package / file:');
-  for (const [key, us] of [...fileTotals].sort((a, b) => b[1] - a[1]).slice(0, limit)) lines.push(`  ${pct(us)}  ${key}`);
+  for (const [key, us] of [...fileTotals].sort((a, b) => b[1] - a[1]).slice(0, limit))
+    lines.push(`  ${pct(us)}  ${key}`);
   return lines;
 }
 
@@ -445,7 +476,8 @@ export function table(header, rows, align = header.map((_, i) => (i === 0 ? 'l' 
   return [fmt(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(fmt)].join('\n');
 }
 
-export const fmtInt = (n) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en'));
+export const fmtInt = (n) =>
+  n === null || n === undefined || Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en');
 export const fmtNum = (n, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(digits));
 
 /** Facts about the machine, recorded with every result. */

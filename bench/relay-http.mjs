@@ -60,7 +60,11 @@ export const TARGETS = { minRatio: 0.5, maxP99Ms: 30, maxRssMB: 150 };
 
 const CLI = path.join(ROOT, 'packages/relay/dist/cli.js');
 const ORIGIN = 'http://localhost:8787';
-const BODY = JSON.stringify({ template: 'order_update', to: '+212612345678', params: { order: 'A-1001', eta: 'tomorrow' } });
+const BODY = JSON.stringify({
+  template: 'order_update',
+  to: '+212612345678',
+  params: { order: 'A-1001', eta: 'tomorrow' },
+});
 /** High enough that no limit is reached during a run (the CLI takes any integer ≥ 1). */
 const RAISED_LIMIT = 1_000_000_000;
 /** Statuses a message may still leave without outside help. */
@@ -69,7 +73,8 @@ const PENDING = new Set(['scheduled', 'queued', 'sending']);
 /** The environment the relay children get: ours minus any relay settings, plus loopback and log level. */
 function relayEnv() {
   const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('MESSAGEJS_') || key === 'PORT' || key === 'HOST' || key === 'LOG_LEVEL') delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('MESSAGEJS_') || key === 'PORT' || key === 'HOST' || key === 'LOG_LEVEL') delete env[key];
   return { ...env, HOST, LOG_LEVEL: 'info' };
 }
 
@@ -113,7 +118,10 @@ function idCollector() {
 /** Warm-up (not counted), then the measured run, against one server. */
 async function hammer(target, s, log) {
   const quiet = await waitForQuiet({ maxS: s.quietWaitS });
-  if (quiet.quiet === false) log(`  ${target.label}: the machine is still busy after ${fmtInt(quiet.waitedS)} s (${fmtInt(quiet.lastBusyPercent)}% of a core); measuring anyway`);
+  if (quiet.quiet === false)
+    log(
+      `  ${target.label}: the machine is still busy after ${fmtInt(quiet.waitedS)} s (${fmtInt(quiet.lastBusyPercent)}% of a core); measuring anyway`,
+    );
   else if (quiet.waitedS > 5) log(`  ${target.label}: waited ${fmtInt(quiet.waitedS)} s for the machine to be quiet`);
   log(`  ${target.label}: warm-up ${s.warmupS} s`);
   const warm = await cannon({ ...target.request, duration: s.warmupS });
@@ -135,7 +143,12 @@ async function hammer(target, s, log) {
     quietBefore: quiet,
     // Per response of the measured run; writes include socket writes and stdout (logs, console
     // connector) as well as SQLite's WAL and checkpoint writes.
-    ioPerResponse: { writeSyscalls: perResponse('syscw'), writeKB: perResponse('wchar', 1024), storageWriteKB: perResponse('write_bytes', 1024), readKB: perResponse('rchar', 1024) },
+    ioPerResponse: {
+      writeSyscalls: perResponse('syscw'),
+      writeKB: perResponse('wchar', 1024),
+      storageWriteKB: perResponse('write_bytes', 1024),
+      readKB: perResponse('rchar', 1024),
+    },
     otherCpuPercent,
     harnessCpuPercent,
     loadavg1,
@@ -151,7 +164,10 @@ async function hammer(target, s, log) {
 async function benchBare(s, log) {
   const port = await freePort();
   const logFile = path.join(TMP, 'bench-bare.log');
-  const child = spawnNode([path.join(ROOT, 'bench/bare-express.mjs'), '--port', String(port)], { env: relayEnv(), logFile });
+  const child = spawnNode([path.join(ROOT, 'bench/bare-express.mjs'), '--port', String(port)], {
+    env: relayEnv(),
+    logFile,
+  });
   try {
     const base = `http://${HOST}:${port}`;
     await waitForHttp(`${base}/healthz`, { child, logFile });
@@ -181,7 +197,10 @@ async function benchRelay(s, log) {
   const unregister = onCleanup(() => s.keep || fs.rmSync(dataDir, { recursive: true, force: true }));
   const env = relayEnv();
   const cli = async (...args) => {
-    const { code, stdout, stderr } = await runNode([CLI, ...args, '--data-dir', dataDir, '--json'], { env, timeoutMs: 30_000 });
+    const { code, stdout, stderr } = await runNode([CLI, ...args, '--data-dir', dataDir, '--json'], {
+      env,
+      timeoutMs: 30_000,
+    });
     if (code !== 0) throw new HarnessError(`messagejs-relay ${args.join(' ')} failed (${code}):\n${stderr || stdout}`);
     return JSON.parse(stdout);
   };
@@ -189,12 +208,20 @@ async function benchRelay(s, log) {
   log(`  relay: init + raise limits in ${dataDir}`);
   const demo = await cli('init');
   const limits = await cli(
-    'limits', 'set', '--project', demo.projectId,
-    '--per-key-per-hour', String(RAISED_LIMIT),
-    '--per-ip-per-minute', String(RAISED_LIMIT),
-    '--per-recipient-per-10-minutes', String(RAISED_LIMIT),
-    '--per-prefix-per-hour', String(RAISED_LIMIT),
-    '--per-project-per-day', String(RAISED_LIMIT),
+    'limits',
+    'set',
+    '--project',
+    demo.projectId,
+    '--per-key-per-hour',
+    String(RAISED_LIMIT),
+    '--per-ip-per-minute',
+    String(RAISED_LIMIT),
+    '--per-recipient-per-10-minutes',
+    String(RAISED_LIMIT),
+    '--per-prefix-per-hour',
+    String(RAISED_LIMIT),
+    '--per-project-per-day',
+    String(RAISED_LIMIT),
   );
 
   const port = await freePort();
@@ -202,7 +229,10 @@ async function benchRelay(s, log) {
   const profDir = path.join(TMP, 'prof');
   // Run the relay as its bin does: with the node flags of its shebang (`#!/usr/bin/env -S node …`).
   const shebang = fs.readFileSync(CLI, 'utf8').split('\n', 1)[0];
-  const binArgs = shebang.replace(/^#!\S+\s+(-S\s+)?node\s*/, '').split(/\s+/).filter(Boolean);
+  const binArgs = shebang
+    .replace(/^#!\S+\s+(-S\s+)?node\s*/, '')
+    .split(/\s+/)
+    .filter(Boolean);
   const nodeArgs = [...binArgs, ...s.relayNodeArgs];
   if (s.cpuProf) {
     fs.rmSync(profDir, { recursive: true, force: true });
@@ -231,8 +261,15 @@ async function benchRelay(s, log) {
     // Let the worker deliver the backlog (bounded), watching the database read-only.
     const Database = relayRequire('better-sqlite3');
     const dbFile = path.join(dataDir, 'messagejs.db');
-    const statusCounts = (db) => Object.fromEntries(db.prepare('SELECT status, count(*) AS n FROM messages GROUP BY status').all().map((r) => [r.status, r.n]));
-    const pendingOf = (counts) => Object.entries(counts).reduce((n, [status, c]) => n + (PENDING.has(status) ? c : 0), 0);
+    const statusCounts = (db) =>
+      Object.fromEntries(
+        db
+          .prepare('SELECT status, count(*) AS n FROM messages GROUP BY status')
+          .all()
+          .map((r) => [r.status, r.n]),
+      );
+    const pendingOf = (counts) =>
+      Object.entries(counts).reduce((n, [status, c]) => n + (PENDING.has(status) ? c : 0), 0);
     const watch = new Database(dbFile, { readonly: true, fileMustExist: true });
     let atEndOfLoad;
     let drain;
@@ -240,7 +277,9 @@ async function benchRelay(s, log) {
       atEndOfLoad = statusCounts(watch);
       const drainStart = Date.now();
       let counts = atEndOfLoad;
-      log(`  relay: waiting for the worker to deliver ${fmtInt(pendingOf(counts))} pending messages (≤ ${s.drainTimeoutS} s)`);
+      log(
+        `  relay: waiting for the worker to deliver ${fmtInt(pendingOf(counts))} pending messages (≤ ${s.drainTimeoutS} s)`,
+      );
       while (pendingOf(counts) > 0 && Date.now() - drainStart < s.drainTimeoutS * 1000) {
         await delay(250);
         counts = statusCounts(watch);
@@ -337,7 +376,8 @@ async function countLogged202(logFile) {
   if (!fs.existsSync(logFile)) return null;
   let n = 0;
   const lines = readline.createInterface({ input: fs.createReadStream(logFile, 'utf8'), crlfDelay: Infinity });
-  for await (const line of lines) if (line.includes('"msg":"request"') && line.includes('"path":"/v1/messages","status":202')) n++;
+  for await (const line of lines)
+    if (line.includes('"msg":"request"') && line.includes('"path":"/v1/messages","status":202')) n++;
   return n;
 }
 
@@ -350,20 +390,49 @@ async function countLogged202(logFile) {
 export async function run({ log = console.log } = {}) {
   const s = settings();
   if (s.cpuProf) log('  BENCH_CPU_PROF=1: the relay runs under --cpu-prof; its figures are slowed by the profiler.');
-  if (s.relayNodeArgs.length) log(`  BENCH_RELAY_NODE_ARGS: the relay runs with node ${s.relayNodeArgs.join(' ')} (an experiment, not the default).`);
+  if (s.relayNodeArgs.length)
+    log(
+      `  BENCH_RELAY_NODE_ARGS: the relay runs with node ${s.relayNodeArgs.join(' ')} (an experiment, not the default).`,
+    );
   const bare = await benchBare(s, log);
   const relay = await benchRelay(s, log);
 
   const ratio = relay.run.reqPerSecAvg / bare.run.reqPerSecAvg;
   const d = relay.durability;
-  const relayClean = relay.run.non2xx === 0 && relay.run.errors === 0 && relay.run.timeouts === 0 && relay.warmup.non2xx === 0 && relay.warmup.errors === 0;
-  const durable = relay.exit.code === 0 && d.missing === 0 && d.duplicateIds === 0 && d.unparsedBodies === 0 && d.idsCollected === d.autocannon2xx.total && (d.relayLogged202 === null || d.relayLogged202 === d.stored);
+  const relayClean =
+    relay.run.non2xx === 0 &&
+    relay.run.errors === 0 &&
+    relay.run.timeouts === 0 &&
+    relay.warmup.non2xx === 0 &&
+    relay.warmup.errors === 0;
+  const durable =
+    relay.exit.code === 0 &&
+    d.missing === 0 &&
+    d.duplicateIds === 0 &&
+    d.unparsedBodies === 0 &&
+    d.idsCollected === d.autocannon2xx.total &&
+    (d.relayLogged202 === null || d.relayLogged202 === d.stored);
   const rssMB = kbToMB(relay.rssPeakKb);
 
   const checks = [
-    { name: 'relay req/s ≥ 0.5× bare', target: `≥ ${TARGETS.minRatio}×`, value: `${fmtNum(ratio, 2)}×`, pass: ratio >= TARGETS.minRatio },
-    { name: 'relay p99 latency', target: `≤ ${TARGETS.maxP99Ms} ms`, value: `${fmtNum(relay.run.latencyMs.p99, 0)} ms`, pass: relay.run.latencyMs.p99 <= TARGETS.maxP99Ms },
-    { name: 'relay peak RSS (VmHWM)', target: `≤ ${TARGETS.maxRssMB} MB`, value: `${fmtNum(rssMB, 1)} MB`, pass: rssMB <= TARGETS.maxRssMB },
+    {
+      name: 'relay req/s ≥ 0.5× bare',
+      target: `≥ ${TARGETS.minRatio}×`,
+      value: `${fmtNum(ratio, 2)}×`,
+      pass: ratio >= TARGETS.minRatio,
+    },
+    {
+      name: 'relay p99 latency',
+      target: `≤ ${TARGETS.maxP99Ms} ms`,
+      value: `${fmtNum(relay.run.latencyMs.p99, 0)} ms`,
+      pass: relay.run.latencyMs.p99 <= TARGETS.maxP99Ms,
+    },
+    {
+      name: 'relay peak RSS (VmHWM)',
+      target: `≤ ${TARGETS.maxRssMB} MB`,
+      value: `${fmtNum(rssMB, 1)} MB`,
+      pass: rssMB <= TARGETS.maxRssMB,
+    },
     {
       name: 'every accepted message stored',
       target: 'all 202 ids in SQLite',
@@ -384,28 +453,72 @@ export async function run({ log = console.log } = {}) {
       ['', 'bare express 5', 'relay'],
       [
         ['req/s (avg of 1 s samples)', fmtInt(bare.run.reqPerSecAvg), fmtInt(relay.run.reqPerSecAvg)],
-        ['req/s stddev / min', `${fmtInt(bare.run.reqPerSecStddev)} / ${fmtInt(bare.run.reqPerSecMin)}`, `${fmtInt(relay.run.reqPerSecStddev)} / ${fmtInt(relay.run.reqPerSecMin)}`],
+        [
+          'req/s stddev / min',
+          `${fmtInt(bare.run.reqPerSecStddev)} / ${fmtInt(bare.run.reqPerSecMin)}`,
+          `${fmtInt(relay.run.reqPerSecStddev)} / ${fmtInt(relay.run.reqPerSecMin)}`,
+        ],
         ['latency p50 (ms)', fmtNum(bare.run.latencyMs.p50, 0), fmtNum(relay.run.latencyMs.p50, 0)],
         ['latency p99 (ms)', fmtNum(bare.run.latencyMs.p99, 0), fmtNum(relay.run.latencyMs.p99, 0)],
-        ['latency avg / max (ms)', `${fmtNum(bare.run.latencyMs.avg, 2)} / ${fmtInt(bare.run.latencyMs.max)}`, `${fmtNum(relay.run.latencyMs.avg, 2)} / ${fmtInt(relay.run.latencyMs.max)}`],
-        ['2xx in the run (warm-up)', `${fmtInt(bare.run['2xx'])} (${fmtInt(bare.warmup['2xx'])})`, `${fmtInt(relay.run['2xx'])} (${fmtInt(relay.warmup['2xx'])})`],
-        ['non-2xx / errors / timeouts', `${bare.run.non2xx} / ${bare.run.errors} / ${bare.run.timeouts}`, `${relay.run.non2xx} / ${relay.run.errors} / ${relay.run.timeouts}`],
-        ['CPU during run: server / autocannon', `${fmtInt(bare.serverCpuPercent)}% / ${fmtInt(bare.harnessCpuPercent)}%`, `${fmtInt(relay.serverCpuPercent)}% / ${fmtInt(relay.harnessCpuPercent)}%`],
-        ['server write(2) calls / KB per response', `${fmtNum(bare.ioPerResponse.writeSyscalls, 1)} / ${fmtNum(bare.ioPerResponse.writeKB, 1)}`, `${fmtNum(relay.ioPerResponse.writeSyscalls, 1)} / ${fmtNum(relay.ioPerResponse.writeKB, 1)}`],
-        ['CPU used by other processes (noise)', `${fmtInt(bare.otherCpuPercent)}%`, `${fmtInt(relay.otherCpuPercent)}%`],
+        [
+          'latency avg / max (ms)',
+          `${fmtNum(bare.run.latencyMs.avg, 2)} / ${fmtInt(bare.run.latencyMs.max)}`,
+          `${fmtNum(relay.run.latencyMs.avg, 2)} / ${fmtInt(relay.run.latencyMs.max)}`,
+        ],
+        [
+          '2xx in the run (warm-up)',
+          `${fmtInt(bare.run['2xx'])} (${fmtInt(bare.warmup['2xx'])})`,
+          `${fmtInt(relay.run['2xx'])} (${fmtInt(relay.warmup['2xx'])})`,
+        ],
+        [
+          'non-2xx / errors / timeouts',
+          `${bare.run.non2xx} / ${bare.run.errors} / ${bare.run.timeouts}`,
+          `${relay.run.non2xx} / ${relay.run.errors} / ${relay.run.timeouts}`,
+        ],
+        [
+          'CPU during run: server / autocannon',
+          `${fmtInt(bare.serverCpuPercent)}% / ${fmtInt(bare.harnessCpuPercent)}%`,
+          `${fmtInt(relay.serverCpuPercent)}% / ${fmtInt(relay.harnessCpuPercent)}%`,
+        ],
+        [
+          'server write(2) calls / KB per response',
+          `${fmtNum(bare.ioPerResponse.writeSyscalls, 1)} / ${fmtNum(bare.ioPerResponse.writeKB, 1)}`,
+          `${fmtNum(relay.ioPerResponse.writeSyscalls, 1)} / ${fmtNum(relay.ioPerResponse.writeKB, 1)}`,
+        ],
+        [
+          'CPU used by other processes (noise)',
+          `${fmtInt(bare.otherCpuPercent)}%`,
+          `${fmtInt(relay.otherCpuPercent)}%`,
+        ],
         ['peak RSS, VmHWM (MB)', mb(bare.rssPeakKb), mb(relay.rssPeakKb)],
         ['  VmRSS sampled max / during run (MB)', '', `${mb(relay.rssSampledMaxKb)} / ${mb(relay.rssPeakDuringRunKb)}`],
         ['ratio relay / bare (req/s)', '', `${fmtNum(ratio, 3)}×`],
-        ['stored rows / 202s seen by autocannon', '', `${fmtInt(d.stored)} / ${fmtInt(d.autocannon2xx.total)} (+${fmtInt(d.cutOffInFlight)} cut off in flight)`],
+        [
+          'stored rows / 202s seen by autocannon',
+          '',
+          `${fmtInt(d.stored)} / ${fmtInt(d.autocannon2xx.total)} (+${fmtInt(d.cutOffInFlight)} cut off in flight)`,
+        ],
         ['202s in the relay log', '', fmtInt(d.relayLogged202)],
-        ['graceful stop (SIGTERM)', '', relay.exit.forced ? 'did not exit in 15 s: SIGKILLed' : `exit ${relay.exit.code ?? relay.exit.signal} after ${fmtInt(relay.exit.ms)} ms`],
-        ['delivered at end of load / after drain', '', `${fmtInt(d.deliveredAtEndOfLoad)} / ${fmtInt(d.delivered)} (drain ${fmtNum(d.drain.seconds, 1)} s, ${fmtInt(d.drain.pendingLeft)} left)`],
+        [
+          'graceful stop (SIGTERM)',
+          '',
+          relay.exit.forced
+            ? 'did not exit in 15 s: SIGKILLed'
+            : `exit ${relay.exit.code ?? relay.exit.signal} after ${fmtInt(relay.exit.ms)} ms`,
+        ],
+        [
+          'delivered at end of load / after drain',
+          '',
+          `${fmtInt(d.deliveredAtEndOfLoad)} / ${fmtInt(d.delivered)} (drain ${fmtNum(d.drain.seconds, 1)} s, ${fmtInt(d.drain.pendingLeft)} left)`,
+        ],
       ],
     ),
     '',
     `  autocannon: ${s.connections} connections, ${s.durationS} s (after ${s.warmupS} s warm-up), pipelining ${s.pipelining}; loopback ${HOST}; relay log: ${relay.logFile}`,
     `  stored counts all rows: warm-up + run 202s seen by autocannon, plus requests answered 202 after autocannon stopped reading (≤ ${s.connections} per phase).`,
-    `  status after graceful stop: ${Object.entries(d.byStatus).map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ')}`,
+    `  status after graceful stop: ${Object.entries(d.byStatus)
+      .map(([k, v]) => `${k} ${fmtInt(v)}`)
+      .join(', ')}`,
     '',
     table(
       ['target', 'wanted', 'measured', 'result'],
@@ -415,7 +528,10 @@ export async function run({ log = console.log } = {}) {
   ];
   const noisy = Math.max(bare.otherCpuPercent ?? 0, relay.otherCpuPercent ?? 0);
   if (noisy > 15) {
-    lines.push('', `  WARNING: other processes used up to ${fmtInt(noisy)}% of a core during a measured run (of ${machine().cores} cores); the figures are skewed. Re-run on a quiet machine.`);
+    lines.push(
+      '',
+      `  WARNING: other processes used up to ${fmtInt(noisy)}% of a core during a measured run (of ${machine().cores} cores); the figures are skewed. Re-run on a quiet machine.`,
+    );
   }
   if (relay.profile) lines.push('', ...relay.profile.summary);
 

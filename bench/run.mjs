@@ -20,7 +20,11 @@ import { HarnessError, ROOT, envNumber, machine, runNode } from './lib.mjs';
 
 const BENCHES = [
   { name: 'http', title: 'HTTP — relay POST /v1/messages vs bare Express 5', module: 'bench/relay-http.mjs' },
-  { name: 'twilio', title: 'Twilio delivery — relay worker vs plain twilio-client loop', module: 'bench/twilio-delivery.mjs' },
+  {
+    name: 'twilio',
+    title: 'Twilio delivery — relay worker vs plain twilio-client loop',
+    module: 'bench/twilio-delivery.mjs',
+  },
   { name: 'sizes', title: 'Client bundle sizes', script: 'bench/sizes.mjs' },
 ];
 
@@ -61,13 +65,16 @@ for (const bench of selected) {
     } else {
       const { code, stdout, stderr } = await runNode([file], { timeoutMs: 120_000 });
       if (stdout.trim()) console.log(stdout.trimEnd());
-      if (code !== 0) throw new HarnessError(`${bench.script} exited with ${code}${stderr ? `:\n${stderr.trimEnd()}` : ''}`);
+      if (code !== 0)
+        throw new HarnessError(`${bench.script} exited with ${code}${stderr ? `:\n${stderr.trimEnd()}` : ''}`);
       if (stderr.trim()) console.error(stderr.trimEnd());
       outcomes.push({ bench, status: 'ran', checks: [] });
     }
     console.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } catch (error) {
-    console.error(`\n  HARNESS ERROR in ${bench.name}: ${error instanceof HarnessError ? error.message : (error?.stack ?? error)}`);
+    console.error(
+      `\n  HARNESS ERROR in ${bench.name}: ${error instanceof HarnessError ? error.message : (error?.stack ?? error)}`,
+    );
     outcomes.push({ bench, status: 'error', error });
   }
 }

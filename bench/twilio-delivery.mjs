@@ -87,7 +87,10 @@ const RELAY_CLI = path.join(ROOT, 'packages/relay/dist/cli.js');
 function relayBinArgs() {
   if (!fs.existsSync(RELAY_CLI)) return [];
   const shebang = fs.readFileSync(RELAY_CLI, 'utf8').split('\n', 1)[0];
-  return shebang.replace(/^#!\S+\s+(-S\s+)?node\s*/, '').split(/\s+/).filter(Boolean);
+  return shebang
+    .replace(/^#!\S+\s+(-S\s+)?node\s*/, '')
+    .split(/\s+/)
+    .filter(Boolean);
 }
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'bench-auth-token';
@@ -102,7 +105,8 @@ const recipient = (i) => (i % 2 === 0 ? `+3361${String(i).padStart(7, '0')}` : `
 /** The i-th text: one GSM-7 segment, like the demo's `order_update`. */
 const text = (i) => `Order A-${i} is on its way, arriving tomorrow.`;
 /** Messages [from, from + count). Warm-up and measured messages never share a recipient. */
-const batch = (from, count) => Array.from({ length: count }, (_, k) => ({ to: recipient(from + k), body: text(from + k) }));
+const batch = (from, count) =>
+  Array.from({ length: count }, (_, k) => ({ to: recipient(from + k), body: text(from + k) }));
 
 /** A count from the environment where 0 is allowed (envNumber rejects it). */
 const envCount = (name, fallback) => (process.env[name] === '0' ? 0 : envNumber(name, fallback));
@@ -115,7 +119,8 @@ function settings() {
     throw new HarnessError('BENCH_TWILIO_MESSAGES and BENCH_TWILIO_WARMUP must be whole numbers, together under 10⁶');
   }
   const concurrency = envNumber('BENCH_TWILIO_CONCURRENCY', 32);
-  if (!Number.isInteger(rounds) || !Number.isInteger(concurrency)) throw new HarnessError('BENCH_TWILIO_ROUNDS and BENCH_TWILIO_CONCURRENCY must be whole numbers');
+  if (!Number.isInteger(rounds) || !Number.isInteger(concurrency))
+    throw new HarnessError('BENCH_TWILIO_ROUNDS and BENCH_TWILIO_CONCURRENCY must be whole numbers');
   return {
     messages,
     warmup,
@@ -237,7 +242,8 @@ function startMeter(fakePid) {
       eventLoopUtilization: elu.utilization,
       fakeCpuPercent: fakeS === null ? null : (100 * fakeS * 1000) / ms,
       // Busy CPU of the whole machine minus this process and the fake, in % of one core.
-      otherCpuPercent: busy0 === null || fakeS === null ? null : Math.max(0, (100 * (busy - busy0 - selfS - fakeS) * 1000) / ms),
+      otherCpuPercent:
+        busy0 === null || fakeS === null ? null : Math.max(0, (100 * (busy - busy0 - selfS - fakeS) * 1000) / ms),
     };
   };
 }
@@ -376,7 +382,15 @@ async function runRelayWorker(a) {
   const connector = await addConnector(
     store,
     relay.sealer,
-    { projectId: demo.projectId, type: 'twilio', name: 'Twilio (bench fake)', channels: ['sms'], config: { from: FROM }, credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, priority: 1 },
+    {
+      projectId: demo.projectId,
+      type: 'twilio',
+      name: 'Twilio (bench fake)',
+      channels: ['sms'],
+      config: { from: FROM },
+      credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
+      priority: 1,
+    },
     Date.now(),
   );
   await setLimits(store, demo.projectId, {
@@ -398,7 +412,11 @@ async function runRelayWorker(a) {
   const headers = { authorization: `Bearer ${demo.secretKey}`, 'content-type': 'application/json' };
   const accept = (messages) =>
     pool(messages, 16, async ({ to, body }) => {
-      const res = await fetch(api, { method: 'POST', headers, body: JSON.stringify({ to, channel: 'sms', text: body }) });
+      const res = await fetch(api, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ to, channel: 'sms', text: body }),
+      });
       const answer = await res.json();
       if (res.status !== 202) throw new Error(`POST /v1/messages answered ${res.status}: ${JSON.stringify(answer)}`);
       return answer.id;
@@ -455,7 +473,10 @@ async function runRelayWorker(a) {
     const { timedOut } = await drain(warmupIds.length);
     await worker.stop();
     warmupDrain = { finals, failed, timedOut, pendingLeft: await outbox.pending() };
-    if (warmupDrain.pendingLeft > 0) throw new Error(`the worker left ${warmupDrain.pendingLeft} warm-up messages undelivered (deadline ${a['deadline-s']} s)`);
+    if (warmupDrain.pendingLeft > 0)
+      throw new Error(
+        `the worker left ${warmupDrain.pendingLeft} warm-up messages undelivered (deadline ${a['deadline-s']} s)`,
+      );
   }
   const ids = await accept(batch(warmupIds.length, Number(a.messages)));
   server.closeAllConnections();
@@ -519,11 +540,30 @@ async function runSide(role, round, s, extra, log) {
   const logFile = path.join(TMP, `bench-twilio-${role}-${round}.log`);
   fs.rmSync(out, { force: true });
   const quiet = await waitForQuiet({ maxS: s.quietWaitS });
-  if (quiet.quiet === false) log(`  ${role}: the machine is still busy after ${fmtInt(quiet.waitedS)} s (${fmtInt(quiet.lastBusyPercent)}% of a core); measuring anyway`);
+  if (quiet.quiet === false)
+    log(
+      `  ${role}: the machine is still busy after ${fmtInt(quiet.waitedS)} s (${fmtInt(quiet.lastBusyPercent)}% of a core); measuring anyway`,
+    );
   else if (quiet.waitedS > 5) log(`  ${role}: waited ${fmtInt(quiet.waitedS)} s for the machine to be quiet`);
   // The relay side runs with the node flags its bin runs with (e.g. the heap ceiling).
   const nodeFlags = role === 'relay' ? relayBinArgs() : [];
-  const args = [...nodeFlags, '--expose-gc', SELF, '--role', role, '--out', out, '--messages', String(s.messages), '--warmup', String(s.warmup), '--concurrency', String(s.concurrency), '--deadline-s', String(s.deadlineS)];
+  const args = [
+    ...nodeFlags,
+    '--expose-gc',
+    SELF,
+    '--role',
+    role,
+    '--out',
+    out,
+    '--messages',
+    String(s.messages),
+    '--warmup',
+    String(s.warmup),
+    '--concurrency',
+    String(s.concurrency),
+    '--deadline-s',
+    String(s.deadlineS),
+  ];
   for (const [key, value] of Object.entries(extra)) args.push(`--${key}`, String(value));
   if (s.cpuProf) args.push('--profile', path.join(TMP, 'prof-twilio', `${role}-${round}.cpuprofile`));
   const env = { ...process.env };
@@ -531,7 +571,8 @@ async function runSide(role, round, s, extra, log) {
   const { code, stdout, stderr } = await runNode(args, { env, timeoutMs: (s.deadlineS + 120) * 1000 });
   fs.mkdirSync(TMP, { recursive: true });
   fs.writeFileSync(logFile, `${stdout}${stderr ? `\n--- stderr ---\n${stderr}` : ''}`);
-  if (code !== 0 || !fs.existsSync(out)) throw new HarnessError(`the ${role} child exited with ${code}${logTail(logFile)}`);
+  if (code !== 0 || !fs.existsSync(out))
+    throw new HarnessError(`the ${role} child exited with ${code}${logTail(logFile)}`);
   const result = JSON.parse(fs.readFileSync(out, 'utf8'));
   fs.rmSync(out, { force: true });
   return { ...result, round, nodeFlags, quietBefore: quiet, logFile: path.relative(ROOT, logFile) };
@@ -542,7 +583,9 @@ function verifyRelay(dataDir, relay, issuedSids) {
   const Database = relayRequire('better-sqlite3');
   const db = new Database(path.join(dataDir, 'messagejs.db'), { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare('SELECT status, provider_message_id AS pid, connector_id AS cid, sent_at AS sentAt FROM messages WHERE id = ?');
+    const row = db.prepare(
+      'SELECT status, provider_message_id AS pid, connector_id AS cid, sent_at AS sentAt FROM messages WHERE id = ?',
+    );
     const attempts = db.prepare('SELECT count(*) AS n FROM message_attempts WHERE message_id = ?').pluck();
     const issued = new Set(issuedSids);
     const seen = new Set();
@@ -570,8 +613,26 @@ function verifyRelay(dataDir, relay, issuedSids) {
       if (m.status === 'sent' && m.pid && MESSAGE_SID.test(m.pid) && m.sentAt !== null) sentWithId++;
     }
     const outboxLeft = db.prepare('SELECT count(*) FROM outbox').pluck().get();
-    const ok = !relay.timedOut && sentWithId === relay.ids.length && missing === 0 && otherConnector === 0 && notIssued === 0 && duplicates === 0 && outboxLeft === 0;
-    return { ok, accepted: relay.ids.length, sentWithId, byStatus, missing, otherConnector, notIssued, duplicates, outboxLeft, attempts: attemptsTotal };
+    const ok =
+      !relay.timedOut &&
+      sentWithId === relay.ids.length &&
+      missing === 0 &&
+      otherConnector === 0 &&
+      notIssued === 0 &&
+      duplicates === 0 &&
+      outboxLeft === 0;
+    return {
+      ok,
+      accepted: relay.ids.length,
+      sentWithId,
+      byStatus,
+      missing,
+      otherConnector,
+      notIssued,
+      duplicates,
+      outboxLeft,
+      attempts: attemptsTotal,
+    };
   } finally {
     db.close();
   }
@@ -598,10 +659,17 @@ async function runRound(round, s, fake, port, log) {
     await fakeStats(port, { reset: true });
     const reference = await runSide('reference', round, s, { base, 'fake-pid': fake.pid }, log);
     const refFake = await fakeStats(port, { sids: true });
-    if (reference.errors || reference.warmupErrors) throw new HarnessError(`the reference loop got ${reference.errors + reference.warmupErrors} errors: ${reference.firstError}`);
-    if (refFake.created !== total || refFake.rejected) throw new HarnessError(`the fake saw ${refFake.created} messages (${refFake.rejected} rejected) from the reference, not ${total}`);
+    if (reference.errors || reference.warmupErrors)
+      throw new HarnessError(
+        `the reference loop got ${reference.errors + reference.warmupErrors} errors: ${reference.firstError}`,
+      );
+    if (refFake.created !== total || refFake.rejected)
+      throw new HarnessError(
+        `the fake saw ${refFake.created} messages (${refFake.rejected} rejected) from the reference, not ${total}`,
+      );
     const refIssued = new Set(refFake.sids);
-    if (!reference.sids.every((sid) => refIssued.has(sid))) throw new HarnessError('the reference got sids the fake did not issue');
+    if (!reference.sids.every((sid) => refIssued.has(sid)))
+      throw new HarnessError('the reference got sids the fake did not issue');
     log(`  reference${tag}: ${fmtInt(reference.msgsPerSec)} msgs/s`);
     return { reference, refFake };
   };
@@ -612,9 +680,14 @@ async function runRound(round, s, fake, port, log) {
     await fakeStats(port, { reset: true });
     const relay = await runSide('relay', round, s, { base, 'fake-pid': fake.pid, 'data-dir': dataDir }, log);
     const relayFake = await fakeStats(port, { sids: true });
-    if (relay.queuedBeforeStart !== s.messages) throw new HarnessError(`the relay had ${relay.queuedBeforeStart} outbox rows before the worker started, not ${s.messages}`);
+    if (relay.queuedBeforeStart !== s.messages)
+      throw new HarnessError(
+        `the relay had ${relay.queuedBeforeStart} outbox rows before the worker started, not ${s.messages}`,
+      );
     const verify = verifyRelay(dataDir, relay, relayFake.sids);
-    log(`  relay${tag}: ${fmtInt(relay.msgsPerSec)} msgs/s${relay.timedOut ? ` (timed out after ${s.deadlineS} s)` : ''}, ${fmtInt(verify.sentWithId)}/${fmtInt(verify.accepted)} sent${s.keep ? `; data kept in ${dataDir}` : ''}`);
+    log(
+      `  relay${tag}: ${fmtInt(relay.msgsPerSec)} msgs/s${relay.timedOut ? ` (timed out after ${s.deadlineS} s)` : ''}, ${fmtInt(verify.sentWithId)}/${fmtInt(verify.accepted)} sent${s.keep ? `; data kept in ${dataDir}` : ''}`,
+    );
     return { relay, relayFake, verify };
   };
   try {
@@ -653,16 +726,21 @@ async function runRound(round, s, fake, port, log) {
  */
 export async function run({ log = console.log } = {}) {
   const s = settings();
-  if (!fs.existsSync(RELAY_DIST)) throw new HarnessError(`${path.relative(ROOT, RELAY_DIST)} is missing: run \`pnpm build\` first`);
+  if (!fs.existsSync(RELAY_DIST))
+    throw new HarnessError(`${path.relative(ROOT, RELAY_DIST)} is missing: run \`pnpm build\` first`);
   if (s.cpuProf) {
     log('  BENCH_CPU_PROF=1: both children profile their measured phase; their figures are slowed by the profiler.');
     fs.rmSync(path.join(TMP, 'prof-twilio'), { recursive: true, force: true });
   }
-  log(`  ${s.rounds} round(s) of: reference loop, then relay worker; ${fmtInt(s.warmup)} warm-up + ${fmtInt(s.messages)} messages each, concurrency ${s.concurrency}, fake Twilio latency ${s.latencyMs} ms`);
+  log(
+    `  ${s.rounds} round(s) of: reference loop, then relay worker; ${fmtInt(s.warmup)} warm-up + ${fmtInt(s.messages)} messages each, concurrency ${s.concurrency}, fake Twilio latency ${s.latencyMs} ms`,
+  );
 
   const port = await freePort();
   const fakeLog = path.join(TMP, 'bench-twilio-fake.log');
-  const fake = spawnNode([SELF, '--role', 'fake', '--port', String(port), '--latency-ms', String(s.latencyMs)], { logFile: fakeLog });
+  const fake = spawnNode([SELF, '--role', 'fake', '--port', String(port), '--latency-ms', String(s.latencyMs)], {
+    logFile: fakeLog,
+  });
   const rounds = [];
   try {
     await waitForHttp(fakeUrl(port, '/__stats'), { child: fake, logFile: fakeLog });
@@ -680,7 +758,12 @@ export async function run({ log = console.log } = {}) {
   const acceptedTotal = rounds.reduce((n, r) => n + r.verify.accepted, 0);
   const outboxLeft = rounds.reduce((n, r) => n + r.verify.outboxLeft, 0);
   const checks = [
-    { name: `relay msgs/s ≥ ${TARGETS.minRatio}× reference`, target: `≥ ${TARGETS.minRatio}×`, value: `${fmtNum(ratio, 2)}×`, pass: ratio >= TARGETS.minRatio },
+    {
+      name: `relay msgs/s ≥ ${TARGETS.minRatio}× reference`,
+      target: `≥ ${TARGETS.minRatio}×`,
+      value: `${fmtNum(ratio, 2)}×`,
+      pass: ratio >= TARGETS.minRatio,
+    },
     {
       name: 'every message’s final status recorded',
       target: `all sent + provider id`,
@@ -700,31 +783,51 @@ export async function run({ log = console.log } = {}) {
       ['', 'reference loop', 'relay worker'],
       [
         both(perRound ? `msgs/s (median of ${s.rounds} rounds)` : 'msgs/s', 'msgsPerSec', fmtInt),
-        ...(perRound ? [['  each round', each('reference', 'msgsPerSec', fmtInt), each('relay', 'msgsPerSec', fmtInt)]] : []),
+        ...(perRound
+          ? [['  each round', each('reference', 'msgsPerSec', fmtInt), each('relay', 'msgsPerSec', fmtInt)]]
+          : []),
         both(`time for ${fmtInt(s.messages)} messages (s)`, 'ms', (v) => fmtNum(v / 1000, 2)),
         both('CPU per message (ms)', 'cpuMsPerMessage', (v) => fmtNum(v, 3)),
         both('CPU of the process (% of a core)', 'cpuPercent', pct),
         both('event-loop utilisation', 'eventLoopUtilization', (v) => fmtNum(v, 2)),
         both('fake Twilio CPU (% of a core)', 'fakeCpuPercent', pct),
-        ['CPU used by other processes (noise), max', pct(Math.max(...rounds.map((r) => r.reference.otherCpuPercent ?? 0))), pct(Math.max(...rounds.map((r) => r.relay.otherCpuPercent ?? 0)))],
+        [
+          'CPU used by other processes (noise), max',
+          pct(Math.max(...rounds.map((r) => r.reference.otherCpuPercent ?? 0))),
+          pct(Math.max(...rounds.map((r) => r.relay.otherCpuPercent ?? 0))),
+        ],
         [`ratio relay / reference (msgs/s${perRound ? ', medians' : ''})`, '', `${fmtNum(ratio, 3)}×`],
         ...(perRound ? [['  ratio in each round', '', rounds.map((r) => `${fmtNum(r.ratio, 2)}×`).join(' / ')]] : []),
-        ['requests the fake answered, incl. warm-up', rounds.map((r) => fmtInt(r.fake.reference.requests)).join(' / '), rounds.map((r) => fmtInt(r.fake.relay.requests)).join(' / ')],
+        [
+          'requests the fake answered, incl. warm-up',
+          rounds.map((r) => fmtInt(r.fake.reference.requests)).join(' / '),
+          rounds.map((r) => fmtInt(r.fake.relay.requests)).join(' / '),
+        ],
         ['worker claim transactions (rows per claim)', '', claimsLine],
         ['sent with a provider id / accepted', '', `${fmtInt(sentTotal)} / ${fmtInt(acceptedTotal)}`],
-        ['attempts recorded / outbox rows left', '', `${fmtInt(rounds.reduce((n, r) => n + r.verify.attempts, 0))} / ${fmtInt(outboxLeft)}`],
+        [
+          'attempts recorded / outbox rows left',
+          '',
+          `${fmtInt(rounds.reduce((n, r) => n + r.verify.attempts, 0))} / ${fmtInt(outboxLeft)}`,
+        ],
       ],
     ),
     '',
     `  ${fmtInt(s.messages)} messages after ${fmtInt(s.warmup)} warm-up per side and round, concurrency ${s.concurrency} on both sides, fake Twilio latency ${s.latencyMs} ms, loopback ${HOST}.`,
     `  the relay child runs with its bin's node flags: ${rounds[0].relay.nodeFlags.join(' ') || '(none)'}; both children with --expose-gc (one full GC before measuring).`,
-    perRound ? '  Figures are medians over the rounds (odd rounds: reference, then relay; even rounds: relay first); the checked ratio is median relay ÷ median reference.' : null,
+    perRound
+      ? '  Figures are medians over the rounds (odd rounds: reference, then relay; even rounds: relay first); the checked ratio is median relay ÷ median reference.'
+      : null,
   ].filter((l) => l !== null);
   for (const r of rounds) {
     const v = r.verify;
     const problems = v.missing || v.otherConnector || v.notIssued || v.duplicates;
     lines.push(
-      `  ${perRound ? `round ${r.round}: ` : ''}relay statuses: ${Object.entries(v.byStatus).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ') || 'none'}` +
+      `  ${perRound ? `round ${r.round}: ` : ''}relay statuses: ${
+        Object.entries(v.byStatus)
+          .map(([k, n]) => `${k} ${fmtInt(n)}`)
+          .join(', ') || 'none'
+      }` +
         (problems
           ? `; missing ${v.missing}, other connector ${v.otherConnector}, id not issued by the fake ${v.notIssued}, duplicate ids ${v.duplicates}`
           : '; all through the twilio connector, every provider id issued by the fake and distinct') +
@@ -741,13 +844,26 @@ export async function run({ log = console.log } = {}) {
     ),
   );
   const noisy = Math.max(...rounds.flatMap((r) => [r.reference.otherCpuPercent ?? 0, r.relay.otherCpuPercent ?? 0]));
-  if (noisy > 15) lines.push('', `  WARNING: other processes used up to ${fmtInt(noisy)}% of a core during a measured phase (of ${machine().cores} cores); the figures are skewed. Re-run on a quiet machine.`);
+  if (noisy > 15)
+    lines.push(
+      '',
+      `  WARNING: other processes used up to ${fmtInt(noisy)}% of a core during a measured phase (of ${machine().cores} cores); the figures are skewed. Re-run on a quiet machine.`,
+    );
   const fakeBusy = Math.max(...rounds.flatMap((r) => [r.reference.fakeCpuPercent ?? 0, r.relay.fakeCpuPercent ?? 0]));
-  if (fakeBusy > 80) lines.push('', `  WARNING: the fake Twilio server used up to ${fmtInt(fakeBusy)}% of a core; it may be what limits the figures.`);
+  if (fakeBusy > 80)
+    lines.push(
+      '',
+      `  WARNING: the fake Twilio server used up to ${fmtInt(fakeBusy)}% of a core; it may be what limits the figures.`,
+    );
   if (s.cpuProf) {
     for (const side of ['reference', 'relay']) {
       const file = rounds[0][side].profile;
-      if (file && fs.existsSync(file)) lines.push('', `  ${side}, measured phase of round 1:`, ...summariseCpuProfile(file, { limit: 20 }).map((l) => `  ${l}`));
+      if (file && fs.existsSync(file))
+        lines.push(
+          '',
+          `  ${side}, measured phase of round 1:`,
+          ...summariseCpuProfile(file, { limit: 20 }).map((l) => `  ${l}`),
+        );
     }
   }
 
@@ -779,7 +895,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
   };
   const role = roles[a.role];
   if (!role) {
-    console.error(`usage: node bench/twilio-delivery.mjs --role fake|reference|relay … (run it through node bench/run.mjs ${name})`);
+    console.error(
+      `usage: node bench/twilio-delivery.mjs --role fake|reference|relay … (run it through node bench/run.mjs ${name})`,
+    );
     process.exit(2);
   }
   Promise.resolve(role()).then(

@@ -37,13 +37,17 @@ async function fillContactForm(p: Page, name: string, message: string): Promise<
 }
 
 /** Records the CORS preflights Chromium sends, with the headers of their answers (DevTools protocol). */
-async function recordPreflights(p: Page): Promise<Array<{ url: string; status: number; headers: Record<string, string> }>> {
+async function recordPreflights(
+  p: Page,
+): Promise<Array<{ url: string; status: number; headers: Record<string, string> }>> {
   const preflights: Array<{ url: string; status: number; headers: Record<string, string> }> = [];
   const cdp = await p.context().newCDPSession(p);
   await cdp.send('Network.enable');
   cdp.on('Network.responseReceived', (event) => {
     if (event.type !== 'Preflight') return;
-    const headers = Object.fromEntries(Object.entries(event.response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    const headers = Object.fromEntries(
+      Object.entries(event.response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
+    );
     preflights.push({ url: event.response.url, status: event.response.status, headers });
   });
   return preflights;
@@ -92,7 +96,10 @@ describe('the demo page (examples/script-tag)', () => {
       site = await serveStatic(demoDir, {
         '/': { type: 'text/html; charset=utf-8', body: html },
         '/index.html': { type: 'text/html; charset=utf-8', body: html },
-        '/demo/config.json': { type: 'application/json', body: JSON.stringify({ publicKey: t.demo.publicKey, relayUrl: t.url }) },
+        '/demo/config.json': {
+          type: 'application/json',
+          body: JSON.stringify({ publicKey: t.demo.publicKey, relayUrl: t.url }),
+        },
       });
     });
     afterAll(() => site?.close());
@@ -102,7 +109,8 @@ describe('the demo page (examples/script-tag)', () => {
       expect(project?.allowedOrigins).not.toContain(site.url);
       const before = await t.relay.store.messages.count();
       const consoleLines = t.console.length;
-      const posts = () => t.logs().filter((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/v1/messages').length;
+      const posts = () =>
+        t.logs().filter((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/v1/messages').length;
       const postsBefore = posts();
 
       page = await browser.context.newPage();
@@ -118,14 +126,20 @@ describe('the demo page (examples/script-tag)', () => {
       expect(await page.isHidden('#result')).toBe(true);
 
       // Chromium's own CORS error, for the preflight the relay answered without allowing the origin.
-      expect(browserConsole.join('\n')).toMatch(/blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header/);
+      expect(browserConsole.join('\n')).toMatch(
+        /blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header/,
+      );
       const toMessages = preflights.filter((p) => p.url === `${t.url}/v1/messages`);
       expect(toMessages.length).toBeGreaterThan(0);
       for (const p of toMessages) expect(p.headers['access-control-allow-origin']).toBeUndefined();
       // The same preflight from here, to be sure of the relay's answer.
       const res = await fetch(`${t.url}/v1/messages`, {
         method: 'OPTIONS',
-        headers: { origin: site.url, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+        headers: {
+          origin: site.url,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type,idempotency-key',
+        },
       });
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
 

@@ -15,7 +15,13 @@ beforeAll(async () => {
   requireBuiltClient();
   t = await startRelay();
   await updateOrigins(t.relay.store, t.demo.projectId, 'add', t.url);
-  await setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, { captcha: 'pow', captchaOnSends: true }, Date.now());
+  await setVerifySettings(
+    t.relay.store,
+    t.relay.sealer,
+    t.demo.projectId,
+    { captcha: 'pow', captchaOnSends: true },
+    Date.now(),
+  );
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -38,7 +44,9 @@ describe('the proof-of-work CAPTCHA in a browser', () => {
     const started = performance.now();
     await page.click('#start-form button[type=submit]');
     await page.waitForSelector('#check-step:not([hidden])', { timeout: 30_000 });
-    console.log(`verify.start with the default proof of work took ${Math.round(performance.now() - started)} ms in Chromium`);
+    console.log(
+      `verify.start with the default proof of work took ${Math.round(performance.now() - started)} ms in Chromium`,
+    );
     await waitForCode(t, 1);
     expect(answers).toEqual([400, 202]);
     expect(pageErrors).toEqual([]);

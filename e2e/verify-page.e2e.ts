@@ -64,7 +64,13 @@ describe('the verification demo page (examples/script-tag/verify.html)', () => {
     await page.waitForSelector('#verify-status[data-status=approved]');
     expect(await page.textContent('#verify-status')).toBe('verified');
     const claims = JSON.parse((await page.textContent('#claims')) ?? '{}');
-    expect(claims).toMatchObject({ iss: t.url, aud: t.demo.projectId, sub: '+212612345678', channel: 'sms', sid: await page.textContent('#session-id') });
+    expect(claims).toMatchObject({
+      iss: t.url,
+      aud: t.demo.projectId,
+      sub: '+212612345678',
+      channel: 'sms',
+      sid: await page.textContent('#session-id'),
+    });
     expect(await page.isHidden('#error')).toBe(true);
     expect(pageErrors).toEqual([]);
 

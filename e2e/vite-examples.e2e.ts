@@ -24,7 +24,10 @@ function viteBuild(example: string, outDir: string, env: Record<string, string>)
       process.execPath,
       ['node_modules/vite/bin/vite.js', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
       { cwd, env: { ...process.env, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => (error ? reject(new Error(`vite build of examples/${example} failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve()),
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`vite build of examples/${example} failed: ${error.message}\n${stdout}\n${stderr}`))
+          : resolve(),
     );
   });
 }
@@ -52,7 +55,11 @@ describe.each(['react', 'vue'])('examples/%s (vite build, served from an allowed
     const dist = path.join(tmp, example);
     await viteBuild(example, dist, { VITE_MESSAGEJS_PUBLIC_KEY: t.demo.publicKey, VITE_MESSAGEJS_RELAY_URL: t.url });
     // The public key is meant to be in the bundle; the secret key must never be.
-    const bundle = fs.readdirSync(path.join(dist, 'assets')).filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(dist, 'assets', f), 'utf8')).join('');
+    const bundle = fs
+      .readdirSync(path.join(dist, 'assets'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => fs.readFileSync(path.join(dist, 'assets', f), 'utf8'))
+      .join('');
     expect(bundle).toContain(t.demo.publicKey);
     expect(bundle).not.toContain(t.demo.secretKey);
     site = await serveStatic(dist);

@@ -17,7 +17,9 @@ const to = process.argv[2] || '+212612345678';
 const text = process.argv[3] || 'Hello from the MessageJS Node example.';
 
 if (!secretKey) {
-  console.error('error: set MESSAGEJS_SECRET_KEY to a secret key (sk_…); the first `pnpm start` prints the demo project\'s.');
+  console.error(
+    "error: set MESSAGEJS_SECRET_KEY to a secret key (sk_…); the first `pnpm start` prints the demo project's.",
+  );
   process.exit(1);
 }
 
@@ -44,7 +46,9 @@ try {
 
   console.log(`final status: ${message.status}`);
   if (message.status !== 'delivered' && message.status !== 'read') {
-    console.error(`error: ${message.errorCode ?? message.status}${message.errorMessage ? ` — ${message.errorMessage}` : ''}`);
+    console.error(
+      `error: ${message.errorCode ?? message.status}${message.errorMessage ? ` — ${message.errorMessage}` : ''}`,
+    );
     process.exit(1);
   }
 } catch (error) {

@@ -58,21 +58,24 @@
   function start() {
     errorBox.hidden = true;
     var request = { to: startForm.elements.to.value.trim(), channel: startForm.elements.channel.value };
-    return messagejs.verify.start(request).then(function (started) {
-      session = started.sessionId;
-      document.getElementById('session-id').textContent = started.sessionId;
-      document.getElementById('expires-at').textContent = new Date(started.expiresAt).toLocaleTimeString();
-      checkStep.hidden = false;
-      checkForm.elements.code.value = '';
-      checkForm.elements.code.focus();
-      showStatus('pending');
-      attemptsEl.hidden = true;
-      claimsBox.hidden = true;
-      armResend(started.resendAfter);
-    }, function (error) {
-      showError(error);
-      if (session) resendButton.disabled = false;
-    });
+    return messagejs.verify.start(request).then(
+      function (started) {
+        session = started.sessionId;
+        document.getElementById('session-id').textContent = started.sessionId;
+        document.getElementById('expires-at').textContent = new Date(started.expiresAt).toLocaleTimeString();
+        checkStep.hidden = false;
+        checkForm.elements.code.value = '';
+        checkForm.elements.code.focus();
+        showStatus('pending');
+        attemptsEl.hidden = true;
+        claimsBox.hidden = true;
+        armResend(started.resendAfter);
+      },
+      function (error) {
+        showError(error);
+        if (session) resendButton.disabled = false;
+      },
+    );
   }
 
   function check() {
@@ -88,7 +91,9 @@
       } else {
         attemptsEl.hidden = false;
         attemptsEl.textContent =
-          checked.status === 'canceled' ? 'Too many wrong codes: ask for a new one.' : 'Wrong code; ' + checked.attemptsRemaining + ' attempt(s) left.';
+          checked.status === 'canceled'
+            ? 'Too many wrong codes: ask for a new one.'
+            : 'Wrong code; ' + checked.attemptsRemaining + ' attempt(s) left.';
       }
     }, showError);
   }
@@ -109,7 +114,8 @@
       // The relay serving this page is the one to call, unless config.json names another.
       var relayUrl = config.relayUrl || location.origin;
       messagejs.init({ publicKey: config.publicKey, relayUrl: relayUrl });
-      if (config.projectId) document.getElementById('jwks-url').textContent = relayUrl + '/v1/projects/' + config.projectId + '/jwks.json';
+      if (config.projectId)
+        document.getElementById('jwks-url').textContent = relayUrl + '/v1/projects/' + config.projectId + '/jwks.json';
       startForm.addEventListener('submit', function (event) {
         event.preventDefault();
         busy(startForm.querySelector('button'), start);

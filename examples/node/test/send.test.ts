@@ -6,12 +6,20 @@ import { startRelay, type TestRelay } from '../../../packages/relay/test/helpers
 const script = fileURLToPath(new URL('../send.mjs', import.meta.url));
 
 /** Runs `node send.mjs …args` asynchronously (the relay runs in this process: a sync spawn would block it). */
-function run(env: Record<string, string>, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const { MESSAGEJS_SECRET_KEY: _k, MESSAGEJS_RELAY_URL: _u, ...base } = process.env;
   return new Promise((resolve) => {
-    execFile(process.execPath, [script, ...args], { env: { ...base, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [script, ...args],
+      { env: { ...base, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -36,7 +44,10 @@ describe('examples/node/send.mjs', () => {
 
   it('exits non-zero with the error code when the relay refuses the key', async () => {
     const before = await t.relay.store.messages.count();
-    const result = await run({ MESSAGEJS_SECRET_KEY: 'sk_not_a_real_key_0000000000000000', MESSAGEJS_RELAY_URL: t.url });
+    const result = await run({
+      MESSAGEJS_SECRET_KEY: 'sk_not_a_real_key_0000000000000000',
+      MESSAGEJS_RELAY_URL: t.url,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: unauthorized/);
     expect(await t.relay.store.messages.count()).toBe(before);

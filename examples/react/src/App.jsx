@@ -4,7 +4,9 @@ import { configError, FINAL_STATUSES, messagejs } from './config.js';
 
 /** `{ code, message }` for the page: the SDK's stable code, or the error's name for anything else. */
 function describe(error) {
-  return isMessageJSError(error) ? { code: error.code, message: error.message } : { code: error?.name ?? 'Error', message: String(error?.message ?? error) };
+  return isMessageJSError(error)
+    ? { code: error.code, message: error.message }
+    : { code: error?.name ?? 'Error', message: String(error?.message ?? error) };
 }
 
 export function App() {
@@ -42,7 +44,11 @@ export function App() {
     setMessage(null);
     setSending(true);
     try {
-      const sent = await messagejs.send({ template: 'order_update', to: fields.to, params: { order: fields.order, eta: fields.eta } });
+      const sent = await messagejs.send({
+        template: 'order_update',
+        to: fields.to,
+        params: { order: fields.order, eta: fields.eta },
+      });
       setMessage({ id: sent.id, status: sent.status });
     } catch (err) {
       setError(describe(err));
@@ -51,14 +57,18 @@ export function App() {
     }
   }
 
-  const field = (name) => ({ name, value: fields[name], onChange: (e) => setFields({ ...fields, [name]: e.target.value }) });
+  const field = (name) => ({
+    name,
+    value: fields[name],
+    onChange: (e) => setFields({ ...fields, [name]: e.target.value }),
+  });
 
   return (
     <main>
       <h1>MessageJS — React</h1>
       <p className="lead">
-        Sends the demo project's <code>order_update</code> template (an SMS, delivered by the relay's <code>console</code> connector) with{' '}
-        <code>@messagejs/client</code>, then follows its status.
+        Sends the demo project's <code>order_update</code> template (an SMS, delivered by the relay's{' '}
+        <code>console</code> connector) with <code>@messagejs/client</code>, then follows its status.
       </p>
 
       {configError ? (

@@ -77,7 +77,9 @@ export function resolveOptions(options: ClientOptions | undefined, caller: strin
   const { publicKey, secretKey, relayUrl, timeout = 10_000, retries = 2, headers = {}, fetch } = options!;
 
   if (publicKey != null && secretKey != null) {
-    fail('Pass either the `publicKey` or the `secretKey` option, not both: a public key for web pages, a secret key for servers');
+    fail(
+      'Pass either the `publicKey` or the `secretKey` option, not both: a public key for web pages, a secret key for servers',
+    );
   }
   if (secretKey == null) {
     if (publicKey == null && 'secretKey' in options!) {
@@ -88,13 +90,17 @@ export function resolveOptions(options: ClientOptions | undefined, caller: strin
     }
     if (!publicKey) {
       fail(
-        caller === 'init' ? 'The `publicKey` option is required' : 'The `publicKey` (web pages) or `secretKey` (servers) option is required',
+        caller === 'init'
+          ? 'The `publicKey` option is required'
+          : 'The `publicKey` (web pages) or `secretKey` (servers) option is required',
       );
     }
     if (typeof publicKey !== 'string' || !publicKey.startsWith('pk_')) {
       fail(
         `The \`publicKey\` option must be a public key starting with "pk_"${
-          String(publicKey).startsWith('sk_') ? ' (this is a secret key: keep it on your server and pass it as `secretKey` there)' : ''
+          String(publicKey).startsWith('sk_')
+            ? ' (this is a secret key: keep it on your server and pass it as `secretKey` there)'
+            : ''
         }`,
       );
     }
@@ -123,7 +129,10 @@ export function resolveOptions(options: ClientOptions | undefined, caller: strin
   }
 
   if (typeof timeout !== 'number' || !(timeout > 0 && timeout <= 2_147_483_647)) {
-    fail(`The \`timeout\` option must be a number of milliseconds above 0, got ${String(timeout)}`, '{ …, timeout: 10_000 }');
+    fail(
+      `The \`timeout\` option must be a number of milliseconds above 0, got ${String(timeout)}`,
+      '{ …, timeout: 10_000 }',
+    );
   }
   if (!Number.isInteger(retries) || retries < 0) {
     fail(`The \`retries\` option must be a whole number, 0 or more, got ${String(retries)}`, '{ …, retries: 2 }');

@@ -87,7 +87,11 @@ export interface MessageJSClient {
    * await messagejs.sendForm('#contact-form', { template: 'contact' });
    * ```
    */
-  sendForm(form: HTMLFormElement | string, options: SendFormOptions, requestOptions?: RequestOptions): Promise<SendMessageResponse>;
+  sendForm(
+    form: HTMLFormElement | string,
+    options: SendFormOptions,
+    requestOptions?: RequestOptions,
+  ): Promise<SendMessageResponse>;
   /**
    * Reads a message and its current status; the same as `messages.get`.
    * @example

@@ -74,8 +74,7 @@ export function createTransport(options: ResolvedOptions): Transport {
         // retries its 409s the same way).
         if (response?.status === 409 || response?.status === 429) {
           const body = (await within(response.clone().json(), options.timeout).catch(() => undefined)) as
-            | Partial<ErrorBody>
-            | undefined;
+            Partial<ErrorBody> | undefined;
           const code = body?.error?.code;
           if (response.status === 409) return code === 'idempotency_in_progress';
           // Only a plain rate limit passes with time. A verification's resend cooldown, send limit
@@ -90,7 +89,14 @@ export function createTransport(options: ResolvedOptions): Transport {
   });
 
   // `solved`: this call already answered one proof-of-work challenge; a second is not solved.
-  const send = async <T>(method: 'GET' | 'POST', path: string, expect: string, json?: unknown, idempotencyKey?: string, solved?: boolean): Promise<T> => {
+  const send = async <T>(
+    method: 'GET' | 'POST',
+    path: string,
+    expect: string,
+    json?: unknown,
+    idempotencyKey?: string,
+    solved?: boolean,
+  ): Promise<T> => {
     const url = options.relayUrl + path;
     const fail = (code: string, status: number, detail: string | undefined, extra?: Partial<MessageJSErrorOptions>) =>
       new MessageJSError(
@@ -141,11 +147,17 @@ export function createTransport(options: ResolvedOptions): Transport {
       const challenge = relayError?.challenge;
       if (challenge && !solved) {
         const captchaToken = await solveChallenge(challenge);
-        if (captchaToken) return send<T>(method, path, expect, { ...(json as object), captchaToken }, idempotencyKey, true);
+        if (captchaToken)
+          return send<T>(method, path, expect, { ...(json as object), captchaToken }, idempotencyKey, true);
       }
       const retryAfter = readRetryAfter(answer);
       throw typeof relayError?.code === 'string'
-        ? fail(relayError.code, status, relayError.message, { cause: httpError, requestId, retryAfter, field: relayError.field })
+        ? fail(relayError.code, status, relayError.message, {
+            cause: httpError,
+            requestId,
+            retryAfter,
+            field: relayError.field,
+          })
         : fail('bad_response', status, `the error answer is ${notJson}`, { cause: httpError, requestId, retryAfter });
     }
     if (body && typeof body === 'object' && expect in body) return body as never;

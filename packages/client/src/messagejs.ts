@@ -42,7 +42,10 @@ const use = (): MessageJSClient => {
 export const messagejs: MessageJS = {
   init(keyOrOptions: ClientOptions | string, options?: Omit<ClientOptions, 'publicKey' | 'secretKey'>) {
     client = clientFrom(
-      resolveOptions(typeof keyOrOptions === 'string' ? { ...options!, publicKey: keyOrOptions } : keyOrOptions, 'init'),
+      resolveOptions(
+        typeof keyOrOptions === 'string' ? { ...options!, publicKey: keyOrOptions } : keyOrOptions,
+        'init',
+      ),
     );
   },
   send: async (message, requestOptions) => use().send(message, requestOptions),

@@ -35,7 +35,9 @@ export function readForm(form: HTMLFormElement | string, options: SendFormOption
   let element: unknown = form;
   if (typeof form === 'string') {
     if (typeof document === 'undefined') {
-      throw new TypeError(`sendForm(${JSON.stringify(form)}) needs a page: there is no \`document\` to find the form in`);
+      throw new TypeError(
+        `sendForm(${JSON.stringify(form)}) needs a page: there is no \`document\` to find the form in`,
+      );
     }
     try {
       element = document.querySelector(form);
@@ -43,7 +45,9 @@ export function readForm(form: HTMLFormElement | string, options: SendFormOption
       throw new TypeError(`${JSON.stringify(form)} is not a valid CSS selector: ${call}`);
     }
     if (!element) {
-      throw new TypeError(`No element matches the selector ${JSON.stringify(form)}: ${call} needs a <form> on the page`);
+      throw new TypeError(
+        `No element matches the selector ${JSON.stringify(form)}: ${call} needs a <form> on the page`,
+      );
     }
   }
   const isForm =

@@ -9,8 +9,12 @@ import type { PowChallenge } from '@messagejs/shared-types';
  */
 export async function solveChallenge(c: PowChallenge): Promise<string | undefined> {
   for (let n = 0; n <= c.maxnumber; n += 50) {
-    const hashes = await Promise.all(Array.from({ length: 50 }, (_, i) => crypto.subtle.digest('SHA-256', new TextEncoder().encode(c.salt + (n + i)))));
-    const i = hashes.findIndex((h) => [...new Uint8Array(h)].map((b) => (b + 256).toString(16).slice(1)).join('') === c.challenge);
+    const hashes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => crypto.subtle.digest('SHA-256', new TextEncoder().encode(c.salt + (n + i)))),
+    );
+    const i = hashes.findIndex(
+      (h) => [...new Uint8Array(h)].map((b) => (b + 256).toString(16).slice(1)).join('') === c.challenge,
+    );
     if (i >= 0) return btoa(JSON.stringify({ ...c, number: n + i }));
   }
 }

@@ -65,7 +65,15 @@ beforeAll(async () => {
     request.on('end', () => {
       seen.push({ method: request.method, url: request.url, headers: request.headers, body });
       response.writeHead(202, { 'content-type': 'application/json', 'x-request-id': 'req_1' });
-      response.end(JSON.stringify({ id: 'msg_umd', status: 'queued', channel: 'sms', segments: 1, createdAt: new Date().toISOString() }));
+      response.end(
+        JSON.stringify({
+          id: 'msg_umd',
+          status: 'queued',
+          channel: 'sms',
+          segments: 1,
+          createdAt: new Date().toISOString(),
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -75,7 +83,9 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('messagejs.umd.min.js', () => {
   it('starts with the version banner', () => {
-    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(readBundle().split('\n')[0]).toBe(`/*! @messagejs/client v${version} | MIT */`);
   });
 
@@ -110,7 +120,11 @@ describe('messagejs.umd.min.js', () => {
     expect(request.url).toBe('/v1/messages');
     expect(request.headers.authorization).toBe(`Bearer ${publicKey}`);
     expect(request.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(JSON.parse(request.body)).toEqual({ template: 'order_update', to: '+212612345678', params: { order: 'A-1001' } });
+    expect(JSON.parse(request.body)).toEqual({
+      template: 'order_update',
+      to: '+212612345678',
+      params: { order: 'A-1001' },
+    });
   });
 
   it('rejects with its own MessageJSError when nothing listens', async () => {
@@ -146,7 +160,7 @@ describe('messagejs.mjs', () => {
 });
 
 describe('the built files', () => {
-  it('carry no zod: the client imports the contract\'s types only', () => {
+  it("carry no zod: the client imports the contract's types only", () => {
     for (const file of ['messagejs.mjs', 'messagejs.umd.js', 'messagejs.umd.min.js', 'index.d.ts']) {
       expect(readFileSync(built(dist(file)), 'utf8'), file).not.toMatch(/\bzod\b|\bZod[A-Z]/);
     }
@@ -157,20 +171,33 @@ describe('the built files', () => {
     const code = [
       `import messagejs, { createClient, type TemplateMessageRequest } from ${JSON.stringify(built(dist('index.d.ts')).replace(/\.d\.ts$/, '.js'))};`,
       "const message: TemplateMessageRequest = { template: 'otp', to: '+212612345678', channels: ['whatsapp', 'sms'], fallbackAfter: 300, captchaToken: 'tok' };",
-      "void messagejs.send(message);",
+      'void messagejs.send(message);',
       "void createClient({ secretKey: 'sk_x', relayUrl: 'http://relay' }).send({ to: '+212612345678', text: 'Hi', channel: 'sms', channels: ['sms'], fallbackAfter: 60 });",
       "void messagejs.verify.start({ to: '+212612345678', captchaToken: 'tok' });",
-      "// @ts-expect-error: a misspelt field is refused, as the relay refuses it",
+      '// @ts-expect-error: a misspelt field is refused, as the relay refuses it',
       "void messagejs.send({ template: 'otp', fallbackAftr: 300 });",
     ].join('\n');
-    const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022, lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'], types: [] };
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+      types: [],
+    };
     const host = ts.createCompilerHost(options);
     const readFile = host.readFile.bind(host);
     host.readFile = (name) => (name === file ? code : readFile(name));
-    host.fileExists = ((exists) => (name: string) => name === file || exists(name))(host.fileExists.bind(host));
+    host.fileExists = (
+      (exists) => (name: string) =>
+        name === file || exists(name)
+    )(host.fileExists.bind(host));
     const program = ts.createProgram([file], options, host);
 
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 
     expect(diagnostics).toEqual([]);
   });

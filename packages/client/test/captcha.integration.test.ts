@@ -9,11 +9,18 @@ import { waitForCode } from '../../relay/test/helpers/verify.js';
 let t: TestRelay;
 beforeAll(async () => {
   t = await startRelay();
-  await setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, { captcha: 'pow', captchaOnSends: true, powMaxNumber: 20_000 }, Date.now());
+  await setVerifySettings(
+    t.relay.store,
+    t.relay.sealer,
+    t.demo.projectId,
+    { captcha: 'pow', captchaOnSends: true, powMaxNumber: 20_000 },
+    Date.now(),
+  );
 });
 afterAll(() => t.cleanup());
 
-const browser = () => createClient({ publicKey: t.demo.publicKey, relayUrl: t.url, retries: 0, headers: { Origin: DEMO_ORIGIN } });
+const browser = () =>
+  createClient({ publicKey: t.demo.publicKey, relayUrl: t.url, retries: 0, headers: { Origin: DEMO_ORIGIN } });
 
 describe('the proof-of-work CAPTCHA', () => {
   it('is solved transparently by verify.start, and the code checks', async () => {
@@ -35,13 +42,21 @@ describe('the proof-of-work CAPTCHA', () => {
 
   it('surfaces a forged token as captcha_failed instead of solving', async () => {
     const error = await browser()
-      .send({ template: 'order_update', to: '+212612345670', params: { order: 'A-1002', eta: 'soon' }, captchaToken: 'forged' })
+      .send({
+        template: 'order_update',
+        to: '+212612345670',
+        params: { order: 'A-1002', eta: 'soon' },
+        captchaToken: 'forged',
+      })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'MessageJSError', code: 'captcha_failed', status: 403, field: 'captchaToken' });
   });
 
   it('asks nothing of a secret key', async () => {
     const server = createClient({ secretKey: t.demo.secretKey, relayUrl: t.url, retries: 0 });
-    expect((await server.send({ template: 'order_update', to: '+212612345671', params: { order: 'A-1003', eta: 'soon' } })).status).toBe('queued');
+    expect(
+      (await server.send({ template: 'order_update', to: '+212612345671', params: { order: 'A-1003', eta: 'soon' } }))
+        .status,
+    ).toBe('queued');
   });
 });

@@ -31,7 +31,11 @@ describe('messagejs (default instance)', () => {
     const seen = answer('post', '/v1/messages', accepted());
     messagejs.init({ publicKey, relayUrl });
 
-    const { id, status } = await messagejs.send({ template: 'order_update', to: '+212612345678', params: { order: 'A-1001', eta: 'tomorrow' } });
+    const { id, status } = await messagejs.send({
+      template: 'order_update',
+      to: '+212612345678',
+      params: { order: 'A-1001', eta: 'tomorrow' },
+    });
 
     expect({ id, status }).toEqual({ id: 'msg_01HZX3', status: 'queued' });
     expect(seen[0]!.headers.get('authorization')).toBe(`Bearer ${publicKey}`);
@@ -48,12 +52,16 @@ describe('messagejs (default instance)', () => {
 
   it('throws the exact fix when init gets no public key', () => {
     expect(() => messagejs.init({ relayUrl } as never)).toThrow(
-      new TypeError("The `publicKey` option is required: init({ publicKey: 'pk_…', relayUrl: 'https://relay.example.com' })"),
+      new TypeError(
+        "The `publicKey` option is required: init({ publicKey: 'pk_…', relayUrl: 'https://relay.example.com' })",
+      ),
     );
   });
 
   it('throws a TypeError when init gets both keys', () => {
-    expect(() => messagejs.init({ publicKey, secretKey, relayUrl })).toThrow(/^Pass either the `publicKey` or the `secretKey` option, not both.*: init\(/);
+    expect(() => messagejs.init({ publicKey, secretKey, relayUrl })).toThrow(
+      /^Pass either the `publicKey` or the `secretKey` option, not both.*: init\(/,
+    );
   });
 
   it("names the fix when init('…') gets a secret key", () => {
@@ -68,7 +76,12 @@ describe('messagejs (default instance)', () => {
 
     await expect(messagejs.status('msg_1')).resolves.toMatchObject({ status: 'delivered' });
     await expect(messagejs.messages.get('msg_1')).resolves.toMatchObject({ status: 'delivered' });
-    await expect(messagejs.verify.start({ to: '+212612345678', channel: 'sms' })).resolves.toMatchObject({ sessionId: 'vs_1' });
-    await expect(messagejs.verify.check({ sessionId: 'vs_1', code: '123456' })).resolves.toMatchObject({ valid: true, token: 'jwt' });
+    await expect(messagejs.verify.start({ to: '+212612345678', channel: 'sms' })).resolves.toMatchObject({
+      sessionId: 'vs_1',
+    });
+    await expect(messagejs.verify.check({ sessionId: 'vs_1', code: '123456' })).resolves.toMatchObject({
+      valid: true,
+      token: 'jwt',
+    });
   });
 });

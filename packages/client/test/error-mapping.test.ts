@@ -32,7 +32,10 @@ describe('error mapping', () => {
 
   it('takes the request id from the error body when the header is missing', async () => {
     answer('post', '/v1/messages', () =>
-      HttpResponse.json({ error: { code: 'validation_failed', message: 'to is required', field: 'to', requestId: 'req_body' } }, { status: 400 }),
+      HttpResponse.json(
+        { error: { code: 'validation_failed', message: 'to is required', field: 'to', requestId: 'req_body' } },
+        { status: 400 },
+      ),
     );
 
     await expect(client().send(message)).rejects.toMatchObject({ requestId: 'req_body', field: 'to' });

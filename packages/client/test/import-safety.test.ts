@@ -9,7 +9,11 @@ describe('importing @messagejs/client', () => {
 
     const module = await import('@messagejs/client');
 
-    expect(module.default).toMatchObject({ init: expect.any(Function), send: expect.any(Function), sendForm: expect.any(Function) });
+    expect(module.default).toMatchObject({
+      init: expect.any(Function),
+      send: expect.any(Function),
+      sendForm: expect.any(Function),
+    });
     expect(module.createClient).toBeTypeOf('function');
     expect(module.isMessageJSError).toBeTypeOf('function');
   });

@@ -13,7 +13,9 @@ describe('network errors', () => {
 
     expect(error).toBeInstanceOf(MessageJSError);
     expect(error).toMatchObject({ code: 'network_error', status: 0, requestId: undefined });
-    expect((error as Error).message).toMatch(/^Request failed with network_error: POST https:\/\/relay\.example\/v1\/messages — /);
+    expect((error as Error).message).toMatch(
+      /^Request failed with network_error: POST https:\/\/relay\.example\/v1\/messages — /,
+    );
     expect((error as MessageJSError).cause).toBeInstanceOf(TypeError);
     expect(seen).toHaveLength(2);
   });

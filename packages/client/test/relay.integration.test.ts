@@ -31,15 +31,24 @@ describe('client against a real relay', () => {
   it('rejects the same Idempotency-Key with another body as idempotency_conflict', async () => {
     const relay = createClient({ secretKey: t.demo.secretKey, relayUrl: t.url });
     await relay.send({ to: '+212612345671', text: 'one', channel: 'sms' }, { idempotencyKey: 'conflict-1' });
-    const error = await relay.send({ to: '+212612345671', text: 'two', channel: 'sms' }, { idempotencyKey: 'conflict-1' }).catch((e: unknown) => e);
+    const error = await relay
+      .send({ to: '+212612345671', text: 'two', channel: 'sms' }, { idempotencyKey: 'conflict-1' })
+      .catch((e: unknown) => e);
     expect(isMessageJSError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'idempotency_conflict', status: 409, field: 'Idempotency-Key' });
   });
 
   it('maps a relay refusal to MessageJSError with its code, field and request id', async () => {
     const relay = createClient({ secretKey: t.demo.secretKey, relayUrl: t.url });
-    const error = await relay.send({ template: 'order_update', to: '+212612345672', params: { order: 'lowercase', eta: 'x' } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'MessageJSError', code: 'validation_failed', status: 400, field: 'params.order' });
+    const error = await relay
+      .send({ template: 'order_update', to: '+212612345672', params: { order: 'lowercase', eta: 'x' } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'MessageJSError',
+      code: 'validation_failed',
+      status: 400,
+      field: 'params.order',
+    });
     expect((error as { requestId: string }).requestId).toMatch(/^req_/);
   });
 });

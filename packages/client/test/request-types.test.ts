@@ -16,7 +16,13 @@ declare const client: MessageJSClient;
 describe('the client request types', () => {
   it('accept `channels`, `fallbackAfter` and `captchaToken` on a template send', () => {
     const send = () =>
-      client.send({ template: 'order_update', to: '+212612345678', channels: ['whatsapp', 'sms'], fallbackAfter: 300, captchaToken: 'tok' });
+      client.send({
+        template: 'order_update',
+        to: '+212612345678',
+        channels: ['whatsapp', 'sms'],
+        fallbackAfter: 300,
+        captchaToken: 'tok',
+      });
 
     expectTypeOf(send).returns.resolves.toEqualTypeOf<SendMessageResponse>();
     expectTypeOf<TemplateMessageRequest['fallbackAfter']>().toEqualTypeOf<number | undefined>();
@@ -24,7 +30,14 @@ describe('the client request types', () => {
   });
 
   it('accept `channels` and `fallbackAfter` on a free-text send', () => {
-    const send = () => client.messages.send({ to: '+212612345678', text: 'Hi', channel: 'whatsapp', channels: ['whatsapp', 'sms'], fallbackAfter: 60 });
+    const send = () =>
+      client.messages.send({
+        to: '+212612345678',
+        text: 'Hi',
+        channel: 'whatsapp',
+        channels: ['whatsapp', 'sms'],
+        fallbackAfter: 60,
+      });
 
     expectTypeOf(send).returns.resolves.toEqualTypeOf<SendMessageResponse>();
   });
@@ -33,7 +46,9 @@ describe('the client request types', () => {
     const start = () => client.verify.start({ to: '+212612345678', captchaToken: 'tok' });
 
     expectTypeOf(start).toBeFunction();
-    expectTypeOf<VerifyStartRequest['channel']>().toEqualTypeOf<'sms' | 'whatsapp' | 'telegram' | 'email' | 'console' | undefined>();
+    expectTypeOf<VerifyStartRequest['channel']>().toEqualTypeOf<
+      'sms' | 'whatsapp' | 'telegram' | 'email' | 'console' | undefined
+    >();
   });
 
   it('refuse what the relay refuses', () => {

@@ -22,7 +22,12 @@ describe('requests', () => {
   });
 
   it.each([
-    ['verify.start', '/v1/verify/send', { to: '+212612345678', channel: 'sms', captchaToken: 'tok' }, { sessionId: 'vs_1', status: 'pending' }],
+    [
+      'verify.start',
+      '/v1/verify/send',
+      { to: '+212612345678', channel: 'sms', captchaToken: 'tok' },
+      { sessionId: 'vs_1', status: 'pending' },
+    ],
     ['verify.check', '/v1/verify/check', { sessionId: 'vs_1', code: '123456' }, { valid: false, status: 'pending' }],
   ] as const)('%s POSTs its body to %s and resolves with the answer', async (method, path, body, reply) => {
     const seen = answer('post', path, () => Response.json(reply));
@@ -67,7 +72,11 @@ describe('requests', () => {
 
   it('sends extra headers, but never lets them replace Authorization', async () => {
     const seen = answer('post', '/v1/messages', accepted());
-    const client = createClient({ publicKey, relayUrl, headers: { 'X-Tenant': 'acme', Authorization: 'Bearer other' } });
+    const client = createClient({
+      publicKey,
+      relayUrl,
+      headers: { 'X-Tenant': 'acme', Authorization: 'Bearer other' },
+    });
 
     await client.send({ template: 'contact' });
 
@@ -81,7 +90,9 @@ describe('requests', () => {
       return Response.json({ id: 'msg_custom', status: 'queued' }, { status: 202 });
     });
 
-    const result = await createClient({ publicKey, relayUrl, fetch: fetch as unknown as typeof globalThis.fetch }).send({ template: 'contact' });
+    const result = await createClient({ publicKey, relayUrl, fetch: fetch as unknown as typeof globalThis.fetch }).send(
+      { template: 'contact' },
+    );
 
     expect(result).toMatchObject({ id: 'msg_custom' });
     expect(fetch).toHaveBeenCalledTimes(1);

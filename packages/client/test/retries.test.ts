@@ -1,7 +1,16 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { createClient, MessageJSError } from '@messagejs/client';
-import { accepted, answer, networkError, publicKey, rejectionOf, relayError, relayUrl, useRelay } from './helpers/relay.js';
+import {
+  accepted,
+  answer,
+  networkError,
+  publicKey,
+  rejectionOf,
+  relayError,
+  relayUrl,
+  useRelay,
+} from './helpers/relay.js';
 
 useRelay();
 

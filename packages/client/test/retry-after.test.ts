@@ -8,7 +8,12 @@ const message = { template: 'order_update', to: '+212612345678' };
 
 describe('Retry-After', () => {
   it('waits the seconds a 429 asks for before retrying', async () => {
-    const seen = answer('post', '/v1/messages', relayError('rate_limited', { headers: { 'Retry-After': '1' } }), accepted());
+    const seen = answer(
+      'post',
+      '/v1/messages',
+      relayError('rate_limited', { headers: { 'Retry-After': '1' } }),
+      accepted(),
+    );
     const client = createClient({ publicKey, relayUrl });
 
     await expect(client.send(message)).resolves.toMatchObject({ id: 'msg_01HZX3' });
@@ -18,7 +23,12 @@ describe('Retry-After', () => {
 
   it('waits until an HTTP-date on a 503', async () => {
     const soon = new Date(Date.now() + 2000).toUTCString(); // second precision: 1–2 s from now
-    const seen = answer('post', '/v1/messages', relayError('not_ready', { headers: { 'Retry-After': soon } }), accepted());
+    const seen = answer(
+      'post',
+      '/v1/messages',
+      relayError('not_ready', { headers: { 'Retry-After': soon } }),
+      accepted(),
+    );
     const client = createClient({ publicKey, relayUrl });
 
     await client.send(message);
@@ -26,7 +36,12 @@ describe('Retry-After', () => {
   });
 
   it('does not wait a Retry-After over 60 s: rejects at once with `retryAfter`', async () => {
-    const seen = answer('post', '/v1/messages', relayError('rate_limited', { headers: { 'Retry-After': '120' } }), accepted());
+    const seen = answer(
+      'post',
+      '/v1/messages',
+      relayError('rate_limited', { headers: { 'Retry-After': '120' } }),
+      accepted(),
+    );
     const client = createClient({ publicKey, relayUrl });
     const started = performance.now();
 

@@ -39,31 +39,46 @@ describe('sendForm', () => {
   it.each<{ name: string; entries: Entries; options: SendFormOptions; body: unknown }>([
     {
       name: 'maps text fields to params',
-      entries: [['name', 'Amina'], ['message', 'Hello']],
+      entries: [
+        ['name', 'Amina'],
+        ['message', 'Hello'],
+      ],
       options: { template: 'contact' },
       body: { template: 'contact', params: { name: 'Amina', message: 'Hello' } },
     },
     {
       name: 'maps a field named `to` to the recipient',
-      entries: [['to', '+212612345678'], ['name', 'Amina']],
+      entries: [
+        ['to', '+212612345678'],
+        ['name', 'Amina'],
+      ],
       options: { template: 'contact' },
       body: { template: 'contact', to: '+212612345678', params: { name: 'Amina' } },
     },
     {
       name: 'prefers the `to` option over a `to` field',
-      entries: [['to', '+212600000000'], ['name', 'Amina']],
+      entries: [
+        ['to', '+212600000000'],
+        ['name', 'Amina'],
+      ],
       options: { template: 'contact', to: '+212612345678' },
       body: { template: 'contact', to: '+212612345678', params: { name: 'Amina' } },
     },
     {
       name: 'ignores files',
-      entries: [['name', 'Amina'], ['cv', new Blob(['%PDF'])]],
+      entries: [
+        ['name', 'Amina'],
+        ['cv', new Blob(['%PDF'])],
+      ],
       options: { template: 'contact' },
       body: { template: 'contact', params: { name: 'Amina' } },
     },
     {
       name: 'merges extra params over the fields',
-      entries: [['name', 'Amina'], ['source', 'form']],
+      entries: [
+        ['name', 'Amina'],
+        ['source', 'form'],
+      ],
       options: { template: 'contact', params: { source: 'footer', order: 1001 } },
       body: { template: 'contact', params: { name: 'Amina', source: 'footer', order: 1001 } },
     },
@@ -75,7 +90,10 @@ describe('sendForm', () => {
     },
     {
       name: 'joins repeated fields such as checkboxes',
-      entries: [['topics', 'sms'], ['topics', 'whatsapp']],
+      entries: [
+        ['topics', 'sms'],
+        ['topics', 'whatsapp'],
+      ],
       options: { template: 'contact' },
       body: { template: 'contact', params: { topics: 'sms, whatsapp' } },
     },

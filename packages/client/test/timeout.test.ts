@@ -21,7 +21,9 @@ describe('timeout', () => {
 
     expect(error).toBeInstanceOf(MessageJSError);
     expect(error).toMatchObject({ code: 'timeout', status: 0, message: expect.stringContaining('timeout') });
-    expect((error as Error).message).toMatch(/^Request failed with timeout: POST https:\/\/relay\.example\/v1\/messages — no answer within 200 ms$/);
+    expect((error as Error).message).toMatch(
+      /^Request failed with timeout: POST https:\/\/relay\.example\/v1\/messages — no answer within 200 ms$/,
+    );
     expect((error as MessageJSError).cause).toMatchObject({ name: 'TimeoutError' });
     expect(seen).toHaveLength(1);
     expect(performance.now() - started).toBeLessThan(1000);

@@ -159,7 +159,10 @@ function demoDir(): string | null {
  */
 export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps = {}): Promise<Relay> {
   const now = deps.now ?? Date.now;
-  const logger = createLogger({ level: config.logLevel, ...(deps.logDestination && { destination: deps.logDestination }) });
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(deps.logDestination && { destination: deps.logDestination }),
+  });
   const cacheTtlMs = deps.cacheTtlMs ?? 2000;
   // Checked before anything is opened or created: only the operator's own files can be open to others.
   const exposed = insecureDataFiles(config.dataDir, [MASTER_KEY_FILE]);
@@ -284,7 +287,11 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
       const demo = await ensureDemoProject(store, sealer, now());
       if (demo) {
         const file = path.join(config.dataDir, DEMO_CONFIG_FILE);
-        fs.writeFileSync(file, `${JSON.stringify({ projectId: demo.projectId, publicKey: demo.publicKey, templates: demo.templates }, null, 2)}\n`, { mode: 0o644 });
+        fs.writeFileSync(
+          file,
+          `${JSON.stringify({ projectId: demo.projectId, publicKey: demo.publicKey, templates: demo.templates }, null, 2)}\n`,
+          { mode: 0o644 },
+        );
       }
       return demo;
     },

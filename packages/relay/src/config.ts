@@ -3,44 +3,53 @@ import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  MESSAGEJS_DATA_DIR: z.string().min(1).default('./.messagejs'),
-  MESSAGEJS_MASTER_KEY: z
-    .string()
-    .refine((v) => decodeKey(v) !== null, 'must be 32 bytes, as 64 hex characters or base64')
-    .optional(),
-  MESSAGEJS_OLD_MASTER_KEYS: z
-    .string()
-    .refine((v) => v.split(',').every((k) => decodeKey(k.trim()) !== null), 'must be comma-separated 32-byte keys (hex or base64)')
-    .optional(),
-  MESSAGEJS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  LOG_LEVEL: z.enum(logLevels).default('info'),
-  MESSAGEJS_WORKER: z.enum(['on', 'off']).default('on'),
-  MESSAGEJS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
-  MESSAGEJS_CONNECTOR_BASE_URLS: z
-    .string()
-    .refine((v) => {
-      try {
-        const parsed: unknown = JSON.parse(v);
-        return typeof parsed === 'object' && parsed !== null && Object.values(parsed).every((u) => typeof u === 'string' && /^https?:\/\//.test(u));
-      } catch {
-        return false;
-      }
-    }, 'must be a JSON object of connector type → base URL, e.g. {"twilio":"https://api.twilio.example"}')
-    .optional(),
-  MESSAGEJS_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
-  MESSAGEJS_TRUST_PROXY: z.string().default('loopback'),
-  MESSAGEJS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-  MESSAGEJS_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
-  MESSAGEJS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
-  MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
-  MESSAGEJS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
-}).refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
-  path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
-  message: 'must not exceed MESSAGEJS_REQUEST_TIMEOUT_MS (the headers are part of the request)',
-});
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    MESSAGEJS_DATA_DIR: z.string().min(1).default('./.messagejs'),
+    MESSAGEJS_MASTER_KEY: z
+      .string()
+      .refine((v) => decodeKey(v) !== null, 'must be 32 bytes, as 64 hex characters or base64')
+      .optional(),
+    MESSAGEJS_OLD_MASTER_KEYS: z
+      .string()
+      .refine(
+        (v) => v.split(',').every((k) => decodeKey(k.trim()) !== null),
+        'must be comma-separated 32-byte keys (hex or base64)',
+      )
+      .optional(),
+    MESSAGEJS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    LOG_LEVEL: z.enum(logLevels).default('info'),
+    MESSAGEJS_WORKER: z.enum(['on', 'off']).default('on'),
+    MESSAGEJS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+    MESSAGEJS_CONNECTOR_BASE_URLS: z
+      .string()
+      .refine((v) => {
+        try {
+          const parsed: unknown = JSON.parse(v);
+          return (
+            typeof parsed === 'object' &&
+            parsed !== null &&
+            Object.values(parsed).every((u) => typeof u === 'string' && /^https?:\/\//.test(u))
+          );
+        } catch {
+          return false;
+        }
+      }, 'must be a JSON object of connector type → base URL, e.g. {"twilio":"https://api.twilio.example"}')
+      .optional(),
+    MESSAGEJS_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    MESSAGEJS_TRUST_PROXY: z.string().default('loopback'),
+    MESSAGEJS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    MESSAGEJS_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+    MESSAGEJS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    MESSAGEJS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+  })
+  .refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
+    path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
+    message: 'must not exceed MESSAGEJS_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+  });
 
 /** The relay's typed, frozen configuration. Built from the environment by `loadConfig`. */
 export interface RelayConfig {
@@ -109,7 +118,10 @@ export function decodeKey(value: string): Buffer | null {
  * Reads the environment — the only place the relay does — and returns a frozen config, or throws
  * one `ConfigError` naming every bad variable.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RelayConfig> = {}): Readonly<RelayConfig> {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<RelayConfig> = {},
+): Readonly<RelayConfig> {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
@@ -128,7 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     worker: e.MESSAGEJS_WORKER === 'on',
     workerConcurrency: e.MESSAGEJS_WORKER_CONCURRENCY,
     leaseMs: e.MESSAGEJS_LEASE_MS,
-    connectorBaseUrls: e.MESSAGEJS_CONNECTOR_BASE_URLS ? (JSON.parse(e.MESSAGEJS_CONNECTOR_BASE_URLS) as Record<string, string>) : {},
+    connectorBaseUrls: e.MESSAGEJS_CONNECTOR_BASE_URLS
+      ? (JSON.parse(e.MESSAGEJS_CONNECTOR_BASE_URLS) as Record<string, string>)
+      : {},
     trustProxy: e.MESSAGEJS_TRUST_PROXY,
     http: Object.freeze({
       idleTimeoutMs: e.MESSAGEJS_IDLE_TIMEOUT_MS,

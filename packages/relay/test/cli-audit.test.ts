@@ -30,13 +30,21 @@ async function runInProcess(args: string[]): Promise<{ code: number; stdout: str
   }
 }
 const cli = (...args: string[]) => runInProcess(args);
-const auditRows = () => rows<{ project_id: string | null; actor: string; action: string; detail: string | null }>({ dataDir: dir }, 'audit');
+const auditRows = () =>
+  rows<{ project_id: string | null; actor: string; action: string; detail: string | null }>({ dataDir: dir }, 'audit');
 
 describe('messagejs-relay admin changes', () => {
   it('audits the demo project as made by the relay itself', async () => {
     expect((await cli('init')).code).toBe(0);
     const rows = auditRows();
-    expect(rows.map((r) => r.action)).toEqual(['project.create', 'connector.create', 'template.save', 'template.save', 'key.create', 'key.create']);
+    expect(rows.map((r) => r.action)).toEqual([
+      'project.create',
+      'connector.create',
+      'template.save',
+      'template.save',
+      'key.create',
+      'key.create',
+    ]);
     expect(new Set(rows.map((r) => r.actor))).toEqual(new Set(['system']));
   });
 
@@ -45,7 +53,8 @@ describe('messagejs-relay admin changes', () => {
     const projectId = auditRows()[0]!.project_id!;
     const prices = path.join(root, 'prices.yaml');
     fs.writeFileSync(prices, 'sms:\n  MA: { eur: 0.03, mad: 0.32 }\n');
-    const keyId = JSON.parse((await cli('keys', 'create', '--project', projectId, '--kind', 'secret')).stdout).id as string;
+    const keyId = JSON.parse((await cli('keys', 'create', '--project', projectId, '--kind', 'secret')).stdout)
+      .id as string;
     const changes: Array<[string[], string]> = [
       [['projects', 'create', '--name', 'Shop'], 'project.create'],
       [['projects', 'development', 'off', '--project', projectId], 'project.development'],
@@ -55,7 +64,23 @@ describe('messagejs-relay admin changes', () => {
       [['origins', 'remove', 'https://shop.example', '--project', projectId], 'project.origins'],
       [['countries', 'set', 'MA,FR', '--project', projectId], 'project.countries'],
       [['number-types', 'set', 'mobile', '--project', projectId], 'project.number_types'],
-      [['templates', 'add', '--project', projectId, '--name', 'ping', '--channel', 'console', '--to', 'ops', '--body', 'Ping'], 'template.save'],
+      [
+        [
+          'templates',
+          'add',
+          '--project',
+          projectId,
+          '--name',
+          'ping',
+          '--channel',
+          'console',
+          '--to',
+          'ops',
+          '--body',
+          'Ping',
+        ],
+        'template.save',
+      ],
       [['limits', 'set', '--project', projectId, '--per-ip-per-minute', '100'], 'project.limits'],
       [['connectors', 'add', '--project', projectId, '--type', 'console'], 'connector.create'],
       [['verify', 'set', '--project', projectId, '--code-length', '8'], 'verify.settings'],
@@ -72,7 +97,11 @@ describe('messagejs-relay admin changes', () => {
     const rows = auditRows().slice(before);
     expect(rows.map((r) => r.action)).toEqual(['key.create', ...changes.map(([, action]) => action)]);
     expect(new Set(rows.map((r) => r.actor))).toEqual(new Set(['cli']));
-    expect(rows.filter((r) => r.action !== 'project.create' && r.action !== 'key.revoke').every((r) => r.project_id === projectId)).toBe(true);
+    expect(
+      rows
+        .filter((r) => r.action !== 'project.create' && r.action !== 'key.revoke')
+        .every((r) => r.project_id === projectId),
+    ).toBe(true);
     expect(JSON.parse(rows.find((r) => r.action === 'project.countries')!.detail!)).toEqual({
       before: { allowedCountries: ['MA', 'FR', 'US', 'GB', 'GA'], defaultCountry: 'MA' },
       after: { allowedCountries: ['MA', 'FR'], defaultCountry: 'MA' },

@@ -25,9 +25,14 @@ describe('cli parseDuration', () => {
     expect(parseDuration(value, now)).toBe(expected);
   });
 
-  it.each(['soon', '30s', '-1d', '2025-12-31T00:00:00Z', ''])('refuses %j, naming the flag and the forms it takes', (value) => {
-    expect(() => parseDuration(value, now)).toThrow(`--expires takes a duration (30d, 12h, 1y) or a future date, not ${value}`);
-  });
+  it.each(['soon', '30s', '-1d', '2025-12-31T00:00:00Z', ''])(
+    'refuses %j, naming the flag and the forms it takes',
+    (value) => {
+      expect(() => parseDuration(value, now)).toThrow(
+        `--expires takes a duration (30d, 12h, 1y) or a future date, not ${value}`,
+      );
+    },
+  );
 });
 
 describe('cli parseParamFlag', () => {

@@ -87,7 +87,9 @@ describe('connections', () => {
   it('lets a body arrive more slowly than the idle timeout once its headers are in', async () => {
     const c = await open();
     const body = JSON.stringify({ numbers: ['+212612345678'] });
-    c.socket.write(`POST /v1/recipients/analyze HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer ${t.demo.secretKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    c.socket.write(
+      `POST /v1/recipients/analyze HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer ${t.demo.secretKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
     // 600 ms of body, longer than the 300 ms idle timeout and shorter than the 1200 ms request timeout.
     for (const part of [body.slice(0, 10), body.slice(10, 20)]) {
       c.socket.write(part);
@@ -113,20 +115,33 @@ describe('connections', () => {
   });
 
   it('answers ordinary requests as before', async () => {
-    const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { template: 'order_update', to: '+212612345678', params: { order: 'A-1', eta: 'soon' } } });
+    const res = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { template: 'order_update', to: '+212612345678', params: { order: 'A-1', eta: 'soon' } },
+    });
     expect(res.status).toBe(202);
   });
 });
 
 describe('connection settings', () => {
   it('defaults to a 10 s first-request idle timeout and explicit server limits', () => {
-    expect(loadConfig({}).http).toEqual({ idleTimeoutMs: 10_000, headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 4096 });
+    expect(loadConfig({}).http).toEqual({
+      idleTimeoutMs: 10_000,
+      headersTimeoutMs: 15_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 4096,
+    });
   });
 
   it('lists every bad connection setting at once', () => {
     let error: unknown;
     try {
-      loadConfig({ MESSAGEJS_IDLE_TIMEOUT_MS: 'soon', MESSAGEJS_MAX_CONNECTIONS: '0', MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS: '-1' });
+      loadConfig({
+        MESSAGEJS_IDLE_TIMEOUT_MS: 'soon',
+        MESSAGEJS_MAX_CONNECTIONS: '0',
+        MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS: '-1',
+      });
     } catch (e) {
       error = e;
     }
@@ -138,6 +153,8 @@ describe('connection settings', () => {
   });
 
   it('refuses a headers timeout longer than the request timeout', () => {
-    expect(() => loadConfig({ MESSAGEJS_HEADERS_TIMEOUT_MS: '40000', MESSAGEJS_REQUEST_TIMEOUT_MS: '30000' })).toThrow(/MESSAGEJS_HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ MESSAGEJS_HEADERS_TIMEOUT_MS: '40000', MESSAGEJS_REQUEST_TIMEOUT_MS: '30000' })).toThrow(
+      /MESSAGEJS_HEADERS_TIMEOUT_MS/,
+    );
   });
 });

@@ -20,7 +20,11 @@ async function waitForPrinted(count: number): Promise<string> {
 describe('the console connector', () => {
   it('prints verification codes for the demo project, a development project', async () => {
     t = await startRelay();
-    const res = await call(t, 'POST', '/v1/verify/send', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { to: '+212612345678', channel: 'sms' } });
+    const res = await call(t, 'POST', '/v1/verify/send', {
+      key: t.demo.publicKey,
+      origin: DEMO_ORIGIN,
+      body: { to: '+212612345678', channel: 'sms' },
+    });
     expect(res.status).toBe(202);
     expect(await waitForCode(t, 1)).toMatch(/^\d{6}$/);
     expect(t.logs().some((l) => String(l.msg).includes('console connector serves phone channels'))).toBe(false);
@@ -36,9 +40,14 @@ describe('the console connector', () => {
     t = await startRelay({ dataDir: t.dataDir, demo: t.demo });
 
     const warnings = t.logs().filter((l) => String(l.msg).includes('console connector serves phone channels'));
-    expect(warnings).toEqual([expect.objectContaining({ level: 40, projectId: project.id, project: 'Shop', channels: ['sms', 'whatsapp'] })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ level: 40, projectId: project.id, project: 'Shop', channels: ['sms', 'whatsapp'] }),
+    ]);
 
-    const res = await call(t, 'POST', '/v1/verify/send', { key: secret, body: { to: '+212612345678', channel: 'sms' } });
+    const res = await call(t, 'POST', '/v1/verify/send', {
+      key: secret,
+      body: { to: '+212612345678', channel: 'sms' },
+    });
     expect(res.status).toBe(202);
     const printed = await waitForPrinted(1);
     const body = printed.split('\n').filter((line) => line.startsWith('│ '));
@@ -47,7 +56,10 @@ describe('the console connector', () => {
     expect(t.logText()).not.toMatch(/verification code\.|is your/);
 
     // An ordinary message of the same project is printed in full.
-    const plain = await call(t, 'POST', '/v1/messages', { key: secret, body: { to: '+212612345678', text: 'Your parcel ships today', channel: 'sms' } });
+    const plain = await call(t, 'POST', '/v1/messages', {
+      key: secret,
+      body: { to: '+212612345678', text: 'Your parcel ships today', channel: 'sms' },
+    });
     expect(plain.status).toBe(202);
     expect(await waitForPrinted(2)).toContain('│ Your parcel ships today');
   });

@@ -10,7 +10,11 @@ afterAll(() => t.cleanup());
 const preflight = (origin: string) =>
   fetch(`${t.url}/v1/messages`, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type,idempotency-key',
+    },
   });
 
 describe('CORS', () => {
@@ -36,9 +40,17 @@ describe('CORS', () => {
 
   it("does not answer an origin allowed only by another project's key", async () => {
     const { createProject, createKey } = await import('@messagejs/relay');
-    const other = await createProject(t.relay.store, { name: 'Other', allowedOrigins: ['https://other.example'] }, Date.now());
+    const other = await createProject(
+      t.relay.store,
+      { name: 'Other', allowedOrigins: ['https://other.example'] },
+      Date.now(),
+    );
     const key = await createKey(t.relay.store, { projectId: other.id, kind: 'public' }, Date.now());
-    const res = await call(t, 'POST', '/v1/messages', { key: key.secret, origin: DEMO_ORIGIN, body: { template: 'x' } });
+    const res = await call(t, 'POST', '/v1/messages', {
+      key: key.secret,
+      origin: DEMO_ORIGIN,
+      body: { template: 'x' },
+    });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('origin_not_allowed');
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
@@ -51,13 +63,24 @@ describe('CORS', () => {
       origin: DEMO_ORIGIN,
       body: { template: 'order_update', to: '+212612345671', params: { order: 'A-1', eta: 'soon' } },
     });
-    const read = () => call(t, 'GET', `/v1/messages/${sent.body.id}`, { key: t.demo.publicKey, headers: { 'sec-fetch-site': 'same-origin' } });
+    const read = () =>
+      call(t, 'GET', `/v1/messages/${sent.body.id}`, {
+        key: t.demo.publicKey,
+        headers: { 'sec-fetch-site': 'same-origin' },
+      });
     expect((await read()).body.error.code).toBe('origin_not_allowed');
     await updateOrigins(t.relay.store, t.demo.projectId, 'add', t.url);
     const res = await read();
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await call(t, 'GET', `/v1/messages/${sent.body.id}`, { key: t.demo.publicKey, headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
+    expect(
+      (
+        await call(t, 'GET', `/v1/messages/${sent.body.id}`, {
+          key: t.demo.publicKey,
+          headers: { 'sec-fetch-site': 'cross-site' },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('exposes the request id and rate-limit headers to pages', async () => {

@@ -18,9 +18,28 @@ describe('a relay killed with SIGKILL', () => {
     const dir = path.join(root, 'data');
     const { projectId, secretKey } = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
     const receiver = await scriptedServer([200], { delayMs: 150 });
-    const add = runCli(['connectors', 'add', '--project', projectId, '--type', 'webhook', '--channels', 'sms', '--priority', '1', '--config', JSON.stringify({ url: receiver.url }), '--credentials-stdin', '--data-dir', dir], {
-      input: JSON.stringify({ secret: 'crash-test-secret-0123456789' }),
-    });
+    const add = runCli(
+      [
+        'connectors',
+        'add',
+        '--project',
+        projectId,
+        '--type',
+        'webhook',
+        '--channels',
+        'sms',
+        '--priority',
+        '1',
+        '--config',
+        JSON.stringify({ url: receiver.url }),
+        '--credentials-stdin',
+        '--data-dir',
+        dir,
+      ],
+      {
+        input: JSON.stringify({ secret: 'crash-test-secret-0123456789' }),
+      },
+    );
     expect(add.code).toBe(0);
     const env = { MESSAGEJS_LEASE_MS: '500', MESSAGEJS_WORKER_CONCURRENCY: '4' };
 

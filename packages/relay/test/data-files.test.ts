@@ -29,7 +29,10 @@ async function open(options: Parameters<typeof startRelay>[0]): Promise<TestRela
 
 /** The raw bytes of the data files that exist now (the database, its WAL and its shared memory). */
 function rawFiles(dataDir: string): Array<{ name: string; bytes: Buffer }> {
-  return FILES.filter((name) => fs.existsSync(path.join(dataDir, name))).map((name) => ({ name, bytes: fs.readFileSync(path.join(dataDir, name)) }));
+  return FILES.filter((name) => fs.existsSync(path.join(dataDir, name))).map((name) => ({
+    name,
+    bytes: fs.readFileSync(path.join(dataDir, name)),
+  }));
 }
 
 /** The files in which `text` appears as ASCII/UTF-8, UTF-16LE or UTF-16BE. */
@@ -50,8 +53,17 @@ describe('verification codes on disk', () => {
     // Stored but not sent: the worker is off.
     const first = await open({ dataDir, env: { MESSAGEJS_WORKER: 'off' } });
     // Ten alphanumeric characters: no chance of finding the code in the files by accident.
-    await setVerifySettings(first.relay.store, first.relay.sealer, first.demo.projectId, { codeLength: 10, alphabet: 'alphanumeric' }, Date.now());
-    const res = await call(first, 'POST', '/v1/verify/send', { key: first.demo.secretKey, body: { to: NUMBER, channel: 'sms' } });
+    await setVerifySettings(
+      first.relay.store,
+      first.relay.sealer,
+      first.demo.projectId,
+      { codeLength: 10, alphabet: 'alphanumeric' },
+      Date.now(),
+    );
+    const res = await call(first, 'POST', '/v1/verify/send', {
+      key: first.demo.secretKey,
+      body: { to: NUMBER, channel: 'sms' },
+    });
     expect(res.status).toBe(202);
     const [queued] = snapshot({ dataDir }).messages as Array<{ body: string; status: string }>;
     expect(queued!.status).toBe('queued');
@@ -65,7 +77,10 @@ describe('verification codes on disk', () => {
     const code = await waitForCode(t, 1);
     expect(code).toMatch(/^[0-9A-Z]{10}$/);
     await waitForIdle(t);
-    const checked = await call(t, 'POST', '/v1/verify/check', { key: t.demo.secretKey, body: { sessionId: res.body.sessionId, code } });
+    const checked = await call(t, 'POST', '/v1/verify/check', {
+      key: t.demo.secretKey,
+      body: { sessionId: res.body.sessionId, code },
+    });
     expect(checked.body).toMatchObject({ valid: true, status: 'approved' });
     const [sent] = snapshot({ dataDir }).messages as Array<{ body: string; subject: string | null; status: string }>;
     expect(sent).toMatchObject({ status: 'delivered', body: '[redacted]', subject: null });
@@ -83,17 +98,37 @@ describe('verification codes on disk', () => {
   it('keeps the code out of provider error text that quotes the refused body', async () => {
     const twilio = await startFakeProvider();
     try {
-      twilio.reply((req) => ({ status: 400, body: { code: 21999, status: 400, message: `Refused body: ${req.form.get('Body')}` } }));
+      twilio.reply((req) => ({
+        status: 400,
+        body: { code: 21999, status: 400, message: `Refused body: ${req.form.get('Body')}` },
+      }));
       const t = await open({ deps: { connectorBaseUrls: { twilio: twilio.url } } });
       dirs.push(t.dataDir);
       const credentials = { accountSid: `AC${'a'.repeat(32)}`, authToken: 'twilio-auth-token-0123456789abcdef' };
-      await addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'twilio', channels: ['sms'], config: { from: '+15005550006' }, credentials, priority: 1 }, Date.now());
-      const res = await call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to: NUMBER, channel: 'sms' } });
+      await addConnector(
+        t.relay.store,
+        t.relay.sealer,
+        {
+          projectId: t.demo.projectId,
+          type: 'twilio',
+          channels: ['sms'],
+          config: { from: '+15005550006' },
+          credentials,
+          priority: 1,
+        },
+        Date.now(),
+      );
+      const res = await call(t, 'POST', '/v1/verify/send', {
+        key: t.demo.secretKey,
+        body: { to: NUMBER, channel: 'sms' },
+      });
       expect(res.status).toBe(202);
       const { id } = (snapshot(t).messages as Array<{ id: string }>)[0]!;
       const failed = await waitForMessage(t, id, (m) => m.status === 'failed');
       const code = /^(\d{6}) is your/.exec(twilio.last().form.get('Body')!)![1]!;
-      expect(failed.errorMessage).toBe('Twilio: Refused body: ****** is your Demo verification code. It expires in 10 minutes.');
+      expect(failed.errorMessage).toBe(
+        'Twilio: Refused body: ****** is your Demo verification code. It expires in 10 minutes.',
+      );
       expect(filesHolding(t.dataDir, code)).toEqual([]);
     } finally {
       await twilio.close();
@@ -120,18 +155,27 @@ describe('verification codes on disk', () => {
     dirs.push(dataDir);
     const [oldKey, newKey] = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
     const first = await open({ dataDir, env: { MESSAGEJS_WORKER: 'off', MESSAGEJS_MASTER_KEY: oldKey } });
-    const send = async (t: TestRelay, to: string) => (await call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to, channel: 'sms' } })).status;
+    const send = async (t: TestRelay, to: string) =>
+      (await call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to, channel: 'sms' } })).status;
     expect(await send(first, NUMBER)).toBe(202);
     await first.close();
 
     // Rotated, with the old key kept for opening: delivered.
-    const rotated = await open({ dataDir, demo: first.demo, env: { MESSAGEJS_MASTER_KEY: newKey, MESSAGEJS_OLD_MASTER_KEYS: oldKey } });
+    const rotated = await open({
+      dataDir,
+      demo: first.demo,
+      env: { MESSAGEJS_MASTER_KEY: newKey, MESSAGEJS_OLD_MASTER_KEYS: oldKey },
+    });
     expect(await waitForCode(rotated, 1)).toMatch(/^\d{6}$/);
     await waitForIdle(rotated);
     await rotated.close();
 
     // Sealed under the old key, then the old key dropped: a clear failure, not a retry loop.
-    const again = await open({ dataDir, demo: first.demo, env: { MESSAGEJS_WORKER: 'off', MESSAGEJS_MASTER_KEY: oldKey } });
+    const again = await open({
+      dataDir,
+      demo: first.demo,
+      env: { MESSAGEJS_WORKER: 'off', MESSAGEJS_MASTER_KEY: oldKey },
+    });
     expect(await send(again, '+212612345679')).toBe(202);
     await again.close();
     const dropped = await open({ dataDir, demo: first.demo, env: { MESSAGEJS_MASTER_KEY: newKey } });
@@ -157,7 +201,10 @@ describe('data file modes', () => {
     } finally {
       process.umask(umask);
     }
-    const sent = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { channel: 'console', to: 'dev', text: 'hello' } });
+    const sent = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { channel: 'console', to: 'dev', text: 'hello' },
+    });
     expect(sent.status).toBe(202);
     await waitForIdle(t);
     expect(mode(dataDir)).toBe('700');

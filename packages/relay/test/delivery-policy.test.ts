@@ -12,30 +12,125 @@ import {
 } from '../src/jobs/delivery-policy.js';
 
 // Three tries per connector; equal jitter at 0.5 keeps ¾ of the capped delay: 750, 1500, 3000 ms…
-const policy: DeliveryPolicy = { maxAttemptsPerConnector: 3, backoffBaseMs: 1000, backoffMaxMs: 60_000, random: () => 0.5 };
+const policy: DeliveryPolicy = {
+  maxAttemptsPerConnector: 3,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 60_000,
+  random: () => 0.5,
+};
 const at = 10_000;
 const permanent: DeliveryOutcome = { kind: 'permanent' };
 const transient: DeliveryOutcome = { kind: 'transient', retryAfterMs: null };
 const retryAfter = (ms: number): DeliveryOutcome => ({ kind: 'transient', retryAfterMs: ms });
 
 describe('decideDelivery', () => {
-  it.each<[string, DeliveryOutcome, { attempts: number; connectors: number; cascade: Channel[] }, DeliveryDecision, Partial<DeliveryPolicy>?]>([
-    ['fails a permanent failure with nothing to cascade to', permanent, { attempts: 1, connectors: 2, cascade: [] }, { action: 'fail' }],
-    ['cascades a permanent failure to the next channel', permanent, { attempts: 1, connectors: 2, cascade: ['sms'] }, { action: 'cascade', to: 'sms', rest: [] }],
-    ['keeps the channels after the next for later', permanent, { attempts: 1, connectors: 1, cascade: ['sms', 'email'] }, { action: 'cascade', to: 'sms', rest: ['email'] }],
-    ['gives up on a permanent failure even with tries left', permanent, { attempts: 1, connectors: 3, cascade: [] }, { action: 'fail' }],
-    ['retries a first transient failure after the base delay', transient, { attempts: 1, connectors: 1, cascade: [] }, { action: 'retry', at: at + 750, delayMs: 750 }],
-    ['doubles the delay on the second try', transient, { attempts: 2, connectors: 1, cascade: [] }, { action: 'retry', at: at + 1500, delayMs: 1500 }],
-    ['waits as long as the provider asked when that is longer', retryAfter(5000), { attempts: 1, connectors: 1, cascade: [] }, { action: 'retry', at: at + 5000, delayMs: 5000 }],
-    ['keeps its own backoff when the provider asked for less', retryAfter(100), { attempts: 2, connectors: 1, cascade: [] }, { action: 'retry', at: at + 1500, delayMs: 1500 }],
-    ['caps the delay at backoffMaxMs', transient, { attempts: 9, connectors: 1, cascade: [] }, { action: 'retry', at: at + 45_000, delayMs: 45_000 }, { maxAttemptsPerConnector: 10 }],
-    ['fails over when a connector has had all its tries', transient, { attempts: 3, connectors: 2, cascade: ['sms'] }, { action: 'failover', to: 1 }],
-    ['cascades when the last connector has had all its tries', transient, { attempts: 3, connectors: 1, cascade: ['sms'] }, { action: 'cascade', to: 'sms', rest: [] }],
-    ['fails when the last connector has had all its tries and no channel is left', transient, { attempts: 3, connectors: 1, cascade: [] }, { action: 'fail' }],
-    ['starts the backoff again on the next connector', transient, { attempts: 4, connectors: 2, cascade: [] }, { action: 'retry', at: at + 750, delayMs: 750 }],
-    ['fails over from the second connector to the third', transient, { attempts: 6, connectors: 3, cascade: [] }, { action: 'failover', to: 2 }],
-    ['fails once the second and last connector is spent', transient, { attempts: 6, connectors: 2, cascade: [] }, { action: 'fail' }],
-    ['fails at once with one try per connector and one connector', transient, { attempts: 1, connectors: 1, cascade: [] }, { action: 'fail' }, { maxAttemptsPerConnector: 1 }],
+  it.each<
+    [
+      string,
+      DeliveryOutcome,
+      { attempts: number; connectors: number; cascade: Channel[] },
+      DeliveryDecision,
+      Partial<DeliveryPolicy>?,
+    ]
+  >([
+    [
+      'fails a permanent failure with nothing to cascade to',
+      permanent,
+      { attempts: 1, connectors: 2, cascade: [] },
+      { action: 'fail' },
+    ],
+    [
+      'cascades a permanent failure to the next channel',
+      permanent,
+      { attempts: 1, connectors: 2, cascade: ['sms'] },
+      { action: 'cascade', to: 'sms', rest: [] },
+    ],
+    [
+      'keeps the channels after the next for later',
+      permanent,
+      { attempts: 1, connectors: 1, cascade: ['sms', 'email'] },
+      { action: 'cascade', to: 'sms', rest: ['email'] },
+    ],
+    [
+      'gives up on a permanent failure even with tries left',
+      permanent,
+      { attempts: 1, connectors: 3, cascade: [] },
+      { action: 'fail' },
+    ],
+    [
+      'retries a first transient failure after the base delay',
+      transient,
+      { attempts: 1, connectors: 1, cascade: [] },
+      { action: 'retry', at: at + 750, delayMs: 750 },
+    ],
+    [
+      'doubles the delay on the second try',
+      transient,
+      { attempts: 2, connectors: 1, cascade: [] },
+      { action: 'retry', at: at + 1500, delayMs: 1500 },
+    ],
+    [
+      'waits as long as the provider asked when that is longer',
+      retryAfter(5000),
+      { attempts: 1, connectors: 1, cascade: [] },
+      { action: 'retry', at: at + 5000, delayMs: 5000 },
+    ],
+    [
+      'keeps its own backoff when the provider asked for less',
+      retryAfter(100),
+      { attempts: 2, connectors: 1, cascade: [] },
+      { action: 'retry', at: at + 1500, delayMs: 1500 },
+    ],
+    [
+      'caps the delay at backoffMaxMs',
+      transient,
+      { attempts: 9, connectors: 1, cascade: [] },
+      { action: 'retry', at: at + 45_000, delayMs: 45_000 },
+      { maxAttemptsPerConnector: 10 },
+    ],
+    [
+      'fails over when a connector has had all its tries',
+      transient,
+      { attempts: 3, connectors: 2, cascade: ['sms'] },
+      { action: 'failover', to: 1 },
+    ],
+    [
+      'cascades when the last connector has had all its tries',
+      transient,
+      { attempts: 3, connectors: 1, cascade: ['sms'] },
+      { action: 'cascade', to: 'sms', rest: [] },
+    ],
+    [
+      'fails when the last connector has had all its tries and no channel is left',
+      transient,
+      { attempts: 3, connectors: 1, cascade: [] },
+      { action: 'fail' },
+    ],
+    [
+      'starts the backoff again on the next connector',
+      transient,
+      { attempts: 4, connectors: 2, cascade: [] },
+      { action: 'retry', at: at + 750, delayMs: 750 },
+    ],
+    [
+      'fails over from the second connector to the third',
+      transient,
+      { attempts: 6, connectors: 3, cascade: [] },
+      { action: 'failover', to: 2 },
+    ],
+    [
+      'fails once the second and last connector is spent',
+      transient,
+      { attempts: 6, connectors: 2, cascade: [] },
+      { action: 'fail' },
+    ],
+    [
+      'fails at once with one try per connector and one connector',
+      transient,
+      { attempts: 1, connectors: 1, cascade: [] },
+      { action: 'fail' },
+      { maxAttemptsPerConnector: 1 },
+    ],
   ])('%s', (_name, outcome, state, decision, overrides) => {
     expect(decideDelivery(outcome, { ...state, at }, { ...policy, ...overrides })).toEqual(decision);
   });

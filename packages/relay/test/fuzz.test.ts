@@ -14,7 +14,8 @@ import { watchWrites, type WriteCounter } from './helpers/store-snapshot.js';
  * test run never fails on inputs no one can name in advance; `FUZZ_SEED=random` explores new ones.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
-const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 20261129);
+const SEED =
+  process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 20261129);
 const SLOW_MS = 1000;
 
 let t: TestRelay;
@@ -31,11 +32,33 @@ beforeAll(async () => {
   await setLimits(store, t.demo.projectId, { perIpPerMinute: 10_000_000, perKeyPerHour: 10_000_000 });
   const common = { projectId: t.demo.projectId, priority: 1000 };
   const add = async (type: string, channels: string[], config: unknown, credentials: unknown) =>
-    (await addConnector(store, sealer, { ...common, type, channels: channels as never, config, credentials }, Date.now())).id;
+    (
+      await addConnector(
+        store,
+        sealer,
+        { ...common, type, channels: channels as never, config, credentials },
+        Date.now(),
+      )
+    ).id;
   connectorIds = {
-    twilio: await add('twilio', ['sms'], { from: '+15005550006' }, { accountSid: `AC${'a'.repeat(32)}`, authToken: 'b'.repeat(32) }),
-    vonage: await add('vonage', ['sms'], { from: 'MessageJS' }, { apiKey: 'k', apiSecret: 's', signatureSecret: 'vonage-signature-secret' }),
-    'whatsapp-cloud': await add('whatsapp-cloud', ['whatsapp'], { phoneNumberId: '1234567890' }, { accessToken: 'EAAG-test', appSecret: 'app-secret', verifyToken: 'verify-me' }),
+    twilio: await add(
+      'twilio',
+      ['sms'],
+      { from: '+15005550006' },
+      { accountSid: `AC${'a'.repeat(32)}`, authToken: 'b'.repeat(32) },
+    ),
+    vonage: await add(
+      'vonage',
+      ['sms'],
+      { from: 'MessageJS' },
+      { apiKey: 'k', apiSecret: 's', signatureSecret: 'vonage-signature-secret' },
+    ),
+    'whatsapp-cloud': await add(
+      'whatsapp-cloud',
+      ['whatsapp'],
+      { phoneNumberId: '1234567890' },
+      { accessToken: 'EAAG-test', appSecret: 'app-secret', verifyToken: 'verify-me' },
+    ),
     webhook: await add('webhook', ['chat'], { url: 'http://127.0.0.1:9/hook' }, { secret: 'fuzz-webhook-secret-123' }),
     console: (await store.connectors.list(t.demo.projectId)).find((c) => c.type === 'console')!.id,
   };
@@ -63,8 +86,15 @@ interface FuzzRequest {
 
 const order = { template: 'order_update', to: '+212612345678', params: { order: 'A-1001', eta: 'tomorrow' } };
 const validBodies: Record<string, unknown[]> = {
-  '/v1/messages': [order, { to: '+212612345678', text: 'hello', channel: 'sms' }, { template: 'contact', params: { name: 'A', email: 'a@b.co', message: 'hi' } }],
-  '/v1/verify/send': [{ to: '+212612345678', channel: 'sms' }, { to: 'a@example.com', channel: 'email' }],
+  '/v1/messages': [
+    order,
+    { to: '+212612345678', text: 'hello', channel: 'sms' },
+    { template: 'contact', params: { name: 'A', email: 'a@b.co', message: 'hi' } },
+  ],
+  '/v1/verify/send': [
+    { to: '+212612345678', channel: 'sms' },
+    { to: 'a@example.com', channel: 'email' },
+  ],
   '/v1/verify/check': [{ sessionId: 'vs_0000000000000000000000', code: '123456' }],
   '/v1/recipients/analyze': [{ numbers: ['+212612345678', '0612345678'], defaultCountry: 'MA' }],
 };
@@ -99,7 +129,24 @@ const routes: Array<{ path: string; methods: string[] }> = [
   { path: '/v1/{id}', methods: ['OPTIONS'] },
 ];
 
-const weirdSegments = ['%', '%zz', '%ff', '%c0%af', '%00', '..%2f..%2fetc%2fpasswd', '%2e%2e', 'a%20b', '\u00ff\u00fe', 'x'.repeat(3000), '', '%F0%9F%98%80', '%ED%A0%80', 'msg_%', '__proto__', 'constructor'];
+const weirdSegments = [
+  '%',
+  '%zz',
+  '%ff',
+  '%c0%af',
+  '%00',
+  '..%2f..%2fetc%2fpasswd',
+  '%2e%2e',
+  'a%20b',
+  '\u00ff\u00fe',
+  'x'.repeat(3000),
+  '',
+  '%F0%9F%98%80',
+  '%ED%A0%80',
+  'msg_%',
+  '__proto__',
+  'constructor',
+];
 
 const segment = fc.oneof(
   fc.constantFrom(...weirdSegments),
@@ -109,12 +156,31 @@ const segment = fc.oneof(
 
 const query = fc.oneof(
   fc.constant(''),
-  fc.constantFrom('?a[b][c][d][e][f]=1', '?__proto__[x]=1&constructor[prototype][y]=2', '?a=%ff&b=%', '?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=42', '?hub.mode=subscribe&hub.verify_token=%ff&hub.challenge=%', `?${'a=1&'.repeat(2000)}`, '?x=1#frag', '#only'),
+  fc.constantFrom(
+    '?a[b][c][d][e][f]=1',
+    '?__proto__[x]=1&constructor[prototype][y]=2',
+    '?a=%ff&b=%',
+    '?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=42',
+    '?hub.mode=subscribe&hub.verify_token=%ff&hub.challenge=%',
+    `?${'a=1&'.repeat(2000)}`,
+    '?x=1#frag',
+    '#only',
+  ),
   fc.stringMatching(/^\?[A-Za-z0-9=&%[\]._-]{0,60}$/),
 );
 
 const pathArb = fc
-  .tuple(fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...routes.filter((r) => r.methods[0] === 'POST')) }, { weight: 1, arbitrary: fc.constantFrom(...routes) }), segment, fc.constantFrom('{con}', ...Object.keys({ twilio: 1, vonage: 1, 'whatsapp-cloud': 1, webhook: 1, console: 1 })), fc.boolean(), query, fc.nat(20))
+  .tuple(
+    fc.oneof(
+      { weight: 2, arbitrary: fc.constantFrom(...routes.filter((r) => r.methods[0] === 'POST')) },
+      { weight: 1, arbitrary: fc.constantFrom(...routes) },
+    ),
+    segment,
+    fc.constantFrom('{con}', ...Object.keys({ twilio: 1, vonage: 1, 'whatsapp-cloud': 1, webhook: 1, console: 1 })),
+    fc.boolean(),
+    query,
+    fc.nat(20),
+  )
   .map(([route, seg, connectorType, slash, q, variant]) => {
     let p = route.path
       .replace('{id}', seg)
@@ -131,7 +197,17 @@ function nested(depth: number, objects: boolean): string {
   return objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 }
 
-const hugeNumbers = ['1e999999', '-1e999999', '123456789012345678901234567890123456789', '-0', '0.0000000000000000000000000001', '1E+308', '9007199254740993', 'NaN', 'Infinity'];
+const hugeNumbers = [
+  '1e999999',
+  '-1e999999',
+  '123456789012345678901234567890123456789',
+  '-0',
+  '0.0000000000000000000000000001',
+  '1E+308',
+  '9007199254740993',
+  'NaN',
+  'Infinity',
+];
 
 /** A JSON value: random shapes, large numbers and strings, odd Unicode. */
 const jsonish = fc.oneof(
@@ -147,7 +223,8 @@ function mutate(base: unknown, key: string, value: unknown): string {
   const placeholder = '"\u0000RAW\u0000"';
   const raw = value && typeof value === 'object' && 'raw' in (value as object) ? (value as { raw: string }).raw : null;
   const target = { ...(base as Record<string, unknown>) };
-  if (key === 'params.x' && target.params && typeof target.params === 'object') target.params = { ...(target.params as object), x: raw === null ? value : '\u0000RAW\u0000' };
+  if (key === 'params.x' && target.params && typeof target.params === 'object')
+    target.params = { ...(target.params as object), x: raw === null ? value : '\u0000RAW\u0000' };
   else target[key] = raw === null ? value : '\u0000RAW\u0000';
   const text = JSON.stringify(target);
   return raw === null ? text : text.replace(placeholder, raw);
@@ -157,24 +234,104 @@ const bodyArb = (routePath: string) => {
   const bases = validBodies[routePath] ?? [{}];
   return fc.oneof(
     // A valid body with one field replaced or added.
-    { weight: 5, arbitrary: fc.tuple(fc.constantFrom(...bases), fc.constantFrom('to', 'template', 'params', 'params.x', 'channel', 'text', 'sessionId', 'code', 'numbers', 'channels', 'fallbackAfter', '__proto__', 'captchaToken'), jsonish).map(([b, k, v]) => Buffer.from(mutate(b, k, v))) },
+    {
+      weight: 5,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(...bases),
+          fc.constantFrom(
+            'to',
+            'template',
+            'params',
+            'params.x',
+            'channel',
+            'text',
+            'sessionId',
+            'code',
+            'numbers',
+            'channels',
+            'fallbackAfter',
+            '__proto__',
+            'captchaToken',
+          ),
+          jsonish,
+        )
+        .map(([b, k, v]) => Buffer.from(mutate(b, k, v))),
+    },
     // Unchanged valid bodies (they may succeed: a 2xx may write).
     { weight: 1, arbitrary: fc.constantFrom(...bases).map((b) => Buffer.from(JSON.stringify(b))) },
     // Any JSON at all.
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 6 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')) },
     // Deep nesting, up to what fits in 64 KB.
-    { weight: 3, arbitrary: fc.tuple(fc.oneof(fc.integer({ min: 20, max: 40 }), fc.integer({ min: 40, max: 12_000 })), fc.boolean(), fc.boolean()).map(([d, objects, wrapped]) => Buffer.from(wrapped ? `{"params":${nested(d, objects)}}` : nested(d, objects))) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(
+          fc.oneof(fc.integer({ min: 20, max: 40 }), fc.integer({ min: 40, max: 12_000 })),
+          fc.boolean(),
+          fc.boolean(),
+        )
+        .map(([d, objects, wrapped]) => Buffer.from(wrapped ? `{"params":${nested(d, objects)}}` : nested(d, objects))),
+    },
     // Invalid UTF-8, truncated JSON, random bytes.
-    { weight: 2, arbitrary: fc.constantFrom('{"to":"\xff\xfe","text":"\xc0\xaf","channel":"sms"}', '{"to":"+2126\xed\xa0\x80","template":"order_update"}', '\xef\xbb\xbf{"to":"x"}', '{"template":"order_update",', '{"a":1}{"b":2}', '{"a":1,"a":2,"a":{"__proto__":{"x":1}}}', '', ' ', 'null', '[]', '"str"', '{"\\ud800":"\\udfff"}').map((s) => Buffer.from(s, 'latin1')) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(
+          '{"to":"\xff\xfe","text":"\xc0\xaf","channel":"sms"}',
+          '{"to":"+2126\xed\xa0\x80","template":"order_update"}',
+          '\xef\xbb\xbf{"to":"x"}',
+          '{"template":"order_update",',
+          '{"a":1}{"b":2}',
+          '{"a":1,"a":2,"a":{"__proto__":{"x":1}}}',
+          '',
+          ' ',
+          'null',
+          '[]',
+          '"str"',
+          '{"\\ud800":"\\udfff"}',
+        )
+        .map((s) => Buffer.from(s, 'latin1')),
+    },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)) },
     // Too large.
     { weight: 1, arbitrary: fc.constantFrom(...largeBodies) },
   );
 };
 
-const contentTypes = ['application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/json; charset="', 'APPLICATION/JSON', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/*', '*/*', 'a/b/c;;;=', ''];
+const contentTypes = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'application/json; charset=utf-16',
+  'application/json; charset="',
+  'APPLICATION/JSON',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/*',
+  '*/*',
+  'a/b/c;;;=',
+  '',
+];
 
-const encodingArb = fc.constantFrom('identity', 'identity', 'identity', 'gzip', 'deflate', 'br', 'gzip-garbage', 'br-garbage', 'gzip-bomb', 'deflate-bomb', 'br-bomb', 'zstd', 'gzip, gzip', 'GZIP', 'gzip-as-br');
+const encodingArb = fc.constantFrom(
+  'identity',
+  'identity',
+  'identity',
+  'gzip',
+  'deflate',
+  'br',
+  'gzip-garbage',
+  'br-garbage',
+  'gzip-bomb',
+  'deflate-bomb',
+  'br-bomb',
+  'zstd',
+  'gzip, gzip',
+  'GZIP',
+  'gzip-as-br',
+);
 
 function encode(body: Buffer, encoding: string): { body: Buffer; header: string | null } {
   switch (encoding) {
@@ -207,28 +364,64 @@ function encode(body: Buffer, encoding: string): { body: Buffer; header: string 
 }
 
 /** Mostly the well-formed value, so that most requests get past the early checks and reach deeper code. */
-const mostly = <T,>(good: T, others: fc.Arbitrary<T>, goodWeight = 3) => fc.oneof({ weight: goodWeight, arbitrary: fc.constant(good) }, { weight: 1, arbitrary: others });
+const mostly = <T>(good: T, others: fc.Arbitrary<T>, goodWeight = 3) =>
+  fc.oneof({ weight: goodWeight, arbitrary: fc.constant(good) }, { weight: 1, arbitrary: others });
 
 const requestArb: fc.Arbitrary<FuzzRequest> = pathArb.chain(({ route, path: p }) =>
   fc
     .record({
-      method: mostly(route.methods[0]!, fc.constantFrom(...route.methods, 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'PROPFIND', 'TRACE'), 6),
+      method: mostly(
+        route.methods[0]!,
+        fc.constantFrom(
+          ...route.methods,
+          'GET',
+          'POST',
+          'PUT',
+          'PATCH',
+          'DELETE',
+          'HEAD',
+          'OPTIONS',
+          'PROPFIND',
+          'TRACE',
+        ),
+        6,
+      ),
       body: bodyArb(route.path.startsWith('/v1/hooks') ? '' : route.path),
       contentType: mostly('application/json', fc.constantFrom(...contentTypes)),
       encoding: mostly('identity', encodingArb, 2),
       key: mostly('secret', fc.constantFrom('public', 'public', 'none', 'garbage', 'basic'), 2),
       origin: mostly('right', fc.constantFrom('none', 'evil', 'null', 'garbage', 'demo')),
-      idempotencyKey: fc.option(fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[\x21-\x7E]{1,40}$/) }, fc.constant('x'.repeat(300)), fc.constant('\xff\xfe')), { freq: 4 }),
+      idempotencyKey: fc.option(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.stringMatching(/^[\x21-\x7E]{1,40}$/) },
+          fc.constant('x'.repeat(300)),
+          fc.constant('\xff\xfe'),
+        ),
+        { freq: 4 },
+      ),
       chunked: fc.boolean(),
       signature: fc.option(fc.stringMatching(/^[A-Za-z0-9+/=]{0,60}$/)),
     })
     .map((r) => {
       const headers: Record<string, string> = {};
-      const keys = { secret: `Bearer ${t.demo.secretKey}`, public: `Bearer ${t.demo.publicKey}`, none: null, garbage: 'Bearer \xff\xfe', basic: 'Basic YTpi' };
+      const keys = {
+        secret: `Bearer ${t.demo.secretKey}`,
+        public: `Bearer ${t.demo.publicKey}`,
+        none: null,
+        garbage: 'Bearer \xff\xfe',
+        basic: 'Basic YTpi',
+      };
       const auth = keys[r.key as keyof typeof keys];
       if (auth) headers.authorization = auth;
       // 'right': what the key needs (the demo origin for a public key, none for a secret one).
-      const origins = { right: r.key === 'public' ? DEMO_ORIGIN : null, demo: DEMO_ORIGIN, none: null, evil: 'http://evil.example', null: 'null', garbage: '\xff://%%' };
+      const origins = {
+        right: r.key === 'public' ? DEMO_ORIGIN : null,
+        demo: DEMO_ORIGIN,
+        none: null,
+        evil: 'http://evil.example',
+        null: 'null',
+        garbage: '\xff://%%',
+      };
       const origin = origins[r.origin as keyof typeof origins];
       if (origin) headers.origin = origin;
       if (r.contentType) headers['content-type'] = r.contentType;
@@ -278,7 +471,11 @@ function sendOnce(r: FuzzRequest, via: http.Agent | false): Promise<Answer | nul
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, text: Buffer.concat(chunks).toString('utf8').slice(0, 300) });
+        resolve({
+          status: res.statusCode ?? 0,
+          ms: performance.now() - started,
+          text: Buffer.concat(chunks).toString('utf8').slice(0, 300),
+        });
       });
       res.on('error', (e) => {
         clearTimeout(timer);
@@ -306,12 +503,17 @@ function sendOnce(r: FuzzRequest, via: http.Agent | false): Promise<Answer | nul
 
 /** `/healthz` on a connection of its own: the process is alive and answers at once. */
 async function healthy(): Promise<boolean> {
-  const answer = await send({ method: 'GET', path: '/healthz', headers: {}, body: null, chunked: false }, { fresh: true });
+  const answer = await send(
+    { method: 'GET', path: '/healthz', headers: {}, body: null, chunked: false },
+    { fresh: true },
+  );
   return answer?.status === 200 && answer.ms < SLOW_MS;
 }
 
 function describeRequest(r: FuzzRequest): string {
-  const body = r.body ? `${r.body.length} bytes: ${JSON.stringify(r.body.subarray(0, 120).toString('latin1'))}` : 'no body';
+  const body = r.body
+    ? `${r.body.length} bytes: ${JSON.stringify(r.body.subarray(0, 120).toString('latin1'))}`
+    : 'no body';
   return `${r.method} ${r.path.slice(0, 200)} ${JSON.stringify(r.headers)} ${body}`;
 }
 
@@ -321,7 +523,13 @@ describe('fuzz', () => {
     async () => {
       // The write check sees the relay's commits: a valid send moves data_version.
       const version = dataVersion();
-      const sendOk = await send({ method: 'POST', path: '/v1/messages', headers: { authorization: `Bearer ${t.demo.secretKey}`, 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(order)), chunked: false });
+      const sendOk = await send({
+        method: 'POST',
+        path: '/v1/messages',
+        headers: { authorization: `Bearer ${t.demo.secretKey}`, 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(order)),
+        chunked: false,
+      });
       expect(sendOk?.status).toBe(202);
       expect(dataVersion()).not.toBe(version);
       let sent = 0;
@@ -335,7 +543,8 @@ describe('fuzz', () => {
             const where = `${describeRequest(r)} → ${answer.status} ${answer.text}`;
             expect(answer.status, where).toBeLessThan(500);
             expect(answer.ms, `slow answer (${Math.round(answer.ms)} ms): ${where}`).toBeLessThan(SLOW_MS);
-            if (answer.status >= 400) expect(dataVersion(), `a ${answer.status} wrote to the database: ${where}`).toBe(before);
+            if (answer.status >= 400)
+              expect(dataVersion(), `a ${answer.status} wrote to the database: ${where}`).toBe(before);
             if (sent % 100 === 0) {
               expect(await healthy(), `/healthz failed after: ${describeRequest(r)}`).toBe(true);
             }
@@ -376,29 +585,32 @@ describe('raw bytes', () => {
     'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
   ];
 
-  it.each(raw.map((bytes) => ({ bytes, shown: JSON.stringify(bytes.slice(0, 60)) })))('answers $shown with no 5xx, at once, and stays up', async ({ bytes }) => {
-    const net = await import('node:net');
-    const started = performance.now();
-    const received = await new Promise<string>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.from(bytes, 'latin1')));
-      let text = '';
-      socket.on('data', (c) => {
-        text += c.toString('latin1');
-        // One status line is enough: some of these leave the connection open for a body.
-        if (/\r\n\r\n/.test(text)) socket.destroy();
+  it.each(raw.map((bytes) => ({ bytes, shown: JSON.stringify(bytes.slice(0, 60)) })))(
+    'answers $shown with no 5xx, at once, and stays up',
+    async ({ bytes }) => {
+      const net = await import('node:net');
+      const started = performance.now();
+      const received = await new Promise<string>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.from(bytes, 'latin1')));
+        let text = '';
+        socket.on('data', (c) => {
+          text += c.toString('latin1');
+          // One status line is enough: some of these leave the connection open for a body.
+          if (/\r\n\r\n/.test(text)) socket.destroy();
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(text));
+        setTimeout(() => socket.destroy(), SLOW_MS);
       });
-      socket.on('error', () => {});
-      socket.on('close', () => resolve(text));
-      setTimeout(() => socket.destroy(), SLOW_MS);
-    });
-    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
-    const ms = performance.now() - started;
-    // A request waiting for a body it will never get is answered by the request timeout, not
-    // within 1 s: that case is only required not to 5xx. Every other one is answered at once.
-    // Blank lines before a request are allowed (RFC 9112 §2.2): the connection waits, as a silent one does.
-    if (!/Content-Length: 70000|^\r\n\r\n\r\n$/.test(bytes)) expect(ms, received).toBeLessThan(SLOW_MS);
-    // (An HTTP/0.9-style request line is answered like any request.)
-    expect(status, received.slice(0, 200)).toBeLessThan(500);
-    expect(await healthy()).toBe(true);
-  });
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
+      const ms = performance.now() - started;
+      // A request waiting for a body it will never get is answered by the request timeout, not
+      // within 1 s: that case is only required not to 5xx. Every other one is answered at once.
+      // Blank lines before a request are allowed (RFC 9112 §2.2): the connection waits, as a silent one does.
+      if (!/Content-Length: 70000|^\r\n\r\n\r\n$/.test(bytes)) expect(ms, received).toBeLessThan(SLOW_MS);
+      // (An HTTP/0.9-style request line is answered like any request.)
+      expect(status, received.slice(0, 200)).toBeLessThan(500);
+      expect(await healthy()).toBe(true);
+    },
+  );
 });

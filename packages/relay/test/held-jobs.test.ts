@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { ClaimedJob, Message } from '../src/store/types.js';
 import { createHeldJobs } from '../src/jobs/held-jobs.js';
 
-const job = (messageId: string, leaseUntil = 1000): ClaimedJob => ({ messageId, attempts: 1, leaseUntil, owner: 'worker_test', kind: 'send', message: { id: messageId } as Message });
+const job = (messageId: string, leaseUntil = 1000): ClaimedJob => ({
+  messageId,
+  attempts: 1,
+  leaseUntil,
+  owner: 'worker_test',
+  kind: 'send',
+  message: { id: messageId } as Message,
+});
 const take = (jobs: ReturnType<typeof createHeldJobs>) => {
   const out: Array<[string, number]> = [];
   for (let next = jobs.next(); next; next = jobs.next()) out.push([next.messageId, next.leaseUntil]);
@@ -16,7 +23,12 @@ describe('held jobs', () => {
     jobs.adopt([job('b'), job('c')]);
     jobs.push(job('d'));
     expect(jobs.waiting).toBe(4);
-    expect(take(jobs)).toEqual([['a', 1000], ['b', 1000], ['c', 1000], ['d', 1000]]);
+    expect(take(jobs)).toEqual([
+      ['a', 1000],
+      ['b', 1000],
+      ['c', 1000],
+      ['d', 1000],
+    ]);
     expect(jobs.waiting).toBe(0);
   });
 
@@ -24,7 +36,11 @@ describe('held jobs', () => {
     const jobs = createHeldJobs();
     jobs.adopt([job('a'), job('b')]);
     jobs.adopt([job('a', 2000), job('c')]);
-    expect(take(jobs)).toEqual([['a', 2000], ['b', 1000], ['c', 1000]]);
+    expect(take(jobs)).toEqual([
+      ['a', 2000],
+      ['b', 1000],
+      ['c', 1000],
+    ]);
   });
 
   it('drops a claim of a job that is running, until it is released', () => {

@@ -4,7 +4,11 @@ import { setLimits, updateOrigins } from '@messagejs/relay';
 import { call, DEMO_ORIGIN, startRelay, type TestRelay } from './helpers/start-relay.js';
 
 /** A GET with the raw path as given (fetch() would drop a `#fragment` before sending). */
-function rawGet(base: string, rawPath: string, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+function rawGet(
+  base: string,
+  rawPath: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}/`, { method: 'GET', path: rawPath, headers }, (res) => {
       let text = '';
@@ -34,13 +38,28 @@ const headerNames = (headers: Headers) => [...headers.keys()].filter((h) => h !=
 describe('hot routes', () => {
   it('answers a send as Express does: same status, headers and body shape', async () => {
     t = await startRelay();
-    const hot = await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order('+212612345601') });
+    const hot = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.publicKey,
+      origin: DEMO_ORIGIN,
+      body: order('+212612345601'),
+    });
     // A trailing slash is not an exact match: Express routes it (non-strict routing).
-    const viaExpress = await call(t, 'POST', '/v1/messages/', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order('+212612345602') });
+    const viaExpress = await call(t, 'POST', '/v1/messages/', {
+      key: t.demo.publicKey,
+      origin: DEMO_ORIGIN,
+      body: order('+212612345602'),
+    });
     expect(hot.status).toBe(202);
     expect(viaExpress.status).toBe(202);
     expect(headerNames(hot.headers)).toEqual(headerNames(viaExpress.headers));
-    for (const name of ['content-type', 'content-security-policy', 'x-frame-options', 'access-control-allow-origin', 'vary', 'ratelimit-limit']) {
+    for (const name of [
+      'content-type',
+      'content-security-policy',
+      'x-frame-options',
+      'access-control-allow-origin',
+      'vary',
+      'ratelimit-limit',
+    ]) {
       expect(hot.headers.get(name), name).toBe(viaExpress.headers.get(name));
     }
     expect(hot.headers.get('x-request-id')).toMatch(/^req_/);
@@ -51,7 +70,11 @@ describe('hot routes', () => {
     t = await startRelay();
     for (const [route, options, code] of [
       ['/v1/messages', { rawBody: '{"template":', headers: { 'content-type': 'application/json' } }, 'invalid_json'],
-      ['/v1/messages', { rawBody: 'to=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 'unsupported_media_type'],
+      [
+        '/v1/messages',
+        { rawBody: 'to=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        'unsupported_media_type',
+      ],
       ['/v1/messages', { body: { template: 'nope', to: '+212612345678' } }, 'template_not_found'],
     ] as const) {
       const hot = await call(t, 'POST', route, { key: t.demo.publicKey, origin: DEMO_ORIGIN, ...options });
@@ -70,21 +93,29 @@ describe('hot routes', () => {
 
   it('leaves a percent-encoded id and HEAD to Express, with the same answer', async () => {
     t = await startRelay();
-    const sent = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to: '+212612345678', text: 'Hi', channel: 'sms' } });
+    const sent = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { to: '+212612345678', text: 'Hi', channel: 'sms' },
+    });
     const id: string = sent.body.id;
     const plain = await call(t, 'GET', `/v1/messages/${id}`, { key: t.demo.secretKey });
     const encoded = await call(t, 'GET', `/v1/messages/${id.replace('_', '%5F')}`, { key: t.demo.secretKey });
     expect(plain.status).toBe(200);
     expect(encoded.status).toBe(200);
     expect(encoded.body.id).toBe(id);
-    const head = await fetch(`${t.url}/v1/messages/${id}`, { method: 'HEAD', headers: { authorization: `Bearer ${t.demo.secretKey}` } });
+    const head = await fetch(`${t.url}/v1/messages/${id}`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${t.demo.secretKey}` },
+    });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
     const badEncoding = await call(t, 'GET', '/v1/messages/%E0%A4%A', { key: t.demo.secretKey });
     expect(badEncoding.status).toBe(400);
     expect(badEncoding.body.error.code).toBe('validation_failed');
     // Express drops a fragment the client should not have sent; so must the answer.
-    const withFragment = await rawGet(t.url, `/v1/messages/${id}#part`, { authorization: `Bearer ${t.demo.secretKey}` });
+    const withFragment = await rawGet(t.url, `/v1/messages/${id}#part`, {
+      authorization: `Bearer ${t.demo.secretKey}`,
+    });
     expect(withFragment.status).toBe(200);
     expect(withFragment.body.id).toBe(id);
   });
@@ -92,7 +123,12 @@ describe('hot routes', () => {
   it('fingerprints an idempotent send by its path, not its query string', async () => {
     t = await startRelay();
     const send = (route: string) =>
-      call(t!, 'POST', route, { key: t!.demo.publicKey, origin: DEMO_ORIGIN, body: order(), headers: { 'idempotency-key': 'order-A-1' } });
+      call(t!, 'POST', route, {
+        key: t!.demo.publicKey,
+        origin: DEMO_ORIGIN,
+        body: order(),
+        headers: { 'idempotency-key': 'order-A-1' },
+      });
     const first = await send('/v1/messages');
     const again = await send('/v1/messages?from=retry');
     expect(first.status).toBe(202);
@@ -104,9 +140,15 @@ describe('hot routes', () => {
   it('answers a rate-limited send with the same status and headers both ways', async () => {
     t = await startRelay();
     await setLimits(t.relay.store, t.demo.projectId, { perIpPerMinute: 1 });
-    expect((await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order() })).status).toBe(202);
+    expect(
+      (await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order() })).status,
+    ).toBe(202);
     const hot = await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order() });
-    const viaExpress = await call(t, 'POST', '/v1/messages/', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order() });
+    const viaExpress = await call(t, 'POST', '/v1/messages/', {
+      key: t.demo.publicKey,
+      origin: DEMO_ORIGIN,
+      body: order(),
+    });
     for (const res of [hot, viaExpress]) {
       expect(res.status).toBe(429);
       expect(res.body.error.code).toBe('rate_limited');
@@ -120,7 +162,11 @@ describe('hot routes', () => {
 
   it('answers an oversized webhook body 413 payload_too_large (an Express 4xx keeps its meaning)', async () => {
     t = await startRelay();
-    const res = await fetch(`${t.url}/v1/hooks/con_unknown/status`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a'.repeat(1_100_000) });
+    const res = await fetch(`${t.url}/v1/hooks/con_unknown/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a'.repeat(1_100_000),
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
@@ -128,7 +174,13 @@ describe('hot routes', () => {
   it('counts the per-IP limit by the client behind a trusted proxy (X-Forwarded-For), as Express reads it', async () => {
     t = await startRelay(); // MESSAGEJS_TRUST_PROXY defaults to loopback, where the test client is
     await setLimits(t.relay.store, t.demo.projectId, { perIpPerMinute: 2 });
-    const from = (ip: string, to: string) => call(t!, 'POST', '/v1/messages', { key: t!.demo.publicKey, origin: DEMO_ORIGIN, body: order(to), headers: { 'x-forwarded-for': ip } });
+    const from = (ip: string, to: string) =>
+      call(t!, 'POST', '/v1/messages', {
+        key: t!.demo.publicKey,
+        origin: DEMO_ORIGIN,
+        body: order(to),
+        headers: { 'x-forwarded-for': ip },
+      });
     expect((await from('203.0.113.1', '+212612345601')).status).toBe(202);
     expect((await from('203.0.113.1', '+212612345602')).status).toBe(202);
     expect((await from('203.0.113.1', '+212612345603')).body.error.code).toBe('rate_limited');
@@ -138,7 +190,13 @@ describe('hot routes', () => {
   it('ignores X-Forwarded-For from a proxy it does not trust', async () => {
     t = await startRelay({ env: { MESSAGEJS_TRUST_PROXY: '10.0.0.1' } });
     await setLimits(t.relay.store, t.demo.projectId, { perIpPerMinute: 2 });
-    const from = (ip: string, to: string) => call(t!, 'POST', '/v1/messages', { key: t!.demo.publicKey, origin: DEMO_ORIGIN, body: order(to), headers: { 'x-forwarded-for': ip } });
+    const from = (ip: string, to: string) =>
+      call(t!, 'POST', '/v1/messages', {
+        key: t!.demo.publicKey,
+        origin: DEMO_ORIGIN,
+        body: order(to),
+        headers: { 'x-forwarded-for': ip },
+      });
     expect((await from('203.0.113.1', '+212612345601')).status).toBe(202);
     expect((await from('203.0.113.2', '+212612345602')).status).toBe(202);
     expect((await from('203.0.113.3', '+212612345603')).body.error.code).toBe('rate_limited');

@@ -30,7 +30,11 @@ describe('Idempotency-Key', () => {
   });
 
   it('treats the same body with keys in another order as the same request', async () => {
-    const first = await send('retry-order', { to: order.to, params: { eta: 'today', order: 'A-7' }, template: 'order_update' });
+    const first = await send('retry-order', {
+      to: order.to,
+      params: { eta: 'today', order: 'A-7' },
+      template: 'order_update',
+    });
     const second = await send('retry-order', order);
     expect(second.body.id).toBe(first.body.id);
   });
@@ -56,7 +60,11 @@ describe('Idempotency-Key', () => {
     const { createKey } = await import('@messagejs/relay');
     const other = await createKey(t.relay.store, { projectId: t.demo.projectId, kind: 'secret' }, Date.now());
     const a = await send('shared-key');
-    const b = await call(t, 'POST', '/v1/messages', { key: other.secret, body: order, headers: { 'idempotency-key': 'shared-key' } });
+    const b = await call(t, 'POST', '/v1/messages', {
+      key: other.secret,
+      body: order,
+      headers: { 'idempotency-key': 'shared-key' },
+    });
     expect(b.status).toBe(202);
     expect(b.body.id).not.toBe(a.body.id);
   });
@@ -65,13 +73,27 @@ describe('Idempotency-Key', () => {
     let now = Date.now();
     const clocked = await (await import('./helpers/start-relay.js')).startRelay({ deps: { now: () => now } });
     try {
-      const first = await call(clocked, 'POST', '/v1/messages', { key: clocked.demo.secretKey, body: order, headers: { 'idempotency-key': 'old' } });
+      const first = await call(clocked, 'POST', '/v1/messages', {
+        key: clocked.demo.secretKey,
+        body: order,
+        headers: { 'idempotency-key': 'old' },
+      });
       now += 24 * 3600_000;
       // Within the day: a retry still gets the first answer.
-      expect((await call(clocked, 'POST', '/v1/messages', { key: clocked.demo.secretKey, body: order, headers: { 'idempotency-key': 'old' } })).body.id).toBe(first.body.id);
+      expect(
+        (
+          await call(clocked, 'POST', '/v1/messages', {
+            key: clocked.demo.secretKey,
+            body: order,
+            headers: { 'idempotency-key': 'old' },
+          })
+        ).body.id,
+      ).toBe(first.body.id);
       now += 2 * 3600_000;
       await new Promise((r) => setTimeout(r, 150));
-      const secretKeyId = (await clocked.relay.store.keys.list(clocked.demo.projectId)).find((k) => k.kind === 'secret')!.id;
+      const secretKeyId = (await clocked.relay.store.keys.list(clocked.demo.projectId)).find(
+        (k) => k.kind === 'secret',
+      )!.id;
       expect(await clocked.relay.store.idempotency.get(secretKeyId, 'old')).toBeNull();
     } finally {
       await clocked.cleanup();

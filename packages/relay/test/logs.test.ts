@@ -14,8 +14,14 @@ describe('logs', () => {
       origin: DEMO_ORIGIN,
       body: { template: 'order_update', to: '+212698765432', params: { order: 'SECRET-ORDER-1', eta: 'at dawn' } },
     });
-    const sec = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to: '+33698765432', text: 'a private body', channel: 'sms' } });
-    await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to: '+33698765431', text: 'x', channel: 'sms', bogus: 1 } });
+    const sec = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { to: '+33698765432', text: 'a private body', channel: 'sms' },
+    });
+    await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { to: '+33698765431', text: 'x', channel: 'sms', bogus: 1 },
+    });
     await waitForMessage(t, pub.body.id, (m) => m.status === 'delivered');
     await waitForMessage(t, sec.body.id, (m) => m.status === 'delivered');
     const text = t.logText();
@@ -24,7 +30,15 @@ describe('logs', () => {
     const requestLines = logs.filter((l) => l.msg === 'request');
     expect(requestLines.map((l) => l.requestId)).toContain(pub.headers.get('x-request-id'));
     expect(requestLines.every((l) => typeof l.requestId === 'string' && typeof l.status === 'number')).toBe(true);
-    for (const leak of [t.demo.publicKey, t.demo.secretKey, '212698765432', '33698765432', 'SECRET-ORDER-1', 'a private body', 'at dawn']) {
+    for (const leak of [
+      t.demo.publicKey,
+      t.demo.secretKey,
+      '212698765432',
+      '33698765432',
+      'SECRET-ORDER-1',
+      'a private body',
+      'at dawn',
+    ]) {
       expect(text).not.toContain(leak);
     }
     expect(text).toContain('5432');

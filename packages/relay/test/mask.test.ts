@@ -3,7 +3,10 @@ import { maskText } from '../src/core/mask.js';
 
 describe('maskText', () => {
   it.each([
-    ["The 'To' number +212655501234 is not a valid phone number", "The 'To' number +********1234 is not a valid phone number"],
+    [
+      "The 'To' number +212655501234 is not a valid phone number",
+      "The 'To' number +********1234 is not a valid phone number",
+    ],
     ['Send to +1 (415) 555-0123 failed', 'Send to +*******0123 failed'],
     ['Mailbox john.doe+x@example.co.uk is full', 'Mailbox j***@example.co.uk is full'],
     ['No route to 0612345678', 'No route to ******5678'],

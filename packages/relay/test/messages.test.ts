@@ -23,15 +23,23 @@ describe('POST /v1/messages', () => {
   });
 
   it('sends free text with a secret key', async () => {
-    const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to: '+33612345678', text: 'Your parcel is here', channel: 'sms' } });
+    const res = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { to: '+33612345678', text: 'Your parcel is here', channel: 'sms' },
+    });
     expect(res.status).toBe(202);
     const message = await waitForMessage(t, res.body.id, (m) => m.status === 'delivered');
     expect(message).toMatchObject({ to: '+33612345678', template: null, encoding: 'GSM-7', segments: 1 });
-    expect(message.attempts).toEqual([expect.objectContaining({ channel: 'sms', connector: 'console', status: 'delivered' })]);
+    expect(message.attempts).toEqual([
+      expect.objectContaining({ channel: 'sms', connector: 'console', status: 'delivered' }),
+    ]);
   });
 
   it('normalises a national number with the project default country', async () => {
-    const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...order, to: '06 12 34 56 78' } });
+    const res = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { ...order, to: '06 12 34 56 78' },
+    });
     expect(res.status).toBe(202);
     const message = await waitForMessage(t, res.body.id, () => true);
     expect(message.to).toBe('+212612345678');
@@ -50,7 +58,10 @@ describe('POST /v1/messages', () => {
   });
 
   it('counts UCS-2 segments for text outside GSM-7', async () => {
-    const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to: '+33612345678', text: 'ê'.repeat(71), channel: 'sms' } });
+    const res = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { to: '+33612345678', text: 'ê'.repeat(71), channel: 'sms' },
+    });
     expect(res.body).toMatchObject({ segments: 2, encoding: 'UCS-2' });
   });
 });

@@ -26,8 +26,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
-const sendText = (to: string, channel: string) => call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to, text: 'Hello', channel } });
-const verify = (to: string, channel = 'sms') => call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to, channel } });
+const sendText = (to: string, channel: string) =>
+  call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to, text: 'Hello', channel } });
+const verify = (to: string, channel = 'sms') =>
+  call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to, channel } });
 
 /** Runs `request` and returns its answer, asserting it wrote nothing. */
 async function writesNothing(request: () => Promise<Awaited<ReturnType<typeof call>>>) {
@@ -41,7 +43,12 @@ async function writesNothing(request: () => Promise<Awaited<ReturnType<typeof ca
 describe('number types', () => {
   it('refuses premium-rate, personal and fixed-line numbers for SMS, WhatsApp and verification by default, naming the type', async () => {
     for (const [to, type] of Object.entries(refused)) {
-      for (const request of [() => sendText(to, 'sms'), () => sendText(to, 'whatsapp'), () => verify(to), () => verify(to, 'whatsapp')]) {
+      for (const request of [
+        () => sendText(to, 'sms'),
+        () => sendText(to, 'whatsapp'),
+        () => verify(to),
+        () => verify(to, 'whatsapp'),
+      ]) {
         const res = await writesNothing(request);
         expect(res.status, to).toBe(403);
         expect(res.body.error).toMatchObject({ code: 'number_type_not_allowed', field: 'to', numberType: type });
@@ -52,7 +59,11 @@ describe('number types', () => {
 
   it('refuses them to public-key template sends too', async () => {
     const res = await writesNothing(() =>
-      call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { template: 'order_update', to: '+449098790000', params: { order: 'A-1', eta: 'soon' } } }),
+      call(t, 'POST', '/v1/messages', {
+        key: t.demo.publicKey,
+        origin: DEMO_ORIGIN,
+        body: { template: 'order_update', to: '+449098790000', params: { order: 'A-1', eta: 'soon' } },
+      }),
     );
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ code: 'number_type_not_allowed', field: 'to', numberType: 'premium_rate' });
@@ -73,7 +84,12 @@ describe('number types', () => {
   });
 
   it('refuses a fixed template recipient of a refused type when the template is saved', async () => {
-    const template = { name: 'hotline', channel: 'sms', recipient: { mode: 'fixed', to: '+33899123456' }, body: 'Call me' };
+    const template = {
+      name: 'hotline',
+      channel: 'sms',
+      recipient: { mode: 'fixed', to: '+33899123456' },
+      body: 'Call me',
+    };
     await expect(saveTemplate(t.relay.store, t.demo.projectId, template, Date.now())).rejects.toMatchObject({
       code: 'number_type_not_allowed',
       field: 'recipient.to',
@@ -85,13 +101,21 @@ describe('number types', () => {
     const numbers = [...Object.keys(refused), ...Object.keys(accepted)];
     const res = await call(t, 'POST', '/v1/recipients/analyze', { key: t.demo.secretKey, body: { numbers } });
     expect(res.status).toBe(200);
-    expect(res.body.results.map((r: { type: string }) => r.type)).toEqual([...Object.values(refused), ...Object.values(accepted)]);
+    expect(res.body.results.map((r: { type: string }) => r.type)).toEqual([
+      ...Object.values(refused),
+      ...Object.values(accepted),
+    ]);
     expect(res.body.results.map((r: { allowed: boolean }) => r.allowed)).toEqual(numbers.map((n) => n in accepted));
   });
 
   it('sends to more types once the project allows them', async () => {
     try {
-      const project = await setNumberTypes(t.relay.store, t.demo.projectId, ['mobile', 'fixed_line_or_mobile', 'fixed-line'], Date.now());
+      const project = await setNumberTypes(
+        t.relay.store,
+        t.demo.projectId,
+        ['mobile', 'fixed_line_or_mobile', 'fixed-line'],
+        Date.now(),
+      );
       expect(project.allowedNumberTypes).toEqual(['mobile', 'fixed_line_or_mobile', 'fixed_line']);
       expect((await sendText('+33123456789', 'sms')).status).toBe(202);
       expect((await verify('+33123456789')).status).toBe(202);
@@ -104,12 +128,20 @@ describe('number types', () => {
   });
 
   it('refuses unknown type names and an empty list with validation_failed', async () => {
-    await expect(setNumberTypes(t.relay.store, t.demo.projectId, ['mobile', 'premium'], Date.now())).rejects.toMatchObject({
+    await expect(
+      setNumberTypes(t.relay.store, t.demo.projectId, ['mobile', 'premium'], Date.now()),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
       field: 'allowedNumberTypes',
       message: expect.stringContaining('`premium` is not a number type'),
     });
-    await expect(setNumberTypes(t.relay.store, t.demo.projectId, [], Date.now())).rejects.toMatchObject({ code: 'validation_failed', field: 'allowedNumberTypes' });
-    expect((await t.relay.store.projects.get(t.demo.projectId))!.allowedNumberTypes).toEqual(['mobile', 'fixed_line_or_mobile']);
+    await expect(setNumberTypes(t.relay.store, t.demo.projectId, [], Date.now())).rejects.toMatchObject({
+      code: 'validation_failed',
+      field: 'allowedNumberTypes',
+    });
+    expect((await t.relay.store.projects.get(t.demo.projectId))!.allowedNumberTypes).toEqual([
+      'mobile',
+      'fixed_line_or_mobile',
+    ]);
   });
 });

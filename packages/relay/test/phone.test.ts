@@ -28,7 +28,13 @@ describe('normalizePhone', () => {
     ['(213) 373-4253', 'US', '+12133734253', 'US', 'fixed_line_or_mobile'],
     ['+800 1234 5678', undefined, '+80012345678', undefined, 'toll_free'],
   ])('normalises %j (default country %s) to %s', (input, defaultCountry, e164, country, type) => {
-    expect(normalizePhone(input, { defaultCountry })).toEqual({ ok: true, e164, country, nationalNumber: e164.replace(/^\+(212|33|1|44|241|800)/, ''), type });
+    expect(normalizePhone(input, { defaultCountry })).toEqual({
+      ok: true,
+      e164,
+      country,
+      nationalNumber: e164.replace(/^\+(212|33|1|44|241|800)/, ''),
+      type,
+    });
   });
 
   it.each<[string, CountryCode | undefined, 'invalid' | 'not_a_phone']>([
@@ -64,7 +70,13 @@ describe('normalizePhone', () => {
   });
 
   it('works without an options argument', () => {
-    expect(normalizePhone('+33612345678')).toEqual({ ok: true, e164: '+33612345678', country: 'FR', nationalNumber: '612345678', type: 'mobile' });
+    expect(normalizePhone('+33612345678')).toEqual({
+      ok: true,
+      e164: '+33612345678',
+      country: 'FR',
+      nationalNumber: '612345678',
+      type: 'mobile',
+    });
   });
 });
 
@@ -169,8 +181,13 @@ describe('operatorByPrefix', () => {
       const { callingCode, length } = tables[country]!;
       for (const prefix of Object.keys(table)) {
         // Some completion of the prefix must be a valid mobile number of that country.
-        const analyses = '0123456789'.split('').map((digit) => analyzePhone(`+${callingCode}${prefix.padEnd(length, digit)}`, {}));
-        expect({ prefix, mobile: analyses.some((a) => a.valid && a.type === 'mobile' && a.country === country) }).toEqual({
+        const analyses = '0123456789'
+          .split('')
+          .map((digit) => analyzePhone(`+${callingCode}${prefix.padEnd(length, digit)}`, {}));
+        expect({
+          prefix,
+          mobile: analyses.some((a) => a.valid && a.type === 'mobile' && a.country === country),
+        }).toEqual({
           prefix,
           mobile: true,
         });

@@ -47,7 +47,10 @@ describe('defaultPriceTable', () => {
         expect(cost?.mad).toBeGreaterThan(0);
       }
     }
-    expect(estimateCost(defaultPriceTable, { channel: 'sms', country: 'MA', segments: 2 })).toEqual({ eur: 0.06, mad: 0.64 });
+    expect(estimateCost(defaultPriceTable, { channel: 'sms', country: 'MA', segments: 2 })).toEqual({
+      eur: 0.06,
+      mad: 0.64,
+    });
   });
 
   it('quotes MAD at roughly 10–11 per EUR', () => {

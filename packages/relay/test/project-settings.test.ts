@@ -26,7 +26,9 @@ describe('project price table', () => {
   });
 
   it("uses the project's own table, by country with a * fallback", async () => {
-    await setPrices(t.relay.store, t.demo.projectId, { sms: { MA: { eur: 0.05, mad: 0.5 }, '*': { eur: 0.1, mad: 1 } } });
+    await setPrices(t.relay.store, t.demo.projectId, {
+      sms: { MA: { eur: 0.05, mad: 0.5 }, '*': { eur: 0.1, mad: 1 } },
+    });
     const ma = await send({ to: '+212612345679', text: 'x'.repeat(200), channel: 'sms' });
     const fr = await send({ to: '+33612345679', text: 'hello', channel: 'sms' });
     expect((await waitForMessage(t, ma.body.id, () => true)).cost).toEqual({ eur: 0.1, mad: 1 });
@@ -34,14 +36,30 @@ describe('project price table', () => {
   });
 
   it('refuses a malformed table naming the field', async () => {
-    await expect(setPrices(t.relay.store, t.demo.projectId, { sms: { Morocco: { eur: 1, mad: 1 } } })).rejects.toMatchObject({ code: 'validation_failed' });
-    await expect(setPrices(t.relay.store, t.demo.projectId, { sms: { MA: { eur: -1, mad: 1 } } })).rejects.toMatchObject({ code: 'validation_failed', field: 'sms.MA.eur' });
+    await expect(
+      setPrices(t.relay.store, t.demo.projectId, { sms: { Morocco: { eur: 1, mad: 1 } } }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(
+      setPrices(t.relay.store, t.demo.projectId, { sms: { MA: { eur: -1, mad: 1 } } }),
+    ).rejects.toMatchObject({ code: 'validation_failed', field: 'sms.MA.eur' });
   });
 });
 
 describe('project channel fallbacks', () => {
   it('cascades a message that names no channels along the project fallback', async () => {
-    await addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'webhook', channels: ['whatsapp'], config: { url: receiver.url }, credentials: { secret: 'fallback-test-secret-123' }, priority: 1 }, Date.now());
+    await addConnector(
+      t.relay.store,
+      t.relay.sealer,
+      {
+        projectId: t.demo.projectId,
+        type: 'webhook',
+        channels: ['whatsapp'],
+        config: { url: receiver.url },
+        credentials: { secret: 'fallback-test-secret-123' },
+        priority: 1,
+      },
+      Date.now(),
+    );
     await setFallbacks(t.relay.store, t.demo.projectId, 'whatsapp', ['sms']);
     const res = await send({ to: '+33612345670', text: 'hi', channel: 'whatsapp' });
     const message = await waitForMessage(t, res.body.id, (m) => m.status === 'delivered');
@@ -58,6 +76,8 @@ describe('project channel fallbacks', () => {
   });
 
   it('refuses a channel falling back to itself', async () => {
-    await expect(setFallbacks(t.relay.store, t.demo.projectId, 'sms', ['sms'])).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(setFallbacks(t.relay.store, t.demo.projectId, 'sms', ['sms'])).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
   });
 });

@@ -4,7 +4,8 @@ import { startFakeProvider, type FakeProvider } from './helpers/fake-provider.js
 import { call, DEMO_ORIGIN, startRelay, waitForMessage, type TestRelay } from './helpers/start-relay.js';
 
 const accountSid = `AC${'a'.repeat(32)}`;
-const providerText = "The 'To' number +212655501234 is not a valid phone number. Questions: ops.team@twilio-fake.example";
+const providerText =
+  "The 'To' number +212655501234 is not a valid phone number. Questions: ops.team@twilio-fake.example";
 
 let t: TestRelay;
 let twilio: FakeProvider;
@@ -15,7 +16,14 @@ beforeAll(async () => {
   await addConnector(
     t.relay.store,
     t.relay.sealer,
-    { projectId: t.demo.projectId, type: 'twilio', channels: ['sms'], config: { from: '+14155550100' }, credentials: { accountSid, authToken: 'test-auth-token' }, priority: 1 },
+    {
+      projectId: t.demo.projectId,
+      type: 'twilio',
+      channels: ['sms'],
+      config: { from: '+14155550100' },
+      credentials: { accountSid, authToken: 'test-auth-token' },
+      priority: 1,
+    },
     Date.now(),
   );
 });
@@ -38,7 +46,9 @@ describe('provider error text', () => {
     const pub = await call(t, 'GET', `/v1/messages/${sent.body.id}`, { key: t.demo.publicKey, origin: DEMO_ORIGIN });
     expect(pub.status).toBe(200);
     expect(pub.body.to).toBe('+********1234');
-    expect(pub.body.errorMessage).toBe("Twilio: The 'To' number +********1234 is not a valid phone number. Questions: o***@twilio-fake.example");
+    expect(pub.body.errorMessage).toBe(
+      "Twilio: The 'To' number +********1234 is not a valid phone number. Questions: o***@twilio-fake.example",
+    );
 
     const failed = t.logs().find((l) => l.msg === 'message failed' && l.messageId === sent.body.id);
     expect(failed?.error).toBe(pub.body.errorMessage);

@@ -15,12 +15,19 @@ const order = (to = '+212612345678') => ({ template: 'order_update', to, params:
 const contact = { template: 'contact', params: { name: 'Amina', email: 'amina@example.com', message: 'Hello' } };
 /** A contact-form send from the client `ip`, as the trusted loopback proxy reports it. */
 const sendContact = (ip: string) =>
-  call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: contact, headers: { 'x-forwarded-for': ip } });
-const sendPublic = (to?: string) => call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order(to) });
+  call(t, 'POST', '/v1/messages', {
+    key: t.demo.publicKey,
+    origin: DEMO_ORIGIN,
+    body: contact,
+    headers: { 'x-forwarded-for': ip },
+  });
+const sendPublic = (to?: string) =>
+  call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: order(to) });
 
 describe('rate limits', () => {
   it('allows 20 requests a minute per client IP for a public key, then answers 429 until the window passes', async () => {
-    for (let i = 0; i < 20; i++) expect((await sendPublic(`+2126123456${String(i).padStart(2, '0')}`)).status).toBe(202);
+    for (let i = 0; i < 20; i++)
+      expect((await sendPublic(`+2126123456${String(i).padStart(2, '0')}`)).status).toBe(202);
     await waitForIdle(t);
     const before = snapshot(t);
     const limited = await sendPublic('+212612345699');
@@ -84,17 +91,31 @@ describe('rate limits', () => {
   });
 
   it('does not count a fixed SMS recipient against the number-range limit, which callers would share', async () => {
-    await saveTemplate(t.relay.store, t.demo.projectId, { name: 'call_me', channel: 'sms', recipient: { mode: 'fixed', to: '+212612345678' }, body: 'Call me back' }, Date.now());
+    await saveTemplate(
+      t.relay.store,
+      t.demo.projectId,
+      { name: 'call_me', channel: 'sms', recipient: { mode: 'fixed', to: '+212612345678' }, body: 'Call me back' },
+      Date.now(),
+    );
     await setLimits(t.relay.store, t.demo.projectId, { perPrefixPerHour: 2 });
     for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']) {
-      const res = await call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { template: 'call_me' }, headers: { 'x-forwarded-for': ip } });
+      const res = await call(t, 'POST', '/v1/messages', {
+        key: t.demo.publicKey,
+        origin: DEMO_ORIGIN,
+        body: { template: 'call_me' },
+        headers: { 'x-forwarded-for': ip },
+      });
       expect(res.status, ip).toBe(202);
     }
   });
 
   it('limits requests per key per hour, secret keys included', async () => {
     await setLimits(t.relay.store, t.demo.projectId, { perKeyPerHour: 3 });
-    const sendSecret = () => call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to: '+33612345678', text: 'x', channel: 'sms' } });
+    const sendSecret = () =>
+      call(t, 'POST', '/v1/messages', {
+        key: t.demo.secretKey,
+        body: { to: '+33612345678', text: 'x', channel: 'sms' },
+      });
     for (let i = 0; i < 3; i++) expect((await sendSecret()).status).toBe(202);
     const limited = await sendSecret();
     expect(limited.status).toBe(429);

@@ -14,7 +14,14 @@ describe('POST /v1/recipients/analyze', () => {
     const res = await analyze({ numbers: ['0612345678', '+241 77 12 34 56', '+33 6 12 34 56 78', 'not a number'] });
     expect(res.status).toBe(200);
     const [ma, ga, fr, bad] = res.body.results;
-    expect(ma).toMatchObject({ valid: true, e164: '+212612345678', country: 'MA', type: 'mobile', operatorSource: 'prefix', allowed: true });
+    expect(ma).toMatchObject({
+      valid: true,
+      e164: '+212612345678',
+      country: 'MA',
+      type: 'mobile',
+      operatorSource: 'prefix',
+      allowed: true,
+    });
     expect(typeof ma.operator).toBe('string');
     expect(ga).toMatchObject({ valid: true, country: 'GA', operator: 'Airtel Gabon', operatorSource: 'prefix' });
     expect(fr).toMatchObject({ valid: true, country: 'FR', operator: null, operatorSource: null });
@@ -32,7 +39,11 @@ describe('POST /v1/recipients/analyze', () => {
   });
 
   it('is refused to public keys', async () => {
-    const res = await call(t, 'POST', '/v1/recipients/analyze', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { numbers: ['+212612345678'] } });
+    const res = await call(t, 'POST', '/v1/recipients/analyze', {
+      key: t.demo.publicKey,
+      origin: DEMO_ORIGIN,
+      body: { numbers: ['+212612345678'] },
+    });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
   });

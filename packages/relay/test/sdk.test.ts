@@ -3,12 +3,15 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type TestRelay } from './helpers/start-relay.js';
 
-const clientPkg = JSON.parse(fs.readFileSync(new URL('../../client/package.json', import.meta.url), 'utf8')) as { version: string };
+const clientPkg = JSON.parse(fs.readFileSync(new URL('../../client/package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 const built = new URL('../../client/dist/messagejs.umd.min.js', import.meta.url);
 
 let t: TestRelay;
 beforeAll(async () => {
-  if (!fs.existsSync(built)) throw new Error('packages/client/dist is missing: run `pnpm build` (pnpm test does) first.');
+  if (!fs.existsSync(built))
+    throw new Error('packages/client/dist is missing: run `pnpm build` (pnpm test does) first.');
   t = await startRelay();
 });
 afterAll(() => t.cleanup());
@@ -39,10 +42,16 @@ describe('GET /sdk/…', () => {
     // If-None-Match, which (rightly) makes the server answer in full. A browser cache revalidating
     // sends no such header, like this plain request.
     const status = await new Promise<number>((resolve, reject) => {
-      http.get(`${t.url}/sdk/messagejs.umd.min.js`, { headers: { 'if-none-match': first.headers.get('etag')! } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      }).on('error', reject);
+      http
+        .get(
+          `${t.url}/sdk/messagejs.umd.min.js`,
+          { headers: { 'if-none-match': first.headers.get('etag')! } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        )
+        .on('error', reject);
     });
     expect(status).toBe(304);
   });

@@ -28,7 +28,9 @@ describe('createSealer', () => {
     const flip = (s: string) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
     expect(() => sealer.open([parts[0], parts[1], parts[2], parts[3], flip(parts[4]!)].join('.'))).toThrow();
     expect(() => sealer.open([parts[0], parts[1], parts[2], flip(parts[3]!), parts[4]].join('.'))).toThrow();
-    expect(() => sealer.open([parts[0], 'ffffffffffff', parts[2], parts[3], parts[4]].join('.'))).toThrow(/does not have/);
+    expect(() => sealer.open([parts[0], 'ffffffffffff', parts[2], parts[3], parts[4]].join('.'))).toThrow(
+      /does not have/,
+    );
   });
 
   it('opens values sealed under a previous key during a rotation', () => {
@@ -53,9 +55,24 @@ describe('connector credentials at rest', () => {
   });
 
   it('are sealed in the database, opened only to send, and never logged', async () => {
-    const record = await addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'webhook', channels: ['sms'], config: { url: receiver.url }, credentials: { secret }, priority: 1 }, Date.now());
+    const record = await addConnector(
+      t.relay.store,
+      t.relay.sealer,
+      {
+        projectId: t.demo.projectId,
+        type: 'webhook',
+        channels: ['sms'],
+        config: { url: receiver.url },
+        credentials: { secret },
+        priority: 1,
+      },
+      Date.now(),
+    );
     expect(record.sealedCredentials).not.toContain(secret);
-    const { body } = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { to: '+33612345678', text: 'sealed', channel: 'sms' } });
+    const { body } = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { to: '+33612345678', text: 'sealed', channel: 'sms' },
+    });
     await waitForMessage(t, body.id, (m) => m.status === 'sent');
     // The receiver got a signature made with the secret, so the relay did open it.
     expect(receiver.requests[0]!.headers['x-messagejs-signature']).toMatch(/^v1=[0-9a-f]{64}$/);

@@ -57,9 +57,50 @@ describe('countSegments', () => {
   it('uses exactly the GSM 03.38 characters of Twilio’s UnicodeToGSM table', () => {
     // Code points transcribed from TwilioDevEd/message-segment-calculator src/libs/UnicodeToGSM.ts.
     const basic = [
-      0x0a, 0x0d, ...range(0x20, 0x5a), 0x5f, ...range(0x61, 0x7a), 0xa1, 0xa3, 0xa4, 0xa5, 0xa7, 0xbf, 0xc4, 0xc5,
-      0xc6, 0xc7, 0xc9, 0xd1, 0xd6, 0xd8, 0xdc, 0xdf, 0xe0, 0xe4, 0xe5, 0xe6, 0xe8, 0xe9, 0xec, 0xf1, 0xf2, 0xf6, 0xf8,
-      0xf9, 0xfc, 0x393, 0x394, 0x398, 0x39b, 0x39e, 0x3a0, 0x3a3, 0x3a6, 0x3a8, 0x3a9,
+      0x0a,
+      0x0d,
+      ...range(0x20, 0x5a),
+      0x5f,
+      ...range(0x61, 0x7a),
+      0xa1,
+      0xa3,
+      0xa4,
+      0xa5,
+      0xa7,
+      0xbf,
+      0xc4,
+      0xc5,
+      0xc6,
+      0xc7,
+      0xc9,
+      0xd1,
+      0xd6,
+      0xd8,
+      0xdc,
+      0xdf,
+      0xe0,
+      0xe4,
+      0xe5,
+      0xe6,
+      0xe8,
+      0xe9,
+      0xec,
+      0xf1,
+      0xf2,
+      0xf6,
+      0xf8,
+      0xf9,
+      0xfc,
+      0x393,
+      0x394,
+      0x398,
+      0x39b,
+      0x39e,
+      0x3a0,
+      0x3a3,
+      0x3a6,
+      0x3a8,
+      0x3a9,
     ];
     const extension = [0x0c, 0x5b, 0x5c, 0x5d, 0x5e, 0x7b, 0x7c, 0x7d, 0x7e, 0x20ac];
     const codePoints = (chars: string) => [...chars].map((char) => char.codePointAt(0)).sort((x, y) => x! - y!);
@@ -118,7 +159,10 @@ const extensionChar = fc.constantFrom(...gsm7Extension);
 const nonGsmChar = fc.constantFrom('ê', 'ç', 'á', 'í', 'ó', 'ú', 'œ', '’', '–', '`', 'α', '中', '\u0301');
 const emoji = fc.constantFrom('😀', '👍🏽', '🇲🇦', '👨‍👩‍👧', '❤️', '🏳️‍🌈');
 const gsmText = fc
-  .array(fc.oneof({ arbitrary: basicChar, weight: 6 }, { arbitrary: extensionChar, weight: 1 }), { maxLength: 500, size: 'max' })
+  .array(fc.oneof({ arbitrary: basicChar, weight: 6 }, { arbitrary: extensionChar, weight: 1 }), {
+    maxLength: 500,
+    size: 'max',
+  })
   .map((chars) => chars.join(''));
 const mixedText = fc
   .array(
@@ -143,7 +187,9 @@ const messageArbitrary = fc.oneof(gsmText, mixedText);
 function referenceSegments(text: string): number {
   const codePoints = [...text];
   const gsm = codePoints.every((char) => gsmChars.has(char));
-  const sizes = gsm ? codePoints.map((char) => (extensionChars.has(char) ? 14 : 7)) : graphemeUnits(text).map((n) => n * 16);
+  const sizes = gsm
+    ? codePoints.map((char) => (extensionChars.has(char) ? 14 : 7))
+    : graphemeUnits(text).map((n) => n * 16);
   interface Segment {
     bits: number[];
     header: boolean;

@@ -8,14 +8,33 @@ import { requireBuiltCli, runCli, spawnRelay } from './helpers/cli.js';
 let t: TestRelay;
 beforeAll(async () => {
   t = await startRelay();
-  await setLimits(t.relay.store, t.demo.projectId, { perIpPerMinute: 100_000, perKeyPerHour: 100_000, perRecipientPer10Minutes: 100_000, perPrefixPerHour: 100_000, perProjectPerDay: 100_000 });
+  await setLimits(t.relay.store, t.demo.projectId, {
+    perIpPerMinute: 100_000,
+    perKeyPerHour: 100_000,
+    perRecipientPer10Minutes: 100_000,
+    perPrefixPerHour: 100_000,
+    perProjectPerDay: 100_000,
+  });
 });
 afterAll(() => t.cleanup());
 
 const TO = '+212612345678';
 const send = (body: unknown) => call(t, 'POST', '/v1/messages', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body });
 const save = (name: string, params: Record<string, unknown>, recipient: unknown = { mode: 'caller' }) =>
-  saveTemplate(t.relay.store, t.demo.projectId, { name, channel: 'sms', recipient, body: Object.keys(params).map((p) => `{{${p}}}`).join(' '), params }, Date.now());
+  saveTemplate(
+    t.relay.store,
+    t.demo.projectId,
+    {
+      name,
+      channel: 'sms',
+      recipient,
+      body: Object.keys(params)
+        .map((p) => `{{${p}}}`)
+        .join(' '),
+      params,
+    },
+    Date.now(),
+  );
 
 /** Sends while polling `/healthz`; returns the send's answer, its duration and the slowest health answer. */
 async function timedSend(body: unknown) {
@@ -38,19 +57,31 @@ async function timedSend(body: unknown) {
 }
 
 describe('template pattern params', () => {
-  const catastrophic = ['^(a+)+$', '^(a|aa)+$', '^(a|a?)+$', '^(\\w+\\s?)*$', '(.*a){12}', '^(([a-z])+.)+[A-Z]([a-z])+$', '^(a*)*b$', '^([a-zA-Z0-9])(([\\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$'];
+  const catastrophic = [
+    '^(a+)+$',
+    '^(a|aa)+$',
+    '^(a|a?)+$',
+    '^(\\w+\\s?)*$',
+    '(.*a){12}',
+    '^(([a-z])+.)+[A-Z]([a-z])+$',
+    '^(a*)*b$',
+    '^([a-zA-Z0-9])(([\\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$',
+  ];
 
-  it.each(catastrophic.map((pattern, i) => [pattern, i]))('matches %s in linear time while /healthz keeps answering', async (pattern, i) => {
-    const name = `redos_${i}`;
-    await save(name, { v: { type: 'pattern', pattern, maxLength: 1000 } });
-    for (const value of ['a'.repeat(41) + '!', 'a'.repeat(41), 'a'.repeat(999) + '!', 'a'.repeat(10_000) + '!']) {
-      const { res, took, slowestHealth } = await timedSend({ template: name, to: TO, params: { v: value } });
-      expect([202, 400]).toContain(res.status);
-      if (res.status === 400) expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'params.v' });
-      expect(took).toBeLessThan(1000);
-      expect(slowestHealth).toBeLessThan(1000);
-    }
-  });
+  it.each(catastrophic.map((pattern, i) => [pattern, i]))(
+    'matches %s in linear time while /healthz keeps answering',
+    async (pattern, i) => {
+      const name = `redos_${i}`;
+      await save(name, { v: { type: 'pattern', pattern, maxLength: 1000 } });
+      for (const value of ['a'.repeat(41) + '!', 'a'.repeat(41), 'a'.repeat(999) + '!', 'a'.repeat(10_000) + '!']) {
+        const { res, took, slowestHealth } = await timedSend({ template: name, to: TO, params: { v: value } });
+        expect([202, 400]).toContain(res.status);
+        if (res.status === 400) expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'params.v' });
+        expect(took).toBeLessThan(1000);
+        expect(slowestHealth).toBeLessThan(1000);
+      }
+    },
+  );
 
   it('matches like RegExp.test: 202 for a matching value, 400 naming the param otherwise', async () => {
     await save('redos_match', { v: { type: 'pattern', pattern: '^(a+)+$', maxLength: 100 } });
@@ -61,7 +92,9 @@ describe('template pattern params', () => {
   });
 
   it("keeps the demo's ^[A-Z0-9-]{1,20}$ working", async () => {
-    expect((await send({ template: 'order_update', to: TO, params: { order: 'A-1001', eta: 'tomorrow' } })).status).toBe(202);
+    expect(
+      (await send({ template: 'order_update', to: TO, params: { order: 'A-1001', eta: 'tomorrow' } })).status,
+    ).toBe(202);
     const res = await send({ template: 'order_update', to: TO, params: { order: 'a-1001', eta: 'tomorrow' } });
     expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'params.order' });
   });
@@ -81,18 +114,27 @@ describe('template pattern params', () => {
     ['a program too large', '^(.{1,30}.{1,30}){1,30}$'],
   ])('refuses %s when the template is saved', async (_, pattern) => {
     const before = snapshot(t);
-    await expect(save('refused', { v: { type: 'pattern', pattern } })).rejects.toMatchObject({ code: 'validation_failed', field: 'params.v.pattern' });
+    await expect(save('refused', { v: { type: 'pattern', pattern } })).rejects.toMatchObject({
+      code: 'validation_failed',
+      field: 'params.v.pattern',
+    });
     expect(snapshot(t)).toEqual(before);
   });
 
   it('caps maxLength of pattern params at 1000', async () => {
-    await expect(save('too_long', { v: { type: 'pattern', pattern: '^a+$', maxLength: 1001 } })).rejects.toMatchObject({ code: 'validation_failed', field: 'params.v.maxLength' });
+    await expect(save('too_long', { v: { type: 'pattern', pattern: '^a+$', maxLength: 1001 } })).rejects.toMatchObject({
+      code: 'validation_failed',
+      field: 'params.v.maxLength',
+    });
   });
 
   it('answers 422 template_invalid naming the param for a stored pattern the engine refuses', async () => {
     const stored = await save('legacy', { order: { type: 'pattern', pattern: '^[a-z]+$' } });
     // As an older relay stored it: the pattern was never checked for linear-time matching.
-    await t.relay.store.templates.upsert({ ...stored, params: { order: { type: 'pattern', pattern: '^(?=a)(a+)+$' } } });
+    await t.relay.store.templates.upsert({
+      ...stored,
+      params: { order: { type: 'pattern', pattern: '^(?=a)(a+)+$' } },
+    });
     const { res, took } = await timedSend({ template: 'legacy', to: TO, params: { order: 'a'.repeat(41) + '!' } });
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'template_invalid', field: 'params.order' });
@@ -147,8 +189,19 @@ describe('text params in caller-recipient templates', () => {
   });
 
   it('accepts links and line breaks in params that opt in, never bidi or zero-width controls', async () => {
-    await save('opt_in', { note: { type: 'text', maxLength: 200, allowLinks: true, multiline: true }, link: { type: 'text', maxLength: 200, allowLinks: true } });
-    expect((await send({ template: 'opt_in', to: TO, params: { note: 'Track it:\nhttps://track.example/1', link: 'bit.ly/3xYz' } })).status).toBe(202);
+    await save('opt_in', {
+      note: { type: 'text', maxLength: 200, allowLinks: true, multiline: true },
+      link: { type: 'text', maxLength: 200, allowLinks: true },
+    });
+    expect(
+      (
+        await send({
+          template: 'opt_in',
+          to: TO,
+          params: { note: 'Track it:\nhttps://track.example/1', link: 'bit.ly/3xYz' },
+        })
+      ).status,
+    ).toBe(202);
     const multilineOnly = await send({ template: 'opt_in', to: TO, params: { note: 'ok', link: 'one\ntwo' } });
     expect(multilineOnly.body.error).toMatchObject({ code: 'validation_failed', field: 'params.link' });
     for (const control of ['\u202E', '\u200B']) {
@@ -158,7 +211,10 @@ describe('text params in caller-recipient templates', () => {
   });
 
   it('leaves fixed-recipient templates as they were: the contact form takes a multi-line message with a link', async () => {
-    const res = await send({ template: 'contact', params: { name: 'Ada', email: 'ada@example.com', message: 'Hello,\nsee https://example.com\nAda' } });
+    const res = await send({
+      template: 'contact',
+      params: { name: 'Ada', email: 'ada@example.com', message: 'Hello,\nsee https://example.com\nAda' },
+    });
     expect(res.status).toBe(202);
   });
 
@@ -168,7 +224,9 @@ describe('text params in caller-recipient templates', () => {
   });
 
   it('refuses unknown text options when the template is saved', async () => {
-    await expect(save('bad_option', { v: { type: 'text', maxLength: 10, links: true } })).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(save('bad_option', { v: { type: 'text', maxLength: 10, links: true } })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
   });
 });
 
@@ -182,9 +240,27 @@ describe('templates add (CLI)', () => {
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const add = (...params: string[]) =>
-    runCli(['templates', 'add', '--project', projectId, '--data-dir', dataDir, '--json', '--name', 'cli_t', '--channel', 'sms', '--body', 'x {{v}}', ...params.flatMap((p) => ['--param', p])]);
+    runCli([
+      'templates',
+      'add',
+      '--project',
+      projectId,
+      '--data-dir',
+      dataDir,
+      '--json',
+      '--name',
+      'cli_t',
+      '--channel',
+      'sms',
+      '--body',
+      'x {{v}}',
+      ...params.flatMap((p) => ['--param', p]),
+    ]);
 
-  it.each([['a lookahead', 'v:pattern:^(?=a)a+$'], ['a backreference', 'v:pattern:^(a)\\1$']])('refuses %s in a pattern', (_, param) => {
+  it.each([
+    ['a lookahead', 'v:pattern:^(?=a)a+$'],
+    ['a backreference', 'v:pattern:^(a)\\1$'],
+  ])('refuses %s in a pattern', (_, param) => {
     const res = add(param);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/validation_failed, params\.v\.pattern/);
@@ -192,7 +268,9 @@ describe('templates add (CLI)', () => {
 
   it('reads text options after the length: name:text:100:multiline,links', () => {
     expect(add('v:text:100:multiline,links').code).toBe(0);
-    const shown = JSON.parse(runCli(['templates', 'show', 'cli_t', '--project', projectId, '--data-dir', dataDir, '--json']).stdout);
+    const shown = JSON.parse(
+      runCli(['templates', 'show', 'cli_t', '--project', projectId, '--data-dir', dataDir, '--json']).stdout,
+    );
     expect(shown.params.v).toEqual({ type: 'text', maxLength: 100, multiline: true, allowLinks: true });
   });
 
@@ -204,7 +282,9 @@ describe('templates add (CLI)', () => {
 
   it('keeps colons inside a pattern', () => {
     expect(add('v:pattern:^[0-9]{2}:[0-9]{2}$').code).toBe(0);
-    const shown = JSON.parse(runCli(['templates', 'show', 'cli_t', '--project', projectId, '--data-dir', dataDir, '--json']).stdout);
+    const shown = JSON.parse(
+      runCli(['templates', 'show', 'cli_t', '--project', projectId, '--data-dir', dataDir, '--json']).stdout,
+    );
     expect(shown.params.v).toEqual({ type: 'pattern', pattern: '^[0-9]{2}:[0-9]{2}$' });
   });
 });
@@ -217,14 +297,20 @@ describe('start (CLI)', () => {
       expect(runCli(['init', '--data-dir', dataDir, '--json']).code).toBe(0);
       // As an older relay stored it: a lookahead was accepted before patterns were checked.
       write({ dataDir }, `UPDATE templates SET params = @params WHERE name = 'order_update'`, {
-        params: JSON.stringify({ order: { type: 'pattern', pattern: '^(?=A)(A+)+$' }, eta: { type: 'text', maxLength: 40 } }),
+        params: JSON.stringify({
+          order: { type: 'pattern', pattern: '^(?=A)(A+)+$' },
+          eta: { type: 'text', maxLength: 40 },
+        }),
       });
       const relay = await spawnRelay(dataDir);
       const deadline = Date.now() + 5000;
-      while (!/Warning: template order_update/.test(relay.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!/Warning: template order_update/.test(relay.output()) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       relay.proc.kill('SIGTERM');
       await new Promise((r) => relay.proc.once('exit', r));
-      expect(relay.output()).toMatch(/Warning: template order_update \(project prj_\w+\), param order: .*template_invalid/);
+      expect(relay.output()).toMatch(
+        /Warning: template order_update \(project prj_\w+\), param order: .*template_invalid/,
+      );
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

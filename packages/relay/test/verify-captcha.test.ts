@@ -8,7 +8,11 @@ import { startFakeProvider, type FakeProvider } from './helpers/fake-provider.js
 import { waitForCode } from './helpers/verify.js';
 
 const SECRET = '0x4AAAAAAAcaptcha-secret-for-tests';
-const paths = { turnstile: '/turnstile/v0/siteverify', hcaptcha: '/siteverify', recaptcha: '/recaptcha/api/siteverify' } as const;
+const paths = {
+  turnstile: '/turnstile/v0/siteverify',
+  hcaptcha: '/siteverify',
+  recaptcha: '/recaptcha/api/siteverify',
+} as const;
 type Provider = keyof typeof paths;
 
 let siteverify: FakeProvider;
@@ -24,13 +28,25 @@ afterEach(async () => {
 
 /** A relay whose CAPTCHA providers all point at the fake siteverify server. */
 async function relayWith(provider: Provider, baseUrl = siteverify.url): Promise<TestRelay> {
-  const relay = await startRelay({ deps: { captchaBaseUrls: { turnstile: baseUrl, hcaptcha: baseUrl, recaptcha: baseUrl } } });
-  await setVerifySettings(relay.relay.store, relay.relay.sealer, relay.demo.projectId, { captcha: provider, captchaSecret: SECRET }, Date.now());
+  const relay = await startRelay({
+    deps: { captchaBaseUrls: { turnstile: baseUrl, hcaptcha: baseUrl, recaptcha: baseUrl } },
+  });
+  await setVerifySettings(
+    relay.relay.store,
+    relay.relay.sealer,
+    relay.demo.projectId,
+    { captcha: provider, captchaSecret: SECRET },
+    Date.now(),
+  );
   return relay;
 }
 
 const start = (body: Record<string, unknown>, key = t.demo.publicKey) =>
-  call(t, 'POST', '/v1/verify/send', { key, body: { to: '+212612345678', channel: 'sms', ...body }, ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }) });
+  call(t, 'POST', '/v1/verify/send', {
+    key,
+    body: { to: '+212612345678', channel: 'sms', ...body },
+    ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }),
+  });
 
 async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
   await waitForIdle(t);
@@ -43,7 +59,12 @@ async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
 
 describe.each(Object.keys(paths) as Provider[])('verify.start with a %s CAPTCHA', (provider) => {
   beforeAll(() => {
-    siteverify.reply((req) => ({ body: req.form.get('response') === 'solved' ? { success: true } : { success: false, 'error-codes': ['invalid-input-response'] } }));
+    siteverify.reply((req) => ({
+      body:
+        req.form.get('response') === 'solved'
+          ? { success: true }
+          : { success: false, 'error-codes': ['invalid-input-response'] },
+    }));
   });
 
   it('answers 400 captcha_required without a token, asking nobody and sending nothing', async () => {
@@ -62,7 +83,7 @@ describe.each(Object.keys(paths) as Provider[])('verify.start with a %s CAPTCHA'
     expect(siteverify.requests).toHaveLength(1);
   });
 
-  it("sends the code once the provider accepts the token, after posting the documented form to its siteverify", async () => {
+  it('sends the code once the provider accepts the token, after posting the documented form to its siteverify', async () => {
     t = await relayWith(provider);
     const res = await start({ captchaToken: 'solved' });
     expect(res.status).toBe(202);
@@ -112,13 +133,25 @@ describe('CAPTCHA provider failures', () => {
 describe('CAPTCHA settings', () => {
   it('seal the secret at rest and can be turned off', async () => {
     t = await relayWith('turnstile');
-    const shown = await setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, { brand: 'Acme' }, Date.now());
+    const shown = await setVerifySettings(
+      t.relay.store,
+      t.relay.sealer,
+      t.demo.projectId,
+      { brand: 'Acme' },
+      Date.now(),
+    );
     expect(shown.captcha).toEqual({ provider: 'turnstile', secret: 'sealed' });
     expect(JSON.stringify(shown)).not.toContain(SECRET);
     for (const file of fs.readdirSync(t.dataDir)) {
       expect(fs.readFileSync(path.join(t.dataDir, file)).includes(SECRET)).toBe(false);
     }
-    const off = await setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, { captcha: 'none' }, Date.now());
+    const off = await setVerifySettings(
+      t.relay.store,
+      t.relay.sealer,
+      t.demo.projectId,
+      { captcha: 'none' },
+      Date.now(),
+    );
     expect(off.captcha).toBe('none');
     expect((await start({})).status).toBe(202);
   });
@@ -133,7 +166,9 @@ describe('CAPTCHA settings', () => {
     [{ body: '{{code}} for {{name}}' }, 'body'],
   ])('refuse %j naming the field %s', async (patch, field) => {
     t = await startRelay();
-    await expect(setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, patch as never, Date.now())).rejects.toMatchObject({
+    await expect(
+      setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, patch as never, Date.now()),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
       field,
     });

@@ -38,21 +38,58 @@ describe('messagejs-relay verify', () => {
   });
 
   it("turns on the relay's own proof-of-work CAPTCHA for codes and sends, without a secret", () => {
-    const res = cli('verify', 'set', '--project', projectId, '--captcha', 'pow', '--captcha-on-sends', '--pow-max-number', '200000');
+    const res = cli(
+      'verify',
+      'set',
+      '--project',
+      projectId,
+      '--captcha',
+      'pow',
+      '--captcha-on-sends',
+      '--pow-max-number',
+      '200000',
+    );
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.stdout)).toMatchObject({ captcha: { provider: 'pow' }, captchaOnSends: true, powMaxNumber: 200_000 });
-    expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--no-captcha-on-sends').stdout)).toMatchObject({ captcha: { provider: 'pow' }, captchaOnSends: false });
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      captcha: { provider: 'pow' },
+      captchaOnSends: true,
+      powMaxNumber: 200_000,
+    });
+    expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--no-captcha-on-sends').stdout)).toMatchObject({
+      captcha: { provider: 'pow' },
+      captchaOnSends: false,
+    });
     const withSecret = cli('verify', 'set', '--project', projectId, '--captcha', 'pow', '--captcha-secret', 'x');
     expect(withSecret.code).toBe(1);
     expect(withSecret.stderr).toContain('captchaSecret');
-    expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--captcha', 'none', '--pow-max-number', '100000').stdout).captcha).toBe('none');
+    expect(
+      JSON.parse(cli('verify', 'set', '--project', projectId, '--captcha', 'none', '--pow-max-number', '100000').stdout)
+        .captcha,
+    ).toBe('none');
   });
 
   it('sets the rules and a CAPTCHA, sealing its secret', () => {
     const res = cli(
-      'verify', 'set', '--project', projectId,
-      '--code-length', '8', '--alphabet', 'alphanumeric', '--ttl-minutes', '5', '--max-attempts', '3',
-      '--cooldown-seconds', '60', '--brand', 'Acme', '--captcha', 'turnstile', '--captcha-secret', 'cf-secret-123',
+      'verify',
+      'set',
+      '--project',
+      projectId,
+      '--code-length',
+      '8',
+      '--alphabet',
+      'alphanumeric',
+      '--ttl-minutes',
+      '5',
+      '--max-attempts',
+      '3',
+      '--cooldown-seconds',
+      '60',
+      '--brand',
+      'Acme',
+      '--captcha',
+      'turnstile',
+      '--captcha-secret',
+      'cf-secret-123',
     );
     expect(res.code).toBe(0);
     expect(res.stdout).not.toContain('cf-secret-123');
@@ -65,19 +102,48 @@ describe('messagejs-relay verify', () => {
       brand: 'Acme',
       captcha: { provider: 'turnstile', secret: 'sealed' },
     });
-    for (const file of fs.readdirSync(dir)) expect(fs.readFileSync(path.join(dir, file)).includes('cf-secret-123')).toBe(false);
+    for (const file of fs.readdirSync(dir))
+      expect(fs.readFileSync(path.join(dir, file)).includes('cf-secret-123')).toBe(false);
 
-    const fromStdin = runCli(['verify', 'set', '--project', projectId, '--captcha', 'hcaptcha', '--captcha-secret-stdin', '--data-dir', dir, '--json'], { input: 'hc-secret\n' });
+    const fromStdin = runCli(
+      [
+        'verify',
+        'set',
+        '--project',
+        projectId,
+        '--captcha',
+        'hcaptcha',
+        '--captcha-secret-stdin',
+        '--data-dir',
+        dir,
+        '--json',
+      ],
+      { input: 'hc-secret\n' },
+    );
     expect(JSON.parse(fromStdin.stdout).captcha).toEqual({ provider: 'hcaptcha', secret: 'sealed' });
     expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--captcha', 'none').stdout).captcha).toBe('none');
   });
 
   it('sets the anti-pumping caps and the success-rate guard', () => {
     const res = cli(
-      'verify', 'set', '--project', projectId,
-      '--max-sends', '3', '--max-sends-per-recipient', '10', '--max-sends-per-key-per-hour', '500',
-      '--max-sends-per-country-per-day', '5000', '--max-sends-per-prefix-per-day', '800',
-      '--guard-min-success-percent', '0', '--guard-min-sends', '50',
+      'verify',
+      'set',
+      '--project',
+      projectId,
+      '--max-sends',
+      '3',
+      '--max-sends-per-recipient',
+      '10',
+      '--max-sends-per-key-per-hour',
+      '500',
+      '--max-sends-per-country-per-day',
+      '5000',
+      '--max-sends-per-prefix-per-day',
+      '800',
+      '--guard-min-success-percent',
+      '0',
+      '--guard-min-sends',
+      '50',
     );
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({

@@ -1,6 +1,13 @@
 import crypto from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { codeAlphabets, codesMatch, deriveCodeKey, generateCode, hmacCode, isCodeShape } from '../src/crypto/verify-code.js';
+import {
+  codeAlphabets,
+  codesMatch,
+  deriveCodeKey,
+  generateCode,
+  hmacCode,
+  isCodeShape,
+} from '../src/crypto/verify-code.js';
 
 describe('generateCode', () => {
   it('draws every character with crypto.randomInt', () => {
@@ -33,7 +40,8 @@ describe('generateCode', () => {
 
   it('spreads numeric digits evenly', () => {
     const counts = new Map<string, number>();
-    for (const c of Array.from({ length: 2000 }, () => generateCode(10, 'numeric')).join('')) counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (const c of Array.from({ length: 2000 }, () => generateCode(10, 'numeric')).join(''))
+      counts.set(c, (counts.get(c) ?? 0) + 1);
     expect(counts.size).toBe(10);
     // 20,000 digits: each expected 2,000; ±15 % is many standard deviations (σ ≈ 42).
     for (const n of counts.values()) expect(Math.abs(n - 2000)).toBeLessThan(300);

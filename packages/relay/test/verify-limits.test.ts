@@ -10,11 +10,13 @@ beforeEach(async () => {
 });
 afterEach(() => clock.stop(t));
 const advance = clock.advance;
-const startPublic = (to: string) => call(t, 'POST', '/v1/verify/send', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { to } });
+const startPublic = (to: string) =>
+  call(t, 'POST', '/v1/verify/send', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { to } });
 
 describe('verify limits over time', () => {
   it('counts starts and checks against the 20-a-minute client IP limit of a public key', async () => {
-    for (let i = 0; i < 19; i++) expect((await startPublic(`+2126123456${String(i).padStart(2, '0')}`)).status).toBe(202);
+    for (let i = 0; i < 19; i++)
+      expect((await startPublic(`+2126123456${String(i).padStart(2, '0')}`)).status).toBe(202);
     const check = await call(t, 'POST', '/v1/verify/check', {
       key: t.demo.publicKey,
       origin: DEMO_ORIGIN,

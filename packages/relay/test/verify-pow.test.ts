@@ -16,15 +16,35 @@ afterEach(async () => {
 async function relayWithPow(patch: Record<string, unknown> = {}): Promise<TestRelay> {
   clock = Date.now();
   const relay = await startRelay({ deps: { now: () => clock } });
-  await setVerifySettings(relay.relay.store, relay.relay.sealer, relay.demo.projectId, { captcha: 'pow', powMaxNumber: 1000, ...patch }, clock);
+  await setVerifySettings(
+    relay.relay.store,
+    relay.relay.sealer,
+    relay.demo.projectId,
+    { captcha: 'pow', powMaxNumber: 1000, ...patch },
+    clock,
+  );
   return relay;
 }
 
 /** The test's own solver: what the client does with crypto.subtle, here with node:crypto. */
 function solve(c: PowChallenge): { token: string; number: number } {
   for (let number = 0; number <= c.maxnumber; number++) {
-    if (crypto.createHash('sha256').update(c.salt + number).digest('hex') === c.challenge) {
-      return { number, token: tokenOf({ algorithm: c.algorithm, challenge: c.challenge, number, salt: c.salt, signature: c.signature }) };
+    if (
+      crypto
+        .createHash('sha256')
+        .update(c.salt + number)
+        .digest('hex') === c.challenge
+    ) {
+      return {
+        number,
+        token: tokenOf({
+          algorithm: c.algorithm,
+          challenge: c.challenge,
+          number,
+          salt: c.salt,
+          signature: c.signature,
+        }),
+      };
     }
   }
   throw new Error('no solution');
@@ -32,7 +52,11 @@ function solve(c: PowChallenge): { token: string; number: number } {
 const tokenOf = (solution: unknown) => Buffer.from(JSON.stringify(solution)).toString('base64');
 
 const start = (body: Record<string, unknown> = {}, key = t.demo.publicKey) =>
-  call(t, 'POST', '/v1/verify/send', { key, body: { to: '+212612345678', channel: 'sms', ...body }, ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }) });
+  call(t, 'POST', '/v1/verify/send', {
+    key,
+    body: { to: '+212612345678', channel: 'sms', ...body },
+    ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }),
+  });
 const sendOrder = (body: Record<string, unknown> = {}, key = t.demo.publicKey) =>
   call(t, 'POST', '/v1/messages', {
     key,
@@ -64,7 +88,13 @@ describe('verify.start with the proof-of-work CAPTCHA', () => {
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'captcha_required', field: 'captchaToken' });
     const c = res.body.error.challenge as PowChallenge;
-    expect(c).toEqual({ algorithm: 'SHA-256', challenge: expect.stringMatching(/^[0-9a-f]{64}$/), salt: expect.any(String), maxnumber: 1000, signature: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(c).toEqual({
+      algorithm: 'SHA-256',
+      challenge: expect.stringMatching(/^[0-9a-f]{64}$/),
+      salt: expect.any(String),
+      maxnumber: 1000,
+      signature: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const expires = Number(new URLSearchParams(c.salt.split('?')[1]).get('expires')) * 1000;
     expect(expires - clock).toBeGreaterThan(4 * 60_000);
     expect(expires - clock).toBeLessThanOrEqual(5 * 60_000 + 1000);
@@ -92,7 +122,17 @@ describe('verify.start with the proof-of-work CAPTCHA', () => {
     t = await relayWithPow();
     const c = await challenge();
     const { number } = solve(c);
-    const res = await writesNothing(() => start({ captchaToken: tokenOf({ algorithm: c.algorithm, challenge: c.challenge, number: number + 1, salt: c.salt, signature: c.signature }) }));
+    const res = await writesNothing(() =>
+      start({
+        captchaToken: tokenOf({
+          algorithm: c.algorithm,
+          challenge: c.challenge,
+          number: number + 1,
+          salt: c.salt,
+          signature: c.signature,
+        }),
+      }),
+    );
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('captcha_failed');
   });
@@ -101,7 +141,10 @@ describe('verify.start with the proof-of-work CAPTCHA', () => {
     ['not base64 JSON', '%%%'],
     ['a JSON string', tokenOf('solved')],
     ['an empty object', tokenOf({})],
-    ['a huge number', tokenOf({ algorithm: 'SHA-256', challenge: 'a'.repeat(64), number: 1e300, salt: 'x', signature: 'b'.repeat(64) })],
+    [
+      'a huge number',
+      tokenOf({ algorithm: 'SHA-256', challenge: 'a'.repeat(64), number: 1e300, salt: 'x', signature: 'b'.repeat(64) }),
+    ],
   ])('refuses a token that is %s with 403 captcha_failed', async (_name, token) => {
     t = await relayWithPow();
     const res = await writesNothing(() => start({ captchaToken: token }));
@@ -134,7 +177,10 @@ describe('verify.start with the proof-of-work CAPTCHA', () => {
   it('lets one of two concurrent requests with the same solution through', async () => {
     t = await relayWithPow();
     const { token } = solve(await challenge());
-    const answers = await Promise.all([start({ captchaToken: token }), start({ captchaToken: token, to: '+212612345679' })]);
+    const answers = await Promise.all([
+      start({ captchaToken: token }),
+      start({ captchaToken: token, to: '+212612345679' }),
+    ]);
     expect(answers.map((a) => a.status).sort()).toEqual([202, 400]);
   });
 
@@ -190,12 +236,20 @@ describe('verify set with --captcha pow', () => {
     [{ captcha: 'pow', powMaxNumber: 10 }, 'powMaxNumber'],
   ])('refuses %j naming %s', async (patch, field) => {
     t = await startRelay();
-    await expect(setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, patch as never, Date.now())).rejects.toMatchObject({ code: 'validation_failed', field });
+    await expect(
+      setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, patch as never, Date.now()),
+    ).rejects.toMatchObject({ code: 'validation_failed', field });
   });
 
   it('shows the provider without a secret', async () => {
     t = await startRelay();
-    const shown = await setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, { captcha: 'pow', captchaOnSends: true }, Date.now());
+    const shown = await setVerifySettings(
+      t.relay.store,
+      t.relay.sealer,
+      t.demo.projectId,
+      { captcha: 'pow', captchaOnSends: true },
+      Date.now(),
+    );
     expect(shown).toMatchObject({ captcha: { provider: 'pow' }, captchaOnSends: true, powMaxNumber: 100_000 });
   });
 });

@@ -30,8 +30,14 @@ const start = (to: string, ip = freshIp(), key = t.demo.publicKey) =>
     ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }),
   });
 const check = (sessionId: string, code: string, ip = freshIp()) =>
-  call(t, 'POST', '/v1/verify/check', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { sessionId, code }, headers: { 'x-forwarded-for': ip } });
-const settings = (patch: Parameters<typeof setVerifySettings>[3]) => setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, patch, Date.now());
+  call(t, 'POST', '/v1/verify/check', {
+    key: t.demo.publicKey,
+    origin: DEMO_ORIGIN,
+    body: { sessionId, code },
+    headers: { 'x-forwarded-for': ip },
+  });
+const settings = (patch: Parameters<typeof setVerifySettings>[3]) =>
+  setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, patch, Date.now());
 
 /** Starts a verification and checks the right code: a send that counts as verified. */
 async function verifyOnce(to: string): Promise<void> {
@@ -86,7 +92,9 @@ describe('verification lock-out', () => {
     expect(stranger.body.sessionId).not.toBe(owner.body.sessionId);
     const strangerCode = await waitForCode(t, 2);
     for (let i = 0; i < 5; i++) await check(stranger.body.sessionId, wrongCode(strangerCode), STRANGER_IP);
-    expect((await check(stranger.body.sessionId, strangerCode, STRANGER_IP)).body.error.code).toBe('max_attempts_reached');
+    expect((await check(stranger.body.sessionId, strangerCode, STRANGER_IP)).body.error.code).toBe(
+      'max_attempts_reached',
+    );
 
     // The owner's session kept all its attempts, from another network too.
     expect((await check(owner.body.sessionId, ownerCode)).body).toMatchObject({ valid: true, status: 'approved' });
@@ -157,7 +165,11 @@ describe('verification pumping', () => {
     expect(refused!.status).toBe(429);
     expect(refused!.body.error).toMatchObject({ code: 'verify_throttled', field: 'to' });
     expect(refused!.headers.get('retry-after')).toBe('3600');
-    const warning = t.logs().find((l) => l.msg === 'Verification throttled: few codes sent there in the last hour were verified (SMS pumping?)');
+    const warning = t
+      .logs()
+      .find(
+        (l) => l.msg === 'Verification throttled: few codes sent there in the last hour were verified (SMS pumping?)',
+      );
     expect(warning).toMatchObject({ level: 40, country: 'MA', sent: 20, verified: 0 });
     expect(t.logText()).not.toMatch(/\+2126123\d{5}/);
     // Other countries are not held.
@@ -176,7 +188,9 @@ describe('verification pumping', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error.code).toBe('verify_throttled');
     expect(refused.body.error.message).toContain('number range');
-    expect(t.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('Verification throttled'))).toMatchObject({ range: '+212612…' });
+    expect(t.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('Verification throttled'))).toMatchObject(
+      { range: '+212612…' },
+    );
     expect((await start('+212661234599')).status).toBe(202);
   });
 

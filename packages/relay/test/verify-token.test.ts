@@ -1,6 +1,13 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+} from 'jose';
 import { addConnector, createKey, createProject, rotateSigningKey } from '@messagejs/relay';
 import { call, startRelay, type TestRelay } from './helpers/start-relay.js';
 import { count, snapshot } from './helpers/store-snapshot.js';
@@ -31,7 +38,16 @@ function postWithHost(path: string, host: string, key: string, body: unknown): P
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
-      { method: 'POST', headers: { host, authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-forwarded-host': host, 'x-forwarded-proto': 'https' } },
+      {
+        method: 'POST',
+        headers: {
+          host,
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'x-forwarded-host': host,
+          'x-forwarded-proto': 'https',
+        },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -50,12 +66,16 @@ async function tokenAskedVia(host: string): Promise<string> {
   const started = await postWithHost('/v1/verify/send', host, t.demo.secretKey, { to: NUMBER, channel: 'sms' });
   expect(started.status).toBe(202);
   const code = await waitForCode(t, before + 1);
-  const checked = await postWithHost('/v1/verify/check', host, t.demo.secretKey, { sessionId: started.body.sessionId, code });
+  const checked = await postWithHost('/v1/verify/check', host, t.demo.secretKey, {
+    sessionId: started.body.sessionId,
+    code,
+  });
   expect(checked.body.valid).toBe(true);
   return checked.body.token;
 }
 
-const fetchJwks = async (projectId?: string) => (await call(t, 'GET', `/v1/projects/${projectId ?? t.demo.projectId}/jwks.json`)).body as JSONWebKeySet;
+const fetchJwks = async (projectId?: string) =>
+  (await call(t, 'GET', `/v1/projects/${projectId ?? t.demo.projectId}/jwks.json`)).body as JSONWebKeySet;
 
 describe('verification tokens', () => {
   it('are ES256 JWTs that a backend verifies against the project JWKS with jose', async () => {
@@ -77,17 +97,22 @@ describe('verification tokens', () => {
       exp: clock / 1000 + 600,
     });
     // Ten minutes later it has expired.
-    await expect(jwtVerify(token, createRemoteJWKSet(new URL(jwksUrl())), { currentDate: new Date(clock + 601_000) })).rejects.toBeInstanceOf(errors.JWTExpired);
+    await expect(
+      jwtVerify(token, createRemoteJWKSet(new URL(jwksUrl())), { currentDate: new Date(clock + 601_000) }),
+    ).rejects.toBeInstanceOf(errors.JWTExpired);
     // Another project's audience is refused.
-    await expect(jwtVerify(token, createRemoteJWKSet(new URL(jwksUrl())), { audience: 'prj_other', currentDate: new Date(clock) })).rejects.toBeInstanceOf(
-      errors.JWTClaimValidationFailed,
-    );
+    await expect(
+      jwtVerify(token, createRemoteJWKSet(new URL(jwksUrl())), { audience: 'prj_other', currentDate: new Date(clock) }),
+    ).rejects.toBeInstanceOf(errors.JWTClaimValidationFailed);
   });
 
   it('name MESSAGEJS_PUBLIC_URL as their issuer when it is set', async () => {
     t = await startRelay({ env: { MESSAGEJS_PUBLIC_URL: 'https://relay.example.com/' }, deps: { now: () => clock } });
     const token = await verifiedToken();
-    const { payload } = await jwtVerify(token, createLocalJWKSet(await fetchJwks()), { issuer: 'https://relay.example.com', currentDate: new Date(clock) });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(await fetchJwks()), {
+      issuer: 'https://relay.example.com',
+      currentDate: new Date(clock),
+    });
     expect(payload.iss).toBe('https://relay.example.com');
   });
 
@@ -104,7 +129,10 @@ describe('verification tokens', () => {
   it('name MESSAGEJS_PUBLIC_URL whatever Host header the check came with', async () => {
     t = await startRelay({ env: { MESSAGEJS_PUBLIC_URL: 'https://relay.example.com' }, deps: { now: () => clock } });
     const token = await tokenAskedVia('relay.evil.example');
-    const { payload } = await jwtVerify(token, createLocalJWKSet(await fetchJwks()), { issuer: 'https://relay.example.com', currentDate: new Date(clock) });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(await fetchJwks()), {
+      issuer: 'https://relay.example.com',
+      currentDate: new Date(clock),
+    });
     expect(payload.iss).toBe('https://relay.example.com');
   });
 });
@@ -112,11 +140,23 @@ describe('verification tokens', () => {
 describe('GET /v1/projects/:projectId/jwks.json', () => {
   it('is public, readable from any origin and cacheable for 5 minutes, and holds public keys only', async () => {
     t = await startRelay({ deps: { now: () => clock } });
-    const res = await call(t, 'GET', `/v1/projects/${t.demo.projectId}/jwks.json`, { origin: 'https://backend.example' });
+    const res = await call(t, 'GET', `/v1/projects/${t.demo.projectId}/jwks.json`, {
+      origin: 'https://backend.example',
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=300');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    expect(res.body.keys).toEqual([{ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: expect.any(String), alg: 'ES256', use: 'sig' }]);
+    expect(res.body.keys).toEqual([
+      {
+        kty: 'EC',
+        crv: 'P-256',
+        x: expect.any(String),
+        y: expect.any(String),
+        kid: expect.any(String),
+        alg: 'ES256',
+        use: 'sig',
+      },
+    ]);
   });
 
   it('answers 404 project_not_found for an unknown project', async () => {
@@ -144,7 +184,9 @@ describe('GET /v1/projects/:projectId/jwks.json', () => {
     const again = await rotateSigningKey(t.relay.store, t.relay.sealer, t.demo.projectId, clock);
     const afterTwo = await fetchJwks();
     expect(afterTwo.keys.map((k) => k.kid)).toEqual([again.kid, rotated.kid]);
-    await expect(jwtVerify(first, createLocalJWKSet(afterTwo), options)).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+    await expect(jwtVerify(first, createLocalJWKSet(afterTwo), options)).rejects.toBeInstanceOf(
+      errors.JWKSNoMatchingKey,
+    );
     await expect(jwtVerify(second, createLocalJWKSet(afterTwo), options)).resolves.toBeTruthy();
     // The dropped key is gone from the database too.
     expect(count(t, 'signing_keys')).toBe(2);
@@ -152,7 +194,11 @@ describe('GET /v1/projects/:projectId/jwks.json', () => {
 
   it('creates a key on first use for a project made without one, and keeps its private half sealed', async () => {
     t = await startRelay({ deps: { now: () => clock } });
-    const project = await createProject(t.relay.store, { name: 'Older', allowedCountries: ['MA'], development: true }, clock);
+    const project = await createProject(
+      t.relay.store,
+      { name: 'Older', allowedCountries: ['MA'], development: true },
+      clock,
+    );
     await addConnector(t.relay.store, t.relay.sealer, { projectId: project.id, type: 'console' }, clock);
     const key = await createKey(t.relay.store, { projectId: project.id, kind: 'secret' }, clock);
     expect(await t.relay.store.signingKeys.latest(project.id, 2)).toEqual([]);
@@ -160,10 +206,17 @@ describe('GET /v1/projects/:projectId/jwks.json', () => {
     const token = await verifiedToken(key.secret);
     const jwks = await fetchJwks(project.id);
     expect(jwks.keys).toHaveLength(1);
-    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { audience: project.id, currentDate: new Date(clock) });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+      audience: project.id,
+      currentDate: new Date(clock),
+    });
     expect(payload.sub).toBe(NUMBER);
 
-    const rows = snapshot(t).signing_keys as Array<{ project_id: string; sealed_private_jwk: string; public_jwk: string }>;
+    const rows = snapshot(t).signing_keys as Array<{
+      project_id: string;
+      sealed_private_jwk: string;
+      public_jwk: string;
+    }>;
     const row = rows.find((r) => r.project_id === project.id)!;
     expect(row.sealed_private_jwk).toMatch(/^v1\./);
     expect(row.sealed_private_jwk).not.toContain('"d"');

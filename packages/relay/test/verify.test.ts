@@ -19,10 +19,24 @@ const advance = (ms: number) => {
   clock += ms;
 };
 const NUMBER = '+212612345678';
-const start = (body: Record<string, unknown> = { to: NUMBER, channel: 'sms' }, key = t.demo.secretKey, headers?: Record<string, string>) =>
-  call(t, 'POST', '/v1/verify/send', { key, body, ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }), ...(headers && { headers }) });
+const start = (
+  body: Record<string, unknown> = { to: NUMBER, channel: 'sms' },
+  key = t.demo.secretKey,
+  headers?: Record<string, string>,
+) =>
+  call(t, 'POST', '/v1/verify/send', {
+    key,
+    body,
+    ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }),
+    ...(headers && { headers }),
+  });
 const check = (sessionId: string, code: unknown, key = t.demo.secretKey, headers?: Record<string, string>) =>
-  call(t, 'POST', '/v1/verify/check', { key, body: { sessionId, code }, ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }), ...(headers && { headers }) });
+  call(t, 'POST', '/v1/verify/check', {
+    key,
+    body: { sessionId, code },
+    ...(key.startsWith('pk_') && { origin: DEMO_ORIGIN }),
+    ...(headers && { headers }),
+  });
 
 /** Waits until the worker has delivered everything, so database snapshots are stable. */
 async function settled(): Promise<void> {
@@ -44,7 +58,10 @@ async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
   return result;
 }
 
-async function startAndReadCode(body?: Record<string, unknown>, key?: string): Promise<{ sessionId: string; code: string }> {
+async function startAndReadCode(
+  body?: Record<string, unknown>,
+  key?: string,
+): Promise<{ sessionId: string; code: string }> {
   const before = printedCodes(t).length;
   const res = await start(body, key);
   expect(res.status).toBe(202);
@@ -70,11 +87,20 @@ describe('POST /v1/verify/send', () => {
     await settled();
     const db = snapshot(t);
     const [session] = db.verify_sessions as Array<Record<string, unknown>>;
-    expect(session).toMatchObject({ id: res.body.sessionId, recipient: NUMBER, channel: 'sms', status: 'pending', attempts: 0, sends: 1 });
+    expect(session).toMatchObject({
+      id: res.body.sessionId,
+      recipient: NUMBER,
+      channel: 'sms',
+      status: 'pending',
+      attempts: 0,
+      sends: 1,
+    });
     // Only an HMAC is kept: 32 bytes as hex, not the code.
     expect(session!.code_hmac).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(session)).not.toContain(code);
-    expect(db.messages).toEqual([expect.objectContaining({ template: 'verify', recipient: NUMBER, status: 'delivered', segments: 1 })]);
+    expect(db.messages).toEqual([
+      expect.objectContaining({ template: 'verify', recipient: NUMBER, status: 'delivered', segments: 1 }),
+    ]);
   });
 
   it('sends on every verification channel, console included', async () => {
@@ -101,11 +127,19 @@ describe('POST /v1/verify/send', () => {
     ['a channel codes do not go to', { to: NUMBER, channel: 'chat' }, 400, 'validation_failed', 'channel'],
     ['an unknown field', { to: NUMBER, code: '123456' }, 400, 'validation_failed', undefined],
     ['not a phone number', { to: '12', channel: 'sms' }, 400, 'invalid_recipient', 'to'],
-    ['a country the project does not allow', { to: '+4915123456789', channel: 'sms' }, 403, 'country_not_allowed', 'to'],
+    [
+      'a country the project does not allow',
+      { to: '+4915123456789', channel: 'sms' },
+      403,
+      'country_not_allowed',
+      'to',
+    ],
     ['a bad email address', { to: 'not-an-email', channel: 'email' }, 400, 'invalid_recipient', 'to'],
     ['an array body', [NUMBER], 400, 'validation_failed', undefined],
   ])('refuses %s and writes nothing', async (_name, body, status, code, field) => {
-    const res = await writesNothing(() => call(t, 'POST', '/v1/verify/send', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body }));
+    const res = await writesNothing(() =>
+      call(t, 'POST', '/v1/verify/send', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body }),
+    );
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(res.body.error.field).toBe(field);
@@ -113,7 +147,11 @@ describe('POST /v1/verify/send', () => {
   });
 
   it('is refused to a public key from an origin the project does not allow', async () => {
-    const res = await call(t, 'POST', '/v1/verify/send', { key: t.demo.publicKey, origin: 'https://evil.example', body: { to: NUMBER } });
+    const res = await call(t, 'POST', '/v1/verify/send', {
+      key: t.demo.publicKey,
+      origin: 'https://evil.example',
+      body: { to: NUMBER },
+    });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('origin_not_allowed');
   });
@@ -136,7 +174,8 @@ describe('POST /v1/verify/send', () => {
     expect((await t.relay.store.verify.get(first.sessionId))!.sends).toBe(2);
 
     // The first code died with the resend (unless the CSPRNG repeated itself).
-    if (second !== first.code) expect((await check(first.sessionId, first.code)).body).toMatchObject({ valid: false, status: 'pending' });
+    if (second !== first.code)
+      expect((await check(first.sessionId, first.code)).body).toMatchObject({ valid: false, status: 'pending' });
     expect((await check(first.sessionId, second)).body).toMatchObject({ valid: true, status: 'approved' });
   });
 
@@ -172,7 +211,13 @@ describe('POST /v1/verify/send', () => {
   });
 
   it('uses the project settings: length, alphanumeric codes without look-alikes, brand, TTL and body', async () => {
-    await setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, { codeLength: 8, alphabet: 'alphanumeric', brand: 'Acme', ttlMinutes: 5 }, clock);
+    await setVerifySettings(
+      t.relay.store,
+      t.relay.sealer,
+      t.demo.projectId,
+      { codeLength: 8, alphabet: 'alphanumeric', brand: 'Acme', ttlMinutes: 5 },
+      clock,
+    );
     const codes: string[] = [];
     for (let i = 0; i < 25; i++) {
       const res = await start({ to: `dev-${i}`, channel: 'console' });
@@ -186,7 +231,13 @@ describe('POST /v1/verify/send', () => {
     expect(new Set(codes.join('')).size).toBeGreaterThan(15);
     expect(t.console[0]).toContain('is your Acme verification code. It expires in 5 minutes.');
 
-    await setVerifySettings(t.relay.store, t.relay.sealer, t.demo.projectId, { body: 'Code {{code}} ({{brand}})', alphabet: 'numeric', codeLength: 4 }, clock);
+    await setVerifySettings(
+      t.relay.store,
+      t.relay.sealer,
+      t.demo.projectId,
+      { body: 'Code {{code}} ({{brand}})', alphabet: 'numeric', codeLength: 4 },
+      clock,
+    );
     await start({ to: 'dev-x', channel: 'console' });
     await vi.waitFor(() => expect(t.console.join('')).toMatch(/│ Code \d{4} \(Acme\)/));
   });
@@ -197,7 +248,11 @@ describe('POST /v1/verify/check', () => {
     const { sessionId, code } = await startAndReadCode();
     const ok = await check(sessionId, `${code.slice(0, 3)} ${code.slice(3)}`);
     expect(ok.status).toBe(200);
-    expect(ok.body).toEqual({ valid: true, status: 'approved', token: expect.stringMatching(/^ey[\w-]+\.ey[\w-]+\.[\w-]+$/) });
+    expect(ok.body).toEqual({
+      valid: true,
+      status: 'approved',
+      token: expect.stringMatching(/^ey[\w-]+\.ey[\w-]+\.[\w-]+$/),
+    });
     expect(ok.headers.get('cache-control')).toBe('no-store');
     const again = await writesNothing(() => check(sessionId, code));
     expect(again.status).toBe(409);

@@ -17,13 +17,30 @@ afterEach(async () => {
 /** A relay whose clock the test moves by hand, so retries come due without waiting. */
 async function relayWithClock() {
   let now = Date.parse('2026-03-01T12:00:00Z');
-  t = await startRelay({ deps: { now: () => now, worker: { pollMs: 10, backoffBaseMs: 1000, backoffMaxMs: 60_000, maxAttemptsPerConnector: 3, random: () => 0.5 } } });
+  t = await startRelay({
+    deps: {
+      now: () => now,
+      worker: { pollMs: 10, backoffBaseMs: 1000, backoffMaxMs: 60_000, maxAttemptsPerConnector: 3, random: () => 0.5 },
+    },
+  });
   return { t, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 async function useWebhookFor(t: TestRelay, channels: Array<'sms' | 'whatsapp'>, statuses: number[], priority = 1) {
   receiver = await scriptedServer(statuses);
-  return addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'webhook', channels, config: { url: receiver.url }, credentials: { secret: SECRET }, priority }, Date.now());
+  return addConnector(
+    t.relay.store,
+    t.relay.sealer,
+    {
+      projectId: t.demo.projectId,
+      type: 'webhook',
+      channels,
+      config: { url: receiver.url },
+      credentials: { secret: SECRET },
+      priority,
+    },
+    Date.now(),
+  );
 }
 
 const sms = { to: '+33612345678', text: 'Hello', channel: 'sms' };
@@ -58,7 +75,19 @@ describe('worker', () => {
   it('reads as `sending` while a worker holds the message, then as what the provider answered', async () => {
     t = await startRelay();
     receiver = await scriptedServer([200], { delayMs: 400 });
-    await addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'webhook', channels: ['sms'], config: { url: receiver.url }, credentials: { secret: SECRET }, priority: 1 }, Date.now());
+    await addConnector(
+      t.relay.store,
+      t.relay.sealer,
+      {
+        projectId: t.demo.projectId,
+        type: 'webhook',
+        channels: ['sms'],
+        config: { url: receiver.url },
+        credentials: { secret: SECRET },
+        priority: 1,
+      },
+      Date.now(),
+    );
     const { body } = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: sms });
     await waitForMessage(t, body.id, (m) => m.status === 'sending');
     expect(receiver.requests).toHaveLength(1);
@@ -134,12 +163,28 @@ describe('worker', () => {
     }
     const message = await waitForMessage(t, body.id, (m) => m.status === 'delivered');
     expect(receiver!.requests).toHaveLength(3);
-    expect(message.attempts.map((a: { connector: string }) => a.connector)).toEqual(['webhook', 'webhook', 'webhook', 'console']);
+    expect(message.attempts.map((a: { connector: string }) => a.connector)).toEqual([
+      'webhook',
+      'webhook',
+      'webhook',
+      'console',
+    ]);
   });
 
   it('skips a connector whose circuit breaker is open while another can send', async () => {
     let now = Date.parse('2026-03-01T12:00:00Z');
-    t = await startRelay({ deps: { now: () => now, worker: { pollMs: 10, maxAttemptsPerConnector: 3, breakerThreshold: 3, breakerCooldownMs: 60_000, random: () => 0.5 } } });
+    t = await startRelay({
+      deps: {
+        now: () => now,
+        worker: {
+          pollMs: 10,
+          maxAttemptsPerConnector: 3,
+          breakerThreshold: 3,
+          breakerCooldownMs: 60_000,
+          random: () => 0.5,
+        },
+      },
+    });
     await useWebhookFor(t, ['sms'], [503], 1);
     const first = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: sms });
     for (let i = 0; i < 3; i++) {
@@ -149,7 +194,10 @@ describe('worker', () => {
     await waitForMessage(t, first.body.id, (m) => m.status === 'delivered');
     expect(receiver!.requests).toHaveLength(3);
     // The breaker is open: the next message goes straight to the console connector.
-    const second = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, to: '+33612345679' } });
+    const second = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { ...sms, to: '+33612345679' },
+    });
     const message = await waitForMessage(t, second.body.id, (m) => m.status === 'delivered');
     expect(message.attempts.map((a: { connector: string }) => a.connector)).toEqual(['console']);
     expect(receiver!.requests).toHaveLength(3);
@@ -163,7 +211,10 @@ describe('worker', () => {
   it('cascades to the next channel after a permanent failure', async () => {
     const { t } = await relayWithClock();
     await useWebhookFor(t, ['whatsapp'], [400], 1);
-    const { body } = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, channel: 'whatsapp', channels: ['whatsapp', 'sms'] } });
+    const { body } = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { ...sms, channel: 'whatsapp', channels: ['whatsapp', 'sms'] },
+    });
     expect(body.channel).toBe('whatsapp');
     const message = await waitForMessage(t, body.id, (m) => m.status === 'delivered');
     expect(message.channel).toBe('sms');
@@ -176,7 +227,10 @@ describe('worker', () => {
   it('falls back to the next channel when the first has not reported delivery within fallbackAfter', async () => {
     const { t, advance } = await relayWithClock();
     await useWebhookFor(t, ['whatsapp'], [200], 1);
-    const { body } = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, channel: 'whatsapp', channels: ['whatsapp', 'sms'], fallbackAfter: 30 } });
+    const { body } = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { ...sms, channel: 'whatsapp', channels: ['whatsapp', 'sms'], fallbackAfter: 30 },
+    });
     await waitForMessage(t, body.id, (m) => m.status === 'sent' && m.channel === 'whatsapp');
     advance(29_000);
     await settle();
@@ -194,10 +248,18 @@ describe('worker', () => {
   it('does not fall back when delivery is reported in time', async () => {
     const { t, advance, now } = await relayWithClock();
     await useWebhookFor(t, ['whatsapp'], [200], 1);
-    const { body } = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, channel: 'whatsapp', channels: ['whatsapp', 'sms'], fallbackAfter: 30 } });
+    const { body } = await call(t, 'POST', '/v1/messages', {
+      key: t.demo.secretKey,
+      body: { ...sms, channel: 'whatsapp', channels: ['whatsapp', 'sms'], fallbackAfter: 30 },
+    });
     await waitForMessage(t, body.id, (m) => m.status === 'sent');
     // What a provider status callback does (tested end to end in delivery-status.test.ts).
-    await t.relay.store.status.applyProviderStatus({ messageId: body.id, status: 'delivered', errorCode: null, at: now() });
+    await t.relay.store.status.applyProviderStatus({
+      messageId: body.id,
+      status: 'delivered',
+      errorCode: null,
+      at: now(),
+    });
     advance(31_000);
     await settle();
     const message = await waitForMessage(t, body.id, () => true);
@@ -215,7 +277,10 @@ describe('worker', () => {
 
   it('blanks the body of a verification message once it is delivered', async () => {
     t = await startRelay();
-    const res = await call(t, 'POST', '/v1/verify/send', { key: t.demo.secretKey, body: { to: '+33612345678', channel: 'sms' } });
+    const res = await call(t, 'POST', '/v1/verify/send', {
+      key: t.demo.secretKey,
+      body: { to: '+33612345678', channel: 'sms' },
+    });
     expect(res.status).toBe(202);
     await new Promise((r) => setTimeout(r, 200));
     const rows = snapshot(t).messages as Array<{ template: string; body: string; status: string }>;
@@ -247,7 +312,7 @@ describe('worker', () => {
     // A worker claims the row and dies before finishing: the lease is all that is left of it.
     const claimed = await t.relay.store.outbox.claim(now(), 10, 30_000, 'dead-worker');
     expect(claimed.map((j) => j.messageId)).toEqual([body.id]);
-    expect((await t.relay.worker!.runOnce())).toBe(0);
+    expect(await t.relay.worker!.runOnce()).toBe(0);
     advance(30_001);
     expect(await t.relay.worker!.runOnce()).toBe(1);
     const message = await waitForMessage(t, body.id, (m) => m.status === 'delivered');
@@ -259,9 +324,29 @@ describe('worker', () => {
 
   describe('hand-off (messages stored leased to the in-process worker)', () => {
     async function slowRelay(options: { concurrency: number; delayMs: number; leaseMs?: number }) {
-      t = await startRelay({ deps: { worker: { pollMs: 20, concurrency: options.concurrency, ...(options.leaseMs && { leaseMs: options.leaseMs }) } } });
+      t = await startRelay({
+        deps: {
+          worker: {
+            pollMs: 20,
+            concurrency: options.concurrency,
+            ...(options.leaseMs && { leaseMs: options.leaseMs }),
+          },
+        },
+      });
       receiver = await scriptedServer([200], { delayMs: options.delayMs });
-      await addConnector(t.relay.store, t.relay.sealer, { projectId: t.demo.projectId, type: 'webhook', channels: ['sms'], config: { url: receiver.url }, credentials: { secret: SECRET }, priority: 1 }, Date.now());
+      await addConnector(
+        t.relay.store,
+        t.relay.sealer,
+        {
+          projectId: t.demo.projectId,
+          type: 'webhook',
+          channels: ['sms'],
+          config: { url: receiver.url },
+          credentials: { secret: SECRET },
+          priority: 1,
+        },
+        Date.now(),
+      );
       return t;
     }
     const textOf = (request: { body: string }) => (JSON.parse(request.body) as { text: string }).text;
@@ -271,11 +356,24 @@ describe('worker', () => {
       const t = await slowRelay({ concurrency: 1, delayMs: 40 });
       const ids: string[] = [];
       // Eight recipients: the per-recipient limit (5 per 10 minutes) is not what this is about.
-      for (let i = 0; i < 8; i++) ids.push((await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, to: `+3361234567${i}`, text: `m${i}` } })).body.id);
+      for (let i = 0; i < 8; i++)
+        ids.push(
+          (
+            await call(t, 'POST', '/v1/messages', {
+              key: t.demo.secretKey,
+              body: { ...sms, to: `+3361234567${i}`, text: `m${i}` },
+            })
+          ).body.id,
+        );
       for (const id of ids) await waitForMessage(t, id, (m) => m.status === 'sent');
       expect(receiver!.requests.map(textOf)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
       // Once the backlog is gone, new messages are handed off again (leased as they are stored).
-      const late = (await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, to: '+33612345679', text: 'late' } })).body.id;
+      const late = (
+        await call(t, 'POST', '/v1/messages', {
+          key: t.demo.secretKey,
+          body: { ...sms, to: '+33612345679', text: 'late' },
+        })
+      ).body.id;
       await waitForMessage(t, late, (m) => m.status === 'sent');
       expect(receiver!.requests.map(textOf).at(-1)).toBe('late');
       expect((await waitForMessage(t, late, () => true)).attempts).toHaveLength(1);
@@ -283,12 +381,16 @@ describe('worker', () => {
 
     it('gives hand-offs not yet started back to the outbox when the relay stops', async () => {
       const first = await slowRelay({ concurrency: 1, delayMs: 300 });
-      const a = (await call(first, 'POST', '/v1/messages', { key: first.demo.secretKey, body: { ...sms, text: 'a' } })).body.id;
+      const a = (await call(first, 'POST', '/v1/messages', { key: first.demo.secretKey, body: { ...sms, text: 'a' } }))
+        .body.id;
       await waitForMessage(first, a, (m) => m.status === 'sending');
-      const b = (await call(first, 'POST', '/v1/messages', { key: first.demo.secretKey, body: { ...sms, text: 'b' } })).body.id;
+      const b = (await call(first, 'POST', '/v1/messages', { key: first.demo.secretKey, body: { ...sms, text: 'b' } }))
+        .body.id;
       await first.close(); // waits for `a`; `b` was waiting for the slot
       const db = snapshot(first);
-      expect(db.outbox).toEqual([expect.objectContaining({ message_id: b, lease_owner: null, lease_until: 0, attempts: 0 })]);
+      expect(db.outbox).toEqual([
+        expect.objectContaining({ message_id: b, lease_owner: null, lease_until: 0, attempts: 0 }),
+      ]);
       // The next start sends it at once, not after the 30 s lease.
       t = await startRelay({ dataDir: first.dataDir, demo: first.demo });
       const started = Date.now();
@@ -303,7 +405,14 @@ describe('worker', () => {
       const t = await slowRelay({ concurrency: 4, delayMs: 150, leaseMs: 500 });
       const ids: string[] = [];
       for (let i = 0; i < 20; i++) {
-        ids.push((await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, to: `+336123456${String(i).padStart(2, '0')}`, text: `m${i}` } })).body.id);
+        ids.push(
+          (
+            await call(t, 'POST', '/v1/messages', {
+              key: t.demo.secretKey,
+              body: { ...sms, to: `+336123456${String(i).padStart(2, '0')}`, text: `m${i}` },
+            })
+          ).body.id,
+        );
       }
       for (const id of ids) await waitForMessage(t, id, (m) => m.status === 'sent', 10_000);
       await new Promise((r) => setTimeout(r, 300));
@@ -325,9 +434,13 @@ describe('worker', () => {
       // This worker's late answer for `a` changes nothing, and it does not send `b`.
       expect(receiver!.requests.map(textOf)).toEqual(['a']);
       const outbox = snapshot(t).outbox as Array<{ message_id: string; lease_owner: string }>;
-      expect(outbox.map((r) => [r.message_id, r.lease_owner]).sort()).toEqual([[a, 'other-worker'], [b, 'other-worker']].sort());
+      expect(outbox.map((r) => [r.message_id, r.lease_owner]).sort()).toEqual(
+        [
+          [a, 'other-worker'],
+          [b, 'other-worker'],
+        ].sort(),
+      );
       expect((await waitForMessage(t, a, () => true)).attempts).toEqual([]);
     });
   });
 });
-

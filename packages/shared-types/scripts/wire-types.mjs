@@ -6,12 +6,17 @@
 // constant tables become `declare const`s of their literal types.
 import ts from 'typescript';
 
-const printFlags = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType | ts.TypeFormatFlags.UseAliasDefinedOutsideCurrentScope;
+const printFlags =
+  ts.TypeFormatFlags.NoTruncation |
+  ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType |
+  ts.TypeFormatFlags.UseAliasDefinedOutsideCurrentScope;
 
 /** A JSDoc block from a symbol's documentation and tags, indented by `indent`. */
 function jsDoc(symbol, checker, indent) {
   const text = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
-  const tags = symbol.getJsDocTags(checker).map((tag) => `@${tag.name}${tag.text ? ` ${ts.displayPartsToString(tag.text)}` : ''}`);
+  const tags = symbol
+    .getJsDocTags(checker)
+    .map((tag) => `@${tag.name}${tag.text ? ` ${ts.displayPartsToString(tag.text)}` : ''}`);
   const lines = [...(text ? text.split('\n') : []), ...tags];
   if (lines.length === 0) return '';
   return `${indent}/**\n${lines.map((line) => `${indent} *${line ? ` ${line}` : ''}`).join('\n')}\n${indent} */\n`;
@@ -19,7 +24,9 @@ function jsDoc(symbol, checker, indent) {
 
 /** Prints types as text, naming the contract's own types (`named`: type → name) where they occur. */
 function createPrinter(checker, named) {
-  const namedUnions = [...named].filter(([type]) => type.isUnion() && !(type.flags & ts.TypeFlags.Boolean)).sort(([a], [b]) => b.types.length - a.types.length);
+  const namedUnions = [...named]
+    .filter(([type]) => type.isUnion() && !(type.flags & ts.TypeFlags.Boolean))
+    .sort(([a], [b]) => b.types.length - a.types.length);
   const print = (type) => checker.typeToString(type, undefined, printFlags);
   // A union's members, with every named union among them (`NumberType | null`) and every named
   // object printed by its name; null when none is there to name.
@@ -66,7 +73,11 @@ function createPrinter(checker, named) {
     const text = isPlainObject(type) && !named.has(type) ? objectText(type, `${indent}  `) : typeText(type);
     return `${jsDoc(property, checker, indent)}${indent}${property.name}${optional ? '?' : ''}: ${text};\n`;
   };
-  const objectText = (type, indent) => `{\n${type.getProperties().map((p) => propertyText(p, indent)).join('')}${indent.slice(2)}}`;
+  const objectText = (type, indent) =>
+    `{\n${type
+      .getProperties()
+      .map((p) => propertyText(p, indent))
+      .join('')}${indent.slice(2)}}`;
   return { print, isPlainObject, objectText };
 }
 

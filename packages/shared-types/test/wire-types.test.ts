@@ -12,16 +12,18 @@ describe('wireTypes', () => {
     expect(types).not.toMatch(/Schema\b/);
   });
 
-  it('keeps the fields and the JSDoc written on the schema\'s keys', () => {
+  it("keeps the fields and the JSDoc written on the schema's keys", () => {
     const template = /export interface TemplateMessageRequest \{[^]*?\n\}/.exec(types)?.[0];
 
     expect(template).toContain('  channels?: Channel[];');
     expect(template).toContain('  fallbackAfter?: number;');
     expect(template).toContain('  captchaToken?: string;');
-    expect(template).toContain('   * Seconds a channel has to report delivery before the next channel of `channels` is tried.');
+    expect(template).toContain(
+      '   * Seconds a channel has to report delivery before the next channel of `channels` is tried.',
+    );
   });
 
-  it('names the contract\'s own types where other types use them', () => {
+  it("names the contract's own types where other types use them", () => {
     expect(types).toContain('export type SendMessageRequest = TemplateMessageRequest | TextMessageRequest;');
     expect(types).toContain('  attempts?: MessageAttempt[];');
     expect(types).toContain('  type: NumberType | null;');

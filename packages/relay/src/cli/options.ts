@@ -7,7 +7,8 @@ import type { Sealer } from '../crypto/sealer.js';
 import { cliActor, type Actor } from '../core/actor.js';
 
 /** `--data-dir`, on every command that opens the data directory. */
-export const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (env MESSAGEJS_DATA_DIR, default ./.messagejs)');
+export const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'data directory (env MESSAGEJS_DATA_DIR, default ./.messagejs)');
 
 /** `--project`, mandatory on every command about one project. */
 export const projectOption = () => new Option('--project <id>', 'project id (prj_…)').makeOptionMandatory();
@@ -55,7 +56,13 @@ export function adminAction<O>(command: Command, action: AdminAction<O>): Comman
       const opts = (args[args.length - 1] as Command).opts() as O & { dataDir?: string; json?: boolean };
       const relay = await openRelay(opts);
       try {
-        const ctx: AdminContext = { store: relay.store, sealer: relay.sealer, config: relay.config, actor: cliActor, now: Date.now() };
+        const ctx: AdminContext = {
+          store: relay.store,
+          sealer: relay.sealer,
+          config: relay.config,
+          actor: cliActor,
+          now: Date.now(),
+        };
         const result = await action(ctx, opts, ...(args.slice(0, -2) as string[]));
         if (result !== undefined) print(result, opts.json);
       } finally {

@@ -15,7 +15,8 @@ export function parseDuration(value: string, now: number): number {
   const match = /^(\d+)\s*(m|h|d|w|y)$/.exec(value.trim());
   if (match) return now + Number(match[1]) * durationUnits[match[2] as keyof typeof durationUnits];
   const at = Date.parse(value);
-  if (Number.isNaN(at) || at <= now) throw new Error(`--expires takes a duration (30d, 12h, 1y) or a future date, not ${value}`);
+  if (Number.isNaN(at) || at <= now)
+    throw new Error(`--expires takes a duration (30d, 12h, 1y) or a future date, not ${value}`);
   return at;
 }
 
@@ -30,7 +31,8 @@ export function parseParamFlag(spec: string): [string, unknown] {
       const [size = '', options = '', ...extra] = rest;
       const opts = options.split(',').filter(Boolean);
       const unknown = [...opts.filter((o) => o !== 'multiline' && o !== 'links'), ...extra];
-      if (unknown.length > 0) throw new Error(`--param ${spec}: text options are multiline and links (name:text:100:multiline,links)`);
+      if (unknown.length > 0)
+        throw new Error(`--param ${spec}: text options are multiline and links (name:text:100:multiline,links)`);
       return [
         name,
         {

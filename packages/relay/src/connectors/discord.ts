@@ -10,7 +10,10 @@ const credentialsSchema = z.object({
   /** The webhook URL (`https://discord.com/api/webhooks/<id>/<token>`). It is a secret: anyone holding it can post. */
   webhookUrl: z
     .url({ protocol: /^https$/, hostname: /^((ptb|canary)\.)?discord(app)?\.com$/ })
-    .refine((url) => /^\/api(\/v\d+)?\/webhooks\/\d+\/[\w-]+\/?$/.test(new URL(url).pathname), 'A Discord webhook URL looks like https://discord.com/api/webhooks/<id>/<token>'),
+    .refine(
+      (url) => /^\/api(\/v\d+)?\/webhooks\/\d+\/[\w-]+\/?$/.test(new URL(url).pathname),
+      'A Discord webhook URL looks like https://discord.com/api/webhooks/<id>/<token>',
+    ),
 });
 
 /** Discord connector settings (none: the webhook decides the server and channel). */
@@ -46,12 +49,19 @@ export function discordError(response: ProviderResponse): ConnectorError {
     const retryAfter = pick(response.body, 'retry_after');
     return new ConnectorError('transient', 'provider_rate_limited', message, {
       providerCode: 429,
-      retryAfterMs: typeof retryAfter === 'number' ? Math.ceil(retryAfter * 1000) : parseRetryAfter(response.headers.get('retry-after')),
+      retryAfterMs:
+        typeof retryAfter === 'number'
+          ? Math.ceil(retryAfter * 1000)
+          : parseRetryAfter(response.headers.get('retry-after')),
     });
   }
   // 10015 Unknown Webhook (deleted), 50027 Invalid Webhook Token: the URL, which is the credential, is dead.
-  if (code === 10015 || code === 50027) return new ConnectorError('permanent', 'provider_auth_failed', message, { providerCode: code });
-  return httpError(PROVIDER, response, { message: typeof rawMessage === 'string' ? rawMessage : null, providerCode: typeof code === 'number' ? code : response.status });
+  if (code === 10015 || code === 50027)
+    return new ConnectorError('permanent', 'provider_auth_failed', message, { providerCode: code });
+  return httpError(PROVIDER, response, {
+    message: typeof rawMessage === 'string' ? rawMessage : null,
+    providerCode: typeof code === 'number' ? code : response.status,
+  });
 }
 
 /**
@@ -71,7 +81,13 @@ export const discordConnector: ConnectorDefinition<DiscordConfig, DiscordCredent
       async send(message, credentials, ctx) {
         const url = new URL(rebase(credentials.webhookUrl, baseUrl));
         url.searchParams.set('wait', 'true');
-        const response = await callProvider({ provider: PROVIDER, method: 'POST', url: url.href, json: toDiscordPayload(message), signal: ctx.signal });
+        const response = await callProvider({
+          provider: PROVIDER,
+          method: 'POST',
+          url: url.href,
+          json: toDiscordPayload(message),
+          signal: ctx.signal,
+        });
         if (response.status < 200 || response.status >= 300) throw discordError(response);
         const id = pick(response.body, 'id');
         return { providerMessageId: typeof id === 'string' ? id : null, status: 'sent' };
@@ -79,11 +95,18 @@ export const discordConnector: ConnectorDefinition<DiscordConfig, DiscordCredent
       async test(credentials, ctx) {
         // Get Webhook with Token: a read-only GET on the webhook URL itself, no bot token needed
         // (https://discord.com/developers/docs/resources/webhook#get-webhook-with-token).
-        const response = await callProvider({ provider: PROVIDER, method: 'GET', url: rebase(credentials.webhookUrl, baseUrl), signal: ctx.signal });
+        const response = await callProvider({
+          provider: PROVIDER,
+          method: 'GET',
+          url: rebase(credentials.webhookUrl, baseUrl),
+          signal: ctx.signal,
+        });
         if (response.status !== 200) throw discordError(response);
         const name = pick(response.body, 'name');
         const channelId = pick(response.body, 'channel_id');
-        return { detail: `The webhook "${String(name ?? 'unnamed')}" posts to channel ${String(channelId ?? 'unknown')}.` };
+        return {
+          detail: `The webhook "${String(name ?? 'unnamed')}" posts to channel ${String(channelId ?? 'unknown')}.`,
+        };
       },
     };
   },

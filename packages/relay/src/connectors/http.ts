@@ -45,7 +45,13 @@ export async function callProvider(request: ProviderRequest): Promise<ProviderRe
   let response: Response;
   let text: string;
   try {
-    response = await fetch(request.url, { method: request.method, headers, body, signal: request.signal, redirect: 'manual' });
+    response = await fetch(request.url, {
+      method: request.method,
+      headers,
+      body,
+      signal: request.signal,
+      redirect: 'manual',
+    });
     text = await response.text();
   } catch (error) {
     throw networkError(request.provider, error, request.signal.aborted);
@@ -64,10 +70,15 @@ export function networkError(provider: string, error: unknown, timedOut = false)
     return new ConnectorError('transient', 'provider_timeout', `${provider} did not answer in time`, { cause });
   }
   const code = errorCode(error);
-  return new ConnectorError('transient', 'provider_unavailable', `${provider} could not be reached${code ? ` (${code})` : ''}`, {
-    providerCode: code,
-    cause,
-  });
+  return new ConnectorError(
+    'transient',
+    'provider_unavailable',
+    `${provider} could not be reached${code ? ` (${code})` : ''}`,
+    {
+      providerCode: code,
+      cause,
+    },
+  );
 }
 
 /**
@@ -97,10 +108,15 @@ export function httpError(
   const providerCode = detail?.providerCode ?? status;
   const suffix = detail?.message ? `: ${detail.message}` : '';
   if (status === 429) {
-    return new ConnectorError('transient', 'provider_rate_limited', `${provider} is rate limiting (HTTP 429)${suffix}`, {
-      providerCode,
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-    });
+    return new ConnectorError(
+      'transient',
+      'provider_rate_limited',
+      `${provider} is rate limiting (HTTP 429)${suffix}`,
+      {
+        providerCode,
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+      },
+    );
   }
   if (status === 408 || status >= 500) {
     return new ConnectorError('transient', 'provider_unavailable', `${provider} failed (HTTP ${status})${suffix}`, {
@@ -109,13 +125,23 @@ export function httpError(
     });
   }
   if (status === 401 || status === 403) {
-    return new ConnectorError('permanent', 'provider_auth_failed', `${provider} refused the credentials (HTTP ${status})${suffix}`, {
-      providerCode,
-    });
+    return new ConnectorError(
+      'permanent',
+      'provider_auth_failed',
+      `${provider} refused the credentials (HTTP ${status})${suffix}`,
+      {
+        providerCode,
+      },
+    );
   }
-  return new ConnectorError('permanent', 'provider_rejected', `${provider} rejected the message (HTTP ${status})${suffix}`, {
-    providerCode,
-  });
+  return new ConnectorError(
+    'permanent',
+    'provider_rejected',
+    `${provider} rejected the message (HTTP ${status})${suffix}`,
+    {
+      providerCode,
+    },
+  );
 }
 
 /**

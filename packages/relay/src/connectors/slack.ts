@@ -10,7 +10,10 @@ const credentialsSchema = z.object({
   /** The incoming-webhook URL (`https://hooks.slack.com/services/T…/B…/…`). It is a secret: anyone holding it can post. */
   webhookUrl: z
     .url({ protocol: /^https$/, hostname: /^hooks\.slack(-gov)?\.com$/ })
-    .refine((url) => new URL(url).pathname.startsWith('/services/'), 'A Slack incoming-webhook URL looks like https://hooks.slack.com/services/T…/B…/…'),
+    .refine(
+      (url) => new URL(url).pathname.startsWith('/services/'),
+      'A Slack incoming-webhook URL looks like https://hooks.slack.com/services/T…/B…/…',
+    ),
 });
 
 /** Slack connector settings (none: the webhook URL decides the workspace and channel). */
@@ -79,7 +82,8 @@ export const slackConnector: ConnectorDefinition<SlackConfig, SlackCredentials> 
       },
       async test() {
         return {
-          detail: 'Slack incoming webhooks have no read-only endpoint: the only check is posting a message, so none was sent. Send a test message to check the URL.',
+          detail:
+            'Slack incoming webhooks have no read-only endpoint: the only check is posting a message, so none was sent. Send a test message to check the URL.',
         };
       },
     };

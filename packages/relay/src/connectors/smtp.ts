@@ -43,7 +43,10 @@ export type SmtpConfig = z.infer<typeof configSchema>;
 export type SmtpCredentials = z.infer<typeof credentialsSchema>;
 
 /** Maps a message to nodemailer's mail options: sender from config, subject, text and, when rendered, HTML. */
-export function toMailOptions(message: Pick<OutboundMessage, 'id' | 'to' | 'text' | 'subject' | 'html'>, from: string): Mail.Options {
+export function toMailOptions(
+  message: Pick<OutboundMessage, 'id' | 'to' | 'text' | 'subject' | 'html'>,
+  from: string,
+): Mail.Options {
   return {
     from,
     to: message.to,
@@ -73,7 +76,10 @@ export function smtpError(error: unknown): ConnectorError {
     if ([530, 534, 535, 538].includes(responseCode) || code === 'EAUTH') {
       return new ConnectorError('permanent', 'provider_auth_failed', text, { providerCode: responseCode });
     }
-    if ([550, 551, 553].includes(responseCode) && (code === 'EENVELOPE' || (typeof command === 'string' && command.startsWith('RCPT')))) {
+    if (
+      [550, 551, 553].includes(responseCode) &&
+      (code === 'EENVELOPE' || (typeof command === 'string' && command.startsWith('RCPT')))
+    ) {
       return new ConnectorError('permanent', 'invalid_recipient', text, { providerCode: responseCode });
     }
     if (responseCode >= 400 && responseCode < 500) {
@@ -82,7 +88,8 @@ export function smtpError(error: unknown): ConnectorError {
     return new ConnectorError('permanent', 'provider_rejected', text, { providerCode: responseCode });
   }
   if (code === 'EAUTH') return new ConnectorError('permanent', 'provider_auth_failed', text, { providerCode: code });
-  if (code === 'EENVELOPE' || code === 'EMESSAGE') return new ConnectorError('permanent', 'provider_rejected', text, { providerCode: code });
+  if (code === 'EENVELOPE' || code === 'EMESSAGE')
+    return new ConnectorError('permanent', 'provider_rejected', text, { providerCode: code });
   return networkError(PROVIDER, error);
 }
 
@@ -122,7 +129,8 @@ export const smtpConnector: ConnectorDefinition<SmtpConfig, SmtpCredentials> = {
     let secure = config.secure ?? port === 465;
     if (baseUrl) {
       const url = new URL(baseUrl);
-      if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('The SMTP `baseUrl` looks like smtp://host:port or smtps://host:port');
+      if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+        throw new Error('The SMTP `baseUrl` looks like smtp://host:port or smtps://host:port');
       host = url.hostname;
       secure = url.protocol === 'smtps:';
       port = url.port ? Number(url.port) : secure ? 465 : 587;
@@ -161,7 +169,10 @@ export const smtpConnector: ConnectorDefinition<SmtpConfig, SmtpCredentials> = {
       channels: smtpConnector.channels,
       async send(message, credentials, ctx) {
         try {
-          const info = await withSignal(transporterFor(credentials).sendMail(toMailOptions(message, config.from)), ctx.signal);
+          const info = await withSignal(
+            transporterFor(credentials).sendMail(toMailOptions(message, config.from)),
+            ctx.signal,
+          );
           return { providerMessageId: info.messageId ?? null, status: 'sent' };
         } catch (error) {
           throw smtpError(error);
@@ -173,7 +184,9 @@ export const smtpConnector: ConnectorDefinition<SmtpConfig, SmtpCredentials> = {
         } catch (error) {
           throw smtpError(error);
         }
-        return { detail: `Connected to ${host}:${port}${credentials.user ? ` and logged in as ${credentials.user}` : ''}.` };
+        return {
+          detail: `Connected to ${host}:${port}${credentials.user ? ` and logged in as ${credentials.user}` : ''}.`,
+        };
       },
       async close() {
         for (const transporter of transporters.values()) transporter.close();

@@ -56,7 +56,10 @@ export function escapeTelegramMarkdownV2(text: string): string {
  * or `@channelusername`), and the text is escaped for the parse mode.
  * @example toTelegramPayload({ to: '42', text: 'a < b', … }) // { chat_id: '42', text: 'a &lt; b', parse_mode: 'HTML' }
  */
-export function toTelegramPayload(message: Pick<OutboundMessage, 'to' | 'text'>, parseMode: TelegramParseMode = 'HTML'): TelegramPayload {
+export function toTelegramPayload(
+  message: Pick<OutboundMessage, 'to' | 'text'>,
+  parseMode: TelegramParseMode = 'HTML',
+): TelegramPayload {
   if (parseMode === 'none') return { chat_id: message.to, text: message.text };
   const text = parseMode === 'HTML' ? escapeTelegramHtml(message.text) : escapeTelegramMarkdownV2(message.text);
   return { chat_id: message.to, text, parse_mode: parseMode };
@@ -84,7 +87,8 @@ export function telegramError(response: ProviderResponse): ConnectorError {
   // the recipient has, one way or another, stopped accepting this bot's messages.
   if (status === 403) return new ConnectorError('permanent', 'recipient_opted_out', message, { providerCode: status });
   // The Bot API answers 401 for a revoked token and 404 for a malformed one (the /bot<token>/ path does not exist).
-  if (status === 401 || status === 404) return new ConnectorError('permanent', 'provider_auth_failed', message, { providerCode: status });
+  if (status === 401 || status === 404)
+    return new ConnectorError('permanent', 'provider_auth_failed', message, { providerCode: status });
   if (status === 400 && /chat not found|user not found|PEER_ID_INVALID|chat_id is empty/i.test(description)) {
     return new ConnectorError('permanent', 'invalid_recipient', message, { providerCode: status });
   }
@@ -102,7 +106,8 @@ export const telegramConnector: ConnectorDefinition<TelegramConfig, TelegramCred
   credentialsSchema,
   create({ config, baseUrl = DEFAULT_BASE_URL }) {
     const parseMode = configSchema.parse(config).parseMode;
-    const endpoint = (credentials: TelegramCredentials, method: string) => joinUrl(baseUrl, `bot${credentials.botToken}/${method}`);
+    const endpoint = (credentials: TelegramCredentials, method: string) =>
+      joinUrl(baseUrl, `bot${credentials.botToken}/${method}`);
 
     return {
       type: 'telegram',
@@ -118,10 +123,18 @@ export const telegramConnector: ConnectorDefinition<TelegramConfig, TelegramCred
         if (response.status !== 200 || pick(response.body, 'ok') !== true) throw telegramError(response);
         const messageId = pick(response.body, 'result', 'message_id');
         // message_id is only unique within a chat, so the chat is part of the id.
-        return { providerMessageId: typeof messageId === 'number' ? `${message.to}:${messageId}` : null, status: 'sent' };
+        return {
+          providerMessageId: typeof messageId === 'number' ? `${message.to}:${messageId}` : null,
+          status: 'sent',
+        };
       },
       async test(credentials, ctx) {
-        const response = await callProvider({ provider: PROVIDER, method: 'GET', url: endpoint(credentials, 'getMe'), signal: ctx.signal });
+        const response = await callProvider({
+          provider: PROVIDER,
+          method: 'GET',
+          url: endpoint(credentials, 'getMe'),
+          signal: ctx.signal,
+        });
         if (response.status !== 200 || pick(response.body, 'ok') !== true) throw telegramError(response);
         const username = pick(response.body, 'result', 'username');
         return { detail: `The token belongs to the bot @${typeof username === 'string' ? username : 'unknown'}.` };

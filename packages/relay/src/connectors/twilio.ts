@@ -20,15 +20,32 @@ const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'Use E.164, like +14155550100
 const configSchema = z
   .object({
     /** The sending number (+E.164) or an alphanumeric sender id (SMS only, where the country allows it). */
-    from: z.union([e164, z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/, 'An alphanumeric sender id has 1 to 11 letters, digits or spaces, at least one a letter')]).optional(),
+    from: z
+      .union([
+        e164,
+        z
+          .string()
+          .regex(
+            /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/,
+            'An alphanumeric sender id has 1 to 11 letters, digits or spaces, at least one a letter',
+          ),
+      ])
+      .optional(),
     /** A Messaging Service (`MG…`) that picks the sender; used instead of `from` when both are set (except for a `whatsappFrom`). */
-    messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'A Messaging Service SID looks like MG followed by 32 hex digits').optional(),
+    messagingServiceSid: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, 'A Messaging Service SID looks like MG followed by 32 hex digits')
+      .optional(),
     /** The WhatsApp sender (+E.164) when it differs from `from`. */
     whatsappFrom: e164.optional(),
   })
-  .refine((config) => config.from !== undefined || config.messagingServiceSid !== undefined || config.whatsappFrom !== undefined, {
-    message: 'Set `from` (a Twilio number like +14155550100) or `messagingServiceSid` (MG…)',
-  });
+  .refine(
+    (config) =>
+      config.from !== undefined || config.messagingServiceSid !== undefined || config.whatsappFrom !== undefined,
+    {
+      message: 'Set `from` (a Twilio number like +14155550100) or `messagingServiceSid` (MG…)',
+    },
+  );
 
 const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'The Account SID looks like AC followed by 32 hex digits');
 
@@ -76,7 +93,9 @@ export function toTwilioParams(
   const contentSid = whatsapp ? message.template?.provider?.name : undefined;
   if (contentSid && /^HX[0-9a-fA-F]{32}$/.test(contentSid)) {
     params.contentSid = contentSid;
-    const variables = Object.fromEntries(Object.entries(message.template?.params ?? {}).map(([key, value]) => [key, String(value)]));
+    const variables = Object.fromEntries(
+      Object.entries(message.template?.params ?? {}).map(([key, value]) => [key, String(value)]),
+    );
     params.contentVariables = JSON.stringify(variables);
   } else {
     params.body = message.text;
@@ -105,13 +124,20 @@ const errorCodes: Record<number, { kind: 'transient' | 'permanent'; code: Connec
  * code, then by HTTP status (429 and 5xx transient); an axios failure without an answer as a
  * transient timeout or network error.
  */
-export function twilioError(error: unknown, options: { retryAfterMs?: number | null; signal?: AbortSignal } = {}): ConnectorError {
+export function twilioError(
+  error: unknown,
+  options: { retryAfterMs?: number | null; signal?: AbortSignal } = {},
+): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const status = pick(error, 'status');
   if (typeof status !== 'number') {
     // axios names its own abort `CanceledError` (code ERR_CANCELED) and its timeout ECONNABORTED.
     const code = pick(error, 'code');
-    return networkError(PROVIDER, error, options.signal?.aborted === true || code === 'ERR_CANCELED' || code === 'ECONNABORTED');
+    return networkError(
+      PROVIDER,
+      error,
+      options.signal?.aborted === true || code === 'ERR_CANCELED' || code === 'ECONNABORTED',
+    );
   }
 
   const rawCode = pick(error, 'code');
@@ -122,10 +148,17 @@ export function twilioError(error: unknown, options: { retryAfterMs?: number | n
   const retryAfterMs = options.retryAfterMs ?? null;
 
   const known = twilioCode === null ? undefined : errorCodes[twilioCode];
-  if (known) return new ConnectorError(known.kind, known.code, message, { providerCode, retryAfterMs: known.kind === 'transient' ? retryAfterMs : null });
-  if (status === 429) return new ConnectorError('transient', 'provider_rate_limited', message, { providerCode, retryAfterMs });
-  if (status >= 500) return new ConnectorError('transient', 'provider_unavailable', message, { providerCode, retryAfterMs });
-  if (status === 401 || status === 403) return new ConnectorError('permanent', 'provider_auth_failed', message, { providerCode });
+  if (known)
+    return new ConnectorError(known.kind, known.code, message, {
+      providerCode,
+      retryAfterMs: known.kind === 'transient' ? retryAfterMs : null,
+    });
+  if (status === 429)
+    return new ConnectorError('transient', 'provider_rate_limited', message, { providerCode, retryAfterMs });
+  if (status >= 500)
+    return new ConnectorError('transient', 'provider_unavailable', message, { providerCode, retryAfterMs });
+  if (status === 401 || status === 403)
+    return new ConnectorError('permanent', 'provider_auth_failed', message, { providerCode });
   return new ConnectorError('permanent', 'provider_rejected', message, { providerCode });
 }
 
@@ -162,44 +195,45 @@ const loadTwilio = (): typeof twilio => (twilioModule ??= requireCjs('twilio') a
  * The signal and header travel with the call (see `starting`) because `messages.create()` has no
  * per-call option for them, and one client is shared by every send.
  */
-const defineRelayRequestClient = (base: typeof twilio.RequestClient) => class RelayRequestClient extends base {
-  readonly #baseUrl: string | undefined;
+const defineRelayRequestClient = (base: typeof twilio.RequestClient) =>
+  class RelayRequestClient extends base {
+    readonly #baseUrl: string | undefined;
 
-  constructor(baseUrl: string | undefined) {
-    super({ keepAlive: true });
-    this.#baseUrl = baseUrl;
-    this.axios.interceptors.request.use((request) => {
-      const id = request.headers.get(CALL_HEADER);
-      if (typeof id === 'string') {
-        request.headers.delete(CALL_HEADER);
-        const scope = inFlight.get(id);
-        if (scope) request.signal = scope.signal;
-      }
-      return request;
-    });
-  }
-
-  override async request<TData>(options: RequestClient.RequestOptions<TData>) {
-    const scope = starting;
-    starting = null;
-    const id = scope ? String(++callSeq) : null;
-    if (id) inFlight.set(id, scope!);
-    try {
-      const response = await super.request({
-        ...options,
-        uri: rebase(options.uri, this.#baseUrl),
-        ...(id && { headers: { ...options.headers, [CALL_HEADER]: id } }),
+    constructor(baseUrl: string | undefined) {
+      super({ keepAlive: true });
+      this.#baseUrl = baseUrl;
+      this.axios.interceptors.request.use((request) => {
+        const id = request.headers.get(CALL_HEADER);
+        if (typeof id === 'string') {
+          request.headers.delete(CALL_HEADER);
+          const scope = inFlight.get(id);
+          if (scope) request.signal = scope.signal;
+        }
+        return request;
       });
-      if (scope && (response.statusCode === 429 || response.statusCode >= 500)) {
-        const retryAfter: unknown = pick(response.headers, 'retry-after');
-        scope.retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null);
-      }
-      return response;
-    } finally {
-      if (id) inFlight.delete(id);
     }
-  }
-};
+
+    override async request<TData>(options: RequestClient.RequestOptions<TData>) {
+      const scope = starting;
+      starting = null;
+      const id = scope ? String(++callSeq) : null;
+      if (id) inFlight.set(id, scope!);
+      try {
+        const response = await super.request({
+          ...options,
+          uri: rebase(options.uri, this.#baseUrl),
+          ...(id && { headers: { ...options.headers, [CALL_HEADER]: id } }),
+        });
+        if (scope && (response.statusCode === 429 || response.statusCode >= 500)) {
+          const retryAfter: unknown = pick(response.headers, 'retry-after');
+          scope.retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null);
+        }
+        return response;
+      } finally {
+        if (id) inFlight.delete(id);
+      }
+    }
+  };
 let RelayRequestClient: ReturnType<typeof defineRelayRequestClient> | undefined;
 
 /** Parses an `application/x-www-form-urlencoded` body the way Twilio's signature expects (repeated keys as arrays). */
@@ -237,7 +271,9 @@ export function parseTwilioStatus(params: Record<string, string | string[] | und
   const status = statusMap[String(params.MessageStatus ?? params.SmsStatus)];
   if (typeof sid !== 'string' || !status) return [];
   const errorCode = params.ErrorCode;
-  return [{ providerMessageId: sid, status, errorCode: typeof errorCode === 'string' && errorCode !== '' ? errorCode : null }];
+  return [
+    { providerMessageId: sid, status, errorCode: typeof errorCode === 'string' && errorCode !== '' ? errorCode : null },
+  ];
 }
 
 /**
@@ -259,7 +295,10 @@ export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredential
     const clients = new Map<string, twilio.Twilio>();
 
     const clientFor = (credentials: TwilioCredentials): twilio.Twilio => {
-      const key = 'apiKey' in credentials ? `${credentials.accountSid}:${credentials.apiKey}:${credentials.apiSecret}` : `${credentials.accountSid}:${credentials.authToken}`;
+      const key =
+        'apiKey' in credentials
+          ? `${credentials.accountSid}:${credentials.apiKey}:${credentials.apiSecret}`
+          : `${credentials.accountSid}:${credentials.authToken}`;
       let client = clients.get(key);
       if (!client) {
         client =
@@ -294,16 +333,23 @@ export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredential
       channels: twilioConnector.channels,
       async send(message, credentials, ctx) {
         const client = clientFor(credentials);
-        const created = await call(ctx.signal, () => client.messages.create(toTwilioParams(message, config, ctx.statusCallbackUrl)));
+        const created = await call(ctx.signal, () =>
+          client.messages.create(toTwilioParams(message, config, ctx.statusCallbackUrl)),
+        );
         return { providerMessageId: created.sid, status: 'sent' };
       },
       async test(credentials, ctx) {
         const client = clientFor(credentials);
         const account = await call(ctx.signal, () => client.api.v2010.accounts(credentials.accountSid).fetch());
         if (account.status !== 'active') {
-          throw new ConnectorError('permanent', 'provider_auth_failed', `The Twilio account "${account.friendlyName}" is ${account.status}.`, {
-            providerCode: account.status,
-          });
+          throw new ConnectorError(
+            'permanent',
+            'provider_auth_failed',
+            `The Twilio account "${account.friendlyName}" is ${account.status}.`,
+            {
+              providerCode: account.status,
+            },
+          );
         }
         return { detail: `The Twilio account "${account.friendlyName}" is active.` };
       },

@@ -17,7 +17,12 @@ const signatureMethods = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const
 
 const configSchema = z.object({
   /** The sender: a Vonage number (E.164, with or without `+`) or an alphanumeric sender id of up to 11 characters. */
-  from: z.string().regex(/^(\+?\d{6,15}|[A-Za-z0-9 ]{1,11})$/, 'The `from` is a number like +447700900000 or a sender id of up to 11 letters and digits'),
+  from: z
+    .string()
+    .regex(
+      /^(\+?\d{6,15}|[A-Za-z0-9 ]{1,11})$/,
+      'The `from` is a number like +447700900000 or a sender id of up to 11 letters and digits',
+    ),
   /**
    * The "signature method" chosen in the Vonage dashboard, used to check signed delivery receipts.
    * @default 'md5hash'
@@ -56,7 +61,11 @@ export interface VonageParams {
  * leaves the GSM-7 alphabet, the relay's message id as `client-ref`, and the delivery-receipt
  * `callback` when given (https://developer.vonage.com/en/api/sms#send-an-sms).
  */
-export function toVonageParams(message: Pick<OutboundMessage, 'id' | 'to' | 'text'>, config: Pick<VonageConfig, 'from'>, callbackUrl?: string): VonageParams {
+export function toVonageParams(
+  message: Pick<OutboundMessage, 'id' | 'to' | 'text'>,
+  config: Pick<VonageConfig, 'from'>,
+  callbackUrl?: string,
+): VonageParams {
   return {
     from: /^\+\d+$/.test(config.from) ? config.from.slice(1) : config.from,
     to: message.to.replace(/^\+/, ''),
@@ -96,7 +105,9 @@ const statusCodes: Record<string, { kind: 'transient' | 'permanent'; code: Conne
 /** Maps a non-zero SMS API `messages[].status` (and its `error-text`) to a `ConnectorError`. */
 export function vonageStatusError(status: string, errorText?: string): ConnectorError {
   const known = statusCodes[status] ?? { kind: 'permanent', code: 'provider_rejected' };
-  return new ConnectorError(known.kind, known.code, `${PROVIDER}: ${errorText || `status ${status}`}`, { providerCode: status });
+  return new ConnectorError(known.kind, known.code, `${PROVIDER}: ${errorText || `status ${status}`}`, {
+    providerCode: status,
+  });
 }
 
 /**
@@ -106,7 +117,11 @@ export function vonageStatusError(status: string, errorText?: string): Connector
  * compared case-insensitively in constant time (the algorithm of Vonage's own SDKs,
  * https://developer.vonage.com/en/getting-started/concepts/signing-messages).
  */
-export function verifyVonageSignature(params: Record<string, string>, secret: string, method: VonageConfig['signatureMethod']): boolean {
+export function verifyVonageSignature(
+  params: Record<string, string>,
+  secret: string,
+  method: VonageConfig['signatureMethod'],
+): boolean {
   const { sig, ...signed } = params;
   if (!sig) return false;
   const query = Object.keys(signed)
@@ -114,7 +129,11 @@ export function verifyVonageSignature(params: Record<string, string>, secret: st
     .map((key) => `&${key}=${(signed[key] ?? '').replace(/[&=]/g, '_')}`)
     .join('');
   const expected =
-    method === 'md5hash' ? createHash('md5').update(query + secret).digest('hex') : createHmac(method, secret).update(query).digest('hex');
+    method === 'md5hash'
+      ? createHash('md5')
+          .update(query + secret)
+          .digest('hex')
+      : createHmac(method, secret).update(query).digest('hex');
   const given = Buffer.from(sig.toLowerCase());
   const wanted = Buffer.from(expected.toLowerCase());
   return given.length === wanted.length && timingSafeEqual(given, wanted);
@@ -159,7 +178,8 @@ function receiptParams(req: WebhookRequest): Record<string, string> {
   if (contentType.startsWith('application/json')) {
     try {
       const json: unknown = JSON.parse(body);
-      if (json && typeof json === 'object') for (const [key, value] of Object.entries(json)) params[key] = String(value);
+      if (json && typeof json === 'object')
+        for (const [key, value] of Object.entries(json)) params[key] = String(value);
     } catch {
       // An unreadable body carries nothing; the signature check fails on it.
     }
@@ -191,7 +211,11 @@ export const vonageConnector: ConnectorDefinition<VonageConfig, VonageCredential
           provider: PROVIDER,
           method: 'POST',
           url: joinUrl(baseUrl, 'sms/json'),
-          form: { api_key: credentials.apiKey, api_secret: credentials.apiSecret, ...toVonageParams(message, config, callback) },
+          form: {
+            api_key: credentials.apiKey,
+            api_secret: credentials.apiSecret,
+            ...toVonageParams(message, config, callback),
+          },
           signal: ctx.signal,
         });
         if (response.status !== 200) throw httpError(PROVIDER, response);
@@ -217,14 +241,20 @@ export const vonageConnector: ConnectorDefinition<VonageConfig, VonageCredential
         const response = await callProvider({ provider: PROVIDER, method: 'GET', url: url.href, signal: ctx.signal });
         if (response.status !== 200) throw httpError(PROVIDER, response);
         const value = pick(response.body, 'value');
-        return { detail: `The Vonage account answers; its balance is ${typeof value === 'number' ? value.toFixed(2) : String(value)} in the account's currency.` };
+        return {
+          detail: `The Vonage account answers; its balance is ${typeof value === 'number' ? value.toFixed(2) : String(value)} in the account's currency.`,
+        };
       },
       verifyWebhook(req, credentials) {
         if (!credentials.signatureSecret) return false;
         const params = receiptParams(req);
         // Signed webhooks carry the send time; Vonage asks receivers to refuse ones older than 5 minutes.
         const timestamp = Number(params.timestamp);
-        if (params.timestamp !== undefined && (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300)) return false;
+        if (
+          params.timestamp !== undefined &&
+          (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300)
+        )
+          return false;
         return verifyVonageSignature(params, credentials.signatureSecret, config.signatureMethod);
       },
       parseStatus(req) {

@@ -79,7 +79,9 @@ export function verifyWebhookSignature(
   if (!secret || timestamp == null || !signature) return false;
   const seconds = Number(timestamp);
   if (!/^\d+$/.test(String(timestamp)) || Math.abs(now / 1000 - seconds) > toleranceSec) return false;
-  const expected = Buffer.from(signWebhook(secret, String(timestamp), Buffer.isBuffer(body) ? body.toString('utf8') : body));
+  const expected = Buffer.from(
+    signWebhook(secret, String(timestamp), Buffer.isBuffer(body) ? body.toString('utf8') : body),
+  );
   return signature.split(',').some((candidate) => {
     const given = Buffer.from(candidate.trim());
     return given.length === expected.length && timingSafeEqual(given, expected);
@@ -125,7 +127,8 @@ export const webhookConnector: ConnectorDefinition<WebhookConfig, WebhookCredent
       },
       async test() {
         return {
-          detail: 'A webhook receiver has no read-only endpoint to call: checking it would mean posting a message, so nothing was sent. Send a test message to check it.',
+          detail:
+            'A webhook receiver has no read-only endpoint to call: checking it would mean posting a message, so nothing was sent. Send a test message to check it.',
         };
       },
     };

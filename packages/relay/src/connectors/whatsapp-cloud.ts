@@ -15,12 +15,17 @@ const DEFAULT_BASE_URL = 'https://graph.facebook.com';
 
 const configSchema = z.object({
   /** The WhatsApp Business phone number id (not the phone number), from the app's WhatsApp › API Setup page. */
-  phoneNumberId: z.string().regex(/^\d+$/, 'The `phoneNumberId` is the numeric id from WhatsApp › API Setup, not the phone number'),
+  phoneNumberId: z
+    .string()
+    .regex(/^\d+$/, 'The `phoneNumberId` is the numeric id from WhatsApp › API Setup, not the phone number'),
   /**
    * The Graph API version in the URL.
    * @default 'v21.0'
    */
-  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'The `apiVersion` looks like `v21.0`').default('v21.0'),
+  apiVersion: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'The `apiVersion` looks like `v21.0`')
+    .default('v21.0'),
 });
 
 const credentialsSchema = z.object({
@@ -91,7 +96,9 @@ export function toTemplateParameters(params: Record<string, string | number>): W
   const entries = Object.entries(params);
   const positional = entries.every(([key]) => /^[1-9]\d*$/.test(key));
   if (positional) {
-    return entries.sort(([a], [b]) => Number(a) - Number(b)).map(([, value]) => ({ type: 'text', text: String(value) }));
+    return entries
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([, value]) => ({ type: 'text', text: String(value) }));
   }
   return entries.map(([key, value]) => ({ type: 'text', parameter_name: key, text: String(value) }));
 }
@@ -150,7 +157,12 @@ export function verifyWhatsAppSignature(appSecret: string, rawBody: Buffer, head
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-const statusMap: Record<string, StatusUpdate['status']> = { sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed' };
+const statusMap: Record<string, StatusUpdate['status']> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  failed: 'failed',
+};
 
 /**
  * Reads the status updates of a webhook body: `entry[].changes[].value.statuses[]`, each with the
@@ -223,17 +235,28 @@ export const whatsAppCloudConnector: ConnectorDefinition<WhatsAppCloudConfig, Wh
         if (response.status !== 200) throw whatsAppError(response);
         const name = pick(response.body, 'verified_name');
         const number = pick(response.body, 'display_phone_number');
-        return { detail: `Phone number ${String(number ?? phoneNumberId)} (${String(name ?? 'unnamed')}) is reachable with this token.` };
+        return {
+          detail: `Phone number ${String(number ?? phoneNumberId)} (${String(name ?? 'unnamed')}) is reachable with this token.`,
+        };
       },
       verifyWebhook(req, credentials) {
         if (!credentials.appSecret) return false;
-        return verifyWhatsAppSignature(credentials.appSecret, req.rawBody, headerOf(req.headers, 'x-hub-signature-256'));
+        return verifyWhatsAppSignature(
+          credentials.appSecret,
+          req.rawBody,
+          headerOf(req.headers, 'x-hub-signature-256'),
+        );
       },
       handshake(req: WebhookRequest, credentials) {
         // https://developers.facebook.com/docs/graph-api/webhooks/getting-started#verification-requests
         const token = req.query['hub.verify_token'];
         const challenge = req.query['hub.challenge'];
-        if (req.query['hub.mode'] !== 'subscribe' || !credentials.verifyToken || token === undefined || challenge === undefined) {
+        if (
+          req.query['hub.mode'] !== 'subscribe' ||
+          !credentials.verifyToken ||
+          token === undefined ||
+          challenge === undefined
+        ) {
           return null;
         }
         const given = Buffer.from(token);

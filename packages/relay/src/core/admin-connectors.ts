@@ -15,20 +15,32 @@ import { requireProject } from './require-project.js';
 export async function addConnector(
   store: Store,
   sealer: Sealer,
-  input: { projectId: string; type: string; name?: string; channels?: Channel[]; config?: unknown; credentials?: unknown; priority?: number },
+  input: {
+    projectId: string;
+    type: string;
+    name?: string;
+    channels?: Channel[];
+    config?: unknown;
+    credentials?: unknown;
+    priority?: number;
+  },
   now: number,
   actor: Actor = systemActor,
 ): Promise<ConnectorRecord> {
   await requireProject(store, input.projectId);
   const definition = getConnectorDefinition(input.type);
-  if (!definition) throw new HttpError('validation_failed', `Unknown connector type \`${input.type}\`.`, { field: 'type' });
+  if (!definition)
+    throw new HttpError('validation_failed', `Unknown connector type \`${input.type}\`.`, { field: 'type' });
   const config = definition.configSchema.safeParse(input.config ?? {});
   if (!config.success) throw prefixed(toValidationError(config.error), 'config');
   const credentials = definition.credentialsSchema.safeParse(input.credentials ?? {});
   if (!credentials.success) throw prefixed(toValidationError(credentials.error), 'credentials');
   const wanted = input.channels ?? [...definition.channels];
   const unsupported = wanted.find((c) => !definition.channels.includes(c));
-  if (unsupported) throw new HttpError('validation_failed', `\`${input.type}\` does not deliver \`${unsupported}\`.`, { field: 'channels' });
+  if (unsupported)
+    throw new HttpError('validation_failed', `\`${input.type}\` does not deliver \`${unsupported}\`.`, {
+      field: 'channels',
+    });
   const record: ConnectorRecord = {
     id: newId('con'),
     projectId: input.projectId,
@@ -42,7 +54,12 @@ export async function addConnector(
     createdAt: now,
   };
   await store.connectors.create(record);
-  await recordChange(store, actor, { projectId: record.projectId, action: 'connector.create', detail: { connectorId: record.id, type: record.type }, at: now });
+  await recordChange(store, actor, {
+    projectId: record.projectId,
+    action: 'connector.create',
+    detail: { connectorId: record.id, type: record.type },
+    at: now,
+  });
   return record;
 }
 
@@ -66,7 +83,10 @@ export function connectorView(c: ConnectorRecord) {
 }
 
 /** The project's connectors, credentials never shown. */
-export async function listConnectors(store: Store, projectId: string): Promise<Array<ReturnType<typeof connectorView>>> {
+export async function listConnectors(
+  store: Store,
+  projectId: string,
+): Promise<Array<ReturnType<typeof connectorView>>> {
   return (await store.connectors.list(projectId)).map(connectorView);
 }
 
@@ -76,12 +96,20 @@ export type ConnectorCheck =
   | { ok: false; code: string; providerCode: string | null; kind: ConnectorError['kind']; detail: string };
 
 /** Calls the connector's check; rejects with its `ConnectorError` when the provider refuses. */
-async function runConnectorTest(store: Store, sealer: Sealer, id: string, baseUrls: Record<string, string>): Promise<{ type: string; detail: string }> {
+async function runConnectorTest(
+  store: Store,
+  sealer: Sealer,
+  id: string,
+  baseUrls: Record<string, string>,
+): Promise<{ type: string; detail: string }> {
   const record = await store.connectors.get(id);
   if (!record) throw new HttpError('connector_not_found', `No connector ${id}.`, { field: 'id' });
   const definition = getConnectorDefinition(record.type);
   if (!definition) throw new HttpError('connector_not_found', `Unknown connector type ${record.type}.`);
-  const connector = definition.create({ config: definition.configSchema.parse(record.config), ...(baseUrls[record.type] && { baseUrl: baseUrls[record.type] }) });
+  const connector = definition.create({
+    config: definition.configSchema.parse(record.config),
+    ...(baseUrls[record.type] && { baseUrl: baseUrls[record.type] }),
+  });
   try {
     if (!connector.test) return { type: record.type, detail: 'This connector has no check.' };
     const credentials = record.sealedCredentials ? sealer.open(record.sealedCredentials) : {};
@@ -96,7 +124,12 @@ async function runConnectorTest(store: Store, sealer: Sealer, id: string, baseUr
  * `connectors test`: calls the provider's cheapest authenticated endpoint with the stored
  * credentials. A provider's refusal (`ConnectorError`) is an answer (`ok: false`), not a throw.
  */
-export async function testConnector(store: Store, sealer: Sealer, id: string, baseUrls: Record<string, string> = {}): Promise<ConnectorCheck> {
+export async function testConnector(
+  store: Store,
+  sealer: Sealer,
+  id: string,
+  baseUrls: Record<string, string> = {},
+): Promise<ConnectorCheck> {
   try {
     return { ok: true, ...(await runConnectorTest(store, sealer, id, baseUrls)) };
   } catch (error) {

@@ -19,7 +19,10 @@ export const templateInputSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be lowercase letters, digits, _ or -'),
   channel: channelSchema,
   channels: z.array(channelSchema).min(1).max(5).optional(),
-  recipient: z.union([z.strictObject({ mode: z.literal('fixed'), to: z.string().min(1) }), z.strictObject({ mode: z.literal('caller') })]),
+  recipient: z.union([
+    z.strictObject({ mode: z.literal('fixed'), to: z.string().min(1) }),
+    z.strictObject({ mode: z.literal('caller') }),
+  ]),
   subject: z.string().min(1).max(500).optional(),
   body: z.string().min(1).max(10_000),
   html: z.string().min(1).max(100_000).optional(),
@@ -27,19 +30,31 @@ export const templateInputSchema = z.strictObject({
 });
 
 /** Validates and stores a template: every placeholder must be a declared param. */
-export async function saveTemplate(store: Store, projectId: string, input: unknown, now: number, actor: Actor = systemActor): Promise<Template> {
+export async function saveTemplate(
+  store: Store,
+  projectId: string,
+  input: unknown,
+  now: number,
+  actor: Actor = systemActor,
+): Promise<Template> {
   const project = await requireProject(store, projectId);
   const parsed = templateInputSchema.safeParse(input);
   if (!parsed.success) throw toValidationError(parsed.error);
   const t = parsed.data;
   for (const name of placeholdersOf(t.body, t.subject, t.html)) {
     if (!Object.hasOwn(t.params, name)) {
-      throw new HttpError('validation_failed', `The template uses {{${name}}} but declares no param \`${name}\`.`, { field: `params.${name}` });
+      throw new HttpError('validation_failed', `The template uses {{${name}}} but declares no param \`${name}\`.`, {
+        field: `params.${name}`,
+      });
     }
   }
   const first = t.channels?.[0];
-  if (first && first !== t.channel) throw new HttpError('validation_failed', '`channels` must start with `channel`.', { field: 'channels' });
-  const recipient = t.recipient.mode === 'fixed' ? { mode: 'fixed' as const, to: resolveRecipient(t.channel, t.recipient.to, project, 'recipient.to').address } : t.recipient;
+  if (first && first !== t.channel)
+    throw new HttpError('validation_failed', '`channels` must start with `channel`.', { field: 'channels' });
+  const recipient =
+    t.recipient.mode === 'fixed'
+      ? { mode: 'fixed' as const, to: resolveRecipient(t.channel, t.recipient.to, project, 'recipient.to').address }
+      : t.recipient;
   const existing = await store.templates.get(projectId, t.name);
   const template: Template = {
     id: existing?.id ?? newId('tpl'),
@@ -56,7 +71,12 @@ export async function saveTemplate(store: Store, projectId: string, input: unkno
     updatedAt: now,
   };
   await store.templates.upsert(template);
-  await recordChange(store, actor, { projectId, action: 'template.save', detail: { templateId: template.id, name: template.name, created: !existing }, at: now });
+  await recordChange(store, actor, {
+    projectId,
+    action: 'template.save',
+    detail: { templateId: template.id, name: template.name, created: !existing },
+    at: now,
+  });
   return template;
 }
 
@@ -66,7 +86,10 @@ export function templateSummary(t: Template) {
 }
 
 /** The project's templates, by name. */
-export async function listTemplates(store: Store, projectId: string): Promise<Array<ReturnType<typeof templateSummary>>> {
+export async function listTemplates(
+  store: Store,
+  projectId: string,
+): Promise<Array<ReturnType<typeof templateSummary>>> {
   return (await store.templates.list(projectId)).map(templateSummary);
 }
 
@@ -74,14 +97,18 @@ export async function listTemplates(store: Store, projectId: string): Promise<Ar
 export async function showTemplate(store: Store, projectId: string, name: string) {
   const t = await store.templates.get(projectId, name);
   if (!t) return null;
-  return { ...t, recipient: t.recipient.mode === 'fixed' ? { mode: 'fixed' as const, to: maskAddress(t.recipient.to) } : t.recipient };
+  return {
+    ...t,
+    recipient: t.recipient.mode === 'fixed' ? { mode: 'fixed' as const, to: maskAddress(t.recipient.to) } : t.recipient,
+  };
 }
 
 /** Every stored template pattern the pattern engine refuses, in every project: their sends fail closed. */
 export async function listRefusedPatterns(store: Store): Promise<Array<RefusedPattern & { projectId: string }>> {
   const found: Array<RefusedPattern & { projectId: string }> = [];
   for (const project of await store.projects.list()) {
-    for (const refused of refusedPatterns(await store.templates.list(project.id))) found.push({ projectId: project.id, ...refused });
+    for (const refused of refusedPatterns(await store.templates.list(project.id)))
+      found.push({ projectId: project.id, ...refused });
   }
   return found;
 }

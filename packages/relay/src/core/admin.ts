@@ -59,7 +59,14 @@ export async function createProject(
     ...(input.defaultCountry && { defaultCountry: input.defaultCountry.toUpperCase() }),
   });
   if (!parsed.success) throw toValidationError(parsed.error);
-  const project: Project = { id: newId('prj'), ...parsed.data, limits: { ...defaultLimits }, prices: null, fallbacks: {}, createdAt: now };
+  const project: Project = {
+    id: newId('prj'),
+    ...parsed.data,
+    limits: { ...defaultLimits },
+    prices: null,
+    fallbacks: {},
+    createdAt: now,
+  };
   await store.projects.create(project);
   await recordChange(store, actor, { projectId: project.id, action: 'project.create', at: now });
   if (sealer) await ensureSigningKey(store, sealer, project.id, now);
@@ -104,7 +111,12 @@ export async function createKey(
     revokedAt: null,
   };
   await store.keys.create(key, sha256Hex(secret));
-  await recordChange(store, actor, { projectId: key.projectId, action: 'key.create', detail: { keyId: key.id, kind: key.kind }, at: now });
+  await recordChange(store, actor, {
+    projectId: key.projectId,
+    action: 'key.create',
+    detail: { keyId: key.id, kind: key.kind },
+    at: now,
+  });
   return { key, secret };
 }
 
@@ -117,21 +129,39 @@ export async function listKeys(store: Store, projectId: string): Promise<Array<R
  * Revokes a key; false when there is no active key with that id. The audit entry names no
  * project: the key store finds keys by hash, not by id.
  */
-export async function revokeKey(store: Store, keyId: string, now: number, actor: Actor = systemActor): Promise<boolean> {
+export async function revokeKey(
+  store: Store,
+  keyId: string,
+  now: number,
+  actor: Actor = systemActor,
+): Promise<boolean> {
   if (!(await store.keys.revoke(keyId, now))) return false;
   await recordChange(store, actor, { projectId: null, action: 'key.revoke', detail: { keyId }, at: now });
   return true;
 }
 
-export async function updateOrigins(store: Store, projectId: string, op: 'add' | 'remove', origin: string, now = Date.now(), actor: Actor = systemActor): Promise<Project> {
+export async function updateOrigins(
+  store: Store,
+  projectId: string,
+  op: 'add' | 'remove',
+  origin: string,
+  now = Date.now(),
+  actor: Actor = systemActor,
+): Promise<Project> {
   const project = await requireProject(store, projectId);
   const parsed = originSchema.safeParse(origin);
-  if (!parsed.success) throw new HttpError('validation_failed', `\`origin\` ${parsed.error.issues[0]!.message}.`, { field: 'origin' });
+  if (!parsed.success)
+    throw new HttpError('validation_failed', `\`origin\` ${parsed.error.issues[0]!.message}.`, { field: 'origin' });
   const set = new Set(project.allowedOrigins);
   if (op === 'add') set.add(origin);
   else set.delete(origin);
   const updated = (await store.projects.update(projectId, { allowedOrigins: [...set] }))!;
-  await recordChange(store, actor, { projectId, action: 'project.origins', detail: { before: project.allowedOrigins, after: updated.allowedOrigins }, at: now });
+  await recordChange(store, actor, {
+    projectId,
+    action: 'project.origins',
+    detail: { before: project.allowedOrigins, after: updated.allowedOrigins },
+    at: now,
+  });
   return updated;
 }
 
@@ -150,15 +180,31 @@ export async function setCountries(
   if (defaultCountry !== undefined) patch.defaultCountry = defaultCountry ? defaultCountry.toUpperCase() : null;
   const updated = (await store.projects.update(projectId, patch))!;
   const countriesOf = (p: Project) => ({ allowedCountries: p.allowedCountries, defaultCountry: p.defaultCountry });
-  await recordChange(store, actor, { projectId, action: 'project.countries', detail: { before: countriesOf(project), after: countriesOf(updated) }, at: now });
+  await recordChange(store, actor, {
+    projectId,
+    action: 'project.countries',
+    detail: { before: countriesOf(project), after: countriesOf(updated) },
+    at: now,
+  });
   return updated;
 }
 
 /** Marks a project as a development project or not (`projects development on|off`), audited. */
-export async function setDevelopment(store: Store, projectId: string, development: boolean, now: number, actor: Actor = systemActor): Promise<Project> {
+export async function setDevelopment(
+  store: Store,
+  projectId: string,
+  development: boolean,
+  now: number,
+  actor: Actor = systemActor,
+): Promise<Project> {
   const project = await requireProject(store, projectId);
   const updated = (await store.projects.update(projectId, { development }))!;
-  await recordChange(store, actor, { projectId, action: 'project.development', detail: { before: project.development, after: development }, at: now });
+  await recordChange(store, actor, {
+    projectId,
+    action: 'project.development',
+    detail: { before: project.development, after: development },
+    at: now,
+  });
   return updated;
 }
 
@@ -167,7 +213,13 @@ export async function setDevelopment(store: Store, projectId: string, developmen
  * `['mobile', 'fixed_line_or_mobile', 'fixed_line']`. Names are checked against `numberTypes`;
  * the change is audited with the lists before and after.
  */
-export async function setNumberTypes(store: Store, projectId: string, types: string[], now: number, actor: Actor = systemActor): Promise<Project> {
+export async function setNumberTypes(
+  store: Store,
+  projectId: string,
+  types: string[],
+  now: number,
+  actor: Actor = systemActor,
+): Promise<Project> {
   const project = await requireProject(store, projectId);
   // `fixed-line` and `FIXED_LINE` are read as `fixed_line`.
   const names = [...new Set(types.map((t) => t.trim().toLowerCase().replaceAll('-', '_')))];
@@ -183,25 +235,43 @@ export async function setNumberTypes(store: Store, projectId: string, types: str
   }
   const allowedNumberTypes = parsed.data;
   const updated = (await store.projects.update(projectId, { allowedNumberTypes }))!;
-  await recordChange(store, actor, { projectId, action: 'project.number_types', detail: { before: project.allowedNumberTypes, after: allowedNumberTypes }, at: now });
+  await recordChange(store, actor, {
+    projectId,
+    action: 'project.number_types',
+    detail: { before: project.allowedNumberTypes, after: allowedNumberTypes },
+    at: now,
+  });
   return updated;
 }
 
-export const limitsSchema = z.strictObject({
-  perKeyPerHour: z.number().int().min(1),
-  perIpPerMinute: z.number().int().min(1),
-  perRecipientPer10Minutes: z.number().int().min(1),
-  perTemplatePer10Minutes: z.number().int().min(1),
-  perPrefixPerHour: z.number().int().min(1),
-  perProjectPerDay: z.number().int().min(1),
-}).partial();
+export const limitsSchema = z
+  .strictObject({
+    perKeyPerHour: z.number().int().min(1),
+    perIpPerMinute: z.number().int().min(1),
+    perRecipientPer10Minutes: z.number().int().min(1),
+    perTemplatePer10Minutes: z.number().int().min(1),
+    perPrefixPerHour: z.number().int().min(1),
+    perProjectPerDay: z.number().int().min(1),
+  })
+  .partial();
 
-export async function setLimits(store: Store, projectId: string, patch: Partial<ProjectLimits>, now = Date.now(), actor: Actor = systemActor): Promise<Project> {
+export async function setLimits(
+  store: Store,
+  projectId: string,
+  patch: Partial<ProjectLimits>,
+  now = Date.now(),
+  actor: Actor = systemActor,
+): Promise<Project> {
   const project = await requireProject(store, projectId);
   const parsed = limitsSchema.safeParse(patch);
   if (!parsed.success) throw toValidationError(parsed.error);
   const updated = (await store.projects.update(projectId, { limits: { ...project.limits, ...parsed.data } }))!;
-  await recordChange(store, actor, { projectId, action: 'project.limits', detail: { before: project.limits, after: updated.limits }, at: now });
+  await recordChange(store, actor, {
+    projectId,
+    action: 'project.limits',
+    detail: { before: project.limits, after: updated.limits },
+    at: now,
+  });
   return updated;
 }
 
@@ -213,7 +283,13 @@ export const priceTableSchema = z.partialRecord(
 );
 
 /** Sets the project's price table (null: back to the relay's defaults). */
-export async function setPrices(store: Store, projectId: string, table: unknown, now = Date.now(), actor: Actor = systemActor): Promise<Project> {
+export async function setPrices(
+  store: Store,
+  projectId: string,
+  table: unknown,
+  now = Date.now(),
+  actor: Actor = systemActor,
+): Promise<Project> {
   const project = await requireProject(store, projectId);
   let prices: Project['prices'] = null;
   if (table !== null) {
@@ -222,7 +298,12 @@ export async function setPrices(store: Store, projectId: string, table: unknown,
     prices = parsed.data;
   }
   const updated = (await store.projects.update(projectId, { prices }))!;
-  await recordChange(store, actor, { projectId, action: 'project.prices', detail: { before: project.prices, after: updated.prices }, at: now });
+  await recordChange(store, actor, {
+    projectId,
+    action: 'project.prices',
+    detail: { before: project.prices, after: updated.prices },
+    at: now,
+  });
   return updated;
 }
 
@@ -232,9 +313,18 @@ export async function showPrices(store: Store, projectId: string) {
 }
 
 /** Sets the channels a channel falls back to when a message names none (empty list: none). */
-export async function setFallbacks(store: Store, projectId: string, channel: string, to: string[], now = Date.now(), actor: Actor = systemActor): Promise<Project> {
+export async function setFallbacks(
+  store: Store,
+  projectId: string,
+  channel: string,
+  to: string[],
+  now = Date.now(),
+  actor: Actor = systemActor,
+): Promise<Project> {
   const project = await requireProject(store, projectId);
-  const parsed = z.object({ channel: z.enum(channels), to: z.array(z.enum(channels)).max(4) }).safeParse({ channel, to });
+  const parsed = z
+    .object({ channel: z.enum(channels), to: z.array(z.enum(channels)).max(4) })
+    .safeParse({ channel, to });
   if (!parsed.success) throw toValidationError(parsed.error);
   if (parsed.data.to.includes(parsed.data.channel)) {
     throw new HttpError('validation_failed', 'A channel cannot fall back to itself.', { field: 'to' });
@@ -242,7 +332,11 @@ export async function setFallbacks(store: Store, projectId: string, channel: str
   const fallbacks = { ...project.fallbacks, [parsed.data.channel]: parsed.data.to };
   if (parsed.data.to.length === 0) delete fallbacks[parsed.data.channel];
   const updated = (await store.projects.update(projectId, { fallbacks }))!;
-  const detail = { channel: parsed.data.channel, before: project.fallbacks[parsed.data.channel] ?? [], after: parsed.data.to };
+  const detail = {
+    channel: parsed.data.channel,
+    before: project.fallbacks[parsed.data.channel] ?? [],
+    after: parsed.data.to,
+  };
   await recordChange(store, actor, { projectId, action: 'project.fallbacks', detail, at: now });
   return updated;
 }

@@ -51,16 +51,33 @@ export interface DemoCredentials {
  * demo templates and a public and a secret key — when the store has no project yet. Returns null
  * when it already has one. Every change is audited under `actor` (the relay itself by default).
  */
-export async function ensureDemoProject(store: Store, sealer: Sealer, now: number, actor: Actor = systemActor): Promise<DemoCredentials | null> {
+export async function ensureDemoProject(
+  store: Store,
+  sealer: Sealer,
+  now: number,
+  actor: Actor = systemActor,
+): Promise<DemoCredentials | null> {
   if ((await store.projects.list()).length > 0) return null;
   const project = await createProject(
     store,
-    { name: DEMO.projectName, allowedOrigins: [...DEMO.allowedOrigins], allowedCountries: [...DEMO.allowedCountries], defaultCountry: DEMO.defaultCountry, development: true },
+    {
+      name: DEMO.projectName,
+      allowedOrigins: [...DEMO.allowedOrigins],
+      allowedCountries: [...DEMO.allowedCountries],
+      defaultCountry: DEMO.defaultCountry,
+      development: true,
+    },
     now,
     actor,
     sealer,
   );
-  await addConnector(store, sealer, { projectId: project.id, type: 'console', name: 'Console (development)' }, now, actor);
+  await addConnector(
+    store,
+    sealer,
+    { projectId: project.id, type: 'console', name: 'Console (development)' },
+    now,
+    actor,
+  );
   const templates: Template[] = [];
   for (const t of DEMO.templates) templates.push(await saveTemplate(store, project.id, structuredClone(t), now, actor));
   const publicKey = await createKey(store, { projectId: project.id, kind: 'public', name: 'demo page' }, now, actor);

@@ -15,13 +15,20 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export async function getMessage(store: Store, caller: Caller, id: string, now: number): Promise<MessageResponse> {
   const message = /^msg_[0-9A-Za-z]{29}$/.test(id) ? await store.messages.get(id) : null;
   const visible =
-    message && message.projectId === caller.project.id && (caller.key.kind === 'secret' || message.keyId === caller.key.id);
+    message &&
+    message.projectId === caller.project.id &&
+    (caller.key.kind === 'secret' || message.keyId === caller.key.id);
   if (!message || !visible) throw new HttpError('message_not_found', 'No such message for this key.', { field: 'id' });
   const isPublic = caller.key.kind === 'public';
   const response: MessageResponse = {
     id: message.id,
     // A waiting message whose outbox row is leased is in a worker's hands.
-    status: (message.status === 'queued' || message.status === 'scheduled') && message.leaseUntil !== null && message.leaseUntil > now ? 'sending' : message.status,
+    status:
+      (message.status === 'queued' || message.status === 'scheduled') &&
+      message.leaseUntil !== null &&
+      message.leaseUntil > now
+        ? 'sending'
+        : message.status,
     channel: message.channel,
     to: isPublic ? maskAddress(message.to) : message.to,
     template: message.template,

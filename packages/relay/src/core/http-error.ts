@@ -23,7 +23,13 @@ export class HttpError extends Error {
   constructor(
     code: ErrorCode,
     message: string,
-    options: { field?: string; retryAfter?: number; headers?: Record<string, string>; detail?: ErrorDetail; cause?: unknown } = {},
+    options: {
+      field?: string;
+      retryAfter?: number;
+      headers?: Record<string, string>;
+      detail?: ErrorDetail;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.code = code;

@@ -12,15 +12,24 @@ export interface Answer<T> {
  * The stored first answer to a request with the same `Idempotency-Key`, replayed — or
  * `409 idempotency_conflict` when the key came with a different request (Stripe's rule).
  */
-export function replayAnswer<T>(existing: Pick<IdempotencyRecord, 'requestHash' | 'statusCode' | 'response'>, requestHash: string): Answer<T> {
+export function replayAnswer<T>(
+  existing: Pick<IdempotencyRecord, 'requestHash' | 'statusCode' | 'response'>,
+  requestHash: string,
+): Answer<T> {
   if (existing.requestHash !== requestHash) {
-    throw new HttpError('idempotency_conflict', 'This Idempotency-Key was used with a different request body.', { field: 'Idempotency-Key' });
+    throw new HttpError('idempotency_conflict', 'This Idempotency-Key was used with a different request body.', {
+      field: 'Idempotency-Key',
+    });
   }
   return { status: existing.statusCode, body: existing.response as T, replayed: true };
 }
 
 /** The replayed answer when this key already answered this Idempotency-Key, else null. */
-export async function storedAnswer<T>(store: Store, keyId: string, idempotency: { key: string; requestHash: string } | undefined): Promise<Answer<T> | null> {
+export async function storedAnswer<T>(
+  store: Store,
+  keyId: string,
+  idempotency: { key: string; requestHash: string } | undefined,
+): Promise<Answer<T> | null> {
   if (!idempotency) return null;
   const existing = await store.idempotency.get(keyId, idempotency.key);
   return existing ? replayAnswer<T>(existing, idempotency.requestHash) : null;

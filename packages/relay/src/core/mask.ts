@@ -40,5 +40,7 @@ export function maskText(text: string): string {
     const { startsAt, endsAt, number } = found[i]!;
     masked = masked.slice(0, startsAt) + maskAddress(number.number) + masked.slice(endsAt);
   }
-  return masked.replace(LONG_DIGITS, (digits) => (ISO_DATE.test(digits) ? digits : maskAddress(digits.replace(/[ .()-]/g, ''))));
+  return masked.replace(LONG_DIGITS, (digits) =>
+    ISO_DATE.test(digits) ? digits : maskAddress(digits.replace(/[ .()-]/g, '')),
+  );
 }

@@ -50,16 +50,27 @@ function compile(pattern: string): CompiledPattern {
   } catch (error) {
     return { ok: false, reason: `must be a valid regular expression: ${(error as Error).message}` };
   }
-  if (hasNamedBackreference(pattern)) return { ok: false, reason: 'must be a linear-time regular expression (RE2 syntax): backreferences such as \\k<name> are not supported' };
+  if (hasNamedBackreference(pattern))
+    return {
+      ok: false,
+      reason:
+        'must be a linear-time regular expression (RE2 syntax): backreferences such as \\k<name> are not supported',
+    };
   let regexp: RE2JS;
   try {
     regexp = RE2JS.compile(RE2JS.translateRegExp(pattern));
   } catch (error) {
     const detail = String((error as Error)?.message ?? error).replace(/^error parsing regexp: /, '');
-    return { ok: false, reason: `must be a linear-time regular expression (RE2 syntax: no lookaround, no backreferences): ${detail}` };
+    return {
+      ok: false,
+      reason: `must be a linear-time regular expression (RE2 syntax: no lookaround, no backreferences): ${detail}`,
+    };
   }
   if (regexp.programSize() > MAX_PATTERN_PROGRAM_SIZE) {
-    return { ok: false, reason: `is too complex (compiles to ${regexp.programSize()} instructions, at most ${MAX_PATTERN_PROGRAM_SIZE}): use fewer or smaller counted repetitions` };
+    return {
+      ok: false,
+      reason: `is too complex (compiles to ${regexp.programSize()} instructions, at most ${MAX_PATTERN_PROGRAM_SIZE}): use fewer or smaller counted repetitions`,
+    };
   }
   return { ok: true, regexp };
 }

@@ -187,7 +187,10 @@ const phoneTypes: Record<PhoneNumberType, PhoneType> = {
 
 type Parsed = NonNullable<ReturnType<typeof parsePhoneNumberFromString>>;
 
-function parseStrict(input: string, options: PhoneOptions): { parsed: Parsed; type: PhoneType } | { reason: 'invalid' | 'not_a_phone' } {
+function parseStrict(
+  input: string,
+  options: PhoneOptions,
+): { parsed: Parsed; type: PhoneType } | { reason: 'invalid' | 'not_a_phone' } {
   const trimmed = input.trim();
   if (trimmed.length > MAX_INPUT_LENGTH) return { reason: 'invalid' };
   if (!PHONE_CHARS.test(trimmed) || !/\p{Nd}/u.test(trimmed)) return { reason: 'not_a_phone' };
@@ -224,7 +227,13 @@ function parseStrict(input: string, options: PhoneOptions): { parsed: Parsed; ty
 export function normalizePhone(input: string, options: PhoneOptions = {}): NormalizePhoneResult {
   const result = parseStrict(input, options);
   if ('reason' in result) return { ok: false, reason: result.reason };
-  return { ok: true, e164: result.parsed.number, country: result.parsed.country, nationalNumber: result.parsed.nationalNumber, type: result.type };
+  return {
+    ok: true,
+    e164: result.parsed.number,
+    country: result.parsed.country,
+    nationalNumber: result.parsed.nationalNumber,
+    type: result.type,
+  };
 }
 
 /**

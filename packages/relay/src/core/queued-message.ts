@@ -26,7 +26,13 @@ export function queuedMessage(input: {
 }): Message {
   const { caller, channel, recipient, body, now } = input;
   const seg = isPhoneChannel(channel) ? countSegments(body) : null;
-  const cost = seg ? estimateCost(caller.project.prices ?? defaultPriceTable, { channel, country: recipient.country, segments: seg.segments }) : null;
+  const cost = seg
+    ? estimateCost(caller.project.prices ?? defaultPriceTable, {
+        channel,
+        country: recipient.country,
+        segments: seg.segments,
+      })
+    : null;
   return {
     id: newMessageId(now),
     projectId: caller.project.id,

@@ -94,10 +94,14 @@ export async function enforceLimit(
   const { count, resetMs } = await store.hit(dimension, key);
   const state = { limit, remaining: Math.max(limit - count, 0), resetSeconds: Math.max(Math.ceil(resetMs / 1000), 1) };
   if (count > limit) {
-    throw new HttpError('rate_limited', `Too many requests for ${dimensionLabel[dimension]}; try again in ${state.resetSeconds} s.`, {
-      retryAfter: state.resetSeconds,
-      headers: rateLimitHeaders(state),
-    });
+    throw new HttpError(
+      'rate_limited',
+      `Too many requests for ${dimensionLabel[dimension]}; try again in ${state.resetSeconds} s.`,
+      {
+        retryAfter: state.resetSeconds,
+        headers: rateLimitHeaders(state),
+      },
+    );
   }
   return state;
 }

@@ -34,11 +34,15 @@ export function resolveRecipient(channel: Channel, to: string, project: Project,
   switch (channel) {
     case 'sms':
     case 'whatsapp': {
-      const result = normalizePhone(value, { defaultCountry: (project.defaultCountry ?? undefined) as CountryCode | undefined });
+      const result = normalizePhone(value, {
+        defaultCountry: (project.defaultCountry ?? undefined) as CountryCode | undefined,
+      });
       if (!result.ok) throw new HttpError('invalid_recipient', `\`${field}\` is not a valid phone number.`, { field });
       const country = result.country ?? null;
       if (!country || !project.allowedCountries.includes(country)) {
-        throw new HttpError('country_not_allowed', `This project does not send to ${country ?? 'that country'}.`, { field });
+        throw new HttpError('country_not_allowed', `This project does not send to ${country ?? 'that country'}.`, {
+          field,
+        });
       }
       if (!project.allowedNumberTypes.includes(result.type)) {
         throw new HttpError(
@@ -50,14 +54,24 @@ export function resolveRecipient(channel: Channel, to: string, project: Project,
       // One parse per recipient: the operator comes from the national number already parsed. The
       // number range is the country code and the first 3 national digits, whatever the code's length.
       const prefix = result.e164.slice(0, result.e164.length - result.nationalNumber.length + 3);
-      return { address: result.e164, country, operator: operatorByPrefix(country as CountryCode, result.nationalNumber), prefix };
+      return {
+        address: result.e164,
+        country,
+        operator: operatorByPrefix(country as CountryCode, result.nationalNumber),
+        prefix,
+      };
     }
     case 'email': {
       if (value.length > 254 || !emailSchema.safeParse(value).success) {
         throw new HttpError('invalid_recipient', `\`${field}\` is not a valid email address.`, { field });
       }
       const at = value.lastIndexOf('@');
-      return { address: value.slice(0, at) + value.slice(at).toLowerCase(), country: null, operator: null, prefix: null };
+      return {
+        address: value.slice(0, at) + value.slice(at).toLowerCase(),
+        country: null,
+        operator: null,
+        prefix: null,
+      };
     }
     case 'telegram': {
       // Bot API chat_id: an integer id (negative for groups) or @channelusername.
@@ -69,7 +83,11 @@ export function resolveRecipient(channel: Channel, to: string, project: Project,
     case 'chat':
     case 'console': {
       if (!/^[\p{L}\p{N}_.:@#+-]{1,100}$/u.test(value)) {
-        throw new HttpError('invalid_recipient', `\`${field}\` must be a label of up to 100 letters, digits or _.:@#+-.`, { field });
+        throw new HttpError(
+          'invalid_recipient',
+          `\`${field}\` must be a label of up to 100 letters, digits or _.:@#+-.`,
+          { field },
+        );
       }
       return { address: value, country: null, operator: null, prefix: null };
     }

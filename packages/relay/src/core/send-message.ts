@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { templateMessageRequestSchema, textMessageRequestSchema, type Channel, type SendMessageResponse } from '@messagejs/shared-types';
+import {
+  templateMessageRequestSchema,
+  textMessageRequestSchema,
+  type Channel,
+  type SendMessageResponse,
+} from '@messagejs/shared-types';
 import type { ApiKey, Project, Store } from '../store/types.js';
 import { HttpError } from './http-error.js';
 import { renderTemplate, validateParams } from './templates.js';
@@ -61,7 +66,11 @@ export async function sendMessage(
   if (stored) return stored;
   const isTemplate = 'template' in body;
   if (!isTemplate && key.kind === 'public') {
-    throw new HttpError('template_required', 'A public key may only send templates: pass `template` and `params`, or send free text from a server with a secret key.', { field: 'template' });
+    throw new HttpError(
+      'template_required',
+      'A public key may only send templates: pass `template` and `params`, or send free text from a server with a secret key.',
+      { field: 'template' },
+    );
   }
 
   let channel: Channel;
@@ -80,18 +89,30 @@ export async function sendMessage(
     if (!parsed.success) throw toValidationError(parsed.error);
     const req = parsed.data;
     const template = await store.templates.get(project.id, req.template);
-    if (!template) throw new HttpError('template_not_found', `No template \`${req.template}\` in this project.`, { field: 'template' });
+    if (!template)
+      throw new HttpError('template_not_found', `No template \`${req.template}\` in this project.`, {
+        field: 'template',
+      });
     if (template.recipient.mode === 'fixed') {
       fixedRecipient = true;
-      if (req.to !== undefined) throw new HttpError('validation_failed', `Template \`${template.name}\` has a fixed recipient; do not pass \`to\`.`, { field: 'to' });
+      if (req.to !== undefined)
+        throw new HttpError(
+          'validation_failed',
+          `Template \`${template.name}\` has a fixed recipient; do not pass \`to\`.`,
+          { field: 'to' },
+        );
       to = template.recipient.to;
     } else {
-      if (req.to === undefined) throw new HttpError('validation_failed', '`to` is required for this template.', { field: 'to' });
+      if (req.to === undefined)
+        throw new HttpError('validation_failed', '`to` is required for this template.', { field: 'to' });
       to = req.to;
     }
-    const requested = req.channels ?? template.channels ?? [template.channel, ...(project.fallbacks[template.channel] ?? [])];
+    const requested = req.channels ??
+      template.channels ?? [template.channel, ...(project.fallbacks[template.channel] ?? [])];
     if (key.kind === 'public' && req.channels && !sameOrSubset(req.channels, template.channels ?? [template.channel])) {
-      throw new HttpError('validation_failed', 'A public key may only use the channels its template names.', { field: 'channels' });
+      throw new HttpError('validation_failed', 'A public key may only use the channels its template names.', {
+        field: 'channels',
+      });
     }
     [channel, ...cascade] = requested as [Channel, ...Channel[]];
     fallbackAfter = req.fallbackAfter;
@@ -114,15 +135,21 @@ export async function sendMessage(
     fallbackAfter = req.fallbackAfter;
   }
   if (fallbackAfter !== undefined && cascade.length === 0) {
-    throw new HttpError('validation_failed', '`fallbackAfter` needs `channels` with a channel to fall back to.', { field: 'fallbackAfter' });
+    throw new HttpError('validation_failed', '`fallbackAfter` needs `channels` with a channel to fall back to.', {
+      field: 'fallbackAfter',
+    });
   }
 
   const recipient = resolveRecipient(channel, to, project);
   if (await store.optOuts.has(project.id, recipient.address)) {
-    throw new HttpError('recipient_opted_out', 'This recipient has opted out of messages from this project.', { field: 'to' });
+    throw new HttpError('recipient_opted_out', 'This recipient has opted out of messages from this project.', {
+      field: 'to',
+    });
   }
   if ((await store.connectors.forChannel(project.id, channel)).length === 0) {
-    throw new HttpError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, { field: 'channel' });
+    throw new HttpError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, {
+      field: 'channel',
+    });
   }
 
   // Verify settings are served from the read cache: no database round trip per send, and the
@@ -144,7 +171,8 @@ export async function sendMessage(
     await enforceLimit(deps.limits, project.limits, 'recipient', `${project.id}:${recipient.address}`);
     // The number-range limit guards against pumping to numbers a caller picks; a fixed recipient
     // was picked by the operator, and a shared count on its range would reopen the hole above.
-    if (key.kind === 'public' && recipient.prefix) await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
+    if (key.kind === 'public' && recipient.prefix)
+      await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
   }
   await enforceLimit(deps.limits, project.limits, 'project', project.id);
 
@@ -177,7 +205,14 @@ export async function sendMessage(
       dueAt: now,
       ...(lease && { lease }),
       ...(idempotency && {
-        idempotency: { keyId: key.id, idempotencyKey: idempotency.key, requestHash: idempotency.requestHash, statusCode: 202, response, createdAt: now },
+        idempotency: {
+          keyId: key.id,
+          idempotencyKey: idempotency.key,
+          requestHash: idempotency.requestHash,
+          statusCode: 202,
+          response,
+          createdAt: now,
+        },
       }),
     });
   } catch (error) {

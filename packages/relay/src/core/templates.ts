@@ -61,7 +61,9 @@ export function validateParams(template: Template, params: Params | undefined): 
   const out: Record<string, string> = Object.create(null);
   for (const name of Object.keys(given)) {
     if (!Object.hasOwn(template.params, name)) {
-      throw new HttpError('validation_failed', `\`${name}\` is not a param of template \`${template.name}\`.`, { field: `params.${name}` });
+      throw new HttpError('validation_failed', `\`${name}\` is not a param of template \`${template.name}\`.`, {
+        field: `params.${name}`,
+      });
     }
   }
   for (const [name, spec] of Object.entries(template.params)) {
@@ -107,7 +109,8 @@ function checkParam(template: Template, name: string, spec: ParamSpec, value: st
       if (typeof value !== 'string') throw fail('must be a string');
       // Templates saved before the cap keep their declared maxLength only up to it.
       const maxLength = Math.min(spec.maxLength ?? DEFAULT_PATTERN_MAX_LENGTH, MAX_PATTERN_VALUE_LENGTH);
-      if (value.length > maxLength * 2 || lengthOf(value) > maxLength) throw fail(`must be at most ${maxLength} characters`);
+      if (value.length > maxLength * 2 || lengthOf(value) > maxLength)
+        throw fail(`must be at most ${maxLength} characters`);
       const compiled = compileParamPattern(spec.pattern);
       if (!compiled.ok) {
         // A template stored before patterns were checked for linear-time matching: fail closed.
@@ -156,7 +159,10 @@ export function fill(text: string, values: Record<string, string>, escape: (v: s
 }
 
 /** The rendered parts of a message. HTML bodies get their values escaped; plain text needs none. */
-export function renderTemplate(template: Template, values: Record<string, string>): { text: string; subject: string | null; html: string | null } {
+export function renderTemplate(
+  template: Template,
+  values: Record<string, string>,
+): { text: string; subject: string | null; html: string | null } {
   return {
     text: fill(template.body, values),
     subject: template.subject ? fill(template.subject, values) : null,

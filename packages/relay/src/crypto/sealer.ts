@@ -33,7 +33,13 @@ export function createSealer(current: Buffer, previous: Buffer[] = []): Sealer {
       // The key id is authenticated as additional data, so a value cannot be relabelled.
       cipher.setAAD(Buffer.from(keyId));
       const ct = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-      return ['v1', keyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+      return [
+        'v1',
+        keyId,
+        iv.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+        ct.toString('base64url'),
+      ].join('.');
     },
     open<T>(sealed: string): T {
       const [version, kid, iv, tag, ct] = sealed.split('.');

@@ -10,7 +10,13 @@ import { countRequest } from './limits.js';
  * (403), the key and client-IP limits (429). One middleware rather than three, because the hot
  * path pays for every layer Express walks.
  */
-export function apiAccess(options: { cache: KeyCache; now: () => number; origins: OriginDirectory; limits: RateLimitStore; trust: TrustProxy }): Handler {
+export function apiAccess(options: {
+  cache: KeyCache;
+  now: () => number;
+  origins: OriginDirectory;
+  limits: RateLimitStore;
+  trust: TrustProxy;
+}): Handler {
   return async function apiAccessMiddleware(req, res, next) {
     try {
       const caller = await authenticateRequest(req, res, options);

@@ -33,7 +33,11 @@ export type KeyCache = ReturnType<typeof createKeyCache>;
  * Pipeline step 1 (docs/architecture.md): `Authorization: Bearer pk_…|sk_…`, looked up by SHA-256 in one indexed query.
  * Unknown, revoked and expired keys all get the same 401.
  */
-export async function authenticateRequest(req: ApiRequest, res: ApiResponse, options: { cache: KeyCache; now: () => number; origins: OriginDirectory }): Promise<Caller> {
+export async function authenticateRequest(
+  req: ApiRequest,
+  res: ApiResponse,
+  options: { cache: KeyCache; now: () => number; origins: OriginDirectory },
+): Promise<Caller> {
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   const token = match?.[1];

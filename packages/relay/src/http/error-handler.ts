@@ -22,12 +22,21 @@ export function errorHandler(logger: Logger): ErrorHandler {
       httpError = new HttpError(clientErrorCode(error.status), `The request could not be read: ${error.message}`);
     } else {
       logger.error({ err: error, requestId, method: req.method, path: pathOf(req) }, 'unhandled error');
-      httpError = new HttpError('internal_error', 'Something went wrong on the relay. The request id identifies it in the logs.');
+      httpError = new HttpError(
+        'internal_error',
+        'Something went wrong on the relay. The request id identifies it in the logs.',
+      );
     }
     if (httpError.retryAfter !== undefined) res.setHeader('Retry-After', String(httpError.retryAfter));
     for (const name in httpError.headers) res.setHeader(name, httpError.headers[name]!);
     const body: ErrorBody = {
-      error: { code: httpError.code, message: httpError.message, ...(httpError.field && { field: httpError.field }), ...httpError.detail, requestId },
+      error: {
+        code: httpError.code,
+        message: httpError.message,
+        ...(httpError.field && { field: httpError.field }),
+        ...httpError.detail,
+        requestId,
+      },
     };
     sendJson(res, httpError.status, body);
   };

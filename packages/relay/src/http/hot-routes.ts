@@ -62,7 +62,10 @@ export function hotRoutes(options: { before: readonly Handler[]; onError: ErrorH
     // With the answer already on its way (or the error handler itself failing), the connection
     // can only be cut, as Express's final handler does; the error is logged first.
     const cut = (error: unknown) => {
-      options.logger.error({ err: error, requestId: res.locals.requestId, method: req.method }, 'error after the answer was sent');
+      options.logger.error(
+        { err: error, requestId: res.locals.requestId, method: req.method },
+        'error after the answer was sent',
+      );
       req.socket.destroy();
     };
     const fail = (error: unknown) => {
@@ -80,7 +83,8 @@ export function hotRoutes(options: { before: readonly Handler[]; onError: ErrorH
       if (!handler) return notFound();
       try {
         const result = handler(req, res, next);
-        if (result instanceof Promise) result.then(undefined, (reason: unknown) => next(reason || new Error('Rejected promise')));
+        if (result instanceof Promise)
+          result.then(undefined, (reason: unknown) => next(reason || new Error('Rejected promise')));
       } catch (thrown) {
         next(thrown);
       }

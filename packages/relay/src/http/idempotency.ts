@@ -43,10 +43,16 @@ export function idempotencyKey(options: { secret?: Buffer } = {}): Handler {
     const key = req.headers[IDEMPOTENCY_HEADER];
     if (key === undefined) return next();
     if (typeof key !== 'string' || !KEY_FORMAT.test(key)) {
-      return next(new HttpError('validation_failed', '`Idempotency-Key` must be 1–255 visible ASCII characters.', { field: headers.idempotencyKey }));
+      return next(
+        new HttpError('validation_failed', '`Idempotency-Key` must be 1–255 visible ASCII characters.', {
+          field: headers.idempotencyKey,
+        }),
+      );
     }
     const fingerprint = `${req.method} ${pathOf(req)}\n${canonical(withoutCaptcha(req.body))}`;
-    const requestHash = secret ? createHmac('sha256', secret).update(fingerprint).digest('hex') : sha256Hex(fingerprint);
+    const requestHash = secret
+      ? createHmac('sha256', secret).update(fingerprint).digest('hex')
+      : sha256Hex(fingerprint);
     localsOf(res).idempotency = { key, requestHash };
     next();
   };

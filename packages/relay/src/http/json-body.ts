@@ -82,18 +82,23 @@ export function jsonBody(options: { limit?: string } = {}): Handler {
   const parse = express.json({ limit: options.limit ?? '64kb', strict: true });
   return function jsonBodyMiddleware(req, res, next) {
     if (!hasContentType(req, ['application/json'])) {
-      return next(new HttpError('unsupported_media_type', 'Send the body as JSON with `Content-Type: application/json`.'));
+      return next(
+        new HttpError('unsupported_media_type', 'Send the body as JSON with `Content-Type: application/json`.'),
+      );
     }
     parse(req, res, (error?: unknown) => {
       if (!error) {
         if (checkBody(req.body)) return next();
         const field = tooDeepField(req.body);
         return next(
-          new HttpError('nesting_too_deep', `The body nests deeper than ${MAX_BODY_DEPTH} levels.`, { ...(field !== undefined && { field }) }),
+          new HttpError('nesting_too_deep', `The body nests deeper than ${MAX_BODY_DEPTH} levels.`, {
+            ...(field !== undefined && { field }),
+          }),
         );
       }
       const type = (error as { type?: string }).type;
-      if (type === 'entity.too.large') return next(new HttpError('payload_too_large', `The body is larger than ${options.limit ?? '64kb'}.`));
+      if (type === 'entity.too.large')
+        return next(new HttpError('payload_too_large', `The body is larger than ${options.limit ?? '64kb'}.`));
       if (type === 'entity.parse.failed') return next(new HttpError('invalid_json', 'The body is not valid JSON.'));
       if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
         return next(new HttpError('unsupported_media_type', 'Send the body as UTF-8 JSON.'));

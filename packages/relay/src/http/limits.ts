@@ -9,7 +9,13 @@ import { localsOf } from './locals.js';
  * also against the client IP (kept in `res.locals.clientIp` for the send's own limits). The key's
  * state is reported in `RateLimit-*` headers.
  */
-export async function countRequest(req: ApiRequest, res: ApiResponse, { key, project }: Caller, store: RateLimitStore, trust: TrustProxy): Promise<void> {
+export async function countRequest(
+  req: ApiRequest,
+  res: ApiResponse,
+  { key, project }: Caller,
+  store: RateLimitStore,
+  trust: TrustProxy,
+): Promise<void> {
   const state = await enforceLimit(store, project.limits, 'key', key.id);
   if (key.kind === 'public') {
     const ip = clientIp(req, trust) || 'unknown';

@@ -7,7 +7,14 @@ import { HttpError } from '../core/http-error.js';
 import type { Caller } from '../core/send-message.js';
 
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];
-const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed'];
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'Idempotent-Replayed',
+];
 
 /**
  * The origins any project allows, cached briefly. Preflight requests carry no key, so they can
@@ -59,19 +66,32 @@ export function allowOrigin(res: ApiResponse, origin: string): void {
  * CORS headers for it alone); a secret key's request must carry no `Origin` at all, because a
  * secret key in a browser has leaked.
  */
-export function checkCallerOrigin(req: ApiRequest, res: ApiResponse, { key, project }: Caller, trust: TrustProxy): void {
+export function checkCallerOrigin(
+  req: ApiRequest,
+  res: ApiResponse,
+  { key, project }: Caller,
+  trust: TrustProxy,
+): void {
   const origin = req.headers.origin;
   if (key.kind === 'secret') {
     if (origin !== undefined) {
-      throw new HttpError('secret_key_in_browser', 'A secret key was sent from a browser. Revoke it now (`messagejs-relay keys revoke`) and use a public key in pages.');
+      throw new HttpError(
+        'secret_key_in_browser',
+        'A secret key was sent from a browser. Revoke it now (`messagejs-relay keys revoke`) and use a public key in pages.',
+      );
     }
     return;
   }
   // Browsers send no Origin on same-origin GETs (Fetch standard); they do send
   // `Sec-Fetch-Site: same-origin`, and then the page's origin is the relay's own.
-  const pageOrigin = origin ?? (req.headers['sec-fetch-site'] === 'same-origin' ? `${protocolOf(req, trust)}://${req.headers.host}` : undefined);
+  const pageOrigin =
+    origin ??
+    (req.headers['sec-fetch-site'] === 'same-origin' ? `${protocolOf(req, trust)}://${req.headers.host}` : undefined);
   if (!pageOrigin || !project.allowedOrigins.includes(pageOrigin)) {
-    throw new HttpError('origin_not_allowed', `Origin ${pageOrigin ?? '(none)'} is not allowed for this key. Add it with \`messagejs-relay origins add\`.`);
+    throw new HttpError(
+      'origin_not_allowed',
+      `Origin ${pageOrigin ?? '(none)'} is not allowed for this key. Add it with \`messagejs-relay origins add\`.`,
+    );
   }
   if (origin) allowOrigin(res, origin);
 }

@@ -17,11 +17,15 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
  * static (a function directive, a chain that does not finish synchronously) keeps helmet itself
  * in the request path.
  */
-export function securityHeaders(options: Readonly<HelmetOptions>): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void {
+export function securityHeaders(
+  options: Readonly<HelmetOptions>,
+): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void {
   const middleware = helmet(options);
   const hasFunctionDirective = Object.values(
     (typeof options.contentSecurityPolicy === 'object' && options.contentSecurityPolicy.directives) || {},
-  ).some((value) => typeof value === 'function' || (Array.isArray(value) && value.some((v) => typeof v === 'function')));
+  ).some(
+    (value) => typeof value === 'function' || (Array.isArray(value) && value.some((v) => typeof v === 'function')),
+  );
   const set: Array<[string, string]> = [];
   const removed: string[] = [];
   let finished = false;
@@ -33,9 +37,13 @@ export function securityHeaders(options: Readonly<HelmetOptions>): (req: Incomin
       removed.push(name);
     },
   };
-  middleware({ headers: {}, method: 'GET', url: '/' } as IncomingMessage, probe as unknown as ServerResponse, (error?: unknown) => {
-    finished = !error;
-  });
+  middleware(
+    { headers: {}, method: 'GET', url: '/' } as IncomingMessage,
+    probe as unknown as ServerResponse,
+    (error?: unknown) => {
+      finished = !error;
+    },
+  );
   if (hasFunctionDirective || !finished) return middleware;
   return function securityHeadersMiddleware(_req, res, next) {
     for (let i = 0; i < set.length; i++) res.setHeader(set[i]![0], set[i]![1]);

@@ -17,13 +17,17 @@ export interface ConnectorPoolOptions {
  * (twilio, nodemailer) are reused across messages. Credentials are opened per send, in memory only.
  */
 export function createConnectorPool(options: ConnectorPoolOptions) {
-  const instances = new Map<string, { record: ConnectorRecord; connector: Connector; sealed?: string; opened?: unknown }>();
+  const instances = new Map<
+    string,
+    { record: ConnectorRecord; connector: Connector; sealed?: string; opened?: unknown }
+  >();
   return {
     get(record: ConnectorRecord): { connector: Connector; credentials: () => unknown } {
       let entry = instances.get(record.id);
       // The read cache hands out the same record object while it is fresh: configs are compared
       // only when the record was read again, and an unchanged one keeps its instance.
-      if (entry && entry.record !== record && JSON.stringify(entry.record.config) === JSON.stringify(record.config)) entry.record = record;
+      if (entry && entry.record !== record && JSON.stringify(entry.record.config) === JSON.stringify(record.config))
+        entry.record = record;
       if (!entry || entry.record !== record) {
         const definition = getConnectorDefinition(record.type);
         if (!definition) throw new Error(`Unknown connector type ${record.type}`);

@@ -61,7 +61,11 @@ export function connectorIndex(attempts: number, policy: Pick<DeliveryPolicy, 'm
  * The connector to send with: the one at `index`, or — while its circuit breaker is open — the
  * first later one whose breaker is closed. Undefined when the channel has no connector left.
  */
-export function pickConnector<C extends { id: string }>(connectors: readonly C[], index: number, isOpen: (id: string) => boolean): C | undefined {
+export function pickConnector<C extends { id: string }>(
+  connectors: readonly C[],
+  index: number,
+  isOpen: (id: string) => boolean,
+): C | undefined {
   return connectors.slice(index).find((c) => !isOpen(c.id)) ?? connectors[index];
 }
 
@@ -76,14 +80,21 @@ export function cascadeOrFail(cascade: readonly Channel[]): GiveUp {
  * sooner than the provider's `Retry-After`) until it has had `maxAttemptsPerConnector` tries, then
  * fail over to the next connector of the channel, and give up when there is none.
  */
-export function decideDelivery(outcome: DeliveryOutcome, state: DeliveryState, policy: DeliveryPolicy): DeliveryDecision {
+export function decideDelivery(
+  outcome: DeliveryOutcome,
+  state: DeliveryState,
+  policy: DeliveryPolicy,
+): DeliveryDecision {
   if (outcome.kind === 'permanent') return cascadeOrFail(state.cascade);
   const index = connectorIndex(state.attempts, policy);
   const triesWithThis = state.attempts - index * policy.maxAttemptsPerConnector;
   if (triesWithThis >= policy.maxAttemptsPerConnector) {
     return index + 1 < state.connectors ? { action: 'failover', to: index + 1 } : cascadeOrFail(state.cascade);
   }
-  const delayMs = Math.max(outcome.retryAfterMs ?? 0, backoffDelay(triesWithThis, policy.backoffBaseMs, policy.backoffMaxMs, policy.random));
+  const delayMs = Math.max(
+    outcome.retryAfterMs ?? 0,
+    backoffDelay(triesWithThis, policy.backoffBaseMs, policy.backoffMaxMs, policy.random),
+  );
   return { action: 'retry', at: state.at + delayMs, delayMs };
 }
 
@@ -92,15 +103,25 @@ export function decideDelivery(outcome: DeliveryOutcome, state: DeliveryState, p
  * for a message that names channels to cascade to and a `fallbackAfterMs`, and is not already
  * delivered. Undefined when no fallback check is due.
  */
-export function fallbackCheckAt(message: { cascade: readonly Channel[]; fallbackAfterMs?: number | null | undefined }, status: MessageStatus, at: number): number | undefined {
-  return message.cascade.length > 0 && message.fallbackAfterMs && status !== 'delivered' ? at + message.fallbackAfterMs : undefined;
+export function fallbackCheckAt(
+  message: { cascade: readonly Channel[]; fallbackAfterMs?: number | null | undefined },
+  status: MessageStatus,
+  at: number,
+): number | undefined {
+  return message.cascade.length > 0 && message.fallbackAfterMs && status !== 'delivered'
+    ? at + message.fallbackAfterMs
+    : undefined;
 }
 
 /**
  * A fallback check come due: a message delivered or read (or with nothing to cascade to) is
  * finished; otherwise its channel did not report delivery in time and the next channel is tried.
  */
-export function afterDeadline(message: { status: MessageStatus; cascade: readonly Channel[] }): { action: 'finish' } | GiveUp {
-  if (message.status === 'delivered' || message.status === 'read' || message.cascade.length === 0) return { action: 'finish' };
+export function afterDeadline(message: {
+  status: MessageStatus;
+  cascade: readonly Channel[];
+}): { action: 'finish' } | GiveUp {
+  if (message.status === 'delivered' || message.status === 'read' || message.cascade.length === 0)
+    return { action: 'finish' };
   return cascadeOrFail(message.cascade);
 }

@@ -138,7 +138,8 @@ class OutboxScheduler implements Scheduler, JobRecorder {
 
   reserve(dueAt: number): OutboxLease | null {
     const at = this.#now();
-    if (!this.#running || this.#backlog || dueAt > at || this.#jobs.waiting + this.#reserved >= this.#handoffLimit) return null;
+    if (!this.#running || this.#backlog || dueAt > at || this.#jobs.waiting + this.#reserved >= this.#handoffLimit)
+      return null;
     this.#reserved++;
     return { owner: this.#owner, until: at + this.#leaseMs };
   }
@@ -149,11 +150,23 @@ class OutboxScheduler implements Scheduler, JobRecorder {
       return this.wake();
     }
     this.#reserved--;
-    const job: ClaimedJob = { messageId: message.id, attempts: 1, leaseUntil: lease.until, owner: this.#owner, kind: 'send', message };
+    const job: ClaimedJob = {
+      messageId: message.id,
+      attempts: 1,
+      leaseUntil: lease.until,
+      owner: this.#owner,
+      kind: 'send',
+      message,
+    };
     if (!this.#running) {
       this.#store.outbox
         .release([job])
-        .catch((error: unknown) => this.#log.error({ err: error, messageId: message.id }, 'could not release a hand-off; it is sent when its lease expires'));
+        .catch((error: unknown) =>
+          this.#log.error(
+            { err: error, messageId: message.id },
+            'could not release a hand-off; it is sent when its lease expires',
+          ),
+        );
       return;
     }
     this.#jobs.push(job);
@@ -167,7 +180,10 @@ class OutboxScheduler implements Scheduler, JobRecorder {
   record(job: ClaimedJob, write: Promise<void>): void {
     const tracked: Promise<void> = write
       .catch((error: unknown) =>
-        this.#log.error({ err: error, messageId: job.messageId }, 'could not record a delivery; the lease will expire and the message be sent again'),
+        this.#log.error(
+          { err: error, messageId: job.messageId },
+          'could not record a delivery; the lease will expire and the message be sent again',
+        ),
       )
       .finally(() => this.#writes.delete(tracked));
     this.#writes.add(tracked);
@@ -228,7 +244,10 @@ class OutboxScheduler implements Scheduler, JobRecorder {
     this.#jobs.hold(job);
     const p = this.#run(job)
       .catch((error: unknown) =>
-        this.#log.error({ err: maskedError(error), messageId: job.messageId }, 'delivery crashed; the lease will expire and the row be retried'),
+        this.#log.error(
+          { err: maskedError(error), messageId: job.messageId },
+          'delivery crashed; the lease will expire and the row be retried',
+        ),
       )
       .finally(() => {
         this.#inflight--;

@@ -49,7 +49,11 @@ export type Worker = Scheduler;
 export function createWorker(options: WorkerOptions): Worker {
   const { store, pool, now } = options;
   const log = options.logger.child({ component: 'worker' });
-  const breaker = createCircuitBreaker({ threshold: options.breakerThreshold ?? 5, cooldownMs: options.breakerCooldownMs ?? 30_000, now });
+  const breaker = createCircuitBreaker({
+    threshold: options.breakerThreshold ?? 5,
+    cooldownMs: options.breakerCooldownMs ?? 30_000,
+    now,
+  });
   const policy = {
     maxAttemptsPerConnector: options.maxAttemptsPerConnector ?? 5,
     backoffBaseMs: options.backoffBaseMs ?? 1000,

@@ -11,7 +11,11 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
   const connectors = new Map<string, { value: ConnectorRecord[]; expires: number }>();
   const optOuts = new Map<string, { value: boolean; expires: number }>();
   const verifySettings = new Map<string, { value: Partial<VerifySettings>; expires: number }>();
-  const cached = async <T>(map: Map<string, { value: T; expires: number }>, key: string, load: () => Promise<T>): Promise<T> => {
+  const cached = async <T>(
+    map: Map<string, { value: T; expires: number }>,
+    key: string,
+    load: () => Promise<T>,
+  ): Promise<T> => {
     const hit = map.get(key);
     const now = options.now();
     if (hit && hit.expires > now) return hit.value;
@@ -49,7 +53,8 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
     },
     optOuts: {
       ...store.optOuts,
-      has: (projectId, address) => cached(optOuts, `${projectId}\0${address}`, () => store.optOuts.has(projectId, address)),
+      has: (projectId, address) =>
+        cached(optOuts, `${projectId}\0${address}`, () => store.optOuts.has(projectId, address)),
       async add(projectId, address, at) {
         await store.optOuts.add(projectId, address, at);
         optOuts.delete(`${projectId}\0${address}`);
@@ -57,7 +62,8 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
     },
     connectors: {
       ...store.connectors,
-      forChannel: (projectId, channel) => cached(connectors, `${projectId}\0${channel}`, () => store.connectors.forChannel(projectId, channel)),
+      forChannel: (projectId, channel) =>
+        cached(connectors, `${projectId}\0${channel}`, () => store.connectors.forChannel(projectId, channel)),
       async create(record) {
         await store.connectors.create(record);
         connectors.clear();

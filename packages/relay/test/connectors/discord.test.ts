@@ -5,7 +5,13 @@ import { rejection, sendContext, startFakeProvider, type FakeProvider } from '..
 
 const webhookUrl = 'https://discord.com/api/webhooks/1234567890/AbCdEf-secret_token';
 const credentials = { webhookUrl };
-const message: OutboundMessage = { id: 'msg_1', projectId: 'prj_1', channel: 'chat', to: 'ops', text: 'Deploy done @everyone' };
+const message: OutboundMessage = {
+  id: 'msg_1',
+  projectId: 'prj_1',
+  channel: 'chat',
+  to: 'ops',
+  text: 'Deploy done @everyone',
+};
 
 describe('toDiscordPayload', () => {
   it('sends { content } and allows no mentions', () => {
@@ -31,12 +37,20 @@ describe('discord.send', () => {
     fake = await startFakeProvider();
   });
   afterAll(() => fake.close());
-  beforeEach(() => fake.reply({ body: { id: '1180000000000000001', channel_id: '99', content: 'Deploy done @everyone' } }));
+  beforeEach(() =>
+    fake.reply({ body: { id: '1180000000000000001', channel_id: '99', content: 'Deploy done @everyone' } }),
+  );
   const connector = () => discordConnector.create({ config: {}, baseUrl: fake.url });
 
   it('POSTs { content } to the webhook with wait=true and returns the message id', async () => {
-    await expect(connector().send(message, credentials, sendContext())).resolves.toEqual({ providerMessageId: '1180000000000000001', status: 'sent' });
-    expect(fake.last()).toMatchObject({ method: 'POST', url: '/api/webhooks/1234567890/AbCdEf-secret_token?wait=true' });
+    await expect(connector().send(message, credentials, sendContext())).resolves.toEqual({
+      providerMessageId: '1180000000000000001',
+      status: 'sent',
+    });
+    expect(fake.last()).toMatchObject({
+      method: 'POST',
+      url: '/api/webhooks/1234567890/AbCdEf-secret_token?wait=true',
+    });
     expect(fake.last().json).toEqual({ content: 'Deploy done @everyone', allowed_mentions: { parse: [] } });
   });
 
@@ -53,8 +67,16 @@ describe('discord.send', () => {
   });
 
   it('maps 429 to a rate limit with the body retry_after', async () => {
-    fake.reply({ status: 429, headers: { 'retry-after': '2' }, body: { message: 'You are being rate limited.', retry_after: 1.5, global: false } });
-    await expect(connector().send(message, credentials, sendContext())).rejects.toMatchObject({ kind: 'transient', code: 'provider_rate_limited', retryAfterMs: 1500 });
+    fake.reply({
+      status: 429,
+      headers: { 'retry-after': '2' },
+      body: { message: 'You are being rate limited.', retry_after: 1.5, global: false },
+    });
+    await expect(connector().send(message, credentials, sendContext())).rejects.toMatchObject({
+      kind: 'transient',
+      code: 'provider_rate_limited',
+      retryAfterMs: 1500,
+    });
   });
 });
 
@@ -62,7 +84,9 @@ describe('discord.test', () => {
   it('reads the webhook with a GET, without posting', async () => {
     const fake = await startFakeProvider();
     fake.reply({ body: { id: '1234567890', name: 'Deploys', channel_id: '99', token: 'AbCdEf-secret_token' } });
-    const result = await discordConnector.create({ config: {}, baseUrl: fake.url }).test!(credentials, { signal: new AbortController().signal });
+    const result = await discordConnector.create({ config: {}, baseUrl: fake.url }).test!(credentials, {
+      signal: new AbortController().signal,
+    });
     expect(result.detail).toBe('The webhook "Deploys" posts to channel 99.');
     expect(fake.requests).toHaveLength(1);
     expect(fake.last()).toMatchObject({ method: 'GET', url: '/api/webhooks/1234567890/AbCdEf-secret_token' });

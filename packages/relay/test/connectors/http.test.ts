@@ -20,7 +20,9 @@ describe('parseRetryAfter', () => {
 
 describe('rebase', () => {
   it('moves a URL onto the base, keeping path and query', () => {
-    expect(rebase('https://hooks.slack.com/services/T/B/X?a=1', 'http://127.0.0.1:4000/')).toBe('http://127.0.0.1:4000/services/T/B/X?a=1');
+    expect(rebase('https://hooks.slack.com/services/T/B/X?a=1', 'http://127.0.0.1:4000/')).toBe(
+      'http://127.0.0.1:4000/services/T/B/X?a=1',
+    );
     expect(rebase('https://hooks.slack.com/services/T/B/X', undefined)).toBe('https://hooks.slack.com/services/T/B/X');
   });
 });
@@ -34,25 +36,41 @@ describe('callProvider', () => {
 
   it('sends JSON and form bodies and parses JSON or text answers', async () => {
     fake.reply({ body: { ok: true } });
-    const json = await callProvider({ provider: 'P', method: 'POST', url: `${fake.url}/a`, json: { a: 1 }, signal: AbortSignal.timeout(5000) });
+    const json = await callProvider({
+      provider: 'P',
+      method: 'POST',
+      url: `${fake.url}/a`,
+      json: { a: 1 },
+      signal: AbortSignal.timeout(5000),
+    });
     expect(json).toMatchObject({ status: 200, body: { ok: true } });
     expect(fake.last()).toMatchObject({ json: { a: 1 } });
     expect(fake.last().headers['content-type']).toBe('application/json');
 
     fake.reply({ body: 'ok' });
-    const form = await callProvider({ provider: 'P', method: 'POST', url: `${fake.url}/b`, form: { a: '1 2' }, signal: AbortSignal.timeout(5000) });
+    const form = await callProvider({
+      provider: 'P',
+      method: 'POST',
+      url: `${fake.url}/b`,
+      form: { a: '1 2' },
+      signal: AbortSignal.timeout(5000),
+    });
     expect(form.body).toBe('ok');
     expect(fake.last().body).toBe('a=1+2');
   });
 
   it('resolves with error answers, leaving their mapping to the connector', async () => {
     fake.reply({ status: 503, body: { error: 'down' } });
-    await expect(callProvider({ provider: 'P', method: 'GET', url: fake.url, signal: AbortSignal.timeout(5000) })).resolves.toMatchObject({ status: 503 });
+    await expect(
+      callProvider({ provider: 'P', method: 'GET', url: fake.url, signal: AbortSignal.timeout(5000) }),
+    ).resolves.toMatchObject({ status: 503 });
   });
 
   it('rejects with a transient provider_timeout when the signal fires', async () => {
     fake.reply({ delayMs: 5000 });
-    const error = await rejection(callProvider({ provider: 'P', method: 'GET', url: fake.url, signal: AbortSignal.timeout(50) }));
+    const error = await rejection(
+      callProvider({ provider: 'P', method: 'GET', url: fake.url, signal: AbortSignal.timeout(50) }),
+    );
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error).toMatchObject({ kind: 'transient', code: 'provider_timeout', message: 'P did not answer in time' });
   });
@@ -60,14 +78,25 @@ describe('callProvider', () => {
   it('rejects with a transient provider_unavailable when nothing listens, without the URL in the message', async () => {
     const gone = await startFakeProvider();
     await gone.close();
-    const error = await rejection(callProvider({ provider: 'P', method: 'GET', url: `${gone.url}/bot123:secret/getMe`, signal: AbortSignal.timeout(5000) }));
+    const error = await rejection(
+      callProvider({
+        provider: 'P',
+        method: 'GET',
+        url: `${gone.url}/bot123:secret/getMe`,
+        signal: AbortSignal.timeout(5000),
+      }),
+    );
     expect(error).toMatchObject({ kind: 'transient', code: 'provider_unavailable', providerCode: 'ECONNREFUSED' });
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('secret');
   });
 });
 
 describe('httpError', () => {
-  const response = (status: number, headers: Record<string, string> = {}) => ({ status, headers: new Headers(headers), body: null });
+  const response = (status: number, headers: Record<string, string> = {}) => ({
+    status,
+    headers: new Headers(headers),
+    body: null,
+  });
   it.each([
     [429, { 'retry-after': '10' }, 'transient', 'provider_rate_limited', 10_000],
     [408, {}, 'transient', 'provider_unavailable', null],
@@ -78,6 +107,11 @@ describe('httpError', () => {
     [400, {}, 'permanent', 'provider_rejected', null],
     [404, {}, 'permanent', 'provider_rejected', null],
   ] as const)('maps HTTP %i to %s %s', (status, headers, kind, code, retryAfterMs) => {
-    expect(httpError('P', response(status, headers))).toMatchObject({ kind, code, retryAfterMs, providerCode: String(status) });
+    expect(httpError('P', response(status, headers))).toMatchObject({
+      kind,
+      code,
+      retryAfterMs,
+      providerCode: String(status),
+    });
   });
 });

@@ -19,16 +19,19 @@ describe('connectorRegistry', () => {
     expect(Object.keys(connectorRegistry).sort()).toEqual(Object.keys(examples).sort());
   });
 
-  it.each(Object.entries(examples))('%s: its key is its type, its example validates and it creates a matching connector', async (type, example) => {
-    const definition = getConnectorDefinition(type)!;
-    expect(definition.type).toBe(type);
-    const config = definition.configSchema.parse(example.config);
-    expect(definition.credentialsSchema.safeParse(example.credentials).success).toBe(true);
-    const connector = definition.create({ config, write: () => {} });
-    expect(connector.type).toBe(type);
-    expect(connector.channels).toEqual(definition.channels);
-    await connector.close?.();
-  });
+  it.each(Object.entries(examples))(
+    '%s: its key is its type, its example validates and it creates a matching connector',
+    async (type, example) => {
+      const definition = getConnectorDefinition(type)!;
+      expect(definition.type).toBe(type);
+      const config = definition.configSchema.parse(example.config);
+      expect(definition.credentialsSchema.safeParse(example.credentials).success).toBe(true);
+      const connector = definition.create({ config, write: () => {} });
+      expect(connector.type).toBe(type);
+      expect(connector.channels).toEqual(definition.channels);
+      await connector.close?.();
+    },
+  );
 
   it('returns undefined for unknown types and inherited names', () => {
     expect(getConnectorDefinition('carrier-pigeon')).toBeUndefined();

@@ -5,7 +5,13 @@ import { rejection, sendContext, startFakeProvider, type FakeProvider } from '..
 
 const webhookUrl = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
 const credentials = { webhookUrl };
-const message: OutboundMessage = { id: 'msg_1', projectId: 'prj_1', channel: 'chat', to: '#alerts', text: 'Deploy <!channel> done & dusted' };
+const message: OutboundMessage = {
+  id: 'msg_1',
+  projectId: 'prj_1',
+  channel: 'chat',
+  to: '#alerts',
+  text: 'Deploy <!channel> done & dusted',
+};
 
 describe('toSlackPayload', () => {
   it('sends { text } with &, < and > escaped so parameters cannot mention or link', () => {
@@ -34,8 +40,14 @@ describe('slack.send', () => {
   const connector = () => slackConnector.create({ config: {}, baseUrl: fake.url });
 
   it('POSTs { text } to the webhook path', async () => {
-    await expect(connector().send(message, credentials, sendContext())).resolves.toEqual({ providerMessageId: null, status: 'sent' });
-    expect(fake.last()).toMatchObject({ method: 'POST', url: '/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX' });
+    await expect(connector().send(message, credentials, sendContext())).resolves.toEqual({
+      providerMessageId: null,
+      status: 'sent',
+    });
+    expect(fake.last()).toMatchObject({
+      method: 'POST',
+      url: '/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+    });
     expect(fake.last().headers['content-type']).toBe('application/json');
     expect(fake.last().json).toEqual({ text: 'Deploy &lt;!channel&gt; done &amp; dusted' });
   });
@@ -57,7 +69,11 @@ describe('slack.send', () => {
 
   it('maps 429 to a rate limit with Retry-After', async () => {
     fake.reply({ status: 429, headers: { 'retry-after': '30' }, body: 'rate_limited' });
-    await expect(connector().send(message, credentials, sendContext())).rejects.toMatchObject({ kind: 'transient', code: 'provider_rate_limited', retryAfterMs: 30_000 });
+    await expect(connector().send(message, credentials, sendContext())).rejects.toMatchObject({
+      kind: 'transient',
+      code: 'provider_rate_limited',
+      retryAfterMs: 30_000,
+    });
   });
 
   it('does not post in test(), and says why', async () => {

@@ -82,7 +82,10 @@ describe('smtp.send', () => {
   afterAll(() => server.close());
   afterEach(() => connector.close?.());
 
-  const create = () => (connector = smtpConnector.create({ config: { host: '127.0.0.1', port: server.port, secure: false, from: 'Acme <no-reply@acme.test>' } }));
+  const create = () =>
+    (connector = smtpConnector.create({
+      config: { host: '127.0.0.1', port: server.port, secure: false, from: 'Acme <no-reply@acme.test>' },
+    }));
 
   it('delivers the message to a real SMTP server', async () => {
     const result = await create().send(message, {}, sendContext());
@@ -132,16 +135,23 @@ describe('smtp.send', () => {
   });
 
   it('takes host and port from baseUrl', async () => {
-    connector = smtpConnector.create({ config: { host: 'smtp.invalid', port: 25, from: 'no-reply@acme.test' }, baseUrl: `smtp://127.0.0.1:${server.port}` });
+    connector = smtpConnector.create({
+      config: { host: 'smtp.invalid', port: 25, from: 'no-reply@acme.test' },
+      baseUrl: `smtp://127.0.0.1:${server.port}`,
+    });
     await connector.send({ ...message, subject: 'Via baseUrl' }, {}, sendContext());
     expect(server.received.at(-1)!.raw).toMatch(/^Subject: Via baseUrl$/m);
   });
 
   it('checks the connection and login in test()', async () => {
-    await expect(create().test!({ user: 'alice', pass: 'secret' }, { signal: new AbortController().signal })).resolves.toEqual({
+    await expect(
+      create().test!({ user: 'alice', pass: 'secret' }, { signal: new AbortController().signal }),
+    ).resolves.toEqual({
       detail: `Connected to 127.0.0.1:${server.port} and logged in as alice.`,
     });
-    await expect(connector.test!({ user: 'alice', pass: 'nope' }, { signal: new AbortController().signal })).rejects.toMatchObject({ code: 'provider_auth_failed' });
+    await expect(
+      connector.test!({ user: 'alice', pass: 'nope' }, { signal: new AbortController().signal }),
+    ).rejects.toMatchObject({ code: 'provider_auth_failed' });
   });
 });
 

@@ -5,12 +5,22 @@ import { rejection, sendContext, startFakeProvider, type FakeProvider } from '..
 
 const botToken = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 const credentials = { botToken };
-const message: OutboundMessage = { id: 'msg_1', projectId: 'prj_1', channel: 'telegram', to: '987654321', text: 'Order <b>#42</b> & co > 3' };
+const message: OutboundMessage = {
+  id: 'msg_1',
+  projectId: 'prj_1',
+  channel: 'telegram',
+  to: '987654321',
+  text: 'Order <b>#42</b> & co > 3',
+};
 const ok = { body: { ok: true, result: { message_id: 17, chat: { id: 987654321 }, text: 'Order' } } };
 
 describe('toTelegramPayload', () => {
   it('escapes &, < and > for HTML mode by default', () => {
-    expect(toTelegramPayload(message)).toEqual({ chat_id: '987654321', text: 'Order &lt;b&gt;#42&lt;/b&gt; &amp; co &gt; 3', parse_mode: 'HTML' });
+    expect(toTelegramPayload(message)).toEqual({
+      chat_id: '987654321',
+      text: 'Order &lt;b&gt;#42&lt;/b&gt; &amp; co &gt; 3',
+      parse_mode: 'HTML',
+    });
   });
 
   it('escapes every MarkdownV2 special character', () => {
@@ -35,22 +45,43 @@ describe('telegram.send', () => {
   });
   afterAll(() => fake.close());
   beforeEach(() => fake.reply(ok));
-  const connector = () => telegramConnector.create({ config: telegramConnector.configSchema.parse({}), baseUrl: fake.url });
+  const connector = () =>
+    telegramConnector.create({ config: telegramConnector.configSchema.parse({}), baseUrl: fake.url });
 
   it('POSTs JSON to /bot<token>/sendMessage and returns chat:message_id', async () => {
     const result = await connector().send(message, credentials, sendContext());
     expect(result).toEqual({ providerMessageId: '987654321:17', status: 'sent' });
     expect(fake.last()).toMatchObject({ method: 'POST', url: `/bot${botToken}/sendMessage` });
     expect(fake.last().headers['content-type']).toBe('application/json');
-    expect(fake.last().json).toEqual({ chat_id: '987654321', text: 'Order &lt;b&gt;#42&lt;/b&gt; &amp; co &gt; 3', parse_mode: 'HTML' });
+    expect(fake.last().json).toEqual({
+      chat_id: '987654321',
+      text: 'Order &lt;b&gt;#42&lt;/b&gt; &amp; co &gt; 3',
+      parse_mode: 'HTML',
+    });
   });
 
   it.each([
-    ['403 bot blocked', 403, 'Forbidden: bot was blocked by the user', undefined, 'permanent', 'recipient_opted_out', null],
+    [
+      '403 bot blocked',
+      403,
+      'Forbidden: bot was blocked by the user',
+      undefined,
+      'permanent',
+      'recipient_opted_out',
+      null,
+    ],
     ['400 chat not found', 400, 'Bad Request: chat not found', undefined, 'permanent', 'invalid_recipient', null],
     ['401 revoked token', 401, 'Unauthorized', undefined, 'permanent', 'provider_auth_failed', null],
     ['404 malformed token', 404, 'Not Found', undefined, 'permanent', 'provider_auth_failed', null],
-    ['429 flood control', 429, 'Too Many Requests: retry after 35', { retry_after: 35 }, 'transient', 'provider_rate_limited', 35_000],
+    [
+      '429 flood control',
+      429,
+      'Too Many Requests: retry after 35',
+      { retry_after: 35 },
+      'transient',
+      'provider_rate_limited',
+      35_000,
+    ],
     ['400 bad markup', 400, "Bad Request: can't parse entities", undefined, 'permanent', 'provider_rejected', null],
     ['502 gateway', 502, 'Bad Gateway', undefined, 'transient', 'provider_unavailable', null],
   ] as const)('maps %s to %s %s', async (_name, status, description, parameters, kind, code, retryAfterMs) => {
@@ -64,14 +95,20 @@ describe('telegram.send', () => {
   it('never puts the token, which is in the URL, in a network error', async () => {
     const gone = await startFakeProvider();
     await gone.close();
-    const error = await rejection(telegramConnector.create({ config: { parseMode: 'HTML' }, baseUrl: gone.url }).send(message, credentials, sendContext()));
+    const error = await rejection(
+      telegramConnector
+        .create({ config: { parseMode: 'HTML' }, baseUrl: gone.url })
+        .send(message, credentials, sendContext()),
+    );
     expect(error).toMatchObject({ kind: 'transient', code: 'provider_unavailable', providerCode: 'ECONNREFUSED' });
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(botToken);
   });
 
   it('times out with the worker signal', async () => {
     fake.reply({ ...ok, delayMs: 5000 });
-    const error = await rejection(connector().send(message, credentials, sendContext({ signal: AbortSignal.timeout(100) })));
+    const error = await rejection(
+      connector().send(message, credentials, sendContext({ signal: AbortSignal.timeout(100) })),
+    );
     expect(error).toMatchObject({ kind: 'transient', code: 'provider_timeout' });
   });
 });
@@ -81,7 +118,9 @@ describe('telegram.test', () => {
     const fake = await startFakeProvider();
     fake.reply({ body: { ok: true, result: { id: 123456789, is_bot: true, username: 'acme_bot' } } });
     const connector = telegramConnector.create({ config: { parseMode: 'HTML' }, baseUrl: fake.url });
-    await expect(connector.test!(credentials, { signal: new AbortController().signal })).resolves.toEqual({ detail: 'The token belongs to the bot @acme_bot.' });
+    await expect(connector.test!(credentials, { signal: new AbortController().signal })).resolves.toEqual({
+      detail: 'The token belongs to the bot @acme_bot.',
+    });
     expect(fake.last()).toMatchObject({ method: 'GET', url: `/bot${botToken}/getMe` });
     await fake.close();
   });

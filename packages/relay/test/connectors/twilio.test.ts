@@ -9,7 +9,13 @@ const credentials = { accountSid, authToken };
 const messagingServiceSid = `MG${'b'.repeat(32)}`;
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
-const sms: OutboundMessage = { id: 'msg_1', projectId: 'prj_1', channel: 'sms', to: '+14155550111', text: 'Your code is 123456' };
+const sms: OutboundMessage = {
+  id: 'msg_1',
+  projectId: 'prj_1',
+  channel: 'sms',
+  to: '+14155550111',
+  text: 'Your code is 123456',
+};
 const whatsapp: OutboundMessage = { ...sms, channel: 'whatsapp' };
 const messagesPath = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
 const created = { status: 201, body: { sid: 'SM0123456789abcdef0123456789abcdef', status: 'queued' } };
@@ -31,11 +37,18 @@ describe('toTwilioParams', () => {
   });
 
   it('uses the Messaging Service instead of a From number when configured', () => {
-    expect(toTwilioParams(sms, { messagingServiceSid })).toEqual({ to: '+14155550111', messagingServiceSid, body: 'Your code is 123456' });
+    expect(toTwilioParams(sms, { messagingServiceSid })).toEqual({
+      to: '+14155550111',
+      messagingServiceSid,
+      body: 'Your code is 123456',
+    });
   });
 
   it('prefixes both WhatsApp addresses with whatsapp:', () => {
-    expect(toTwilioParams(whatsapp, from)).toMatchObject({ to: 'whatsapp:+14155550111', from: 'whatsapp:+14155550100' });
+    expect(toTwilioParams(whatsapp, from)).toMatchObject({
+      to: 'whatsapp:+14155550111',
+      from: 'whatsapp:+14155550100',
+    });
   });
 
   it('sends WhatsApp from whatsappFrom when set, even with a Messaging Service for SMS', () => {
@@ -47,10 +60,18 @@ describe('toTwilioParams', () => {
   it('sends a WhatsApp Content template as ContentSid and ContentVariables instead of Body', () => {
     const contentSid = `HX${'c'.repeat(32)}`;
     const params = toTwilioParams(
-      { ...whatsapp, template: { name: 'otp', params: { 1: '123456', 2: 5 }, provider: { name: contentSid, language: 'en' } } },
+      {
+        ...whatsapp,
+        template: { name: 'otp', params: { 1: '123456', 2: 5 }, provider: { name: contentSid, language: 'en' } },
+      },
       from,
     );
-    expect(params).toEqual({ to: 'whatsapp:+14155550111', from: 'whatsapp:+14155550100', contentSid, contentVariables: '{"1":"123456","2":"5"}' });
+    expect(params).toEqual({
+      to: 'whatsapp:+14155550111',
+      from: 'whatsapp:+14155550100',
+      contentSid,
+      contentVariables: '{"1":"123456","2":"5"}',
+    });
   });
 });
 
@@ -68,7 +89,10 @@ describe('twilio configSchema', () => {
 
   it('accepts an auth token or an API key pair as credentials', () => {
     expect(twilioConnector.credentialsSchema.safeParse(credentials).success).toBe(true);
-    expect(twilioConnector.credentialsSchema.safeParse({ accountSid, apiKey: `SK${'d'.repeat(32)}`, apiSecret: 's' }).success).toBe(true);
+    expect(
+      twilioConnector.credentialsSchema.safeParse({ accountSid, apiKey: `SK${'d'.repeat(32)}`, apiSecret: 's' })
+        .success,
+    ).toBe(true);
     expect(twilioConnector.credentialsSchema.safeParse({ accountSid }).success).toBe(false);
   });
 });
@@ -81,10 +105,15 @@ describe('twilio.send', () => {
   afterAll(() => fake.close());
   beforeEach(() => fake.reply(created));
 
-  const connector = (config: TwilioConfig = { from: '+14155550100' }) => twilioConnector.create({ config, baseUrl: fake.url });
+  const connector = (config: TwilioConfig = { from: '+14155550100' }) =>
+    twilioConnector.create({ config, baseUrl: fake.url });
 
   it('POSTs the documented form to Messages.json with Basic auth and returns the SID', async () => {
-    const result = await connector().send(sms, credentials, sendContext({ statusCallbackUrl: 'https://relay.example/hooks/twilio' }));
+    const result = await connector().send(
+      sms,
+      credentials,
+      sendContext({ statusCallbackUrl: 'https://relay.example/hooks/twilio' }),
+    );
 
     expect(result).toEqual({ providerMessageId: 'SM0123456789abcdef0123456789abcdef', status: 'sent' });
     const request = fake.last();
@@ -104,12 +133,19 @@ describe('twilio.send', () => {
 
   it('sends MessagingServiceSid when configured', async () => {
     await connector({ messagingServiceSid }).send(sms, credentials, sendContext());
-    expect(Object.fromEntries(fake.last().form)).toEqual({ To: '+14155550111', MessagingServiceSid: messagingServiceSid, Body: 'Your code is 123456' });
+    expect(Object.fromEntries(fake.last().form)).toEqual({
+      To: '+14155550111',
+      MessagingServiceSid: messagingServiceSid,
+      Body: 'Your code is 123456',
+    });
   });
 
   it('sends WhatsApp with whatsapp: addresses', async () => {
     await connector().send(whatsapp, credentials, sendContext());
-    expect(Object.fromEntries(fake.last().form)).toMatchObject({ To: 'whatsapp:+14155550111', From: 'whatsapp:+14155550100' });
+    expect(Object.fromEntries(fake.last().form)).toMatchObject({
+      To: 'whatsapp:+14155550111',
+      From: 'whatsapp:+14155550100',
+    });
   });
 
   it('authenticates with an API key and still posts to the account', async () => {
@@ -136,22 +172,36 @@ describe('twilio.send', () => {
     ['21606 unknown 4xx code', 400, 21606, 'permanent', 'provider_rejected'],
     ['20500 server error', 500, 20500, 'transient', 'provider_unavailable'],
   ] as const)('maps %s to %s %s', async (_name, status, code, kind, relayCode) => {
-    fake.reply({ status, body: { code, message: `Error ${code}`, more_info: `https://www.twilio.com/docs/errors/${code}`, status } });
+    fake.reply({
+      status,
+      body: { code, message: `Error ${code}`, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+    });
     const error = await rejection(connector().send(sms, credentials, sendContext()));
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error).toMatchObject({ kind, code: relayCode, providerCode: String(code), retryAfterMs: null });
   });
 
   it('maps 429 to a transient rate limit honouring Retry-After', async () => {
-    fake.reply({ status: 429, headers: { 'retry-after': '7' }, body: { code: 20429, message: 'Too Many Requests', status: 429 } });
+    fake.reply({
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: { code: 20429, message: 'Too Many Requests', status: 429 },
+    });
     const error = await rejection(connector().send(sms, credentials, sendContext()));
-    expect(error).toMatchObject({ kind: 'transient', code: 'provider_rate_limited', providerCode: '20429', retryAfterMs: 7000 });
+    expect(error).toMatchObject({
+      kind: 'transient',
+      code: 'provider_rate_limited',
+      providerCode: '20429',
+      retryAfterMs: 7000,
+    });
   });
 
   it('aborts the request when the worker times out', async () => {
     fake.reply({ ...created, delayMs: 5000 });
     const started = Date.now();
-    const error = await rejection(connector().send(sms, credentials, sendContext({ signal: AbortSignal.timeout(100) })));
+    const error = await rejection(
+      connector().send(sms, credentials, sendContext({ signal: AbortSignal.timeout(100) })),
+    );
     expect(error).toMatchObject({ kind: 'transient', code: 'provider_timeout' });
     expect(Date.now() - started).toBeLessThan(2000);
   });
@@ -172,9 +222,15 @@ describe('twilio.send', () => {
   it('maps an unreachable API to a transient error without leaking the auth header', async () => {
     const gone = await startFakeProvider();
     await gone.close();
-    const error = await rejection(twilioConnector.create({ config: { from: '+14155550100' }, baseUrl: gone.url }).send(sms, credentials, sendContext()));
+    const error = await rejection(
+      twilioConnector
+        .create({ config: { from: '+14155550100' }, baseUrl: gone.url })
+        .send(sms, credentials, sendContext()),
+    );
     expect(error).toMatchObject({ kind: 'transient', code: 'provider_unavailable', providerCode: 'ECONNREFUSED' });
-    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(Buffer.from(`${accountSid}:${authToken}`).toString('base64'));
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(
+      Buffer.from(`${accountSid}:${authToken}`).toString('base64'),
+    );
   });
 });
 
@@ -188,7 +244,9 @@ describe('twilio.test', () => {
   it('fetches the account, the cheapest authenticated call', async () => {
     fake.reply({ body: { sid: accountSid, friendly_name: 'Acme', status: 'active' } });
     const connector = twilioConnector.create({ config: { from: '+14155550100' }, baseUrl: fake.url });
-    await expect(connector.test!(credentials, { signal: new AbortController().signal })).resolves.toEqual({ detail: 'The Twilio account "Acme" is active.' });
+    await expect(connector.test!(credentials, { signal: new AbortController().signal })).resolves.toEqual({
+      detail: 'The Twilio account "Acme" is active.',
+    });
     expect(fake.last()).toMatchObject({ method: 'GET', url: `/2010-04-01/Accounts/${accountSid}.json` });
     expect(fake.last().headers.authorization).toBe(basic(accountSid, authToken));
   });
@@ -196,9 +254,15 @@ describe('twilio.test', () => {
   it('fails a suspended account and wrong credentials permanently', async () => {
     const connector = twilioConnector.create({ config: { from: '+14155550100' }, baseUrl: fake.url });
     fake.reply({ body: { sid: accountSid, friendly_name: 'Acme', status: 'suspended' } });
-    await expect(connector.test!(credentials, { signal: new AbortController().signal })).rejects.toMatchObject({ kind: 'permanent', code: 'provider_auth_failed' });
+    await expect(connector.test!(credentials, { signal: new AbortController().signal })).rejects.toMatchObject({
+      kind: 'permanent',
+      code: 'provider_auth_failed',
+    });
     fake.reply({ status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } });
-    await expect(connector.test!(credentials, { signal: new AbortController().signal })).rejects.toMatchObject({ code: 'provider_auth_failed', providerCode: '20003' });
+    await expect(connector.test!(credentials, { signal: new AbortController().signal })).rejects.toMatchObject({
+      code: 'provider_auth_failed',
+      providerCode: '20003',
+    });
   });
 });
 
@@ -209,7 +273,10 @@ describe('twilio.verifyWebhook', () => {
   const request = (overrides: Partial<WebhookRequest> = {}): WebhookRequest => ({
     method: 'POST',
     url,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': '0/KCTR6DLpKmkAf8muzZqo1nDgQ=' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': '0/KCTR6DLpKmkAf8muzZqo1nDgQ=',
+    },
     query: { foo: '1', bar: '2' },
     rawBody: Buffer.from(body),
     ...overrides,
@@ -224,7 +291,15 @@ describe('twilio.verifyWebhook', () => {
   it.each([
     ['a tampered parameter', { rawBody: Buffer.from(body.replace('Digits=1234', 'Digits=9999')) }],
     ['another URL', { url: 'https://mycompany.com/myapp.php?foo=1&bar=3' }],
-    ['a tampered signature', { headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': '1/KCTR6DLpKmkAf8muzZqo1nDgQ=' } }],
+    [
+      'a tampered signature',
+      {
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': '1/KCTR6DLpKmkAf8muzZqo1nDgQ=',
+        },
+      },
+    ],
     ['no signature', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
   ])('refuses %s', (_name, overrides) => {
     expect(connector.verifyWebhook!(request(overrides), docsCredentials)).toBe(false);
@@ -232,7 +307,9 @@ describe('twilio.verifyWebhook', () => {
 
   it('refuses everything with another auth token, or with API-key credentials and no auth token', () => {
     expect(connector.verifyWebhook!(request(), { accountSid, authToken: '54321' })).toBe(false);
-    expect(connector.verifyWebhook!(request(), { accountSid, apiKey: `SK${'d'.repeat(32)}`, apiSecret: 's' })).toBe(false);
+    expect(connector.verifyWebhook!(request(), { accountSid, apiKey: `SK${'d'.repeat(32)}`, apiSecret: 's' })).toBe(
+      false,
+    );
   });
 });
 
@@ -246,14 +323,22 @@ describe('twilio.parseStatus', () => {
     ['undelivered', 'undelivered'],
     ['failed', 'failed'],
   ])('maps MessageStatus=%s to %s', (twilioStatus, status) => {
-    expect(parseTwilioStatus({ MessageSid: 'SM1', MessageStatus: twilioStatus })).toEqual([{ providerMessageId: 'SM1', status, errorCode: null }]);
+    expect(parseTwilioStatus({ MessageSid: 'SM1', MessageStatus: twilioStatus })).toEqual([
+      { providerMessageId: 'SM1', status, errorCode: null },
+    ]);
   });
 
   it('reads the callback form with its ErrorCode', () => {
     const connector = twilioConnector.create({ config: { from: '+14155550100' } });
     const rawBody = Buffer.from('MessageSid=SM1&MessageStatus=undelivered&ErrorCode=30003&AccountSid=AC1');
     expect(
-      connector.parseStatus!({ method: 'POST', url: 'https://relay.example/hooks', headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: {}, rawBody }),
+      connector.parseStatus!({
+        method: 'POST',
+        url: 'https://relay.example/hooks',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        query: {},
+        rawBody,
+      }),
     ).toEqual([{ providerMessageId: 'SM1', status: 'undelivered', errorCode: '30003' }]);
   });
 

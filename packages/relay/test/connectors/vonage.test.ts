@@ -1,23 +1,54 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseVonageReceipt, toVonageParams, verifyVonageSignature, vonageConnector } from '../../src/connectors/vonage.js';
+import {
+  parseVonageReceipt,
+  toVonageParams,
+  verifyVonageSignature,
+  vonageConnector,
+} from '../../src/connectors/vonage.js';
 import { ConnectorError, type OutboundMessage, type WebhookRequest } from '../../src/connectors/types.js';
 import { rejection, sendContext, startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 
 const config = { from: 'Acme', signatureMethod: 'md5hash' as const };
 const credentials = { apiKey: 'abcd1234', apiSecret: 'Secret123' };
-const message: OutboundMessage = { id: 'msg_1', projectId: 'prj_1', channel: 'sms', to: '+447700900000', text: 'Your code is 123456' };
+const message: OutboundMessage = {
+  id: 'msg_1',
+  projectId: 'prj_1',
+  channel: 'sms',
+  to: '+447700900000',
+  text: 'Your code is 123456',
+};
 const accepted = (id = '0A0000000123ABCD1') => ({
-  body: { 'message-count': '1', messages: [{ to: '447700900000', 'message-id': id, status: '0', 'remaining-balance': '3.14', 'message-price': '0.0333', network: '23410' }] },
+  body: {
+    'message-count': '1',
+    messages: [
+      {
+        to: '447700900000',
+        'message-id': id,
+        status: '0',
+        'remaining-balance': '3.14',
+        'message-price': '0.0333',
+        network: '23410',
+      },
+    ],
+  },
 });
 
 describe('toVonageParams', () => {
   it('drops the + from numbers and passes the message id as client-ref', () => {
-    expect(toVonageParams(message, { from: '+447700900001' })).toEqual({ from: '447700900001', to: '447700900000', text: 'Your code is 123456', 'client-ref': 'msg_1' });
+    expect(toVonageParams(message, { from: '+447700900001' })).toEqual({
+      from: '447700900001',
+      to: '447700900000',
+      text: 'Your code is 123456',
+      'client-ref': 'msg_1',
+    });
   });
 
   it('keeps an alphanumeric sender and adds the delivery-receipt callback', () => {
-    expect(toVonageParams(message, config, 'https://relay.example/hooks/vonage')).toMatchObject({ from: 'Acme', callback: 'https://relay.example/hooks/vonage' });
+    expect(toVonageParams(message, config, 'https://relay.example/hooks/vonage')).toMatchObject({
+      from: 'Acme',
+      callback: 'https://relay.example/hooks/vonage',
+    });
   });
 
   it.each([
@@ -40,7 +71,10 @@ describe('vonage.send', () => {
   const connector = () => vonageConnector.create({ config, baseUrl: fake.url });
 
   it('POSTs the documented form to /sms/json and returns the message-id', async () => {
-    await expect(connector().send(message, credentials, sendContext())).resolves.toEqual({ providerMessageId: '0A0000000123ABCD1', status: 'sent' });
+    await expect(connector().send(message, credentials, sendContext())).resolves.toEqual({
+      providerMessageId: '0A0000000123ABCD1',
+      status: 'sent',
+    });
     expect(fake.last()).toMatchObject({ method: 'POST', url: '/sms/json' });
     expect(fake.last().headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(Object.fromEntries(fake.last().form)).toEqual({
@@ -82,13 +116,28 @@ describe('vonage.send', () => {
   });
 
   it('fails when any part of a long message fails', async () => {
-    fake.reply({ body: { 'message-count': '2', messages: [{ status: '0', 'message-id': 'A' }, { status: '1', 'error-text': 'Throttled' }] } });
-    await expect(connector().send(message, credentials, sendContext())).rejects.toMatchObject({ kind: 'transient', code: 'provider_rate_limited' });
+    fake.reply({
+      body: {
+        'message-count': '2',
+        messages: [
+          { status: '0', 'message-id': 'A' },
+          { status: '1', 'error-text': 'Throttled' },
+        ],
+      },
+    });
+    await expect(connector().send(message, credentials, sendContext())).rejects.toMatchObject({
+      kind: 'transient',
+      code: 'provider_rate_limited',
+    });
   });
 
   it('maps an HTTP 5xx to a transient error', async () => {
     fake.reply({ status: 503, body: 'unavailable' });
-    await expect(connector().send(message, credentials, sendContext())).rejects.toMatchObject({ kind: 'transient', code: 'provider_unavailable', providerCode: '503' });
+    await expect(connector().send(message, credentials, sendContext())).rejects.toMatchObject({
+      kind: 'transient',
+      code: 'provider_unavailable',
+      providerCode: '503',
+    });
   });
 });
 
@@ -96,11 +145,20 @@ describe('vonage.test', () => {
   it('reads the balance, the cheapest authenticated call', async () => {
     const fake = await startFakeProvider();
     fake.reply({ body: { value: 10.28, autoReload: false } });
-    const result = await vonageConnector.create({ config, baseUrl: fake.url }).test!(credentials, { signal: new AbortController().signal });
+    const result = await vonageConnector.create({ config, baseUrl: fake.url }).test!(credentials, {
+      signal: new AbortController().signal,
+    });
     expect(result.detail).toContain('10.28');
-    expect(fake.last()).toMatchObject({ method: 'GET', url: '/account/get-balance?api_key=abcd1234&api_secret=Secret123' });
+    expect(fake.last()).toMatchObject({
+      method: 'GET',
+      url: '/account/get-balance?api_key=abcd1234&api_secret=Secret123',
+    });
     fake.reply({ status: 401, body: { 'error-code': '401', 'error-code-label': 'authentication failed' } });
-    await expect(vonageConnector.create({ config, baseUrl: fake.url }).test!(credentials, { signal: new AbortController().signal })).rejects.toMatchObject({
+    await expect(
+      vonageConnector.create({ config, baseUrl: fake.url }).test!(credentials, {
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toMatchObject({
       kind: 'permanent',
       code: 'provider_auth_failed',
     });
@@ -130,7 +188,9 @@ describe('vonage delivery receipts', () => {
     .sort()
     .map((key) => `&${key}=${receipt[key]!.replace(/[&=]/g, '_')}`)
     .join('');
-  const md5hashSig = createHash('md5').update(signed + secret).digest('hex');
+  const md5hashSig = createHash('md5')
+    .update(signed + secret)
+    .digest('hex');
   const sha256Sig = createHmac('sha256', secret).update(signed).digest('hex').toUpperCase();
 
   const request = (params: Record<string, string>): WebhookRequest => ({
@@ -143,8 +203,15 @@ describe('vonage delivery receipts', () => {
 
   it('verifies an md5hash signature and refuses a tampered receipt', () => {
     const connector = vonageConnector.create({ config });
-    expect(connector.verifyWebhook!(request({ ...receipt, sig: md5hashSig }), { ...credentials, signatureSecret: secret })).toBe(true);
-    expect(connector.verifyWebhook!(request({ ...receipt, status: 'failed', sig: md5hashSig }), { ...credentials, signatureSecret: secret })).toBe(false);
+    expect(
+      connector.verifyWebhook!(request({ ...receipt, sig: md5hashSig }), { ...credentials, signatureSecret: secret }),
+    ).toBe(true);
+    expect(
+      connector.verifyWebhook!(request({ ...receipt, status: 'failed', sig: md5hashSig }), {
+        ...credentials,
+        signatureSecret: secret,
+      }),
+    ).toBe(false);
     expect(connector.verifyWebhook!(request({ ...receipt, sig: md5hashSig }), credentials)).toBe(false);
   });
 
@@ -156,10 +223,20 @@ describe('vonage delivery receipts', () => {
   it('refuses a signed receipt older than five minutes', () => {
     const old = { ...receipt, timestamp: String(now - 600) };
     const sig = createHash('md5')
-      .update(Object.keys(old).sort().map((key) => `&${key}=${old[key as keyof typeof old]}`).join('') + secret)
+      .update(
+        Object.keys(old)
+          .sort()
+          .map((key) => `&${key}=${old[key as keyof typeof old]}`)
+          .join('') + secret,
+      )
       .digest('hex');
     expect(verifyVonageSignature({ ...old, sig }, secret, 'md5hash')).toBe(true);
-    expect(vonageConnector.create({ config }).verifyWebhook!(request({ ...old, sig }), { ...credentials, signatureSecret: secret })).toBe(false);
+    expect(
+      vonageConnector.create({ config }).verifyWebhook!(request({ ...old, sig }), {
+        ...credentials,
+        signatureSecret: secret,
+      }),
+    ).toBe(false);
   });
 
   it.each([
@@ -177,8 +254,16 @@ describe('vonage delivery receipts', () => {
 
   it('keeps a non-zero err-code and reads GET receipts from the query', () => {
     const connector = vonageConnector.create({ config });
-    const get: WebhookRequest = { method: 'GET', url: 'https://relay.example/hooks/vonage', headers: {}, query: { ...receipt, status: 'failed', 'err-code': '6' }, rawBody: Buffer.alloc(0) };
-    expect(connector.parseStatus!(get)).toMatchObject([{ providerMessageId: '0A0000000123ABCD1', status: 'failed', errorCode: '6' }]);
+    const get: WebhookRequest = {
+      method: 'GET',
+      url: 'https://relay.example/hooks/vonage',
+      headers: {},
+      query: { ...receipt, status: 'failed', 'err-code': '6' },
+      rawBody: Buffer.alloc(0),
+    };
+    expect(connector.parseStatus!(get)).toMatchObject([
+      { providerMessageId: '0A0000000123ABCD1', status: 'failed', errorCode: '6' },
+    ]);
     expect(parseVonageReceipt({ ...receipt, status: 'unknown' })).toEqual([]);
   });
 });

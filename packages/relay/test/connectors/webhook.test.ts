@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signWebhook, toWebhookPayload, verifyWebhookSignature, webhookConnector } from '../../src/connectors/webhook.js';
+import {
+  signWebhook,
+  toWebhookPayload,
+  verifyWebhookSignature,
+  webhookConnector,
+} from '../../src/connectors/webhook.js';
 import type { OutboundMessage } from '../../src/connectors/types.js';
 import { rejection, sendContext, startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 
@@ -65,10 +70,14 @@ describe('webhook.send', () => {
   });
   afterAll(() => fake.close());
   beforeEach(() => fake.reply({ body: { id: 'rcv_42' } }));
-  const connector = () => webhookConnector.create({ config: { url: 'https://hooks.acme.test/messagejs?source=relay' }, baseUrl: fake.url });
+  const connector = () =>
+    webhookConnector.create({ config: { url: 'https://hooks.acme.test/messagejs?source=relay' }, baseUrl: fake.url });
 
   it('POSTs the message as JSON with a signature the receiver can verify', async () => {
-    await expect(connector().send(message, { secret }, sendContext())).resolves.toEqual({ providerMessageId: 'rcv_42', status: 'sent' });
+    await expect(connector().send(message, { secret }, sendContext())).resolves.toEqual({
+      providerMessageId: 'rcv_42',
+      status: 'sent',
+    });
     const request = fake.last();
     expect(request).toMatchObject({ method: 'POST', url: '/messagejs?source=relay' });
     expect(request.headers['content-type']).toBe('application/json');
@@ -82,7 +91,10 @@ describe('webhook.send', () => {
 
   it('accepts an empty 2xx answer', async () => {
     fake.reply({ status: 204 });
-    await expect(connector().send(message, { secret }, sendContext())).resolves.toEqual({ providerMessageId: null, status: 'sent' });
+    await expect(connector().send(message, { secret }, sendContext())).resolves.toEqual({
+      providerMessageId: null,
+      status: 'sent',
+    });
   });
 
   it.each([
@@ -92,12 +104,20 @@ describe('webhook.send', () => {
     [422, 'permanent', 'provider_rejected'],
   ] as const)('maps HTTP %i to %s %s', async (status, kind, code) => {
     fake.reply({ status, body: { error: 'nope' } });
-    await expect(rejection(connector().send(message, { secret }, sendContext()))).resolves.toMatchObject({ kind, code, providerCode: String(status) });
+    await expect(rejection(connector().send(message, { secret }, sendContext()))).resolves.toMatchObject({
+      kind,
+      code,
+      providerCode: String(status),
+    });
   });
 
   it('does not follow redirects', async () => {
     fake.reply({ status: 302, headers: { location: 'http://169.254.169.254/' } });
-    await expect(connector().send(message, { secret }, sendContext())).rejects.toMatchObject({ kind: 'permanent', code: 'provider_rejected', providerCode: '302' });
+    await expect(connector().send(message, { secret }, sendContext())).rejects.toMatchObject({
+      kind: 'permanent',
+      code: 'provider_rejected',
+      providerCode: '302',
+    });
   });
 
   it('does not post in test(), and says why', async () => {

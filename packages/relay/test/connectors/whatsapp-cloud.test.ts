@@ -12,18 +12,39 @@ import { rejection, sendContext, startFakeProvider, type FakeProvider } from '..
 
 const config = { phoneNumberId: '106540352242922', apiVersion: 'v21.0' };
 const credentials = { accessToken: 'EAAG-test-token', appSecret: 'app-secret', verifyToken: 'verify-me' };
-const message: OutboundMessage = { id: 'msg_1', projectId: 'prj_1', channel: 'whatsapp', to: '+16505551234', text: 'Your order has shipped' };
-const accepted = { body: { messaging_product: 'whatsapp', contacts: [{ input: '+16505551234', wa_id: '16505551234' }], messages: [{ id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI' }] } };
+const message: OutboundMessage = {
+  id: 'msg_1',
+  projectId: 'prj_1',
+  channel: 'whatsapp',
+  to: '+16505551234',
+  text: 'Your order has shipped',
+};
+const accepted = {
+  body: {
+    messaging_product: 'whatsapp',
+    contacts: [{ input: '+16505551234', wa_id: '16505551234' }],
+    messages: [{ id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI' }],
+  },
+};
 
 describe('toWhatsAppPayload', () => {
   it('builds a text message', () => {
-    expect(toWhatsAppPayload(message)).toEqual({ messaging_product: 'whatsapp', to: '+16505551234', type: 'text', text: { body: 'Your order has shipped' } });
+    expect(toWhatsAppPayload(message)).toEqual({
+      messaging_product: 'whatsapp',
+      to: '+16505551234',
+      type: 'text',
+      text: { body: 'Your order has shipped' },
+    });
   });
 
   it('builds a template message with body parameters in order', () => {
     const payload = toWhatsAppPayload({
       ...message,
-      template: { name: 'shipping', params: { 2: 'tomorrow', 1: 'Ada' }, provider: { name: 'order_shipped', language: 'en_US' } },
+      template: {
+        name: 'shipping',
+        params: { 2: 'tomorrow', 1: 'Ada' },
+        provider: { name: 'order_shipped', language: 'en_US' },
+      },
     });
     expect(payload).toEqual({
       messaging_product: 'whatsapp',
@@ -32,18 +53,36 @@ describe('toWhatsAppPayload', () => {
       template: {
         name: 'order_shipped',
         language: { code: 'en_US' },
-        components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'text', text: 'tomorrow' }] }],
+        components: [
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: 'Ada' },
+              { type: 'text', text: 'tomorrow' },
+            ],
+          },
+        ],
       },
     });
   });
 
   it('omits components for a template without parameters', () => {
-    const payload = toWhatsAppPayload({ ...message, template: { name: 'hello', params: {}, provider: { name: 'hello_world', language: 'en_US' } } });
-    expect(payload).toEqual({ messaging_product: 'whatsapp', to: '+16505551234', type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } });
+    const payload = toWhatsAppPayload({
+      ...message,
+      template: { name: 'hello', params: {}, provider: { name: 'hello_world', language: 'en_US' } },
+    });
+    expect(payload).toEqual({
+      messaging_product: 'whatsapp',
+      to: '+16505551234',
+      type: 'template',
+      template: { name: 'hello_world', language: { code: 'en_US' } },
+    });
   });
 
   it('sends a relay template without a provider template as text', () => {
-    expect(toWhatsAppPayload({ ...message, template: { name: 'shipping', params: { name: 'Ada' } } })).toMatchObject({ type: 'text' });
+    expect(toWhatsAppPayload({ ...message, template: { name: 'shipping', params: { name: 'Ada' } } })).toMatchObject({
+      type: 'text',
+    });
   });
 });
 
@@ -77,13 +116,22 @@ describe('whatsapp-cloud.send', () => {
     expect(request.url).toBe('/v21.0/106540352242922/messages');
     expect(request.headers.authorization).toBe('Bearer EAAG-test-token');
     expect(request.headers['content-type']).toBe('application/json');
-    expect(request.json).toEqual({ messaging_product: 'whatsapp', to: '+16505551234', type: 'text', text: { body: 'Your order has shipped' } });
+    expect(request.json).toEqual({
+      messaging_product: 'whatsapp',
+      to: '+16505551234',
+      type: 'text',
+      text: { body: 'Your order has shipped' },
+    });
   });
 
   it('uses the configured API version, v21.0 by default', async () => {
-    await whatsAppCloudConnector.create({ config: whatsAppCloudConnector.configSchema.parse({ phoneNumberId: '1' }), baseUrl: fake.url }).send(message, credentials, sendContext());
+    await whatsAppCloudConnector
+      .create({ config: whatsAppCloudConnector.configSchema.parse({ phoneNumberId: '1' }), baseUrl: fake.url })
+      .send(message, credentials, sendContext());
     expect(fake.last().url).toBe('/v21.0/1/messages');
-    await whatsAppCloudConnector.create({ config: { phoneNumberId: '1', apiVersion: 'v23.0' }, baseUrl: fake.url }).send(message, credentials, sendContext());
+    await whatsAppCloudConnector
+      .create({ config: { phoneNumberId: '1', apiVersion: 'v23.0' }, baseUrl: fake.url })
+      .send(message, credentials, sendContext());
     expect(fake.last().url).toBe('/v23.0/1/messages');
   });
 
@@ -98,7 +146,10 @@ describe('whatsapp-cloud.send', () => {
     ['100 invalid parameter', 400, 100, 'permanent', 'provider_rejected'],
     ['an unknown 5xx', 502, 999999, 'transient', 'provider_unavailable'],
   ] as const)('maps %s to %s %s', async (_name, status, code, kind, relayCode) => {
-    fake.reply({ status, body: { error: { message: `(#${code}) something`, type: 'OAuthException', code, fbtrace_id: 'A1' } } });
+    fake.reply({
+      status,
+      body: { error: { message: `(#${code}) something`, type: 'OAuthException', code, fbtrace_id: 'A1' } },
+    });
     const error = await rejection(connector().send(message, credentials, sendContext()));
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error).toMatchObject({ kind, code: relayCode, providerCode: String(code) });
@@ -107,12 +158,19 @@ describe('whatsapp-cloud.send', () => {
   it('maps an HTTP 429 without a Graph code to a rate limit with Retry-After', async () => {
     fake.reply({ status: 429, headers: { 'retry-after': '3' }, body: 'slow down' });
     const error = await rejection(connector().send(message, credentials, sendContext()));
-    expect(error).toMatchObject({ kind: 'transient', code: 'provider_rate_limited', retryAfterMs: 3000, providerCode: '429' });
+    expect(error).toMatchObject({
+      kind: 'transient',
+      code: 'provider_rate_limited',
+      retryAfterMs: 3000,
+      providerCode: '429',
+    });
   });
 
   it('times out with the worker signal', async () => {
     fake.reply({ ...accepted, delayMs: 5000 });
-    const error = await rejection(connector().send(message, credentials, sendContext({ signal: AbortSignal.timeout(100) })));
+    const error = await rejection(
+      connector().send(message, credentials, sendContext({ signal: AbortSignal.timeout(100) })),
+    );
     expect(error).toMatchObject({ kind: 'transient', code: 'provider_timeout' });
   });
 });
@@ -144,7 +202,13 @@ describe('whatsapp-cloud webhooks', () => {
               metadata: { display_phone_number: '16505551111', phone_number_id: config.phoneNumberId },
               statuses: [
                 { id: 'wamid.A', status: 'delivered', timestamp: '1700000000', recipient_id: '16505551234' },
-                { id: 'wamid.B', status: 'failed', timestamp: '1700000060', recipient_id: '16505551234', errors: [{ code: 131047, title: 'Re-engagement message' }] },
+                {
+                  id: 'wamid.B',
+                  status: 'failed',
+                  timestamp: '1700000060',
+                  recipient_id: '16505551234',
+                  errors: [{ code: 131047, title: 'Re-engagement message' }],
+                },
                 { id: 'wamid.C', status: 'read', timestamp: '1700000120', recipient_id: '16505551234' },
               ],
             },
@@ -184,11 +248,23 @@ describe('whatsapp-cloud webhooks', () => {
   });
 
   it('answers the subscription handshake only with the right verify token', () => {
-    const handshake = (query: Record<string, string>) => connector.handshake!(request({ method: 'GET', query, rawBody: Buffer.alloc(0) }), credentials);
-    expect(handshake({ 'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1158201444' })).toBe('1158201444');
-    expect(handshake({ 'hub.mode': 'subscribe', 'hub.verify_token': 'wrong', 'hub.challenge': '1158201444' })).toBeNull();
-    expect(handshake({ 'hub.mode': 'unsubscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1158201444' })).toBeNull();
-    expect(connector.handshake!(request({ query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1' } }), { accessToken: 'x' })).toBeNull();
+    const handshake = (query: Record<string, string>) =>
+      connector.handshake!(request({ method: 'GET', query, rawBody: Buffer.alloc(0) }), credentials);
+    expect(handshake({ 'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1158201444' })).toBe(
+      '1158201444',
+    );
+    expect(
+      handshake({ 'hub.mode': 'subscribe', 'hub.verify_token': 'wrong', 'hub.challenge': '1158201444' }),
+    ).toBeNull();
+    expect(
+      handshake({ 'hub.mode': 'unsubscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1158201444' }),
+    ).toBeNull();
+    expect(
+      connector.handshake!(
+        request({ query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1' } }),
+        { accessToken: 'x' },
+      ),
+    ).toBeNull();
   });
 
   it('reads statuses with their error code and time', () => {
@@ -200,7 +276,11 @@ describe('whatsapp-cloud webhooks', () => {
   });
 
   it('reads nothing from message webhooks or bodies that are not JSON', () => {
-    expect(parseWhatsAppStatuses({ entry: [{ changes: [{ value: { messages: [{ id: 'wamid.in', text: { body: 'hi' } }] } }] }] })).toEqual([]);
+    expect(
+      parseWhatsAppStatuses({
+        entry: [{ changes: [{ value: { messages: [{ id: 'wamid.in', text: { body: 'hi' } }] } }] }],
+      }),
+    ).toEqual([]);
     expect(connector.parseStatus!(request({ rawBody: Buffer.from('not json') }))).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 export function requireBuiltCli(): void {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm build\` (pnpm test does) before the CLI tests.`);
+  if (!fs.existsSync(CLI))
+    throw new Error(`${CLI} is missing: run \`pnpm build\` (pnpm test does) before the CLI tests.`);
 }
 
 /** Runs `messagejs-relay …` to completion. */
@@ -22,10 +23,15 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 }
 
 /** Runs `messagejs-relay …` without blocking the event loop (needed when the test also serves HTTP). */
-export function runCliAsync(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCliAsync(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   requireBuiltCli();
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...options.env } });
+    const proc = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (c) => (stdout += c));
@@ -41,7 +47,10 @@ export function runCliAsync(args: string[], options: { env?: Record<string, stri
 }
 
 /** Starts `messagejs-relay start` on an ephemeral port and resolves once it listens. */
-export async function spawnRelay(dataDir: string, env: Record<string, string> = {}): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
+export async function spawnRelay(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
   requireBuiltCli();
   const proc = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--port', '0'], {
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },

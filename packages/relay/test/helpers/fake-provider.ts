@@ -54,13 +54,23 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       } catch {
         json = undefined;
       }
-      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json, form: new URLSearchParams(body) };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        json,
+        form: new URLSearchParams(body),
+      };
       requests.push(recorded);
       const reply = handler(recorded);
       const send = () => {
         if (res.destroyed) return;
         const isText = typeof reply.body === 'string';
-        res.writeHead(reply.status ?? 200, { 'content-type': isText ? 'text/plain' : 'application/json', ...reply.headers });
+        res.writeHead(reply.status ?? 200, {
+          'content-type': isText ? 'text/plain' : 'application/json',
+          ...reply.headers,
+        });
         res.end(reply.body === undefined ? '' : isText ? (reply.body as string) : JSON.stringify(reply.body));
       };
       if (reply.delayMs) setTimeout(send, reply.delayMs).unref();
@@ -93,7 +103,10 @@ export async function startFakeProvider(): Promise<FakeProvider> {
 
 /** A send context with a signal that never fires, for tests that do not test timeouts. */
 export function sendContext(extra: { statusCallbackUrl?: string; signal?: AbortSignal } = {}) {
-  return { signal: extra.signal ?? new AbortController().signal, ...(extra.statusCallbackUrl ? { statusCallbackUrl: extra.statusCallbackUrl } : {}) };
+  return {
+    signal: extra.signal ?? new AbortController().signal,
+    ...(extra.statusCallbackUrl ? { statusCallbackUrl: extra.statusCallbackUrl } : {}),
+  };
 }
 
 /** Resolves with what `promise` rejected with; fails when it resolves. */

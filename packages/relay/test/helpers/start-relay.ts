@@ -104,7 +104,12 @@ export async function call(
 }
 
 /** Polls a message until `predicate` holds (or throws after `timeoutMs`). */
-export async function waitForMessage(t: TestRelay, id: string, predicate: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
+export async function waitForMessage(
+  t: TestRelay,
+  id: string,
+  predicate: (m: any) => boolean,
+  timeoutMs = 5000,
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await call(t, 'GET', `/v1/messages/${id}`, { key: t.demo.secretKey });

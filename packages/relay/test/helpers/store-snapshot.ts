@@ -25,7 +25,9 @@ function open<T>(where: StoreLocation, use: (db: Database.Database) => T, option
 }
 
 function tableNames(db: Database.Database): string[] {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+  const tables = db.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  );
   return (tables.all() as Array<{ name: string }>).map((r) => r.name);
 }
 

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withReadCache } from '../../src/store/read-cache.js';
-import { defaultLimits, defaultNumberTypes, type Message, type Project, type Store } from '../../src/store/types/index.js';
+import {
+  defaultLimits,
+  defaultNumberTypes,
+  type Message,
+  type Project,
+  type Store,
+} from '../../src/store/types/index.js';
 import { count as countRows, type StoreLocation } from '../helpers/store-snapshot.js';
 import { backends, type OpenedStore } from './backends.js';
 

@@ -7,8 +7,18 @@ import {
   templateMessageRequestSchema,
   textMessageRequestSchema,
 } from './messages.js';
-import { analyzeRecipientsRequestSchema, analyzeRecipientsResponseSchema, recipientAnalysisSchema } from './recipients.js';
-import { powChallengeSchema, verifyCheckRequestSchema, verifyCheckResponseSchema, verifyStartRequestSchema, verifyStartResponseSchema } from './verify.js';
+import {
+  analyzeRecipientsRequestSchema,
+  analyzeRecipientsResponseSchema,
+  recipientAnalysisSchema,
+} from './recipients.js';
+import {
+  powChallengeSchema,
+  verifyCheckRequestSchema,
+  verifyCheckResponseSchema,
+  verifyStartRequestSchema,
+  verifyStartResponseSchema,
+} from './verify.js';
 
 /**
  * Every wire schema by the name it goes by in the API's documentation: the component names an

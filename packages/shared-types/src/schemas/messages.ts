@@ -16,7 +16,11 @@ export const paramsSchema = z
   .describe('Template params: a flat map of strings and numbers.');
 
 /** A channel order for cascading (`["whatsapp", "sms"]`). */
-export const cascadeSchema = z.array(channelSchema).min(1).max(5).describe('A channel order for cascading: the first channel, then the ones to fall back to.');
+export const cascadeSchema = z
+  .array(channelSchema)
+  .min(1)
+  .max(5)
+  .describe('A channel order for cascading: the first channel, then the ones to fall back to.');
 
 /** Seconds a channel has to report delivery before the next channel of `channels` is tried. */
 export const fallbackAfterSchema = z

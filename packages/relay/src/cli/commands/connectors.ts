@@ -30,19 +30,26 @@ function addCommand(connectors: Command): Command {
   return connectors
     .command('add')
     .addOption(projectOption())
-    .addOption(new Option('--type <type>', 'connector type').choices(Object.keys(connectorRegistry)).makeOptionMandatory())
+    .addOption(
+      new Option('--type <type>', 'connector type').choices(Object.keys(connectorRegistry)).makeOptionMandatory(),
+    )
     .option('--name <name>')
     .option('--channels <list>', 'comma-separated channels it serves (default: all it supports)')
     .option('--priority <n>', 'lower sends first among connectors of a channel', '100')
     .option('--config <json>', 'non-secret settings as JSON')
-    .option('--credentials <json>', 'secret credentials as JSON (prefer --credentials-stdin: flags stay in shell history)')
+    .option(
+      '--credentials <json>',
+      'secret credentials as JSON (prefer --credentials-stdin: flags stay in shell history)',
+    )
     .option('--credentials-file <path>', 'secret credentials as a JSON/YAML file')
     .option('--credentials-stdin', 'read secret credentials as JSON from stdin');
 }
 
 /** `connectors add | list | test`: provider connectors, credentials sealed at once and never shown. */
 export function registerConnectors(program: Command): void {
-  const connectors = program.command('connectors').description('Manage provider connectors (credentials are sealed at once and never shown).');
+  const connectors = program
+    .command('connectors')
+    .description('Manage provider connectors (credentials are sealed at once and never shown).');
   adminAction(addCommand(connectors), async ({ store, sealer, actor, now }, opts: AddOptions) => {
     const credentials = readCredentials(opts);
     const input = {
@@ -54,12 +61,22 @@ export function registerConnectors(program: Command): void {
       config: opts.config ? (JSON.parse(opts.config) as unknown) : {},
       ...(credentials !== undefined && { credentials }),
     };
-    const { id, type, channels, priority, credentials: sealed } = connectorView(await addConnector(store, sealer, input, now, actor));
+    const {
+      id,
+      type,
+      channels,
+      priority,
+      credentials: sealed,
+    } = connectorView(await addConnector(store, sealer, input, now, actor));
     return { id, type, channels, priority, credentials: sealed };
   });
-  adminAction(connectors.command('list').addOption(projectOption()), async ({ store }, opts: { project: string }) => listConnectors(store, opts.project));
+  adminAction(connectors.command('list').addOption(projectOption()), async ({ store }, opts: { project: string }) =>
+    listConnectors(store, opts.project),
+  );
   adminAction(
-    connectors.command('test <connectorId>').description("Call the provider's cheapest authenticated endpoint with the stored credentials."),
+    connectors
+      .command('test <connectorId>')
+      .description("Call the provider's cheapest authenticated endpoint with the stored credentials."),
     async ({ store, sealer, config }, _opts, id) => {
       const check = await testConnector(store, sealer, id!, config.connectorBaseUrls);
       if (!check.ok) process.exitCode = 1;

@@ -5,9 +5,15 @@ import { splitList } from '../parse.js';
 
 /** `fallbacks set`: the channels a channel falls back to. */
 export function registerFallbacks(program: Command): void {
-  const fallbacks = program.command('fallbacks').description('Manage channel fallbacks (used when a message names no `channels`).');
+  const fallbacks = program
+    .command('fallbacks')
+    .description('Manage channel fallbacks (used when a message names no `channels`).');
   adminAction(
-    fallbacks.command('set <channel> [to]').description('e.g. `fallbacks set whatsapp sms`; no list removes the fallback').addOption(projectOption()),
-    async ({ store, actor, now }, opts: { project: string }, channel, to) => (await setFallbacks(store, opts.project, channel!, splitList(to ?? ''), now, actor)).fallbacks,
+    fallbacks
+      .command('set <channel> [to]')
+      .description('e.g. `fallbacks set whatsapp sms`; no list removes the fallback')
+      .addOption(projectOption()),
+    async ({ store, actor, now }, opts: { project: string }, channel, to) =>
+      (await setFallbacks(store, opts.project, channel!, splitList(to ?? ''), now, actor)).fallbacks,
   );
 }

@@ -3,7 +3,14 @@ import { setLimits } from '../../core/admin.js';
 import type { ProjectLimits } from '../../store/types.js';
 import { adminAction, projectOption } from '../options.js';
 
-const limitNames = ['perKeyPerHour', 'perIpPerMinute', 'perRecipientPer10Minutes', 'perTemplatePer10Minutes', 'perPrefixPerHour', 'perProjectPerDay'] as const;
+const limitNames = [
+  'perKeyPerHour',
+  'perIpPerMinute',
+  'perRecipientPer10Minutes',
+  'perTemplatePer10Minutes',
+  'perPrefixPerHour',
+  'perProjectPerDay',
+] as const;
 
 /** `limits set`: a project's rate limits; unset flags keep their value. */
 export function registerLimits(program: Command): void {
@@ -19,7 +26,9 @@ export function registerLimits(program: Command): void {
       .option('--per-prefix-per-hour <n>')
       .option('--per-project-per-day <n>'),
     async ({ store, actor, now }, opts: Record<string, string>) => {
-      const patch: Partial<ProjectLimits> = Object.fromEntries(limitNames.filter((k) => opts[k] !== undefined).map((k) => [k, Number(opts[k])]));
+      const patch: Partial<ProjectLimits> = Object.fromEntries(
+        limitNames.filter((k) => opts[k] !== undefined).map((k) => [k, Number(opts[k])]),
+      );
       return (await setLimits(store, opts.project!, patch, now, actor)).limits;
     },
   );

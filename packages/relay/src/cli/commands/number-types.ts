@@ -6,11 +6,15 @@ import { splitList } from '../parse.js';
 
 /** `number-types set | show`: the kinds of phone number SMS, WhatsApp and verification send to. */
 export function registerNumberTypes(program: Command): void {
-  const command = program.command('number-types').description(`Manage the number types SMS, WhatsApp and verification send to (${numberTypes.join(', ')}).`);
+  const command = program
+    .command('number-types')
+    .description(`Manage the number types SMS, WhatsApp and verification send to (${numberTypes.join(', ')}).`);
   adminAction(
     command
       .command('set <list>')
-      .description('comma-separated types, e.g. mobile,fixed_line_or_mobile,fixed_line (the default is mobile,fixed_line_or_mobile)')
+      .description(
+        'comma-separated types, e.g. mobile,fixed_line_or_mobile,fixed_line (the default is mobile,fixed_line_or_mobile)',
+      )
       .addOption(projectOption()),
     async ({ store, actor, now }, opts: { project: string }, list) => ({
       allowedNumberTypes: (await setNumberTypes(store, opts.project, splitList(list!), now, actor)).allowedNumberTypes,

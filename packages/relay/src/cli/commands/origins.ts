@@ -8,8 +8,12 @@ export function registerOrigins(program: Command): void {
   for (const op of ['add', 'remove'] as const) {
     adminAction(
       origins.command(`${op} <origin>`).addOption(projectOption()),
-      async ({ store, actor, now }, opts: { project: string }, origin) => (await updateOrigins(store, opts.project, op, origin!, now, actor)).allowedOrigins,
+      async ({ store, actor, now }, opts: { project: string }, origin) =>
+        (await updateOrigins(store, opts.project, op, origin!, now, actor)).allowedOrigins,
     );
   }
-  adminAction(origins.command('list').addOption(projectOption()), async ({ store }, opts: { project: string }) => (await requireProject(store, opts.project)).allowedOrigins);
+  adminAction(
+    origins.command('list').addOption(projectOption()),
+    async ({ store }, opts: { project: string }) => (await requireProject(store, opts.project)).allowedOrigins,
+  );
 }

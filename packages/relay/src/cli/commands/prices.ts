@@ -6,7 +6,9 @@ import { adminAction, projectOption } from '../options.js';
 
 /** `prices set | show`: a project's price table. */
 export function registerPrices(program: Command): void {
-  const prices = program.command('prices').description("Manage a project's price table (EUR and MAD per SMS segment or per message).");
+  const prices = program
+    .command('prices')
+    .description("Manage a project's price table (EUR and MAD per SMS segment or per message).");
   adminAction(
     prices
       .command('set')
@@ -19,5 +21,7 @@ export function registerPrices(program: Command): void {
       return (await setPrices(store, opts.project, table, now, actor)).prices ?? 'default prices';
     },
   );
-  adminAction(prices.command('show').addOption(projectOption()), async ({ store }, opts: { project: string }) => showPrices(store, opts.project));
+  adminAction(prices.command('show').addOption(projectOption()), async ({ store }, opts: { project: string }) =>
+    showPrices(store, opts.project),
+  );
 }

@@ -42,10 +42,13 @@ export function registerProjects(program: Command): void {
   adminAction(
     projects
       .command('development <onOff>')
-      .description('mark a project as a development project (on) or not (off): only development projects see codes on the console connector')
+      .description(
+        'mark a project as a development project (on) or not (off): only development projects see codes on the console connector',
+      )
       .addOption(projectOption()),
     async ({ store, actor, now }, opts: { project: string }, onOff) => {
-      if (onOff !== 'on' && onOff !== 'off') throw new HttpError('validation_failed', 'Say `on` or `off`.', { field: 'development' });
+      if (onOff !== 'on' && onOff !== 'off')
+        throw new HttpError('validation_failed', 'Say `on` or `off`.', { field: 'development' });
       const project = await setDevelopment(store, opts.project, onOff === 'on', now, actor);
       return { development: project.development };
     },

@@ -17,7 +17,9 @@ function banner(url: string, demo: DemoCredentials, relay: Relay): string {
     `  Secret key    ${demo.secretKey}    (for servers; never in a browser)`,
     `  Templates     ${demo.templates.join(', ')}`,
     `  Origins       ${demo.allowedOrigins.join(', ')}`,
-    relay.masterKeyCreated ? `  Master key    ${relay.config.dataDir}/master.key (mode 0600 — back it up; it unlocks connector credentials)` : '',
+    relay.masterKeyCreated
+      ? `  Master key    ${relay.config.dataDir}/master.key (mode 0600 — back it up; it unlocks connector credentials)`
+      : '',
     '',
     `  Demo page     ${url}/`,
     '  Try it:',
@@ -31,7 +33,10 @@ function banner(url: string, demo: DemoCredentials, relay: Relay): string {
 /** Names, at start, the stored template patterns that the pattern engine refuses: their sends fail closed. */
 async function warnRefusedPatterns(relay: Relay): Promise<void> {
   for (const { projectId, ...refused } of await listRefusedPatterns(relay.store)) {
-    relay.logger.warn({ project: projectId, ...refused }, 'template pattern refused: sends with this template answer template_invalid until it is saved again');
+    relay.logger.warn(
+      { project: projectId, ...refused },
+      'template pattern refused: sends with this template answer template_invalid until it is saved again',
+    );
     process.stderr.write(
       `Warning: template ${refused.template} (project ${projectId}), param ${refused.param}: the pattern ${refused.reason}. Sends with it answer 422 template_invalid until the template is saved again.\n`,
     );
@@ -91,7 +96,12 @@ async function init(opts: { dataDir?: string; json?: boolean }): Promise<void> {
 
 /** `start`, `worker` and `init`: the commands that run the relay or set up its data directory. */
 export function registerStartCommands(program: Command): void {
-  program.command('start').description('Run the relay and its worker.').option('--port <n>', 'port (env PORT, default 8787)').addOption(dataDirOption()).action(start);
+  program
+    .command('start')
+    .description('Run the relay and its worker.')
+    .option('--port <n>', 'port (env PORT, default 8787)')
+    .addOption(dataDirOption())
+    .action(start);
   program
     .command('worker')
     .description('Run only the outbox worker (no HTTP), e.g. as a second process on the same database.')

@@ -37,7 +37,10 @@ export function registerTemplates(program: Command): void {
       .command('add')
       .description('Add or replace a template, from a JSON/YAML file or flags.')
       .addOption(projectOption())
-      .option('--file <path>', 'JSON or YAML file with {name, channel, recipient, body, params, subject?, html?, channels?}')
+      .option(
+        '--file <path>',
+        'JSON or YAML file with {name, channel, recipient, body, params, subject?, html?, channels?}',
+      )
       .option('--name <name>')
       .option('--channel <channel>')
       .option('--to <recipient>', 'fixed recipient (omit to let callers choose)')
@@ -49,14 +52,21 @@ export function registerTemplates(program: Command): void {
           'When callers choose the recipient, text params refuse line breaks and links unless given multiline / links',
       ),
     async ({ store, actor, now }, opts: AddOptions) => {
-      const { name, channel, params } = templateSummary(await saveTemplate(store, opts.project, templateInput(opts), now, actor));
+      const { name, channel, params } = templateSummary(
+        await saveTemplate(store, opts.project, templateInput(opts), now, actor),
+      );
       return { name, channel, params };
     },
   );
-  adminAction(templates.command('list').addOption(projectOption()), async ({ store }, opts: { project: string }) => listTemplates(store, opts.project));
-  adminAction(templates.command('show <name>').addOption(projectOption()), async ({ store }, opts: { project: string }, name) => {
-    const template = await showTemplate(store, opts.project, name!);
-    if (!template) throw new Error(`No template ${name}.`);
-    return template;
-  });
+  adminAction(templates.command('list').addOption(projectOption()), async ({ store }, opts: { project: string }) =>
+    listTemplates(store, opts.project),
+  );
+  adminAction(
+    templates.command('show <name>').addOption(projectOption()),
+    async ({ store }, opts: { project: string }, name) => {
+      const template = await showTemplate(store, opts.project, name!);
+      if (!template) throw new Error(`No template ${name}.`);
+      return template;
+    },
+  );
 }

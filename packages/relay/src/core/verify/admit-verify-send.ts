@@ -1,6 +1,13 @@
 import crypto from 'node:crypto';
 import ipaddr from 'ipaddr.js';
-import type { AreaCounts, VerifyRefusal, VerifySendCounts, VerifySendWindows, VerifySettings, WindowCount } from '../../store/types.js';
+import type {
+  AreaCounts,
+  VerifyRefusal,
+  VerifySendCounts,
+  VerifySendWindows,
+  VerifySettings,
+  WindowCount,
+} from '../../store/types.js';
 
 /** The window of the per-recipient send limits. */
 export const SEND_WINDOW_MS = 10 * 60_000;
@@ -24,7 +31,11 @@ export const SECRET_CLIENT = 'secret';
  */
 export function clientOf(keyKind: 'public' | 'secret', ip: string | undefined, hashKey: Buffer): string {
   if (keyKind === 'secret') return SECRET_CLIENT;
-  return crypto.createHmac('sha256', hashKey).update(`client:${networkOf(ip ?? '')}`).digest('base64url').slice(0, 22);
+  return crypto
+    .createHmac('sha256', hashKey)
+    .update(`client:${networkOf(ip ?? '')}`)
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 /** The address a client is counted by: IPv4 (also IPv4-mapped IPv6) whole, IPv6 by /64. */
@@ -39,7 +50,13 @@ export function networkOf(ip: string): string {
 const after = (window: WindowCount, ms: number, now: number) => (window.oldestAt ?? now) + ms;
 
 /** The refusal of a cap of `max` sends in `window`, or null while under it. */
-function cap(reason: Exclude<VerifyRefusal['reason'], 'throttled'>, window: WindowCount, max: number, windowMs: number, now: number): VerifyRefusal | null {
+function cap(
+  reason: Exclude<VerifyRefusal['reason'], 'throttled'>,
+  window: WindowCount,
+  max: number,
+  windowMs: number,
+  now: number,
+): VerifyRefusal | null {
   return window.count >= max ? { reason, max, retryAt: after(window, windowMs, now) } : null;
 }
 
@@ -49,7 +66,12 @@ function cap(reason: Exclude<VerifyRefusal['reason'], 'throttled'>, window: Wind
  * and fewer than `guardMinSuccessPercent` % of them were verified takes no new code until the
  * hour's sends age out. Refused sends are not counted, so the throttle lifts by itself.
  */
-function guard(area: 'country' | 'prefix', counts: AreaCounts | null, settings: VerifySettings, now: number): VerifyRefusal | null {
+function guard(
+  area: 'country' | 'prefix',
+  counts: AreaCounts | null,
+  settings: VerifySettings,
+  now: number,
+): VerifyRefusal | null {
   if (!counts || settings.guardMinSuccessPercent <= 0) return null;
   const { count, verified } = counts.hour;
   if (count < settings.guardMinSends || verified * 100 >= count * settings.guardMinSuccessPercent) return null;
@@ -61,7 +83,12 @@ function guard(area: 'country' | 'prefix', counts: AreaCounts | null, settings: 
  * the store calls it inside the send's transaction). The per-recipient limits come first (the
  * narrowest), then the key's cap, then the caps and guard of the country and number range.
  */
-export function admitVerifySend(settings: VerifySettings, counts: VerifySendCounts, keyKind: 'public' | 'secret', now: number): VerifyRefusal | null {
+export function admitVerifySend(
+  settings: VerifySettings,
+  counts: VerifySendCounts,
+  keyKind: 'public' | 'secret',
+  now: number,
+): VerifyRefusal | null {
   return (
     cap('recipient_client', counts.recipient.client, settings.maxSendsPer10Minutes, SEND_WINDOW_MS, now) ??
     cap('recipient', counts.recipient.all, settings.maxSendsPerRecipientPer10Minutes, SEND_WINDOW_MS, now) ??

@@ -19,9 +19,15 @@ function normalizeCode(code: string, alphabet: VerifySession['alphabet']): strin
 function closedError(session: VerifySession, now: number): HttpError | null {
   switch (session.status) {
     case 'approved':
-      return new HttpError('already_verified', 'This session was verified already; a code works once.', { field: 'sessionId' });
+      return new HttpError('already_verified', 'This session was verified already; a code works once.', {
+        field: 'sessionId',
+      });
     case 'canceled':
-      return new HttpError('max_attempts_reached', 'Too many wrong codes: this session is closed. Start a new verification.', { field: 'sessionId' });
+      return new HttpError(
+        'max_attempts_reached',
+        'Too many wrong codes: this session is closed. Start a new verification.',
+        { field: 'sessionId' },
+      );
     case 'expired':
       return expiredError();
     case 'pending':
@@ -29,7 +35,8 @@ function closedError(session: VerifySession, now: number): HttpError | null {
   }
 }
 
-const expiredError = () => new HttpError('expired', 'This code has expired. Start a new verification.', { field: 'sessionId' });
+const expiredError = () =>
+  new HttpError('expired', 'This code has expired. Start a new verification.', { field: 'sessionId' });
 
 /**
  * `POST /v1/verify/check`: compares the code with the session's in constant time (as HMACs).
@@ -52,7 +59,10 @@ export async function checkVerification(
   const stored = await storedAnswer<VerifyCheckResponse>(store, key.id, idempotency);
   if (stored) return stored;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError('validation_failed', 'The body must be a JSON object: { "sessionId": "ver_…", "code": "123456" }.');
+    throw new HttpError(
+      'validation_failed',
+      'The body must be a JSON object: { "sessionId": "ver_…", "code": "123456" }.',
+    );
   }
   const parsed = verifyCheckRequestSchema.safeParse(body);
   if (!parsed.success) throw toValidationError(parsed.error);
@@ -64,7 +74,9 @@ export async function checkVerification(
     const now = deps.now();
     const session = SESSION_ID.test(req.sessionId) ? await store.verify.get(req.sessionId) : null;
     if (!session || session.projectId !== project.id || session.keyId !== key.id) {
-      throw new HttpError('verify_session_not_found', 'No such verification session for this key.', { field: 'sessionId' });
+      throw new HttpError('verify_session_not_found', 'No such verification session for this key.', {
+        field: 'sessionId',
+      });
     }
     const closed = closedError(session, now);
     if (closed) throw closed;
@@ -94,11 +106,20 @@ export async function checkVerification(
       outcome: matched ? { matched: true, codeHmac: session.codeHmac } : { matched: false },
       at: now,
       ...(idempotency && {
-        idempotency: { keyId: key.id, idempotencyKey: idempotency.key, requestHash: idempotency.requestHash, statusCode: 200, response, createdAt: now },
+        idempotency: {
+          keyId: key.id,
+          idempotencyKey: idempotency.key,
+          requestHash: idempotency.requestHash,
+          statusCode: 200,
+          response,
+          createdAt: now,
+        },
       }),
     });
     if (result.ok) return { status: 200, body: response, replayed: false };
     if (result.reason === 'idempotent') return replayAnswer(result.existing, idempotency!.requestHash);
   }
-  throw new HttpError('rate_limited', 'This session is being checked by several requests at once; try again.', { retryAfter: 1 });
+  throw new HttpError('rate_limited', 'This session is being checked by several requests at once; try again.', {
+    retryAfter: 1,
+  });
 }

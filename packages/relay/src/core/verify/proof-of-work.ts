@@ -66,7 +66,12 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * the database: redeeming then costs no write on the send path, and a restart forgets nothing
  * that matters, because challenges issued before the start are refused as stale.
  */
-export function createProofOfWork(options: { key: Buffer; now: () => number; ttlMs?: number; maxRemembered?: number }): ProofOfWork {
+export function createProofOfWork(options: {
+  key: Buffer;
+  now: () => number;
+  ttlMs?: number;
+  maxRemembered?: number;
+}): ProofOfWork {
   const { key, now } = options;
   const ttlMs = options.ttlMs ?? POW_TTL_MS;
   const maxRemembered = options.maxRemembered ?? MAX_REMEMBERED;
@@ -116,7 +121,9 @@ export function createProofOfWork(options: { key: Buffer; now: () => number; ttl
     forget(at, false);
     if (used.size >= maxRemembered) forget(at, true);
     if (used.size >= maxRemembered) {
-      throw new HttpError('captcha_unavailable', 'Too many CAPTCHAs are being solved right now; try again shortly.', { retryAfter: 5 });
+      throw new HttpError('captcha_unavailable', 'Too many CAPTCHAs are being solved right now; try again shortly.', {
+        retryAfter: 5,
+      });
     }
     used.set(challenge, expiresMs);
     return 'ok';
@@ -129,7 +136,11 @@ export function createProofOfWork(options: { key: Buffer; now: () => number; ttl
       const verdict = token === undefined ? 'stale' : redeem(projectId, token);
       if (verdict === 'ok') return;
       if (verdict === 'invalid') {
-        throw new HttpError('captcha_failed', 'The CAPTCHA solution is not valid. Solve the challenge the relay sent.', { field: 'captchaToken' });
+        throw new HttpError(
+          'captcha_failed',
+          'The CAPTCHA solution is not valid. Solve the challenge the relay sent.',
+          { field: 'captchaToken' },
+        );
       }
       throw new HttpError(
         'captcha_required',

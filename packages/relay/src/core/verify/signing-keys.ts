@@ -13,14 +13,26 @@ export const PUBLISHED_SIGNING_KEYS = 2;
 
 async function newRecord(sealer: Sealer, projectId: string, now: number): Promise<SigningKeyRecord> {
   const key = await generateSigningKey();
-  return { kid: key.kid, projectId, alg: TOKEN_ALG, publicJwk: { ...key.publicJwk }, sealedPrivateJwk: sealer.seal(key.privateJwk), createdAt: now };
+  return {
+    kid: key.kid,
+    projectId,
+    alg: TOKEN_ALG,
+    publicJwk: { ...key.publicJwk },
+    sealedPrivateJwk: sealer.seal(key.privateJwk),
+    createdAt: now,
+  };
 }
 
 /**
  * The project's current token-signing key, created on first use. New projects get theirs at
  * creation; projects made before verification existed get one here, lazily.
  */
-export async function ensureSigningKey(store: Store, sealer: Sealer, projectId: string, now: number): Promise<SigningKeyRecord> {
+export async function ensureSigningKey(
+  store: Store,
+  sealer: Sealer,
+  projectId: string,
+  now: number,
+): Promise<SigningKeyRecord> {
   const [current] = await store.signingKeys.latest(projectId, 1);
   if (current) return current;
   return store.signingKeys.insertIfNone(await newRecord(sealer, projectId, now));
@@ -41,11 +53,19 @@ export async function rotateSigningKey(
   const record = await newRecord(sealer, projectId, now);
   await store.signingKeys.rotate(record, PUBLISHED_SIGNING_KEYS);
   await recordChange(store, actor, { projectId, action: 'signing_key.rotate', detail: { kid: record.kid }, at: now });
-  return { kid: record.kid, published: (await store.signingKeys.latest(projectId, PUBLISHED_SIGNING_KEYS)).map((k) => k.kid) };
+  return {
+    kid: record.kid,
+    published: (await store.signingKeys.latest(projectId, PUBLISHED_SIGNING_KEYS)).map((k) => k.kid),
+  };
 }
 
 /** The project's public keys as a JWK Set (RFC 7517 §5), current key first. */
-export async function projectJwks(store: Store, sealer: Sealer, projectId: string, now: number): Promise<{ keys: JWK[] }> {
+export async function projectJwks(
+  store: Store,
+  sealer: Sealer,
+  projectId: string,
+  now: number,
+): Promise<{ keys: JWK[] }> {
   await requireProject(store, projectId);
   await ensureSigningKey(store, sealer, projectId, now);
   const keys = await store.signingKeys.latest(projectId, PUBLISHED_SIGNING_KEYS);

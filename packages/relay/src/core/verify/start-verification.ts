@@ -73,7 +73,10 @@ export async function startVerification(
   const stored = await storedAnswer<VerifyStartResponse>(store, key.id, idempotency);
   if (stored) return stored;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError('validation_failed', 'The body must be a JSON object: { "to": "+212612345678", "channel": "sms" }.');
+    throw new HttpError(
+      'validation_failed',
+      'The body must be a JSON object: { "to": "+212612345678", "channel": "sms" }.',
+    );
   }
   const parsed = verifyStartRequestSchema.safeParse(body);
   if (!parsed.success) throw toValidationError(parsed.error);
@@ -83,24 +86,37 @@ export async function startVerification(
   const settings = await loadVerifySettings(store, project.id);
   const recipient = resolveRecipient(channel, req.to, project);
   if (await store.optOuts.has(project.id, recipient.address)) {
-    throw new HttpError('recipient_opted_out', 'This recipient has opted out of messages from this project.', { field: 'to' });
+    throw new HttpError('recipient_opted_out', 'This recipient has opted out of messages from this project.', {
+      field: 'to',
+    });
   }
   if ((await store.connectors.forChannel(project.id, channel)).length === 0) {
-    throw new HttpError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, { field: 'channel' });
+    throw new HttpError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, {
+      field: 'channel',
+    });
   }
 
   let now = deps.now();
   // A pending session is resent only for the client that started it: a stranger's start (another
   // IP, same public key) gets a session of its own and can never spend the owner's attempts.
   const client = clientOf(key.kind, context.ip, deps.codeKey);
-  const pending = await store.verify.findPending({ projectId: project.id, keyId: key.id, client, channel, to: recipient.address, now });
+  const pending = await store.verify.findPending({
+    projectId: project.id,
+    keyId: key.id,
+    client,
+    channel,
+    to: recipient.address,
+    now,
+  });
   if (pending) throwIfCoolingDown(pending, settings, now);
 
   // The CAPTCHA gates browsers (public keys); a secret key is itself proof of a trusted server.
-  if (key.kind === 'public') await requireCaptcha(deps, { projectId: project.id, settings, token: req.captchaToken, remoteIp: context.ip });
+  if (key.kind === 'public')
+    await requireCaptcha(deps, { projectId: project.id, settings, token: req.captchaToken, remoteIp: context.ip });
 
   // SMS pumping: a public key may not spray one number range (the IP dimension ran in middleware).
-  if (key.kind === 'public' && recipient.prefix) await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
+  if (key.kind === 'public' && recipient.prefix)
+    await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
   await enforceLimit(deps.limits, project.limits, 'project', project.id);
 
   // The CAPTCHA call may have taken a while: the session's times start now.
@@ -149,7 +165,14 @@ export async function startVerification(
     since: sendWindows(now),
     admit: (counts) => admitVerifySend(settings, counts, key.kind, now),
     ...(idempotency && {
-      idempotency: { keyId: key.id, idempotencyKey: idempotency.key, requestHash: idempotency.requestHash, statusCode: 202, response, createdAt: now },
+      idempotency: {
+        keyId: key.id,
+        idempotencyKey: idempotency.key,
+        requestHash: idempotency.requestHash,
+        statusCode: 202,
+        response,
+        createdAt: now,
+      },
     }),
   });
   if (!result.ok) {
@@ -160,9 +183,13 @@ export async function startVerification(
         throw refusalError(deps, project.id, recipient, result.refusal, now);
       case 'conflict':
         // Another start for this recipient got in first and has just sent a code.
-        throw new HttpError('resend_cooldown', `A code was just sent; wait ${settings.cooldownSeconds} s before asking for another.`, {
-          retryAfter: Math.max(settings.cooldownSeconds, 1),
-        });
+        throw new HttpError(
+          'resend_cooldown',
+          `A code was just sent; wait ${settings.cooldownSeconds} s before asking for another.`,
+          {
+            retryAfter: Math.max(settings.cooldownSeconds, 1),
+          },
+        );
     }
   }
   deps.onEnqueued?.(message.id);
@@ -188,7 +215,13 @@ const WARN_EVERY_MS = 60_000;
  * for the success-rate guard — both with `Retry-After`. Caps on a country or range and the guard
  * log a warning naming the country or range only, never a number.
  */
-function refusalError(deps: VerifyDeps, projectId: string, recipient: Recipient, refusal: VerifyRefusal, now: number): HttpError {
+function refusalError(
+  deps: VerifyDeps,
+  projectId: string,
+  recipient: Recipient,
+  refusal: VerifyRefusal,
+  now: number,
+): HttpError {
   const retryAfter = seconds(refusal.retryAt - now);
   if (refusal.reason === 'throttled' || refusal.reason === 'country' || refusal.reason === 'prefix') {
     const area = refusal.reason === 'throttled' ? refusal.area : refusal.reason;
@@ -210,10 +243,14 @@ function refusalError(deps: VerifyDeps, projectId: string, recipient: Recipient,
   }
   if (refusal.reason === 'throttled') {
     const where = refusal.area === 'country' ? 'this country' : 'this number range';
-    return new HttpError('verify_throttled', `Too few codes sent to ${where} in the last hour were verified; new codes go there again in ${retryAfter} s.`, {
-      retryAfter,
-      field: 'to',
-    });
+    return new HttpError(
+      'verify_throttled',
+      `Too few codes sent to ${where} in the last hour were verified; new codes go there again in ${retryAfter} s.`,
+      {
+        retryAfter,
+        field: 'to',
+      },
+    );
   }
   return new HttpError('verify_send_limit', `${capText[refusal.reason](refusal.max)}; try again in ${retryAfter} s.`, {
     retryAfter,
@@ -225,12 +262,23 @@ function throwIfCoolingDown(pending: VerifySession, settings: VerifySettings, no
   const readyAt = pending.lastSentAt + settings.cooldownSeconds * 1000;
   if (now < readyAt) {
     const retryAfter = seconds(readyAt - now);
-    throw new HttpError('resend_cooldown', `A code was sent to ${maskAddress(pending.to)} moments ago; you can ask for another in ${retryAfter} s.`, { retryAfter });
+    throw new HttpError(
+      'resend_cooldown',
+      `A code was sent to ${maskAddress(pending.to)} moments ago; you can ask for another in ${retryAfter} s.`,
+      { retryAfter },
+    );
   }
 }
 
 /** The message carrying a code, through the normal outbox, rendered from the project's verify template. */
-function verifyMessage(input: { caller: Caller; channel: Channel; recipient: Recipient; code: string; settings: VerifySettings; now: number }): Message {
+function verifyMessage(input: {
+  caller: Caller;
+  channel: Channel;
+  recipient: Recipient;
+  code: string;
+  settings: VerifySettings;
+  now: number;
+}): Message {
   const { caller, channel, recipient, code, settings, now } = input;
   const values = { code, brand: settings.brand ?? caller.project.name, ttl: String(settings.ttlMinutes) };
   const text = fill(settings.body ?? DEFAULT_VERIFY_BODY, values);

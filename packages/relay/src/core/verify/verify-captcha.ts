@@ -57,7 +57,10 @@ export async function verifyCaptcha(check: CaptchaCheck, options: CaptchaOptions
   const form = new URLSearchParams({ secret: check.secret, response: check.token });
   if (check.remoteIp) form.set('remoteip', check.remoteIp);
   const unavailable = (cause: unknown) =>
-    new HttpError('captcha_unavailable', 'The CAPTCHA service could not be reached; try again shortly.', { retryAfter: UNAVAILABLE_RETRY_AFTER, cause });
+    new HttpError('captcha_unavailable', 'The CAPTCHA service could not be reached; try again shortly.', {
+      retryAfter: UNAVAILABLE_RETRY_AFTER,
+      cause,
+    });
   let res: Response;
   try {
     res = await (options.fetch ?? fetch)(`${base}${endpoint.path}`, {
@@ -110,17 +113,33 @@ export async function requireCaptcha(
     return;
   }
   if (!check.token) {
-    throw new HttpError('captcha_required', 'This project requires a CAPTCHA: pass the widget\'s token as `captchaToken`.', { field: 'captchaToken' });
+    throw new HttpError(
+      'captcha_required',
+      "This project requires a CAPTCHA: pass the widget's token as `captchaToken`.",
+      { field: 'captchaToken' },
+    );
   }
   const verdict = await verifyCaptcha(
-    { provider: captcha.provider, secret: deps.sealer.open<string>(captcha.sealedSecret), token: check.token, remoteIp: check.remoteIp },
+    {
+      provider: captcha.provider,
+      secret: deps.sealer.open<string>(captcha.sealedSecret),
+      token: check.token,
+      remoteIp: check.remoteIp,
+    },
     deps.captcha,
   );
   if (!verdict.success) {
     // Codes such as `invalid-input-secret` mean the operator's setup is wrong, not the visitor.
     if (verdict.errorCodes.some((c) => c.includes('secret'))) {
-      deps.logger?.warn({ projectId: check.projectId, provider: captcha.provider, errorCodes: verdict.errorCodes }, 'CAPTCHA provider rejected the project secret');
+      deps.logger?.warn(
+        { projectId: check.projectId, provider: captcha.provider, errorCodes: verdict.errorCodes },
+        'CAPTCHA provider rejected the project secret',
+      );
     }
-    throw new HttpError('captcha_failed', 'The CAPTCHA was not solved, or its token expired or was used already. Solve it again.', { field: 'captchaToken' });
+    throw new HttpError(
+      'captcha_failed',
+      'The CAPTCHA was not solved, or its token expired or was used already. Solve it again.',
+      { field: 'captchaToken' },
+    );
   }
 }

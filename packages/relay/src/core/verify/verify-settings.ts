@@ -46,7 +46,10 @@ const bodySchema = z
   .min(1)
   .max(1000)
   .refine((b) => placeholdersOf(b).includes('code'), 'must contain {{code}}')
-  .refine((b) => placeholdersOf(b).every((p) => VERIFY_PLACEHOLDERS.has(p)), 'may only use {{code}}, {{brand}} and {{ttl}}');
+  .refine(
+    (b) => placeholdersOf(b).every((p) => VERIFY_PLACEHOLDERS.has(p)),
+    'may only use {{code}}, {{brand}} and {{ttl}}',
+  );
 
 /** A `verify set` patch: each field optional; `null` restores the default. */
 export const verifySettingsPatchSchema = z.strictObject({
@@ -62,9 +65,22 @@ export const verifySettingsPatchSchema = z.strictObject({
   maxSendsPerPrefixPerDay: z.number().int().min(1).max(10_000_000).optional(),
   guardMinSuccessPercent: z.number().int().min(0).max(100).optional(),
   guardMinSends: z.number().int().min(1).max(100_000).optional(),
-  brand: z.string().trim().min(1).max(50).refine((b) => !CONTROL.test(b), 'must not contain control characters').nullable().optional(),
+  brand: z
+    .string()
+    .trim()
+    .min(1)
+    .max(50)
+    .refine((b) => !CONTROL.test(b), 'must not contain control characters')
+    .nullable()
+    .optional(),
   body: bodySchema.nullable().optional(),
-  subject: z.string().min(1).max(200).refine((s) => placeholdersOf(s).every((p) => p === 'brand' || p === 'ttl'), 'may only use {{brand}} and {{ttl}}').nullable().optional(),
+  subject: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((s) => placeholdersOf(s).every((p) => p === 'brand' || p === 'ttl'), 'may only use {{brand}} and {{ttl}}')
+    .nullable()
+    .optional(),
   tokenTtlMinutes: z.number().int().min(1).max(60).optional(),
   /** `none` removes the CAPTCHA requirement; `pow` is the relay's own; any other provider needs `captchaSecret`. */
   captcha: z.enum([...captchaProviders, 'pow', 'none']).optional(),
@@ -94,7 +110,11 @@ export function describeVerifySettings(settings: VerifySettings, projectName: st
     brand: settings.brand ?? projectName,
     body: settings.body ?? DEFAULT_VERIFY_BODY,
     subject: settings.subject ?? DEFAULT_VERIFY_SUBJECT,
-    captcha: captcha ? (captcha.provider === 'pow' ? { provider: 'pow' } : { provider: captcha.provider, secret: 'sealed' }) : 'none',
+    captcha: captcha
+      ? captcha.provider === 'pow'
+        ? { provider: 'pow' }
+        : { provider: captcha.provider, secret: 'sealed' }
+      : 'none',
   };
 }
 
@@ -108,7 +128,14 @@ export async function showVerifySettings(store: Store, projectId: string) {
  * Updates a project's verification settings (`messagejs-relay verify set`). A CAPTCHA secret is
  * sealed at once, like connector credentials, and never shown again.
  */
-export async function setVerifySettings(store: Store, sealer: Sealer, projectId: string, patch: VerifySettingsPatch, now: number, actor: Actor = systemActor) {
+export async function setVerifySettings(
+  store: Store,
+  sealer: Sealer,
+  projectId: string,
+  patch: VerifySettingsPatch,
+  now: number,
+  actor: Actor = systemActor,
+) {
   const project = await requireProject(store, projectId);
   const parsed = verifySettingsPatchSchema.safeParse(patch);
   if (!parsed.success) throw toValidationError(parsed.error);
@@ -120,26 +147,48 @@ export async function setVerifySettings(store: Store, sealer: Sealer, projectId:
     else (next as Record<string, unknown>)[name] = value;
   }
   if (captcha === 'none') {
-    if (captchaSecret !== undefined) throw new HttpError('validation_failed', '`captchaSecret` makes no sense with `--captcha none`.', { field: 'captchaSecret' });
+    if (captchaSecret !== undefined)
+      throw new HttpError('validation_failed', '`captchaSecret` makes no sense with `--captcha none`.', {
+        field: 'captchaSecret',
+      });
     delete next.captcha;
     // Without a CAPTCHA there is nothing to ask of sends either.
     if (fields.captchaOnSends === undefined) delete next.captchaOnSends;
   } else if (captcha === 'pow') {
-    if (captchaSecret !== undefined) throw new HttpError('validation_failed', '`--captcha pow` needs no secret: the relay signs its own challenges.', { field: 'captchaSecret' });
+    if (captchaSecret !== undefined)
+      throw new HttpError('validation_failed', '`--captcha pow` needs no secret: the relay signs its own challenges.', {
+        field: 'captchaSecret',
+      });
     next.captcha = { provider: 'pow' };
   } else if (captcha) {
-    if (!captchaSecret) throw new HttpError('validation_failed', `\`--captcha ${captcha}\` needs the provider's secret: pass \`--captcha-secret\`.`, { field: 'captchaSecret' });
+    if (!captchaSecret)
+      throw new HttpError(
+        'validation_failed',
+        `\`--captcha ${captcha}\` needs the provider's secret: pass \`--captcha-secret\`.`,
+        { field: 'captchaSecret' },
+      );
     next.captcha = { provider: captcha, sealedSecret: sealer.seal(captchaSecret) };
   } else if (captchaSecret !== undefined) {
     if (!next.captcha || next.captcha.provider === 'pow') {
-      throw new HttpError('validation_failed', 'Name the provider with `--captcha turnstile|hcaptcha|recaptcha`.', { field: 'captcha' });
+      throw new HttpError('validation_failed', 'Name the provider with `--captcha turnstile|hcaptcha|recaptcha`.', {
+        field: 'captcha',
+      });
     }
     next.captcha = { provider: next.captcha.provider, sealedSecret: sealer.seal(captchaSecret) };
   }
   if (next.captchaOnSends && !next.captcha) {
-    throw new HttpError('validation_failed', '`--captcha-on-sends` needs a CAPTCHA: pass `--captcha pow` (or a provider).', { field: 'captchaOnSends' });
+    throw new HttpError(
+      'validation_failed',
+      '`--captcha-on-sends` needs a CAPTCHA: pass `--captcha pow` (or a provider).',
+      { field: 'captchaOnSends' },
+    );
   }
   await store.verify.saveSettings(projectId, next);
-  await recordChange(store, actor, { projectId, action: 'verify.settings', detail: { fields: Object.keys(parsed.data).filter((k) => k !== 'captchaSecret') }, at: now });
+  await recordChange(store, actor, {
+    projectId,
+    action: 'verify.settings',
+    detail: { fields: Object.keys(parsed.data).filter((k) => k !== 'captchaSecret') },
+    at: now,
+  });
   return describeVerifySettings(await loadVerifySettings(store, projectId), project.name);
 }

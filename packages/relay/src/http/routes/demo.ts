@@ -16,7 +16,9 @@ export function demoConfig(dataDir: string): RequestHandler {
     try {
       text = fs.readFileSync(path.join(dataDir, DEMO_CONFIG_FILE), 'utf8');
     } catch {
-      return next(new HttpError('not_found', 'This relay has no demo project (it was created without one or removed).'));
+      return next(
+        new HttpError('not_found', 'This relay has no demo project (it was created without one or removed).'),
+      );
     }
     res.setHeader('Cache-Control', 'no-store');
     res.type('application/json').send(text);

@@ -11,9 +11,16 @@ export function healthRouter(deps: { store: Store; worker: Worker | null; now: (
   router.get('/readyz', async (_req, res) => {
     const database = await deps.store.ping();
     // The loop passes at least every few poll intervals; a silent minute means it is stuck.
-    const worker = deps.worker === null ? 'disabled' : deps.worker.running && deps.now() - deps.worker.lastTickAt < 60_000 ? 'ok' : 'down';
+    const worker =
+      deps.worker === null
+        ? 'disabled'
+        : deps.worker.running && deps.now() - deps.worker.lastTickAt < 60_000
+          ? 'ok'
+          : 'down';
     const ready = database && worker !== 'down';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', database: database ? 'ok' : 'down', worker });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not_ready', database: database ? 'ok' : 'down', worker });
   });
   return router;
 }

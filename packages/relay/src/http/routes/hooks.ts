@@ -11,11 +11,22 @@ import { applyStatusUpdates } from '../../core/delivery-status.js';
  * the raw body before anything is read; a bad or missing one is a 403 and changes nothing.
  * `GET` answers subscription handshakes (WhatsApp `hub.challenge`).
  */
-export function hooksRouter(deps: { store: Store; pool: ConnectorPool; publicUrl: string | null; now: () => number; logger: Logger }): Router {
+export function hooksRouter(deps: {
+  store: Store;
+  pool: ConnectorPool;
+  publicUrl: string | null;
+  now: () => number;
+  logger: Logger;
+}): Router {
   const router = Router();
   const raw = express.raw({ type: () => true, limit: '1mb' });
 
-  async function load(req: Request): Promise<{ hook: WebhookRequest; connector: ReturnType<ConnectorPool['get']>['connector']; credentials: unknown; connectorId: string }> {
+  async function load(req: Request): Promise<{
+    hook: WebhookRequest;
+    connector: ReturnType<ConnectorPool['get']>['connector'];
+    credentials: unknown;
+    connectorId: string;
+  }> {
     const connectorId = String(req.params.connectorId);
     const record = /^con_[0-9A-Za-z]{22}$/.test(connectorId) ? await deps.store.connectors.get(connectorId) : null;
     if (!record) throw new HttpError('connector_not_found', 'No such connector.');
@@ -25,7 +36,9 @@ export function hooksRouter(deps: { store: Store; pool: ConnectorPool; publicUrl
     const hook: WebhookRequest = {
       method: req.method,
       url: `${base}${req.originalUrl}`,
-      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+      ),
       query: Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, String(v)])),
       rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     };
@@ -41,7 +54,8 @@ export function hooksRouter(deps: { store: Store; pool: ConnectorPool; publicUrl
 
   router.post(['/:connectorId', '/:connectorId/status'], raw, async (req, res) => {
     const { hook, connector, credentials, connectorId } = await load(req);
-    if (!connector.verifyWebhook || !connector.parseStatus) throw new HttpError('not_found', 'This connector takes no webhooks.');
+    if (!connector.verifyWebhook || !connector.parseStatus)
+      throw new HttpError('not_found', 'This connector takes no webhooks.');
     if (!connector.verifyWebhook(hook, credentials)) {
       deps.logger.warn({ connectorId }, 'webhook with a bad or missing signature refused');
       throw new HttpError('invalid_signature', 'The webhook signature is missing or wrong.');

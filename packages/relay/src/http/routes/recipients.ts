@@ -16,14 +16,20 @@ export function recipientsRouter(): Router {
   const router = Router();
   router.post('/analyze', jsonBody({ limit: '256kb' }), (req, res) => {
     const { key, project } = callerOf(res);
-    if (key.kind !== 'secret') throw new HttpError('forbidden', 'Analysing numbers needs a secret key (from a server).');
+    if (key.kind !== 'secret')
+      throw new HttpError('forbidden', 'Analysing numbers needs a secret key (from a server).');
     const parsed = analyzeRecipientsRequestSchema.safeParse(req.body);
     if (!parsed.success) throw toValidationError(parsed.error);
-    const defaultCountry = (parsed.data.defaultCountry ?? project.defaultCountry ?? undefined) as CountryCode | undefined;
+    const defaultCountry = (parsed.data.defaultCountry ?? project.defaultCountry ?? undefined) as
+      CountryCode | undefined;
     const results: AnalyzeRecipientsResponse['results'] = parsed.data.numbers.map((n) => {
       const a = analyzePhone(n, defaultCountry ? { defaultCountry } : {});
       // `allowed`: the phone channels would send to it (its country and its type are allowed).
-      const allowed = a.country !== null && a.type !== null && project.allowedCountries.includes(a.country) && project.allowedNumberTypes.includes(a.type);
+      const allowed =
+        a.country !== null &&
+        a.type !== null &&
+        project.allowedCountries.includes(a.country) &&
+        project.allowedNumberTypes.includes(a.type);
       return { ...a, allowed };
     });
     res.json({ results } satisfies AnalyzeRecipientsResponse);

@@ -13,7 +13,9 @@ export function sdkRouter(options: { distDir: string | null }): Router {
   const dist = options.distDir && fs.existsSync(options.distDir) ? options.distDir : null;
   let version = 'unknown';
   try {
-    version = (JSON.parse(fs.readFileSync(path.join(options.distDir ?? '', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    version = (
+      JSON.parse(fs.readFileSync(path.join(options.distDir ?? '', '..', 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     // Without a client package there is nothing to serve; the routes below answer 404.
   }

@@ -17,7 +17,10 @@ import { idempotencyKey } from '../idempotency.js';
 export function verifyRouter(deps: VerifyDeps & { issuer: () => string }): Router {
   const router = Router();
   router.post('/send', jsonBody(), idempotencyKey(), async (req, res) => {
-    const outcome = await startVerification(deps, callerOf(res), req.body, { ip: req.ip, idempotency: localsOf(res).idempotency });
+    const outcome = await startVerification(deps, callerOf(res), req.body, {
+      ip: req.ip,
+      idempotency: localsOf(res).idempotency,
+    });
     if (outcome.replayed) res.setHeader(headers.idempotentReplayed, 'true');
     res.status(outcome.status).json(outcome.body);
   });

@@ -27,8 +27,20 @@ export async function giveUp(
   const { message } = job;
   const at = deps.now();
   if (decision.action === 'cascade') {
-    await store.outbox.retry(job, { attempt, dueAt: at, errorCode: code, errorMessage: text, at, resetAttempts: true, channel: decision.to, cascade: decision.rest });
-    log.info({ messageId: message.id, from: message.channel, to: decision.to, code, error: maskText(text) }, 'cascading to the next channel');
+    await store.outbox.retry(job, {
+      attempt,
+      dueAt: at,
+      errorCode: code,
+      errorMessage: text,
+      at,
+      resetAttempts: true,
+      channel: decision.to,
+      cascade: decision.rest,
+    });
+    log.info(
+      { messageId: message.id, from: message.channel, to: decision.to, code, error: maskText(text) },
+      'cascading to the next channel',
+    );
     return;
   }
   await store.outbox.fail(job, { attempt, errorCode: code, errorMessage: text, at });

@@ -6,7 +6,14 @@ import type { Sealer } from '../../crypto/sealer.js';
 import type { ConnectorPool } from '../connector-pool.js';
 import type { CircuitBreaker } from '../circuit-breaker.js';
 import type { JobHandler, JobRecorder } from '../job-handler.js';
-import { cascadeOrFail, connectorIndex, decideDelivery, fallbackCheckAt, pickConnector, type DeliveryPolicy } from '../delivery-policy.js';
+import {
+  cascadeOrFail,
+  connectorIndex,
+  decideDelivery,
+  fallbackCheckAt,
+  pickConnector,
+  type DeliveryPolicy,
+} from '../delivery-policy.js';
 import { maskedError } from '../masked-error.js';
 import { giveUp, type DeliveryDeps } from './give-up.js';
 
@@ -37,19 +44,34 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
     const index = connectorIndex(job.attempts, policy);
     const record = pickConnector(connectors, index, isOpen);
     if (!record) {
-      return giveUp(deps, job, cascadeOrFail(message.cascade), null, 'channel_not_configured', `No connector left for the ${message.channel} channel.`);
+      return giveUp(
+        deps,
+        job,
+        cascadeOrFail(message.cascade),
+        null,
+        'channel_not_configured',
+        `No connector left for the ${message.channel} channel.`,
+      );
     }
     let outbound: OutboundMessage;
     try {
       outbound = toOutbound(message, deps.sealer);
     } catch (error) {
       // Sealed under a master key this relay no longer has (MESSAGEJS_OLD_MASTER_KEYS lacks it): no retry can help.
-      return giveUp(deps, job, cascadeOrFail(message.cascade), null, 'sealed_content_unreadable', (error as Error).message);
+      return giveUp(
+        deps,
+        job,
+        cascadeOrFail(message.cascade),
+        null,
+        'sealed_content_unreadable',
+        (error as Error).message,
+      );
     }
     const { connector, credentials } = pool.get(record);
     // The console connector prints a code only for a development project; only sensitive
     // messages pay for the project lookup.
-    const revealSensitive = message.sensitive === true && (await store.projects.get(message.projectId))?.development === true;
+    const revealSensitive =
+      message.sensitive === true && (await store.projects.get(message.projectId))?.development === true;
     const started = now();
     try {
       const result = await callProvider(deps, connector, outbound, credentials(), record, revealSensitive);
@@ -67,7 +89,17 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
           ...(fallbackAt !== undefined && { fallbackAt }),
         }),
       );
-      log.debug({ messageId: message.id, channel: message.channel, connector: record.type, to: maskAddress(message.to), status: result.status, ms: at - started }, 'message handed to provider');
+      log.debug(
+        {
+          messageId: message.id,
+          channel: message.channel,
+          connector: record.type,
+          to: maskAddress(message.to),
+          status: result.status,
+          ms: at - started,
+        },
+        'message handed to provider',
+      );
     } catch (error) {
       await failed(deps, job, error, { outbound, record, connectors });
     }
@@ -88,7 +120,10 @@ function callProvider(
   // Not AbortSignal.timeout(): its timer would outlive every send by `sendTimeoutMs`, keeping
   // thousands of signals alive under load.
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), deps.sendTimeoutMs);
+  const timer = setTimeout(
+    () => abort.abort(new DOMException('The provider did not answer in time', 'TimeoutError')),
+    deps.sendTimeoutMs,
+  );
   const statusCallbackUrl = deps.statusCallbackUrl?.(record.id);
   return connector
     .send(outbound, credentials, {
@@ -109,8 +144,17 @@ async function failed(
   const { store, now, log, breaker, policy } = deps;
   const { message } = job;
   const { record } = sent;
-  const failure = error instanceof ConnectorError ? error : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), { cause: error });
-  if (!(error instanceof ConnectorError)) log.warn({ err: maskedError(error), messageId: message.id }, 'connector threw an unclassified error; treating it as transient');
+  const failure =
+    error instanceof ConnectorError
+      ? error
+      : new ConnectorError('transient', 'provider_unavailable', String((error as Error)?.message ?? error), {
+          cause: error,
+        });
+  if (!(error instanceof ConnectorError))
+    log.warn(
+      { err: maskedError(error), messageId: message.id },
+      'connector threw an unclassified error; treating it as transient',
+    );
   // A provider may quote the body it refused: the code stays out of the stored error text.
   const errorText = message.sensitive ? withoutCode(failure.message, sent.outbound.text) : failure.message;
   const at = now();
@@ -120,20 +164,34 @@ async function failed(
   } else {
     breaker.failure(record.id);
   }
-  const decision = decideDelivery(failure, { attempts: job.attempts, connectors: sent.connectors.length, cascade: message.cascade, at }, policy);
+  const decision = decideDelivery(
+    failure,
+    { attempts: job.attempts, connectors: sent.connectors.length, cascade: message.cascade, at },
+    policy,
+  );
   const retry = { attempt, errorCode: failure.code, errorMessage: errorText, at };
   switch (decision.action) {
     case 'retry':
       await store.outbox.retry(job, { ...retry, dueAt: decision.at });
       log.warn(
-        { messageId: message.id, connector: record.type, code: failure.code, providerCode: failure.providerCode, error: maskText(errorText), retryInMs: decision.delayMs },
+        {
+          messageId: message.id,
+          connector: record.type,
+          code: failure.code,
+          providerCode: failure.providerCode,
+          error: maskText(errorText),
+          retryInMs: decision.delayMs,
+        },
         'transient failure; retrying',
       );
       return;
     case 'failover':
       // This provider is spent: the next connector of the channel sends at once.
       await store.outbox.retry(job, { ...retry, dueAt: at });
-      log.warn({ messageId: message.id, from: record.type, to: sent.connectors[decision.to]!.type }, 'failing over to the next connector');
+      log.warn(
+        { messageId: message.id, from: record.type, to: sent.connectors[decision.to]!.type },
+        'failing over to the next connector',
+      );
       return;
     default:
       return giveUp(deps, job, decision, attempt, failure.code, errorText);
@@ -162,5 +220,14 @@ function attemptOf(
   errorCode: string | null,
   at: number,
 ): MessageAttemptRecord {
-  return { messageId: message.id, channel: message.channel, connectorId: record.id, connectorType: record.type, providerMessageId, status, errorCode, at };
+  return {
+    messageId: message.id,
+    channel: message.channel,
+    connectorId: record.id,
+    connectorType: record.type,
+    providerMessageId,
+    status,
+    errorCode,
+    at,
+  };
 }

@@ -34,7 +34,9 @@ export function createConnectorsRepo(db: Database.Database): ConnectorsRepo {
      VALUES (@id, @projectId, @type, @name, @channels, @config, @sealedCredentials, @priority, @enabled, @createdAt)`,
   );
   const byId = db.prepare<[string], Row>('SELECT * FROM connectors WHERE id = ?');
-  const byProject = db.prepare<[string], Row>('SELECT * FROM connectors WHERE project_id = ? ORDER BY priority, created_at');
+  const byProject = db.prepare<[string], Row>(
+    'SELECT * FROM connectors WHERE project_id = ? ORDER BY priority, created_at',
+  );
   const forChannel = db.prepare<[string, string], Row>(
     `SELECT c.* FROM connectors c, json_each(c.channels) ch
       WHERE c.project_id = ? AND c.enabled = 1 AND ch.value = ? ORDER BY c.priority, c.created_at`,
@@ -42,7 +44,12 @@ export function createConnectorsRepo(db: Database.Database): ConnectorsRepo {
   const remove = db.prepare('DELETE FROM connectors WHERE id = ?');
   return {
     async create(r) {
-      insert.run({ ...r, channels: JSON.stringify(r.channels), config: JSON.stringify(r.config), enabled: r.enabled ? 1 : 0 });
+      insert.run({
+        ...r,
+        channels: JSON.stringify(r.channels),
+        config: JSON.stringify(r.config),
+        enabled: r.enabled ? 1 : 0,
+      });
     },
     async get(id) {
       const row = byId.get(id);

@@ -55,7 +55,9 @@ export interface InsecureDataFile {
 export function insecureDataFiles(dataDir: string, extraFiles: string[] = []): InsecureDataFile[] {
   const candidates = [
     dataDir,
-    ...[DATABASE_FILE, ...SIDE_FILES.map((suffix) => DATABASE_FILE + suffix), ...extraFiles].map((name) => path.join(dataDir, name)),
+    ...[DATABASE_FILE, ...SIDE_FILES.map((suffix) => DATABASE_FILE + suffix), ...extraFiles].map((name) =>
+      path.join(dataDir, name),
+    ),
   ];
   const found: InsecureDataFile[] = [];
   for (const candidate of candidates) {
@@ -73,7 +75,9 @@ export function insecureDataFiles(dataDir: string, extraFiles: string[] = []): I
 function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
-    throw new Error(`The database is at schema version ${current}, newer than this relay (${migrations.length}). Upgrade the relay.`);
+    throw new Error(
+      `The database is at schema version ${current}, newer than this relay (${migrations.length}). Upgrade the relay.`,
+    );
   }
   if (current === migrations.length) return;
   db.transaction(() => {

@@ -46,7 +46,19 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
     async findByHash(hash) {
       const row = byHash.get(hash) as (Row & Record<string, never>) | undefined;
       if (!row) return null;
-      const r = row as unknown as Row & { p_id: string; p_name: string; allowed_origins: string; allowed_countries: string; default_country: string | null; limits: string; prices: string | null; fallbacks: string; allowed_number_types: string; development: number; p_created_at: number };
+      const r = row as unknown as Row & {
+        p_id: string;
+        p_name: string;
+        allowed_origins: string;
+        allowed_countries: string;
+        default_country: string | null;
+        limits: string;
+        prices: string | null;
+        fallbacks: string;
+        allowed_number_types: string;
+        development: number;
+        p_created_at: number;
+      };
       return {
         key: toKey(r),
         project: toProject({

@@ -1,6 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
-import type { IdempotencyRecord, Message, MessageAttemptRecord, MessagesRepo, OutboxLease, StatusRepo } from '../types/index.js';
+import type {
+  IdempotencyRecord,
+  Message,
+  MessageAttemptRecord,
+  MessagesRepo,
+  OutboxLease,
+  StatusRepo,
+} from '../types/index.js';
 import { statusRank } from '../status-rank.js';
 import { createGroupCommit } from './group-commit.js';
 
@@ -72,10 +79,34 @@ export const toMessage = (r: MessageRow): Message => ({
  * for the message took more than half of a claim.
  */
 export const messageColumns = [
-  'id', 'project_id', 'key_id', 'channel', 'recipient', 'country', 'operator', 'template', 'subject', 'body', 'html',
-  'status', 'segments', 'encoding', 'cost_eur', 'cost_mad', 'cascade', 'sensitive', 'fallback_after_ms',
-  'provider_message_id', 'connector_id', 'error_code', 'error_message', 'created_at', 'updated_at', 'scheduled_at',
-  'sent_at', 'delivered_at',
+  'id',
+  'project_id',
+  'key_id',
+  'channel',
+  'recipient',
+  'country',
+  'operator',
+  'template',
+  'subject',
+  'body',
+  'html',
+  'status',
+  'segments',
+  'encoding',
+  'cost_eur',
+  'cost_mad',
+  'cascade',
+  'sensitive',
+  'fallback_after_ms',
+  'provider_message_id',
+  'connector_id',
+  'error_code',
+  'error_message',
+  'created_at',
+  'updated_at',
+  'scheduled_at',
+  'sent_at',
+  'delivered_at',
 ] as const satisfies ReadonlyArray<keyof MessageRow>;
 
 /** `toMessage` for a row read in `messageColumns` order. */
@@ -138,7 +169,9 @@ export function createMessageWriter(db: Database.Database) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
-  const insertLeasedOutbox = db.prepare('INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner) VALUES (?, ?, 1, ?, ?)');
+  const insertLeasedOutbox = db.prepare(
+    'INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner) VALUES (?, ?, 1, ?, ?)',
+  );
   const insertIdem = db.prepare(
     `INSERT INTO idempotency (key_id, idempotency_key, request_hash, status_code, response, created_at)
      VALUES (@keyId, @idempotencyKey, @requestHash, @statusCode, @response, @createdAt)
@@ -150,9 +183,28 @@ export function createMessageWriter(db: Database.Database) {
     writeMessage(m: Message, dueAt: number, lease?: OutboxLease): void {
       // Positional: binding 22 named parameters from a copy of the message cost more than the insert.
       insertMessage.run(
-        m.id, m.projectId, m.keyId, m.channel, m.to, m.country, m.operator, m.template, m.subject, m.body, m.html,
-        m.status, m.segments, m.encoding, m.costEur, m.costMad, m.cascade.length === 0 ? '[]' : JSON.stringify(m.cascade), m.sensitive ? 1 : 0,
-        m.fallbackAfterMs ?? null, m.createdAt, m.updatedAt, m.scheduledAt,
+        m.id,
+        m.projectId,
+        m.keyId,
+        m.channel,
+        m.to,
+        m.country,
+        m.operator,
+        m.template,
+        m.subject,
+        m.body,
+        m.html,
+        m.status,
+        m.segments,
+        m.encoding,
+        m.costEur,
+        m.costMad,
+        m.cascade.length === 0 ? '[]' : JSON.stringify(m.cascade),
+        m.sensitive ? 1 : 0,
+        m.fallbackAfterMs ?? null,
+        m.createdAt,
+        m.updatedAt,
+        m.scheduledAt,
       );
       if (lease) insertLeasedOutbox.run(m.id, dueAt, lease.until, lease.owner);
       else insertOutbox.run(m.id, dueAt);
@@ -171,7 +223,10 @@ export function createMessageWriter(db: Database.Database) {
  * Messages and their statuses. With `direct`, enqueues are not group-committed (a unit of work's
  * repositories).
  */
-export function createMessagesRepo(db: Database.Database, options: { direct?: boolean } = {}): MessagesRepo & StatusRepo {
+export function createMessagesRepo(
+  db: Database.Database,
+  options: { direct?: boolean } = {},
+): MessagesRepo & StatusRepo {
   const writer = createMessageWriter(db);
   const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const byIdWithLease = db.prepare<[string], MessageRow & { lease_until: number | null }>(
@@ -209,41 +264,45 @@ export function createMessagesRepo(db: Database.Database, options: { direct?: bo
   return {
     async enqueue(input) {
       if (await enqueue(input)) return { ok: true };
-      return { ok: false, existing: writer.readIdempotency(input.idempotency!.keyId, input.idempotency!.idempotencyKey) };
+      return {
+        ok: false,
+        existing: writer.readIdempotency(input.idempotency!.keyId, input.idempotency!.idempotencyKey),
+      };
     },
     async get(id) {
       const row = byIdWithLease.get(id);
       return row ? { ...toMessage(row), leaseUntil: row.lease_until } : null;
     },
     async getByProviderId(connectorId, providerMessageId) {
-      const row = byProvider.get(connectorId, providerMessageId) ?? byAttemptProvider.get(connectorId, providerMessageId);
+      const row =
+        byProvider.get(connectorId, providerMessageId) ?? byAttemptProvider.get(connectorId, providerMessageId);
       return row ? toMessage(row) : null;
     },
     async attempts(id) {
-      return (attempts.all(id) as Array<Record<string, unknown>>).map(
-        (r): MessageAttemptRecord => ({
-          messageId: r.message_id as string,
-          channel: r.channel as Channel,
-          connectorId: r.connector_id as string,
-          connectorType: r.connector_type as string,
-          providerMessageId: r.provider_message_id as string | null,
-          status: r.status as MessageStatus,
-          errorCode: r.error_code as string | null,
-          at: r.at as number,
-        }),
-      );
+      return (attempts.all(id) as Array<Record<string, unknown>>).map((r): MessageAttemptRecord => ({
+        messageId: r.message_id as string,
+        channel: r.channel as Channel,
+        connectorId: r.connector_id as string,
+        connectorType: r.connector_type as string,
+        providerMessageId: r.provider_message_id as string | null,
+        status: r.status as MessageStatus,
+        errorCode: r.error_code as string | null,
+        at: r.at as number,
+      }));
     },
     async count(projectId) {
       const row = (projectId ? countProject.get(projectId) : countAll.get()) as { n: number };
       return row.n;
     },
     async applyProviderStatus({ messageId, status, errorCode, at }) {
-      return db.transaction(() => {
-        const row = byId.get(messageId);
-        if (!row || statusRank[status] <= statusRank[row.status]) return false;
-        setStatus.run({ messageId, status, errorCode, at });
-        return true;
-      }).immediate();
+      return db
+        .transaction(() => {
+          const row = byId.get(messageId);
+          if (!row || statusRank[status] <= statusRank[row.status]) return false;
+          setStatus.run({ messageId, status, errorCode, at });
+          return true;
+        })
+        .immediate();
     },
   };
 }

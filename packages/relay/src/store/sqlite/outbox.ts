@@ -27,8 +27,12 @@ function prepareOutbox(db: Database.Database) {
   );
   const deleteRow = db.prepare('DELETE FROM outbox WHERE message_id = ? AND lease_owner = ?');
   // The message's earlier provider ids stay findable for late callbacks (message_attempts_provider).
-  const supersede = db.prepare('UPDATE message_attempts SET superseded = 1 WHERE message_id = ? AND provider_message_id IS NOT NULL AND superseded = 0');
-  const ownsLease = db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM outbox WHERE message_id = ? AND lease_owner = ?');
+  const supersede = db.prepare(
+    'UPDATE message_attempts SET superseded = 1 WHERE message_id = ? AND provider_message_id IS NOT NULL AND superseded = 0',
+  );
+  const ownsLease = db.prepare<[string, string], { n: number }>(
+    'SELECT 1 AS n FROM outbox WHERE message_id = ? AND lease_owner = ?',
+  );
   // Parameters: status, provider id, connector id, channel, at, at, status, at, message id.
   const succeed = db.prepare<[string, string | null, string, string, number, number, string, number, string]>(
     `UPDATE messages SET status = ?, provider_message_id = ?, connector_id = ?,
@@ -38,11 +42,15 @@ function prepareOutbox(db: Database.Database) {
   );
   // A message whose body holds a secret (a verification code, sealed) keeps it only while it may be
   // sent; secure_delete (database.ts) zeroes the bytes it leaves behind.
-  const redact = db.prepare("UPDATE messages SET body = '[redacted]', subject = NULL, html = NULL WHERE id = ? AND sensitive = 1");
+  const redact = db.prepare(
+    "UPDATE messages SET body = '[redacted]', subject = NULL, html = NULL WHERE id = ? AND sensitive = 1",
+  );
   const awaitFallback = db.prepare(
     "UPDATE outbox SET kind = 'fallback_check', due_at = @dueAt, attempts = 0, lease_until = 0, lease_owner = NULL WHERE message_id = @messageId AND lease_owner = @owner",
   );
-  const expedite = db.prepare("UPDATE outbox SET due_at = min(due_at, ?) WHERE message_id = ? AND kind = 'fallback_check'");
+  const expedite = db.prepare(
+    "UPDATE outbox SET due_at = min(due_at, ?) WHERE message_id = ? AND kind = 'fallback_check'",
+  );
   const reschedule = db.prepare(
     `UPDATE outbox SET kind = 'send', due_at = @dueAt, lease_until = 0, lease_owner = NULL,
        attempts = CASE WHEN @resetAttempts THEN 0 ELSE attempts END
@@ -64,8 +72,24 @@ function prepareOutbox(db: Database.Database) {
   const nextDue = db.prepare('SELECT min(max(due_at, lease_until)) AS t FROM outbox');
 
   return {
-    due, attemptsAt, lease, insertAttempt, deleteRow, supersede, ownsLease, succeed, redact, awaitFallback, expedite, reschedule,
-    requeue, failMessage, renew, releaseLeases, pending, nextDue,
+    due,
+    attemptsAt,
+    lease,
+    insertAttempt,
+    deleteRow,
+    supersede,
+    ownsLease,
+    succeed,
+    redact,
+    awaitFallback,
+    expedite,
+    reschedule,
+    requeue,
+    failMessage,
+    renew,
+    releaseLeases,
+    pending,
+    nextDue,
   };
 }
 
@@ -78,21 +102,29 @@ function outboxWrites(s: ReturnType<typeof prepareOutbox>) {
   const claimRows = (now: number, limit: number, leaseMs: number, owner: string): ClaimedJob[] => {
     const rows = due.all(now, now, limit) as unknown[][];
     if (rows.length === 0) return [];
-    const jobs = rows.map(
-      (row): ClaimedJob => ({
-        messageId: row[0] as string,
-        attempts: (row[attemptsAt] as number) + 1,
-        leaseUntil: now + leaseMs,
-        owner,
-        kind: row[attemptsAt + 1] as ClaimedJob['kind'],
-        message: messageFromValues(row),
-      }),
-    );
+    const jobs = rows.map((row): ClaimedJob => ({
+      messageId: row[0] as string,
+      attempts: (row[attemptsAt] as number) + 1,
+      leaseUntil: now + leaseMs,
+      owner,
+      kind: row[attemptsAt + 1] as ClaimedJob['kind'],
+      message: messageFromValues(row),
+    }));
     lease.run(now + leaseMs, owner, JSON.stringify(jobs.map((j) => j.messageId)));
     return jobs;
   };
   const addAttempt = (a: MessageAttemptRecord | null) => {
-    if (a) insertAttempt.run(a.messageId, a.channel, a.connectorId, a.connectorType, a.providerMessageId, a.status, a.errorCode, a.at);
+    if (a)
+      insertAttempt.run(
+        a.messageId,
+        a.channel,
+        a.connectorId,
+        a.connectorType,
+        a.providerMessageId,
+        a.status,
+        a.errorCode,
+        a.at,
+      );
   };
   // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.
   const owned = (messageId: string, owner: string) => ownsLease.get(messageId, owner) !== undefined;
@@ -101,12 +133,25 @@ function outboxWrites(s: ReturnType<typeof prepareOutbox>) {
     const { owner } = job;
     // Taking the row (or turning it into a fallback check) doubles as the lease check: a worker
     // whose lease was taken over changes nothing.
-    const taken = fallbackAt !== undefined ? awaitFallback.run({ messageId: job.messageId, owner, dueAt: fallbackAt }) : deleteRow.run(job.messageId, owner);
+    const taken =
+      fallbackAt !== undefined
+        ? awaitFallback.run({ messageId: job.messageId, owner, dueAt: fallbackAt })
+        : deleteRow.run(job.messageId, owner);
     if (taken.changes === 0) return;
     // Moving to a new provider id: the earlier ones are now only in the attempts.
     if (job.message.providerMessageId !== null) supersede.run(job.messageId);
     addAttempt(attempt);
-    succeed.run(status, attempt.providerMessageId, attempt.connectorId, attempt.channel, at, at, status, at, job.messageId);
+    succeed.run(
+      status,
+      attempt.providerMessageId,
+      attempt.connectorId,
+      attempt.channel,
+      at,
+      at,
+      status,
+      at,
+      job.messageId,
+    );
     if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);
   };
   const finishOne = (job: ClaimedJob) => {
@@ -159,10 +204,12 @@ export function createOutboxRepo(
     (item: Completion) => db.transaction(() => completeOne(item)).immediate(),
     { windowMs: options.completionWindowMs ?? 2, direct: options.direct },
   );
-  const completeAndClaim = db.transaction((items: Completion[], now: number, limit: number, leaseMs: number, owner: string) => ({
-    results: items.map(completeOne),
-    value: claimRows(now, limit, leaseMs, owner),
-  }));
+  const completeAndClaim = db.transaction(
+    (items: Completion[], now: number, limit: number, leaseMs: number, owner: string) => ({
+      results: items.map(completeOne),
+      value: claimRows(now, limit, leaseMs, owner),
+    }),
+  );
 
   return {
     async claim(now, limit, leaseMs, owner) {

@@ -21,7 +21,9 @@ const toKey = (r: Row): SigningKeyRecord => ({
 
 /** Token-signing keys; the newest (highest `seq`) is the current one. */
 export function createSigningKeysRepo(db: Database.Database): SigningKeysRepo {
-  const latest = db.prepare<[string, number], Row>('SELECT * FROM signing_keys WHERE project_id = ? ORDER BY seq DESC LIMIT ?');
+  const latest = db.prepare<[string, number], Row>(
+    'SELECT * FROM signing_keys WHERE project_id = ? ORDER BY seq DESC LIMIT ?',
+  );
   const insert = db.prepare(
     `INSERT INTO signing_keys (kid, project_id, alg, public_jwk, sealed_private_jwk, created_at)
      VALUES (@kid, @projectId, @alg, @publicJwk, @sealedPrivateJwk, @createdAt)`,

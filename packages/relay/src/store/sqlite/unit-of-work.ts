@@ -31,7 +31,9 @@ export function createUnitOfWork(db: Database.Database, repositories: () => Repo
       begun = true;
       const value = await work(repositories());
       if (expired) {
-        throw new Error('store.transaction: the unit awaited something other than its repositories, and was rolled back');
+        throw new Error(
+          'store.transaction: the unit awaited something other than its repositories, and was rolled back',
+        );
       }
       commit.run();
       return value;

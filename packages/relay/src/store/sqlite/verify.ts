@@ -1,6 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { Channel } from '@messagejs/shared-types';
-import type { AreaCounts, IdempotencyRecord, VerifyRefusal, VerifyRepo, VerifySendCounts, VerifySession, VerifySettings } from '../types/index.js';
+import type {
+  AreaCounts,
+  IdempotencyRecord,
+  VerifyRefusal,
+  VerifyRepo,
+  VerifySendCounts,
+  VerifySession,
+  VerifySettings,
+} from '../types/index.js';
 import { createMessageWriter } from './messages.js';
 
 interface Row {
@@ -47,14 +55,18 @@ const toSession = (r: Row): VerifySession => ({
 
 /** Thrown inside a transaction to roll it back with a reason. */
 class Refused extends Error {
-  constructor(readonly result: { reason: 'refused'; refusal: VerifyRefusal } | { reason: 'conflict' } | { reason: 'idempotent' }) {
+  constructor(
+    readonly result: { reason: 'refused'; refusal: VerifyRefusal } | { reason: 'conflict' } | { reason: 'idempotent' },
+  ) {
     super(result.reason);
   }
 }
 
 /** The verification statements, prepared once. */
 function prepareVerify(db: Database.Database) {
-  const getSettings = db.prepare<[string], { verify_settings: string }>('SELECT verify_settings FROM projects WHERE id = ?');
+  const getSettings = db.prepare<[string], { verify_settings: string }>(
+    'SELECT verify_settings FROM projects WHERE id = ?',
+  );
   const saveSettings = db.prepare('UPDATE projects SET verify_settings = ? WHERE id = ?');
   const byId = db.prepare<[string], Row>('SELECT * FROM verify_sessions WHERE id = ?');
   const pending = db.prepare<[string, string, string, string, string, number], Row>(
@@ -90,13 +102,23 @@ function prepareVerify(db: Database.Database) {
   const countKey = db.prepare<[string, number], { n: number; oldest: number | null }>(
     'SELECT count(*) AS n, min(sent_at) AS oldest FROM verify_sends WHERE key_id = ? AND sent_at > ?',
   );
-  type AreaRow = { day: number; oldestDay: number | null; hour: number | null; verified: number | null; oldestHour: number | null };
+  type AreaRow = {
+    day: number;
+    oldestDay: number | null;
+    hour: number | null;
+    verified: number | null;
+    oldestHour: number | null;
+  };
   const areaSql = (column: 'country' | 'prefix') =>
     `SELECT count(*) AS day, min(sent_at) AS oldestDay, sum(sent_at > @hour) AS hour,
        sum(sent_at > @hour AND verified) AS verified, min(CASE WHEN sent_at > @hour THEN sent_at END) AS oldestHour
      FROM verify_sends WHERE project_id = @projectId AND ${column} = @value AND sent_at > @day`;
-  const countCountry = db.prepare<{ projectId: string; value: string; hour: number; day: number }, AreaRow>(areaSql('country'));
-  const countPrefix = db.prepare<{ projectId: string; value: string; hour: number; day: number }, AreaRow>(areaSql('prefix'));
+  const countCountry = db.prepare<{ projectId: string; value: string; hour: number; day: number }, AreaRow>(
+    areaSql('country'),
+  );
+  const countPrefix = db.prepare<{ projectId: string; value: string; hour: number; day: number }, AreaRow>(
+    areaSql('prefix'),
+  );
   const insertSend = db.prepare(
     `INSERT INTO verify_sends (session_id, project_id, key_id, client, recipient, country, prefix, message_id, sent_at)
      VALUES (@sessionId, @projectId, @keyId, @client, @to, @country, @prefix, @messageId, @sentAt)`,
@@ -119,25 +141,50 @@ function prepareVerify(db: Database.Database) {
   );
 
   return {
-    getSettings, saveSettings, byId, pending, retireExpired, insertSession, resend, countRecipient, countKey, countCountry,
-    countPrefix, insertSend, purgeSends, markVerified, writer, approve, wrongCode,
+    getSettings,
+    saveSettings,
+    byId,
+    pending,
+    retireExpired,
+    insertSession,
+    resend,
+    countRecipient,
+    countKey,
+    countCountry,
+    countPrefix,
+    insertSend,
+    purgeSends,
+    markVerified,
+    writer,
+    approve,
+    wrongCode,
   };
 }
 
 /** Sends and checks, each one transaction: the statements behind `verify.send` and `verify.check`. */
 function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepareVerify>) {
   const { writer, countRecipient, countKey, countCountry, countPrefix } = statements;
-  const { retireExpired, insertSession, resend, purgeSends, insertSend, approve, wrongCode, markVerified, byId } = statements;
+  const { retireExpired, insertSession, resend, purgeSends, insertSend, approve, wrongCode, markVerified, byId } =
+    statements;
   const storeIdempotency = (record: IdempotencyRecord | undefined) => {
     if (!record) return;
     if (!writer.writeIdempotency(record)) throw new Refused({ reason: 'idempotent' });
   };
-  const existingIdempotency = (record: IdempotencyRecord) => writer.readIdempotency(record.keyId, record.idempotencyKey);
+  const existingIdempotency = (record: IdempotencyRecord) =>
+    writer.readIdempotency(record.keyId, record.idempotencyKey);
 
-  const areaCounts = (stmt: typeof countCountry, projectId: string, value: string | null, since: { hour: number; day: number }): AreaCounts | null => {
+  const areaCounts = (
+    stmt: typeof countCountry,
+    projectId: string,
+    value: string | null,
+    since: { hour: number; day: number },
+  ): AreaCounts | null => {
     if (value === null) return null;
     const r = stmt.get({ projectId, value, hour: since.hour, day: since.day })!;
-    return { day: { count: r.day, oldestAt: r.oldestDay }, hour: { count: r.hour ?? 0, oldestAt: r.oldestHour, verified: r.verified ?? 0 } };
+    return {
+      day: { count: r.day, oldestAt: r.oldestDay },
+      hour: { count: r.hour ?? 0, oldestAt: r.oldestHour, verified: r.verified ?? 0 },
+    };
   };
 
   const countsFor = (input: Parameters<VerifyRepo['send']>[0]): VerifySendCounts => {
@@ -146,7 +193,10 @@ function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepa
     const r = countRecipient.get({ projectId: s.projectId, to: s.to, client: s.client, since: since.recipient })!;
     const k = countKey.get(s.keyId, since.hour)!;
     return {
-      recipient: { all: { count: r.n, oldestAt: r.oldest }, client: { count: r.byClient ?? 0, oldestAt: r.oldestByClient } },
+      recipient: {
+        all: { count: r.n, oldestAt: r.oldest },
+        client: { count: r.byClient ?? 0, oldestAt: r.oldestByClient },
+      },
       key: { count: k.n, oldestAt: k.oldest },
       country: areaCounts(countCountry, s.projectId, scope.country, since),
       prefix: areaCounts(countPrefix, s.projectId, scope.prefix, since),
@@ -159,9 +209,17 @@ function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepa
     const refusal = input.admit(countsFor(input));
     if (refusal) throw new Refused({ reason: 'refused', refusal });
     if (input.resendOf) {
-      if (resend.run({ ...s, previousSentAt: input.resendOf.lastSentAt }).changes === 0) throw new Refused({ reason: 'conflict' });
+      if (resend.run({ ...s, previousSentAt: input.resendOf.lastSentAt }).changes === 0)
+        throw new Refused({ reason: 'conflict' });
     } else {
-      retireExpired.run({ projectId: s.projectId, keyId: s.keyId, channel: s.channel, to: s.to, client: s.client, at: s.createdAt });
+      retireExpired.run({
+        projectId: s.projectId,
+        keyId: s.keyId,
+        channel: s.channel,
+        to: s.to,
+        client: s.client,
+        at: s.createdAt,
+      });
       try {
         insertSession.run(s);
       } catch (error) {
@@ -224,7 +282,8 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
         return { ok: true };
       } catch (error) {
         if (!(error instanceof Refused)) throw error;
-        if (error.result.reason === 'idempotent') return { ok: false, reason: 'idempotent', existing: existingIdempotency(input.idempotency!) };
+        if (error.result.reason === 'idempotent')
+          return { ok: false, reason: 'idempotent', existing: existingIdempotency(input.idempotency!) };
         return { ok: false, ...error.result };
       }
     },
@@ -233,7 +292,8 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
         return { ok: true, session: check.immediate(input) };
       } catch (error) {
         if (!(error instanceof Refused)) throw error;
-        if (error.result.reason === 'idempotent') return { ok: false, reason: 'idempotent', existing: existingIdempotency(input.idempotency!) };
+        if (error.result.reason === 'idempotent')
+          return { ok: false, reason: 'idempotent', existing: existingIdempotency(input.idempotency!) };
         return { ok: false, reason: 'conflict' };
       }
     },

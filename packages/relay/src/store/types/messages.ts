@@ -86,5 +86,10 @@ export interface MessagesRepo {
 /** Statuses that providers report (webhooks), applied in order of progress only. */
 export interface StatusRepo {
   /** Applies a provider-reported status unless it would move the message backwards. */
-  applyProviderStatus(input: { messageId: string; status: MessageStatus; errorCode: string | null; at: number }): Promise<boolean>;
+  applyProviderStatus(input: {
+    messageId: string;
+    status: MessageStatus;
+    errorCode: string | null;
+    at: number;
+  }): Promise<boolean>;
 }

@@ -28,15 +28,33 @@ export interface OutboxRepo {
    * The attempt succeeded: record it and update the message. The outbox row is deleted, or — with
    * `fallbackAt` — kept as a `fallback_check` due then.
    */
-  complete(job: ClaimedJob, result: { attempt: MessageAttemptRecord; status: MessageStatus; at: number; fallbackAt?: number }): Promise<void>;
+  complete(
+    job: ClaimedJob,
+    result: { attempt: MessageAttemptRecord; status: MessageStatus; at: number; fallbackAt?: number },
+  ): Promise<void>;
   /** Nothing more to do for the message (a fallback check found it delivered): delete the outbox row. */
   finish(job: ClaimedJob): Promise<void>;
   /** Brings a pending fallback check forward to `at` (the provider reported a failure). */
   expedite(messageId: string, at: number): Promise<void>;
   /** Try again at `dueAt` (transient failure or failover): record the attempt, free the lease. */
-  retry(job: ClaimedJob, result: { attempt: MessageAttemptRecord | null; dueAt: number; errorCode: string | null; errorMessage: string | null; at: number; resetAttempts?: boolean; channel?: Channel; cascade?: Channel[] }): Promise<void>;
+  retry(
+    job: ClaimedJob,
+    result: {
+      attempt: MessageAttemptRecord | null;
+      dueAt: number;
+      errorCode: string | null;
+      errorMessage: string | null;
+      at: number;
+      resetAttempts?: boolean;
+      channel?: Channel;
+      cascade?: Channel[];
+    },
+  ): Promise<void>;
   /** The message failed for good: record it, delete the outbox row. */
-  fail(job: ClaimedJob, result: { attempt: MessageAttemptRecord | null; errorCode: string; errorMessage: string; at: number }): Promise<void>;
+  fail(
+    job: ClaimedJob,
+    result: { attempt: MessageAttemptRecord | null; errorCode: string; errorMessage: string; at: number },
+  ): Promise<void>;
   /** Extends the job's lease to `until`; false when the job's worker no longer holds it. */
   renew(job: ClaimedJob, until: number): Promise<boolean>;
   /** Gives the jobs' leases up (a stopping worker), so any worker may claim them at once. */

@@ -34,12 +34,14 @@ export const defaultLimits: Readonly<ProjectLimits> = Object.freeze({
   perProjectPerDay: 10_000,
 });
 
-
 /** Phone number types (`getType()` of libphonenumber-js, in snake case): part of the wire contract. */
 export { numberTypes, type NumberType } from '@messagejs/shared-types';
 
 /** What phone channels send to unless a project allows more: mobiles only (the SMS-pumping defence). */
-export const defaultNumberTypes: readonly NumberType[] = Object.freeze(['mobile', 'fixed_line_or_mobile'] as NumberType[]);
+export const defaultNumberTypes: readonly NumberType[] = Object.freeze([
+  'mobile',
+  'fixed_line_or_mobile',
+] as NumberType[]);
 
 /** A project: what its keys may send, where, how fast, and at what price. */
 export interface Project {
@@ -67,5 +69,21 @@ export interface ProjectsRepo {
   create(project: Project): Promise<void>;
   get(id: string): Promise<Project | null>;
   list(): Promise<Project[]>;
-  update(id: string, patch: Partial<Pick<Project, 'name' | 'allowedOrigins' | 'allowedCountries' | 'defaultCountry' | 'limits' | 'prices' | 'fallbacks' | 'allowedNumberTypes' | 'development'>>): Promise<Project | null>;
+  update(
+    id: string,
+    patch: Partial<
+      Pick<
+        Project,
+        | 'name'
+        | 'allowedOrigins'
+        | 'allowedCountries'
+        | 'defaultCountry'
+        | 'limits'
+        | 'prices'
+        | 'fallbacks'
+        | 'allowedNumberTypes'
+        | 'development'
+      >
+    >,
+  ): Promise<Project | null>;
 }

@@ -170,7 +170,14 @@ export interface VerifyRepo {
   saveSettings(projectId: string, settings: Partial<VerifySettings>): Promise<void>;
   get(id: string): Promise<VerifySession | null>;
   /** The newest unexpired pending session of this key and client for this recipient and channel. */
-  findPending(input: { projectId: string; keyId: string; client: string; channel: Channel; to: string; now: number }): Promise<VerifySession | null>;
+  findPending(input: {
+    projectId: string;
+    keyId: string;
+    client: string;
+    channel: Channel;
+    to: string;
+    now: number;
+  }): Promise<VerifySession | null>;
   /**
    * Writes the session, the message, its outbox row, the send record and the idempotency record
    * in one transaction — or nothing, when `admit`, a concurrent send or the idempotency key says no.
