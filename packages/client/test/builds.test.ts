@@ -61,7 +61,7 @@ const seen: { method?: string; url?: string; headers: IncomingMessage['headers']
 beforeAll(async () => {
   server = createServer((request, response) => {
     let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk));
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       seen.push({ method: request.method, url: request.url, headers: request.headers, body });
       response.writeHead(202, { 'content-type': 'application/json', 'x-request-id': 'req_1' });

@@ -33,9 +33,7 @@ describe('requests', () => {
     const seen = answer('post', path, () => Response.json(reply));
     const client = createClient({ publicKey, relayUrl });
 
-    const result = await (method === 'verify.start'
-      ? client.verify.start(body as { to: string })
-      : client.verify.check(body as { sessionId: string; code: string }));
+    const result = await (method === 'verify.start' ? client.verify.start(body) : client.verify.check(body));
 
     expect(result).toEqual(reply);
     expect(seen[0]!.body).toEqual(body);

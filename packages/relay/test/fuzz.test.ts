@@ -221,10 +221,10 @@ const jsonish = fc.oneof(
 /** Puts a value into a base body at a random key (or replaces the whole body), as JSON text. */
 function mutate(base: unknown, key: string, value: unknown): string {
   const placeholder = '"\u0000RAW\u0000"';
-  const raw = value && typeof value === 'object' && 'raw' in (value as object) ? (value as { raw: string }).raw : null;
+  const raw = value && typeof value === 'object' && 'raw' in value ? (value as { raw: string }).raw : null;
   const target = { ...(base as Record<string, unknown>) };
   if (key === 'params.x' && target.params && typeof target.params === 'object')
-    target.params = { ...(target.params as object), x: raw === null ? value : '\u0000RAW\u0000' };
+    target.params = { ...target.params, x: raw === null ? value : '\u0000RAW\u0000' };
   else target[key] = raw === null ? value : '\u0000RAW\u0000';
   const text = JSON.stringify(target);
   return raw === null ? text : text.replace(placeholder, raw);
@@ -411,7 +411,7 @@ const requestArb: fc.Arbitrary<FuzzRequest> = pathArb.chain(({ route, path: p })
         garbage: 'Bearer \xff\xfe',
         basic: 'Basic YTpi',
       };
-      const auth = keys[r.key as keyof typeof keys];
+      const auth = keys[r.key];
       if (auth) headers.authorization = auth;
       // 'right': what the key needs (the demo origin for a public key, none for a secret one).
       const origins = {
@@ -422,7 +422,7 @@ const requestArb: fc.Arbitrary<FuzzRequest> = pathArb.chain(({ route, path: p })
         null: 'null',
         garbage: '\xff://%%',
       };
-      const origin = origins[r.origin as keyof typeof origins];
+      const origin = origins[r.origin];
       if (origin) headers.origin = origin;
       if (r.contentType) headers['content-type'] = r.contentType;
       if (r.idempotencyKey !== null) headers['idempotency-key'] = r.idempotencyKey;

@@ -53,7 +53,7 @@ export function adminAction<O>(command: Command, action: AdminAction<O>): Comman
     .addOption(jsonOption())
     .action(async (...args: unknown[]) => {
       // Commander passes the positional arguments, then the options, then the command.
-      const opts = (args[args.length - 1] as Command).opts() as O & { dataDir?: string; json?: boolean };
+      const opts = (args[args.length - 1] as Command).opts<O & { dataDir?: string; json?: boolean }>();
       const relay = await openRelay(opts);
       try {
         const ctx: AdminContext = {

@@ -137,7 +137,7 @@ export function whatsAppError(response: ProviderResponse): ConnectorError {
   const message = typeof rawMessage === 'string' ? rawMessage : null;
   const known = typeof code === 'number' ? errorCodes[code] : undefined;
   if (known) {
-    return new ConnectorError(known.kind, known.code, `${PROVIDER}: ${message ?? `error ${code}`}`, {
+    return new ConnectorError(known.kind, known.code, `${PROVIDER}: ${message ?? `error ${String(code)}`}`, {
       providerCode: code as number,
       retryAfterMs: known.kind === 'transient' ? parseRetryAfter(response.headers.get('retry-after')) : null,
     });

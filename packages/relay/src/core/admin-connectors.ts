@@ -107,6 +107,7 @@ async function runConnectorTest(
   const definition = getConnectorDefinition(record.type);
   if (!definition) throw new HttpError('connector_not_found', `Unknown connector type ${record.type}.`);
   const connector = definition.create({
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- validated by the definition's own zod schema
     config: definition.configSchema.parse(record.config),
     ...(baseUrls[record.type] && { baseUrl: baseUrls[record.type] }),
   });

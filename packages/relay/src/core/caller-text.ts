@@ -15,14 +15,17 @@ const linkifier = () =>
     createRequire(import.meta.url)('tlds') as string[],
   ));
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const LINE_BREAK = /[\n\r\u000B\u000C\u0085\u2028\u2029]/;
 // Unicode bidirectional formatting characters (UAX #9): embeddings, overrides, isolates and marks.
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 // Format characters (zero-width spaces and joiners, word joiner, BOM, soft hyphen, tags…) and
 // blank fillers that render as nothing.
+// eslint-disable-next-line no-misleading-character-class -- each variation selector is matched on its own, on purpose
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u180B-\u180F\u3164\uFFA0]/u;
 // Joiners that are part of an emoji: ZWJ sequences (👩‍💻) and subdivision flags (🏴 + tags).
 const EMOJI_FORMAT =
+  // eslint-disable-next-line no-misleading-character-class -- an optional skin-tone modifier, matched on its own
   /(?<=\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic})|\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
 // `www.` starts a link whatever follows (linkify-it wants a known top-level domain after it).
 const WWW = /(?:^|[^\p{L}\p{N}_.-])www\.[\p{L}\p{N}]/iu;

@@ -16,7 +16,7 @@ const MAX_INPUT_LENGTH = 32;
  * else — letters, `ext.`, surrounding prose — makes the input "not a phone": libphonenumber's
  * default parse would otherwise extract `+212…` out of `call +212… now`.
  */
-const PHONE_CHARS = /^[\p{Nd}+\uFF0B\s().\/\-\u2010-\u2015\u2212]+$/u;
+const PHONE_CHARS = /^[\p{Nd}+\uFF0B\s()./\-\u2010-\u2015\u2212]+$/u;
 
 /** Options of {@link normalizePhone} and {@link analyzePhone}. */
 export interface PhoneOptions {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { RateLimiterMemory as RateLimiterMemoryType, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterMemory as RateLimiterMemoryType } from 'rate-limiter-flexible';
 
 // The package's index loads every backend it supports (Redis, Mongo, Postgres…, ~11 MB); the
 // memory limiter alone is a fraction of that. The Redis store will load its own file the same way.
@@ -49,7 +49,7 @@ export function createMemoryRateLimitStore(): RateLimitStore {
   ) as Record<LimitDimension, RateLimiterMemoryType>;
   return {
     async hit(dimension, key) {
-      const res = (await limiters[dimension].consume(key, 1)) as RateLimiterRes;
+      const res = await limiters[dimension].consume(key, 1);
       return { count: res.consumedPoints, resetMs: res.msBeforeNext };
     },
   };

@@ -57,7 +57,7 @@ export function resolveRecipient(channel: Channel, to: string, project: Project,
       return {
         address: result.e164,
         country,
-        operator: operatorByPrefix(country as CountryCode, result.nationalNumber),
+        operator: operatorByPrefix(country, result.nationalNumber),
         prefix,
       };
     }

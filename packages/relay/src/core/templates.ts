@@ -7,6 +7,7 @@ import { refuseCallerText } from './caller-text.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 // C0/C1 control characters other than tab and newlines have no place in a message param.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const emailSchema = z.email();
 
@@ -58,7 +59,7 @@ export function placeholdersOf(...texts: Array<string | null | undefined>): stri
  */
 export function validateParams(template: Template, params: Params | undefined): Record<string, string> {
   const given = params ?? {};
-  const out: Record<string, string> = Object.create(null);
+  const out = Object.create(null) as Record<string, string>;
   for (const name of Object.keys(given)) {
     if (!Object.hasOwn(template.params, name)) {
       throw new HttpError('validation_failed', `\`${name}\` is not a param of template \`${template.name}\`.`, {

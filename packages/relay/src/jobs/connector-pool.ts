@@ -31,7 +31,8 @@ export function createConnectorPool(options: ConnectorPoolOptions) {
       if (!entry || entry.record !== record) {
         const definition = getConnectorDefinition(record.type);
         if (!definition) throw new Error(`Unknown connector type ${record.type}`);
-        const config = definition.configSchema.parse(record.config);
+        // Validated by the definition's own zod schema; its type varies by connector.
+        const config: unknown = definition.configSchema.parse(record.config);
         // A changed config replaces the instance; the old one may hold open connections (SMTP pool).
         void entry?.connector.close?.();
         entry = {
@@ -49,17 +50,17 @@ export function createConnectorPool(options: ConnectorPoolOptions) {
       // A changed value (new credentials) is opened afresh.
       const credentials = () => {
         if (!sealed) return {};
-        if (entry!.sealed !== sealed) {
-          entry!.opened = options.sealer.open(sealed);
-          entry!.sealed = sealed;
+        if (entry.sealed !== sealed) {
+          entry.opened = options.sealer.open(sealed);
+          entry.sealed = sealed;
         }
-        return entry!.opened;
+        return entry.opened;
       };
       return { connector: entry.connector, credentials };
     },
     /** Closes every instance's connections (relay shutdown). */
     async close(): Promise<void> {
-      await Promise.allSettled([...instances.values()].map((e) => e.connector.close?.()));
+      await Promise.allSettled([...instances.values()].map((e) => Promise.resolve(e.connector.close?.())));
       instances.clear();
     },
   };

@@ -6,12 +6,15 @@ export async function scriptedServer(statuses: number[], options: { delayMs?: nu
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
-    req.on('end', async () => {
-      requests.push({ headers: req.headers, body });
-      if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    const respond = () => {
       const status = statuses[Math.min(requests.length - 1, statuses.length - 1)]!;
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(status < 300 ? { id: `rcv_${requests.length}` } : { error: 'scripted' }));
+    };
+    req.on('end', () => {
+      requests.push({ headers: req.headers, body });
+      if (options.delayMs) setTimeout(respond, options.delayMs);
+      else respond();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -78,7 +78,7 @@ export function registerConnectors(program: Command): void {
       .command('test <connectorId>')
       .description("Call the provider's cheapest authenticated endpoint with the stored credentials."),
     async ({ store, sealer, config }, _opts, id) => {
-      const check = await testConnector(store, sealer, id!, config.connectorBaseUrls);
+      const check = await testConnector(store, sealer, id, config.connectorBaseUrls);
       if (!check.ok) process.exitCode = 1;
       return check;
     },

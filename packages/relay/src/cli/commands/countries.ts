@@ -13,7 +13,7 @@ export function registerCountries(program: Command): void {
       .addOption(projectOption())
       .option('--default <cc>', 'default country for national-format numbers'),
     async ({ store, actor, now }, opts: { project: string; default?: string }, list) => {
-      const p = await setCountries(store, opts.project, splitList(list!), opts.default, now, actor);
+      const p = await setCountries(store, opts.project, splitList(list), opts.default, now, actor);
       return { allowedCountries: p.allowedCountries, defaultCountry: p.defaultCountry };
     },
   );

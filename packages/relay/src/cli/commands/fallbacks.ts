@@ -14,6 +14,6 @@ export function registerFallbacks(program: Command): void {
       .description('e.g. `fallbacks set whatsapp sms`; no list removes the fallback')
       .addOption(projectOption()),
     async ({ store, actor, now }, opts: { project: string }, channel, to) =>
-      (await setFallbacks(store, opts.project, channel!, splitList(to ?? ''), now, actor)).fallbacks,
+      (await setFallbacks(store, opts.project, channel, splitList(to ?? ''), now, actor)).fallbacks,
   );
 }

@@ -46,7 +46,7 @@ export function registerKeys(program: Command): void {
     listKeys(store, opts.project),
   );
   adminAction(keys.command('revoke <keyId>'), async ({ store, actor, now }, _opts, keyId) => {
-    if (!(await revokeKey(store, keyId!, now, actor))) throw new Error(`No active key ${keyId}.`);
+    if (!(await revokeKey(store, keyId, now, actor))) throw new Error(`No active key ${keyId}.`);
     return `Revoked ${keyId}. Running relays refuse it within a few seconds.`;
   });
   adminAction(

@@ -17,7 +17,7 @@ export function registerNumberTypes(program: Command): void {
       )
       .addOption(projectOption()),
     async ({ store, actor, now }, opts: { project: string }, list) => ({
-      allowedNumberTypes: (await setNumberTypes(store, opts.project, splitList(list!), now, actor)).allowedNumberTypes,
+      allowedNumberTypes: (await setNumberTypes(store, opts.project, splitList(list), now, actor)).allowedNumberTypes,
     }),
   );
   adminAction(command.command('show').addOption(projectOption()), async ({ store }, opts: { project: string }) => ({

@@ -9,7 +9,7 @@ export function registerOrigins(program: Command): void {
     adminAction(
       origins.command(`${op} <origin>`).addOption(projectOption()),
       async ({ store, actor, now }, opts: { project: string }, origin) =>
-        (await updateOrigins(store, opts.project, op, origin!, now, actor)).allowedOrigins,
+        (await updateOrigins(store, opts.project, op, origin, now, actor)).allowedOrigins,
     );
   }
   adminAction(

@@ -64,7 +64,7 @@ export function registerTemplates(program: Command): void {
   adminAction(
     templates.command('show <name>').addOption(projectOption()),
     async ({ store }, opts: { project: string }, name) => {
-      const template = await showTemplate(store, opts.project, name!);
+      const template = await showTemplate(store, opts.project, name);
       if (!template) throw new Error(`No template ${name}.`);
       return template;
     },

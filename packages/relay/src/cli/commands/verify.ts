@@ -33,7 +33,7 @@ function settingsPatch(opts: SetOptions): VerifySettingsPatch {
       captchaOnSends: typeof opts.captchaOnSends === 'boolean' ? opts.captchaOnSends : undefined,
       powMaxNumber: int('powMaxNumber'),
     }).filter(([, v]) => v !== undefined),
-  ) as VerifySettingsPatch;
+  );
 }
 
 function setCommand(verify: Command): Command {

@@ -39,6 +39,7 @@ export const DEFAULT_VERIFY_SUBJECT = '{{brand}} verification code';
 
 const VERIFY_PLACEHOLDERS = new Set(['code', 'brand', 'ttl']);
 // C0/C1 control characters have no place in a brand name.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
 
 const bodySchema = z

@@ -100,7 +100,7 @@ function outboxWrites(s: ReturnType<typeof prepareOutbox>) {
   const { due, attemptsAt, lease, insertAttempt, deleteRow, supersede, ownsLease, succeed, redact } = s;
   const { awaitFallback, requeue, reschedule, failMessage } = s;
   const claimRows = (now: number, limit: number, leaseMs: number, owner: string): ClaimedJob[] => {
-    const rows = due.all(now, now, limit) as unknown[][];
+    const rows = due.all(now, now, limit);
     if (rows.length === 0) return [];
     const jobs = rows.map((row): ClaimedJob => ({
       messageId: row[0] as string,
