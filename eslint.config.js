@@ -8,6 +8,10 @@ export default tseslint.config(
     ignores: ['**/dist/**', '**/.tmp/**', '**/coverage/**', '**/.messagejs/**', '**/node_modules/**'],
   },
   {
+    // A disable comment that no longer suppresses anything is an error, so stale ones cannot linger.
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+  },
+  {
     // Type-aware rules for the TypeScript that the root tsconfig.json type-checks (sources, tests, e2e).
     files: ['**/*.ts', '**/*.mts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
