@@ -14,30 +14,30 @@ import { insecureDataFiles } from './store/sqlite/database.js';
 import { withReadCache } from './store/read-cache.js';
 import { createSealer, type Sealer } from './crypto/sealer.js';
 import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './crypto/master-key.js';
-import { createMemoryRateLimitStore, type RateLimitStore } from './core/rate-limits.js';
+import { createMemoryRateLimitStore, type RateLimitStore } from './store/rate-limits.js';
 import { createWorker, type Worker, type WorkerOptions } from './jobs/worker.js';
-import { createConnectorPool } from './jobs/connector-pool.js';
-import { requestContext } from './http/request-context.js';
-import { createKeyCache } from './http/authenticate.js';
-import { createOriginDirectory, preflight } from './http/origin.js';
-import { apiAccess } from './http/api-access.js';
-import { errorHandler, notFound } from './http/error-handler.js';
-import { mountMessages } from './http/routes/messages.js';
-import { hotRoutes } from './http/hot-routes.js';
-import type { TrustProxy } from './http/request-info.js';
-import { healthRouter } from './http/routes/health.js';
-import { sdkRouter } from './http/routes/sdk.js';
-import { HttpError } from './core/http-error.js';
-import { hooksRouter } from './http/routes/hooks.js';
-import { recipientsRouter } from './http/routes/recipients.js';
-import { DEMO_CONFIG_FILE, demoConfig } from './http/routes/demo.js';
-import { ensureDemoProject, type DemoCredentials } from './core/demo.js';
-import { jwksHandler, verifyRouter } from './http/routes/verify.js';
+import { createConnectorPool } from './features/connectors/connector-pool.js';
+import { requestContext } from './http/platform/request-context.js';
+import { createKeyCache } from './http/platform/authenticate.js';
+import { createOriginDirectory, preflight } from './http/platform/origin.js';
+import { apiAccess } from './http/platform/api-access.js';
+import { errorHandler, notFound } from './http/platform/error-handler.js';
+import { mountMessages } from './features/messages/routes.js';
+import { hotRoutes } from './http/platform/hot-routes.js';
+import type { TrustProxy } from './http/platform/request-info.js';
+import { healthRouter } from './features/health/routes.js';
+import { sdkRouter } from './features/sdk/routes.js';
+import { AppError } from './domain/app-error.js';
+import { hooksRouter } from './features/messages/hooks-routes.js';
+import { recipientsRouter } from './features/recipients/routes.js';
+import { DEMO_CONFIG_FILE, demoConfig } from './features/demo/routes.js';
+import { ensureDemoProject, type DemoCredentials } from './features/demo/demo.js';
+import { jwksHandler, verifyRouter } from './features/verify/routes.js';
 import { deriveCodeKey } from './crypto/verify-code.js';
 import { createTokenSigner } from './crypto/token-signer.js';
-import type { CaptchaDeps, CaptchaProvider } from './core/verify/verify-captcha.js';
-import { createProofOfWork, derivePowKey } from './core/verify/proof-of-work.js';
-import { consoleOnPhoneChannels } from './core/console-on-phone-channels.js';
+import type { CaptchaDeps, CaptchaProvider } from './features/verify/verify-captcha.js';
+import { createProofOfWork, derivePowKey } from './features/verify/proof-of-work.js';
+import { consoleOnPhoneChannels } from './features/connectors/console-on-phone-channels.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -256,7 +256,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   // CORS preflights carry no key: answered for the origins some project allows, refused otherwise
   // (cors() passes those on), without CORS headers.
   app.options('/v1/{*path}', preflight(origins), (req, _res, next) => {
-    next(new HttpError('origin_not_allowed', `Origin ${req.get('origin') ?? '(none)'} is not allowed.`));
+    next(new AppError('origin_not_allowed', `Origin ${req.get('origin') ?? '(none)'} is not allowed.`));
   });
   app.use(healthRouter({ store, worker, now }));
   app.use('/sdk', sdkRouter({ distDir: clientDistDir() }));

@@ -3,8 +3,8 @@ export { createRelay } from './app.js';
 export type { Relay, RelayDeps } from './app.js';
 export { loadConfig, ConfigError } from './config.js';
 export type { RelayConfig, HttpServerLimits } from './config.js';
-export { ensureDemoProject, DEMO } from './core/demo.js';
-export type { DemoCredentials } from './core/demo.js';
+export { ensureDemoProject, DEMO } from './features/demo/demo.js';
+export type { DemoCredentials } from './features/demo/demo.js';
 export {
   createKey,
   createProject,
@@ -14,16 +14,16 @@ export {
   setNumberTypes,
   setPrices,
   updateOrigins,
-} from './core/admin.js';
-export { addConnector } from './core/admin-connectors.js';
-export { saveTemplate } from './core/admin-templates.js';
-export { cliActor, systemActor } from './core/actor.js';
-export type { Actor } from './core/actor.js';
-export { HttpError } from './core/http-error.js';
-export { setVerifySettings, defaultVerifySettings } from './core/verify/verify-settings.js';
-export type { VerifySettingsPatch } from './core/verify/verify-settings.js';
-export { ensureSigningKey, rotateSigningKey } from './core/verify/signing-keys.js';
-export { ConnectorError } from './connectors/types.js';
+} from './features/projects/admin.js';
+export { addConnector } from './features/connectors/admin-connectors.js';
+export { saveTemplate } from './features/templates/admin-templates.js';
+export { cliActor, systemActor } from './domain/actor.js';
+export type { Actor } from './domain/actor.js';
+export { AppError } from './domain/app-error.js';
+export { setVerifySettings, defaultVerifySettings } from './features/verify/verify-settings.js';
+export type { VerifySettingsPatch } from './features/verify/verify-settings.js';
+export { ensureSigningKey, rotateSigningKey } from './features/verify/signing-keys.js';
+export { ConnectorError } from './providers/types.js';
 export type {
   Connector,
   ConnectorDefinition,
@@ -32,6 +32,6 @@ export type {
   SendResult,
   StatusUpdate,
   WebhookRequest,
-} from './connectors/types.js';
-export { connectorRegistry } from './connectors/registry.js';
+} from './providers/types.js';
+export { connectorRegistry } from './providers/registry.js';
 export type { Repositories, Store, UnitOfWork } from './store/types.js';

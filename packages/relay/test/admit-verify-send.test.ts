@@ -6,8 +6,8 @@ import {
   HOUR_MS,
   networkOf,
   SEND_WINDOW_MS,
-} from '../src/core/verify/admit-verify-send.js';
-import { defaultVerifySettings } from '../src/core/verify/verify-settings.js';
+} from '../src/features/verify/admit-verify-send.js';
+import { defaultVerifySettings } from '../src/features/verify/verify-settings.js';
 import type { AreaCounts, VerifySendCounts } from '../src/store/types.js';
 
 const now = Date.parse('2026-04-01T10:00:00Z');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addConnector, createKey, createProject } from '@messagejs/relay';
-import { SENSITIVE_PLACEHOLDER } from '../src/connectors/console.js';
+import { SENSITIVE_PLACEHOLDER } from '../src/providers/console.js';
 import { call, DEMO_ORIGIN, startRelay, type TestRelay } from './helpers/start-relay.js';
 import { waitForCode } from './helpers/verify.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskText } from '../src/core/mask.js';
+import { maskText } from '../src/domain/mask.js';
 
 describe('maskText', () => {
   it.each([

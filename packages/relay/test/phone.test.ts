@@ -6,7 +6,7 @@ import {
   operatorByPrefix,
   type CountryCode,
   type PhoneType,
-} from '../src/core/phone.js';
+} from '../src/domain/phone.js';
 
 describe('normalizePhone', () => {
   it.each<[string, CountryCode | undefined, string, CountryCode | undefined, PhoneType]>([

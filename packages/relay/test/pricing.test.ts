@@ -1,6 +1,6 @@
 import type { Channel } from '@messagejs/shared-types';
 import { describe, expect, it } from 'vitest';
-import { defaultPriceTable, estimateCost, type PriceTable } from '../src/core/pricing.js';
+import { defaultPriceTable, estimateCost, type PriceTable } from '../src/domain/pricing.js';
 
 const table: PriceTable = {
   sms: { MA: { eur: 0.0725, mad: 0.79 }, '*': { eur: 0.1, mad: 1.08 } },

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countSegments, gsm7Basic, gsm7Extension } from '../src/core/segments.js';
+import { countSegments, gsm7Basic, gsm7Extension } from '../src/domain/segments.js';
 
 const a = (n: number) => 'a'.repeat(n);
 const e = (n: number) => 'ê'.repeat(n); // ê is not in GSM-7 (é, è are)

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.js';
-import { isHttpError } from '../core/http-error.js';
+import { isAppError } from '../domain/app-error.js';
 import { registerStartCommands } from './commands/start.js';
 import { registerProjects } from './commands/projects.js';
 import { registerKeys } from './commands/keys.js';
@@ -44,7 +44,7 @@ export function createProgram(): Command {
 /** The message an error leaves on stderr: a config problem as listed, an HTTP error with its code and field. */
 export function describeError(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
-  if (isHttpError(error)) return `Error (${error.code}${error.field ? `, ${error.field}` : ''}): ${error.message}`;
+  if (isAppError(error)) return `Error (${error.code}${error.field ? `, ${error.field}` : ''}): ${error.message}`;
   return `Error: ${(error as Error)?.message ?? String(error)}`;
 }
 

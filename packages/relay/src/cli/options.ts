@@ -4,7 +4,7 @@ import { loadConfig, type RelayConfig } from '../config.js';
 import { createRelay, type Relay } from '../app.js';
 import type { Store } from '../store/types.js';
 import type { Sealer } from '../crypto/sealer.js';
-import { cliActor, type Actor } from '../core/actor.js';
+import { cliActor, type Actor } from '../domain/actor.js';
 
 /** `--data-dir`, on every command that opens the data directory. */
 export const dataDirOption = () =>

@@ -1,4 +1,4 @@
-import { maskText } from '../core/mask.js';
+import { maskText } from '../domain/mask.js';
 
 /**
  * An error as logged: provider error text quotes recipients, so its message and stack are masked

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClaimedJob, Message, OutboxLease, Store } from '../store/types.js';
-import type { Dispatch } from '../core/dispatch.js';
+import type { Dispatch } from '../features/messages/dispatch.js';
 import type { JobHandlers, JobRecorder } from './job-handler.js';
 import { createHeldJobs } from './held-jobs.js';
 import { maskedError } from './masked-error.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.js';
 import type { Sealer } from '../crypto/sealer.js';
-import type { ConnectorPool } from './connector-pool.js';
+import type { ConnectorPool } from '../features/connectors/connector-pool.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { createHousekeeping } from './housekeeping.js';

@@ -1,8 +1,13 @@
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import YAML from 'yaml';
-import { addConnector, connectorView, listConnectors, testConnector } from '../../core/admin-connectors.js';
-import { connectorRegistry } from '../../connectors/registry.js';
+import {
+  addConnector,
+  connectorView,
+  listConnectors,
+  testConnector,
+} from '../../features/connectors/admin-connectors.js';
+import { connectorRegistry } from '../../providers/registry.js';
 import { adminAction, projectOption } from '../options.js';
 import { splitList } from '../parse.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setCountries } from '../../core/admin.js';
+import { setCountries } from '../../features/projects/admin.js';
 import { adminAction, projectOption } from '../options.js';
 import { splitList } from '../parse.js';
 

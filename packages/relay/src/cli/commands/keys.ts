@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { createKey, keyView, listKeys, revokeKey } from '../../core/admin.js';
-import { rotateSigningKey } from '../../core/verify/signing-keys.js';
+import { createKey, keyView, listKeys, revokeKey } from '../../features/projects/admin.js';
+import { rotateSigningKey } from '../../features/verify/signing-keys.js';
 import { adminAction, projectOption } from '../options.js';
 import { parseDuration } from '../parse.js';
 

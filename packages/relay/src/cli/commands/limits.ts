@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setLimits } from '../../core/admin.js';
+import { setLimits } from '../../features/projects/admin.js';
 import type { ProjectLimits } from '../../store/types.js';
 import { adminAction, projectOption } from '../options.js';
 

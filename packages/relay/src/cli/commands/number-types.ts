@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { requireProject, setNumberTypes } from '../../core/admin.js';
+import { requireProject, setNumberTypes } from '../../features/projects/admin.js';
 import { numberTypes } from '../../store/types.js';
 import { adminAction, projectOption } from '../options.js';
 import { splitList } from '../parse.js';

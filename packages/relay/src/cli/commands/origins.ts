@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { requireProject, updateOrigins } from '../../core/admin.js';
+import { requireProject, updateOrigins } from '../../features/projects/admin.js';
 import { adminAction, projectOption } from '../options.js';
 
 /** `origins add | remove | list`: a project's allowed browser origins. */

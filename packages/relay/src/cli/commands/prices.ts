@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import YAML from 'yaml';
-import { setPrices, showPrices } from '../../core/admin.js';
+import { setPrices, showPrices } from '../../features/projects/admin.js';
 import { adminAction, projectOption } from '../options.js';
 
 /** `prices set | show`: a project's price table. */

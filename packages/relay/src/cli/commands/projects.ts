@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createProject, listProjects, setDevelopment } from '../../core/admin.js';
-import { HttpError } from '../../core/http-error.js';
+import { createProject, listProjects, setDevelopment } from '../../features/projects/admin.js';
+import { AppError } from '../../domain/app-error.js';
 import { adminAction, projectOption } from '../options.js';
 import { splitList } from '../parse.js';
 
@@ -48,7 +48,7 @@ export function registerProjects(program: Command): void {
       .addOption(projectOption()),
     async ({ store, actor, now }, opts: { project: string }, onOff) => {
       if (onOff !== 'on' && onOff !== 'off')
-        throw new HttpError('validation_failed', 'Say `on` or `off`.', { field: 'development' });
+        throw new AppError('validation_failed', 'Say `on` or `off`.', { field: 'development' });
       const project = await setDevelopment(store, opts.project, onOff === 'on', now, actor);
       return { development: project.development };
     },

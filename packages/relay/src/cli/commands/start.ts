@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { createRelay, type Relay } from '../../app.js';
-import type { DemoCredentials } from '../../core/demo.js';
-import { listProjects } from '../../core/admin.js';
-import { listRefusedPatterns } from '../../core/admin-templates.js';
+import type { DemoCredentials } from '../../features/demo/demo.js';
+import { listProjects } from '../../features/projects/admin.js';
+import { listRefusedPatterns } from '../../features/templates/admin-templates.js';
 import { dataDirOption, envWithDataDir, jsonOption, openRelay, print } from '../options.js';
 
 /** What `start` (first time) and `init` print once: the demo project and its keys. */

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import YAML from 'yaml';
-import { listTemplates, saveTemplate, showTemplate, templateSummary } from '../../core/admin-templates.js';
+import {
+  listTemplates,
+  saveTemplate,
+  showTemplate,
+  templateSummary,
+} from '../../features/templates/admin-templates.js';
 import { adminAction, projectOption } from '../options.js';
 import { parseParamFlag } from '../parse.js';
 

@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
-import { setVerifySettings, showVerifySettings, type VerifySettingsPatch } from '../../core/verify/verify-settings.js';
+import {
+  setVerifySettings,
+  showVerifySettings,
+  type VerifySettingsPatch,
+} from '../../features/verify/verify-settings.js';
 import { adminAction, projectOption } from '../options.js';
 
 type SetOptions = Record<string, string | boolean | undefined>;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ClaimedJob, MessageAttemptRecord, Store } from '../../store/types.js';
-import { maskText } from '../../core/mask.js';
+import { maskText } from '../../domain/mask.js';
 import type { GiveUp } from '../delivery-policy.js';
 
 /** What the delivery handlers write to and log with. */

@@ -1,9 +1,9 @@
-import { ConnectorError, type Connector, type OutboundMessage, type SendResult } from '../../connectors/types.js';
+import { ConnectorError, type Connector, type OutboundMessage, type SendResult } from '../../providers/types.js';
 import type { ClaimedJob, ConnectorRecord, Message, MessageAttemptRecord } from '../../store/types.js';
-import { maskAddress, maskText } from '../../core/mask.js';
-import { openContent, withoutCode } from '../../core/queued-message.js';
+import { maskAddress, maskText } from '../../domain/mask.js';
+import { openContent, withoutCode } from '../../features/messages/queued-message.js';
 import type { Sealer } from '../../crypto/sealer.js';
-import type { ConnectorPool } from '../connector-pool.js';
+import type { ConnectorPool } from '../../features/connectors/connector-pool.js';
 import type { CircuitBreaker } from '../circuit-breaker.js';
 import type { JobHandler, JobRecorder } from '../job-handler.js';
 import {

@@ -1,16 +1,7 @@
-import type { Project } from './projects.js';
+import type { ApiKey } from '../../domain/api-key.js';
+import type { Project } from '../../domain/project.js';
 
-/** A project key (`pk_…` public, `sk_…` secret); stored only as its hash and prefix. */
-export interface ApiKey {
-  id: string;
-  projectId: string;
-  kind: 'public' | 'secret';
-  prefix: string;
-  name: string | null;
-  createdAt: number;
-  expiresAt: number | null;
-  revokedAt: number | null;
-}
+export type { ApiKey } from '../../domain/api-key.js';
 
 /** The API keys of each project. */
 export interface KeysRepo {

@@ -1,9 +1,0 @@
-import type { Project, Store } from '../store/types.js';
-import { HttpError } from './http-error.js';
-
-/** The project, or `project_not_found` naming the `project` field. */
-export async function requireProject(store: Store, id: string): Promise<Project> {
-  const project = await store.projects.get(id);
-  if (!project) throw new HttpError('project_not_found', `No project ${id}.`, { field: 'project' });
-  return project;
-}

@@ -1,0 +1,21 @@
+import type { ApiResponse } from './handler.js';
+import type { Principal } from '../../domain/principal.js';
+import { AppError } from '../../domain/app-error.js';
+
+/** What middleware learn about a request, kept on `res.locals`. */
+export interface RequestLocals {
+  requestId: string;
+  principal?: Principal;
+  /** The client IP, for public keys: found once by the request limits, counted again by sends. */
+  clientIp?: string;
+  idempotency?: { key: string; requestHash: string };
+}
+
+export const localsOf = (res: ApiResponse) => res.locals as unknown as RequestLocals;
+
+/** The authenticated principal; routes behind `authenticate` always have one. */
+export function principalOf(res: ApiResponse): Principal {
+  const principal = localsOf(res).principal;
+  if (!principal) throw new AppError('unauthorized', 'Authentication required.');
+  return principal;
+}

@@ -1,0 +1,91 @@
+import { createRequire } from 'node:module';
+import type { RateLimiterMemory as RateLimiterMemoryType } from 'rate-limiter-flexible';
+
+// The package's index loads every backend it supports (Redis, Mongo, Postgres…, ~11 MB); the
+// memory limiter alone is a fraction of that. The Redis store will load its own file the same way.
+const requireCjs = createRequire(import.meta.url);
+const RateLimiterMemory = requireCjs('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof RateLimiterMemoryType;
+import type { ProjectLimits } from './types.js';
+import { AppError, type LimitState } from '../domain/app-error.js';
+
+/** The dimensions the relay limits, with their fixed windows. */
+export const limitWindows = {
+  key: 60 * 60,
+  ip: 60,
+  recipient: 10 * 60,
+  template: 10 * 60,
+  prefix: 60 * 60,
+  project: 24 * 60 * 60,
+} as const;
+export type LimitDimension = keyof typeof limitWindows;
+
+const limitOf: Record<LimitDimension, keyof ProjectLimits> = {
+  key: 'perKeyPerHour',
+  ip: 'perIpPerMinute',
+  recipient: 'perRecipientPer10Minutes',
+  template: 'perTemplatePer10Minutes',
+  prefix: 'perPrefixPerHour',
+  project: 'perProjectPerDay',
+};
+
+/**
+ * Counts hits per key in fixed windows. The default is in memory (one process); a Redis store
+ * implements the same interface with rate-limiter-flexible's `RateLimiterRedis` to share counts
+ * between relays.
+ */
+export interface RateLimitStore {
+  /** Adds one hit and returns the count in the current window and the ms until it resets. */
+  hit(dimension: LimitDimension, key: string): Promise<{ count: number; resetMs: number }>;
+}
+
+/** The in-memory store, on rate-limiter-flexible. */
+export function createMemoryRateLimitStore(): RateLimitStore {
+  const limiters = Object.fromEntries(
+    Object.entries(limitWindows).map(([dimension, duration]) => [
+      dimension,
+      // Points are effectively unbounded: each project has its own limit, compared below.
+      new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration, keyPrefix: dimension }),
+    ]),
+  ) as Record<LimitDimension, RateLimiterMemoryType>;
+  return {
+    async hit(dimension, key) {
+      const res = await limiters[dimension].consume(key, 1);
+      return { count: res.consumedPoints, resetMs: res.msBeforeNext };
+    },
+  };
+}
+
+const dimensionLabel: Record<LimitDimension, string> = {
+  key: 'this key',
+  ip: 'this client IP',
+  recipient: 'this recipient',
+  template: 'this template (all clients together)',
+  prefix: 'this number range',
+  project: 'this project today',
+};
+
+/**
+ * Counts a hit on `dimension` and throws `429 rate_limited` with `Retry-After` and `RateLimit-*`
+ * when the project's limit is exceeded.
+ */
+export async function enforceLimit(
+  store: RateLimitStore,
+  limits: ProjectLimits,
+  dimension: LimitDimension,
+  key: string,
+): Promise<LimitState> {
+  const limit = limits[limitOf[dimension]];
+  const { count, resetMs } = await store.hit(dimension, key);
+  const state = { limit, remaining: Math.max(limit - count, 0), resetSeconds: Math.max(Math.ceil(resetMs / 1000), 1) };
+  if (count > limit) {
+    throw new AppError(
+      'rate_limited',
+      `Too many requests for ${dimensionLabel[dimension]}; try again in ${state.resetSeconds} s.`,
+      {
+        retryAfter: state.resetSeconds,
+        rateLimit: state,
+      },
+    );
+  }
+  return state;
+}
