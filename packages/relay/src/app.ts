@@ -1,43 +1,43 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import http from 'node:http';
+import type http from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
-import type { Socket } from 'node:net';
-import type { HttpServerLimits, RelayConfig } from './config.js';
+import type { RelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { Store } from './store/types.js';
 import { createSqliteStore } from './store/sqlite/index.js';
 import { insecureDataFiles } from './store/sqlite/database.js';
 import { withReadCache } from './store/read-cache.js';
+import { createMemoryRateLimitStore, type RateLimitStore } from './store/rate-limits.js';
 import { createSealer, type Sealer } from './crypto/sealer.js';
 import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './crypto/master-key.js';
-import { createMemoryRateLimitStore, type RateLimitStore } from './store/rate-limits.js';
-import { createWorker, type Worker, type WorkerOptions } from './jobs/worker.js';
-import { createConnectorPool } from './features/connectors/connector-pool.js';
-import { requestContext } from './http/platform/request-context.js';
-import { createKeyCache } from './http/platform/authenticate.js';
-import { createOriginDirectory, preflight } from './http/platform/origin.js';
-import { apiAccess } from './http/platform/api-access.js';
-import { errorHandler, notFound } from './http/platform/error-handler.js';
-import { mountMessages } from './features/messages/routes.js';
-import { hotRoutes } from './http/platform/hot-routes.js';
-import type { TrustProxy } from './http/platform/request-info.js';
-import { healthRouter } from './features/health/routes.js';
-import { sdkRouter } from './features/sdk/routes.js';
-import { AppError } from './domain/app-error.js';
-import { hooksRouter } from './features/messages/hooks-routes.js';
-import { recipientsRouter } from './features/recipients/routes.js';
-import { DEMO_CONFIG_FILE, demoConfig } from './features/demo/routes.js';
-import { ensureDemoProject, type DemoCredentials } from './features/demo/demo.js';
-import { jwksHandler, verifyRouter } from './features/verify/routes.js';
 import { deriveCodeKey } from './crypto/verify-code.js';
 import { createTokenSigner } from './crypto/token-signer.js';
+import { AppError } from './domain/app-error.js';
+import { createWorker, type Worker, type WorkerOptions } from './jobs/worker.js';
+import { createConnectorPool, type ConnectorPool } from './features/connectors/connector-pool.js';
+import { consoleOnPhoneChannels } from './features/connectors/console-on-phone-channels.js';
+import { messageRoutes } from './features/messages/routes.js';
+import { providerHookRoutes } from './features/messages/hooks-routes.js';
+import { verifyRoutes, jwksRoutes } from './features/verify/routes.js';
 import type { CaptchaDeps, CaptchaProvider } from './features/verify/verify-captcha.js';
 import { createProofOfWork, derivePowKey } from './features/verify/proof-of-work.js';
-import { consoleOnPhoneChannels } from './features/connectors/console-on-phone-channels.js';
+import { recipientsRoutes } from './features/recipients/routes.js';
+import { healthRoutes } from './features/health/routes.js';
+import { DEMO_CONFIG_FILE, demoRoutes } from './features/demo/routes.js';
+import { ensureDemoProject, type DemoCredentials } from './features/demo/demo.js';
+import { requestContext } from './http/platform/request-context.js';
+import { createKeyCache, type KeyCache } from './http/platform/authenticate.js';
+import { createOriginDirectory, preflight, type OriginDirectory } from './http/platform/origin.js';
+import { apiAccess } from './http/platform/api-access.js';
+import { errorHandler, notFound } from './http/platform/error-handler.js';
+import { createRouter } from './http/platform/router.js';
+import type { TrustProxy } from './http/platform/request-info.js';
+import { sdkAssets } from './http/platform/sdk-assets.js';
+import { baseUrlOf, createHttpServer } from './http/platform/server.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -63,7 +63,7 @@ export interface RelayDeps {
 export interface Relay {
   /** The Express app: every route. */
   app: Express;
-  /** The relay's request listener: the hot routes (`http/hot-routes.ts`), then `app`. Serve this, not `app`. */
+  /** The relay's request listener: each route the fast way when its URL is an exact match, else `app` (`http/platform/router.ts`). Serve this, not `app`. */
   handler: http.RequestListener;
   store: Store;
   worker: Worker | null;
@@ -89,53 +89,7 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-/** Marks a socket that has not yet brought a request (its first-request idle timer runs). */
-const awaitingFirstRequest = Symbol('awaitingFirstRequest');
-
-/**
- * The HTTP server with explicit limits, so slow or silent clients cannot hold sockets.
- *
- * Node's server already answers 408 to a request whose headers (`headersTimeout`) or whole body
- * (`requestTimeout`) arrive too late — it counts a connection's headers time from its opening, so
- * a silent socket is covered too — but checks only every `connectionsCheckingInterval` (30 s by
- * default): the interval is derived here from the timeouts. What it lacks is a short limit for a
- * connection that sends nothing before its first request: the socket's idle timer does that,
- * from `connection` to the first `request` (it restarts on every byte received, so a trickle is
- * left to `headersTimeout`). Between requests, `keepAliveTimeout` applies.
- */
-function createHttpServer(handler: http.RequestListener, limits: HttpServerLimits): http.Server {
-  const server = http.createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
-    },
-    handler,
-  );
-  server.maxConnections = limits.maxConnections;
-  server.on('connection', (socket: Socket & { [awaitingFirstRequest]?: boolean }) => {
-    socket[awaitingFirstRequest] = true;
-    // With no 'timeout' listener on the server or the request, Node's own handler destroys the socket.
-    socket.setTimeout(limits.idleTimeoutMs);
-  });
-  server.on('request', (req: http.IncomingMessage) => {
-    const socket = req.socket as Socket & { [awaitingFirstRequest]?: boolean };
-    if (socket[awaitingFirstRequest]) {
-      socket[awaitingFirstRequest] = false;
-      socket.setTimeout(0);
-    }
-  });
-  return server;
-}
-
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** The relay's URL on `host`: the wildcard addresses (`0.0.0.0`, `::`) read as `localhost`; IPv6 in brackets. */
-function baseUrlOf(host: string, port: number): string {
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return `http://${shown}:${port}`;
-}
 
 /** Where the built client bundles are, when the client package is installed beside the relay. */
 function clientDistDir(): string | null {
@@ -153,31 +107,42 @@ function demoDir(): string | null {
   return fs.existsSync(path.join(dir, 'index.html')) ? dir : null;
 }
 
-/**
- * Composes the relay: store, sealer, limits, worker and the Express app. Builds everything
- * without listening; only `listen` (or the CLI's `start`) touches a port.
- */
-export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps = {}): Promise<Relay> {
+/** What the relay's parts share: built once by `openParts`, wired by `buildApp` and `relayOf`. */
+interface Parts {
+  config: Readonly<RelayConfig>;
+  now: () => number;
+  logger: Logger;
+  store: Store;
+  sealer: Sealer;
+  masterKeyCreated: boolean;
+  /** Verification codes are kept as HMACs under a key of their own, derived from the master key. */
+  codeKey: Buffer;
+  limits: RateLimitStore;
+  captcha: CaptchaDeps;
+  pool: ConnectorPool;
+  worker: Worker | null;
+  keyCache: KeyCache;
+  origins: OriginDirectory;
+}
+
+/** Warns when data files are open to other users; checked before anything is opened or created. */
+function warnAboutOpenDataFiles(dataDir: string, logger: Logger): void {
+  const exposed = insecureDataFiles(dataDir, [MASTER_KEY_FILE]);
+  if (exposed.length === 0) return;
+  logger.warn(
+    { files: exposed },
+    'data files are open to other users of this machine (the database holds message contents and recipients); the relay leaves them as they are: chmod 700 the data directory and 600 the files in it',
+  );
+}
+
+/** Opens the store and keys and builds the services every route and job uses. */
+function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logger): Parts {
   const now = deps.now ?? Date.now;
-  const logger = createLogger({
-    level: config.logLevel,
-    ...(deps.logDestination && { destination: deps.logDestination }),
-  });
   const cacheTtlMs = deps.cacheTtlMs ?? 2000;
-  // Checked before anything is opened or created: only the operator's own files can be open to others.
-  const exposed = insecureDataFiles(config.dataDir, [MASTER_KEY_FILE]);
-  if (exposed.length > 0) {
-    logger.warn(
-      { files: exposed },
-      'data files are open to other users of this machine (the database holds message contents and recipients); the relay leaves them as they are: chmod 700 the data directory and 600 the files in it',
-    );
-  }
+  warnAboutOpenDataFiles(config.dataDir, logger);
   const store = withReadCache(createSqliteStore(config.dataDir), { ttlMs: cacheTtlMs, now });
   const master = config.masterKey ? { key: config.masterKey, created: false } : loadOrCreateMasterKey(config.dataDir);
   const sealer = createSealer(master.key, config.oldMasterKeys);
-  // Verification codes are kept as HMACs under a key of their own, derived from the master key.
-  const codeKey = deriveCodeKey(master.key);
-  const limits = deps.rateLimitStore ?? createMemoryRateLimitStore();
   // The relay's own CAPTCHA signs its challenges under another key derived from the master key.
   const captcha: CaptchaDeps = {
     sealer,
@@ -204,15 +169,31 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
         ...deps.worker,
       })
     : null;
-  const keyCache = createKeyCache(store, { ttlMs: cacheTtlMs, now });
-  const origins = createOriginDirectory(store, { ttlMs: cacheTtlMs, now });
+  return {
+    config,
+    now,
+    logger,
+    store,
+    sealer,
+    masterKeyCreated: master.created,
+    codeKey: deriveCodeKey(master.key),
+    limits: deps.rateLimitStore ?? createMemoryRateLimitStore(),
+    captcha,
+    pool,
+    worker,
+    keyCache: createKeyCache(store, { ttlMs: cacheTtlMs, now }),
+    origins: createOriginDirectory(store, { ttlMs: cacheTtlMs, now }),
+  };
+}
 
+/** The Express app with its settings and the first middleware of every request. */
+function expressApp(parts: Parts) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', parts.config.trustProxy);
   app.set('etag', false);
   const context = requestContext({
-    logger,
+    logger: parts.logger,
     helmet: {
       // The SDK bundles are loaded cross-origin by <script> tags; CORS protects the API itself.
       crossOriginResourcePolicy: { policy: 'cross-origin' },
@@ -222,57 +203,80 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
     },
   });
   app.use(context);
-  const onError = errorHandler(logger);
-  // Sends and status reads skip Express when their URL is an exact match (hot-routes.ts); on
-  // the app they come first, so the other requests to them walk as few layers as possible.
-  const hot = hotRoutes({ before: [context], onError, logger });
   // Read per request, as Express's own getters do, so a later `app.set('trust proxy', …)` holds everywhere.
   const trust: TrustProxy = (address, hop) => (app.get('trust proxy fn') as TrustProxy)(address, hop);
-  const access = apiAccess({ cache: keyCache, now, origins, limits, trust });
+  return { app, context, trust };
+}
+
+/**
+ * The app and its routes; returns the request listener. `issuer` names the relay in the
+ * verification tokens it signs.
+ */
+function buildApp(parts: Parts, issuer: () => string): { app: Express; handler: http.RequestListener } {
+  const { config, store, sealer, limits, captcha, worker, now, logger, origins } = parts;
+  const { app, context, trust } = expressApp(parts);
+  const onError = errorHandler(logger);
+  const router = createRouter({ app, before: [context], onError, logger, trust });
+  // Every `/v1` API route sits behind the same access step: key, origin rules, request limits.
+  const access = apiAccess({ cache: parts.keyCache, now, origins, limits, trust });
+  const dispatch = worker ? { dispatch: worker } : {};
+  router.mount(messageRoutes({ store, limits, now, captcha, ...dispatch }), { use: [access] });
+  const verify = { store, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), now, logger };
   const onEnqueued = () => worker?.wake();
-  // The verification tokens' `iss`: MESSAGEJS_PUBLIC_URL, else the URL `listen` resolved with,
-  // else (served by an embedder's own server) the configured host and port. Never a Host header.
-  let listenUrl: string | null = null;
-  const issuer = () => publicUrl ?? listenUrl ?? baseUrlOf(config.host, config.port);
-  mountMessages(app, hot, access, { store, limits, now, captcha, ...(worker && { dispatch: worker }) });
-  app.use(
-    '/v1/verify',
-    access,
-    verifyRouter({
-      store,
-      limits,
-      sealer,
-      codeKey,
-      signer: createTokenSigner(),
-      now,
-      logger,
-      issuer,
-      pow: captcha.pow,
-      ...(captcha.captcha && { captcha: captcha.captcha }),
-      onEnqueued,
-    }),
-  );
-  app.use('/v1/recipients', access, recipientsRouter());
+  const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
+  router.mount(verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), { use: [access] });
+  router.mount(recipientsRoutes(), { use: [access] });
   // CORS preflights carry no key: answered for the origins some project allows, refused otherwise
   // (cors() passes those on), without CORS headers.
   app.options('/v1/{*path}', preflight(origins), (req, _res, next) => {
     next(new AppError('origin_not_allowed', `Origin ${req.get('origin') ?? '(none)'} is not allowed.`));
   });
-  app.use(healthRouter({ store, worker, now }));
-  app.use('/sdk', sdkRouter({ distDir: clientDistDir() }));
-  app.use('/v1/hooks', hooksRouter({ store, pool, publicUrl, now, logger }));
-  // Public (no key): a project's token-verification keys, for the developer's backend.
-  app.get('/v1/projects/:projectId/jwks.json', jwksHandler({ store, sealer, now }));
-
-  app.get('/demo/config.json', demoConfig(config.dataDir));
+  // Public routes: no key (health, provider webhooks with their own signatures, token keys, the demo).
+  router.mount(healthRoutes({ store, worker, now }));
+  router.mount(providerHookRoutes({ store, pool: parts.pool, publicUrl: config.publicUrl, now, logger }));
+  router.mount(jwksRoutes({ store, sealer, now }));
+  router.mount(demoRoutes(config.dataDir));
+  app.use('/sdk', sdkAssets({ distDir: clientDistDir() }));
   const demoPages = demoDir();
   if (demoPages) app.use(express.static(demoPages, { index: 'index.html', extensions: ['html'] }));
   app.use(notFound());
   app.use(onError);
   const handler: http.RequestListener = (req, res) => {
-    if (!hot.handle(req, res)) app(req, res);
+    if (!router.handle(req, res)) app(req, res);
   };
+  return { app, handler };
+}
 
+/**
+ * Composes the relay: store, sealer, limits, worker and the Express app. Builds everything
+ * without listening; only `listen` (or the CLI's `start`) touches a port.
+ */
+export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps = {}): Promise<Relay> {
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(deps.logDestination && { destination: deps.logDestination }),
+  });
+  const parts = openParts(config, deps, logger);
+  // The verification tokens' `iss`: MESSAGEJS_PUBLIC_URL, else the URL `listen` resolved with,
+  // else (served by an embedder's own server) the configured host and port. Never a Host header.
+  let listenUrl: string | null = null;
+  const issuer = () => config.publicUrl ?? listenUrl ?? baseUrlOf(config.host, config.port);
+  const { app, handler } = buildApp(parts, issuer);
+  return relayOf(parts, app, handler, (url) => (listenUrl = url));
+}
+
+/** Writes the demo project's public settings for the demo pages. */
+function writeDemoConfig(dataDir: string, demo: DemoCredentials): void {
+  fs.writeFileSync(
+    path.join(dataDir, DEMO_CONFIG_FILE),
+    `${JSON.stringify({ projectId: demo.projectId, publicKey: demo.publicKey, templates: demo.templates }, null, 2)}\n`,
+    { mode: 0o644 },
+  );
+}
+
+/** The `Relay` over its parts: listening, the demo, caches and closing. */
+function relayOf(parts: Parts, app: Express, handler: http.RequestListener, onListening: (url: string) => void): Relay {
+  const { config, store, worker, sealer, logger, now } = parts;
   let server: http.Server | null = null;
   return {
     app,
@@ -282,22 +286,15 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
     config,
     sealer,
     logger,
-    masterKeyCreated: master.created,
+    masterKeyCreated: parts.masterKeyCreated,
     async ensureDemo() {
       const demo = await ensureDemoProject(store, sealer, now());
-      if (demo) {
-        const file = path.join(config.dataDir, DEMO_CONFIG_FILE);
-        fs.writeFileSync(
-          file,
-          `${JSON.stringify({ projectId: demo.projectId, publicKey: demo.publicKey, templates: demo.templates }, null, 2)}\n`,
-          { mode: 0o644 },
-        );
-      }
+      if (demo) writeDemoConfig(config.dataDir, demo);
       return demo;
     },
     invalidateCaches() {
-      keyCache.clear();
-      origins.clear();
+      parts.keyCache.clear();
+      parts.origins.clear();
     },
     async listen(port = config.port, host = config.host) {
       server = createHttpServer(handler, config.http);
@@ -312,9 +309,9 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
           'a console connector serves phone channels of a project that is not a development project: its messages reach nobody and codes are printed masked',
         );
       }
-      const address = server.address() as { port: number };
-      listenUrl = baseUrlOf(host, address.port);
-      return { url: listenUrl, server };
+      const url = baseUrlOf(host, (server.address() as { port: number }).port);
+      onListening(url);
+      return { url, server };
     },
     async close() {
       if (server) {
@@ -324,7 +321,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
       await worker?.stop();
-      await pool.close();
+      await parts.pool.close();
       await store.close();
       logger.flush?.();
     },

@@ -1,38 +1,15 @@
-import { Router } from 'express';
-import type { CountryCode } from 'libphonenumber-js';
-import { analyzeRecipientsRequestSchema, type AnalyzeRecipientsResponse } from '@messagejs/shared-types';
-import { analyzePhone } from '../../domain/phone.js';
-import { requirePermission } from '../../domain/permissions.js';
-import { toValidationError } from '../../domain/validation.js';
-import { principalOf } from '../../http/platform/locals.js';
 import { jsonBody } from '../../http/platform/json-body.js';
+import type { Route } from '../../http/platform/route.js';
+import { analyzeRecipients } from './analyze-recipients.js';
 
-/**
- * `POST /v1/recipients/analyze` (secret keys): up to 1,000 numbers → valid, E.164, country, type
- * (the names of the project's allowed number types), whether the project's phone channels would
- * send to it, and, for Morocco and Gabon, the original operator by prefix (numbers are portable).
- */
-export function recipientsRouter(): Router {
-  const router = Router();
-  router.post('/analyze', jsonBody({ limit: '256kb' }), (req, res) => {
-    const principal = principalOf(res);
-    requirePermission(principal, 'manage_contacts', 'Analysing numbers needs a secret key (from a server).');
-    const { project } = principal;
-    const parsed = analyzeRecipientsRequestSchema.safeParse(req.body);
-    if (!parsed.success) throw toValidationError(parsed.error);
-    const defaultCountry = (parsed.data.defaultCountry ?? project.defaultCountry ?? undefined) as
-      CountryCode | undefined;
-    const results: AnalyzeRecipientsResponse['results'] = parsed.data.numbers.map((n) => {
-      const a = analyzePhone(n, defaultCountry ? { defaultCountry } : {});
-      // `allowed`: the phone channels would send to it (its country and its type are allowed).
-      const allowed =
-        a.country !== null &&
-        a.type !== null &&
-        project.allowedCountries.includes(a.country) &&
-        project.allowedNumberTypes.includes(a.type);
-      return { ...a, allowed };
-    });
-    res.json({ results } satisfies AnalyzeRecipientsResponse);
-  });
-  return router;
+/** `POST /v1/recipients/analyze` (secret keys), mounted behind the API's access step. */
+export function recipientsRoutes(): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/recipients/analyze',
+      use: [jsonBody({ limit: '256kb' })],
+      handle: (request) => ({ body: analyzeRecipients(request.principal(), request.body) }),
+    },
+  ];
 }

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * A request as the API's handlers read it: Node's own, plus what body parsing and routing add.
- * Express's `Request` is one; so is the plain request the hot routes (`hot-routes.ts`) pass.
- * Handlers on the hot routes therefore use Node's API and `request-info.ts`, never Express's
- * additions to the request and response.
+ * A request as the platform's middleware reads it: Node's own, plus what body parsing and routing
+ * add. Express's `Request` is one; so is the plain request the router's fast way passes
+ * (`router.ts`). Middleware therefore use Node's API and `request-info.ts`, never Express's
+ * additions; routes read a `RouteRequest` (`route.ts`) and never see either.
  */
 export interface ApiRequest extends IncomingMessage {
   body?: unknown;

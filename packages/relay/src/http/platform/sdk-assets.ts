@@ -8,7 +8,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  * Serves the built client bundles like a CDN: `/sdk/<file>` (short cache, follows upgrades) and
  * `/sdk/<version>/<file>` (immutable), both with `Access-Control-Allow-Origin: *` and an ETag.
  */
-export function sdkRouter(options: { distDir: string | null }): Router {
+export function sdkAssets(options: { distDir: string | null }): Router {
   const router = Router();
   const dist = options.distDir && fs.existsSync(options.distDir) ? options.distDir : null;
   let version = 'unknown';

@@ -22,7 +22,7 @@ function rawGet(
 }
 
 // `POST /v1/messages` and `GET /v1/messages/:id` are answered without Express when the URL is an
-// exact match (src/http/hot-routes.ts); other spellings of them go through Express. Both ways
+// exact match (src/http/platform/router.ts); other spellings of them go through Express. Both ways
 // must answer alike, and Express's request getters (ip, protocol) must be matched by the hot way.
 
 let t: TestRelay | null = null;
@@ -89,6 +89,37 @@ describe('hot routes', () => {
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.headers.get('access-control-allow-origin')).toBe(DEMO_ORIGIN);
     expect(unauthorized.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('runs every other route the same both ways: one handler, whichever way the request took', async () => {
+    t = await startRelay();
+    const secret = { key: t.demo.secretKey };
+    const cases: Array<[string, string, Parameters<typeof call>[3]]> = [
+      ['POST', '/v1/recipients/analyze', { ...secret, body: { numbers: ['+212612345678', 'nope'] } }],
+      ['POST', '/v1/recipients/analyze', { key: t.demo.publicKey, origin: DEMO_ORIGIN, body: { numbers: ['1'] } }],
+      ['POST', '/v1/verify/send', { ...secret, body: { to: 'not a number', channel: 'sms' } }],
+      ['POST', '/v1/verify/check', { ...secret, body: { to: '+212612345678' } }],
+      ['GET', `/v1/projects/${t.demo.projectId}/jwks.json`, {}],
+      ['GET', '/healthz', {}],
+      ['GET', '/readyz', {}],
+      ['GET', '/demo/config.json', {}],
+      ['GET', '/v1/hooks/con_0000000000000000000000', {}],
+      ['POST', '/v1/hooks/con_0000000000000000000000/status', { rawBody: 'a=1' }],
+    ];
+    for (const [method, route, options] of cases) {
+      const fast = await call(t, method, route, options);
+      const viaExpress = await call(t, method, `${route}/`, options);
+      const label = `${method} ${route}`;
+      expect(fast.status, label).toBe(viaExpress.status);
+      expect(headerNames(fast.headers), label).toEqual(headerNames(viaExpress.headers));
+      expect(fast.headers.get('content-type'), label).toBe(viaExpress.headers.get('content-type'));
+      const withoutId = (body: any) => (body?.error ? { ...body.error, requestId: 'x' } : body);
+      expect(withoutId(fast.body), label).toEqual(withoutId(viaExpress.body));
+    }
+    // A sample of what they answered, so the comparison above compared real answers.
+    expect((await call(t, 'POST', '/v1/recipients/analyze', cases[0]![2])).body.results[0].valid).toBe(true);
+    expect((await call(t, 'GET', '/v1/hooks/con_0000000000000000000000')).body.error.code).toBe('connector_not_found');
+    expect((await call(t, 'GET', `/v1/projects/${t.demo.projectId}/jwks.json`)).body.keys.length).toBeGreaterThan(0);
   });
 
   it('leaves a percent-encoded id and HEAD to Express, with the same answer', async () => {

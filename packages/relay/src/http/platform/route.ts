@@ -1,0 +1,111 @@
+import querystring from 'node:querystring';
+import type { ServerResponse } from 'node:http';
+import type { Principal } from '../../domain/principal.js';
+import type { ApiRequest, ApiResponse, Handler } from './handler.js';
+import { localsOf, principalOf, type RequestLocals } from './locals.js';
+import { clientIp, protocolOf, withoutQuery, type TrustProxy } from './request-info.js';
+import { sendJson } from './send-json.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * What a route answers: JSON (`body`) or text (`text`, e.g. a webhook handshake), with a status
+ * (200 unless given) and headers. A route never writes to the response itself; errors are thrown
+ * as `AppError` and answered by the error handler.
+ */
+export interface Reply {
+  status?: number;
+  body?: unknown;
+  /** A text answer instead of JSON, sent with `contentType` (default `text/plain; charset=utf-8`). */
+  text?: string;
+  contentType?: string;
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A request as every route reads it, whichever way it reached the route (docs/adr/0010): Node's
+ * request with its params and parsed body, what the middleware before it learned, and the
+ * request facts that depend on the relay's `trust proxy` setting.
+ */
+export class RouteRequest {
+  constructor(
+    /** Node's request: method, headers, params, body. */
+    readonly raw: ApiRequest,
+    private readonly res: ApiResponse,
+    private readonly trust: TrustProxy,
+  ) {}
+
+  get params(): Record<string, string> {
+    return this.raw.params;
+  }
+
+  get body(): unknown {
+    return this.raw.body;
+  }
+
+  get headers(): ApiRequest['headers'] {
+    return this.raw.headers;
+  }
+
+  /** What the middleware before the route learned (request id, principal, idempotency key, client IP). */
+  get locals(): RequestLocals {
+    return localsOf(this.res);
+  }
+
+  /** The authenticated principal; a route mounted behind the API's access step always has one. */
+  principal(): Principal {
+    return principalOf(this.res);
+  }
+
+  /** The client's address: the socket's, or the last untrusted hop of `X-Forwarded-For`. */
+  ip(): string {
+    return clientIp(this.raw, this.trust);
+  }
+
+  /** `http` or `https`, from the socket or, behind a trusted proxy, `X-Forwarded-Proto`. */
+  protocol(): string {
+    return protocolOf(this.raw, this.trust);
+  }
+
+  /** The request target as the client sent it (path and query string). */
+  get url(): string {
+    return this.raw.originalUrl ?? this.raw.url ?? '/';
+  }
+
+  /** The query string's parameters; a repeated one has its values joined with commas. */
+  query(): Record<string, string> {
+    const url = this.url;
+    const start = url.indexOf('?');
+    if (start === -1) return {};
+    const parsed = querystring.parse(url.slice(start + 1));
+    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  }
+
+  /** The path without its query string. */
+  get path(): string {
+    return withoutQuery(this.url);
+  }
+}
+
+/**
+ * One route of the API: a method, a path (literal segments and `:name` parameters), the platform
+ * middleware it needs before it (a body parser, the idempotency step), and its handler. Every
+ * route of the relay is one of these; `router.ts` runs them.
+ */
+export interface Route {
+  method: Method;
+  path: string;
+  use?: readonly Handler[];
+  handle(request: RouteRequest): Reply | Promise<Reply>;
+}
+
+/** Writes a route's reply. */
+export function writeReply(res: ServerResponse, reply: Reply): void {
+  const headers = reply.headers;
+  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
+  if (reply.text === undefined) return sendJson(res, reply.status ?? 200, reply.body);
+  res.statusCode = reply.status ?? 200;
+  res.setHeader('Content-Type', reply.contentType ?? 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(reply.text));
+  res.end(reply.text);
+}
