@@ -54,7 +54,7 @@ export function keyPrefix(key: string): string {
   return key.slice(0, 11);
 }
 
-// One-shot `crypto.hash` (Node ≥ 20.12) is about 3× faster than a Hash object for short inputs.
+// One-shot `crypto.hash` (Node ≥ 20.12) hashes a short input without building a Hash object.
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
 
 /** SHA-256 as hex: how keys are stored and looked up. */

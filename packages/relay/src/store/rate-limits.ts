@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import type { RateLimiterMemory as RateLimiterMemoryType } from 'rate-limiter-flexible';
 
-// The package's index loads every backend it supports (Redis, Mongo, Postgres…, ~11 MB); the
-// memory limiter alone is a fraction of that. The Redis store will load its own file the same way.
+// The package's index loads every backend it supports (Redis, Mongo, Postgres…); requiring the
+// memory limiter's own file keeps the others out of the process. The Redis store will load its
+// own file the same way.
 const requireCjs = createRequire(import.meta.url);
 const RateLimiterMemory = requireCjs('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof RateLimiterMemoryType;
 import type { ProjectLimits } from './types.js';

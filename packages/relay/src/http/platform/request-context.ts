@@ -12,8 +12,8 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 /**
  * helmet's headers, computed by helmet once. With static options (no CSP directive given as a
  * function), helmet sets the same headers on every response: running its chain of thirteen
- * middleware per request only to produce them again costs a few percent of the relay's CPU at
- * load. They are captured from one run and set with one loop. Any sign that the options are not
+ * middleware per request only to produce them again is work the hot path need not do
+ * (BENCHMARKS.md, session 3). They are captured from one run and set with one loop. Any sign that the options are not
  * static (a function directive, a chain that does not finish synchronously) keeps helmet itself
  * in the request path.
  */
