@@ -1,0 +1,341 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, runCliAsync, spawnRelay } from '../helpers/cli.js';
+import { startFakeProvider } from '../helpers/fake-provider.js';
+import { tempDir } from '../helpers/start-relay.js';
+
+const dirs: string[] = [];
+const fresh = () => {
+  const dir = path.join(tempDir(), 'data');
+  dirs.push(path.dirname(dir));
+  return dir;
+};
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+describe('messagejs-relay init', () => {
+  it('creates the data directory, the master key (0600) and the demo project, and prints them as JSON', () => {
+    const dir = fresh();
+    const res = runCli(['init', '--data-dir', dir, '--json']);
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toEqual({
+      projectId: expect.stringMatching(/^prj_/),
+      publicKey: expect.stringMatching(/^pk_[0-9A-Za-z]{43}$/),
+      secretKey: expect.stringMatching(/^sk_[0-9A-Za-z]{43}$/),
+      templates: ['contact', 'order_update'],
+      allowedOrigins: ['http://localhost:8787', 'http://127.0.0.1:8787'],
+    });
+    expect(fs.statSync(path.join(dir, 'master.key')).mode & 0o777).toBe(0o600);
+    // Keys are stored only as hashes.
+    const db = fs.readFileSync(path.join(dir, 'messagejs.db'));
+    expect(db.includes(out.secretKey)).toBe(false);
+  });
+
+  it('refuses to print old keys on an existing directory and says how to make new ones', () => {
+    const dir = fresh();
+    const first = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
+    const again = runCli(['init', '--data-dir', dir, '--json']);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toContain('already initialised');
+    expect(again.stderr).toContain(`keys create --project ${first.projectId} --kind public`);
+  });
+
+  it('fails at start with every configuration problem listed', () => {
+    const res = runCli(['init', '--data-dir', fresh()], {
+      env: { PORT: 'eighty', LOG_LEVEL: 'loud', MESSAGEJS_MASTER_KEY: 'short' },
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('PORT');
+    expect(res.stderr).toContain('LOG_LEVEL');
+    expect(res.stderr).toContain('MESSAGEJS_MASTER_KEY');
+  });
+});
+
+describe('messagejs-relay admin commands', () => {
+  const dir = fresh();
+  const cli = (...args: string[]) => runCli([...args, '--data-dir', dir, '--json']);
+  const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
+
+  it('creates, lists (prefixes only) and revokes keys', () => {
+    const created = JSON.parse(
+      cli('keys', 'create', '--project', projectId, '--kind', 'public', '--expires', '30d').stdout,
+    );
+    expect(created.key).toMatch(/^pk_/);
+    expect(Date.parse(created.expiresAt)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    const listed = JSON.parse(cli('keys', 'list', '--project', projectId).stdout);
+    expect(listed).toHaveLength(3);
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+    expect(listed.find((k: { id: string }) => k.id === created.id).prefix).toBe(`${created.key.slice(0, 11)}…`);
+    expect(cli('keys', 'revoke', created.id).code).toBe(0);
+    expect(
+      JSON.parse(cli('keys', 'list', '--project', projectId).stdout).find((k: { id: string }) => k.id === created.id)
+        .revoked,
+    ).toBe(true);
+    expect(cli('keys', 'revoke', created.id).code).toBe(1);
+  });
+
+  it('manages origins, countries and limits', () => {
+    expect(JSON.parse(cli('origins', 'add', 'https://shop.example', '--project', projectId).stdout)).toContain(
+      'https://shop.example',
+    );
+    expect(cli('origins', 'add', 'https://shop.example/path', '--project', projectId).stderr).toContain('origin');
+    expect(JSON.parse(cli('origins', 'remove', 'https://shop.example', '--project', projectId).stdout)).not.toContain(
+      'https://shop.example',
+    );
+    expect(JSON.parse(cli('countries', 'set', 'ma,fr', '--project', projectId, '--default', 'fr').stdout)).toEqual({
+      allowedCountries: ['MA', 'FR'],
+      defaultCountry: 'FR',
+    });
+    expect(cli('countries', 'set', 'Morocco', '--project', projectId).code).toBe(1);
+    expect(
+      JSON.parse(cli('limits', 'set', '--project', projectId, '--per-ip-per-minute', '100').stdout).perIpPerMinute,
+    ).toBe(100);
+    expect(cli('limits', 'set', '--project', projectId, '--per-ip-per-minute', '-1').code).toBe(1);
+  });
+
+  it('sets the ceiling of fixed-recipient templates, all clients together', () => {
+    expect(
+      JSON.parse(cli('limits', 'set', '--project', projectId, '--per-template-per-10-minutes', '40').stdout)
+        .perTemplatePer10Minutes,
+    ).toBe(40);
+  });
+
+  it('marks a project as a development project and back', () => {
+    expect(JSON.parse(cli('projects', 'create', '--name', 'Lab', '--development').stdout)).toMatchObject({
+      name: 'Lab',
+      development: true,
+    });
+    expect(JSON.parse(cli('projects', 'create', '--name', 'Shop').stdout)).toMatchObject({
+      name: 'Shop',
+      development: false,
+      allowedNumberTypes: ['mobile', 'fixed_line_or_mobile'],
+    });
+    expect(JSON.parse(cli('projects', 'development', 'on', '--project', projectId).stdout)).toEqual({
+      development: true,
+    });
+    expect(JSON.parse(cli('projects', 'development', 'off', '--project', projectId).stdout)).toEqual({
+      development: false,
+    });
+    const bad = cli('projects', 'development', 'maybe', '--project', projectId);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('validation_failed, development');
+  });
+
+  it('manages the number types phone channels send to, and names a bad type', () => {
+    expect(JSON.parse(cli('number-types', 'set', 'mobile,fixed_line', '--project', projectId).stdout)).toEqual({
+      allowedNumberTypes: ['mobile', 'fixed_line'],
+    });
+    const bad = cli('number-types', 'set', 'mobile,premium', '--project', projectId);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('validation_failed, allowedNumberTypes');
+    expect(bad.stderr).toContain('`premium` is not a number type');
+    expect(JSON.parse(cli('number-types', 'show', '--project', projectId).stdout)).toEqual({
+      allowedNumberTypes: ['mobile', 'fixed_line'],
+    });
+  });
+
+  it('adds templates from a YAML file and from flags, and refuses undeclared placeholders', () => {
+    const file = path.join(path.dirname(dir), 'welcome.yaml');
+    fs.writeFileSync(
+      file,
+      'name: welcome\nchannel: sms\nrecipient: { mode: caller }\nbody: "Welcome, {{first}}!"\nparams:\n  first: { type: text, maxLength: 30 }\n',
+    );
+    expect(JSON.parse(cli('templates', 'add', '--project', projectId, '--file', file).stdout)).toEqual({
+      name: 'welcome',
+      channel: 'sms',
+      params: ['first'],
+    });
+    const flags = cli(
+      'templates',
+      'add',
+      '--project',
+      projectId,
+      '--name',
+      'ping',
+      '--channel',
+      'console',
+      '--to',
+      'ops',
+      '--body',
+      'Ping {{n}}',
+      '--param',
+      'n:number',
+    );
+    expect(flags.code).toBe(0);
+    const bad = cli(
+      'templates',
+      'add',
+      '--project',
+      projectId,
+      '--name',
+      'bad',
+      '--channel',
+      'sms',
+      '--body',
+      'Hi {{who}}',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('{{who}}');
+    const names = JSON.parse(cli('templates', 'list', '--project', projectId).stdout).map(
+      (t: { name: string }) => t.name,
+    );
+    expect(names).toEqual(['contact', 'order_update', 'ping', 'welcome']);
+    expect(JSON.parse(cli('templates', 'show', 'welcome', '--project', projectId).stdout).body).toBe(
+      'Welcome, {{first}}!',
+    );
+  });
+
+  it('seals connector credentials read from stdin and never shows them', () => {
+    const secret = 'whsec-should-never-be-seen-again-1234';
+    const res = runCli(
+      [
+        'connectors',
+        'add',
+        '--project',
+        projectId,
+        '--type',
+        'webhook',
+        '--channels',
+        'sms',
+        '--config',
+        '{"url":"https://hooks.example/in"}',
+        '--credentials-stdin',
+        '--data-dir',
+        dir,
+        '--json',
+      ],
+      {
+        input: JSON.stringify({ secret }),
+      },
+    );
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toContain(secret);
+    expect(JSON.parse(res.stdout).credentials).toBe('sealed');
+    const list = cli('connectors', 'list', '--project', projectId);
+    expect(list.stdout).not.toContain(secret);
+    expect(fs.readFileSync(path.join(dir, 'messagejs.db')).includes(secret)).toBe(false);
+    const fromFlag = cli(
+      'connectors',
+      'add',
+      '--project',
+      projectId,
+      '--type',
+      'webhook',
+      '--config',
+      '{"url":"https://hooks.example/b"}',
+      '--credentials',
+      JSON.stringify({ secret: `${secret}-flag` }),
+    );
+    expect(fromFlag.code).toBe(0);
+    expect(fromFlag.stdout).not.toContain(secret);
+    const fileDir = path.dirname(dir);
+    fs.writeFileSync(path.join(fileDir, 'creds.yaml'), `secret: ${secret}-file\n`);
+    const fromFile = cli(
+      'connectors',
+      'add',
+      '--project',
+      projectId,
+      '--type',
+      'webhook',
+      '--config',
+      '{"url":"https://hooks.example/c"}',
+      '--credentials-file',
+      path.join(fileDir, 'creds.yaml'),
+    );
+    expect(fromFile.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'messagejs.db')).includes(`${secret}-f`)).toBe(false);
+    const bad = runCli(
+      [
+        'connectors',
+        'add',
+        '--project',
+        projectId,
+        '--type',
+        'webhook',
+        '--config',
+        '{"url":"https://hooks.example/in"}',
+        '--credentials-stdin',
+        '--data-dir',
+        dir,
+      ],
+      {
+        input: JSON.stringify({ secret: 'short' }),
+      },
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('credentials.secret');
+    expect(bad.stderr).not.toContain('short"');
+  });
+});
+
+describe('messagejs-relay connectors test', () => {
+  it("calls the provider's cheapest authenticated endpoint and reports clearly", async () => {
+    const dir = fresh();
+    const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
+    const fake = await startFakeProvider();
+    try {
+      const sid = `AC${'b'.repeat(32)}`;
+      const env = { MESSAGEJS_CONNECTOR_BASE_URLS: JSON.stringify({ twilio: fake.url }) };
+      const added = runCli(
+        [
+          'connectors',
+          'add',
+          '--project',
+          projectId,
+          '--type',
+          'twilio',
+          '--channels',
+          'sms',
+          '--config',
+          '{"from":"+15005550006"}',
+          '--credentials-stdin',
+          '--data-dir',
+          dir,
+          '--json',
+        ],
+        {
+          input: JSON.stringify({ accountSid: sid, authToken: 'token-0123456789abcdef0123456789ab' }),
+        },
+      );
+      const { id } = JSON.parse(added.stdout);
+      fake.reply({ status: 200, body: { sid, friendly_name: 'Shop', status: 'active' } });
+      const ok = runCliAsync(['connectors', 'test', id, '--data-dir', dir, '--json'], { env });
+      const okRes = await ok;
+      expect(okRes.code).toBe(0);
+      expect(JSON.parse(okRes.stdout)).toMatchObject({ ok: true, type: 'twilio' });
+      expect(fake.last().url).toBe(`/2010-04-01/Accounts/${sid}.json`);
+      expect(fake.last().headers.authorization).toMatch(/^Basic /);
+      fake.reply({ status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } });
+      const bad = await runCliAsync(['connectors', 'test', id, '--data-dir', dir, '--json'], { env });
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.stdout)).toMatchObject({
+        ok: false,
+        code: 'provider_auth_failed',
+        providerCode: '20003',
+        kind: 'permanent',
+      });
+      expect(bad.stdout + bad.stderr).not.toContain('token-0123456789abcdef');
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('messagejs-relay start', () => {
+  it('prints the demo keys on the first start only', async () => {
+    const dir = fresh();
+    const first = await spawnRelay(dir);
+    first.proc.kill('SIGTERM');
+    await new Promise((r) => first.proc.once('exit', r));
+    expect(first.output()).toMatch(/Public key\s+pk_/);
+    expect(first.output()).toContain('master.key');
+    const second = await spawnRelay(dir);
+    const health = await fetch(`${second.url}/readyz`);
+    second.proc.kill('SIGTERM');
+    await new Promise((r) => second.proc.once('exit', r));
+    expect(health.status).toBe(200);
+    expect(second.output()).not.toMatch(/pk_|sk_/);
+  });
+});
