@@ -108,13 +108,9 @@ export function createTransport(options: ResolvedOptions): Transport {
           return send<T>(method, path, expect, { ...(json as object), captchaToken }, idempotencyKey, true);
       }
       const retryAfter = readRetryAfter(answer);
+      // The body's own fields (`field`, `numberType`) go along; the error keeps only those it declares.
       throw typeof relayError?.code === 'string'
-        ? fail(relayError.code, status, relayError.message, {
-            cause: httpError,
-            requestId,
-            retryAfter,
-            field: relayError.field,
-          })
+        ? fail(relayError.code, status, relayError.message, { ...relayError, cause: httpError, requestId, retryAfter })
         : fail('bad_response', status, `the error answer is ${notJson}`, { cause: httpError, requestId, retryAfter });
     }
     if (body && typeof body === 'object' && expect in body) return body as never;

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@messagejs/shared-types';
+import type { ErrorCode, NumberType } from '@messagejs/shared-types';
 
 /** What a {@link MessageJSError} carries besides its message. */
 export interface MessageJSErrorOptions {
@@ -15,6 +15,8 @@ export interface MessageJSErrorOptions {
   retryAfter?: number;
   /** The request field at fault, as a dotted path (`params.order`, `to`). */
   field?: string;
+  /** With `number_type_not_allowed`: the type the recipient's number was found to be (`premium_rate`). */
+  numberType?: NumberType;
   /** The underlying error (a ky `HTTPError` or `TimeoutError`, or the `fetch` failure). */
   cause?: unknown;
 }
@@ -52,6 +54,8 @@ export class MessageJSError extends Error {
   declare readonly retryAfter: number | undefined;
   /** The request field at fault, as a dotted path (`params.order`, `to`). */
   declare readonly field: string | undefined;
+  /** With `number_type_not_allowed`: the type the recipient's number was found to be (`premium_rate`). */
+  declare readonly numberType: NumberType | undefined;
 
   constructor(message: string, options: MessageJSErrorOptions) {
     super(message, { cause: options.cause });
@@ -60,6 +64,7 @@ export class MessageJSError extends Error {
     this.requestId = options.requestId;
     this.retryAfter = options.retryAfter;
     this.field = options.field;
+    this.numberType = options.numberType;
   }
 }
 
