@@ -13,7 +13,7 @@ import { renderTemplate, validateParams } from '../templates/templates.js';
 import { resolveRecipient, type Recipient } from '../recipients/recipients.js';
 import { enforceLimit, type RateLimitStore } from '../../store/rate-limits.js';
 import { queuedMessage } from './queued-message.js';
-import { replayAnswer, storedAnswer, type Answer } from './idempotent-answer.js';
+import { idempotencyRecord, replayAnswer, storedAnswer, type Answer } from './idempotent-answer.js';
 import type { Dispatch } from './dispatch.js';
 import { requireCaptcha, type CaptchaDeps } from '../verify/verify-captcha.js';
 import { loadVerifySettings } from '../verify/verify-settings.js';
@@ -279,16 +279,7 @@ function enqueueInput(
     message,
     dueAt: now,
     ...(lease && { lease }),
-    ...(idempotency && {
-      idempotency: {
-        keyId,
-        idempotencyKey: idempotency.key,
-        requestHash: idempotency.requestHash,
-        statusCode: 202,
-        response,
-        createdAt: now,
-      },
-    }),
+    ...(idempotency && { idempotency: idempotencyRecord(keyId, idempotency, 202, response, now) }),
   };
 }
 

@@ -11,7 +11,7 @@ import type { Principal } from '../../domain/principal.js';
 import { resolveRecipient, type Recipient } from '../recipients/recipients.js';
 import { enforceLimit, type RateLimitStore } from '../../store/rate-limits.js';
 import { queuedMessage, sealContent } from '../messages/queued-message.js';
-import { replayAnswer, storedAnswer, type Answer } from '../messages/idempotent-answer.js';
+import { idempotencyRecord, replayAnswer, storedAnswer, type Answer } from '../messages/idempotent-answer.js';
 import { fill } from '../templates/templates.js';
 import { maskAddress } from '../../domain/mask.js';
 import { requireCaptcha, type CaptchaOptions } from './verify-captcha.js';
@@ -165,16 +165,7 @@ export async function startVerification(
     scope: { country: recipient.prefix ? recipient.country : null, prefix: recipient.prefix },
     since: sendWindows(now),
     admit: (counts) => admitVerifySend(settings, counts, key.kind, now),
-    ...(idempotency && {
-      idempotency: {
-        keyId: key.id,
-        idempotencyKey: idempotency.key,
-        requestHash: idempotency.requestHash,
-        statusCode: 202,
-        response,
-        createdAt: now,
-      },
-    }),
+    ...(idempotency && { idempotency: idempotencyRecord(key.id, idempotency, 202, response, now) }),
   });
   if (!result.ok) {
     switch (result.reason) {
