@@ -65,16 +65,19 @@ export interface ResolvedOptions {
 
 const example = "{ publicKey: 'pk_…', relayUrl: 'https://relay.example.com' }";
 
+/** Throws the `TypeError` for one bad option: the problem, then the call that would fix it. */
+type Fail = (problem: string, fix?: string) => never;
+
 /**
  * Validates options once, at creation, with messages that say how to fix them.
  * `caller` names the function in those messages (`init` or `createClient`).
  */
 export function resolveOptions(options: ClientOptions | undefined, caller: string): ResolvedOptions {
-  const fail = (problem: string, fix = example): never => {
+  const fail: Fail = (problem, fix = example) => {
     throw new TypeError(`${problem}: ${caller}(${fix})`);
   };
   if (!options || typeof options !== 'object') fail('MessageJS needs options');
-  const { publicKey, secretKey, relayUrl, timeout = 10_000, retries = 2, headers = {}, fetch } = options!;
+  const { publicKey, secretKey, relayUrl, timeout = 10_000, retries = 2, headers = {}, fetch } = options;
 
   if (publicKey != null && secretKey != null) {
     fail(
@@ -82,7 +85,7 @@ export function resolveOptions(options: ClientOptions | undefined, caller: strin
     );
   }
   if (secretKey == null) {
-    if (publicKey == null && 'secretKey' in options!) {
+    if (publicKey == null && 'secretKey' in options) {
       fail(
         'The `secretKey` option is empty: is its environment variable set?',
         "{ secretKey: process.env.MESSAGEJS_SECRET_KEY, relayUrl: 'https://relay.example.com' }",
@@ -117,16 +120,7 @@ export function resolveOptions(options: ClientOptions | undefined, caller: strin
     }
   }
 
-  if (!relayUrl) fail('The `relayUrl` option is required');
-  let url: URL | undefined;
-  try {
-    url = new URL(relayUrl);
-  } catch {
-    // reported below
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    fail(`The \`relayUrl\` option must be an absolute http(s) URL, got ${JSON.stringify(relayUrl)}`);
-  }
+  const baseUrl = resolveRelayUrl(relayUrl, fail);
 
   if (typeof timeout !== 'number' || !(timeout > 0 && timeout <= 2_147_483_647)) {
     fail(
@@ -149,10 +143,25 @@ export function resolveOptions(options: ClientOptions | undefined, caller: strin
 
   return {
     key: (secretKey ?? publicKey)!,
-    relayUrl: url!.origin + url!.pathname.replace(/\/+$/, ''),
+    relayUrl: baseUrl,
     timeout,
     retries,
     headers,
     fetch,
   };
+}
+
+/** `relayUrl` without its trailing slashes, once it is known to be an absolute http(s) URL. */
+function resolveRelayUrl(relayUrl: string, fail: Fail): string {
+  if (!relayUrl) fail('The `relayUrl` option is required');
+  let url: URL | undefined;
+  try {
+    url = new URL(relayUrl);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    fail(`The \`relayUrl\` option must be an absolute http(s) URL, got ${JSON.stringify(relayUrl)}`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
 }

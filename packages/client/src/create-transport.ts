@@ -1,4 +1,4 @@
-import ky, { type HTTPError } from 'ky';
+import ky, { type HTTPError, type KyInstance } from 'ky';
 import type { ErrorBody, ErrorCode } from '@messagejs/shared-types';
 import type { ResolvedOptions } from './client-options.js';
 import { MessageJSError, type MessageJSErrorOptions } from './messagejs-error.js';
@@ -48,45 +48,7 @@ const within = <T>(promise: Promise<T>, ms: number) =>
 
 /** Builds the ky instance for one client and the function that maps its outcomes to ours. */
 export function createTransport(options: ResolvedOptions): Transport {
-  const headers = new Headers(options.headers);
-  headers.set('accept', 'application/json');
-  headers.set('authorization', `Bearer ${options.key}`);
-
-  const api = ky.create({
-    headers,
-    timeout: options.timeout,
-    fetch: options.fetch,
-    retry: {
-      limit: options.retries,
-      // POST is safe to retry only because every POST carries an Idempotency-Key (see client).
-      methods: ['get', 'post'],
-      statusCodes: retryStatusCodes,
-      afterStatusCodes: retryStatusCodes,
-      maxRetryAfter: maxRetryAfter * 1000,
-      backoffLimit: 10_000,
-      // Half jitter: spreads clients that failed together, and keeps a floor on each wait.
-      jitter: (delay) => delay * (0.5 + Math.random() / 2),
-      retryOnTimeout: true,
-      shouldRetry: async ({ error }) => {
-        const response = (error as Partial<HTTPError>).response;
-        // Our own retry can reach the relay while the first attempt still runs there: the
-        // relay then answers 409 idempotency_in_progress, which is worth waiting out (stripe
-        // retries its 409s the same way).
-        if (response?.status === 409 || response?.status === 429) {
-          const body = (await within(response.clone().json(), options.timeout).catch(() => undefined)) as
-            Partial<ErrorBody> | undefined;
-          const code = body?.error?.code;
-          if (response.status === 409) return code === 'idempotency_in_progress';
-          // Only a plain rate limit passes with time. A verification's resend cooldown, send limit
-          // or spent attempts are answers for the user, not for a silent retry.
-          if (code !== undefined && code !== 'rate_limited') return false;
-        }
-        // ky clamps a long Retry-After to maxRetryAfter and waits; we would rather fail at once
-        // and let the caller see `retryAfter`.
-        return (readRetryAfter(response?.headers) ?? 0) > maxRetryAfter ? false : undefined;
-      },
-    },
-  });
+  const api = createApi(options);
 
   // `solved`: this call already answered one proof-of-work challenge; a second is not solved.
   const send = async <T>(
@@ -132,12 +94,7 @@ export function createTransport(options: ResolvedOptions): Transport {
       throw fail('timeout', 0, `the answer's body did not arrive within ${options.timeout} ms`);
     });
 
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: reported as bad_response below
-    }
+    const body = parseJson(text);
     const relayError = (body as Partial<ErrorBody> | undefined)?.error;
     const requestId = answer.get('x-request-id') ?? relayError?.requestId;
     const notJson = `not the JSON the relay sends (content-type: ${answer.get('content-type') ?? 'none'})`;
@@ -151,17 +108,65 @@ export function createTransport(options: ResolvedOptions): Transport {
           return send<T>(method, path, expect, { ...(json as object), captchaToken }, idempotencyKey, true);
       }
       const retryAfter = readRetryAfter(answer);
+      // The body's own fields (`field`, `numberType`) go along; the error keeps only those it declares.
       throw typeof relayError?.code === 'string'
-        ? fail(relayError.code, status, relayError.message, {
-            cause: httpError,
-            requestId,
-            retryAfter,
-            field: relayError.field,
-          })
+        ? fail(relayError.code, status, relayError.message, { ...relayError, cause: httpError, requestId, retryAfter })
         : fail('bad_response', status, `the error answer is ${notJson}`, { cause: httpError, requestId, retryAfter });
     }
     if (body && typeof body === 'object' && expect in body) return body as never;
     throw fail('bad_response', status, `the answer is ${notJson}, or lacks "${expect}"`, { requestId });
   };
   return send;
+}
+
+/** The ky instance of one client: its key, timeout and retry policy. */
+function createApi(options: ResolvedOptions): KyInstance {
+  const headers = new Headers(options.headers);
+  headers.set('accept', 'application/json');
+  headers.set('authorization', `Bearer ${options.key}`);
+
+  return ky.create({
+    headers,
+    timeout: options.timeout,
+    fetch: options.fetch,
+    retry: {
+      limit: options.retries,
+      // POST is safe to retry only because every POST carries an Idempotency-Key (see client).
+      methods: ['get', 'post'],
+      statusCodes: retryStatusCodes,
+      afterStatusCodes: retryStatusCodes,
+      maxRetryAfter: maxRetryAfter * 1000,
+      backoffLimit: 10_000,
+      // Half jitter: spreads clients that failed together, and keeps a floor on each wait.
+      jitter: (delay) => delay * (0.5 + Math.random() / 2),
+      retryOnTimeout: true,
+      shouldRetry: async ({ error }) => {
+        const response = (error as Partial<HTTPError>).response;
+        // Our own retry can reach the relay while the first attempt still runs there: the
+        // relay then answers 409 idempotency_in_progress, which is worth waiting out (stripe
+        // retries its 409s the same way).
+        if (response?.status === 409 || response?.status === 429) {
+          const body = (await within(response.clone().json(), options.timeout).catch(() => undefined)) as
+            Partial<ErrorBody> | undefined;
+          const code = body?.error?.code;
+          if (response.status === 409) return code === 'idempotency_in_progress';
+          // Only a plain rate limit passes with time. A verification's resend cooldown, send limit
+          // or spent attempts are answers for the user, not for a silent retry.
+          if (code !== undefined && code !== 'rate_limited') return false;
+        }
+        // ky clamps a long Retry-After to maxRetryAfter and waits; we would rather fail at once
+        // and let the caller see `retryAfter`.
+        return (readRetryAfter(response?.headers) ?? 0) > maxRetryAfter ? false : undefined;
+      },
+    },
+  });
+}
+
+/** `text` parsed as JSON, or `undefined` when it is not JSON (reported as `bad_response`). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // not JSON: the caller reports it as bad_response
+  }
 }

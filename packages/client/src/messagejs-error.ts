@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@messagejs/shared-types';
+import type { ErrorCode, NumberType } from '@messagejs/shared-types';
 
 /** What a {@link MessageJSError} carries besides its message. */
 export interface MessageJSErrorOptions {
@@ -15,6 +15,8 @@ export interface MessageJSErrorOptions {
   retryAfter?: number;
   /** The request field at fault, as a dotted path (`params.order`, `to`). */
   field?: string;
+  /** With `number_type_not_allowed`: the type the recipient's number was found to be (`premium_rate`). */
+  numberType?: NumberType;
   /** The underlying error (a ky `HTTPError` or `TimeoutError`, or the `fetch` failure). */
   cause?: unknown;
 }
@@ -40,16 +42,20 @@ export interface MessageJSErrorOptions {
 export class MessageJSError extends Error {
   /** Always `'MessageJSError'`, so the error can be recognised across realms and bundles. */
   override readonly name = 'MessageJSError';
+  // The fields below are `declare`d: the constructor assigns each of them, and a plain declaration
+  // would also emit a class field that the bundle's size limit pays for.
   /** The stable error code (see the table in the README). */
-  readonly code: ErrorCode;
+  declare readonly code: ErrorCode;
   /** The HTTP status of the relay's answer; `0` for `timeout` and `network_error`. */
-  readonly status: number;
+  declare readonly status: number;
   /** The relay's request id, from the `X-Request-Id` header or the error body. */
-  readonly requestId: string | undefined;
+  declare readonly requestId: string | undefined;
   /** Seconds to wait before trying again, from the `Retry-After` header. */
-  readonly retryAfter: number | undefined;
+  declare readonly retryAfter: number | undefined;
   /** The request field at fault, as a dotted path (`params.order`, `to`). */
-  readonly field: string | undefined;
+  declare readonly field: string | undefined;
+  /** With `number_type_not_allowed`: the type the recipient's number was found to be (`premium_rate`). */
+  declare readonly numberType: NumberType | undefined;
 
   constructor(message: string, options: MessageJSErrorOptions) {
     super(message, { cause: options.cause });
@@ -58,6 +64,7 @@ export class MessageJSError extends Error {
     this.requestId = options.requestId;
     this.retryAfter = options.retryAfter;
     this.field = options.field;
+    this.numberType = options.numberType;
   }
 }
 

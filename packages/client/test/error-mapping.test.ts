@@ -41,6 +41,42 @@ describe('error mapping', () => {
     await expect(client().send(message)).rejects.toMatchObject({ requestId: 'req_body', field: 'to' });
   });
 
+  it('carries the number type of a `number_type_not_allowed` answer', async () => {
+    answer('post', '/v1/messages', () =>
+      HttpResponse.json(
+        {
+          error: {
+            code: 'number_type_not_allowed',
+            message: 'Numbers of type premium_rate are not allowed',
+            field: 'to',
+            numberType: 'premium_rate',
+          },
+        },
+        { status: 403 },
+      ),
+    );
+
+    const error = await rejectionOf(client().send(message));
+
+    expect(error).toMatchObject({
+      code: 'number_type_not_allowed',
+      status: 403,
+      field: 'to',
+      numberType: 'premium_rate',
+      message:
+        'Request failed with number_type_not_allowed (403): POST https://relay.example/v1/messages — Numbers of type premium_rate are not allowed',
+    });
+  });
+
+  it('leaves `numberType` undefined when the answer has none', async () => {
+    answer('post', '/v1/messages', relayError('validation_failed', { field: 'to' }));
+
+    const error = await rejectionOf(client().send(message));
+
+    expect(error).toMatchObject({ code: 'validation_failed', field: 'to' });
+    expect((error as MessageJSError).numberType).toBeUndefined();
+  });
+
   it('maps an HTML 502 from a proxy to `bad_response` with the status', async () => {
     const seen = answer('post', '/v1/messages', () =>
       HttpResponse.html('<html><body><h1>502 Bad Gateway</h1></body></html>', { status: 502 }),
@@ -103,5 +139,6 @@ describe('isMessageJSError', () => {
     expect(error).toMatchObject({ name: 'MessageJSError', code: 'network_error', status: 0, message: 'boom' });
     expect(error.cause).toBe(cause);
     expect(error.requestId).toBeUndefined();
+    expect(error.numberType).toBeUndefined();
   });
 });

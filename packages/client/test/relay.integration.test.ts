@@ -51,4 +51,15 @@ describe('client against a real relay', () => {
     });
     expect((error as { requestId: string }).requestId).toMatch(/^req_/);
   });
+
+  it('carries the number type the relay refused a recipient for', async () => {
+    const relay = createClient({ secretKey: t.demo.secretKey, relayUrl: t.url });
+    const error = await relay.send({ to: '+449098790000', text: 'Hello', channel: 'sms' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'number_type_not_allowed',
+      status: 403,
+      field: 'to',
+      numberType: 'premium_rate',
+    });
+  });
 });

@@ -236,6 +236,54 @@ const defineRelayRequestClient = (base: typeof twilio.RequestClient) =>
   };
 let RelayRequestClient: ReturnType<typeof defineRelayRequestClient> | undefined;
 
+/**
+ * Runs one call of the twilio package (`run`) as the current send (see `starting`), so its request
+ * gets `signal` and keeps a `Retry-After`, and turns its failure into a `ConnectorError`.
+ */
+async function callTwilio<T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+  const scope: CallScope = { signal, retryAfterMs: null };
+  try {
+    let pending: Promise<T>;
+    starting = scope;
+    try {
+      pending = run();
+    } finally {
+      starting = null;
+    }
+    return await pending;
+  } catch (error) {
+    throw twilioError(error, { retryAfterMs: scope.retryAfterMs, signal });
+  }
+}
+
+/**
+ * One twilio client per set of credentials, made on first use and kept (at most 32), all sharing
+ * `httpClient`.
+ */
+function twilioClients(
+  tw: typeof twilio,
+  httpClient: RequestClient,
+): (credentials: TwilioCredentials) => twilio.Twilio {
+  const clients = new Map<string, twilio.Twilio>();
+  return (credentials) => {
+    const key =
+      'apiKey' in credentials
+        ? `${credentials.accountSid}:${credentials.apiKey}:${credentials.apiSecret}`
+        : `${credentials.accountSid}:${credentials.authToken}`;
+    let client = clients.get(key);
+    if (!client) {
+      client =
+        'apiKey' in credentials
+          ? tw(credentials.apiKey, credentials.apiSecret, { accountSid: credentials.accountSid, httpClient })
+          : tw(credentials.accountSid, credentials.authToken, { httpClient });
+      // Credentials rotate rarely; a small bound keeps rotated-out secrets from piling up.
+      if (clients.size >= 32) clients.delete(clients.keys().next().value as string);
+      clients.set(key, client);
+    }
+    return client;
+  };
+}
+
 /** Parses an `application/x-www-form-urlencoded` body the way Twilio's signature expects (repeated keys as arrays). */
 function formParams(rawBody: Buffer): Record<string, string | string[]> {
   const params: Record<string, string | string[]> = {};
@@ -292,55 +340,22 @@ export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredential
     const tw = loadTwilio();
     RelayRequestClient ??= defineRelayRequestClient(tw.RequestClient);
     const httpClient = new RelayRequestClient(baseUrl);
-    const clients = new Map<string, twilio.Twilio>();
 
-    const clientFor = (credentials: TwilioCredentials): twilio.Twilio => {
-      const key =
-        'apiKey' in credentials
-          ? `${credentials.accountSid}:${credentials.apiKey}:${credentials.apiSecret}`
-          : `${credentials.accountSid}:${credentials.authToken}`;
-      let client = clients.get(key);
-      if (!client) {
-        client =
-          'apiKey' in credentials
-            ? tw(credentials.apiKey, credentials.apiSecret, { accountSid: credentials.accountSid, httpClient })
-            : tw(credentials.accountSid, credentials.authToken, { httpClient });
-        // Credentials rotate rarely; a small bound keeps rotated-out secrets from piling up.
-        if (clients.size >= 32) clients.delete(clients.keys().next().value as string);
-        clients.set(key, client);
-      }
-      return client;
-    };
-
-    const call = async <T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
-      const scope: CallScope = { signal, retryAfterMs: null };
-      try {
-        let pending: Promise<T>;
-        starting = scope;
-        try {
-          pending = run();
-        } finally {
-          starting = null;
-        }
-        return await pending;
-      } catch (error) {
-        throw twilioError(error, { retryAfterMs: scope.retryAfterMs, signal });
-      }
-    };
+    const clientFor = twilioClients(tw, httpClient);
 
     return {
       type: 'twilio',
       channels: twilioConnector.channels,
       async send(message, credentials, ctx) {
         const client = clientFor(credentials);
-        const created = await call(ctx.signal, () =>
+        const created = await callTwilio(ctx.signal, () =>
           client.messages.create(toTwilioParams(message, config, ctx.statusCallbackUrl)),
         );
         return { providerMessageId: created.sid, status: 'sent' };
       },
       async test(credentials, ctx) {
         const client = clientFor(credentials);
-        const account = await call(ctx.signal, () => client.api.v2010.accounts(credentials.accountSid).fetch());
+        const account = await callTwilio(ctx.signal, () => client.api.v2010.accounts(credentials.accountSid).fetch());
         if (account.status !== 'active') {
           throw new ConnectorError(
             'permanent',

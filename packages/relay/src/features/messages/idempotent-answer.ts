@@ -34,3 +34,24 @@ export async function storedAnswer<T>(
   const existing = await store.idempotency.get(keyId, idempotency.key);
   return existing ? replayAnswer<T>(existing, idempotency.requestHash) : null;
 }
+
+/**
+ * The record that stores `response` as the answer to this `Idempotency-Key`, written in the same
+ * transaction as what it answers.
+ */
+export function idempotencyRecord(
+  keyId: string,
+  idempotency: { key: string; requestHash: string },
+  statusCode: number,
+  response: unknown,
+  createdAt: number,
+): IdempotencyRecord {
+  return {
+    keyId,
+    idempotencyKey: idempotency.key,
+    requestHash: idempotency.requestHash,
+    statusCode,
+    response,
+    createdAt,
+  };
+}

@@ -4,15 +4,16 @@ import {
   type Channel,
   type SendMessageResponse,
 } from '@messagejs/shared-types';
-import type { Store } from '../../store/types.js';
+import type { z } from 'zod';
+import type { EnqueueInput, Message, OutboxLease, Store, Template } from '../../store/types.js';
 import type { Principal } from '../../domain/principal.js';
 import { toValidationError } from '../../domain/validation.js';
 import { AppError } from '../../domain/app-error.js';
 import { renderTemplate, validateParams } from '../templates/templates.js';
-import { resolveRecipient } from '../recipients/recipients.js';
+import { resolveRecipient, type Recipient } from '../recipients/recipients.js';
 import { enforceLimit, type RateLimitStore } from '../../store/rate-limits.js';
 import { queuedMessage } from './queued-message.js';
-import { replayAnswer, storedAnswer, type Answer } from './idempotent-answer.js';
+import { idempotencyRecord, replayAnswer, storedAnswer, type Answer } from './idempotent-answer.js';
 import type { Dispatch } from './dispatch.js';
 import { requireCaptcha, type CaptchaDeps } from '../verify/verify-captcha.js';
 import { loadVerifySettings } from '../verify/verify-settings.js';
@@ -28,6 +29,31 @@ export interface SendDeps {
 }
 
 export type SendOutcome = Answer<SendMessageResponse>;
+
+/** A template send's body once it matches the schema. */
+type TemplateRequest = z.output<typeof templateMessageRequestSchema>;
+
+/**
+ * A send once validated and rendered (pipeline steps 5–6): what the message says, the channels it
+ * may take, and what the later steps need to know about it.
+ */
+interface Draft {
+  channel: Channel;
+  /** The channels to fall back to, in order. */
+  cascade: Channel[];
+  /** The recipient as given (or the template's own), before normalisation. */
+  to: string;
+  text: string;
+  subject: string | null;
+  html: string | null;
+  /** The template's name; `null` for free text. */
+  templateName: string | null;
+  /** The template names its own recipient (a contact form). */
+  fixedRecipient: boolean;
+  /** Seconds before falling back to the next channel, when the caller asked for it. */
+  fallbackAfter: number | undefined;
+  captchaToken: string | undefined;
+}
 
 /**
  * Pipeline steps 5–9 (docs/architecture.md): validate, render, normalise the recipient, count recipient limits, and store
@@ -51,83 +77,19 @@ export async function sendMessage(
   // twice and returns the same id even if the template changed since.
   const stored = await storedAnswer<SendMessageResponse>(store, key.id, idempotency);
   if (stored) return stored;
-  const isTemplate = 'template' in body;
-  if (!isTemplate && key.kind === 'public') {
-    throw new AppError(
-      'template_required',
-      'A public key may only send templates: pass `template` and `params`, or send free text from a server with a secret key.',
-      { field: 'template' },
-    );
-  }
 
-  let channel: Channel;
-  let to: string;
-  let text: string;
-  let subject: string | null;
-  let html: string | null = null;
-  let templateName: string | null = null;
-  let fixedRecipient = false;
-  let cascade: Channel[];
-  let fallbackAfter: number | undefined;
-  let captchaToken: string | undefined;
-
-  if (isTemplate) {
+  let draft: Draft;
+  if ('template' in body) {
     const parsed = templateMessageRequestSchema.safeParse(body);
     if (!parsed.success) throw toValidationError(parsed.error);
-    const req = parsed.data;
-    const template = await store.templates.get(project.id, req.template);
-    if (!template)
-      throw new AppError('template_not_found', `No template \`${req.template}\` in this project.`, {
-        field: 'template',
-      });
-    if (template.recipient.mode === 'fixed') {
-      fixedRecipient = true;
-      if (req.to !== undefined)
-        throw new AppError(
-          'validation_failed',
-          `Template \`${template.name}\` has a fixed recipient; do not pass \`to\`.`,
-          { field: 'to' },
-        );
-      to = template.recipient.to;
-    } else {
-      if (req.to === undefined)
-        throw new AppError('validation_failed', '`to` is required for this template.', { field: 'to' });
-      to = req.to;
-    }
-    const requested = req.channels ??
-      template.channels ?? [template.channel, ...(project.fallbacks[template.channel] ?? [])];
-    if (key.kind === 'public' && req.channels && !sameOrSubset(req.channels, template.channels ?? [template.channel])) {
-      throw new AppError('validation_failed', 'A public key may only use the channels its template names.', {
-        field: 'channels',
-      });
-    }
-    [channel, ...cascade] = requested as [Channel, ...Channel[]];
-    fallbackAfter = req.fallbackAfter;
-    captchaToken = req.captchaToken;
-    const values = validateParams(template, req.params);
-    ({ text, subject, html } = renderTemplate(template, values));
-    templateName = template.name;
+    draft = templateDraft(caller, parsed.data, await store.templates.get(project.id, parsed.data.template));
   } else {
-    const parsed = textMessageRequestSchema.safeParse(body);
-    if (!parsed.success) throw toValidationError(parsed.error);
-    const req = parsed.data;
-    to = req.to;
-    text = req.text;
-    subject = req.subject ?? null;
-    if (req.channels && req.channels[0] !== req.channel) {
-      throw new AppError('validation_failed', '`channels` must start with `channel`.', { field: 'channels' });
-    }
-    const requested = req.channels ?? [req.channel, ...(project.fallbacks[req.channel] ?? [])];
-    [channel, ...cascade] = requested as [Channel, ...Channel[]];
-    fallbackAfter = req.fallbackAfter;
+    draft = textDraft(caller, body);
   }
-  if (fallbackAfter !== undefined && cascade.length === 0) {
-    throw new AppError('validation_failed', '`fallbackAfter` needs `channels` with a channel to fall back to.', {
-      field: 'fallbackAfter',
-    });
-  }
+  checkFallbackAfter(draft);
+  const { channel } = draft;
 
-  const recipient = resolveRecipient(channel, to, project);
+  const recipient = resolveRecipient(channel, draft.to, project);
   if (await store.optOuts.has(project.id, recipient.address)) {
     throw new AppError('recipient_opted_out', 'This recipient has opted out of messages from this project.', {
       field: 'to',
@@ -143,65 +105,28 @@ export async function sendMessage(
   // full settings are built only for a project that asks a CAPTCHA of sends.
   if (key.kind === 'public' && deps.captcha && (await store.verify.getSettings(project.id)).captchaOnSends === true) {
     const settings = await loadVerifySettings(store, project.id);
-    await requireCaptcha(deps.captcha, { projectId: project.id, settings, token: captchaToken });
+    await requireCaptcha(deps.captcha, { projectId: project.id, settings, token: draft.captchaToken });
   }
 
-  if (fixedRecipient) {
-    // A contact form: the recipient is the project's own, so a per-recipient count shared by every
-    // visitor would let one visitor close the form for all. Each client gets the per-recipient
-    // allowance; all of them together the per-template ceiling — counted only for clients still
-    // within their own limit, so one client hammering away cannot use it up.
-    const client = key.kind === 'public' ? `ip:${clientIp ?? 'unknown'}` : `key:${key.id}`;
-    await enforceLimit(deps.limits, project.limits, 'recipient', `${project.id}:${recipient.address}:${client}`);
-    await enforceLimit(deps.limits, project.limits, 'template', `${project.id}:${templateName}`);
-  } else {
-    await enforceLimit(deps.limits, project.limits, 'recipient', `${project.id}:${recipient.address}`);
+  const { limits } = deps;
+  await enforceLimit(limits, project.limits, 'recipient', recipientLimitKey(caller, recipient, draft, clientIp));
+  if (draft.fixedRecipient) {
+    await enforceLimit(limits, project.limits, 'template', `${project.id}:${draft.templateName}`);
+  } else if (key.kind === 'public' && recipient.prefix) {
     // The number-range limit guards against pumping to numbers a caller picks; a fixed recipient
-    // was picked by the operator, and a shared count on its range would reopen the hole above.
-    if (key.kind === 'public' && recipient.prefix)
-      await enforceLimit(deps.limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
+    // was picked by the operator, and a shared count on its range would let one visitor close the
+    // form for all (see `recipientLimitKey`).
+    await enforceLimit(limits, project.limits, 'prefix', `${project.id}:${recipient.prefix}`);
   }
-  await enforceLimit(deps.limits, project.limits, 'project', project.id);
+  await enforceLimit(limits, project.limits, 'project', project.id);
 
   const now = deps.now();
-  const message = queuedMessage({
-    caller,
-    channel,
-    recipient,
-    template: templateName,
-    subject,
-    body: text,
-    html,
-    cascade,
-    fallbackAfterMs: fallbackAfter === undefined ? null : fallbackAfter * 1000,
-    now,
-  });
-  const response: SendMessageResponse = {
-    id: message.id,
-    status: 'queued',
-    channel,
-    segments: message.segments,
-    encoding: message.encoding,
-    createdAt: new Date(now).toISOString(),
-  };
+  const message = draftMessage(caller, draft, recipient, now);
+  const response = acceptedResponse(message, now);
   const lease = deps.dispatch?.reserve(now) ?? null;
   let result: Awaited<ReturnType<Store['messages']['enqueue']>>;
   try {
-    result = await store.messages.enqueue({
-      message,
-      dueAt: now,
-      ...(lease && { lease }),
-      ...(idempotency && {
-        idempotency: {
-          keyId: key.id,
-          idempotencyKey: idempotency.key,
-          requestHash: idempotency.requestHash,
-          statusCode: 202,
-          response,
-          createdAt: now,
-        },
-      }),
-    });
+    result = await store.messages.enqueue(enqueueInput(message, now, lease, key.id, idempotency, response));
   } catch (error) {
     deps.dispatch?.unreserve(lease);
     throw error;
@@ -212,6 +137,150 @@ export async function sendMessage(
   }
   deps.dispatch?.stored(message, lease);
   return { status: 202, body: response, replayed: false };
+}
+
+/**
+ * Steps 5–6 for a template send: the template (`null` when the project has none of that name),
+ * its recipient or the caller's, the channels a public key may use, and the rendered text.
+ */
+function templateDraft({ key, project }: Principal, req: TemplateRequest, template: Template | null): Draft {
+  if (!template)
+    throw new AppError('template_not_found', `No template \`${req.template}\` in this project.`, {
+      field: 'template',
+    });
+  let to: string;
+  if (template.recipient.mode === 'fixed') {
+    if (req.to !== undefined)
+      throw new AppError(
+        'validation_failed',
+        `Template \`${template.name}\` has a fixed recipient; do not pass \`to\`.`,
+        {
+          field: 'to',
+        },
+      );
+    to = template.recipient.to;
+  } else {
+    if (req.to === undefined)
+      throw new AppError('validation_failed', '`to` is required for this template.', { field: 'to' });
+    to = req.to;
+  }
+  const requested = req.channels ??
+    template.channels ?? [template.channel, ...(project.fallbacks[template.channel] ?? [])];
+  if (key.kind === 'public' && req.channels && !sameOrSubset(req.channels, template.channels ?? [template.channel])) {
+    throw new AppError('validation_failed', 'A public key may only use the channels its template names.', {
+      field: 'channels',
+    });
+  }
+  const [channel, ...cascade] = requested as [Channel, ...Channel[]];
+  const { text, subject, html } = renderTemplate(template, validateParams(template, req.params));
+  return {
+    channel,
+    cascade,
+    to,
+    text,
+    subject,
+    html,
+    templateName: template.name,
+    fixedRecipient: template.recipient.mode === 'fixed',
+    fallbackAfter: req.fallbackAfter,
+    captchaToken: req.captchaToken,
+  };
+}
+
+/** Steps 5–6 for free text, which only a secret key may send: the body checked against its schema. */
+function textDraft({ key, project }: Principal, body: object): Draft {
+  if (key.kind === 'public') {
+    throw new AppError(
+      'template_required',
+      'A public key may only send templates: pass `template` and `params`, or send free text from a server with a secret key.',
+      { field: 'template' },
+    );
+  }
+  const parsed = textMessageRequestSchema.safeParse(body);
+  if (!parsed.success) throw toValidationError(parsed.error);
+  const req = parsed.data;
+  if (req.channels && req.channels[0] !== req.channel) {
+    throw new AppError('validation_failed', '`channels` must start with `channel`.', { field: 'channels' });
+  }
+  const requested = req.channels ?? [req.channel, ...(project.fallbacks[req.channel] ?? [])];
+  const [channel, ...cascade] = requested as [Channel, ...Channel[]];
+  return {
+    channel,
+    cascade,
+    to: req.to,
+    text: req.text,
+    subject: req.subject ?? null,
+    html: null,
+    templateName: null,
+    fixedRecipient: false,
+    fallbackAfter: req.fallbackAfter,
+    captchaToken: undefined,
+  };
+}
+
+/** `fallbackAfter` only makes sense with a channel to fall back to. */
+function checkFallbackAfter({ fallbackAfter, cascade }: Draft): void {
+  if (fallbackAfter !== undefined && cascade.length === 0) {
+    throw new AppError('validation_failed', '`fallbackAfter` needs `channels` with a channel to fall back to.', {
+      field: 'fallbackAfter',
+    });
+  }
+}
+
+/** The key of the per-recipient limit (pipeline step 4). */
+function recipientLimitKey({ key, project }: Principal, recipient: Recipient, draft: Draft, clientIp?: string): string {
+  if (!draft.fixedRecipient) return `${project.id}:${recipient.address}`;
+  // A contact form: the recipient is the project's own, so a per-recipient count shared by every
+  // visitor would let one visitor close the form for all. Each client gets the per-recipient
+  // allowance; all of them together the per-template ceiling — counted only for clients still
+  // within their own limit, so one client hammering away cannot use it up.
+  const client = key.kind === 'public' ? `ip:${clientIp ?? 'unknown'}` : `key:${key.id}`;
+  return `${project.id}:${recipient.address}:${client}`;
+}
+
+/** The message to store for `draft` (pipeline step 8). */
+function draftMessage(caller: Principal, draft: Draft, recipient: Recipient, now: number): Message {
+  return queuedMessage({
+    caller,
+    channel: draft.channel,
+    recipient,
+    template: draft.templateName,
+    subject: draft.subject,
+    body: draft.text,
+    html: draft.html,
+    cascade: draft.cascade,
+    fallbackAfterMs: draft.fallbackAfter === undefined ? null : draft.fallbackAfter * 1000,
+    now,
+  });
+}
+
+/** The `202` answer for a stored message. */
+function acceptedResponse(message: Message, now: number): SendMessageResponse {
+  return {
+    id: message.id,
+    status: 'queued',
+    channel: message.channel,
+    segments: message.segments,
+    encoding: message.encoding,
+    createdAt: new Date(now).toISOString(),
+  };
+}
+
+/** What the store writes in one transaction: the message, its outbox row and the idempotency record. */
+function enqueueInput(
+  message: Message,
+  now: number,
+  lease: OutboxLease | null,
+  keyId: string,
+  idempotency: { key: string; requestHash: string } | undefined,
+  response: SendMessageResponse,
+): EnqueueInput {
+  return {
+    message,
+    dueAt: now,
+    ...(lease && { lease }),
+    ...(idempotency && { idempotency: idempotencyRecord(keyId, idempotency, 202, response, now) }),
+  };
 }
 
 function sameOrSubset(requested: Channel[], allowed: Channel[]): boolean {

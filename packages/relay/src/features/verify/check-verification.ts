@@ -7,7 +7,7 @@ import { toValidationError } from '../../domain/validation.js';
 import type { Principal } from '../../domain/principal.js';
 import { loadVerifySettings } from './verify-settings.js';
 import { ensureSigningKey } from './signing-keys.js';
-import { replayAnswer, storedAnswer } from '../messages/idempotent-answer.js';
+import { idempotencyRecord, replayAnswer, storedAnswer } from '../messages/idempotent-answer.js';
 import { SESSION_ID, type VerifyDeps, type VerifyOutcome, type VerifyRequestContext } from './start-verification.js';
 
 /** People type codes with spaces or dashes (`482 913`); letters in any case. */
@@ -106,16 +106,7 @@ export async function checkVerification(
       sessionId: session.id,
       outcome: matched ? { matched: true, codeHmac: session.codeHmac } : { matched: false },
       at: now,
-      ...(idempotency && {
-        idempotency: {
-          keyId: key.id,
-          idempotencyKey: idempotency.key,
-          requestHash: idempotency.requestHash,
-          statusCode: 200,
-          response,
-          createdAt: now,
-        },
-      }),
+      ...(idempotency && { idempotency: idempotencyRecord(key.id, idempotency, 200, response, now) }),
     });
     if (result.ok) return { status: 200, body: response, replayed: false };
     if (result.reason === 'idempotent') return replayAnswer(result.existing, idempotency!.requestHash);

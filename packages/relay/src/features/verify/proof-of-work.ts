@@ -58,6 +58,14 @@ export interface ProofOfWork {
   require(projectId: string, maxNumber: number, token: string | undefined): void;
 }
 
+/** A `captchaToken` decoded: the fields of an ALTCHA solution, of the right types and sizes. */
+interface Solution {
+  challenge: string;
+  number: number;
+  salt: string;
+  signature: string;
+}
+
 const sha256Hex = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -80,13 +88,6 @@ export function createProofOfWork(options: {
   const used = new Map<string, number>();
   const sign = (challenge: string) => crypto.createHmac('sha256', key).update(challenge).digest('hex');
 
-  function forget(at: number, all: boolean): void {
-    for (const [challenge, expires] of used) {
-      if (expires <= at) used.delete(challenge);
-      else if (!all) break;
-    }
-  }
-
   function issue(projectId: string, maxNumber: number): PowChallenge {
     // Rounded up, so `expires - ttl` is never before the real issue time (the restart check).
     const expires = Math.ceil((now() + ttlMs) / 1000);
@@ -97,17 +98,9 @@ export function createProofOfWork(options: {
   }
 
   function redeem(projectId: string, token: string): PowVerdict {
-    let solution: unknown;
-    try {
-      solution = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
-    } catch {
-      return 'invalid';
-    }
-    if (typeof solution !== 'object' || solution === null) return 'invalid';
-    const { algorithm, challenge, number, salt, signature } = solution as Record<string, unknown>;
-    if (algorithm !== 'SHA-256' || typeof challenge !== 'string' || !HEX64.test(challenge)) return 'invalid';
-    if (typeof signature !== 'string' || typeof salt !== 'string' || salt.length > 200) return 'invalid';
-    if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) return 'invalid';
+    const solution = decodeSolution(token);
+    if (!solution) return 'invalid';
+    const { challenge, number, salt, signature } = solution;
     const expected = Buffer.from(sign(challenge), 'hex');
     const given = Buffer.from(signature, 'hex');
     if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return 'invalid';
@@ -118,8 +111,8 @@ export function createProofOfWork(options: {
     const at = now();
     if (!Number.isFinite(expiresMs) || expiresMs <= at || expiresMs - ttlMs < startedAt) return 'stale';
     if (used.has(challenge)) return 'stale';
-    forget(at, false);
-    if (used.size >= maxRemembered) forget(at, true);
+    forgetExpired(used, at, false);
+    if (used.size >= maxRemembered) forgetExpired(used, at, true);
     if (used.size >= maxRemembered) {
       throw new AppError('captcha_unavailable', 'Too many CAPTCHAs are being solved right now; try again shortly.', {
         retryAfter: 5,
@@ -149,4 +142,31 @@ export function createProofOfWork(options: {
       );
     },
   };
+}
+
+/** The solution a `captchaToken` carries, or `undefined` when it is not one. Checks no signature. */
+function decodeSolution(token: string): Solution | undefined {
+  let solution: unknown;
+  try {
+    solution = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof solution !== 'object' || solution === null) return undefined;
+  const { algorithm, challenge, number, salt, signature } = solution as Record<string, unknown>;
+  if (algorithm !== 'SHA-256' || typeof challenge !== 'string' || !HEX64.test(challenge)) return undefined;
+  if (typeof signature !== 'string' || typeof salt !== 'string' || salt.length > 200) return undefined;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) return undefined;
+  return { challenge, number, salt, signature };
+}
+
+/**
+ * Drops redeemed challenges that expired by `at`. `used` is in redeeming order: unless `all`, the
+ * sweep stops at the first challenge still live, and `all` sweeps the whole map.
+ */
+function forgetExpired(used: Map<string, number>, at: number, all: boolean): void {
+  for (const [challenge, expires] of used) {
+    if (expires <= at) used.delete(challenge);
+    else if (!all) break;
+  }
 }

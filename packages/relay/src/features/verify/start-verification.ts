@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { verifyStartRequestSchema, type Channel, type VerifyStartResponse } from '@messagejs/shared-types';
 import type { Message, Store, VerifyRefusal, VerifySession, VerifySettings } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
@@ -11,7 +12,7 @@ import type { Principal } from '../../domain/principal.js';
 import { resolveRecipient, type Recipient } from '../recipients/recipients.js';
 import { enforceLimit, type RateLimitStore } from '../../store/rate-limits.js';
 import { queuedMessage, sealContent } from '../messages/queued-message.js';
-import { replayAnswer, storedAnswer, type Answer } from '../messages/idempotent-answer.js';
+import { idempotencyRecord, replayAnswer, storedAnswer, type Answer } from '../messages/idempotent-answer.js';
 import { fill } from '../templates/templates.js';
 import { maskAddress } from '../../domain/mask.js';
 import { requireCaptcha, type CaptchaOptions } from './verify-captcha.js';
@@ -73,29 +74,12 @@ export async function startVerification(
   const { idempotency } = context;
   const stored = await storedAnswer<VerifyStartResponse>(store, key.id, idempotency);
   if (stored) return stored;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new AppError(
-      'validation_failed',
-      'The body must be a JSON object: { "to": "+212612345678", "channel": "sms" }.',
-    );
-  }
-  const parsed = verifyStartRequestSchema.safeParse(body);
-  if (!parsed.success) throw toValidationError(parsed.error);
-  const req = parsed.data;
+  const req = parseStartRequest(body);
   const channel: Channel = req.channel;
 
   const settings = await loadVerifySettings(store, project.id);
   const recipient = resolveRecipient(channel, req.to, project);
-  if (await store.optOuts.has(project.id, recipient.address)) {
-    throw new AppError('recipient_opted_out', 'This recipient has opted out of messages from this project.', {
-      field: 'to',
-    });
-  }
-  if ((await store.connectors.forChannel(project.id, channel)).length === 0) {
-    throw new AppError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, {
-      field: 'channel',
-    });
-  }
+  await requireDeliverable(store, project.id, recipient, channel);
 
   let now = deps.now();
   // A pending session is resent only for the client that started it: a stranger's start (another
@@ -123,38 +107,12 @@ export async function startVerification(
   // The CAPTCHA call may have taken a while: the session's times start now.
   now = deps.now();
   const code = generateCode(settings.codeLength, settings.alphabet);
-  const sessionId = pending?.id ?? newId('ver');
-  const expiresAt = now + settings.ttlMinutes * 60_000;
-  const codeFields = {
-    codeHmac: hmacCode(deps.codeKey, sessionId, code).toString('hex'),
-    codeLength: settings.codeLength,
-    alphabet: settings.alphabet,
-    lastSentAt: now,
-    expiresAt,
-    updatedAt: now,
-  };
-  const session: VerifySession = pending
-    ? { ...pending, ...codeFields, sends: pending.sends + 1 }
-    : {
-        id: sessionId,
-        projectId: project.id,
-        keyId: key.id,
-        client,
-        channel,
-        to: recipient.address,
-        ...codeFields,
-        status: 'pending',
-        attempts: 0,
-        maxAttempts: settings.maxAttempts,
-        sends: 1,
-        verifiedAt: null,
-        createdAt: now,
-      };
+  const session = sessionWithCode({ caller, client, channel, recipient, pending, settings, code, deps, now });
   const message = sealContent(verifyMessage({ caller, channel, recipient, code, settings, now }), deps.sealer);
   const response: VerifyStartResponse = {
-    sessionId,
+    sessionId: session.id,
     status: 'pending',
-    expiresAt: iso(expiresAt),
+    expiresAt: iso(session.expiresAt),
     resendAfter: iso(now + settings.cooldownSeconds * 1000),
   };
   const result = await store.verify.send({
@@ -165,36 +123,91 @@ export async function startVerification(
     scope: { country: recipient.prefix ? recipient.country : null, prefix: recipient.prefix },
     since: sendWindows(now),
     admit: (counts) => admitVerifySend(settings, counts, key.kind, now),
-    ...(idempotency && {
-      idempotency: {
-        keyId: key.id,
-        idempotencyKey: idempotency.key,
-        requestHash: idempotency.requestHash,
-        statusCode: 202,
-        response,
-        createdAt: now,
-      },
-    }),
+    ...(idempotency && { idempotency: idempotencyRecord(key.id, idempotency, 202, response, now) }),
   });
   if (!result.ok) {
-    switch (result.reason) {
-      case 'idempotent':
-        return replayAnswer(result.existing, idempotency!.requestHash);
-      case 'refused':
-        throw refusalError(deps, project.id, recipient, result.refusal, now);
-      case 'conflict':
-        // Another start for this recipient got in first and has just sent a code.
-        throw new AppError(
-          'resend_cooldown',
-          `A code was just sent; wait ${settings.cooldownSeconds} s before asking for another.`,
-          {
-            retryAfter: Math.max(settings.cooldownSeconds, 1),
-          },
-        );
-    }
+    if (result.reason === 'idempotent') return replayAnswer(result.existing, idempotency!.requestHash);
+    throw result.reason === 'refused'
+      ? refusalError(deps, project.id, recipient, result.refusal, now)
+      : sentMeanwhile(settings);
   }
   deps.onEnqueued?.(message.id);
   return { status: 202, body: response, replayed: false };
+}
+
+/** Refuses a recipient who opted out, or a channel no connector of the project delivers. */
+async function requireDeliverable(
+  store: Store,
+  projectId: string,
+  recipient: Recipient,
+  channel: Channel,
+): Promise<void> {
+  if (await store.optOuts.has(projectId, recipient.address)) {
+    throw new AppError('recipient_opted_out', 'This recipient has opted out of messages from this project.', {
+      field: 'to',
+    });
+  }
+  if ((await store.connectors.forChannel(projectId, channel)).length === 0) {
+    throw new AppError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, {
+      field: 'channel',
+    });
+  }
+}
+
+/** The body of `POST /v1/verify/send`, checked against its schema. */
+function parseStartRequest(body: unknown): z.output<typeof verifyStartRequestSchema> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError(
+      'validation_failed',
+      'The body must be a JSON object: { "to": "+212612345678", "channel": "sms" }.',
+    );
+  }
+  const parsed = verifyStartRequestSchema.safeParse(body);
+  if (!parsed.success) throw toValidationError(parsed.error);
+  return parsed.data;
+}
+
+/**
+ * The session that holds `code` (only its HMAC): the pending one, resent with a new code and
+ * times, or a new one for this key, client, channel and recipient.
+ */
+function sessionWithCode(input: {
+  caller: Principal;
+  client: string;
+  channel: Channel;
+  recipient: Recipient;
+  pending: VerifySession | null;
+  settings: VerifySettings;
+  code: string;
+  deps: Pick<VerifyDeps, 'codeKey'>;
+  now: number;
+}): VerifySession {
+  const { caller, client, channel, recipient, pending, settings, code, now } = input;
+  const sessionId = pending?.id ?? newId('ver');
+  const codeFields = {
+    codeHmac: hmacCode(input.deps.codeKey, sessionId, code).toString('hex'),
+    codeLength: settings.codeLength,
+    alphabet: settings.alphabet,
+    lastSentAt: now,
+    expiresAt: now + settings.ttlMinutes * 60_000,
+    updatedAt: now,
+  };
+  if (pending) return { ...pending, ...codeFields, sends: pending.sends + 1 };
+  return {
+    id: sessionId,
+    projectId: caller.project.id,
+    keyId: caller.key.id,
+    client,
+    channel,
+    to: recipient.address,
+    ...codeFields,
+    status: 'pending',
+    attempts: 0,
+    maxAttempts: settings.maxAttempts,
+    sends: 1,
+    verifiedAt: null,
+    createdAt: now,
+  };
 }
 
 /** The message of each volume cap, by what it counts. */
@@ -257,6 +270,17 @@ function refusalError(
     retryAfter,
     ...(refusal.reason !== 'key' && { field: 'to' }),
   });
+}
+
+/** The answer when another start for this recipient got in first and has just sent a code. */
+function sentMeanwhile(settings: VerifySettings): AppError {
+  return new AppError(
+    'resend_cooldown',
+    `A code was just sent; wait ${settings.cooldownSeconds} s before asking for another.`,
+    {
+      retryAfter: Math.max(settings.cooldownSeconds, 1),
+    },
+  );
 }
 
 function throwIfCoolingDown(pending: VerifySession, settings: VerifySettings, now: number): void {

@@ -227,8 +227,6 @@ export function createMessagesRepo(
   db: Database.Database,
   options: { direct?: boolean } = {},
 ): MessagesRepo & StatusRepo {
-  const writer = createMessageWriter(db);
-  const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const byIdWithLease = db.prepare<[string], MessageRow & { lease_until: number | null }>(
     'SELECT m.*, o.lease_until FROM messages m LEFT JOIN outbox o ON o.message_id = m.id WHERE m.id = ?',
   );
@@ -242,33 +240,9 @@ export function createMessagesRepo(
   const attempts = db.prepare('SELECT * FROM message_attempts WHERE message_id = ? ORDER BY id');
   const countAll = db.prepare('SELECT count(*) AS n FROM messages');
   const countProject = db.prepare('SELECT count(*) AS n FROM messages WHERE project_id = ?');
-  const setStatus = db.prepare(
-    `UPDATE messages SET status = @status, error_code = coalesce(@errorCode, error_code), updated_at = @at,
-       delivered_at = CASE WHEN @status IN ('delivered', 'read') THEN coalesce(delivered_at, @at) ELSE delivered_at END
-     WHERE id = @messageId`,
-  );
-
-  type EnqueueInput = Parameters<MessagesRepo['enqueue']>[0];
-  // Inside the transaction: false when the idempotency key is taken (nothing is written then).
-  const write = (input: EnqueueInput): boolean => {
-    if (input.idempotency && !writer.writeIdempotency(input.idempotency)) return false;
-    writer.writeMessage(input.message, input.dueAt, input.lease);
-    return true;
-  };
-  const enqueue = createGroupCommit(
-    (items: EnqueueInput[]) => db.transaction(() => items.map(write)).immediate(),
-    (item: EnqueueInput) => db.transaction(() => write(item)).immediate(),
-    { direct: options.direct },
-  );
 
   return {
-    async enqueue(input) {
-      if (await enqueue(input)) return { ok: true };
-      return {
-        ok: false,
-        existing: writer.readIdempotency(input.idempotency!.keyId, input.idempotency!.idempotencyKey),
-      };
-    },
+    enqueue: createEnqueue(db, options.direct),
     async get(id) {
       const row = byIdWithLease.get(id);
       return row ? { ...toMessage(row), leaseUntil: row.lease_until } : null;
@@ -294,15 +268,50 @@ export function createMessagesRepo(
       const row = (projectId ? countProject.get(projectId) : countAll.get()) as { n: number };
       return row.n;
     },
-    async applyProviderStatus({ messageId, status, errorCode, at }) {
-      return db
-        .transaction(() => {
-          const row = byId.get(messageId);
-          if (!row || statusRank[status] <= statusRank[row.status]) return false;
-          setStatus.run({ messageId, status, errorCode, at });
-          return true;
-        })
-        .immediate();
-    },
+    applyProviderStatus: createApplyProviderStatus(db),
   };
+}
+
+type EnqueueInput = Parameters<MessagesRepo['enqueue']>[0];
+
+/** `messages.enqueue`: each accepted message in its own transaction, or group-committed unless `direct`. */
+function createEnqueue(db: Database.Database, direct: boolean | undefined): MessagesRepo['enqueue'] {
+  const writer = createMessageWriter(db);
+  // Inside the transaction: false when the idempotency key is taken (nothing is written then).
+  const write = (input: EnqueueInput): boolean => {
+    if (input.idempotency && !writer.writeIdempotency(input.idempotency)) return false;
+    writer.writeMessage(input.message, input.dueAt, input.lease);
+    return true;
+  };
+  const enqueue = createGroupCommit(
+    (items: EnqueueInput[]) => db.transaction(() => items.map(write)).immediate(),
+    (item: EnqueueInput) => db.transaction(() => write(item)).immediate(),
+    { direct },
+  );
+  return async (input) => {
+    if (await enqueue(input)) return { ok: true };
+    return {
+      ok: false,
+      existing: writer.readIdempotency(input.idempotency!.keyId, input.idempotency!.idempotencyKey),
+    };
+  };
+}
+
+/** `status.applyProviderStatus`: a provider's status moves a message forward only, never back. */
+function createApplyProviderStatus(db: Database.Database): StatusRepo['applyProviderStatus'] {
+  const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
+  const setStatus = db.prepare(
+    `UPDATE messages SET status = @status, error_code = coalesce(@errorCode, error_code), updated_at = @at,
+       delivered_at = CASE WHEN @status IN ('delivered', 'read') THEN coalesce(delivered_at, @at) ELSE delivered_at END
+     WHERE id = @messageId`,
+  );
+  return async ({ messageId, status, errorCode, at }) =>
+    db
+      .transaction(() => {
+        const row = byId.get(messageId);
+        if (!row || statusRank[status] <= statusRank[row.status]) return false;
+        setStatus.run({ messageId, status, errorCode, at });
+        return true;
+      })
+      .immediate();
 }

@@ -5,6 +5,11 @@ import { messageColumns, messageFromValues } from './messages.js';
 
 /** The outbox's statements, prepared once. */
 function prepareOutbox(db: Database.Database) {
+  return { ...prepareClaim(db), ...prepareRecording(db), ...prepareRescheduling(db), ...prepareQueueState(db) };
+}
+
+/** Claiming: the due jobs with their messages, and the lease on them. */
+function prepareClaim(db: Database.Database) {
   // Value arrays, not row objects: the message's columns, then the outbox row's attempts and kind.
   const due = db
     .prepare<[number, number, number], unknown[]>(
@@ -15,12 +20,17 @@ function prepareOutbox(db: Database.Database) {
   const attemptsAt = messageColumns.length;
   // Set-based: one statement leases the batch, whatever its size. The messages keep their status:
   // a leased row reads as `sending` (messages.get), which saves a write per message.
-  // The statements run per delivery bind positionally: binding named parameters looks each one
-  // up on the object, which cost more than some of the statements.
   const lease = db.prepare<[number, string, string]>(
     `UPDATE outbox SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
       WHERE message_id IN (SELECT value FROM json_each(?))`,
   );
+  return { due, attemptsAt, lease };
+}
+
+/** What a delivery leaves: its attempt, the message's new status, and the outbox row taken. */
+function prepareRecording(db: Database.Database) {
+  // The statements run per delivery bind positionally: binding named parameters looks each one
+  // up on the object, which cost more than some of the statements.
   const insertAttempt = db.prepare<[string, string, string, string, string | null, string, string | null, number]>(
     `INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -45,6 +55,11 @@ function prepareOutbox(db: Database.Database) {
   const redact = db.prepare(
     "UPDATE messages SET body = '[redacted]', subject = NULL, html = NULL WHERE id = ? AND sensitive = 1",
   );
+  return { insertAttempt, deleteRow, supersede, ownsLease, succeed, redact };
+}
+
+/** A job that goes on: a fallback check, a retry or a failover, or the end of a failed message. */
+function prepareRescheduling(db: Database.Database) {
   const awaitFallback = db.prepare(
     "UPDATE outbox SET kind = 'fallback_check', due_at = @dueAt, attempts = 0, lease_until = 0, lease_owner = NULL WHERE message_id = @messageId AND lease_owner = @owner",
   );
@@ -64,42 +79,30 @@ function prepareOutbox(db: Database.Database) {
   const failMessage = db.prepare(
     `UPDATE messages SET status = 'failed', error_code = @errorCode, error_message = @errorMessage, updated_at = @at WHERE id = @messageId`,
   );
+  return { awaitFallback, expedite, reschedule, requeue, failMessage };
+}
+
+/** Leases kept or given back, and what the queue holds. */
+function prepareQueueState(db: Database.Database) {
   const renew = db.prepare('UPDATE outbox SET lease_until = ? WHERE message_id = ? AND lease_owner = ?');
   const releaseLeases = db.prepare(
     'UPDATE outbox SET lease_until = 0, lease_owner = NULL, attempts = max(attempts - 1, 0) WHERE message_id IN (SELECT value FROM json_each(?)) AND lease_owner = ?',
   );
   const pending = db.prepare('SELECT count(*) AS n FROM outbox');
   const nextDue = db.prepare('SELECT min(max(due_at, lease_until)) AS t FROM outbox');
-
-  return {
-    due,
-    attemptsAt,
-    lease,
-    insertAttempt,
-    deleteRow,
-    supersede,
-    ownsLease,
-    succeed,
-    redact,
-    awaitFallback,
-    expedite,
-    reschedule,
-    requeue,
-    failMessage,
-    renew,
-    releaseLeases,
-    pending,
-    nextDue,
-  };
+  return { renew, releaseLeases, pending, nextDue };
 }
 
 type Completion = { job: ClaimedJob; result: Parameters<OutboxRepo['complete']>[1] };
 
 /** The outbox's writes, run inside a transaction the caller opens. */
 function outboxWrites(s: ReturnType<typeof prepareOutbox>) {
-  const { due, attemptsAt, lease, insertAttempt, deleteRow, supersede, ownsLease, succeed, redact } = s;
-  const { awaitFallback, requeue, reschedule, failMessage } = s;
-  const claimRows = (now: number, limit: number, leaseMs: number, owner: string): ClaimedJob[] => {
+  return { claimRows: claimWrite(s), ...outcomeWrites(s) };
+}
+
+/** Claims up to `limit` due jobs for `owner`, leased until `now + leaseMs`. */
+function claimWrite({ due, attemptsAt, lease }: ReturnType<typeof prepareClaim>) {
+  return (now: number, limit: number, leaseMs: number, owner: string): ClaimedJob[] => {
     const rows = due.all(now, now, limit);
     if (rows.length === 0) return [];
     const jobs = rows.map((row): ClaimedJob => ({
@@ -113,6 +116,12 @@ function outboxWrites(s: ReturnType<typeof prepareOutbox>) {
     lease.run(now + leaseMs, owner, JSON.stringify(jobs.map((j) => j.messageId)));
     return jobs;
   };
+}
+
+/** What each outcome of a delivery writes: completed, finished, retried or failed. */
+function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeof prepareRescheduling>) {
+  const { insertAttempt, deleteRow, supersede, ownsLease, succeed, redact } = s;
+  const { awaitFallback, requeue, reschedule, failMessage } = s;
   const addAttempt = (a: MessageAttemptRecord | null) => {
     if (a)
       insertAttempt.run(
@@ -179,7 +188,7 @@ function outboxWrites(s: ReturnType<typeof prepareOutbox>) {
     deleteRow.run(job.messageId, owner);
     redact.run(job.messageId);
   };
-  return { claimRows, completeOne, finishOne, retryOne, failOne };
+  return { completeOne, finishOne, retryOne, failOne };
 }
 
 /**

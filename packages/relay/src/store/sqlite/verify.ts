@@ -64,10 +64,26 @@ class Refused extends Error {
 
 /** The verification statements, prepared once. */
 function prepareVerify(db: Database.Database) {
+  return {
+    ...prepareSettings(db),
+    ...prepareSessions(db),
+    ...prepareSendLog(db),
+    writer: createMessageWriter(db),
+    ...prepareChecks(db),
+  };
+}
+
+/** A project's verify settings, kept as JSON on the project row. */
+function prepareSettings(db: Database.Database) {
   const getSettings = db.prepare<[string], { verify_settings: string }>(
     'SELECT verify_settings FROM projects WHERE id = ?',
   );
   const saveSettings = db.prepare('UPDATE projects SET verify_settings = ? WHERE id = ?');
+  return { getSettings, saveSettings };
+}
+
+/** Sessions: read, started (retiring an expired one) and resent. */
+function prepareSessions(db: Database.Database) {
   const byId = db.prepare<[string], Row>('SELECT * FROM verify_sessions WHERE id = ?');
   const pending = db.prepare<[string, string, string, string, string, number], Row>(
     `SELECT * FROM verify_sessions
@@ -90,6 +106,20 @@ function prepareVerify(db: Database.Database) {
        last_sent_at = @lastSentAt, expires_at = @expiresAt, updated_at = @updatedAt
      WHERE id = @id AND status = 'pending' AND last_sent_at = @previousSentAt AND expires_at > @lastSentAt`,
   );
+  return { byId, pending, retireExpired, insertSession, resend };
+}
+
+/** One area's counts (a country or a number range) over the last day and the last hour. */
+interface AreaRow {
+  day: number;
+  oldestDay: number | null;
+  hour: number | null;
+  verified: number | null;
+  oldestHour: number | null;
+}
+
+/** The send log: what the volume caps and the success-rate guard count, and its upkeep. */
+function prepareSendLog(db: Database.Database) {
   // Indexed range counts: the recipient's few rows, then covering-index scans for key and area.
   const countRecipient = db.prepare<
     { projectId: string; to: string; client: string; since: number },
@@ -102,13 +132,6 @@ function prepareVerify(db: Database.Database) {
   const countKey = db.prepare<[string, number], { n: number; oldest: number | null }>(
     'SELECT count(*) AS n, min(sent_at) AS oldest FROM verify_sends WHERE key_id = ? AND sent_at > ?',
   );
-  type AreaRow = {
-    day: number;
-    oldestDay: number | null;
-    hour: number | null;
-    verified: number | null;
-    oldestHour: number | null;
-  };
   const areaSql = (column: 'country' | 'prefix') =>
     `SELECT count(*) AS day, min(sent_at) AS oldestDay, sum(sent_at > @hour) AS hour,
        sum(sent_at > @hour AND verified) AS verified, min(CASE WHEN sent_at > @hour THEN sent_at END) AS oldestHour
@@ -129,7 +152,11 @@ function prepareVerify(db: Database.Database) {
     'DELETE FROM verify_sends WHERE id IN (SELECT id FROM (SELECT id, sent_at FROM verify_sends ORDER BY id LIMIT 8) WHERE sent_at <= ?)',
   );
   const markVerified = db.prepare('UPDATE verify_sends SET verified = 1 WHERE session_id = ?');
-  const writer = createMessageWriter(db);
+  return { countRecipient, countKey, countCountry, countPrefix, insertSend, purgeSends, markVerified };
+}
+
+/** A check: the right code approves the session, a wrong one spends an attempt. */
+function prepareChecks(db: Database.Database) {
   const approve = db.prepare(
     `UPDATE verify_sessions SET status = 'approved', verified_at = @at, updated_at = @at
       WHERE id = @id AND status = 'pending' AND code_hmac = @codeHmac AND expires_at > @at AND attempts < max_attempts`,
@@ -139,40 +166,29 @@ function prepareVerify(db: Database.Database) {
        status = CASE WHEN attempts + 1 >= max_attempts THEN 'canceled' ELSE status END
       WHERE id = @id AND status = 'pending' AND expires_at > @at AND attempts < max_attempts`,
   );
-
-  return {
-    getSettings,
-    saveSettings,
-    byId,
-    pending,
-    retireExpired,
-    insertSession,
-    resend,
-    countRecipient,
-    countKey,
-    countCountry,
-    countPrefix,
-    insertSend,
-    purgeSends,
-    markVerified,
-    writer,
-    approve,
-    wrongCode,
-  };
+  return { approve, wrongCode };
 }
 
+type Statements = ReturnType<typeof prepareVerify>;
+type MessageWriter = ReturnType<typeof createMessageWriter>;
+
 /** Sends and checks, each one transaction: the statements behind `verify.send` and `verify.check`. */
-function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepareVerify>) {
-  const { writer, countRecipient, countKey, countCountry, countPrefix } = statements;
-  const { retireExpired, insertSession, resend, purgeSends, insertSend, approve, wrongCode, markVerified, byId } =
-    statements;
-  const storeIdempotency = (record: IdempotencyRecord | undefined) => {
-    if (!record) return;
-    if (!writer.writeIdempotency(record)) throw new Refused({ reason: 'idempotent' });
-  };
+function verifyWrites(db: Database.Database, statements: Statements) {
+  const { writer } = statements;
   const existingIdempotency = (record: IdempotencyRecord) =>
     writer.readIdempotency(record.keyId, record.idempotencyKey);
+  return { send: sendWrite(db, statements), check: checkWrite(db, statements), existingIdempotency };
+}
 
+/** Stores the idempotency record, if any; a taken key rolls the transaction back as `idempotent`. */
+function storeIdempotency(writer: MessageWriter, record: IdempotencyRecord | undefined): void {
+  if (!record) return;
+  if (!writer.writeIdempotency(record)) throw new Refused({ reason: 'idempotent' });
+}
+
+/** The counts `admit` decides a send on: the recipient's, the key's, and the area's. */
+function sendCounts(statements: Statements) {
+  const { countRecipient, countKey, countCountry, countPrefix } = statements;
   const areaCounts = (
     stmt: typeof countCountry,
     projectId: string,
@@ -187,7 +203,7 @@ function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepa
     };
   };
 
-  const countsFor = (input: Parameters<VerifyRepo['send']>[0]): VerifySendCounts => {
+  return (input: Parameters<VerifyRepo['send']>[0]): VerifySendCounts => {
     const s = input.session;
     const { since, scope } = input;
     const r = countRecipient.get({ projectId: s.projectId, to: s.to, client: s.client, since: since.recipient })!;
@@ -202,9 +218,14 @@ function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepa
       prefix: areaCounts(countPrefix, s.projectId, scope.prefix, since),
     };
   };
+}
 
-  const send = db.transaction((input: Parameters<VerifyRepo['send']>[0]) => {
-    storeIdempotency(input.idempotency);
+/** `verify.send`'s transaction: admitted, the session, its message and its send record, or nothing. */
+function sendWrite(db: Database.Database, statements: Statements) {
+  const { writer, retireExpired, insertSession, resend, purgeSends, insertSend } = statements;
+  const countsFor = sendCounts(statements);
+  return db.transaction((input: Parameters<VerifyRepo['send']>[0]) => {
+    storeIdempotency(writer, input.idempotency);
     const s = input.session;
     const refusal = input.admit(countsFor(input));
     if (refusal) throw new Refused({ reason: 'refused', refusal });
@@ -242,9 +263,13 @@ function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepa
       sentAt: s.lastSentAt,
     });
   });
+}
 
-  const check = db.transaction((input: Parameters<VerifyRepo['check']>[0]) => {
-    storeIdempotency(input.idempotency);
+/** `verify.check`'s transaction: the outcome recorded, and the session as it now stands. */
+function checkWrite(db: Database.Database, statements: Statements) {
+  const { writer, approve, wrongCode, markVerified, byId } = statements;
+  return db.transaction((input: Parameters<VerifyRepo['check']>[0]) => {
+    storeIdempotency(writer, input.idempotency);
     const changed = input.outcome.matched
       ? approve.run({ id: input.sessionId, codeHmac: input.outcome.codeHmac, at: input.at }).changes
       : wrongCode.run({ id: input.sessionId, at: input.at }).changes;
@@ -252,8 +277,6 @@ function verifyWrites(db: Database.Database, statements: ReturnType<typeof prepa
     if (input.outcome.matched) markVerified.run(input.sessionId);
     return toSession(byId.get(input.sessionId)!);
   });
-
-  return { send, check, existingIdempotency };
 }
 
 /** Verification sessions and settings. Insert statements for messages and outbox mirror messages.ts. */
