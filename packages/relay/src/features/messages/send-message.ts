@@ -5,7 +5,7 @@ import {
   type SendMessageResponse,
 } from '@messagejs/shared-types';
 import type { Store } from '../../store/types.js';
-import type { Principal } from '../../domain/principal.js';
+import type { KeyPrincipal } from '../../domain/principal.js';
 import { toValidationError } from '../../domain/validation.js';
 import { AppError } from '../../domain/app-error.js';
 import { renderTemplate, validateParams } from '../templates/templates.js';
@@ -36,7 +36,7 @@ export type SendOutcome = Answer<SendMessageResponse>;
  */
 export async function sendMessage(
   deps: SendDeps,
-  caller: Principal,
+  caller: KeyPrincipal,
   body: unknown,
   idempotency?: { key: string; requestHash: string },
   /** The client IP of a public-key request (`res.locals.clientIp`): fixed-recipient limits count per client. */
