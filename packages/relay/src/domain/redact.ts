@@ -1,7 +1,7 @@
 import { maskAddress } from './mask.js';
 
 /** Keys whose values never reach the audit log: credentials, secrets, passwords, tokens, hashes. */
-const SECRET_KEY = /^(credentials|captchaSecret|password.*|.*secret|.*token|.*hash|privateJwk|sealed.*)$/i;
+const SECRET_KEY = /^(credentials|privateJwk)$|password|secret|token$|hash$|^sealed/i;
 
 /** Keys holding a fixed recipient, masked like everywhere else (`+2126••••5678`). */
 const ADDRESS_KEY = /^(to|recipient|address)$/;
