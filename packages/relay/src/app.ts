@@ -244,7 +244,7 @@ function buildApp(
   // Every `/v1` API route sits behind the same access step: key, origin rules, request limits.
   const access = apiAccess({ cache: parts.keyCache, now, origins, limits, trust });
   const resolve = createPrincipalResolver(accounts);
-  // Sends and message reads also take admin credentials (R18); the key's branch stays first.
+  // Sends and message reads also take admin credentials; the key's branch stays first.
   const messageAccess = apiAccess({ cache: parts.keyCache, now, origins, limits, trust, admin: { resolve, store } });
   const dispatch = worker ? { dispatch: worker } : {};
   router.mount(messageRoutes({ store, limits, now, captcha, ...dispatch }), { use: [messageAccess] });

@@ -4,7 +4,7 @@ import { snapshot } from './helpers/store-snapshot.js';
 import { OWNER, addMember, setUpOwner, startAccountsRelay, type Tokens } from './helpers/accounts.js';
 
 /**
- * Bad input on every write route of the accounts room (R40, R41): an unknown field is 400
+ * Bad input on every write route of the accounts room: an unknown field is 400
  * `validation_failed` naming it, a body that is not JSON is 415, a JSON array is 400 — never a
  * 500 — and nothing is written.
  */

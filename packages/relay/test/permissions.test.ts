@@ -11,7 +11,7 @@ import type { MemberPrincipal } from '../src/domain/principal.js';
 import { applyOverrides } from '../src/features/accounts/members.js';
 import { redact } from '../src/domain/redact.js';
 
-/** The role matrix of the accounts plan (issue 12 §4.1), one row per permission. */
+/** The role matrix of the accounts plan (issue 12), one row per permission. */
 const matrix: Record<string, string> = {
   send_messages: 'owner admin manager sender',
   view_history: 'owner admin manager sender viewer',

@@ -5,7 +5,7 @@ import type { AdminPrincipal, KeyPrincipal, Principal } from './principal.js';
 export { permissions, roles, type Permission, type Role };
 
 /**
- * What each role may do before per-member overrides (issue 12, R2). Owners hold everything and
+ * What each role may do before per-member overrides (issue 12). Owners hold everything and
  * take no overrides. Managers run a project's day-to-day (templates, keys, webhooks, contacts,
  * campaigns) but not its provider credentials, members, settings or audit log.
  */
@@ -93,7 +93,7 @@ export function requirePermission(principal: Principal, permission: Permission, 
  * Whether `principal` may see a project at all: the CLI and the relay see every one; a key its own;
  * a member or an admin token the projects of its account, within its scope when it has one. The
  * caller answers a project it may not see as `404 project_not_found`, never 403: another account's
- * projects must not be told apart from ones that do not exist (R39).
+ * projects must not be told apart from ones that do not exist.
  */
 export function visibleProject(principal: Principal, project: { id: string; accountId: string | null }): boolean {
   switch (principal.kind) {

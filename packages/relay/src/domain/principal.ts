@@ -14,7 +14,7 @@ export type Principal = KeyPrincipal | MemberPrincipal | AdminTokenPrincipal | C
 /**
  * A project key with its project: the send path's principal, cached by hash (it must stay small
  * and allocation-free). `actingFor` is set only when an admin credential sends through
- * `POST /v1/messages` (issue 12, R18): the key is then a stand-in with secret-key rights whose id
+ * `POST /v1/messages` (issue 12): the key is then a stand-in with secret-key rights whose id
  * is the token's or member's, and `actingFor` names who is really sending.
  */
 export interface KeyPrincipal {
@@ -31,7 +31,7 @@ export interface MemberPrincipal {
   readonly userId: string;
   readonly accountId: string;
   readonly role: Role;
-  /** The member's effective permissions, read from the store on every request (no cache: R4). */
+  /** The member's effective permissions, read from the store on every request (no cache). */
   readonly permissions: ReadonlySet<Permission>;
   /** The projects the member is limited to; null for every project of the account. */
   readonly projectIds: ReadonlySet<string> | null;

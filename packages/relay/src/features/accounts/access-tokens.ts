@@ -4,7 +4,7 @@ import type { Sealer } from '../../crypto/sealer.js';
 import { generateSigningKey, TOKEN_ALG } from '../../crypto/token-signer.js';
 import type { AuthSigningKeyRecord, Store } from '../../store/types.js';
 
-/** Access tokens live 15 minutes (R10). */
+/** Access tokens live 15 minutes. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 /** The audience of access tokens: the relay's admin API, nothing else accepts them. */
 export const ACCESS_AUDIENCE = 'messagejs-admin';

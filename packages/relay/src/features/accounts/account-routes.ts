@@ -10,7 +10,7 @@ import { adminTokenView, inviteView, memberView } from './views.js';
 
 const MEMBER = '/v1/accounts/:accountId/members/:memberId';
 
-/** Accounts, members and invites (R21), behind the admin access step. */
+/** Accounts, members and invites, behind the admin access step. */
 export function accountRoutes(deps: AccountsDeps): Route[] {
   const body = [jsonBody({ limit: '16kb' })];
   const ids = (params: Record<string, string>) => ({ accountId: params.accountId!, memberId: params.memberId! });
@@ -134,7 +134,7 @@ function inviteRoutes(deps: AccountsDeps): Route[] {
   ];
 }
 
-/** Admin tokens (R16), behind the admin access step. */
+/** Admin tokens, behind the admin access step. */
 export function adminTokenRoutes(deps: AccountsDeps): Route[] {
   return [
     {

@@ -12,7 +12,7 @@ import { checkProjectScope } from './members.js';
 import { adminTokenView } from './views.js';
 
 /**
- * `POST /v1/admin-tokens` (R16): a token for automation, made by a signed-in member (a token
+ * `POST /v1/admin-tokens`: a token for automation, made by a signed-in member (a token
  * cannot make tokens: 403). Its permissions must be the member's own (else 400 on
  * `permissions`), its projects ones the member sees (else 404); it may expire. The token is
  * answered once and stored as a SHA-256 and a prefix.

@@ -46,7 +46,7 @@ async function emailProject(
 }
 
 /**
- * `POST /v1/accounts/:accountId/invites` (R9, `manage_members`): a single-use link, answered once
+ * `POST /v1/accounts/:accountId/invites` (`manage_members`): a single-use link, answered once
  * (`url`) and stored as a hash. When a project in the invite's scope has an `email` connector, the
  * link is also sent through it, as a sensitive message (sealed at rest, blanked once sent, like a
  * verification code).

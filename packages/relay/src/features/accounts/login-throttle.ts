@@ -17,7 +17,7 @@ const IP_FAILURES_PER_DAY = 100;
 const IP_ATTEMPTS_PER_MINUTE = 30;
 
 /**
- * Sign-in limits per address and per client (R15), rate-limiter-flexible's brute-force recipe:
+ * Sign-in limits per address and per client, rate-limiter-flexible's brute-force recipe:
  * consecutive failures per address, failures per client per day, attempts per client per minute.
  * Known and unknown addresses count alike, so the answers tell nothing. In memory: one process;
  * a shared store implements the same interface.

@@ -5,13 +5,13 @@ import type { AccountsDeps } from './deps.js';
 import { emailKeyOf } from './owners.js';
 import { startSession, type ClientInfo, type SessionTokens } from './sessions.js';
 
-/** The one answer to every failed sign-in (R15): the same for an unknown address, a wrong password or no membership. */
+/** The one answer to every failed sign-in: the same for an unknown address, a wrong password or no membership. */
 function invalidCredentials(): AppError {
   return new AppError('invalid_credentials', 'Wrong email address or password.');
 }
 
 /**
- * `POST /v1/auth/login` (R10, R15): limits first (per address and per client), then the password —
+ * `POST /v1/auth/login`: limits first (per address and per client), then the password —
  * checked against a dummy hash when the address is unknown, so both take as long — then an active
  * membership (the one named by `accountId`, else the oldest), then a new session.
  */

@@ -16,7 +16,7 @@ import { memberView, sortedPermissions } from './views.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** `GET /v1/auth/me` (R12): the user, the account, the member, what this credential may do and see. */
+/** `GET /v1/auth/me`: the user, the account, the member, what this credential may do and see. */
 export async function describeMe(deps: AccountsDeps, principal: AdminPrincipal): Promise<MeResponse> {
   const { store } = deps;
   const [member, user, account, memberships, projects] = await Promise.all([
@@ -41,7 +41,7 @@ export async function describeMe(deps: AccountsDeps, principal: AdminPrincipal):
 }
 
 /**
- * `POST /v1/auth/password` (R12): a signed-in member changes their password, proving the current
+ * `POST /v1/auth/password`: a signed-in member changes their password, proving the current
  * one; every other session of the user ends at once (this one stays).
  */
 export async function changePassword(deps: AccountsDeps, principal: AdminPrincipal, body: unknown, actor: Actor) {
@@ -72,7 +72,7 @@ function accountView(a: AccountRecord): Account {
   return { id: a.id, name: a.name, createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt) };
 }
 
-/** The account, if the principal is in it; `404 account_not_found` for any other (R39). */
+/** The account, if the principal is in it; `404 account_not_found` for any other. */
 export async function requireOwnAccount(
   deps: AccountsDeps,
   principal: AdminPrincipal,

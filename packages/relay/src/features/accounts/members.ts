@@ -44,7 +44,7 @@ export async function getMember(deps: AccountsDeps, principal: AdminPrincipal, a
   return requireMember(deps, principal, accountId, memberId);
 }
 
-/** Only an owner acts on an owner, or makes one (R21); an admin changing an owner is `403`. */
+/** Only an owner acts on an owner, or makes one; an admin changing an owner is `403`. */
 function requireMayManage(principal: AdminPrincipal, target: { role: Role }, nextRole?: Role): void {
   if ((target.role === 'owner' || nextRole === 'owner') && principal.role !== 'owner') {
     throw new AppError('forbidden', 'Only an owner changes an owner or makes one.');
@@ -91,7 +91,7 @@ export function applyOverrides(
 
 /**
  * Project ids a principal may give a member (or invite, or token): projects of its account that it
- * sees itself. One it cannot see is `404 project_not_found` (R39); "every project" (null) needs an
+ * sees itself. One it cannot see is `404 project_not_found`; "every project" (null) needs an
  * unrestricted principal.
  */
 export async function checkProjectScope(
@@ -119,7 +119,7 @@ export async function checkProjectScope(
 }
 
 /**
- * `PATCH /v1/accounts/:accountId/members/:memberId` (R21): role, granted and withdrawn
+ * `PATCH /v1/accounts/:accountId/members/:memberId`: role, granted and withdrawn
  * permissions, and the projects the member is limited to. Every change shows at the member's next
  * request (nothing is cached).
  */
@@ -162,7 +162,7 @@ export async function updateMember(
 }
 
 /**
- * Suspends or re-activates a member (R4). Suspending ends every session of the member at once, and
+ * Suspends or re-activates a member. Suspending ends every session of the member at once, and
  * pauses its admin tokens (they work again after `activate`; its sessions do not).
  */
 export async function setMemberStatus(
@@ -194,7 +194,7 @@ export async function setMemberStatus(
   });
 }
 
-/** `DELETE …/members/:memberId` (R21): the member leaves the account; its sessions and admin tokens go with it. */
+/** `DELETE …/members/:memberId`: the member leaves the account; its sessions and admin tokens go with it. */
 export async function removeMember(
   deps: AccountsDeps,
   principal: AdminPrincipal,

@@ -60,7 +60,7 @@ export function newMember(
 /**
  * Inside a unit of work: a new account with its first owner. With `adopt`, the account takes every
  * project that has none yet (the demo and earlier CLI projects) and their audit history: the first
- * owner's set-up (issue 12 §3.2). `action` names the change in the audit log.
+ * owner's set-up (issue 12). `action` names the change in the audit log.
  */
 export async function createAccountWithOwner(
   tx: Repositories,

@@ -1,6 +1,6 @@
 /**
  * The small pages the relay serves for people who are not signed in yet: `/setup` (the first
- * owner, R5) and `/invite` (accepting an invite). Static HTML and a script file each, no inline
+ * owner) and `/invite` (accepting an invite). Static HTML and a script file each, no inline
  * script or style, so helmet's Content-Security-Policy (`script-src 'self'`) holds. Each form posts
  * JSON to its API route and shows what to do next.
  */

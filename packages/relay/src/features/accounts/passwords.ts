@@ -15,7 +15,7 @@ const MAX_WAITING = 32;
 /**
  * The relay's passwords: scrypt hashes (`crypto/password.ts`) made and checked at most two at a
  * time, and a dummy check for unknown addresses, so a sign-in takes as long whether or not the
- * address exists (R15).
+ * address exists.
  */
 export interface Passwords {
   hash(password: string): Promise<string>;

@@ -46,7 +46,7 @@ async function adminTokenPrincipal(deps: AccountsDeps, token: string): Promise<A
 
 async function sessionPrincipal(deps: AccountsDeps, token: string, via: 'bearer' | 'cookie'): Promise<MemberPrincipal> {
   const claims = await deps.tokens.verify(token);
-  // Read on every request, not cached: a suspension, a removal or a logout holds at once (R4).
+  // Read on every request, not cached: a suspension, a removal or a logout holds at once.
   const [member, session] = await Promise.all([
     deps.store.members.findForAuth(claims.memberId),
     deps.store.sessions.get(claims.sessionId),

@@ -77,7 +77,7 @@ export async function startSession(
 const refused = () => new AppError('unauthorized', 'Unknown, expired or revoked refresh token: sign in again.');
 
 /**
- * Trades a refresh token for a new pair (R11). A token used before is a theft or a replay: its
+ * Trades a refresh token for a new pair. A token used before is a theft or a replay: its
  * whole family (the session) is revoked at once, and the answer is `401 refresh_token_reused`; the
  * newest token of the family and its access tokens stop working too. A browser's refresh
  * (`viaCookie`) must carry the session's CSRF token.

@@ -8,7 +8,7 @@ import type { AccountsDeps } from './deps.js';
 import { createAccountWithOwner } from './owners.js';
 import { startSession, type ClientInfo, type SessionTokens } from './sessions.js';
 
-/** A setup link works for 24 hours, once (R5). */
+/** A setup link works for 24 hours, once. */
 export const SETUP_TOKEN_TTL_MS = 24 * 3600_000;
 const SETUP_FORMAT = /^st_[0-9A-Za-z]{43}$/;
 
@@ -40,7 +40,7 @@ export async function mintSetupLink(deps: Pick<AccountsDeps, 'store' | 'now' | '
 }
 
 /**
- * `POST /v1/auth/setup` (R5, R7): the first owner, with the token of the setup link. Creates the
+ * `POST /v1/auth/setup`: the first owner, with the token of the setup link. Creates the
  * account, the user and the owner in one unit of work, which also adopts the demo project and any
  * earlier one, and uses the token up. `409 already_set_up` once any user exists, `401` for a token
  * the relay did not hand out (or one already used), `410 setup_token_expired` after 24 hours.
@@ -84,7 +84,7 @@ export async function setUpFirstOwner(
 }
 
 /**
- * `POST /v1/auth/register` (R8): with `MESSAGEJS_SIGNUP=open`, a new account and its owner; the
+ * `POST /v1/auth/register`: with `MESSAGEJS_SIGNUP=open`, a new account and its owner; the
  * new account starts with no project. Otherwise `403 signup_disabled` (`invite` lets people in
  * through invites only, like `off`).
  */

@@ -26,7 +26,7 @@ export interface CreatedUser {
 }
 
 /**
- * `messagejs-relay users create` (R6): on a relay with no user, the first owner — exactly what the
+ * `messagejs-relay users create`: on a relay with no user, the first owner — exactly what the
  * setup link does, adopting the demo project and earlier ones; after that, a user who joins an
  * account (the `accountId` given, or the relay's only one) with a role. Runs locally as the CLI,
  * with no user signed in.

@@ -77,7 +77,7 @@ export async function createProject(
   return project;
 }
 
-/** The relay's account when it has exactly one: where projects made without naming one go (docs: issue 12 §3.2). */
+/** The relay's account when it has exactly one: where projects made without naming one go (issue 12). */
 async function onlyAccountId(store: Store): Promise<string | null> {
   const accounts = await store.accounts.list(2);
   return accounts.length === 1 ? accounts[0]!.id : null;

@@ -17,7 +17,7 @@ import { checkCsrf, isUnsafeMethod } from './csrf.js';
  */
 export type AdminResolver = (token: string, via: 'bearer' | 'cookie') => Promise<AdminPrincipal>;
 
-/** `pk_…`/`sk_…`: project keys, which never open a management route (R17). */
+/** `pk_…`/`sk_…`: project keys, which never open a management route. */
 export const PROJECT_KEY = /^(pk|sk)_[0-9A-Za-z]{43}$/;
 
 /** The Bearer token of a request, if any. */
@@ -72,7 +72,7 @@ export function adminAccess(options: {
 }
 
 /**
- * An admin credential sending through `POST /v1/messages` (issue 12, R18), or reading a message back:
+ * An admin credential sending through `POST /v1/messages` (issue 12), or reading a message back:
  * it needs `send_messages` (or `view_history` to read), else `403 forbidden` naming it. Its
  * project is named by the `MessageJS-Project` header, which may be left out when the credential
  * sees exactly one project; one it cannot see is `404`. The answer stands in for a secret key of

@@ -16,7 +16,7 @@ export function apiAccess(options: {
   origins: OriginDirectory;
   limits: RateLimitStore;
   trust: TrustProxy;
-  /** Lets admin credentials send (the message routes only, R18). */
+  /** Lets admin credentials send (the message routes only). */
   admin?: AdminSendOptions;
 }): Handler {
   return async function apiAccessMiddleware(req, res, next) {

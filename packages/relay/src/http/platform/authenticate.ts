@@ -31,7 +31,7 @@ export function createKeyCache(store: Store, options: { ttlMs: number; now: () =
 }
 export type KeyCache = ReturnType<typeof createKeyCache>;
 
-/** What lets an admin credential send (R18): given only to the message routes' access step. */
+/** What lets an admin credential send: given only to the message routes' access step. */
 export interface AdminSendOptions {
   resolve: AdminResolver;
   store: Store;

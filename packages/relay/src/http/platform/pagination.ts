@@ -1,7 +1,7 @@
 import { AppError } from '../../domain/app-error.js';
 import type { Page, PagePosition, PageRequest } from '../../store/types/index.js';
 
-/** The most items a page holds (issue 12, R28), and how many when `limit` is left out. */
+/** The most items a page holds (issue 12), and how many when `limit` is left out. */
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
 
