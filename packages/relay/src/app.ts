@@ -356,6 +356,7 @@ function relayOf(
         server!.listen(port, host, () => resolve());
       });
       worker?.start();
+      accounts.passwords.warmUp();
       for (const { projectId, projectName, channels } of await consoleOnPhoneChannels(store)) {
         logger.warn(
           { projectId, project: projectName, channels },

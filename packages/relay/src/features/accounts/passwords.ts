@@ -23,6 +23,11 @@ export interface Passwords {
   verify(password: string, encoded: string | null): Promise<boolean>;
   /** True when a stored hash should be made again with the relay's current cost. */
   needsRehash(encoded: string): boolean;
+  /**
+   * Makes the dummy hash now, in the background (a listening relay calls it), so the first
+   * sign-in with an unknown address takes no longer than any other.
+   */
+  warmUp(): void;
 }
 
 export function createPasswords(cost: Partial<ScryptCost> = {}): Passwords {
@@ -45,17 +50,20 @@ export function createPasswords(cost: Partial<ScryptCost> = {}): Passwords {
     }
   };
   let dummy: Promise<string> | null = null;
+  const dummyHash = () => (dummy ??= hashPassword('not the password of anyone', scryptCost));
   return {
     hash: (password) => gated(() => hashPassword(password, scryptCost)),
     async verify(password, encoded) {
       if (encoded === null) {
-        dummy ??= hashPassword('not the password of anyone', scryptCost);
-        const dummyHash = await dummy;
-        await gated(() => verifyPassword(password, dummyHash));
+        const hash = await dummyHash();
+        await gated(() => verifyPassword(password, hash));
         return false;
       }
       return gated(() => verifyPassword(password, encoded));
     },
     needsRehash: (encoded) => needsRehash(encoded, scryptCost),
+    warmUp() {
+      dummyHash().catch(() => (dummy = null));
+    },
   };
 }
