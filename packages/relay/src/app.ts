@@ -38,6 +38,16 @@ import { createRouter } from './http/platform/router.js';
 import type { TrustProxy } from './http/platform/request-info.js';
 import { sdkAssets } from './http/platform/sdk-assets.js';
 import { baseUrlOf, createHttpServer } from './http/platform/server.js';
+import { adminAccess } from './http/platform/admin-access.js';
+import { sameOriginOnly } from './http/platform/csrf.js';
+import { deriveCsrfKey } from './crypto/csrf.js';
+import type { ScryptCost } from './crypto/password.js';
+import { createAccounts } from './features/accounts/create-accounts.js';
+import type { AccountsDeps } from './features/accounts/deps.js';
+import { createPrincipalResolver } from './features/accounts/resolve-principal.js';
+import { authRoutes, selfRoutes } from './features/accounts/routes.js';
+import { accountRoutes, adminTokenRoutes } from './features/accounts/account-routes.js';
+import { mintSetupLink } from './features/accounts/setup.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -57,6 +67,8 @@ export interface RelayDeps {
   cacheTtlMs?: number;
   /** CAPTCHA siteverify base URLs by provider (tests point them at a local server). */
   captchaBaseUrls?: Partial<Record<CaptchaProvider, string>>;
+  /** The scrypt cost of new password hashes (tests make it cheap). @default { logN: 17, r: 8, p: 1 } */
+  passwordHashing?: Partial<ScryptCost>;
 }
 
 /** A relay built by `createRelay`: nothing listens until `listen`. */
@@ -78,6 +90,11 @@ export interface Relay {
    * the demo page at `/` can use it.
    */
   ensureDemo(): Promise<DemoCredentials | null>;
+  /**
+   * While the relay has no user, a new one-time link that creates the first owner
+   * (`…/setup?token=…`, valid 24 h; earlier links stop working), else null. `start` prints it.
+   */
+  setupLink(): Promise<string | null>;
   /** Forgets cached keys and origins (after this process changed them). */
   invalidateCaches(): void;
   /**
@@ -117,6 +134,8 @@ interface Parts {
   masterKeyCreated: boolean;
   /** Verification codes are kept as HMACs under a key of their own, derived from the master key. */
   codeKey: Buffer;
+  /** CSRF tokens are HMACs under another key derived from the master key. */
+  csrfKey: Buffer;
   limits: RateLimitStore;
   captcha: CaptchaDeps;
   pool: ConnectorPool;
@@ -177,6 +196,7 @@ function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logge
     sealer,
     masterKeyCreated: master.created,
     codeKey: deriveCodeKey(master.key),
+    csrfKey: deriveCsrfKey(master.key),
     limits: deps.rateLimitStore ?? createMemoryRateLimitStore(),
     captcha,
     pool,
@@ -212,15 +232,22 @@ function expressApp(parts: Parts) {
  * The app and its routes; returns the request listener. `issuer` names the relay in the
  * verification tokens it signs.
  */
-function buildApp(parts: Parts, issuer: () => string): { app: Express; handler: http.RequestListener } {
+function buildApp(
+  parts: Parts,
+  issuer: () => string,
+  accounts: AccountsDeps,
+): { app: Express; handler: http.RequestListener } {
   const { config, store, sealer, limits, captcha, worker, now, logger, origins } = parts;
   const { app, context, trust } = expressApp(parts);
   const onError = errorHandler(logger);
   const router = createRouter({ app, before: [context], onError, logger, trust });
   // Every `/v1` API route sits behind the same access step: key, origin rules, request limits.
   const access = apiAccess({ cache: parts.keyCache, now, origins, limits, trust });
+  const resolve = createPrincipalResolver(accounts);
+  // Sends and message reads also take admin credentials; the key's branch stays first.
+  const messageAccess = apiAccess({ cache: parts.keyCache, now, origins, limits, trust, admin: { resolve, store } });
   const dispatch = worker ? { dispatch: worker } : {};
-  router.mount(messageRoutes({ store, limits, now, captcha, ...dispatch }), { use: [access] });
+  router.mount(messageRoutes({ store, limits, now, captcha, ...dispatch }), { use: [messageAccess] });
   const verify = { store, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), now, logger };
   const onEnqueued = () => worker?.wake();
   const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
@@ -236,6 +263,7 @@ function buildApp(parts: Parts, issuer: () => string): { app: Express; handler: 
   router.mount(providerHookRoutes({ store, pool: parts.pool, publicUrl: config.publicUrl, now, logger }));
   router.mount(jwksRoutes({ store, sealer, now }));
   router.mount(demoRoutes(config.dataDir));
+  mountAccounts(router, accounts, { resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });
   app.use('/sdk', sdkAssets({ distDir: clientDistDir() }));
   const demoPages = demoDir();
   if (demoPages) app.use(express.static(demoPages, { index: 'index.html', extensions: ['html'] }));
@@ -245,6 +273,18 @@ function buildApp(parts: Parts, issuer: () => string): { app: Express; handler: 
     if (!router.handle(req, res)) app(req, res);
   };
   return { app, handler };
+}
+
+/** The management plane's sign-in routes (public) and its account routes (behind the admin access step). */
+function mountAccounts(
+  router: ReturnType<typeof createRouter>,
+  accounts: AccountsDeps,
+  options: Parameters<typeof adminAccess>[0],
+): void {
+  router.mount(authRoutes(accounts, { sameOrigin: sameOriginOnly(options) }));
+  router.mount([...selfRoutes(accounts), ...accountRoutes(accounts), ...adminTokenRoutes(accounts)], {
+    use: [adminAccess(options)],
+  });
 }
 
 /**
@@ -261,8 +301,15 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   // else (served by an embedder's own server) the configured host and port. Never a Host header.
   let listenUrl: string | null = null;
   const issuer = () => config.publicUrl ?? listenUrl ?? baseUrlOf(config.host, config.port);
-  const { app, handler } = buildApp(parts, issuer);
-  return relayOf(parts, app, handler, (url) => (listenUrl = url));
+  const accounts = createAccounts({
+    ...parts,
+    issuer,
+    signup: config.signup,
+    ...(deps.passwordHashing && { passwordCost: deps.passwordHashing }),
+    onEnqueued: () => parts.worker?.wake(),
+  });
+  const { app, handler } = buildApp(parts, issuer, accounts);
+  return relayOf(parts, accounts, { app, handler }, (url) => (listenUrl = url));
 }
 
 /** Writes the demo project's public settings for the demo pages. */
@@ -275,7 +322,12 @@ function writeDemoConfig(dataDir: string, demo: DemoCredentials): void {
 }
 
 /** The `Relay` over its parts: listening, the demo, caches and closing. */
-function relayOf(parts: Parts, app: Express, handler: http.RequestListener, onListening: (url: string) => void): Relay {
+function relayOf(
+  parts: Parts,
+  accounts: AccountsDeps,
+  { app, handler }: { app: Express; handler: http.RequestListener },
+  onListening: (url: string) => void,
+): Relay {
   const { config, store, worker, sealer, logger, now } = parts;
   let server: http.Server | null = null;
   return {
@@ -292,6 +344,7 @@ function relayOf(parts: Parts, app: Express, handler: http.RequestListener, onLi
       if (demo) writeDemoConfig(config.dataDir, demo);
       return demo;
     },
+    setupLink: () => mintSetupLink(accounts),
     invalidateCaches() {
       parts.keyCache.clear();
       parts.origins.clear();
@@ -303,6 +356,7 @@ function relayOf(parts: Parts, app: Express, handler: http.RequestListener, onLi
         server!.listen(port, host, () => resolve());
       });
       worker?.start();
+      accounts.passwords.warmUp();
       for (const { projectId, projectName, channels } of await consoleOnPhoneChannels(store)) {
         logger.warn(
           { projectId, project: projectName, channels },
@@ -321,6 +375,7 @@ function relayOf(parts: Parts, app: Express, handler: http.RequestListener, onLi
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
       await worker?.stop();
+      await accounts.lastUsed.close();
       await parts.pool.close();
       await store.close();
       logger.flush?.();

@@ -45,6 +45,7 @@ const envSchema = z
     MESSAGEJS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     MESSAGEJS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+    MESSAGEJS_SIGNUP: z.enum(['off', 'invite', 'open']).default('off'),
   })
   .refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
     path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
@@ -79,6 +80,11 @@ export interface RelayConfig {
   trustProxy: string;
   /** Connection limits and timeouts of the HTTP server `listen` starts. */
   http: HttpServerLimits;
+  /**
+   * Who may create an account by themselves (`MESSAGEJS_SIGNUP`): `off` and `invite` close
+   * `POST /v1/auth/register` (people join through invites); `open` lets anyone make an account. @default 'off'
+   */
+  signup: 'off' | 'invite' | 'open';
 }
 
 /** How long a client may keep a connection, and how many it may hold: slow or silent clients must not hold sockets. */
@@ -151,6 +157,7 @@ export function loadConfig(
       keepAliveTimeoutMs: e.MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.MESSAGEJS_MAX_CONNECTIONS,
     }),
+    signup: e.MESSAGEJS_SIGNUP,
     ...overrides,
   });
 }

@@ -45,9 +45,38 @@ export type MessageStatus = (typeof messageStatuses)[number];
 /** Statuses after which nothing more will happen to a message. */
 export const finalStatuses = ['delivered', 'read', 'failed', 'undelivered', 'canceled', 'expired'] as const;
 
+/**
+ * What a member or an admin token may do on the management plane. Roles are sets of these, and an
+ * owner or admin may grant or withdraw single ones per member.
+ */
+export const permissions = [
+  'send_messages',
+  'view_history',
+  'export_data',
+  'view_analytics',
+  'manage_templates',
+  'manage_keys',
+  'manage_connectors',
+  'manage_webhooks',
+  'manage_contacts',
+  'manage_campaigns',
+  'manage_members',
+  'manage_settings',
+  'view_audit',
+] as const;
+export type Permission = (typeof permissions)[number];
+
+/** A member's role in an account, most powerful first. */
+export const roles = ['owner', 'admin', 'manager', 'sender', 'viewer'] as const;
+export type Role = (typeof roles)[number];
+
 /** Headers the relay reads or sets. */
 export const headers = {
   idempotencyKey: 'Idempotency-Key',
   requestId: 'X-Request-Id',
   idempotentReplayed: 'Idempotent-Replayed',
+  /** Names the project an admin credential sends for on `POST /v1/messages`. */
+  project: 'MessageJS-Project',
+  /** The CSRF token a cookie-authenticated write sends back. */
+  csrfToken: 'X-CSRF-Token',
 } as const;

@@ -11,8 +11,12 @@ export const errorStatus = {
   invalid_recipient: 400,
   captcha_required: 400,
   invalid_code: 400,
+  confirmation_required: 400,
   // 401
   unauthorized: 401,
+  invalid_credentials: 401,
+  token_expired: 401,
+  refresh_token_reused: 401,
   // 403
   forbidden: 403,
   origin_not_allowed: 403,
@@ -23,6 +27,8 @@ export const errorStatus = {
   captcha_failed: 403,
   invalid_signature: 403,
   number_type_not_allowed: 403,
+  csrf_failed: 403,
+  signup_disabled: 403,
   // 404
   not_found: 404,
   template_not_found: 404,
@@ -30,17 +36,30 @@ export const errorStatus = {
   project_not_found: 404,
   connector_not_found: 404,
   verify_session_not_found: 404,
+  account_not_found: 404,
+  member_not_found: 404,
+  invite_not_found: 404,
+  admin_token_not_found: 404,
+  key_not_found: 404,
+  template_version_not_found: 404,
+  opt_out_not_found: 404,
+  audit_log_not_found: 404,
   // 405
   method_not_allowed: 405,
   // 422
   channel_not_configured: 422,
   template_invalid: 422,
+  template_inactive: 422,
   // 409
   idempotency_conflict: 409,
   idempotency_in_progress: 409,
   already_verified: 409,
+  last_owner: 409,
+  already_exists: 409,
+  already_set_up: 409,
   // 410
   expired: 410,
+  setup_token_expired: 410,
   // 413
   payload_too_large: 413,
   // 415

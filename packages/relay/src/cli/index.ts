@@ -13,6 +13,7 @@ import { registerConnectors } from './commands/connectors.js';
 import { registerVerify } from './commands/verify.js';
 import { registerPrices } from './commands/prices.js';
 import { registerFallbacks } from './commands/fallbacks.js';
+import { registerUsers } from './commands/users.js';
 
 /**
  * The `messagejs-relay` program: each command lives in `commands/<resource>.ts` and calls the
@@ -35,6 +36,7 @@ export function createProgram(): Command {
     registerVerify,
     registerPrices,
     registerFallbacks,
+    registerUsers,
   ]) {
     register(program);
   }

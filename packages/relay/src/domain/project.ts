@@ -47,6 +47,8 @@ export const defaultNumberTypes: readonly NumberType[] = Object.freeze([
 export interface Project {
   id: string;
   name: string;
+  /** The account that owns it; null for a project made before the first owner (it adopts them). */
+  accountId: string | null;
   allowedOrigins: string[];
   /** ISO 3166 alpha-2 codes recipients may be in. Empty means none. */
   allowedCountries: string[];

@@ -25,6 +25,8 @@ describe('messagejs-relay init', () => {
       secretKey: expect.stringMatching(/^sk_[0-9A-Za-z]{43}$/),
       templates: ['contact', 'order_update'],
       allowedOrigins: ['http://localhost:8787', 'http://127.0.0.1:8787'],
+      // The relay has no user yet: the link that creates its first owner.
+      setupUrl: expect.stringMatching(/^http:\/\/localhost:8787\/setup\?token=st_[0-9A-Za-z]{43}$/),
     });
     expect(fs.statSync(path.join(dir, 'master.key')).mode & 0o777).toBe(0o600);
     // Keys are stored only as hashes.

@@ -125,7 +125,7 @@ describe('POST /v1/verify/send', () => {
   it.each([
     ['no recipient', { channel: 'sms' }, 400, 'validation_failed', 'to'],
     ['a channel codes do not go to', { to: NUMBER, channel: 'chat' }, 400, 'validation_failed', 'channel'],
-    ['an unknown field', { to: NUMBER, code: '123456' }, 400, 'validation_failed', undefined],
+    ['an unknown field', { to: NUMBER, code: '123456' }, 400, 'validation_failed', 'code'],
     ['not a phone number', { to: '12', channel: 'sms' }, 400, 'invalid_recipient', 'to'],
     [
       'a country the project does not allow',

@@ -14,6 +14,7 @@ const at = 1_700_000_000_000;
 const project: Project = {
   id: 'prj_unit',
   name: 'Unit',
+  accountId: null,
   allowedOrigins: [],
   allowedCountries: ['MA'],
   defaultCountry: null,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorCodes } from '../error-status.js';
-import { numberTypes } from '../enums.js';
+import { numberTypes, permissions } from '../enums.js';
 import { powChallengeSchema } from './verify.js';
 
 /** The body of every error answer: `{ "error": { "code", "message", "field"? } }`. */
@@ -15,6 +15,8 @@ export const errorBodySchema = z
       requestId: z.string().optional(),
       /** With `number_type_not_allowed`: the type the recipient's number was found to be (`premium_rate`). */
       numberType: z.enum(numberTypes).optional(),
+      /** With `forbidden` on the management plane: the permission the caller lacks. */
+      permission: z.enum(permissions).optional(),
       /** With `captcha_required`, when the project uses the relay's own proof-of-work CAPTCHA: the challenge to solve. */
       challenge: powChallengeSchema.optional(),
     }),

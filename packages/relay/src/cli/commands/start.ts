@@ -7,7 +7,7 @@ import { listRefusedPatterns } from '../../features/templates/admin-templates.js
 import { dataDirOption, envWithDataDir, jsonOption, openRelay, print } from '../options.js';
 
 /** What `start` (first time) and `init` print once: the demo project and its keys. */
-function banner(url: string, demo: DemoCredentials, relay: Relay): string {
+function banner(url: string, demo: DemoCredentials, relay: Relay, setupUrl: string | null): string {
   const lines = [
     '',
     '  MessageJS relay — first start: a demo project was created. These keys are shown ONCE.',
@@ -17,6 +17,7 @@ function banner(url: string, demo: DemoCredentials, relay: Relay): string {
     `  Secret key    ${demo.secretKey}    (for servers; never in a browser)`,
     `  Templates     ${demo.templates.join(', ')}`,
     `  Origins       ${demo.allowedOrigins.join(', ')}`,
+    setupUrl ? `  First owner   ${setupUrl}    (valid 24 h, once)` : '',
     relay.masterKeyCreated
       ? `  Master key    ${relay.config.dataDir}/master.key (mode 0600 — back it up; it unlocks connector credentials)`
       : '',
@@ -28,6 +29,18 @@ function banner(url: string, demo: DemoCredentials, relay: Relay): string {
     '',
   ];
   return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
+}
+
+/** What a start prints while the relay has no user (the demo keys were shown at an earlier start). */
+function setupBanner(setupUrl: string): string {
+  return [
+    '',
+    '  MessageJS relay has no user yet. Create its first owner (this link works once, for 24 h;',
+    '  each start makes a new one), or run `messagejs-relay users create --email … --password-stdin --role owner`:',
+    '',
+    `    ${setupUrl}`,
+    '',
+  ].join('\n');
 }
 
 /** Names, at start, the stored template patterns that the pattern engine refuses: their sends fail closed. */
@@ -48,7 +61,9 @@ async function start(opts: { port?: string; dataDir?: string }): Promise<void> {
   const relay = await createRelay(config);
   const demo = await relay.ensureDemo();
   const { url } = await relay.listen();
-  if (demo) process.stdout.write(`${banner(url, demo, relay)}\n`);
+  const setupUrl = await relay.setupLink();
+  if (demo) process.stdout.write(`${banner(url, demo, relay, setupUrl)}\n`);
+  else if (setupUrl) process.stdout.write(`${setupBanner(setupUrl)}\n`);
   relay.logger.info({ url, dataDir: config.dataDir, worker: config.worker }, 'relay listening');
   await warnRefusedPatterns(relay);
   process.stdout.write(`MessageJS relay listening on ${url} (data: ${config.dataDir})\n`);
@@ -87,8 +102,9 @@ async function init(opts: { dataDir?: string; json?: boolean }): Promise<void> {
           `Create a new key with: messagejs-relay keys create --project ${projects[0]?.id ?? 'prj_…'} --kind public`,
       );
     }
-    if (opts.json) print(demo, true);
-    else print(banner(`http://localhost:${relay.config.port}`, demo, relay));
+    const setupUrl = await relay.setupLink();
+    if (opts.json) print({ ...demo, setupUrl }, true);
+    else print(banner(`http://localhost:${relay.config.port}`, demo, relay, setupUrl));
   } finally {
     await relay.close();
   }

@@ -2,7 +2,7 @@ import type { MessageResponse } from '@messagejs/shared-types';
 import type { Store } from '../../store/types.js';
 import { AppError } from '../../domain/app-error.js';
 import { maskAddress, maskText } from '../../domain/mask.js';
-import type { Principal } from '../../domain/principal.js';
+import type { KeyPrincipal } from '../../domain/principal.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -12,7 +12,12 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * its attempts. Anything else is a
  * 404, so ids of other projects are not confirmed to exist.
  */
-export async function getMessage(store: Store, caller: Principal, id: string, now: number): Promise<MessageResponse> {
+export async function getMessage(
+  store: Store,
+  caller: KeyPrincipal,
+  id: string,
+  now: number,
+): Promise<MessageResponse> {
   const message = /^msg_[0-9A-Za-z]{29}$/.test(id) ? await store.messages.get(id) : null;
   const visible =
     message &&

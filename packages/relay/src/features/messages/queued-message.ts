@@ -4,7 +4,7 @@ import { newMessageId } from '../../crypto/tokens.js';
 import { isPhoneChannel, type Recipient } from '../recipients/recipients.js';
 import { countSegments } from '../../domain/segments.js';
 import { defaultPriceTable, estimateCost } from '../../domain/pricing.js';
-import type { Principal } from '../../domain/principal.js';
+import type { KeyPrincipal } from '../../domain/principal.js';
 import type { Sealer } from '../../crypto/sealer.js';
 
 /**
@@ -12,7 +12,7 @@ import type { Sealer } from '../../crypto/sealer.js';
  * for phone channels, and the estimated cost of an SMS.
  */
 export function queuedMessage(input: {
-  caller: Principal;
+  caller: KeyPrincipal;
   channel: Channel;
   recipient: Recipient;
   template: string | null;

@@ -17,7 +17,7 @@ export function messageRoutes(deps: SendDeps & { store: Store }): Route[] {
       use: [jsonBody(), idempotencyKey()],
       async handle(request) {
         const { idempotency, clientIp } = request.locals;
-        const outcome = await sendMessage(deps, request.principal(), request.body, idempotency, clientIp);
+        const outcome = await sendMessage(deps, request.keyPrincipal(), request.body, idempotency, clientIp);
         return { status: outcome.status, body: outcome.body, ...(outcome.replayed && { headers: REPLAYED }) };
       },
     },
@@ -25,7 +25,7 @@ export function messageRoutes(deps: SendDeps & { store: Store }): Route[] {
       method: 'GET',
       path: '/v1/messages/:id',
       async handle(request) {
-        return { body: await getMessage(deps.store, request.principal(), request.params.id!, deps.now()) };
+        return { body: await getMessage(deps.store, request.keyPrincipal(), request.params.id!, deps.now()) };
       },
     },
   ];

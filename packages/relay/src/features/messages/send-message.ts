@@ -6,7 +6,7 @@ import {
 } from '@messagejs/shared-types';
 import type { z } from 'zod';
 import type { EnqueueInput, Message, OutboxLease, Store, Template } from '../../store/types.js';
-import type { Principal } from '../../domain/principal.js';
+import type { KeyPrincipal } from '../../domain/principal.js';
 import { toValidationError } from '../../domain/validation.js';
 import { AppError } from '../../domain/app-error.js';
 import { renderTemplate, validateParams } from '../templates/templates.js';
@@ -62,7 +62,7 @@ interface Draft {
  */
 export async function sendMessage(
   deps: SendDeps,
-  caller: Principal,
+  caller: KeyPrincipal,
   body: unknown,
   idempotency?: { key: string; requestHash: string },
   /** The client IP of a public-key request (`res.locals.clientIp`): fixed-recipient limits count per client. */
@@ -143,7 +143,7 @@ export async function sendMessage(
  * Steps 5–6 for a template send: the template (`null` when the project has none of that name),
  * its recipient or the caller's, the channels a public key may use, and the rendered text.
  */
-function templateDraft({ key, project }: Principal, req: TemplateRequest, template: Template | null): Draft {
+function templateDraft({ key, project }: KeyPrincipal, req: TemplateRequest, template: Template | null): Draft {
   if (!template)
     throw new AppError('template_not_found', `No template \`${req.template}\` in this project.`, {
       field: 'template',
@@ -188,7 +188,7 @@ function templateDraft({ key, project }: Principal, req: TemplateRequest, templa
 }
 
 /** Steps 5–6 for free text, which only a secret key may send: the body checked against its schema. */
-function textDraft({ key, project }: Principal, body: object): Draft {
+function textDraft({ key, project }: KeyPrincipal, body: object): Draft {
   if (key.kind === 'public') {
     throw new AppError(
       'template_required',
@@ -228,7 +228,7 @@ function checkFallbackAfter({ fallbackAfter, cascade }: Draft): void {
 }
 
 /** The key of the per-recipient limit (pipeline step 4). */
-function recipientLimitKey({ key, project }: Principal, recipient: Recipient, draft: Draft, clientIp?: string): string {
+function recipientLimitKey({ key, project }: KeyPrincipal, recipient: Recipient, draft: Draft, clientIp?: string): string {
   if (!draft.fixedRecipient) return `${project.id}:${recipient.address}`;
   // A contact form: the recipient is the project's own, so a per-recipient count shared by every
   // visitor would let one visitor close the form for all. Each client gets the per-recipient
@@ -239,7 +239,7 @@ function recipientLimitKey({ key, project }: Principal, recipient: Recipient, dr
 }
 
 /** The message to store for `draft` (pipeline step 8). */
-function draftMessage(caller: Principal, draft: Draft, recipient: Recipient, now: number): Message {
+function draftMessage(caller: KeyPrincipal, draft: Draft, recipient: Recipient, now: number): Message {
   return queuedMessage({
     caller,
     channel: draft.channel,

@@ -35,6 +35,8 @@ const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-
 const numberTypesSchema = z.array(z.enum(numberTypes)).min(1, 'name at least one number type').max(numberTypes.length);
 export const projectInputSchema = z.strictObject({
   name: z.string().min(1).max(100),
+  /** The owning account; left out, the relay's only account when it has exactly one (else none, until adopted). */
+  accountId: z.string().min(1).max(100).nullable().optional(),
   allowedOrigins: z.array(originSchema).max(100).default([]),
   allowedCountries: z.array(countrySchema).max(250).default([]),
   defaultCountry: countrySchema.nullable().default(null),
@@ -63,6 +65,7 @@ export async function createProject(
   const project: Project = {
     id: newId('prj'),
     ...parsed.data,
+    accountId: parsed.data.accountId === undefined ? await onlyAccountId(store) : parsed.data.accountId,
     limits: { ...defaultLimits },
     prices: null,
     fallbacks: {},
@@ -72,6 +75,12 @@ export async function createProject(
   await recordChange(store, actor, { projectId: project.id, action: 'project.create', at: now });
   if (sealer) await ensureSigningKey(store, sealer, project.id, now);
   return project;
+}
+
+/** The relay's account when it has exactly one: where projects made without naming one go (issue 12). */
+async function onlyAccountId(store: Store): Promise<string | null> {
+  const accounts = await store.accounts.list(2);
+  return accounts.length === 1 ? accounts[0]!.id : null;
 }
 
 /** Every project, oldest first. */

@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { analyzeRecipientsRequestSchema, type AnalyzeRecipientsResponse } from '@messagejs/shared-types';
 import { analyzePhone } from '../../domain/phone.js';
 import { requirePermission } from '../../domain/permissions.js';
-import type { Principal } from '../../domain/principal.js';
+import type { KeyPrincipal } from '../../domain/principal.js';
 import { toValidationError } from '../../domain/validation.js';
 
 /**
@@ -10,7 +10,7 @@ import { toValidationError } from '../../domain/validation.js';
  * types), whether the project's phone channels would send to it, and, for Morocco and Gabon, the
  * original operator by prefix (numbers are portable). Server credentials only.
  */
-export function analyzeRecipients(principal: Principal, body: unknown): AnalyzeRecipientsResponse {
+export function analyzeRecipients(principal: KeyPrincipal, body: unknown): AnalyzeRecipientsResponse {
   requirePermission(principal, 'manage_contacts', 'Analysing numbers needs a secret key (from a server).');
   const { project } = principal;
   const parsed = analyzeRecipientsRequestSchema.safeParse(body);

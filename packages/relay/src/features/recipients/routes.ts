@@ -9,7 +9,7 @@ export function recipientsRoutes(): Route[] {
       method: 'POST',
       path: '/v1/recipients/analyze',
       use: [jsonBody({ limit: '256kb' })],
-      handle: (request) => ({ body: analyzeRecipients(request.principal(), request.body) }),
+      handle: (request) => ({ body: analyzeRecipients(request.keyPrincipal(), request.body) }),
     },
   ];
 }

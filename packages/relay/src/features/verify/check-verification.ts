@@ -4,7 +4,7 @@ import type { VerifySession } from '../../store/types.js';
 import { codesMatch, hmacCode, isCodeShape } from '../../crypto/verify-code.js';
 import { AppError } from '../../domain/app-error.js';
 import { toValidationError } from '../../domain/validation.js';
-import type { Principal } from '../../domain/principal.js';
+import type { KeyPrincipal } from '../../domain/principal.js';
 import { loadVerifySettings } from './verify-settings.js';
 import { ensureSigningKey } from './signing-keys.js';
 import { idempotencyRecord, replayAnswer, storedAnswer } from '../messages/idempotent-answer.js';
@@ -50,7 +50,7 @@ const expiredError = () =>
  */
 export async function checkVerification(
   deps: VerifyDeps,
-  caller: Principal,
+  caller: KeyPrincipal,
   body: unknown,
   context: VerifyRequestContext & { issuer: string },
 ): Promise<VerifyOutcome<VerifyCheckResponse>> {

@@ -20,7 +20,7 @@ export function verifyRoutes(deps: VerifyDeps & { issuer: () => string }): Route
       path: '/v1/verify/send',
       use: [jsonBody(), idempotencyKey()],
       async handle(request) {
-        const outcome = await startVerification(deps, request.principal(), request.body, {
+        const outcome = await startVerification(deps, request.keyPrincipal(), request.body, {
           ip: request.ip(),
           idempotency: request.locals.idempotency,
         });
@@ -36,7 +36,7 @@ export function verifyRoutes(deps: VerifyDeps & { issuer: () => string }): Route
       path: '/v1/verify/check',
       use: [jsonBody(), idempotencyKey({ secret: deps.codeKey })],
       async handle(request) {
-        const outcome = await checkVerification(deps, request.principal(), request.body, {
+        const outcome = await checkVerification(deps, request.keyPrincipal(), request.body, {
           ip: request.ip(),
           idempotency: request.locals.idempotency,
           issuer: deps.issuer(),

@@ -8,7 +8,7 @@ import { generateCode, hmacCode } from '../../crypto/verify-code.js';
 import { newId } from '../../crypto/tokens.js';
 import { AppError } from '../../domain/app-error.js';
 import { toValidationError } from '../../domain/validation.js';
-import type { Principal } from '../../domain/principal.js';
+import type { KeyPrincipal } from '../../domain/principal.js';
 import { resolveRecipient, type Recipient } from '../recipients/recipients.js';
 import { enforceLimit, type RateLimitStore } from '../../store/rate-limits.js';
 import { queuedMessage, sealContent } from '../messages/queued-message.js';
@@ -65,7 +65,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export async function startVerification(
   deps: VerifyDeps,
-  caller: Principal,
+  caller: KeyPrincipal,
   body: unknown,
   context: VerifyRequestContext = {},
 ): Promise<VerifyOutcome<VerifyStartResponse>> {
@@ -172,7 +172,7 @@ function parseStartRequest(body: unknown): z.output<typeof verifyStartRequestSch
  * times, or a new one for this key, client, channel and recipient.
  */
 function sessionWithCode(input: {
-  caller: Principal;
+  caller: KeyPrincipal;
   client: string;
   channel: Channel;
   recipient: Recipient;
@@ -297,7 +297,7 @@ function throwIfCoolingDown(pending: VerifySession, settings: VerifySettings, no
 
 /** The message carrying a code, through the normal outbox, rendered from the project's verify template. */
 function verifyMessage(input: {
-  caller: Principal;
+  caller: KeyPrincipal;
   channel: Channel;
   recipient: Recipient;
   code: string;

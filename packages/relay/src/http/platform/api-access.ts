@@ -1,7 +1,7 @@
 import type { Handler } from './handler.js';
 import type { TrustProxy } from './request-info.js';
 import type { RateLimitStore } from '../../store/rate-limits.js';
-import { authenticateRequest, type KeyCache } from './authenticate.js';
+import { authenticateRequest, type AdminSendOptions, type KeyCache } from './authenticate.js';
 import { checkCallerOrigin, type OriginDirectory } from './origin.js';
 import { countRequest } from './limits.js';
 
@@ -16,11 +16,14 @@ export function apiAccess(options: {
   origins: OriginDirectory;
   limits: RateLimitStore;
   trust: TrustProxy;
+  /** Lets admin credentials send (the message routes only). */
+  admin?: AdminSendOptions;
 }): Handler {
   return async function apiAccessMiddleware(req, res, next) {
     try {
       const caller = await authenticateRequest(req, res, options);
-      checkCallerOrigin(req, res, caller, options.trust);
+      // Origin rules are a project key's; an admin credential has no origins of its own.
+      if (caller.actingFor === undefined) checkCallerOrigin(req, res, caller, options.trust);
       await countRequest(req, res, caller, options.limits, options.trust);
     } catch (error) {
       return next(error);

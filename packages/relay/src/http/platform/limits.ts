@@ -2,7 +2,7 @@ import type { ApiRequest, ApiResponse } from './handler.js';
 import { clientIp, type TrustProxy } from './request-info.js';
 import { enforceLimit, type RateLimitStore } from '../../store/rate-limits.js';
 import type { LimitState } from '../../domain/app-error.js';
-import type { Principal } from '../../domain/principal.js';
+import type { KeyPrincipal } from '../../domain/principal.js';
 import { localsOf } from './locals.js';
 
 /**
@@ -13,7 +13,7 @@ import { localsOf } from './locals.js';
 export async function countRequest(
   req: ApiRequest,
   res: ApiResponse,
-  { key, project }: Principal,
+  { key, project }: KeyPrincipal,
   store: RateLimitStore,
   trust: TrustProxy,
 ): Promise<void> {

@@ -4,7 +4,7 @@ import { protocolOf, type TrustProxy } from './request-info.js';
 import cors from 'cors';
 import type { Store } from '../../store/types.js';
 import { AppError } from '../../domain/app-error.js';
-import type { Principal } from '../../domain/principal.js';
+import type { KeyPrincipal } from '../../domain/principal.js';
 
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];
 const EXPOSED_HEADERS = [
@@ -69,7 +69,7 @@ export function allowOrigin(res: ApiResponse, origin: string): void {
 export function checkCallerOrigin(
   req: ApiRequest,
   res: ApiResponse,
-  { key, project }: Principal,
+  { key, project }: KeyPrincipal,
   trust: TrustProxy,
 ): void {
   const origin = req.headers.origin;

@@ -88,7 +88,7 @@ export function requestContext(options: { logger: Logger; helmet: Readonly<Helme
           path: withoutQuery(req.originalUrl ?? req.url ?? '/'),
           status: res.statusCode,
           ms: Math.round((performance.now() - started) * 1000) / 1000,
-          keyPrefix: locals.principal?.key.prefix,
+          keyPrefix: locals.principal?.kind === 'key' ? locals.principal.key.prefix : undefined,
         },
         'request',
       );

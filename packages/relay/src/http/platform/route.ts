@@ -1,6 +1,8 @@
 import querystring from 'node:querystring';
 import type { ServerResponse } from 'node:http';
-import type { Principal } from '../../domain/principal.js';
+import { AppError } from '../../domain/app-error.js';
+import type { Actor } from '../../domain/actor.js';
+import { isAdminPrincipal, type AdminPrincipal, type KeyPrincipal, type Principal } from '../../domain/principal.js';
 import type { ApiRequest, ApiResponse, Handler } from './handler.js';
 import { localsOf, principalOf, type RequestLocals } from './locals.js';
 import { clientIp, protocolOf, withoutQuery, type TrustProxy } from './request-info.js';
@@ -19,7 +21,8 @@ export interface Reply {
   /** A text answer instead of JSON, sent with `contentType` (default `text/plain; charset=utf-8`). */
   text?: string;
   contentType?: string;
-  headers?: Readonly<Record<string, string>>;
+  /** Headers; a list sends the header once per value (`Set-Cookie`). */
+  headers?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /**
@@ -55,6 +58,31 @@ export class RouteRequest {
   /** The authenticated principal; a route mounted behind the API's access step always has one. */
   principal(): Principal {
     return principalOf(this.res);
+  }
+
+  /** The project key on the send path (or an admin credential standing in for one: `authenticate.ts`). */
+  keyPrincipal(): KeyPrincipal {
+    const principal = principalOf(this.res);
+    if (principal.kind !== 'key') throw new AppError('unauthorized', 'This route takes a project key.');
+    return principal;
+  }
+
+  /** The member or admin token on a management route (`admin-access.ts` resolved it). */
+  adminPrincipal(): AdminPrincipal {
+    const principal = localsOf(this.res).principal;
+    if (!isAdminPrincipal(principal)) throw new AppError('unauthorized', 'Sign in, or pass an admin token.');
+    return principal;
+  }
+
+  /** Who makes a change, for the audit log: the principal, the client's address, user agent and request id. */
+  actor(): Actor {
+    const userAgent = this.raw.headers['user-agent'];
+    return {
+      principal: this.principal(),
+      ip: this.ip(),
+      ...(userAgent && { userAgent: userAgent.slice(0, 300) }),
+      requestId: this.locals.requestId,
+    };
   }
 
   /** The client's address: the socket's, or the last untrusted hop of `X-Forwarded-For`. */
@@ -102,7 +130,12 @@ export interface Route {
 /** Writes a route's reply. */
 export function writeReply(res: ServerResponse, reply: Reply): void {
   const headers = reply.headers;
-  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
+  if (headers) for (const name in headers) res.setHeader(name, headers[name] as string | string[]);
+  if (reply.status === 204) {
+    res.statusCode = 204;
+    res.end();
+    return;
+  }
   if (reply.text === undefined) return sendJson(res, reply.status ?? 200, reply.body);
   res.statusCode = reply.status ?? 200;
   res.setHeader('Content-Type', reply.contentType ?? 'text/plain; charset=utf-8');

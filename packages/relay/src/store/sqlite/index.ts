@@ -13,6 +13,14 @@ import { createAuditRepo } from './audit.js';
 import { createVerifyRepo } from './verify.js';
 import { createSigningKeysRepo } from './signing-keys.js';
 import { createUnitOfWork } from './unit-of-work.js';
+import { createAccountsRepo } from './accounts.js';
+import { createUsersRepo } from './users.js';
+import { createMembersRepo } from './members.js';
+import { createSessionsRepo } from './sessions.js';
+import { createAdminTokensRepo } from './admin-tokens.js';
+import { createInvitesRepo } from './invites.js';
+import { createSetupTokensRepo } from './setup-tokens.js';
+import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
 
 /**
  * Every repository on `db`. With `direct`, writes the store otherwise group-commits (enqueues,
@@ -33,6 +41,14 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     audit: createAuditRepo(db),
     verify: createVerifyRepo(db),
     signingKeys: createSigningKeysRepo(db),
+    accounts: createAccountsRepo(db),
+    users: createUsersRepo(db),
+    members: createMembersRepo(db),
+    sessions: createSessionsRepo(db),
+    adminTokens: createAdminTokensRepo(db),
+    invites: createInvitesRepo(db),
+    setupTokens: createSetupTokensRepo(db),
+    authSigningKeys: createAuthSigningKeysRepo(db),
   };
 }
 

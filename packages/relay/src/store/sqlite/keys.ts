@@ -32,7 +32,7 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
   // One indexed lookup by the UNIQUE hash column, joined with the project.
   const byHash = db.prepare(
     `SELECT k.id, k.project_id, k.kind, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at,
-            p.id AS p_id, p.name AS p_name, p.allowed_origins, p.allowed_countries, p.default_country, p.limits, p.prices, p.fallbacks,
+            p.id AS p_id, p.name AS p_name, p.account_id AS p_account_id, p.allowed_origins, p.allowed_countries, p.default_country, p.limits, p.prices, p.fallbacks,
             p.allowed_number_types, p.development, p.created_at AS p_created_at
        FROM api_keys k JOIN projects p ON p.id = k.project_id
       WHERE k.hash = ?`,
@@ -49,6 +49,7 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
       const r = row as unknown as Row & {
         p_id: string;
         p_name: string;
+        p_account_id: string | null;
         allowed_origins: string;
         allowed_countries: string;
         default_country: string | null;
@@ -64,6 +65,7 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
         project: toProject({
           id: r.p_id,
           name: r.p_name,
+          account_id: r.p_account_id,
           allowed_origins: r.allowed_origins,
           allowed_countries: r.allowed_countries,
           default_country: r.default_country,

@@ -5,6 +5,7 @@ import { defaultLimits } from '../types/index.js';
 interface Row {
   id: string;
   name: string;
+  account_id: string | null;
   allowed_origins: string;
   allowed_countries: string;
   default_country: string | null;
@@ -21,6 +22,7 @@ export function toProject(row: Row): Project {
   return {
     id: row.id,
     name: row.name,
+    accountId: row.account_id,
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
     allowedCountries: JSON.parse(row.allowed_countries) as string[],
     defaultCountry: row.default_country,
@@ -35,11 +37,12 @@ export function toProject(row: Row): Project {
 
 export function createProjectsRepo(db: Database.Database): ProjectsRepo {
   const insert = db.prepare(
-    `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, created_at)
-     VALUES (@id, @name, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @createdAt)`,
+    `INSERT INTO projects (id, name, account_id, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, created_at)
+     VALUES (@id, @name, @accountId, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @createdAt)`,
   );
   const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
   const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at');
+  const ofAccount = db.prepare<[string], Row>('SELECT * FROM projects WHERE account_id = ? ORDER BY created_at, id');
   const save = db.prepare(
     `UPDATE projects SET name = @name, allowed_origins = @allowedOrigins, allowed_countries = @allowedCountries,
        default_country = @defaultCountry, limits = @limits, prices = @prices, fallbacks = @fallbacks,
@@ -65,6 +68,12 @@ export function createProjectsRepo(db: Database.Database): ProjectsRepo {
     },
     async list() {
       return all.all().map(toProject);
+    },
+    async listForAccount(accountId, projectIds) {
+      const projects = ofAccount.all(accountId).map(toProject);
+      if (!projectIds) return projects;
+      const wanted = new Set(projectIds);
+      return projects.filter((p) => wanted.has(p.id));
     },
     async update(id, patch) {
       return db.transaction(() => {

@@ -1,10 +1,28 @@
-/** The audit log: who changed what, when. */
+/** One row of the audit log. */
+export interface AuditRecord {
+  projectId: string | null;
+  /** `cli`, `system`, `member`, `admin_token` or `key`. */
+  actor: string;
+  action: string;
+  detail?: Record<string, unknown>;
+  at: number;
+  /** The account it belongs to; when null, the project's account (if any) is recorded. */
+  accountId?: string | null;
+  /** The member (or key) behind it. */
+  actorId?: string | null;
+  /** `session:<sid>`, `admin_token:<id>`, `key:<id>`, `cli` or `system`. */
+  credential?: string | null;
+  resourceType?: string | null;
+  resourceId?: string | null;
+  /** Redacted JSON of the resource before and after the change. */
+  before?: unknown;
+  after?: unknown;
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+}
+
+/** The audit log: who changed what, when, with which credential, from where. */
 export interface AuditRepo {
-  record(entry: {
-    projectId: string | null;
-    actor: string;
-    action: string;
-    detail?: Record<string, unknown>;
-    at: number;
-  }): Promise<void>;
+  record(entry: AuditRecord): Promise<void>;
 }

@@ -1,4 +1,12 @@
+import type { AccountsRepo } from './accounts.js';
+import type { AdminTokensRepo } from './admin-tokens.js';
 import type { AuditRepo } from './audit.js';
+import type { AuthSigningKeysRepo } from './auth-signing-keys.js';
+import type { InvitesRepo } from './invites.js';
+import type { MembersRepo } from './members.js';
+import type { SessionsRepo } from './sessions.js';
+import type { SetupTokensRepo } from './setup-tokens.js';
+import type { UsersRepo } from './users.js';
 import type { ConnectorsRepo } from './connectors.js';
 import type { IdempotencyRepo } from './idempotency.js';
 import type { KeysRepo } from './keys.js';
@@ -10,7 +18,16 @@ import type { SigningKeysRepo } from './signing-keys.js';
 import type { TemplatesRepo } from './templates.js';
 import type { VerifyRepo } from './verify.js';
 
+export * from './accounts.js';
+export * from './admin-tokens.js';
 export * from './audit.js';
+export * from './auth-signing-keys.js';
+export * from './invites.js';
+export * from './members.js';
+export * from './page.js';
+export * from './sessions.js';
+export * from './setup-tokens.js';
+export * from './users.js';
 export * from './connectors.js';
 export * from './idempotency.js';
 export * from './keys.js';
@@ -36,6 +53,14 @@ export interface Repositories {
   audit: AuditRepo;
   verify: VerifyRepo;
   signingKeys: SigningKeysRepo;
+  accounts: AccountsRepo;
+  users: UsersRepo;
+  members: MembersRepo;
+  sessions: SessionsRepo;
+  adminTokens: AdminTokensRepo;
+  invites: InvitesRepo;
+  setupTokens: SetupTokensRepo;
+  authSigningKeys: AuthSigningKeysRepo;
 }
 
 /**

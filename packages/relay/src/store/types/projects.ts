@@ -14,6 +14,8 @@ export interface ProjectsRepo {
   create(project: Project): Promise<void>;
   get(id: string): Promise<Project | null>;
   list(): Promise<Project[]>;
+  /** The account's projects, oldest first (only `projectIds` of them, when given). */
+  listForAccount(accountId: string, projectIds?: readonly string[] | null): Promise<Project[]>;
   update(
     id: string,
     patch: Partial<

@@ -6,6 +6,7 @@ import { up as pricesAndFallbacks } from './005-prices-and-fallbacks.js';
 import { up as supersededAttempts } from './006-superseded-attempts.js';
 import { up as numberTypes } from './007-number-types.js';
 import { up as verifyPumping } from './008-verify-pumping.js';
+import { up as accounts } from './009-accounts.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -20,4 +21,5 @@ export const migrations: readonly string[] = [
   supersededAttempts,
   numberTypes,
   verifyPumping,
+  accounts,
 ];

@@ -1,0 +1,96 @@
+import type Database from 'better-sqlite3';
+import type { Permission, Role } from '@messagejs/shared-types';
+import type { InviteRecord, InvitesRepo } from '../types/index.js';
+import { afterBounds, toPage } from './page.js';
+
+interface Row {
+  id: string;
+  account_id: string;
+  email: string;
+  email_key: string;
+  role: Role;
+  granted: string;
+  withdrawn: string;
+  project_ids: string | null;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  revoked_at: number | null;
+}
+
+const toInvite = (r: Row): InviteRecord => ({
+  id: r.id,
+  accountId: r.account_id,
+  email: r.email,
+  emailKey: r.email_key,
+  role: r.role,
+  granted: JSON.parse(r.granted) as Permission[],
+  withdrawn: JSON.parse(r.withdrawn) as Permission[],
+  projectIds: r.project_ids === null ? null : (JSON.parse(r.project_ids) as string[]),
+  invitedBy: r.invited_by,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  acceptedAt: r.accepted_at,
+  revokedAt: r.revoked_at,
+});
+
+const COLUMNS = `id, account_id, email, email_key, role, granted, withdrawn, project_ids, invited_by, created_at,
+  expires_at, accepted_at, revoked_at`;
+
+export function createInvitesRepo(db: Database.Database): InvitesRepo {
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO invites (id, account_id, email, email_key, role, granted, withdrawn, project_ids, hash, invited_by, created_at, expires_at)
+     VALUES (@id, @accountId, @email, @emailKey, @role, @granted, @withdrawn, @projectIds, @hash, @invitedBy, @createdAt, @expiresAt)`,
+  );
+  const byHash = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM invites WHERE hash = ?`);
+  const byId = db.prepare<[string, string], Row>(`SELECT ${COLUMNS} FROM invites WHERE account_id = ? AND id = ?`);
+  const list = db.prepare<{ accountId: string; afterKey: number; afterId: string; limit: number }, Row>(
+    `SELECT ${COLUMNS} FROM invites WHERE account_id = @accountId AND (created_at, id) < (@afterKey, @afterId)
+      ORDER BY created_at DESC, id DESC LIMIT @limit`,
+  );
+  const revoke = db.prepare(
+    'UPDATE invites SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND accepted_at IS NULL',
+  );
+  const revokeExpired = db.prepare(
+    `UPDATE invites SET revoked_at = @at WHERE account_id = @accountId AND email_key = @emailKey
+       AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= @at`,
+  );
+  const accept = db.prepare(
+    'UPDATE invites SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL AND revoked_at IS NULL',
+  );
+  return {
+    async create(invite, hash) {
+      // OR IGNORE: a pending invite for the same address (the partial UNIQUE index) writes nothing.
+      const result = insert.run({
+        ...invite,
+        hash,
+        granted: JSON.stringify(invite.granted),
+        withdrawn: JSON.stringify(invite.withdrawn),
+        projectIds: invite.projectIds === null ? null : JSON.stringify(invite.projectIds),
+      });
+      return result.changes > 0;
+    },
+    async findByHash(hash) {
+      const row = byHash.get(hash);
+      return row ? toInvite(row) : null;
+    },
+    async get(accountId, id) {
+      const row = byId.get(accountId, id);
+      return row ? toInvite(row) : null;
+    },
+    async page(accountId, page) {
+      const rows = list.all({ accountId, ...afterBounds(page), limit: page.limit + 1 });
+      return toPage(rows, page, toInvite, (r) => ({ key: r.created_at, id: r.id }));
+    },
+    async revoke(id, at) {
+      return revoke.run(at, id).changes > 0;
+    },
+    async revokeExpired(accountId, emailKey, at) {
+      revokeExpired.run({ accountId, emailKey, at });
+    },
+    async accept(id, at) {
+      return accept.run(at, id).changes > 0;
+    },
+  };
+}

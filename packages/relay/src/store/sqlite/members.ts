@@ -1,0 +1,129 @@
+import type Database from 'better-sqlite3';
+import type { Permission, Role } from '@messagejs/shared-types';
+import type { MemberRecord, MembersRepo, MemberWithUser } from '../types/index.js';
+import { afterBounds, toPage } from './page.js';
+
+interface Row {
+  id: string;
+  account_id: string;
+  user_id: string;
+  role: Role;
+  granted: string;
+  withdrawn: string;
+  all_projects: number;
+  status: 'active' | 'suspended';
+  invited_by: string | null;
+  created_at: number;
+  updated_at: number;
+  suspended_at: number | null;
+  /** Comma-separated project ids (group_concat), when the member is limited. */
+  project_ids: string | null;
+  email?: string;
+  name?: string | null;
+}
+
+const toMember = (r: Row): MemberRecord => ({
+  id: r.id,
+  accountId: r.account_id,
+  userId: r.user_id,
+  role: r.role,
+  granted: JSON.parse(r.granted) as Permission[],
+  withdrawn: JSON.parse(r.withdrawn) as Permission[],
+  projectIds: r.all_projects === 1 ? null : r.project_ids ? r.project_ids.split(',') : [],
+  status: r.status,
+  invitedBy: r.invited_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  suspendedAt: r.suspended_at,
+});
+
+const withUser = (r: Row): MemberWithUser => ({ ...toMember(r), email: r.email!, name: r.name ?? null });
+
+// Project ids never hold a comma (`prj_` + base62), so group_concat is a safe list.
+const SELECT = `SELECT m.*, u.email, u.name,
+    (SELECT group_concat(mp.project_id) FROM member_projects mp WHERE mp.member_id = m.id) AS project_ids
+  FROM members m JOIN users u ON u.id = m.user_id`;
+
+export function createMembersRepo(db: Database.Database): MembersRepo {
+  const insert = db.prepare(
+    `INSERT INTO members (id, account_id, user_id, role, granted, withdrawn, all_projects, status, invited_by, created_at, updated_at, suspended_at)
+     VALUES (@id, @accountId, @userId, @role, @granted, @withdrawn, @allProjects, @status, @invitedBy, @createdAt, @updatedAt, @suspendedAt)`,
+  );
+  const insertProject = db.prepare('INSERT INTO member_projects (member_id, project_id) VALUES (?, ?)');
+  const clearProjects = db.prepare('DELETE FROM member_projects WHERE member_id = ?');
+  const setAll = db.prepare('UPDATE members SET all_projects = ?, updated_at = ? WHERE id = ?');
+  const byAccount = db.prepare<[string, string], Row>(`${SELECT} WHERE m.account_id = ? AND m.id = ?`);
+  const byId = db.prepare<[string], Row>(`${SELECT} WHERE m.id = ?`);
+  const ofUser = db.prepare<[string], Row>(`${SELECT} WHERE m.user_id = ? ORDER BY m.created_at, m.id`);
+  const list = db.prepare<{ accountId: string; afterKey: number; afterId: string; limit: number }, Row>(
+    `${SELECT} WHERE m.account_id = @accountId AND (m.created_at, m.id) < (@afterKey, @afterId)
+      ORDER BY m.created_at DESC, m.id DESC LIMIT @limit`,
+  );
+  const update = db.prepare(
+    `UPDATE members SET role = coalesce(@role, role), granted = coalesce(@granted, granted),
+       withdrawn = coalesce(@withdrawn, withdrawn), updated_at = @at WHERE id = @id`,
+  );
+  const setStatus = db.prepare(
+    `UPDATE members SET status = @status, updated_at = @at,
+       suspended_at = CASE WHEN @status = 'suspended' THEN @at ELSE NULL END WHERE id = @id`,
+  );
+  const remove = db.prepare('DELETE FROM members WHERE id = ?');
+  const owners = db.prepare<[string], { n: number }>(
+    "SELECT count(*) AS n FROM members WHERE account_id = ? AND role = 'owner' AND status = 'active'",
+  );
+  const writeProjects = db.transaction((memberId: string, projectIds: string[] | null, at: number) => {
+    clearProjects.run(memberId);
+    setAll.run(projectIds === null ? 1 : 0, at, memberId);
+    for (const id of new Set(projectIds ?? [])) insertProject.run(memberId, id);
+  });
+  const create = db.transaction((m: MemberRecord) => {
+    insert.run({
+      ...m,
+      granted: JSON.stringify(m.granted),
+      withdrawn: JSON.stringify(m.withdrawn),
+      allProjects: m.projectIds === null ? 1 : 0,
+    });
+    for (const id of new Set(m.projectIds ?? [])) insertProject.run(m.id, id);
+  });
+  return {
+    async create(member) {
+      create(member);
+    },
+    async get(accountId, memberId) {
+      const row = byAccount.get(accountId, memberId);
+      return row ? withUser(row) : null;
+    },
+    async findForAuth(memberId) {
+      const row = byId.get(memberId);
+      return row ? withUser(row) : null;
+    },
+    async forUser(userId) {
+      return ofUser.all(userId).map(toMember);
+    },
+    async page(accountId, page) {
+      const rows = list.all({ accountId, ...afterBounds(page), limit: page.limit + 1 });
+      return toPage(rows, page, withUser, (r) => ({ key: r.created_at, id: r.id }));
+    },
+    async update(memberId, patch, at) {
+      update.run({
+        id: memberId,
+        role: patch.role ?? null,
+        granted: patch.granted ? JSON.stringify(patch.granted) : null,
+        withdrawn: patch.withdrawn ? JSON.stringify(patch.withdrawn) : null,
+        at,
+      });
+    },
+    async setProjects(memberId, projectIds, at) {
+      writeProjects(memberId, projectIds, at);
+    },
+    async setStatus(memberId, status, at) {
+      setStatus.run({ id: memberId, status, at });
+    },
+    async remove(memberId) {
+      remove.run(memberId);
+    },
+    async countActiveOwners(accountId) {
+      return owners.get(accountId)!.n;
+    },
+  };
+}
