@@ -1,5 +1,7 @@
 import querystring from 'node:querystring';
 import type { ServerResponse } from 'node:http';
+import type { ZodType } from 'zod';
+import type { Permission } from '@messagejs/shared-types';
 import { AppError } from '../../domain/app-error.js';
 import type { Actor } from '../../domain/actor.js';
 import { isAdminPrincipal, type AdminPrincipal, type KeyPrincipal, type Principal } from '../../domain/principal.js';
@@ -125,6 +127,26 @@ export interface Route {
   path: string;
   use?: readonly Handler[];
   handle(request: RouteRequest): Reply | Promise<Reply>;
+  /** What the OpenAPI document (`GET /v1/openapi.json`) says of the route. */
+  doc?: RouteDoc;
+}
+
+/**
+ * A route's entry in the OpenAPI document, built from the same zod schemas (`@messagejs/shared-types`)
+ * that its service validates with and answers in, so the document cannot drift from the code.
+ */
+export interface RouteDoc {
+  summary: string;
+  /** The group it is listed under (e.g. `Messages`, `Projects`). */
+  tag: string;
+  /** Who may call it: a project key, an admin credential (a member's session or a `mat_` token), or anyone. */
+  auth: 'key' | 'admin' | 'public';
+  /** The permission an admin credential needs, when one does. */
+  permission?: Permission;
+  body?: ZodType;
+  query?: ZodType;
+  /** The answer's body schema by status; null for an answer without a body (204). Errors are documented once for all. */
+  responses: Readonly<Record<number, ZodType | null>>;
 }
 
 /** Writes a route's reply. */

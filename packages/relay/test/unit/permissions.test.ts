@@ -6,10 +6,10 @@ import {
   permissions,
   roleDefaults,
   visibleProject,
-} from '../src/domain/permissions.js';
-import type { MemberPrincipal } from '../src/domain/principal.js';
-import { applyOverrides } from '../src/features/accounts/members.js';
-import { redact } from '../src/domain/redact.js';
+} from '../../src/domain/permissions.js';
+import type { MemberPrincipal } from '../../src/domain/principal.js';
+import { applyOverrides } from '../../src/features/accounts/members.js';
+import { redact } from '../../src/domain/redact.js';
 
 /** The role matrix of the accounts plan (issue 12), one row per permission. */
 const matrix: Record<string, string> = {

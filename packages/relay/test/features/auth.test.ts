@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startRelay, tempDir, type TestRelay } from './helpers/start-relay.js';
-import { rows } from './helpers/store-snapshot.js';
-import { runCliAsync, spawnRelay } from './helpers/cli.js';
+import { call, startRelay, tempDir, type TestRelay } from '../helpers/start-relay.js';
+import { rows } from '../helpers/store-snapshot.js';
+import { runCliAsync, spawnRelay } from '../helpers/cli.js';
 import {
   CHEAP_PASSWORDS,
   OWNER,
@@ -14,7 +14,7 @@ import {
   setupToken,
   signIn,
   startAccountsRelay,
-} from './helpers/accounts.js';
+} from '../helpers/accounts.js';
 
 const withoutRequestId = (body: any) => ({ error: { ...body.error, requestId: undefined } });
 

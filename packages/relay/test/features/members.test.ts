@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject } from '@messagejs/relay';
-import { call } from './helpers/start-relay.js';
-import { rows, snapshot } from './helpers/store-snapshot.js';
-import { addMember, setUpOwner, signIn, startAccountsRelay, type Tokens } from './helpers/accounts.js';
+import { call } from '../helpers/start-relay.js';
+import { rows, snapshot } from '../helpers/store-snapshot.js';
+import { addMember, setUpOwner, signIn, startAccountsRelay, type Tokens } from '../helpers/accounts.js';
 
 const order = { template: 'order_update', to: '+212612345678', params: { order: 'A-1', eta: 'soon' } };
 

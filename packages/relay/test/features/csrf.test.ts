@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type TestRelay } from './helpers/start-relay.js';
-import { snapshot } from './helpers/store-snapshot.js';
-import { OWNER, cookiesOf, login, setUpOwner, startAccountsRelay } from './helpers/accounts.js';
+import { call, type TestRelay } from '../helpers/start-relay.js';
+import { snapshot } from '../helpers/store-snapshot.js';
+import { OWNER, cookiesOf, login, setUpOwner, startAccountsRelay } from '../helpers/accounts.js';
 
 /**
  * A cookie-authenticated write (`PATCH /v1/accounts/:accountId`, the accounts room's own write;

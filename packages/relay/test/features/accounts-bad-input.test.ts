@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from './helpers/start-relay.js';
-import { snapshot } from './helpers/store-snapshot.js';
-import { OWNER, addMember, setUpOwner, startAccountsRelay, type Tokens } from './helpers/accounts.js';
+import { call } from '../helpers/start-relay.js';
+import { snapshot } from '../helpers/store-snapshot.js';
+import { OWNER, addMember, setUpOwner, startAccountsRelay, type Tokens } from '../helpers/accounts.js';
 
 /**
  * Bad input on every write route of the accounts room: an unknown field is 400
