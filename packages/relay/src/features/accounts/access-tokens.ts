@@ -26,41 +26,32 @@ export interface AccessTokens {
   verify(token: string): Promise<AccessClaims>;
 }
 
-/**
- * Access tokens signed with the relay's own ES256 key, made on first use and kept sealed in the
- * store (`auth_signing_keys`), so every relay on the database verifies every other's tokens.
- * Keys are imported once per process; `now` drives both the `iat`/`exp` written and the clock
- * they are checked against.
- */
-export function createAccessTokens(deps: {
-  store: Store;
-  sealer: Sealer;
-  now: () => number;
-  issuer: () => string;
-}): AccessTokens {
-  let current: Promise<{ kid: string; key: CryptoKey }> | null = null;
+type AccessTokenDeps = { store: Store; sealer: Sealer; now: () => number; issuer: () => string };
+
+/** The current signing key, made and stored sealed when the store has none. */
+async function loadCurrentKey(deps: AccessTokenDeps): Promise<{ kid: string; key: CryptoKey }> {
+  let record: AuthSigningKeyRecord | null = await deps.store.authSigningKeys.current();
+  if (!record) {
+    const generated = await generateSigningKey();
+    record = await deps.store.authSigningKeys.insertIfNone({
+      kid: generated.kid,
+      alg: TOKEN_ALG,
+      publicJwk: { ...generated.publicJwk },
+      sealedPrivateJwk: deps.sealer.seal(generated.privateJwk),
+      createdAt: deps.now(),
+    });
+  }
+  const privateJwk = deps.sealer.open<JWK>(record.sealedPrivateJwk);
+  return { kid: record.kid, key: (await importJWK(privateJwk, TOKEN_ALG)) as CryptoKey };
+}
+
+/** Public keys by kid, imported once per process; an unknown kid is not remembered. */
+function publicKeyCache(store: Store): (kid: string) => Promise<CryptoKey | null> {
   const publicKeys = new Map<string, Promise<CryptoKey | null>>();
-
-  const loadCurrent = async () => {
-    let record: AuthSigningKeyRecord | null = await deps.store.authSigningKeys.current();
-    if (!record) {
-      const generated = await generateSigningKey();
-      record = await deps.store.authSigningKeys.insertIfNone({
-        kid: generated.kid,
-        alg: TOKEN_ALG,
-        publicJwk: { ...generated.publicJwk },
-        sealedPrivateJwk: deps.sealer.seal(generated.privateJwk),
-        createdAt: deps.now(),
-      });
-    }
-    const privateJwk = deps.sealer.open<JWK>(record.sealedPrivateJwk);
-    return { kid: record.kid, key: (await importJWK(privateJwk, TOKEN_ALG)) as CryptoKey };
-  };
-
-  const publicKey = (kid: string): Promise<CryptoKey | null> => {
+  return (kid) => {
     let found = publicKeys.get(kid);
     if (!found) {
-      found = deps.store.authSigningKeys
+      found = store.authSigningKeys
         .byKid(kid)
         .then((r) => (r ? (importJWK(r.publicJwk as JWK, TOKEN_ALG) as Promise<CryptoKey>) : null));
       // An unknown kid is not remembered: a key another relay just made must be found later.
@@ -72,13 +63,24 @@ export function createAccessTokens(deps: {
     }
     return found;
   };
+}
+
+/**
+ * Access tokens signed with the relay's own ES256 key, made on first use and kept sealed in the
+ * store (`auth_signing_keys`), so every relay on the database verifies every other's tokens.
+ * Keys are imported once per process; `now` drives both the `iat`/`exp` written and the clock
+ * they are checked against.
+ */
+export function createAccessTokens(deps: AccessTokenDeps): AccessTokens {
+  let current: Promise<{ kid: string; key: CryptoKey }> | null = null;
+  const publicKey = publicKeyCache(deps.store);
 
   const invalid = () => new AppError('unauthorized', 'Invalid access token: sign in again.');
 
   return {
     async sign(claims) {
       if (!current) {
-        current = loadCurrent();
+        current = loadCurrentKey(deps);
         current.catch(() => (current = null));
       }
       const { kid, key } = await current;

@@ -13,7 +13,6 @@ const MEMBER = '/v1/accounts/:accountId/members/:memberId';
 /** Accounts, members and invites, behind the admin access step. */
 export function accountRoutes(deps: AccountsDeps): Route[] {
   const body = [jsonBody({ limit: '16kb' })];
-  const ids = (params: Record<string, string>) => ({ accountId: params.accountId!, memberId: params.memberId! });
   return [
     {
       method: 'GET',
@@ -43,6 +42,15 @@ export function accountRoutes(deps: AccountsDeps): Route[] {
         ),
       }),
     },
+    ...memberRoutes(deps),
+  ];
+}
+
+/** Members of an account (list, read, change, suspend, activate, remove) and its invites. */
+function memberRoutes(deps: AccountsDeps): Route[] {
+  const body = [jsonBody({ limit: '16kb' })];
+  const ids = (params: Record<string, string>) => ({ accountId: params.accountId!, memberId: params.memberId! });
+  return [
     {
       method: 'GET',
       path: '/v1/accounts/:accountId/members',

@@ -228,7 +228,12 @@ function checkFallbackAfter({ fallbackAfter, cascade }: Draft): void {
 }
 
 /** The key of the per-recipient limit (pipeline step 4). */
-function recipientLimitKey({ key, project }: KeyPrincipal, recipient: Recipient, draft: Draft, clientIp?: string): string {
+function recipientLimitKey(
+  { key, project }: KeyPrincipal,
+  recipient: Recipient,
+  draft: Draft,
+  clientIp?: string,
+): string {
   if (!draft.fixedRecipient) return `${project.id}:${recipient.address}`;
   // A contact form: the recipient is the project's own, so a per-recipient count shared by every
   // visitor would let one visitor close the form for all. Each client gets the per-recipient

@@ -44,7 +44,8 @@ const SELECT = `SELECT m.*, u.email, u.name,
     (SELECT group_concat(mp.project_id) FROM member_projects mp WHERE mp.member_id = m.id) AS project_ids
   FROM members m JOIN users u ON u.id = m.user_id`;
 
-export function createMembersRepo(db: Database.Database): MembersRepo {
+/** The statements that write a member and its project scope, and the scope's transaction. */
+function memberWrites(db: Database.Database) {
   const insert = db.prepare(
     `INSERT INTO members (id, account_id, user_id, role, granted, withdrawn, all_projects, status, invited_by, created_at, updated_at, suspended_at)
      VALUES (@id, @accountId, @userId, @role, @granted, @withdrawn, @allProjects, @status, @invitedBy, @createdAt, @updatedAt, @suspendedAt)`,
@@ -52,6 +53,25 @@ export function createMembersRepo(db: Database.Database): MembersRepo {
   const insertProject = db.prepare('INSERT INTO member_projects (member_id, project_id) VALUES (?, ?)');
   const clearProjects = db.prepare('DELETE FROM member_projects WHERE member_id = ?');
   const setAll = db.prepare('UPDATE members SET all_projects = ?, updated_at = ? WHERE id = ?');
+  const writeProjects = db.transaction((memberId: string, projectIds: string[] | null, at: number) => {
+    clearProjects.run(memberId);
+    setAll.run(projectIds === null ? 1 : 0, at, memberId);
+    for (const id of new Set(projectIds ?? [])) insertProject.run(memberId, id);
+  });
+  const create = db.transaction((m: MemberRecord) => {
+    insert.run({
+      ...m,
+      granted: JSON.stringify(m.granted),
+      withdrawn: JSON.stringify(m.withdrawn),
+      allProjects: m.projectIds === null ? 1 : 0,
+    });
+    for (const id of new Set(m.projectIds ?? [])) insertProject.run(m.id, id);
+  });
+  return { writeProjects, create };
+}
+
+export function createMembersRepo(db: Database.Database): MembersRepo {
+  const { writeProjects, create } = memberWrites(db);
   const byAccount = db.prepare<[string, string], Row>(`${SELECT} WHERE m.account_id = ? AND m.id = ?`);
   const byId = db.prepare<[string], Row>(`${SELECT} WHERE m.id = ?`);
   const ofUser = db.prepare<[string], Row>(`${SELECT} WHERE m.user_id = ? ORDER BY m.created_at, m.id`);
@@ -71,20 +91,6 @@ export function createMembersRepo(db: Database.Database): MembersRepo {
   const owners = db.prepare<[string], { n: number }>(
     "SELECT count(*) AS n FROM members WHERE account_id = ? AND role = 'owner' AND status = 'active'",
   );
-  const writeProjects = db.transaction((memberId: string, projectIds: string[] | null, at: number) => {
-    clearProjects.run(memberId);
-    setAll.run(projectIds === null ? 1 : 0, at, memberId);
-    for (const id of new Set(projectIds ?? [])) insertProject.run(memberId, id);
-  });
-  const create = db.transaction((m: MemberRecord) => {
-    insert.run({
-      ...m,
-      granted: JSON.stringify(m.granted),
-      withdrawn: JSON.stringify(m.withdrawn),
-      allProjects: m.projectIds === null ? 1 : 0,
-    });
-    for (const id of new Set(m.projectIds ?? [])) insertProject.run(m.id, id);
-  });
   return {
     async create(member) {
       create(member);
