@@ -48,6 +48,9 @@ import { createPrincipalResolver } from './features/accounts/resolve-principal.j
 import { authRoutes, selfRoutes } from './features/accounts/routes.js';
 import { accountRoutes, adminTokenRoutes } from './features/accounts/account-routes.js';
 import { mintSetupLink } from './features/accounts/setup.js';
+import { docsRoutes } from './http/platform/docs.js';
+import type { Route } from './http/platform/route.js';
+import type { Handler } from './http/platform/handler.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -75,6 +78,8 @@ export interface RelayDeps {
 export interface Relay {
   /** The Express app: every route. */
   app: Express;
+  /** Every route the relay mounted, in order, with its `doc`: what `GET /v1/openapi.json` documents. */
+  routes(): readonly Route[];
   /** The relay's request listener: each route the fast way when its URL is an exact match, else `app` (`http/platform/router.ts`). Serve this, not `app`. */
   handler: http.RequestListener;
   store: Store;
@@ -107,6 +112,9 @@ export interface Relay {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The relay's version, for the OpenAPI document (`src/` and `dist/` both sit beside `package.json`). */
+const RELAY_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Where the built client bundles are, when the client package is installed beside the relay. */
 function clientDistDir(): string | null {
@@ -236,7 +244,7 @@ function buildApp(
   parts: Parts,
   issuer: () => string,
   accounts: AccountsDeps,
-): { app: Express; handler: http.RequestListener } {
+): { app: Express; handler: http.RequestListener; routes: () => readonly Route[] } {
   const { config, store, sealer, limits, captcha, worker, now, logger, origins } = parts;
   const { app, context, trust } = expressApp(parts);
   const onError = errorHandler(logger);
@@ -263,7 +271,11 @@ function buildApp(
   router.mount(providerHookRoutes({ store, pool: parts.pool, publicUrl: config.publicUrl, now, logger }));
   router.mount(jwksRoutes({ store, sealer, now }));
   router.mount(demoRoutes(config.dataDir));
-  mountAccounts(router, accounts, { resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });
+  const admin = adminAccess({ resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });
+  mountAccounts(router, accounts, admin, sameOriginOnly({ trust, publicUrl: config.publicUrl }));
+  router.mount(
+    docsRoutes({ routes: () => router.routes(), info: { title: 'MessageJS relay', version: RELAY_VERSION } }),
+  );
   app.use('/sdk', sdkAssets({ distDir: clientDistDir() }));
   const demoPages = demoDir();
   if (demoPages) app.use(express.static(demoPages, { index: 'index.html', extensions: ['html'] }));
@@ -272,18 +284,19 @@ function buildApp(
   const handler: http.RequestListener = (req, res) => {
     if (!router.handle(req, res)) app(req, res);
   };
-  return { app, handler };
+  return { app, handler, routes: () => router.routes() };
 }
 
 /** The management plane's sign-in routes (public) and its account routes (behind the admin access step). */
 function mountAccounts(
   router: ReturnType<typeof createRouter>,
   accounts: AccountsDeps,
-  options: Parameters<typeof adminAccess>[0],
+  admin: Handler,
+  sameOrigin: Handler,
 ): void {
-  router.mount(authRoutes(accounts, { sameOrigin: sameOriginOnly(options) }));
+  router.mount(authRoutes(accounts, { sameOrigin }));
   router.mount([...selfRoutes(accounts), ...accountRoutes(accounts), ...adminTokenRoutes(accounts)], {
-    use: [adminAccess(options)],
+    use: [admin],
   });
 }
 
@@ -308,8 +321,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
     ...(deps.passwordHashing && { passwordCost: deps.passwordHashing }),
     onEnqueued: () => parts.worker?.wake(),
   });
-  const { app, handler } = buildApp(parts, issuer, accounts);
-  return relayOf(parts, accounts, { app, handler }, (url) => (listenUrl = url));
+  return relayOf(parts, accounts, buildApp(parts, issuer, accounts), (url) => (listenUrl = url));
 }
 
 /** Writes the demo project's public settings for the demo pages. */
@@ -325,13 +337,14 @@ function writeDemoConfig(dataDir: string, demo: DemoCredentials): void {
 function relayOf(
   parts: Parts,
   accounts: AccountsDeps,
-  { app, handler }: { app: Express; handler: http.RequestListener },
+  { app, handler, routes }: { app: Express; handler: http.RequestListener; routes: () => readonly Route[] },
   onListening: (url: string) => void,
 ): Relay {
   const { config, store, worker, sealer, logger, now } = parts;
   let server: http.Server | null = null;
   return {
     app,
+    routes,
     handler,
     store,
     worker,

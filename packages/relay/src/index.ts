@@ -35,3 +35,4 @@ export type {
 } from './providers/types.js';
 export { connectorRegistry } from './providers/registry.js';
 export type { Repositories, Store, UnitOfWork } from './store/types.js';
+export type { Method, Route, RouteDoc } from './http/platform/route.js';

@@ -105,5 +105,15 @@ export {
   type UpdateAccountRequest,
   type UpdateMemberRequest,
 } from './schemas/accounts.js';
+export { maxPageSize, pageQuerySchema, pageQueryShape, pageSchema, type PageQuery } from './schemas/page.js';
+export {
+  demoConfigSchema,
+  healthResponseSchema,
+  hookReceiptSchema,
+  jwkSchema,
+  jwksResponseSchema,
+  openApiDocumentSchema,
+  readinessResponseSchema,
+} from './schemas/platform.js';
 export { errorBodySchema, type ErrorBody } from './schemas/error-body.js';
 export { schemas } from './schemas/index.js';

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createRelay, loadConfig, type DemoCredentials, type Relay, type RelayDeps } from '@messagejs/relay';
+import { openApiCheckerFor } from './openapi-check.js';
 
 export interface TestRelay {
   relay: Relay;
@@ -76,12 +77,30 @@ export async function startRelay(
 
 export const DEMO_ORIGIN = 'http://localhost:8787';
 
-/** A JSON request against the relay. */
+/** What `call` sends, and what it lets an answer be. */
+export interface CallOptions {
+  key?: string;
+  body?: unknown;
+  rawBody?: string;
+  origin?: string;
+  headers?: Record<string, string>;
+  /**
+   * The test expects a designed 5xx (`503 captcha_unavailable`, `503` from `/readyz`): without it,
+   * any 5xx answer fails the test. A `500 internal_error` fails it always.
+   */
+  serverError?: boolean;
+}
+
+/**
+ * A JSON request against the relay. Every answer is checked against the relay's OpenAPI document
+ * (`helpers/openapi-check.ts`): an undocumented route or status, or a body that does not match its
+ * schema, fails the test; so does any 5xx the test did not ask for.
+ */
 export async function call(
   t: Pick<TestRelay, 'url'>,
   method: string,
   route: string,
-  options: { key?: string; body?: unknown; rawBody?: string; origin?: string; headers?: Record<string, string> } = {},
+  options: CallOptions = {},
 ): Promise<{ status: number; headers: Headers; body: any }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
@@ -100,7 +119,38 @@ export async function call(
   } catch {
     // not JSON: keep the text
   }
+  checkAnswer(
+    method,
+    route,
+    { status: res.status, body: parsed, contentType: res.headers.get('content-type') },
+    {
+      problems: (await openApiCheckerFor(t.url)).check(
+        method,
+        route,
+        res.status,
+        parsed,
+        res.headers.get('content-type'),
+      ),
+      serverError: options.serverError === true,
+    },
+  );
   return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** Fails the test for an answer the document does not describe, or a 5xx it did not expect. */
+function checkAnswer(
+  method: string,
+  route: string,
+  answer: { status: number; body: unknown; contentType: string | null },
+  verdict: { problems: string[]; serverError: boolean },
+): void {
+  const where = `${method} ${route} answered ${answer.status}`;
+  if (verdict.problems.length > 0) {
+    throw new Error(`${where}, which the OpenAPI document does not describe:\n${verdict.problems.join('\n')}`);
+  }
+  if (answer.status === 500 || (answer.status >= 500 && !verdict.serverError)) {
+    throw new Error(`${where}: no route may answer a 5xx the test does not expect (${JSON.stringify(answer.body)})`);
+  }
 }
 
 /** Polls a message until `predicate` holds (or throws after `timeoutMs`). */

@@ -33,6 +33,13 @@ import {
   recipientAnalysisSchema,
 } from './recipients.js';
 import {
+  demoConfigSchema,
+  healthResponseSchema,
+  hookReceiptSchema,
+  jwksResponseSchema,
+  readinessResponseSchema,
+} from './platform.js';
+import {
   powChallengeSchema,
   verifyCheckRequestSchema,
   verifyCheckResponseSchema,
@@ -78,5 +85,10 @@ export const schemas = {
   CreateAdminTokenRequest: createAdminTokenRequestSchema,
   AdminToken: adminTokenSchema,
   CreateAdminTokenResponse: createAdminTokenResponseSchema,
+  HealthResponse: healthResponseSchema,
+  ReadinessResponse: readinessResponseSchema,
+  HookReceipt: hookReceiptSchema,
+  JwksResponse: jwksResponseSchema,
+  DemoConfig: demoConfigSchema,
   ErrorBody: errorBodySchema,
 } as const;

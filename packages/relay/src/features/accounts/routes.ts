@@ -1,8 +1,19 @@
-import { headers } from '@messagejs/shared-types';
+import { z } from 'zod';
+import {
+  acceptInviteRequestSchema,
+  changePasswordRequestSchema,
+  headers,
+  loginRequestSchema,
+  meResponseSchema,
+  refreshRequestSchema,
+  registerRequestSchema,
+  setupRequestSchema,
+  tokenResponseSchema,
+} from '@messagejs/shared-types';
 import { jsonBody } from '../../http/platform/json-body.js';
 import { COOKIES, clearedCookies, readCookie, sessionCookies } from '../../http/platform/cookies.js';
 import type { Handler } from '../../http/platform/handler.js';
-import type { Reply, Route, RouteRequest } from '../../http/platform/route.js';
+import type { Reply, Route, RouteDoc, RouteRequest } from '../../http/platform/route.js';
 import { AppError } from '../../domain/app-error.js';
 import type { AccountsDeps } from './deps.js';
 import { login } from './login.js';
@@ -33,7 +44,17 @@ function sessionReply(tokens: SessionTokens, status = 200): Reply {
 const staticPage = (path: string, text: string, contentType: string): Route => ({
   method: 'GET',
   path,
+  doc: { summary: `The ${path} page`, tag: 'Auth', auth: 'public', contentType, responses: { 200: z.string() } },
   handle: () => ({ text, contentType, headers: { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } }),
+});
+
+/** A public sign-in route's doc: its body, and the session's tokens in the answer. */
+const authDoc = (summary: string, body: z.ZodType, status: number): RouteDoc => ({
+  summary,
+  tag: 'Auth',
+  auth: 'public',
+  body,
+  responses: { [status]: tokenResponseSchema },
 });
 
 /**
@@ -52,30 +73,35 @@ export function authRoutes(deps: AccountsDeps, options: { sameOrigin: Handler })
       method: 'POST',
       path: '/v1/auth/setup',
       use: body,
+      doc: authDoc('Create the first owner with the setup link’s token', setupRequestSchema, 201),
       handle: async (request) => sessionReply(await setUpFirstOwner(deps, request.body, clientOf(request)), 201),
     },
     {
       method: 'POST',
       path: '/v1/auth/register',
       use: body,
+      doc: authDoc('Sign up: a new account and its owner (MESSAGEJS_SIGNUP=open)', registerRequestSchema, 201),
       handle: async (request) => sessionReply(await register(deps, request.body, clientOf(request)), 201),
     },
     {
       method: 'POST',
       path: '/v1/auth/login',
       use: body,
+      doc: authDoc('Sign in with an email and a password', loginRequestSchema, 200),
       handle: async (request) => sessionReply(await login(deps, request.body, clientOf(request))),
     },
     {
       method: 'POST',
       path: '/v1/invites/accept',
       use: body,
+      doc: authDoc('Join an account with an invite link', acceptInviteRequestSchema, 201),
       handle: async (request) => sessionReply(await acceptInvite(deps, request.body, clientOf(request)), 201),
     },
     {
       method: 'POST',
       path: '/v1/auth/refresh',
       use: body,
+      doc: authDoc('Trade a refresh token (body or cookie) for a new session pair', refreshRequestSchema, 200),
       async handle(request) {
         const given = (request.body as { refreshToken?: unknown } | null)?.refreshToken;
         if (given !== undefined && typeof given !== 'string') {
@@ -104,12 +130,25 @@ export function selfRoutes(deps: AccountsDeps): Route[] {
     {
       method: 'GET',
       path: '/v1/auth/me',
+      doc: {
+        summary: 'Who is signed in, and what they may do',
+        tag: 'Auth',
+        auth: 'admin',
+        responses: { 200: meResponseSchema },
+      },
       handle: async (request) => ({ body: await describeMe(deps, request.adminPrincipal()), headers: NO_STORE }),
     },
     {
       method: 'POST',
       path: '/v1/auth/password',
       use: [jsonBody({ limit: '8kb' })],
+      doc: {
+        summary: 'Change one’s password; every other session ends',
+        tag: 'Auth',
+        auth: 'admin',
+        body: changePasswordRequestSchema,
+        responses: { 204: null },
+      },
       async handle(request) {
         await changePassword(deps, request.adminPrincipal(), request.body, request.actor());
         return { status: 204 };
@@ -118,6 +157,7 @@ export function selfRoutes(deps: AccountsDeps): Route[] {
     {
       method: 'POST',
       path: '/v1/auth/logout',
+      doc: { summary: 'End this session', tag: 'Auth', auth: 'admin', responses: { 204: null } },
       async handle(request) {
         const principal = request.adminPrincipal();
         if (principal.kind !== 'member') {

@@ -1,3 +1,4 @@
+import { demoConfigSchema } from '@messagejs/shared-types';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../domain/app-error.js';
@@ -15,6 +16,12 @@ export function demoRoutes(dataDir: string): Route[] {
     {
       method: 'GET',
       path: '/demo/config.json',
+      doc: {
+        summary: 'The demo project’s public settings, for the demo pages',
+        tag: 'Demo',
+        auth: 'public',
+        responses: { 200: demoConfigSchema },
+      },
       handle() {
         let text: string;
         try {

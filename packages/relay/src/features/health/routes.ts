@@ -1,3 +1,4 @@
+import { healthResponseSchema, readinessResponseSchema } from '@messagejs/shared-types';
 import type { Store } from '../../store/types.js';
 import type { Route } from '../../http/platform/route.js';
 
@@ -8,10 +9,21 @@ export function healthRoutes(deps: {
   now: () => number;
 }): Route[] {
   return [
-    { method: 'GET', path: '/healthz', handle: () => ({ body: { status: 'ok' } }) },
+    {
+      method: 'GET',
+      path: '/healthz',
+      doc: { summary: 'The process answers', tag: 'Health', auth: 'public', responses: { 200: healthResponseSchema } },
+      handle: () => ({ body: { status: 'ok' } }),
+    },
     {
       method: 'GET',
       path: '/readyz',
+      doc: {
+        summary: 'The database answers and the worker runs (503 otherwise)',
+        tag: 'Health',
+        auth: 'public',
+        responses: { 200: readinessResponseSchema, 503: readinessResponseSchema },
+      },
       async handle() {
         const database = await deps.store.ping();
         // The loop passes at least every few poll intervals; a silent minute means it is stuck.

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { hookReceiptSchema } from '@messagejs/shared-types';
 import type { WebhookRequest } from '../../providers/types.js';
 import { rawBody } from '../../http/platform/raw-body.js';
 import type { Route, RouteRequest } from '../../http/platform/route.js';
@@ -28,6 +30,13 @@ export function providerHookRoutes(deps: ProviderHookDeps & { publicUrl: string 
     {
       method: 'GET',
       path,
+      doc: {
+        summary: 'Answer a provider’s webhook subscription handshake',
+        tag: 'Provider webhooks',
+        auth: 'public',
+        contentType: 'text/plain',
+        responses: { 200: z.string() },
+      },
       async handle(request) {
         return { text: await answerHandshake(deps, request.params.connectorId!, webhookOf(request, deps.publicUrl)) };
       },
@@ -36,6 +45,12 @@ export function providerHookRoutes(deps: ProviderHookDeps & { publicUrl: string 
       method: 'POST',
       path,
       use: [raw],
+      doc: {
+        summary: 'Take a provider’s status callback (its signature is checked)',
+        tag: 'Provider webhooks',
+        auth: 'public',
+        responses: { 200: hookReceiptSchema },
+      },
       async handle(request) {
         await receiveStatusWebhook(deps, request.params.connectorId!, webhookOf(request, deps.publicUrl));
         return { body: { received: true } };

@@ -1,4 +1,9 @@
-import { headers } from '@messagejs/shared-types';
+import {
+  headers,
+  messageResponseSchema,
+  sendMessageRequestSchema,
+  sendMessageResponseSchema,
+} from '@messagejs/shared-types';
 import type { Store } from '../../store/types.js';
 import { sendMessage, type SendDeps } from './send-message.js';
 import { getMessage } from './get-message.js';
@@ -15,6 +20,14 @@ export function messageRoutes(deps: SendDeps & { store: Store }): Route[] {
       method: 'POST',
       path: '/v1/messages',
       use: [jsonBody(), idempotencyKey()],
+      doc: {
+        summary: 'Send a message: a template (public or secret key) or free text (secret key)',
+        tag: 'Messages',
+        auth: 'key',
+        permission: 'send_messages',
+        body: sendMessageRequestSchema,
+        responses: { 202: sendMessageResponseSchema },
+      },
       async handle(request) {
         const { idempotency, clientIp } = request.locals;
         const outcome = await sendMessage(deps, request.keyPrincipal(), request.body, idempotency, clientIp);
@@ -24,6 +37,13 @@ export function messageRoutes(deps: SendDeps & { store: Store }): Route[] {
     {
       method: 'GET',
       path: '/v1/messages/:id',
+      doc: {
+        summary: 'Get a message and its status',
+        tag: 'Messages',
+        auth: 'key',
+        permission: 'view_history',
+        responses: { 200: messageResponseSchema },
+      },
       async handle(request) {
         return { body: await getMessage(deps.store, request.keyPrincipal(), request.params.id!, deps.now()) };
       },

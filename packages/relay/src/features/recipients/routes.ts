@@ -1,3 +1,4 @@
+import { analyzeRecipientsRequestSchema, analyzeRecipientsResponseSchema } from '@messagejs/shared-types';
 import { jsonBody } from '../../http/platform/json-body.js';
 import type { Route } from '../../http/platform/route.js';
 import { analyzeRecipients } from './analyze-recipients.js';
@@ -9,6 +10,13 @@ export function recipientsRoutes(): Route[] {
       method: 'POST',
       path: '/v1/recipients/analyze',
       use: [jsonBody({ limit: '256kb' })],
+      doc: {
+        summary: 'Describe up to 1,000 phone numbers: valid, country, type, operator, allowed',
+        tag: 'Recipients',
+        auth: 'key',
+        body: analyzeRecipientsRequestSchema,
+        responses: { 200: analyzeRecipientsResponseSchema },
+      },
       handle: (request) => ({ body: analyzeRecipients(request.keyPrincipal(), request.body) }),
     },
   ];

@@ -1,4 +1,11 @@
-import { headers } from '@messagejs/shared-types';
+import {
+  headers,
+  jwksResponseSchema,
+  verifyCheckRequestSchema,
+  verifyCheckResponseSchema,
+  verifyStartRequestSchema,
+  verifyStartResponseSchema,
+} from '@messagejs/shared-types';
 import type { Sealer } from '../../crypto/sealer.js';
 import type { Store } from '../../store/types.js';
 import { startVerification, type VerifyDeps } from './start-verification.js';
@@ -19,6 +26,13 @@ export function verifyRoutes(deps: VerifyDeps & { issuer: () => string }): Route
       method: 'POST',
       path: '/v1/verify/send',
       use: [jsonBody(), idempotencyKey()],
+      doc: {
+        summary: 'Send a one-time code',
+        tag: 'Verification',
+        auth: 'key',
+        body: verifyStartRequestSchema,
+        responses: { 202: verifyStartResponseSchema },
+      },
       async handle(request) {
         const outcome = await startVerification(deps, request.keyPrincipal(), request.body, {
           ip: request.ip(),
@@ -35,6 +49,13 @@ export function verifyRoutes(deps: VerifyDeps & { issuer: () => string }): Route
       method: 'POST',
       path: '/v1/verify/check',
       use: [jsonBody(), idempotencyKey({ secret: deps.codeKey })],
+      doc: {
+        summary: 'Check a one-time code; a valid one answers a relay-signed token',
+        tag: 'Verification',
+        auth: 'key',
+        body: verifyCheckRequestSchema,
+        responses: { 200: verifyCheckResponseSchema },
+      },
       async handle(request) {
         const outcome = await checkVerification(deps, request.keyPrincipal(), request.body, {
           ip: request.ip(),
@@ -61,6 +82,12 @@ export function jwksRoutes(deps: { store: Store; sealer: Sealer; now: () => numb
     {
       method: 'GET',
       path: '/v1/projects/:projectId/jwks.json',
+      doc: {
+        summary: 'The public keys that verify a project’s verification tokens',
+        tag: 'Verification',
+        auth: 'public',
+        responses: { 200: jwksResponseSchema },
+      },
       async handle(request) {
         return {
           body: await projectJwks(deps.store, deps.sealer, request.params.projectId ?? '', deps.now()),

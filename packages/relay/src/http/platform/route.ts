@@ -147,6 +147,8 @@ export interface RouteDoc {
   query?: ZodType;
   /** The answer's body schema by status; null for an answer without a body (204). Errors are documented once for all. */
   responses: Readonly<Record<number, ZodType | null>>;
+  /** The media type of the answers when it is not JSON (a page, a script, a handshake's text). @default 'application/json' */
+  contentType?: string;
 }
 
 /** Writes a route's reply. */

@@ -24,6 +24,8 @@ export interface Router {
   mount(routes: readonly Route[], options?: { use?: readonly Handler[] }): void;
   /** Answers the request the fast way when it matches a route exactly and returns true; false leaves it untouched. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Every route mounted so far, in mounting order: the registry the OpenAPI document is built from. */
+  routes(): readonly Route[];
 }
 
 interface FastRoute {
@@ -100,10 +102,13 @@ export function createRouter(options: {
   trust: TrustProxy;
 }): Router {
   const fast: FastRoute[] = [];
+  const mounted: Route[] = [];
   const { app, onError, logger } = options;
   return {
+    routes: () => mounted,
     mount(routes, mountOptions = {}) {
       for (const route of routes) {
+        mounted.push(route);
         const chain = [...(mountOptions.use ?? []), ...(route.use ?? []), endpoint(route, options.trust)];
         const names = route.path.split('/');
         fast.push({
