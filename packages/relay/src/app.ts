@@ -48,6 +48,7 @@ import { createPrincipalResolver } from './features/accounts/resolve-principal.j
 import { authRoutes, selfRoutes } from './features/accounts/routes.js';
 import { accountRoutes, adminTokenRoutes } from './features/accounts/account-routes.js';
 import { mintSetupLink } from './features/accounts/setup.js';
+import { templateRoutes } from './features/templates/routes.js';
 import { docsRoutes } from './http/platform/docs.js';
 import type { Route } from './http/platform/route.js';
 import type { Handler } from './http/platform/handler.js';
@@ -273,6 +274,7 @@ function buildApp(
   router.mount(demoRoutes(config.dataDir));
   const admin = adminAccess({ resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });
   mountAccounts(router, accounts, admin, sameOriginOnly({ trust, publicUrl: config.publicUrl }));
+  router.mount(templateRoutes({ store, now }), { use: [admin] });
   router.mount(
     docsRoutes({ routes: () => router.routes(), info: { title: 'MessageJS relay', version: RELAY_VERSION } }),
   );

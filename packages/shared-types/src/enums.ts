@@ -66,6 +66,19 @@ export const permissions = [
 ] as const;
 export type Permission = (typeof permissions)[number];
 
+/** What a template is for: a label to sort and filter templates by (issue 12). */
+export const templateCategories = [
+  'marketing',
+  'notifications',
+  'alerts',
+  'reminders',
+  'confirmations',
+  'promotions',
+  'otp',
+  'other',
+] as const;
+export type TemplateCategory = (typeof templateCategories)[number];
+
 /** A member's role in an account, most powerful first. */
 export const roles = ['owner', 'admin', 'manager', 'sender', 'viewer'] as const;
 export type Role = (typeof roles)[number];

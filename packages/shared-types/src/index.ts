@@ -18,12 +18,14 @@ export {
   numberTypes,
   permissions,
   roles,
+  templateCategories,
   verifyChannels,
   type Channel,
   type MessageStatus,
   type NumberType,
   type Permission,
   type Role,
+  type TemplateCategory,
   type VerifyChannel,
 } from './enums.js';
 export {
@@ -105,7 +107,31 @@ export {
   type UpdateAccountRequest,
   type UpdateMemberRequest,
 } from './schemas/accounts.js';
-export { maxPageSize, pageQuerySchema, pageQueryShape, pageSchema, type PageQuery } from './schemas/page.js';
+export { maxPageSize, pageQuerySchema, pageSchema, type PageQuery } from './schemas/page.js';
+export {
+  listTemplatesQuerySchema,
+  previewTemplateRequestSchema,
+  previewTemplateResponseSchema,
+  templateCategorySchema,
+  templateDefinitionSchema,
+  templateInputSchema,
+  templateNameSchema,
+  templateParamSchema,
+  templateRecipientSchema,
+  templateSchema,
+  templateSummarySchema,
+  templateVersionSchema,
+  updateTemplateRequestSchema,
+  type PreviewTemplateRequest,
+  type PreviewTemplateResponse,
+  type TemplateDefinition,
+  type TemplateInput,
+  type TemplateParam,
+  type TemplateSummary,
+  type TemplateVersionView,
+  type TemplateView,
+  type UpdateTemplateRequest,
+} from './schemas/templates.js';
 export {
   demoConfigSchema,
   healthResponseSchema,

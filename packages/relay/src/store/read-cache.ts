@@ -42,6 +42,15 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
         await store.templates.upsert(template);
         templates.delete(`${template.projectId}\0${template.name}`);
       },
+      async setActive(templateId, active, at) {
+        await store.templates.setActive(templateId, active, at);
+        templates.clear();
+      },
+      async remove(templateId) {
+        const removed = await store.templates.remove(templateId);
+        templates.clear();
+        return removed;
+      },
     },
     verify: {
       ...store.verify,

@@ -33,6 +33,17 @@ import {
   recipientAnalysisSchema,
 } from './recipients.js';
 import {
+  previewTemplateRequestSchema,
+  previewTemplateResponseSchema,
+  templateDefinitionSchema,
+  templateInputSchema,
+  templateParamSchema,
+  templateSchema,
+  templateSummarySchema,
+  templateVersionSchema,
+  updateTemplateRequestSchema,
+} from './templates.js';
+import {
   demoConfigSchema,
   healthResponseSchema,
   hookReceiptSchema,
@@ -85,6 +96,15 @@ export const schemas = {
   CreateAdminTokenRequest: createAdminTokenRequestSchema,
   AdminToken: adminTokenSchema,
   CreateAdminTokenResponse: createAdminTokenResponseSchema,
+  TemplateParam: templateParamSchema,
+  TemplateDefinition: templateDefinitionSchema,
+  TemplateInput: templateInputSchema,
+  UpdateTemplateRequest: updateTemplateRequestSchema,
+  Template: templateSchema,
+  TemplateSummary: templateSummarySchema,
+  TemplateVersion: templateVersionSchema,
+  PreviewTemplateRequest: previewTemplateRequestSchema,
+  PreviewTemplateResponse: previewTemplateResponseSchema,
   HealthResponse: healthResponseSchema,
   ReadinessResponse: readinessResponseSchema,
   HookReceipt: hookReceiptSchema,

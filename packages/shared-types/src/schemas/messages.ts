@@ -108,6 +108,8 @@ export const messageResponseSchema = z
     channel: channelSchema,
     to: z.string(),
     template: z.string().nullable(),
+    /** The version of `template` the message was rendered from (null for free text and messages older than versions). */
+    templateVersion: z.number().int().nullable().optional(),
     segments: z.number().int().nullable(),
     encoding: encodingSchema.optional(),
     /** Estimated cost from the project's price table (per SMS segment, or per message), when priced. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import YAML from 'yaml';
+import { templateCategories } from '@messagejs/shared-types';
 import {
   listTemplates,
   saveTemplate,
@@ -19,6 +20,7 @@ interface AddOptions {
   subject?: string;
   body?: string;
   param?: string[];
+  category?: string;
 }
 
 /** The template `templates add` was given: a JSON/YAML file, or the flags. */
@@ -31,6 +33,7 @@ function templateInput(opts: AddOptions): unknown {
     ...(opts.subject && { subject: opts.subject }),
     body: opts.body,
     params: Object.fromEntries((opts.param ?? []).map(parseParamFlag)),
+    ...(opts.category && { category: opts.category }),
   };
 }
 
@@ -40,7 +43,7 @@ export function registerTemplates(program: Command): void {
   adminAction(
     templates
       .command('add')
-      .description('Add or replace a template, from a JSON/YAML file or flags.')
+      .description('Add or replace a template, from a JSON/YAML file or flags (a change is kept as a new version).')
       .addOption(projectOption())
       .option(
         '--file <path>',
@@ -51,6 +54,7 @@ export function registerTemplates(program: Command): void {
       .option('--to <recipient>', 'fixed recipient (omit to let callers choose)')
       .option('--subject <text>')
       .option('--body <text>')
+      .option('--category <category>', `what it is for: ${templateCategories.join(', ')} (default: other)`)
       .option(
         '--param <spec...>',
         'name:text:100[:multiline,links] | name:email | name:number | name:pattern:REGEX (RE2 syntax, values up to 200 characters). ' +
@@ -63,11 +67,18 @@ export function registerTemplates(program: Command): void {
       return { name, channel, params };
     },
   );
-  adminAction(templates.command('list').addOption(projectOption()), async ({ store }, opts: { project: string }) =>
-    listTemplates(store, opts.project),
+  adminAction(
+    templates
+      .command('list')
+      .description('List a project’s templates: version, active, category, uses.')
+      .addOption(projectOption()),
+    async ({ store }, opts: { project: string }) => listTemplates(store, opts.project),
   );
   adminAction(
-    templates.command('show <name>').addOption(projectOption()),
+    templates
+      .command('show <name>')
+      .description('Show a template in full (a fixed recipient masked).')
+      .addOption(projectOption()),
     async ({ store }, opts: { project: string }, name) => {
       const template = await showTemplate(store, opts.project, name);
       if (!template) throw new Error(`No template ${name}.`);

@@ -37,6 +37,7 @@ export async function getMessage(
     channel: message.channel,
     to: isPublic ? maskAddress(message.to) : message.to,
     template: message.template,
+    templateVersion: message.templateVersion ?? null,
     segments: message.segments,
     encoding: message.encoding,
     cost: message.costEur === null || message.costMad === null ? null : { eur: message.costEur, mad: message.costMad },

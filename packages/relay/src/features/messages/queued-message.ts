@@ -16,6 +16,7 @@ export function queuedMessage(input: {
   channel: Channel;
   recipient: Recipient;
   template: string | null;
+  templateVersion?: number | null;
   subject: string | null;
   body: string;
   html: string | null;
@@ -42,6 +43,7 @@ export function queuedMessage(input: {
     country: recipient.country,
     operator: recipient.operator,
     template: input.template,
+    templateVersion: input.templateVersion ?? null,
     subject: input.subject,
     body,
     html: input.html,

@@ -48,6 +48,8 @@ interface Draft {
   html: string | null;
   /** The template's name; `null` for free text. */
   templateName: string | null;
+  /** The template's id and version, whose use the message counts and records. */
+  templateUse: { id: string; version: number } | null;
   /** The template names its own recipient (a contact form). */
   fixedRecipient: boolean;
   /** Seconds before falling back to the next channel, when the caller asked for it. */
@@ -126,7 +128,9 @@ export async function sendMessage(
   const lease = deps.dispatch?.reserve(now) ?? null;
   let result: Awaited<ReturnType<Store['messages']['enqueue']>>;
   try {
-    result = await store.messages.enqueue(enqueueInput(message, now, lease, key.id, idempotency, response));
+    result = await store.messages.enqueue(
+      enqueueInput(message, now, lease, key.id, idempotency, response, draft.templateUse?.id),
+    );
   } catch (error) {
     deps.dispatch?.unreserve(lease);
     throw error;
@@ -146,6 +150,10 @@ export async function sendMessage(
 function templateDraft({ key, project }: KeyPrincipal, req: TemplateRequest, template: Template | null): Draft {
   if (!template)
     throw new AppError('template_not_found', `No template \`${req.template}\` in this project.`, {
+      field: 'template',
+    });
+  if (!template.active)
+    throw new AppError('template_inactive', `Template \`${template.name}\` is switched off in this project.`, {
       field: 'template',
     });
   let to: string;
@@ -181,6 +189,7 @@ function templateDraft({ key, project }: KeyPrincipal, req: TemplateRequest, tem
     subject,
     html,
     templateName: template.name,
+    templateUse: { id: template.id, version: template.version },
     fixedRecipient: template.recipient.mode === 'fixed',
     fallbackAfter: req.fallbackAfter,
     captchaToken: req.captchaToken,
@@ -212,6 +221,7 @@ function textDraft({ key, project }: KeyPrincipal, body: object): Draft {
     subject: req.subject ?? null,
     html: null,
     templateName: null,
+    templateUse: null,
     fixedRecipient: false,
     fallbackAfter: req.fallbackAfter,
     captchaToken: undefined,
@@ -250,6 +260,7 @@ function draftMessage(caller: KeyPrincipal, draft: Draft, recipient: Recipient, 
     channel: draft.channel,
     recipient,
     template: draft.templateName,
+    templateVersion: draft.templateUse?.version ?? null,
     subject: draft.subject,
     body: draft.text,
     html: draft.html,
@@ -279,10 +290,12 @@ function enqueueInput(
   keyId: string,
   idempotency: { key: string; requestHash: string } | undefined,
   response: SendMessageResponse,
+  templateId: string | undefined,
 ): EnqueueInput {
   return {
     message,
     dueAt: now,
+    ...(templateId && { templateId }),
     ...(lease && { lease }),
     ...(idempotency && { idempotency: idempotencyRecord(keyId, idempotency, 202, response, now) }),
   };

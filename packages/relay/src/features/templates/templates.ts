@@ -14,38 +14,6 @@ const emailSchema = z.email();
 /** Counts user-visible characters (code points), not UTF-16 units, for max-length checks. */
 const lengthOf = (value: string) => [...value].length;
 
-/** The zod schema of a template param declaration (used by the CLI and the admin API). */
-export const paramSpecSchema: z.ZodType<ParamSpec> = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('text'),
-    maxLength: z.number().int().min(1).max(10_000),
-    required: z.boolean().optional(),
-    multiline: z.boolean().optional(),
-    allowLinks: z.boolean().optional(),
-  }),
-  z.strictObject({ type: z.literal('email'), required: z.boolean().optional() }),
-  z.strictObject({
-    type: z.literal('number'),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    integer: z.boolean().optional(),
-    required: z.boolean().optional(),
-  }),
-  z.strictObject({
-    type: z.literal('pattern'),
-    pattern: z
-      .string()
-      .min(1)
-      .max(500)
-      .superRefine((p, ctx) => {
-        const compiled = compileParamPattern(p);
-        if (!compiled.ok) ctx.addIssue({ code: 'custom', message: compiled.reason });
-      }),
-    maxLength: z.number().int().min(1).max(MAX_PATTERN_VALUE_LENGTH).optional(),
-    required: z.boolean().optional(),
-  }),
-]);
-
 /** Placeholders a template body uses. */
 export function placeholdersOf(...texts: Array<string | null | undefined>): string[] {
   const names = new Set<string>();

@@ -20,6 +20,7 @@ export interface MessageRow {
   country: string | null;
   operator: string | null;
   template: string | null;
+  template_version?: number | null;
   subject: string | null;
   body: string;
   html: string | null;
@@ -51,6 +52,7 @@ export const toMessage = (r: MessageRow): Message => ({
   country: r.country,
   operator: r.operator,
   template: r.template,
+  templateVersion: r.template_version ?? null,
   subject: r.subject,
   body: r.body,
   html: r.html,
@@ -107,6 +109,7 @@ export const messageColumns = [
   'scheduled_at',
   'sent_at',
   'delivered_at',
+  'template_version',
 ] as const satisfies ReadonlyArray<keyof MessageRow>;
 
 /** `toMessage` for a row read in `messageColumns` order. */
@@ -139,6 +142,7 @@ export const messageFromValues = (v: unknown[]): Message => ({
   scheduledAt: v[25] as number | null,
   sentAt: v[26] as number | null,
   deliveredAt: v[27] as number | null,
+  templateVersion: v[28] as number | null,
 });
 
 export const toIdempotency = (r: {
@@ -165,8 +169,13 @@ export const toIdempotency = (r: {
 export function createMessageWriter(db: Database.Database) {
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, template, subject, body, html,
-       status, segments, encoding, cost_eur, cost_mad, cascade, sensitive, fallback_after_ms, created_at, updated_at, scheduled_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       status, segments, encoding, cost_eur, cost_mad, cascade, sensitive, fallback_after_ms, created_at, updated_at, scheduled_at,
+       template_version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // The template's narrow counter row (created with the template): a send never rewrites the template row.
+  const countTemplateUse = db.prepare(
+    'UPDATE template_stats SET usage_count = usage_count + 1, last_used_at = ? WHERE template_id = ?',
   );
   const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
   const insertLeasedOutbox = db.prepare(
@@ -205,9 +214,14 @@ export function createMessageWriter(db: Database.Database) {
         m.createdAt,
         m.updatedAt,
         m.scheduledAt,
+        m.templateVersion ?? null,
       );
       if (lease) insertLeasedOutbox.run(m.id, dueAt, lease.until, lease.owner);
       else insertOutbox.run(m.id, dueAt);
+    },
+    /** Counts a send of the template `templateId` at `at`. */
+    countTemplateUse(templateId: string, at: number): void {
+      countTemplateUse.run(at, templateId);
     },
     /** Stores an idempotency record; false when the (key, idempotency key) pair is already taken. */
     writeIdempotency(record: IdempotencyRecord): boolean {
@@ -281,6 +295,7 @@ function createEnqueue(db: Database.Database, direct: boolean | undefined): Mess
   const write = (input: EnqueueInput): boolean => {
     if (input.idempotency && !writer.writeIdempotency(input.idempotency)) return false;
     writer.writeMessage(input.message, input.dueAt, input.lease);
+    if (input.templateId) writer.countTemplateUse(input.templateId, input.message.createdAt);
     return true;
   };
   const enqueue = createGroupCommit(

@@ -1,6 +1,14 @@
 import type Database from 'better-sqlite3';
-import type { Channel } from '@messagejs/shared-types';
-import type { Template, TemplatesRepo } from '../types/index.js';
+import type { Channel, TemplateCategory } from '@messagejs/shared-types';
+import type {
+  Template,
+  TemplateDefinitionRecord,
+  TemplateFilter,
+  TemplateStats,
+  TemplatesRepo,
+  TemplateVersionRecord,
+} from '../types/index.js';
+import { afterBounds, toPage } from './page.js';
 
 interface Row {
   id: string;
@@ -13,8 +21,19 @@ interface Row {
   html: string | null;
   params: string;
   channels: string | null;
+  category: TemplateCategory;
+  version: number;
+  active: number;
   created_at: number;
   updated_at: number;
+}
+
+interface VersionRow {
+  template_id: string;
+  version: number;
+  definition: string;
+  created_at: number;
+  created_by: string;
 }
 
 const toTemplate = (row: Row): Template => ({
@@ -28,20 +47,83 @@ const toTemplate = (row: Row): Template => ({
   html: row.html,
   params: JSON.parse(row.params) as Template['params'],
   channels: row.channels ? (JSON.parse(row.channels) as Channel[]) : null,
+  category: row.category,
+  version: row.version,
+  active: row.active === 1,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
 
+const toVersion = (row: VersionRow): TemplateVersionRecord => ({
+  templateId: row.template_id,
+  version: row.version,
+  definition: JSON.parse(row.definition) as TemplateDefinitionRecord,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+});
+
+const toStats = (row: { usage_count: number | null; last_used_at: number | null } | undefined): TemplateStats => ({
+  usageCount: row?.usage_count ?? 0,
+  lastUsedAt: row?.last_used_at ?? null,
+});
+
+/** The list's statements by filter: `category` and `active` are in the WHERE clause only when given. */
+function pageStatements(db: Database.Database) {
+  const statements = new Map<string, Database.Statement>();
+  return (filter: TemplateFilter) => {
+    const key = `${filter.category !== undefined}:${filter.active !== undefined}`;
+    let statement = statements.get(key);
+    if (!statement) {
+      statement = db.prepare(
+        `SELECT t.*, s.usage_count, s.last_used_at FROM templates t
+           LEFT JOIN template_stats s ON s.template_id = t.id
+          WHERE t.project_id = @projectId AND t.name > @after
+            ${filter.category !== undefined ? 'AND t.category = @category' : ''}
+            ${filter.active !== undefined ? 'AND t.active = @active' : ''}
+          ORDER BY t.name LIMIT @limit`,
+      );
+      statements.set(key, statement);
+    }
+    return statement;
+  };
+}
+
+/** The repository's statements, prepared once. */
+function statements(db: Database.Database) {
+  return {
+    upsert: db.prepare(
+      `INSERT INTO templates (id, project_id, name, channel, recipient, subject, body, html, params, channels,
+                              category, version, active, created_at, updated_at)
+       VALUES (@id, @projectId, @name, @channel, @recipient, @subject, @body, @html, @params, @channels,
+               @category, @version, @active, @createdAt, @updatedAt)
+       ON CONFLICT (project_id, name) DO UPDATE SET channel = excluded.channel, recipient = excluded.recipient,
+         subject = excluded.subject, body = excluded.body, html = excluded.html, params = excluded.params,
+         channels = excluded.channels, category = excluded.category, version = excluded.version,
+         active = excluded.active, updated_at = excluded.updated_at`,
+    ),
+    byName: db.prepare<[string, string], Row>('SELECT * FROM templates WHERE project_id = ? AND name = ?'),
+    byProject: db.prepare<[string], Row>('SELECT * FROM templates WHERE project_id = ? ORDER BY name'),
+    stats: db.prepare('SELECT usage_count, last_used_at FROM template_stats WHERE template_id = ?'),
+    ensureStats: db.prepare('INSERT OR IGNORE INTO template_stats (template_id) VALUES (?)'),
+    addVersion: db.prepare(
+      `INSERT INTO template_versions (template_id, version, definition, created_at, created_by)
+       VALUES (@templateId, @version, @definition, @createdAt, @createdBy)`,
+    ),
+    versions: db.prepare<[string, number, number], VersionRow>(
+      'SELECT * FROM template_versions WHERE template_id = ? AND version < ? ORDER BY version DESC LIMIT ?',
+    ),
+    version: db.prepare<[string, number], VersionRow>(
+      'SELECT * FROM template_versions WHERE template_id = ? AND version = ?',
+    ),
+    setActive: db.prepare('UPDATE templates SET active = ?, updated_at = ? WHERE id = ?'),
+    remove: db.prepare('DELETE FROM templates WHERE id = ?'),
+  };
+}
+
 export function createTemplatesRepo(db: Database.Database): TemplatesRepo {
-  const upsert = db.prepare(
-    `INSERT INTO templates (id, project_id, name, channel, recipient, subject, body, html, params, channels, created_at, updated_at)
-     VALUES (@id, @projectId, @name, @channel, @recipient, @subject, @body, @html, @params, @channels, @createdAt, @updatedAt)
-     ON CONFLICT (project_id, name) DO UPDATE SET channel = excluded.channel, recipient = excluded.recipient,
-       subject = excluded.subject, body = excluded.body, html = excluded.html, params = excluded.params,
-       channels = excluded.channels, updated_at = excluded.updated_at`,
-  );
-  const byName = db.prepare<[string, string], Row>('SELECT * FROM templates WHERE project_id = ? AND name = ?');
-  const byProject = db.prepare<[string], Row>('SELECT * FROM templates WHERE project_id = ? ORDER BY name');
+  const { upsert, byName, byProject, stats, ensureStats, addVersion, versions, version, setActive, remove } =
+    statements(db);
+  const pageOf = pageStatements(db);
   return {
     async upsert(t) {
       upsert.run({
@@ -49,6 +131,7 @@ export function createTemplatesRepo(db: Database.Database): TemplatesRepo {
         recipient: JSON.stringify(t.recipient),
         params: JSON.stringify(t.params),
         channels: t.channels ? JSON.stringify(t.channels) : null,
+        active: t.active ? 1 : 0,
       });
     },
     async get(projectId, name) {
@@ -57,6 +140,47 @@ export function createTemplatesRepo(db: Database.Database): TemplatesRepo {
     },
     async list(projectId) {
       return byProject.all(projectId).map(toTemplate);
+    },
+    async page(projectId, filter, page) {
+      const rows = pageOf(filter).all({
+        projectId,
+        after: page.after ? String(page.after.key) : '',
+        limit: page.limit + 1,
+        ...(filter.category !== undefined && { category: filter.category }),
+        ...(filter.active !== undefined && { active: filter.active ? 1 : 0 }),
+      }) as Array<Row & { usage_count: number | null; last_used_at: number | null }>;
+      return toPage(
+        rows,
+        page,
+        (row) => ({ ...toTemplate(row), ...toStats(row) }),
+        (row) => ({ key: row.name, id: row.id }),
+      );
+    },
+    async stats(templateId) {
+      return toStats(stats.get(templateId) as Parameters<typeof toStats>[0]);
+    },
+    async ensureStats(templateId) {
+      ensureStats.run(templateId);
+    },
+    async addVersion(v) {
+      addVersion.run({ ...v, definition: JSON.stringify(v.definition) });
+    },
+    async versions(templateId, page) {
+      const { afterKey } = afterBounds(page);
+      return toPage(versions.all(templateId, afterKey, page.limit + 1), page, toVersion, (row) => ({
+        key: row.version,
+        id: row.template_id,
+      }));
+    },
+    async version(templateId, n) {
+      const row = version.get(templateId, n);
+      return row ? toVersion(row) : null;
+    },
+    async setActive(templateId, active, at) {
+      setActive.run(active ? 1 : 0, at, templateId);
+    },
+    async remove(templateId) {
+      return remove.run(templateId).changes > 0;
     },
   };
 }

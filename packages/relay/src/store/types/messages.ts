@@ -12,6 +12,8 @@ export interface Message {
   country: string | null;
   operator: string | null;
   template: string | null;
+  /** The version of `template` the message was rendered from (null for free text and older messages). */
+  templateVersion?: number | null;
   subject: string | null;
   body: string;
   html: string | null;
@@ -63,6 +65,8 @@ export interface EnqueueInput {
    * the message from memory: no claim transaction. After a crash the lease expires like any other.
    */
   lease?: OutboxLease;
+  /** The template the message was rendered from: its use is counted in the same transaction. */
+  templateId?: string;
 }
 
 /** Accepted messages: written with their outbox row, read by id or provider id. */
