@@ -49,6 +49,7 @@ import { authRoutes, selfRoutes } from './features/accounts/routes.js';
 import { accountRoutes, adminTokenRoutes } from './features/accounts/account-routes.js';
 import { mintSetupLink } from './features/accounts/setup.js';
 import { templateRoutes } from './features/templates/routes.js';
+import { auditRoutes } from './features/audit/routes.js';
 import { docsRoutes } from './http/platform/docs.js';
 import type { Route } from './http/platform/route.js';
 import type { Handler } from './http/platform/handler.js';
@@ -274,7 +275,7 @@ function buildApp(
   router.mount(demoRoutes(config.dataDir));
   const admin = adminAccess({ resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });
   mountAccounts(router, accounts, admin, sameOriginOnly({ trust, publicUrl: config.publicUrl }));
-  router.mount(templateRoutes({ store, now }), { use: [admin] });
+  router.mount([...templateRoutes({ store, now }), ...auditRoutes({ store })], { use: [admin] });
   router.mount(
     docsRoutes({ routes: () => router.routes(), info: { title: 'MessageJS relay', version: RELAY_VERSION } }),
   );

@@ -133,6 +133,15 @@ export {
   type UpdateTemplateRequest,
 } from './schemas/templates.js';
 export {
+  auditActionSchema,
+  auditActionsResponseSchema,
+  auditLogQuerySchema,
+  auditLogSchema,
+  type AuditAction,
+  type AuditLog,
+  type AuditLogQuery,
+} from './schemas/audit.js';
+export {
   demoConfigSchema,
   healthResponseSchema,
   hookReceiptSchema,

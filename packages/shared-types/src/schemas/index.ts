@@ -43,6 +43,7 @@ import {
   templateVersionSchema,
   updateTemplateRequestSchema,
 } from './templates.js';
+import { auditActionSchema, auditActionsResponseSchema, auditLogSchema } from './audit.js';
 import {
   demoConfigSchema,
   healthResponseSchema,
@@ -105,6 +106,9 @@ export const schemas = {
   TemplateVersion: templateVersionSchema,
   PreviewTemplateRequest: previewTemplateRequestSchema,
   PreviewTemplateResponse: previewTemplateResponseSchema,
+  AuditLog: auditLogSchema,
+  AuditAction: auditActionSchema,
+  AuditActionsResponse: auditActionsResponseSchema,
   HealthResponse: healthResponseSchema,
   ReadinessResponse: readinessResponseSchema,
   HookReceipt: hookReceiptSchema,

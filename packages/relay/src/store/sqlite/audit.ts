@@ -1,7 +1,85 @@
 import type Database from 'better-sqlite3';
-import type { AuditRepo } from '../types/index.js';
+import type { AuditFilter, AuditRepo, StoredAuditRecord } from '../types/index.js';
+import { toPage } from './page.js';
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+
+interface AuditRow {
+  id: number;
+  project_id: string | null;
+  actor: string;
+  action: string;
+  detail: string | null;
+  at: number;
+  account_id: string | null;
+  actor_id: string | null;
+  credential: string | null;
+  resource_type: string | null;
+  resource_id: string | null;
+  before: string | null;
+  after: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+}
+
+const parsed = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
+
+const toRecord = (r: AuditRow): StoredAuditRecord => ({
+  id: String(r.id),
+  projectId: r.project_id,
+  actor: r.actor,
+  action: r.action,
+  ...(r.detail !== null && { detail: JSON.parse(r.detail) as Record<string, unknown> }),
+  at: r.at,
+  accountId: r.account_id,
+  actorId: r.actor_id,
+  credential: r.credential,
+  resourceType: r.resource_type,
+  resourceId: r.resource_id,
+  before: parsed(r.before),
+  after: parsed(r.after),
+  ip: r.ip,
+  userAgent: r.user_agent,
+  requestId: r.request_id,
+});
+
+/** The equality filters, by the column each one reads. */
+const EQUALS = {
+  action: 'action',
+  actorId: 'actor_id',
+  resourceType: 'resource_type',
+  resourceId: 'resource_id',
+  projectId: 'project_id',
+} as const;
+
+/**
+ * The list's statement for the filters given, prepared once per combination: each filter is in the
+ * WHERE clause only when it is set, so SQLite picks the index that fits (`audit_account_action`,
+ * `…_actor`, `…_resource`, else `audit_account_at`).
+ */
+function pageStatements(db: Database.Database) {
+  const statements = new Map<string, Database.Statement>();
+  return (filter: AuditFilter) => {
+    const clauses: string[] = [];
+    for (const [name, column] of Object.entries(EQUALS)) {
+      if (filter[name as keyof typeof EQUALS] !== undefined) clauses.push(`AND ${column} = @${name}`);
+    }
+    if (filter.from !== undefined) clauses.push('AND at >= @from');
+    if (filter.to !== undefined) clauses.push('AND at < @to');
+    if (filter.projectIds) clauses.push('AND project_id IN (SELECT value FROM json_each(@projectIds))');
+    const key = clauses.join(' ');
+    let statement = statements.get(key);
+    if (!statement) {
+      statement = db.prepare(
+        `SELECT * FROM audit WHERE account_id = @accountId AND (at, id) < (@afterKey, @afterId) ${key}
+          ORDER BY at DESC, id DESC LIMIT @limit`,
+      );
+      statements.set(key, statement);
+    }
+    return statement;
+  };
+}
 
 export function createAuditRepo(db: Database.Database): AuditRepo {
   // With no account given, the project's account (if it has one) is recorded: CLI changes to an
@@ -13,6 +91,8 @@ export function createAuditRepo(db: Database.Database): AuditRepo {
              coalesce(@accountId, (SELECT account_id FROM projects WHERE id = @projectId)),
              @actorId, @credential, @resourceType, @resourceId, @before, @after, @ip, @userAgent, @requestId)`,
   );
+  const pageOf = pageStatements(db);
+  const byId = db.prepare<[string, number], AuditRow>('SELECT * FROM audit WHERE account_id = ? AND id = ?');
   return {
     async record(entry) {
       insert.run({
@@ -32,6 +112,25 @@ export function createAuditRepo(db: Database.Database): AuditRepo {
         userAgent: entry.userAgent ?? null,
         requestId: entry.requestId ?? null,
       });
+    },
+    async page(accountId, filter, page) {
+      // Only the parameters the statement names: better-sqlite3 binds no `undefined`.
+      const params: Record<string, unknown> = { accountId, limit: page.limit + 1 };
+      for (const name of [...Object.keys(EQUALS), 'from', 'to'] as const) {
+        const value = filter[name as keyof AuditFilter];
+        if (value !== undefined) params[name] = value;
+      }
+      if (filter.projectIds) params.projectIds = JSON.stringify(filter.projectIds);
+      const after = page.after;
+      params.afterKey = after ? Number(after.key) || 0 : Number.MAX_SAFE_INTEGER;
+      params.afterId = after ? (/^\d{1,15}$/.test(after.id) ? Number(after.id) : 0) : Number.MAX_SAFE_INTEGER;
+      const rows = pageOf(filter).all(params) as AuditRow[];
+      return toPage(rows, page, toRecord, (r) => ({ key: r.at, id: String(r.id) }));
+    },
+    async get(accountId, id) {
+      const n = /^\d{1,15}$/.test(id) ? Number(id) : NaN;
+      const row = Number.isSafeInteger(n) ? byId.get(accountId, n) : undefined;
+      return row ? toRecord(row) : null;
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { Page, PageRequest } from './page.js';
+
 /** One row of the audit log. */
 export interface AuditRecord {
   projectId: string | null;
@@ -22,7 +24,28 @@ export interface AuditRecord {
   requestId?: string | null;
 }
 
+/** A stored entry of the audit log, with its id. */
+export interface StoredAuditRecord extends AuditRecord {
+  id: string;
+}
+
+/** Filters of the audit log, combined with AND; `from` inclusive, `to` exclusive (ms since epoch). */
+export interface AuditFilter {
+  action?: string;
+  actorId?: string;
+  resourceType?: string;
+  resourceId?: string;
+  projectId?: string;
+  from?: number;
+  to?: number;
+  /** Only entries of these projects (a member limited to some projects); null for every entry. */
+  projectIds?: readonly string[] | null;
+}
+
 /** The audit log: who changed what, when, with which credential, from where. */
 export interface AuditRepo {
   record(entry: AuditRecord): Promise<void>;
+  /** A page of the account's entries, newest first. */
+  page(accountId: string, filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditRecord>>;
+  get(accountId: string, id: string): Promise<StoredAuditRecord | null>;
 }
