@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addConnector } from '@messagejs/relay';
 import { call } from '../helpers/start-relay.js';
 import { rows } from '../helpers/store-snapshot.js';
 import { addMember, OWNER, setUpOwner, startAccountsRelay, type Tokens } from '../helpers/accounts.js';
@@ -37,6 +38,22 @@ describe('audit log API', () => {
     });
     expect(saved.status).toBe(201);
     secrets.push('+212612345678');
+    // A provider credential, from the command line's service: only sealed, never in the log.
+    const authToken = 'twilio-auth-token-0123456789abcdef';
+    await addConnector(
+      t.relay.store,
+      t.relay.sealer,
+      {
+        projectId: t.demo.projectId,
+        type: 'twilio',
+        channels: ['sms'],
+        config: { from: '+15005550006' },
+        credentials: { accountSid: `AC${'a'.repeat(32)}`, authToken },
+        priority: 1,
+      },
+      t.clock.now,
+    );
+    secrets.push(authToken);
     const password = await call(t, 'POST', '/v1/auth/password', {
       key: owner.accessToken,
       body: { currentPassword: OWNER.password, newPassword: 'a brand new password 1' },

@@ -166,8 +166,9 @@ export function buildOpenApiDocument(routes: readonly Route[], info: OpenApiInfo
   }
   const errorBody = use(schemas.ErrorBody, 'output');
   return {
+    // No `jsonSchemaDialect`: OpenAPI 3.1's default dialect is JSON Schema 2020-12 (with its own
+    // vocabulary), which is what z.toJSONSchema writes; viewers refuse any other value.
     openapi: '3.1.0',
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     info,
     tags: [...tags].map((name) => ({ name })),
     paths,
