@@ -48,6 +48,8 @@ import { createPrincipalResolver } from './features/accounts/resolve-principal.j
 import { authRoutes, selfRoutes } from './features/accounts/routes.js';
 import { accountRoutes, adminTokenRoutes } from './features/accounts/account-routes.js';
 import { mintSetupLink } from './features/accounts/setup.js';
+import type { LastUsed } from './features/accounts/last-used.js';
+import { createKeysLastUsed, projectAdminRoutes } from './features/projects/admin-routes.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -139,9 +141,13 @@ interface Parts {
   limits: RateLimitStore;
   captcha: CaptchaDeps;
   pool: ConnectorPool;
+  /** Provider API base URLs by connector type (config and injected overrides). */
+  connectorBaseUrls: Record<string, string>;
   worker: Worker | null;
   keyCache: KeyCache;
   origins: OriginDirectory;
+  /** Keys' last-used times, written in batches off the request path. */
+  keysLastUsed: LastUsed;
 }
 
 /** Warns when data files are open to other users; checked before anything is opened or created. */
@@ -169,9 +175,10 @@ function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logge
     logger,
     ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
   };
+  const connectorBaseUrls = { ...config.connectorBaseUrls, ...deps.connectorBaseUrls };
   const pool = createConnectorPool({
     sealer,
-    baseUrls: { ...config.connectorBaseUrls, ...deps.connectorBaseUrls },
+    baseUrls: connectorBaseUrls,
     ...(deps.consoleWrite && { consoleWrite: deps.consoleWrite }),
   });
   const publicUrl = config.publicUrl;
@@ -200,9 +207,11 @@ function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logge
     limits: deps.rateLimitStore ?? createMemoryRateLimitStore(),
     captcha,
     pool,
+    connectorBaseUrls,
     worker,
     keyCache: createKeyCache(store, { ttlMs: cacheTtlMs, now }),
     origins: createOriginDirectory(store, { ttlMs: cacheTtlMs, now }),
+    keysLastUsed: createKeysLastUsed(store),
   };
 }
 
@@ -242,10 +251,12 @@ function buildApp(
   const onError = errorHandler(logger);
   const router = createRouter({ app, before: [context], onError, logger, trust });
   // Every `/v1` API route sits behind the same access step: key, origin rules, request limits.
-  const access = apiAccess({ cache: parts.keyCache, now, origins, limits, trust });
+  const onKeyUsed = (keyId: string, at: number) => parts.keysLastUsed.touch(keyId, at);
+  const keyAccess = { cache: parts.keyCache, now, origins, limits, trust, onKeyUsed };
+  const access = apiAccess(keyAccess);
   const resolve = createPrincipalResolver(accounts);
   // Sends and message reads also take admin credentials; the key's branch stays first.
-  const messageAccess = apiAccess({ cache: parts.keyCache, now, origins, limits, trust, admin: { resolve, store } });
+  const messageAccess = apiAccess({ ...keyAccess, admin: { resolve, store } });
   const dispatch = worker ? { dispatch: worker } : {};
   router.mount(messageRoutes({ store, limits, now, captcha, ...dispatch }), { use: [messageAccess] });
   const verify = { store, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), now, logger };
@@ -263,7 +274,7 @@ function buildApp(
   router.mount(providerHookRoutes({ store, pool: parts.pool, publicUrl: config.publicUrl, now, logger }));
   router.mount(jwksRoutes({ store, sealer, now }));
   router.mount(demoRoutes(config.dataDir));
-  mountAccounts(router, accounts, { resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });
+  mountAdmin(router, accounts, parts, { resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });
   app.use('/sdk', sdkAssets({ distDir: clientDistDir() }));
   const demoPages = demoDir();
   if (demoPages) app.use(express.static(demoPages, { index: 'index.html', extensions: ['html'] }));
@@ -275,16 +286,20 @@ function buildApp(
   return { app, handler };
 }
 
-/** The management plane's sign-in routes (public) and its account routes (behind the admin access step). */
-function mountAccounts(
+/** The management plane: sign-in (public), accounts and the projects' admin API (behind the admin access step). */
+function mountAdmin(
   router: ReturnType<typeof createRouter>,
   accounts: AccountsDeps,
+  parts: Parts,
   options: Parameters<typeof adminAccess>[0],
 ): void {
   router.mount(authRoutes(accounts, { sameOrigin: sameOriginOnly(options) }));
   router.mount([...selfRoutes(accounts), ...accountRoutes(accounts), ...adminTokenRoutes(accounts)], {
     use: [adminAccess(options)],
   });
+  // Keys and origins changed here are answered at once, not after the caches' few seconds.
+  const invalidate = () => (parts.keyCache.clear(), parts.origins.clear());
+  router.mount(projectAdminRoutes({ ...parts, invalidate }), { use: [adminAccess(options)] });
 }
 
 /**
@@ -376,6 +391,7 @@ function relayOf(
       }
       await worker?.stop();
       await accounts.lastUsed.close();
+      await parts.keysLastUsed.close();
       await parts.pool.close();
       await store.close();
       logger.flush?.();

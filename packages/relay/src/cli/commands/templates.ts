@@ -7,6 +7,7 @@ import {
   showTemplate,
   templateSummary,
 } from '../../features/templates/admin-templates.js';
+import { requireProject } from '../../features/projects/require-project.js';
 import { adminAction, projectOption } from '../options.js';
 import { parseParamFlag } from '../parse.js';
 
@@ -63,11 +64,16 @@ export function registerTemplates(program: Command): void {
       return { name, channel, params };
     },
   );
-  adminAction(templates.command('list').addOption(projectOption()), async ({ store }, opts: { project: string }) =>
-    listTemplates(store, opts.project),
+  adminAction(
+    templates.command('list').description("List a project's templates.").addOption(projectOption()),
+    async ({ store }, opts: { project: string }) => {
+      // An unknown project is an error, not an empty list.
+      await requireProject(store, opts.project);
+      return listTemplates(store, opts.project);
+    },
   );
   adminAction(
-    templates.command('show <name>').addOption(projectOption()),
+    templates.command('show <name>').description('Show one template in full.').addOption(projectOption()),
     async ({ store }, opts: { project: string }, name) => {
       const template = await showTemplate(store, opts.project, name);
       if (!template) throw new Error(`No template ${name}.`);

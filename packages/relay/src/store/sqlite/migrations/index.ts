@@ -7,6 +7,7 @@ import { up as supersededAttempts } from './006-superseded-attempts.js';
 import { up as numberTypes } from './007-number-types.js';
 import { up as verifyPumping } from './008-verify-pumping.js';
 import { up as accounts } from './009-accounts.js';
+import { up as projectAdmin } from './010-project-admin.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -22,4 +23,5 @@ export const migrations: readonly string[] = [
   numberTypes,
   verifyPumping,
   accounts,
+  projectAdmin,
 ];
