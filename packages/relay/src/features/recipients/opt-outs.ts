@@ -41,7 +41,7 @@ export function normaliseAddress(
   field = 'address',
 ): string {
   const value = input.trim();
-  const phone = channel ? channel === 'sms' || channel === 'whatsapp' : /^(\+|00)[\d\s().-]+$/.test(value);
+  const phone = channel ? channel === 'sms' || channel === 'whatsapp' : /^(\+|00)/.test(value);
   if (phone) {
     const result = normalizePhone(value, {
       defaultCountry: (project.defaultCountry ?? undefined) as CountryCode | undefined,
