@@ -76,7 +76,7 @@ export function adminAction<O>(
 ): Command {
   return command
     .addOption(dataDirOption())
-    .addOption(jsonOption())
+    .addOption(jsonOption('print JSON instead of a table'))
     .action(async (...args: unknown[]) => {
       // Commander passes the positional arguments, then the options, then the command.
       const opts = (args[args.length - 1] as Command).opts<O & { dataDir?: string; json?: boolean }>();

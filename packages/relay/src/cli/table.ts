@@ -40,12 +40,23 @@ export function table(rows: ReadonlyArray<Record<string, unknown>>): string {
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-/** One object as `field  value` lines. */
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** An object's fields as `[name, value]`, a nested object's as `apiKey.id` (two levels). */
+function flatten(object: Record<string, unknown>, prefix = '', depth = 0): Array<[string, unknown]> {
+  return Object.entries(object).flatMap(([key, value]): Array<[string, unknown]> =>
+    isPlainObject(value) && depth < 2 && Object.keys(value).length > 0
+      ? flatten(value, `${prefix}${key}.`, depth + 1)
+      : [[`${prefix}${key}`, value]],
+  );
+}
+
+/** One object as `field  value` lines; a nested object's fields as `parent.field`. */
 export function fields(object: Record<string, unknown>): string {
-  const width = Math.max(0, ...Object.keys(object).map((k) => k.length));
-  return Object.entries(object)
-    .map(([key, value]) => `${key.padEnd(width)}  ${cell(value)}`)
-    .join('\n');
+  const entries = flatten(object);
+  const width = Math.max(0, ...entries.map(([k]) => k.length));
+  return entries.map(([key, value]) => `${key.padEnd(width)}  ${cell(value)}`).join('\n');
 }
 
 /** What an admin command prints: JSON with `json`, else a readable form of the same answer. */

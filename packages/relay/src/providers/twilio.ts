@@ -34,9 +34,7 @@ const configSchema = z
     messagingServiceSid: z
       .string()
       .regex(/^MG[0-9a-fA-F]{32}$/, 'A Messaging Service SID looks like MG followed by 32 hex digits')
-      .meta({
-        description: 'A Messaging Service (MG…) that picks the sender; used instead of `from` when both are set.',
-      })
+      .meta({ description: 'A Messaging Service (MG…) that picks the sender; used instead of `from`.' })
       .optional(),
     whatsappFrom: e164.meta({ description: 'The WhatsApp sender (+E.164) when it differs from `from`.' }).optional(),
   })
@@ -53,29 +51,30 @@ const accountSid = z
   .regex(/^AC[0-9a-fA-F]{32}$/, 'The Account SID looks like AC followed by 32 hex digits')
   .meta({ description: 'The Account SID (AC…), from the Twilio console.' });
 
-const credentialsSchema = z.union([
-  z.object({
-    accountSid,
-    authToken: z
-      .string()
-      .min(1)
-      .meta({ description: 'The auth token: authenticates API calls and signs status callbacks.', secret: true }),
-  }),
-  z.object({
-    accountSid,
-    /** An API key (`SK…`) and its secret, the revocable alternative to the auth token. */
-    apiKey: z
-      .string()
-      .regex(/^SK[0-9a-fA-F]{32}$/, 'An API key SID looks like SK followed by 32 hex digits')
-      .meta({ description: 'An API key SID (SK…), the revocable alternative to the auth token.' }),
-    apiSecret: z.string().min(1).meta({ description: 'The API key’s secret.', secret: true }),
-    authToken: z
-      .string()
-      .min(1)
-      .meta({ description: 'Still needed to verify status callbacks, which Twilio signs with it.', secret: true })
-      .optional(),
-  }),
-]);
+const credentialsSchema = z
+  .union([
+    z.object({
+      accountSid,
+      authToken: z
+        .string()
+        .min(1)
+        .meta({ description: 'The auth token: authenticates API calls and signs status callbacks.', secret: true }),
+    }),
+    z.object({
+      accountSid,
+      apiKey: z
+        .string()
+        .regex(/^SK[0-9a-fA-F]{32}$/, 'An API key SID looks like SK followed by 32 hex digits')
+        .meta({ description: 'An API key SID (SK…), the revocable alternative to the auth token.' }),
+      apiSecret: z.string().min(1).meta({ description: 'The API key’s secret.', secret: true }),
+      authToken: z
+        .string()
+        .min(1)
+        .meta({ description: 'Still needed to verify status callbacks, which Twilio signs with it.', secret: true })
+        .optional(),
+    }),
+  ])
+  .meta({ description: 'Either accountSid and authToken, or accountSid, apiKey and apiSecret.' });
 
 /** Twilio connector settings. */
 export type TwilioConfig = z.infer<typeof configSchema>;

@@ -40,6 +40,7 @@ describe('the connectors admin API', () => {
     expect(field('authToken')).toMatchObject({ secret: true, required: false, type: 'string' });
     expect(field('authToken').description).toContain('auth token');
     expect(field('accountSid')).toMatchObject({ secret: false, required: true });
+    expect(twilio.help.credentials).toContain('apiKey');
     expect(twilio.config.map((f: { name: string }) => f.name)).toEqual(['from', 'messagingServiceSid', 'whatsappFrom']);
     const webhook = res.body.data.find((c: { type: string }) => c.type === 'webhook');
     expect(webhook.credentials).toEqual([

@@ -94,6 +94,8 @@ export const connectorTypeSchema = z
     channels: z.array(z.enum(channels)),
     config: z.array(connectorFieldSchema),
     credentials: z.array(connectorFieldSchema),
+    /** What the settings and the credentials take as a whole (e.g. which fields go together), when the type says. */
+    help: z.object({ config: z.string().nullable(), credentials: z.string().nullable() }),
     /** The same as JSON schemas (draft 2020-12), for forms that validate as they go. */
     schemas: z.object({ config: z.unknown(), credentials: z.unknown() }),
   })

@@ -74,6 +74,10 @@ export function describeConnectorType(definition: ConnectorDefinition<unknown, u
     channels: [...definition.channels],
     config: fieldsOf(definition.configSchema),
     credentials: fieldsOf(definition.credentialsSchema),
+    help: {
+      config: inputSchema(definition.configSchema).description ?? null,
+      credentials: inputSchema(definition.credentialsSchema).description ?? null,
+    },
     schemas: {
       config: inputSchema(definition.configSchema),
       credentials: inputSchema(definition.credentialsSchema),
@@ -95,8 +99,8 @@ export function listConnectorTypes(): ConnectorType[] {
 export function connectorTypeHelp(type: string): string | null {
   const found = listConnectorTypes().find((t) => t.type === type);
   if (!found) return null;
-  const lines = (title: string, fields: ConnectorField[]) => [
-    `${title}:`,
+  const lines = (title: string, fields: ConnectorField[], help: string | null) => [
+    `${title}:${help ? ` ${help}` : ''}`,
     ...(fields.length === 0
       ? ['  (none)']
       : fields.map(
@@ -107,7 +111,11 @@ export function connectorTypeHelp(type: string): string | null {
   return [
     '',
     `Connector type ${found.type} (channels: ${found.channels.join(', ')})`,
-    ...lines('--config (JSON)', found.config),
-    ...lines('credentials (--credentials-stdin, --credentials-file or --credentials; JSON)', found.credentials),
+    ...lines('--config (JSON)', found.config, found.help.config),
+    ...lines(
+      'credentials (--credentials-stdin, --credentials-file or --credentials; JSON)',
+      found.credentials,
+      found.help.credentials,
+    ),
   ].join('\n');
 }
