@@ -208,7 +208,8 @@ function limitRoutes(deps: ProjectAdminDeps): Route[] {
       async handle(request) {
         const { to } = await settingsBody(deps, request, fallbackRequestSchema);
         const channel = request.params.channel!;
-        const project = await setFallbacks(store, projectIdOf(request), channel, to, now(), request.actor());
+        const change = setFallbacks(store, projectIdOf(request), channel, to, now(), request.actor());
+        const project = await changing(deps, change);
         return { body: { fallbacks: project.fallbacks } };
       },
     },
@@ -235,7 +236,8 @@ function priceRoutes(deps: ProjectAdminDeps): Route[] {
       doc: doc('Set the project’s own price table', { 200: pricesResponseSchema }, pricesRequestSchema),
       async handle(request) {
         const { prices } = await settingsBody(deps, request, pricesRequestSchema);
-        return { body: answer((await setPrices(store, projectIdOf(request), prices, now(), request.actor())).prices) };
+        const change = setPrices(store, projectIdOf(request), prices, now(), request.actor());
+        return { body: answer((await changing(deps, change)).prices) };
       },
     },
     {
@@ -243,7 +245,9 @@ function priceRoutes(deps: ProjectAdminDeps): Route[] {
       path: `${BASE}/prices`,
       doc: doc('Use the relay’s default price table again', { 200: pricesResponseSchema }),
       handle: async (request) => ({
-        body: answer((await setPrices(store, projectIdOf(request), null, now(), request.actor())).prices),
+        body: answer(
+          (await changing(deps, setPrices(store, projectIdOf(request), null, now(), request.actor()))).prices,
+        ),
       }),
     },
   ];
