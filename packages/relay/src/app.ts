@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type http from 'node:http';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import type { RelayConfig } from './config.js';
@@ -27,7 +24,8 @@ import type { CaptchaDeps, CaptchaProvider } from './features/verify/verify-capt
 import { createProofOfWork, derivePowKey } from './features/verify/proof-of-work.js';
 import { recipientsRoutes } from './features/recipients/routes.js';
 import { healthRoutes } from './features/health/routes.js';
-import { DEMO_CONFIG_FILE, demoRoutes } from './features/demo/routes.js';
+import { demoRoutes } from './features/demo/routes.js';
+import { demoDir, writeDemoConfig } from './features/demo/demo-files.js';
 import { ensureDemoProject, type DemoCredentials } from './features/demo/demo.js';
 import { requestContext } from './http/platform/request-context.js';
 import { createKeyCache, type KeyCache } from './http/platform/authenticate.js';
@@ -36,7 +34,7 @@ import { apiAccess } from './http/platform/api-access.js';
 import { errorHandler, notFound } from './http/platform/error-handler.js';
 import { createRouter } from './http/platform/router.js';
 import type { TrustProxy } from './http/platform/request-info.js';
-import { sdkAssets } from './http/platform/sdk-assets.js';
+import { clientDistDir, sdkAssets } from './http/platform/sdk-assets.js';
 import { baseUrlOf, createHttpServer } from './http/platform/server.js';
 import { adminAccess } from './http/platform/admin-access.js';
 import { sameOriginOnly } from './http/platform/csrf.js';
@@ -53,6 +51,8 @@ import { auditRoutes } from './features/audit/routes.js';
 import { docsRoutes } from './http/platform/docs.js';
 import type { Route } from './http/platform/route.js';
 import type { Handler } from './http/platform/handler.js';
+import type { LastUsed } from './features/accounts/last-used.js';
+import { createKeysLastUsed, projectAdminRoutes } from './features/projects/admin-routes.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -113,26 +113,8 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
 /** The relay's version, for the OpenAPI document (`src/` and `dist/` both sit beside `package.json`). */
 const RELAY_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-
-/** Where the built client bundles are, when the client package is installed beside the relay. */
-function clientDistDir(): string | null {
-  try {
-    const pkg = createRequire(import.meta.url).resolve('@messagejs/client/package.json');
-    return path.join(path.dirname(pkg), 'dist');
-  } catch {
-    return null;
-  }
-}
-
-/** The demo pages (examples/script-tag) in a source checkout; absent in a published install. */
-function demoDir(): string | null {
-  const dir = path.resolve(here, '../../../examples/script-tag');
-  return fs.existsSync(path.join(dir, 'index.html')) ? dir : null;
-}
 
 /** What the relay's parts share: built once by `openParts`, wired by `buildApp` and `relayOf`. */
 interface Parts {
@@ -149,9 +131,13 @@ interface Parts {
   limits: RateLimitStore;
   captcha: CaptchaDeps;
   pool: ConnectorPool;
+  /** Provider API base URLs by connector type (config and injected overrides). */
+  connectorBaseUrls: Record<string, string>;
   worker: Worker | null;
   keyCache: KeyCache;
   origins: OriginDirectory;
+  /** Keys' last-used times, written in batches off the request path. */
+  keysLastUsed: LastUsed;
 }
 
 /** Warns when data files are open to other users; checked before anything is opened or created. */
@@ -179,9 +165,10 @@ function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logge
     logger,
     ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
   };
+  const connectorBaseUrls = { ...config.connectorBaseUrls, ...deps.connectorBaseUrls };
   const pool = createConnectorPool({
     sealer,
-    baseUrls: { ...config.connectorBaseUrls, ...deps.connectorBaseUrls },
+    baseUrls: connectorBaseUrls,
     ...(deps.consoleWrite && { consoleWrite: deps.consoleWrite }),
   });
   const publicUrl = config.publicUrl;
@@ -210,9 +197,11 @@ function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logge
     limits: deps.rateLimitStore ?? createMemoryRateLimitStore(),
     captcha,
     pool,
+    connectorBaseUrls,
     worker,
     keyCache: createKeyCache(store, { ttlMs: cacheTtlMs, now }),
     origins: createOriginDirectory(store, { ttlMs: cacheTtlMs, now }),
+    keysLastUsed: createKeysLastUsed(store),
   };
 }
 
@@ -252,10 +241,12 @@ function buildApp(
   const onError = errorHandler(logger);
   const router = createRouter({ app, before: [context], onError, logger, trust });
   // Every `/v1` API route sits behind the same access step: key, origin rules, request limits.
-  const access = apiAccess({ cache: parts.keyCache, now, origins, limits, trust });
+  const onKeyUsed = (keyId: string, at: number) => parts.keysLastUsed.touch(keyId, at);
+  const keyAccess = { cache: parts.keyCache, now, origins, limits, trust, onKeyUsed };
+  const access = apiAccess(keyAccess);
   const resolve = createPrincipalResolver(accounts);
   // Sends and message reads also take admin credentials; the key's branch stays first.
-  const messageAccess = apiAccess({ cache: parts.keyCache, now, origins, limits, trust, admin: { resolve, store } });
+  const messageAccess = apiAccess({ ...keyAccess, admin: { resolve, store } });
   const dispatch = worker ? { dispatch: worker } : {};
   router.mount(messageRoutes({ store, limits, now, captcha, ...dispatch }), { use: [messageAccess] });
   const verify = { store, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), now, logger };
@@ -274,7 +265,7 @@ function buildApp(
   router.mount(jwksRoutes({ store, sealer, now }));
   router.mount(demoRoutes(config.dataDir));
   const admin = adminAccess({ resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });
-  mountAccounts(router, accounts, admin, sameOriginOnly({ trust, publicUrl: config.publicUrl }));
+  mountAdmin(router, accounts, parts, admin, sameOriginOnly({ trust, publicUrl: config.publicUrl }));
   router.mount([...templateRoutes({ store, now }), ...auditRoutes({ store })], { use: [admin] });
   router.mount(
     docsRoutes({ routes: () => router.routes(), info: { title: 'MessageJS relay', version: RELAY_VERSION } }),
@@ -290,10 +281,11 @@ function buildApp(
   return { app, handler, routes: () => router.routes() };
 }
 
-/** The management plane's sign-in routes (public) and its account routes (behind the admin access step). */
-function mountAccounts(
+/** The management plane: sign-in (public), accounts and the projects' admin API (behind the admin access step). */
+function mountAdmin(
   router: ReturnType<typeof createRouter>,
   accounts: AccountsDeps,
+  parts: Parts,
   admin: Handler,
   sameOrigin: Handler,
 ): void {
@@ -301,6 +293,9 @@ function mountAccounts(
   router.mount([...selfRoutes(accounts), ...accountRoutes(accounts), ...adminTokenRoutes(accounts)], {
     use: [admin],
   });
+  // Keys and origins changed here are answered at once, not after the caches' few seconds.
+  const invalidate = () => (parts.keyCache.clear(), parts.origins.clear());
+  router.mount(projectAdminRoutes({ ...parts, invalidate }), { use: [admin] });
 }
 
 /**
@@ -325,15 +320,6 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
     onEnqueued: () => parts.worker?.wake(),
   });
   return relayOf(parts, accounts, buildApp(parts, issuer, accounts), (url) => (listenUrl = url));
-}
-
-/** Writes the demo project's public settings for the demo pages. */
-function writeDemoConfig(dataDir: string, demo: DemoCredentials): void {
-  fs.writeFileSync(
-    path.join(dataDir, DEMO_CONFIG_FILE),
-    `${JSON.stringify({ projectId: demo.projectId, publicKey: demo.publicKey, templates: demo.templates }, null, 2)}\n`,
-    { mode: 0o644 },
-  );
 }
 
 /** The `Relay` over its parts: listening, the demo, caches and closing. */
@@ -392,6 +378,7 @@ function relayOf(
       }
       await worker?.stop();
       await accounts.lastUsed.close();
+      await parts.keysLastUsed.close();
       await parts.pool.close();
       await store.close();
       logger.flush?.();

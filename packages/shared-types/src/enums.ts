@@ -83,6 +83,10 @@ export type TemplateCategory = (typeof templateCategories)[number];
 export const roles = ['owner', 'admin', 'manager', 'sender', 'viewer'] as const;
 export type Role = (typeof roles)[number];
 
+/** CAPTCHA providers a project may ask of public keys, besides the relay's own proof of work (`pow`). */
+export const captchaProviders = ['turnstile', 'hcaptcha', 'recaptcha'] as const;
+export type CaptchaProvider = (typeof captchaProviders)[number];
+
 /** Headers the relay reads or sets. */
 export const headers = {
   idempotencyKey: 'Idempotency-Key',

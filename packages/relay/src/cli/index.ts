@@ -14,6 +14,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerPrices } from './commands/prices.js';
 import { registerFallbacks } from './commands/fallbacks.js';
 import { registerUsers } from './commands/users.js';
+import { registerOptOuts } from './commands/opt-outs.js';
 
 /**
  * The `messagejs-relay` program: each command lives in `commands/<resource>.ts` and calls the
@@ -36,6 +37,7 @@ export function createProgram(): Command {
     registerVerify,
     registerPrices,
     registerFallbacks,
+    registerOptOuts,
     registerUsers,
   ]) {
     register(program);

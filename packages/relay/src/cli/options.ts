@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import pino from 'pino';
 import { Command, Option } from 'commander';
 import { loadConfig, type RelayConfig } from '../config.js';
@@ -5,6 +6,7 @@ import { createRelay, type Relay } from '../app.js';
 import type { Store } from '../store/types.js';
 import type { Sealer } from '../crypto/sealer.js';
 import { cliActor, type Actor } from '../domain/actor.js';
+import { render } from './table.js';
 
 /** `--data-dir`, on every command that opens the data directory. */
 export const dataDirOption = () =>
@@ -13,7 +15,7 @@ export const dataDirOption = () =>
 /** `--project`, mandatory on every command about one project. */
 export const projectOption = () => new Option('--project <id>', 'project id (prj_…)').makeOptionMandatory();
 
-/** `--json`: print the answer as JSON even when it is a sentence. */
+/** `--json`: print the answer as JSON (readable tables otherwise). */
 export const jsonOption = (description?: string) => new Option('--json', description);
 
 /** The environment with `--data-dir`, when given, as `MESSAGEJS_DATA_DIR`. */
@@ -21,12 +23,31 @@ export function envWithDataDir(opts: { dataDir?: string }): NodeJS.ProcessEnv {
   return { ...process.env, ...(opts.dataDir && { MESSAGEJS_DATA_DIR: opts.dataDir }) };
 }
 
+/** What a command says when its data directory does not exist (it creates none). */
+export function noDataDirectory(dataDir: string): Error {
+  return new Error(
+    `No data directory at ${dataDir}: run this where you ran \`messagejs-relay init\` or \`start\`, ` +
+      'pass --data-dir <dir> (or set MESSAGEJS_DATA_DIR), or create one with `messagejs-relay init`. Nothing was created.',
+  );
+}
+
+/** Throws `noDataDirectory` unless the configured data directory exists: only `init` and `start` create one. */
+export function requireDataDirectory(config: Pick<RelayConfig, 'dataDir'>): void {
+  if (!fs.existsSync(config.dataDir)) throw noDataDirectory(config.dataDir);
+}
+
 /**
  * Builds a relay for an admin command: no worker, quiet logs on stderr, so that what a command
- * prints on stdout (`--json`) stays parseable even when a warning is logged.
+ * prints on stdout (`--json`) stays parseable even when a warning is logged. With `create: false`
+ * (every command but `init` and `start`), a data directory that does not exist is refused.
  */
-export async function openRelay(opts: { dataDir?: string }, overrides: Partial<RelayConfig> = {}): Promise<Relay> {
+export async function openRelay(
+  opts: { dataDir?: string },
+  overrides: Partial<RelayConfig> = {},
+  { create = true }: { create?: boolean } = {},
+): Promise<Relay> {
   const config = loadConfig(envWithDataDir(opts), { worker: false, logLevel: 'warn', ...overrides });
+  if (!create) requireDataDirectory(config);
   return createRelay(config, { logDestination: pino.destination({ dest: 2, sync: true }) });
 }
 
@@ -43,18 +64,23 @@ export interface AdminContext {
 export type AdminAction<O> = (ctx: AdminContext, opts: O, ...args: string[]) => Promise<unknown>;
 
 /**
- * Gives an admin command `--data-dir` and `--json` and runs `action` against the data directory,
- * as the `cli` actor, closing the relay afterwards. The answer is printed: a sentence as text
- * (unless `--json`), anything else as JSON.
+ * Gives an admin command `--data-dir` and `--json` and runs `action` against the data directory
+ * (which must exist), as the `cli` actor, closing the relay afterwards. The answer is printed
+ * readably (a sentence, a table, `field  value` lines), or as JSON with `--json`.
  */
-export function adminAction<O>(command: Command, action: AdminAction<O>): Command {
+export function adminAction<O>(
+  command: Command,
+  action: AdminAction<O>,
+  /** The columns a list shows as a table (`--json` prints every field). */
+  columns?: readonly string[],
+): Command {
   return command
     .addOption(dataDirOption())
-    .addOption(jsonOption())
+    .addOption(jsonOption('print JSON instead of a table'))
     .action(async (...args: unknown[]) => {
       // Commander passes the positional arguments, then the options, then the command.
       const opts = (args[args.length - 1] as Command).opts<O & { dataDir?: string; json?: boolean }>();
-      const relay = await openRelay(opts);
+      const relay = await openRelay(opts, {}, { create: false });
       try {
         const ctx: AdminContext = {
           store: relay.store,
@@ -64,15 +90,20 @@ export function adminAction<O>(command: Command, action: AdminAction<O>): Comman
           now: Date.now(),
         };
         const result = await action(ctx, opts, ...(args.slice(0, -2) as string[]));
-        if (result !== undefined) print(result, opts.json);
+        if (result !== undefined) print(opts.json || !columns ? result : pick(result, columns), opts.json);
       } finally {
         await relay.close();
       }
     });
 }
 
-/** Prints an answer on stdout: JSON, or a sentence as it is. */
+/** A list's items with only `columns` (anything else as it is). */
+function pick(value: unknown, columns: readonly string[]): unknown {
+  if (!Array.isArray(value)) return value;
+  return value.map((item: Record<string, unknown>) => Object.fromEntries(columns.map((c) => [c, item[c]])));
+}
+
+/** Prints an answer on stdout: JSON with `json`, else readably (`table.ts`); dates as ISO 8601 either way. */
 export function print(value: unknown, json?: boolean): void {
-  if (json || typeof value !== 'string') process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-  else process.stdout.write(`${value}\n`);
+  process.stdout.write(`${render(value, json)}\n`);
 }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { verifyCodeLength } from '@messagejs/shared-types';
 
 /** The alphabets a one-time code may use. */
 export type CodeAlphabet = 'numeric' | 'alphanumeric';
@@ -13,8 +14,8 @@ export const codeAlphabets: Readonly<Record<CodeAlphabet, string>> = Object.free
   alphanumeric: '34679ACEFGHJKMNPRTUVWXY',
 });
 
-/** Shortest and longest codes the relay issues. */
-export const CODE_LENGTH = { min: 4, max: 10 } as const;
+/** Shortest and longest codes the relay issues (the wire contract's bounds of `codeLength`). */
+export const CODE_LENGTH = verifyCodeLength;
 
 /**
  * A one-time code of `length` characters, each drawn with `crypto.randomInt` (the CSPRNG, with

@@ -13,7 +13,12 @@ const credentialsSchema = z.object({
     .refine(
       (url) => /^\/api(\/v\d+)?\/webhooks\/\d+\/[\w-]+\/?$/.test(new URL(url).pathname),
       'A Discord webhook URL looks like https://discord.com/api/webhooks/<id>/<token>',
-    ),
+    )
+    .meta({
+      description:
+        'The channel webhook URL (https://discord.com/api/webhooks/<id>/<token>): anyone holding it can post.',
+      secret: true,
+    }),
 });
 
 /** Discord connector settings (none: the webhook decides the server and channel). */

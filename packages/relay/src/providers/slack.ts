@@ -13,7 +13,11 @@ const credentialsSchema = z.object({
     .refine(
       (url) => new URL(url).pathname.startsWith('/services/'),
       'A Slack incoming-webhook URL looks like https://hooks.slack.com/services/T…/B…/…',
-    ),
+    )
+    .meta({
+      description: 'The incoming-webhook URL (https://hooks.slack.com/services/T…/B…/…): anyone holding it can post.',
+      secret: true,
+    }),
 });
 
 /** Slack connector settings (none: the webhook URL decides the workspace and channel). */

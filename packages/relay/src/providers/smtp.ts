@@ -16,25 +16,34 @@ const PROVIDER = 'SMTP server';
 
 const configSchema = z.object({
   /** The SMTP server's host name. */
-  host: z.string().min(1),
+  host: z.string().min(1).meta({ description: 'The SMTP server’s host name.' }),
   /**
    * The SMTP port: 587 (submission, STARTTLS), 465 (implicit TLS) or 25.
    * @default 587
    */
-  port: z.number().int().min(1).max(65535).default(587),
+  port: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .meta({ description: 'The SMTP port: 587 (STARTTLS, the default), 465 (implicit TLS) or 25.' })
+    .default(587),
   /**
    * Implicit TLS from the first byte. When false, nodemailer still upgrades with STARTTLS if the server offers it.
    * @default true on port 465, false otherwise
    */
-  secure: z.boolean().optional(),
+  secure: z
+    .boolean()
+    .meta({ description: 'Implicit TLS from the first byte (default: true on port 465, false otherwise).' })
+    .optional(),
   /** The sender, as an address or `"Name <address>"`. */
-  from: z.string().min(3),
+  from: z.string().min(3).meta({ description: 'The sender: an address or "Name <address>".' }),
 });
 
 const credentialsSchema = z.object({
   /** The SMTP login, when the server requires one. */
-  user: z.string().min(1).optional(),
-  pass: z.string().optional(),
+  user: z.string().min(1).meta({ description: 'The SMTP login, when the server requires one.' }).optional(),
+  pass: z.string().meta({ description: 'The SMTP password.', secret: true }).optional(),
 });
 
 /** SMTP connector settings. */

@@ -12,12 +12,18 @@ const configSchema = z.object({
    * `none` sends plain text without `parse_mode`.
    * @default 'HTML'
    */
-  parseMode: z.enum(['HTML', 'MarkdownV2', 'none']).default('HTML'),
+  parseMode: z
+    .enum(['HTML', 'MarkdownV2', 'none'])
+    .meta({ description: 'How Telegram parses the text (escaped for it): HTML (the default), MarkdownV2 or none.' })
+    .default('HTML'),
 });
 
 const credentialsSchema = z.object({
   /** The token @BotFather gave the bot (`123456:ABC-DEF…`). */
-  botToken: z.string().regex(/^\d+:[\w-]+$/, 'The `botToken` looks like `123456789:AA…` (from @BotFather)'),
+  botToken: z
+    .string()
+    .regex(/^\d+:[\w-]+$/, 'The `botToken` looks like `123456789:AA…` (from @BotFather)')
+    .meta({ description: 'The token @BotFather gave the bot (123456789:AA…).', secret: true }),
 });
 
 /** Telegram connector settings. */

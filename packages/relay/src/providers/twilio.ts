@@ -19,7 +19,6 @@ const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'Use E.164, like +14155550100
 
 const configSchema = z
   .object({
-    /** The sending number (+E.164) or an alphanumeric sender id (SMS only, where the country allows it). */
     from: z
       .union([
         e164,
@@ -30,14 +29,14 @@ const configSchema = z
             'An alphanumeric sender id has 1 to 11 letters, digits or spaces, at least one a letter',
           ),
       ])
+      .meta({ description: 'The sending number (+E.164) or an alphanumeric sender id (SMS only).' })
       .optional(),
-    /** A Messaging Service (`MG…`) that picks the sender; used instead of `from` when both are set (except for a `whatsappFrom`). */
     messagingServiceSid: z
       .string()
       .regex(/^MG[0-9a-fA-F]{32}$/, 'A Messaging Service SID looks like MG followed by 32 hex digits')
+      .meta({ description: 'A Messaging Service (MG…) that picks the sender; used instead of `from`.' })
       .optional(),
-    /** The WhatsApp sender (+E.164) when it differs from `from`. */
-    whatsappFrom: e164.optional(),
+    whatsappFrom: e164.meta({ description: 'The WhatsApp sender (+E.164) when it differs from `from`.' }).optional(),
   })
   .refine(
     (config) =>
@@ -47,23 +46,35 @@ const configSchema = z
     },
   );
 
-const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'The Account SID looks like AC followed by 32 hex digits');
+const accountSid = z
+  .string()
+  .regex(/^AC[0-9a-fA-F]{32}$/, 'The Account SID looks like AC followed by 32 hex digits')
+  .meta({ description: 'The Account SID (AC…), from the Twilio console.' });
 
-const credentialsSchema = z.union([
-  z.object({
-    accountSid,
-    /** The account's auth token: authenticates API calls and signs status callbacks. */
-    authToken: z.string().min(1),
-  }),
-  z.object({
-    accountSid,
-    /** An API key (`SK…`) and its secret, the revocable alternative to the auth token. */
-    apiKey: z.string().regex(/^SK[0-9a-fA-F]{32}$/, 'An API key SID looks like SK followed by 32 hex digits'),
-    apiSecret: z.string().min(1),
-    /** Still needed to verify status callbacks: Twilio signs them with the auth token, never an API key. */
-    authToken: z.string().min(1).optional(),
-  }),
-]);
+const credentialsSchema = z
+  .union([
+    z.object({
+      accountSid,
+      authToken: z
+        .string()
+        .min(1)
+        .meta({ description: 'The auth token: authenticates API calls and signs status callbacks.', secret: true }),
+    }),
+    z.object({
+      accountSid,
+      apiKey: z
+        .string()
+        .regex(/^SK[0-9a-fA-F]{32}$/, 'An API key SID looks like SK followed by 32 hex digits')
+        .meta({ description: 'An API key SID (SK…), the revocable alternative to the auth token.' }),
+      apiSecret: z.string().min(1).meta({ description: 'The API key’s secret.', secret: true }),
+      authToken: z
+        .string()
+        .min(1)
+        .meta({ description: 'Still needed to verify status callbacks, which Twilio signs with it.', secret: true })
+        .optional(),
+    }),
+  ])
+  .meta({ description: 'Either accountSid and authToken, or accountSid, apiKey and apiSecret.' });
 
 /** Twilio connector settings. */
 export type TwilioConfig = z.infer<typeof configSchema>;

@@ -22,19 +22,27 @@ const configSchema = z.object({
     .regex(
       /^(\+?\d{6,15}|[A-Za-z0-9 ]{1,11})$/,
       'The `from` is a number like +447700900000 or a sender id of up to 11 letters and digits',
-    ),
+    )
+    .meta({ description: 'The sender: a Vonage number (E.164) or a sender id of up to 11 letters and digits.' }),
   /**
    * The "signature method" chosen in the Vonage dashboard, used to check signed delivery receipts.
    * @default 'md5hash'
    */
-  signatureMethod: z.enum(signatureMethods).default('md5hash'),
+  signatureMethod: z
+    .enum(signatureMethods)
+    .meta({ description: 'The signature method chosen in the Vonage dashboard (default md5hash).' })
+    .default('md5hash'),
 });
 
 const credentialsSchema = z.object({
-  apiKey: z.string().min(1),
-  apiSecret: z.string().min(1),
+  apiKey: z.string().min(1).meta({ description: 'The Vonage API key.' }),
+  apiSecret: z.string().min(1).meta({ description: 'The Vonage API secret.', secret: true }),
   /** The signature secret: delivery receipts are requested and accepted only when it is set, because unsigned ones cannot be trusted. */
-  signatureSecret: z.string().min(1).optional(),
+  signatureSecret: z
+    .string()
+    .min(1)
+    .meta({ description: 'Checks signed delivery receipts; without it, none are requested.', secret: true })
+    .optional(),
 });
 
 /** Vonage connector settings. */

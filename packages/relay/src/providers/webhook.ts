@@ -12,13 +12,20 @@ export const SIGNATURE_HEADER = 'X-MessageJS-Signature';
 
 const configSchema = z.object({
   /** Where each message is POSTed as JSON. */
-  url: z.url({ protocol: /^https?$/ }),
+  url: z.url({ protocol: /^https?$/ }).meta({ description: 'Where each message is POSTed as JSON (http or https).' }),
 });
 
 const credentialsSchema = z.object({
   /** The shared secret that signs each request; the receiver checks it with `verifyWebhookSignature`. */
-  secret: z.string().min(16, 'The webhook `secret` needs at least 16 characters (e.g. `openssl rand -hex 32`)'),
+  secret: z.string().min(16, 'The webhook `secret` needs at least 16 characters (e.g. `openssl rand -hex 32`)').meta({
+    description:
+      'Signs each request (X-MessageJS-Signature: v1=<HMAC-SHA256>); at least 16 characters, e.g. `openssl rand -hex 32`.',
+    secret: true,
+  }),
 });
+
+/** The header naming what a request carries: `message`, or `test` for the check `connectors test` makes. */
+export const EVENT_HEADER = 'X-MessageJS-Event';
 
 /** Webhook connector settings. */
 export type WebhookConfig = z.infer<typeof configSchema>;
@@ -115,6 +122,7 @@ export const webhookConnector: ConnectorDefinition<WebhookConfig, WebhookCredent
           headers: {
             'content-type': 'application/json',
             'user-agent': 'messagejs-relay',
+            [EVENT_HEADER]: 'message',
             [TIMESTAMP_HEADER]: String(timestamp),
             [SIGNATURE_HEADER]: signWebhook(credentials.secret, timestamp, body),
           },
@@ -125,11 +133,27 @@ export const webhookConnector: ConnectorDefinition<WebhookConfig, WebhookCredent
         const id = pick(response.body, 'id');
         return { providerMessageId: typeof id === 'string' ? id : null, status: 'sent' };
       },
-      async test() {
-        return {
-          detail:
-            'A webhook receiver has no read-only endpoint to call: checking it would mean posting a message, so nothing was sent. Send a test message to check it.',
-        };
+      async test(credentials, ctx) {
+        // A signed request that carries no message: the receiver proves it is reachable and, if
+        // it checks signatures, that it shares the secret (a 401/403 answer is an auth failure).
+        const body = JSON.stringify({ type: 'test', id: `test_${Date.now().toString(36)}` });
+        const timestamp = Math.floor(Date.now() / 1000);
+        const response = await callProvider({
+          provider: PROVIDER,
+          method: 'POST',
+          url,
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'messagejs-relay',
+            [EVENT_HEADER]: 'test',
+            [TIMESTAMP_HEADER]: String(timestamp),
+            [SIGNATURE_HEADER]: signWebhook(credentials.secret, timestamp, body),
+          },
+          body,
+          signal: ctx.signal,
+        });
+        if (response.status < 200 || response.status >= 300) throw httpError(PROVIDER, response);
+        return { detail: `The receiver answered ${response.status} to a signed test request (${EVENT_HEADER}: test).` };
       },
     };
   },

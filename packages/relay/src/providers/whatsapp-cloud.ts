@@ -17,7 +17,8 @@ const configSchema = z.object({
   /** The WhatsApp Business phone number id (not the phone number), from the app's WhatsApp › API Setup page. */
   phoneNumberId: z
     .string()
-    .regex(/^\d+$/, 'The `phoneNumberId` is the numeric id from WhatsApp › API Setup, not the phone number'),
+    .regex(/^\d+$/, 'The `phoneNumberId` is the numeric id from WhatsApp › API Setup, not the phone number')
+    .meta({ description: 'The WhatsApp Business phone number id (WhatsApp › API Setup), not the number itself.' }),
   /**
    * The Graph API version in the URL.
    * @default 'v21.0'
@@ -25,16 +26,31 @@ const configSchema = z.object({
   apiVersion: z
     .string()
     .regex(/^v\d+\.\d+$/, 'The `apiVersion` looks like `v21.0`')
+    .meta({ description: 'The Graph API version in the URL (default v21.0).' })
     .default('v21.0'),
 });
 
 const credentialsSchema = z.object({
   /** A system-user access token with `whatsapp_business_messaging`. */
-  accessToken: z.string().min(1),
+  accessToken: z
+    .string()
+    .min(1)
+    .meta({ description: 'A system-user access token with whatsapp_business_messaging.', secret: true }),
   /** The Meta app secret: webhooks are verified with it (`X-Hub-Signature-256`). Without it, no webhook is accepted. */
-  appSecret: z.string().min(1).optional(),
+  appSecret: z
+    .string()
+    .min(1)
+    .meta({ description: 'The Meta app secret: verifies webhooks; without it, none is accepted.', secret: true })
+    .optional(),
   /** The token typed into the app's webhook settings, echoed back in the subscription handshake. */
-  verifyToken: z.string().min(1).optional(),
+  verifyToken: z
+    .string()
+    .min(1)
+    .meta({
+      description: 'The token typed into the app’s webhook settings (the subscription handshake).',
+      secret: true,
+    })
+    .optional(),
 });
 
 /** WhatsApp Cloud API connector settings. */

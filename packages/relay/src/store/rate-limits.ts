@@ -12,6 +12,8 @@ import { AppError, type LimitState } from '../domain/app-error.js';
 /** The dimensions the relay limits, with their fixed windows. */
 export const limitWindows = {
   key: 60 * 60,
+  /** A key's own per-minute limit (`rateLimit.perMinute`); only keys that set one are counted. */
+  keyMinute: 60,
   ip: 60,
   recipient: 10 * 60,
   template: 10 * 60,
@@ -20,8 +22,10 @@ export const limitWindows = {
 } as const;
 export type LimitDimension = keyof typeof limitWindows;
 
-const limitOf: Record<LimitDimension, keyof ProjectLimits> = {
+/** The project limit of each dimension; a key's own minute window has none. */
+const limitOf: Record<LimitDimension, keyof ProjectLimits | null> = {
   key: 'perKeyPerHour',
+  keyMinute: null,
   ip: 'perIpPerMinute',
   recipient: 'perRecipientPer10Minutes',
   template: 'perTemplatePer10Minutes',
@@ -58,6 +62,7 @@ export function createMemoryRateLimitStore(): RateLimitStore {
 
 const dimensionLabel: Record<LimitDimension, string> = {
   key: 'this key',
+  keyMinute: 'this key this minute',
   ip: 'this client IP',
   recipient: 'this recipient',
   template: 'this template (all clients together)',
@@ -67,15 +72,17 @@ const dimensionLabel: Record<LimitDimension, string> = {
 
 /**
  * Counts a hit on `dimension` and throws `429 rate_limited` with `Retry-After` and `RateLimit-*`
- * when the project's limit is exceeded.
+ * when the limit is exceeded: `own` (a key's own limit) when given, else the project's.
  */
 export async function enforceLimit(
   store: RateLimitStore,
   limits: ProjectLimits,
   dimension: LimitDimension,
   key: string,
+  own?: number,
 ): Promise<LimitState> {
-  const limit = limits[limitOf[dimension]];
+  const name = limitOf[dimension];
+  const limit = own ?? (name === null ? Number.MAX_SAFE_INTEGER : limits[name]);
   const { count, resetMs } = await store.hit(dimension, key);
   const state = { limit, remaining: Math.max(limit - count, 0), resetSeconds: Math.max(Math.ceil(resetMs / 1000), 1) };
   if (count > limit) {

@@ -1,5 +1,14 @@
 import type { ConnectorRecord, Store, Template, VerifySettings } from './types/index.js';
 
+/** Runs a write, then forgets what it touched (also when it failed: the next read asks the store). */
+async function thenForget<T>(write: Promise<T>, forget: () => void): Promise<T> {
+  try {
+    return await write;
+  } finally {
+    forget();
+  }
+}
+
 /**
  * Wraps a store so the lookups every send makes — its template, the connectors of its channel,
  * whether its recipient opted out, its project's verify settings (the CAPTCHA on sends) — are served from memory for `ttlMs`. Writes through this store drop what they touch at
@@ -25,16 +34,17 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
     map.set(key, { value, expires: now + options.ttlMs });
     return value;
   };
+  const forgetAll = () => {
+    for (const map of [templates, connectors, optOuts, verifySettings]) map.clear();
+  };
+  const forgetConnectors = () => connectors.clear();
+  const optOut = (projectId: string, address: string) => () => optOuts.delete(`${projectId}\0${address}`);
   return {
     ...store,
     // A unit of work writes through its own repositories, past these maps: forget them all after one.
-    async transaction(work) {
-      try {
-        return await store.transaction(work);
-      } finally {
-        for (const map of [templates, connectors, optOuts, verifySettings]) map.clear();
-      }
-    },
+    transaction: (work) => thenForget(store.transaction(work), forgetAll),
+    // Everything a deleted project held goes with it.
+    projects: { ...store.projects, remove: (id) => thenForget(store.projects.remove(id), forgetAll) },
     templates: {
       ...store.templates,
       get: (projectId, name) => cached(templates, `${projectId}\0${name}`, () => store.templates.get(projectId, name)),
@@ -64,24 +74,17 @@ export function withReadCache(store: Store, options: { ttlMs: number; now: () =>
       ...store.optOuts,
       has: (projectId, address) =>
         cached(optOuts, `${projectId}\0${address}`, () => store.optOuts.has(projectId, address)),
-      async add(projectId, address, at) {
-        await store.optOuts.add(projectId, address, at);
-        optOuts.delete(`${projectId}\0${address}`);
-      },
+      add: (projectId, address, at, entry) =>
+        thenForget(store.optOuts.add(projectId, address, at, entry), optOut(projectId, address)),
+      remove: (projectId, address) => thenForget(store.optOuts.remove(projectId, address), optOut(projectId, address)),
     },
     connectors: {
       ...store.connectors,
       forChannel: (projectId, channel) =>
         cached(connectors, `${projectId}\0${channel}`, () => store.connectors.forChannel(projectId, channel)),
-      async create(record) {
-        await store.connectors.create(record);
-        connectors.clear();
-      },
-      async remove(id) {
-        const removed = await store.connectors.remove(id);
-        connectors.clear();
-        return removed;
-      },
+      create: (record) => thenForget(store.connectors.create(record), forgetConnectors),
+      update: (id, patch, at) => thenForget(store.connectors.update(id, patch, at), forgetConnectors),
+      remove: (id) => thenForget(store.connectors.remove(id), forgetConnectors),
     },
   };
 }

@@ -10,10 +10,11 @@ export function requireBuiltCli(): void {
     throw new Error(`${CLI} is missing: run \`pnpm build\` (pnpm test does) before the CLI tests.`);
 }
 
-/** Runs `messagejs-relay …` to completion. */
-export function runCli(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+/** Runs `messagejs-relay …` to completion (in `cwd`, when given). */
+export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}) {
   requireBuiltCli();
   const res = spawnSync(process.execPath, [CLI, ...args], {
+    ...(options.cwd && { cwd: options.cwd }),
     env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
     encoding: 'utf8',
     input: options.input ?? '',

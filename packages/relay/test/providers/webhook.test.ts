@@ -81,6 +81,7 @@ describe('webhook.send', () => {
     const request = fake.last();
     expect(request).toMatchObject({ method: 'POST', url: '/messagejs?source=relay' });
     expect(request.headers['content-type']).toBe('application/json');
+    expect(request.headers['x-messagejs-event']).toBe('message');
     expect(request.json).toEqual(toWebhookPayload(message));
     const timestamp = request.headers['x-messagejs-timestamp'] as string;
     const signature = request.headers['x-messagejs-signature'] as string;
@@ -120,10 +121,23 @@ describe('webhook.send', () => {
     });
   });
 
-  it('does not post in test(), and says why', async () => {
-    const before = fake.requests.length;
+  it('tests the receiver with a signed request that carries no message', async () => {
+    fake.reply({ status: 204 });
     const result = await connector().test!({ secret }, { signal: new AbortController().signal });
-    expect(result.detail).toMatch(/no read-only endpoint/);
-    expect(fake.requests.length).toBe(before);
+    expect(result.detail).toContain('204');
+    const request = fake.last();
+    expect(request).toMatchObject({ method: 'POST', url: '/messagejs?source=relay' });
+    expect(request.headers['x-messagejs-event']).toBe('test');
+    expect(request.json).toEqual({ type: 'test', id: expect.stringMatching(/^test_/) });
+    const timestamp = request.headers['x-messagejs-timestamp'] as string;
+    const signature = request.headers['x-messagejs-signature'] as string;
+    expect(verifyWebhookSignature(secret, timestamp, request.body, signature, 300)).toBe(true);
+  });
+
+  it('reports a receiver that refuses the signed test as an auth failure', async () => {
+    fake.reply({ status: 401, body: { error: 'bad signature' } });
+    await expect(
+      rejection(connector().test!({ secret }, { signal: new AbortController().signal })),
+    ).resolves.toMatchObject({ kind: 'permanent', code: 'provider_auth_failed', providerCode: '401' });
   });
 });

@@ -31,7 +31,15 @@ async function runInProcess(args: string[]): Promise<{ code: number; stdout: str
 }
 const cli = (...args: string[]) => runInProcess(args);
 const auditRows = () =>
-  rows<{ project_id: string | null; actor: string; action: string; detail: string | null }>({ dataDir: dir }, 'audit');
+  rows<{
+    project_id: string | null;
+    actor: string;
+    action: string;
+    detail: string | null;
+    resource_id: string | null;
+    before: string | null;
+    after: string | null;
+  }>({ dataDir: dir }, 'audit');
 
 describe('messagejs-relay admin changes', () => {
   it('audits the demo project as made by the relay itself', async () => {
@@ -53,7 +61,7 @@ describe('messagejs-relay admin changes', () => {
     const projectId = auditRows()[0]!.project_id!;
     const prices = path.join(root, 'prices.yaml');
     fs.writeFileSync(prices, 'sms:\n  MA: { eur: 0.03, mad: 0.32 }\n');
-    const keyId = JSON.parse((await cli('keys', 'create', '--project', projectId, '--kind', 'secret')).stdout)
+    const keyId = JSON.parse((await cli('keys', 'create', '--project', projectId, '--kind', 'secret')).stdout).apiKey
       .id as string;
     const changes: Array<[string[], string]> = [
       [['projects', 'create', '--name', 'Shop'], 'project.create'],
@@ -97,15 +105,15 @@ describe('messagejs-relay admin changes', () => {
     const rows = auditRows().slice(before);
     expect(rows.map((r) => r.action)).toEqual(['key.create', ...changes.map(([, action]) => action)]);
     expect(new Set(rows.map((r) => r.actor))).toEqual(new Set(['cli']));
-    expect(
-      rows
-        .filter((r) => r.action !== 'project.create' && r.action !== 'key.revoke')
-        .every((r) => r.project_id === projectId),
-    ).toBe(true);
-    expect(JSON.parse(rows.find((r) => r.action === 'project.countries')!.detail!)).toEqual({
-      before: { allowedCountries: ['MA', 'FR', 'US', 'GB', 'GA'], defaultCountry: 'MA' },
-      after: { allowedCountries: ['MA', 'FR'], defaultCountry: 'MA' },
+    expect(rows.filter((r) => r.action !== 'project.create').every((r) => r.project_id === projectId)).toBe(true);
+    const countries = rows.find((r) => r.action === 'project.countries')!;
+    expect(JSON.parse(countries.before!)).toEqual({
+      allowedCountries: ['MA', 'FR', 'US', 'GB', 'GA'],
+      defaultCountry: 'MA',
     });
-    expect(JSON.parse(rows.find((r) => r.action === 'key.revoke')!.detail!)).toEqual({ keyId });
+    expect(JSON.parse(countries.after!)).toEqual({ allowedCountries: ['MA', 'FR'], defaultCountry: 'MA' });
+    const revoked = rows.find((r) => r.action === 'key.revoke')!;
+    expect(revoked.resource_id).toBe(keyId);
+    expect(JSON.parse(revoked.after!)).toMatchObject({ id: keyId, status: 'revoked' });
   });
 });

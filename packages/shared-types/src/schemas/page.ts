@@ -25,3 +25,6 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 
 /** `?limit=&cursor=`. */
 export type PageQuery = z.input<typeof pageQuerySchema>;
+
+/** A list's answer (another name of `pageSchema`). */
+export const pageOf = pageSchema;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { verifyChannels } from '../enums.js';
+import { captchaProviders, verifyChannels } from '../enums.js';
 import { captchaTokenSchema } from './messages.js';
 
 /** `POST /v1/verify/send`. */
@@ -78,3 +78,102 @@ export type VerifyCheckResponse = z.output<typeof verifyCheckResponseSchema>;
  * The salt carries its expiry (`?expires=<unix seconds>`); the signature is the relay's HMAC.
  */
 export type PowChallenge = z.output<typeof powChallengeSchema>;
+
+/** `{{name}}` placeholders, as templates write them. */
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+const placeholders = (text: string) => [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+const VERIFY_PLACEHOLDERS = new Set(['code', 'brand', 'ttl']);
+// C0/C1 control characters have no place in a brand name.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+
+/** How long a verification code is, at least and at most. */
+export const verifyCodeLength = { min: 4, max: 10 } as const;
+
+/**
+ * `PATCH /v1/projects/:projectId/verify-settings` (and `messagejs-relay verify set`): each field
+ * optional; `null` restores the default. `captchaSecret` is write-only: sealed at once, never shown.
+ */
+export const verifySettingsPatchSchema = z
+  .strictObject({
+    codeLength: z.number().int().min(verifyCodeLength.min).max(verifyCodeLength.max).optional(),
+    alphabet: z.enum(['numeric', 'alphanumeric']).optional(),
+    ttlMinutes: z.number().int().min(1).max(30).optional(),
+    maxAttempts: z.number().int().min(1).max(10).optional(),
+    cooldownSeconds: z.number().int().min(0).max(3600).optional(),
+    maxSendsPer10Minutes: z.number().int().min(1).max(50).optional(),
+    maxSendsPerRecipientPer10Minutes: z.number().int().min(1).max(200).optional(),
+    maxSendsPerKeyPerHour: z.number().int().min(1).max(1_000_000).optional(),
+    maxSendsPerCountryPerDay: z.number().int().min(1).max(10_000_000).optional(),
+    maxSendsPerPrefixPerDay: z.number().int().min(1).max(10_000_000).optional(),
+    guardMinSuccessPercent: z.number().int().min(0).max(100).optional(),
+    guardMinSends: z.number().int().min(1).max(100_000).optional(),
+    brand: z
+      .string()
+      .trim()
+      .min(1)
+      .max(50)
+      .refine((b) => !CONTROL.test(b), 'must not contain control characters')
+      .nullable()
+      .optional(),
+    body: z
+      .string()
+      .min(1)
+      .max(1000)
+      .refine((b) => placeholders(b).includes('code'), 'must contain {{code}}')
+      .refine(
+        (b) => placeholders(b).every((p) => VERIFY_PLACEHOLDERS.has(p)),
+        'may only use {{code}}, {{brand}} and {{ttl}}',
+      )
+      .nullable()
+      .optional(),
+    subject: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((s) => placeholders(s).every((p) => p === 'brand' || p === 'ttl'), 'may only use {{brand}} and {{ttl}}')
+      .nullable()
+      .optional(),
+    tokenTtlMinutes: z.number().int().min(1).max(60).optional(),
+    /** `none` removes the CAPTCHA requirement; `pow` is the relay's own; any other provider needs `captchaSecret`. */
+    captcha: z.enum([...captchaProviders, 'pow', 'none']).optional(),
+    /** The CAPTCHA provider's secret key: write-only, sealed at once. */
+    captchaSecret: z.string().min(1).max(500).optional(),
+    /** Public-key template sends need the CAPTCHA too. */
+    captchaOnSends: z.boolean().optional(),
+    /** From a few ms of work (1,000) to several seconds (5,000,000). */
+    powMaxNumber: z.number().int().min(1000).max(5_000_000).optional(),
+  })
+  .describe('`PATCH /v1/projects/:projectId/verify-settings`: change how codes are made, sent and checked.');
+
+/** A project's verification settings with defaults filled in; the CAPTCHA secret only as `sealed`. */
+export const verifySettingsSchema = z
+  .object({
+    codeLength: z.number().int(),
+    alphabet: z.enum(['numeric', 'alphanumeric']),
+    ttlMinutes: z.number().int(),
+    maxAttempts: z.number().int(),
+    cooldownSeconds: z.number().int(),
+    maxSendsPer10Minutes: z.number().int(),
+    maxSendsPerRecipientPer10Minutes: z.number().int(),
+    maxSendsPerKeyPerHour: z.number().int(),
+    maxSendsPerCountryPerDay: z.number().int(),
+    maxSendsPerPrefixPerDay: z.number().int(),
+    guardMinSuccessPercent: z.number().int(),
+    guardMinSends: z.number().int(),
+    brand: z.string(),
+    body: z.string(),
+    subject: z.string(),
+    tokenTtlMinutes: z.number().int(),
+    captchaOnSends: z.boolean(),
+    powMaxNumber: z.number().int(),
+    captcha: z.union([
+      z.literal('none'),
+      z.object({ provider: z.literal('pow') }),
+      z.object({ provider: z.enum(captchaProviders), secret: z.literal('sealed') }),
+    ]),
+  })
+  .describe('A project’s verification settings; the CAPTCHA secret is never shown.');
+
+export type VerifySettingsPatchRequest = z.input<typeof verifySettingsPatchSchema>;
+export type VerifySettingsView = z.output<typeof verifySettingsSchema>;

@@ -1,47 +1,50 @@
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import YAML from 'yaml';
+import type { Channel } from '@messagejs/shared-types';
 import {
   addConnector,
   connectorView,
   listConnectors,
   testConnector,
 } from '../../features/connectors/admin-connectors.js';
+import {
+  deleteConnector,
+  getConnector,
+  replaceCredentials,
+  updateConnector,
+} from '../../features/connectors/update-connectors.js';
+import { connectorTypeHelp, listConnectorTypes } from '../../features/connectors/connector-types.js';
 import { connectorRegistry } from '../../providers/registry.js';
 import { adminAction, projectOption } from '../options.js';
 import { splitList } from '../parse.js';
 
-interface AddOptions {
+interface CredentialOptions {
+  credentials?: string;
+  credentialsFile?: string;
+  credentialsStdin?: boolean;
+}
+
+interface AddOptions extends CredentialOptions {
   project: string;
   type: string;
   name?: string;
   channels?: string;
   priority: string;
   config?: string;
-  credentials?: string;
-  credentialsFile?: string;
-  credentialsStdin?: boolean;
 }
 
 /** The secret credentials, from the flag, a JSON/YAML file or stdin; undefined when none was given. */
-function readCredentials(opts: AddOptions): unknown {
+function readCredentials(opts: CredentialOptions): unknown {
   if (opts.credentials) return JSON.parse(opts.credentials) as unknown;
   if (opts.credentialsFile) return YAML.parse(fs.readFileSync(opts.credentialsFile, 'utf8')) as unknown;
   if (opts.credentialsStdin) return JSON.parse(fs.readFileSync(0, 'utf8')) as unknown;
   return undefined;
 }
 
-function addCommand(connectors: Command): Command {
-  return connectors
-    .command('add')
-    .addOption(projectOption())
-    .addOption(
-      new Option('--type <type>', 'connector type').choices(Object.keys(connectorRegistry)).makeOptionMandatory(),
-    )
-    .option('--name <name>')
-    .option('--channels <list>', 'comma-separated channels it serves (default: all it supports)')
-    .option('--priority <n>', 'lower sends first among connectors of a channel', '100')
-    .option('--config <json>', 'non-secret settings as JSON')
+/** The three ways to pass credentials, on `add` and `credentials`. */
+function withCredentialOptions(command: Command): Command {
+  return command
     .option(
       '--credentials <json>',
       'secret credentials as JSON (prefer --credentials-stdin: flags stay in shell history)',
@@ -50,7 +53,90 @@ function addCommand(connectors: Command): Command {
     .option('--credentials-stdin', 'read secret credentials as JSON from stdin');
 }
 
-/** `connectors add | list | test`: provider connectors, credentials sealed at once and never shown. */
+/** After `connectors add --help`: the fields of the `--type` given (from the type's own schema), else how to see them. */
+function typeHelp({ command }: { command: Command }): string {
+  const type = command.opts<{ type?: string }>().type;
+  const help = type ? connectorTypeHelp(type) : null;
+  return help ?? '\nPass --type <type> with --help to list its settings and credentials (secrets marked).';
+}
+
+function addCommand(connectors: Command): Command {
+  const command = connectors
+    .command('add')
+    .description('Connect a provider; credentials are sealed at once and never shown.')
+    .addOption(projectOption())
+    .addOption(
+      new Option('--type <type>', 'connector type').choices(Object.keys(connectorRegistry)).makeOptionMandatory(),
+    )
+    .option('--name <name>')
+    .option('--channels <list>', 'comma-separated channels it serves (default: all it supports)')
+    .option('--priority <n>', 'lower sends first among connectors of a channel', '100')
+    .option('--config <json>', 'non-secret settings as JSON');
+  return withCredentialOptions(command).addHelpText('after', typeHelp);
+}
+
+const columns = ['id', 'type', 'name', 'channels', 'priority', 'enabled', 'credentials'];
+const ids = (opts: { project: string }, connectorId: string | undefined) => ({
+  projectId: opts.project,
+  connectorId: connectorId!,
+});
+
+function registerUpdates(connectors: Command): void {
+  adminAction(
+    connectors
+      .command('update <connectorId>')
+      .description("Change a connector's name, channels, settings or priority.")
+      .addOption(projectOption())
+      .option('--name <name>')
+      .option('--channels <list>', 'comma-separated channels it serves')
+      .option('--priority <n>', 'lower sends first among connectors of a channel')
+      .option('--config <json>', 'non-secret settings as JSON (replaces them whole)'),
+    async ({ store, actor, now }, opts: Record<string, string> & { project: string }, id) => {
+      const body = {
+        ...(opts.name !== undefined && { name: opts.name }),
+        ...(opts.channels !== undefined && { channels: splitList(opts.channels) }),
+        ...(opts.priority !== undefined && { priority: Number(opts.priority) }),
+        ...(opts.config !== undefined && { config: JSON.parse(opts.config) as unknown }),
+      };
+      return updateConnector(store, ids(opts, id), body, now, actor);
+    },
+  );
+  adminAction(
+    withCredentialOptions(
+      connectors
+        .command('credentials <connectorId>')
+        .description("Replace a connector's credentials (sealed at once, never shown).")
+        .addOption(projectOption()),
+    ),
+    async ({ store, sealer, actor, now }, opts: CredentialOptions & { project: string }, id) =>
+      replaceCredentials(store, sealer, ids(opts, id), { credentials: readCredentials(opts) }, now, actor),
+  );
+  for (const [name, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    adminAction(
+      connectors
+        .command(`${name} <connectorId>`)
+        .description(enabled ? 'Send through a connector again.' : 'Stop sending through a connector (it is kept).')
+        .addOption(projectOption()),
+      async ({ store, actor, now }, opts: { project: string }, id) =>
+        updateConnector(store, ids(opts, id), { enabled }, now, actor),
+    );
+  }
+  adminAction(
+    connectors
+      .command('remove <connectorId>')
+      .description('Delete a connector and its credentials.')
+      .addOption(projectOption()),
+    async ({ store, actor, now }, opts: { project: string }, id) => {
+      await deleteConnector(store, ids(opts, id), now, actor);
+      return `Deleted ${id}.`;
+    },
+  );
+}
+
+/** `connectors add | list | show | update | credentials | enable | disable | remove | test | types`. */
 export function registerConnectors(program: Command): void {
   const connectors = program
     .command('connectors')
@@ -61,31 +147,41 @@ export function registerConnectors(program: Command): void {
       projectId: opts.project,
       type: opts.type,
       ...(opts.name && { name: opts.name }),
-      ...(opts.channels && { channels: splitList(opts.channels) as never }),
+      ...(opts.channels && { channels: splitList(opts.channels) as Channel[] }),
       priority: Number(opts.priority),
-      config: opts.config ? (JSON.parse(opts.config) as unknown) : {},
-      ...(credentials !== undefined && { credentials }),
+      config: opts.config ? (JSON.parse(opts.config) as Record<string, unknown>) : {},
+      ...(credentials !== undefined && { credentials: credentials as Record<string, unknown> }),
     };
-    const {
-      id,
-      type,
-      channels,
-      priority,
-      credentials: sealed,
-    } = connectorView(await addConnector(store, sealer, input, now, actor));
-    return { id, type, channels, priority, credentials: sealed };
+    return connectorView(await addConnector(store, sealer, input, now, actor));
   });
-  adminAction(connectors.command('list').addOption(projectOption()), async ({ store }, opts: { project: string }) =>
-    listConnectors(store, opts.project),
+  adminAction(
+    connectors.command('list').description("List a project's connectors.").addOption(projectOption()),
+    async ({ store, actor }, opts: { project: string }) => listConnectors(store, opts.project, actor.principal),
+    columns,
   );
+  adminAction(
+    connectors.command('show <connectorId>').description('Show one connector.').addOption(projectOption()),
+    async ({ store, actor }, opts: { project: string }, id) => getConnector(store, ids(opts, id), actor.principal),
+  );
+  registerUpdates(connectors);
   adminAction(
     connectors
       .command('test <connectorId>')
       .description("Call the provider's cheapest authenticated endpoint with the stored credentials."),
     async ({ store, sealer, config }, _opts, id) => {
-      const check = await testConnector(store, sealer, id, config.connectorBaseUrls);
+      const check = await testConnector(store, sealer, { projectId: null, connectorId: id }, config.connectorBaseUrls);
       if (!check.ok) process.exitCode = 1;
       return check;
     },
+  );
+  adminAction(
+    connectors.command('types').description('List the connector types, their channels and fields.'),
+    async () =>
+      listConnectorTypes().map((t) => ({
+        type: t.type,
+        channels: t.channels,
+        config: t.config.map((f) => f.name),
+        credentials: t.credentials.map((f) => (f.secret ? `${f.name} (secret)` : f.name)),
+      })),
   );
 }

@@ -9,7 +9,7 @@ export function registerCountries(program: Command): void {
   adminAction(
     countries
       .command('set <list>')
-      .description('comma-separated ISO alpha-2 codes, e.g. MA,FR,US')
+      .description('Set the destination countries: comma-separated ISO alpha-2 codes, e.g. MA,FR,US.')
       .addOption(projectOption())
       .option('--default <cc>', 'default country for national-format numbers'),
     async ({ store, actor, now }, opts: { project: string; default?: string }, list) => {

@@ -11,7 +11,9 @@ export function registerFallbacks(program: Command): void {
   adminAction(
     fallbacks
       .command('set <channel> [to]')
-      .description('e.g. `fallbacks set whatsapp sms`; no list removes the fallback')
+      .description(
+        'Set where a channel falls back to, e.g. `fallbacks set whatsapp sms`; no list removes the fallback.',
+      )
       .addOption(projectOption()),
     async ({ store, actor, now }, opts: { project: string }, channel, to) =>
       (await setFallbacks(store, opts.project, channel, splitList(to ?? ''), now, actor)).fallbacks,

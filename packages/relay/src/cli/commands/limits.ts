@@ -18,6 +18,7 @@ export function registerLimits(program: Command): void {
   adminAction(
     limits
       .command('set')
+      .description("Change a project's rate limits; unset flags keep their value.")
       .addOption(projectOption())
       .option('--per-key-per-hour <n>')
       .option('--per-ip-per-minute <n>')

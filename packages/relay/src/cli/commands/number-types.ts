@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { requireProject, setNumberTypes } from '../../features/projects/admin.js';
+import { readSettings, setNumberTypes } from '../../features/projects/admin.js';
 import { numberTypes } from '../../store/types.js';
 import { adminAction, projectOption } from '../options.js';
 import { splitList } from '../parse.js';
@@ -13,14 +13,17 @@ export function registerNumberTypes(program: Command): void {
     command
       .command('set <list>')
       .description(
-        'comma-separated types, e.g. mobile,fixed_line_or_mobile,fixed_line (the default is mobile,fixed_line_or_mobile)',
+        'Set the number types: comma-separated, e.g. mobile,fixed_line_or_mobile,fixed_line (the default is mobile,fixed_line_or_mobile).',
       )
       .addOption(projectOption()),
     async ({ store, actor, now }, opts: { project: string }, list) => ({
       allowedNumberTypes: (await setNumberTypes(store, opts.project, splitList(list), now, actor)).allowedNumberTypes,
     }),
   );
-  adminAction(command.command('show').addOption(projectOption()), async ({ store }, opts: { project: string }) => ({
-    allowedNumberTypes: (await requireProject(store, opts.project)).allowedNumberTypes,
-  }));
+  adminAction(
+    command.command('show').description('Show the number types phone channels send to.').addOption(projectOption()),
+    async ({ store, actor }, opts: { project: string }) => ({
+      allowedNumberTypes: (await readSettings(store, opts.project, actor.principal)).allowedNumberTypes,
+    }),
+  );
 }

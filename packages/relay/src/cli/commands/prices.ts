@@ -12,6 +12,7 @@ export function registerPrices(program: Command): void {
   adminAction(
     prices
       .command('set')
+      .description("Set a project's price table from a file, or go back to the relay's default one.")
       .addOption(projectOption())
       .option('--file <path>', 'JSON or YAML: { sms: { MA: { eur: 0.03, mad: 0.32 }, "*": { … } }, whatsapp: { … } }')
       .option('--default', "use the relay's default table again"),
@@ -21,7 +22,8 @@ export function registerPrices(program: Command): void {
       return (await setPrices(store, opts.project, table, now, actor)).prices ?? 'default prices';
     },
   );
-  adminAction(prices.command('show').addOption(projectOption()), async ({ store }, opts: { project: string }) =>
-    showPrices(store, opts.project),
+  adminAction(
+    prices.command('show').description('Show the price table cost estimates use.').addOption(projectOption()),
+    async ({ store, actor }, opts: { project: string }) => showPrices(store, opts.project, actor.principal),
   );
 }

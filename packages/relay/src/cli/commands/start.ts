@@ -4,7 +4,7 @@ import { createRelay, type Relay } from '../../app.js';
 import type { DemoCredentials } from '../../features/demo/demo.js';
 import { listProjects } from '../../features/projects/admin.js';
 import { listRefusedPatterns } from '../../features/templates/admin-templates.js';
-import { dataDirOption, envWithDataDir, jsonOption, openRelay, print } from '../options.js';
+import { dataDirOption, envWithDataDir, jsonOption, openRelay, print, requireDataDirectory } from '../options.js';
 
 /** What `start` (first time) and `init` print once: the demo project and its keys. */
 function banner(url: string, demo: DemoCredentials, relay: Relay, setupUrl: string | null): string {
@@ -83,6 +83,7 @@ async function start(opts: { port?: string; dataDir?: string }): Promise<void> {
 
 async function worker(opts: { dataDir?: string }): Promise<void> {
   const config = loadConfig(envWithDataDir(opts), { worker: true });
+  requireDataDirectory(config);
   const relay = await createRelay(config);
   relay.worker!.start();
   process.stdout.write(`MessageJS worker running (data: ${config.dataDir})\n`);

@@ -8,6 +8,7 @@ import {
   showTemplate,
   templateSummary,
 } from '../../features/templates/admin-templates.js';
+import { requireProject } from '../../features/projects/require-project.js';
 import { adminAction, projectOption } from '../options.js';
 import { parseParamFlag } from '../parse.js';
 
@@ -72,7 +73,11 @@ export function registerTemplates(program: Command): void {
       .command('list')
       .description('List a project’s templates: version, active, category, uses.')
       .addOption(projectOption()),
-    async ({ store }, opts: { project: string }) => listTemplates(store, opts.project),
+    async ({ store }, opts: { project: string }) => {
+      // An unknown project is an error, not an empty list.
+      await requireProject(store, opts.project);
+      return listTemplates(store, opts.project);
+    },
   );
   adminAction(
     templates

@@ -100,7 +100,11 @@ export function registerVerify(program: Command): void {
   adminAction(setCommand(verify), async ({ store, sealer, actor, now }, opts: SetOptions) =>
     setVerifySettings(store, sealer, opts.project as string, settingsPatch(opts), now, actor),
   );
-  adminAction(verify.command('show').addOption(projectOption()), async ({ store }, opts: { project: string }) =>
-    showVerifySettings(store, opts.project),
+  adminAction(
+    verify
+      .command('show')
+      .description('Show the verification settings (the CAPTCHA secret only as sealed).')
+      .addOption(projectOption()),
+    async ({ store, actor }, opts: { project: string }) => showVerifySettings(store, opts.project, actor.principal),
   );
 }

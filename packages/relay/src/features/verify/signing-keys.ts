@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import type { SigningKeyRecord, Store } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
 import { generateSigningKey, TOKEN_ALG } from '../../crypto/token-signer.js';
-import { requireProject } from '../projects/require-project.js';
+import { projectFor, requireProject } from '../projects/require-project.js';
 import { systemActor, type Actor } from '../../domain/actor.js';
 import { recordChange } from '../audit/record-change.js';
 
@@ -50,10 +50,16 @@ export async function rotateSigningKey(
   now: number,
   actor: Actor = systemActor,
 ): Promise<{ kid: string; published: string[] }> {
-  await requireProject(store, projectId);
+  await projectFor(store, projectId, 'manage_keys', actor.principal);
   const record = await newRecord(sealer, projectId, now);
   await store.signingKeys.rotate(record, PUBLISHED_SIGNING_KEYS);
-  await recordChange(store, actor, { projectId, action: 'signing_key.rotate', detail: { kid: record.kid }, at: now });
+  await recordChange(store, actor, {
+    projectId,
+    action: 'signing_key.rotate',
+    resource: { type: 'signing_key', id: record.kid },
+    after: { kid: record.kid },
+    at: now,
+  });
   return {
     kid: record.kid,
     published: (await store.signingKeys.latest(projectId, PUBLISHED_SIGNING_KEYS)).map((k) => k.kid),

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
+import { captchaProviders, type CaptchaProvider } from '@messagejs/shared-types';
 import type { Sealer } from '../../crypto/sealer.js';
 import type { VerifySettings } from '../../store/types.js';
 import { AppError } from '../../domain/app-error.js';
 import type { ProofOfWork } from './proof-of-work.js';
 
-/** The third-party CAPTCHA services a project can require (besides the relay's own `pow`). */
-export const captchaProviders = ['turnstile', 'hcaptcha', 'recaptcha'] as const;
-export type CaptchaProvider = (typeof captchaProviders)[number];
+/** The third-party CAPTCHA services a project can require (besides the relay's own `pow`): the wire contract's list. */
+export { captchaProviders, type CaptchaProvider };
 
 /**
  * Each provider's siteverify endpoint as base URL + path, so tests (and proxies) can replace the

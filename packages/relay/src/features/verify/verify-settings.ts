@@ -1,14 +1,13 @@
-import { z } from 'zod';
+import { verifySettingsPatchSchema } from '@messagejs/shared-types';
+import type { z } from 'zod';
 import type { Store, VerifySettings } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
-import { CODE_LENGTH } from '../../crypto/verify-code.js';
 import { AppError } from '../../domain/app-error.js';
-import { requireProject } from '../projects/require-project.js';
+import { projectFor } from '../projects/require-project.js';
 import { systemActor, type Actor } from '../../domain/actor.js';
+import { systemPrincipal, type Principal } from '../../domain/principal.js';
 import { recordChange } from '../audit/record-change.js';
 import { toValidationError } from '../../domain/validation.js';
-import { placeholdersOf } from '../templates/templates.js';
-import { captchaProviders } from './verify-captcha.js';
 import { DEFAULT_POW_MAX_NUMBER } from './proof-of-work.js';
 
 /** What a project's verification uses when nothing was set. */
@@ -38,60 +37,8 @@ export const defaultVerifySettings: Readonly<VerifySettings> = Object.freeze({
 export const DEFAULT_VERIFY_BODY = '{{code}} is your {{brand}} verification code. It expires in {{ttl}} minutes.';
 export const DEFAULT_VERIFY_SUBJECT = '{{brand}} verification code';
 
-const VERIFY_PLACEHOLDERS = new Set(['code', 'brand', 'ttl']);
-// C0/C1 control characters have no place in a brand name.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
-
-const bodySchema = z
-  .string()
-  .min(1)
-  .max(1000)
-  .refine((b) => placeholdersOf(b).includes('code'), 'must contain {{code}}')
-  .refine(
-    (b) => placeholdersOf(b).every((p) => VERIFY_PLACEHOLDERS.has(p)),
-    'may only use {{code}}, {{brand}} and {{ttl}}',
-  );
-
-/** A `verify set` patch: each field optional; `null` restores the default. */
-export const verifySettingsPatchSchema = z.strictObject({
-  codeLength: z.number().int().min(CODE_LENGTH.min).max(CODE_LENGTH.max).optional(),
-  alphabet: z.enum(['numeric', 'alphanumeric']).optional(),
-  ttlMinutes: z.number().int().min(1).max(30).optional(),
-  maxAttempts: z.number().int().min(1).max(10).optional(),
-  cooldownSeconds: z.number().int().min(0).max(3600).optional(),
-  maxSendsPer10Minutes: z.number().int().min(1).max(50).optional(),
-  maxSendsPerRecipientPer10Minutes: z.number().int().min(1).max(200).optional(),
-  maxSendsPerKeyPerHour: z.number().int().min(1).max(1_000_000).optional(),
-  maxSendsPerCountryPerDay: z.number().int().min(1).max(10_000_000).optional(),
-  maxSendsPerPrefixPerDay: z.number().int().min(1).max(10_000_000).optional(),
-  guardMinSuccessPercent: z.number().int().min(0).max(100).optional(),
-  guardMinSends: z.number().int().min(1).max(100_000).optional(),
-  brand: z
-    .string()
-    .trim()
-    .min(1)
-    .max(50)
-    .refine((b) => !CONTROL.test(b), 'must not contain control characters')
-    .nullable()
-    .optional(),
-  body: bodySchema.nullable().optional(),
-  subject: z
-    .string()
-    .min(1)
-    .max(200)
-    .refine((s) => placeholdersOf(s).every((p) => p === 'brand' || p === 'ttl'), 'may only use {{brand}} and {{ttl}}')
-    .nullable()
-    .optional(),
-  tokenTtlMinutes: z.number().int().min(1).max(60).optional(),
-  /** `none` removes the CAPTCHA requirement; `pow` is the relay's own; any other provider needs `captchaSecret`. */
-  captcha: z.enum([...captchaProviders, 'pow', 'none']).optional(),
-  captchaSecret: z.string().min(1).max(500).optional(),
-  /** Public-key template sends need the CAPTCHA too. */
-  captchaOnSends: z.boolean().optional(),
-  /** From a few ms of work (1,000) to several seconds (5,000,000). */
-  powMaxNumber: z.number().int().min(1000).max(5_000_000).optional(),
-});
+/** A `verify set` patch: each field optional; `null` restores the default (the wire contract's schema). */
+export { verifySettingsPatchSchema };
 export type VerifySettingsPatch = z.input<typeof verifySettingsPatchSchema>;
 
 /** A project's settings with defaults filled in. */
@@ -121,8 +68,8 @@ export function describeVerifySettings(settings: VerifySettings, projectName: st
 }
 
 /** What `verify show` prints: the project's settings with defaults filled in, secrets as "sealed". */
-export async function showVerifySettings(store: Store, projectId: string) {
-  const project = await requireProject(store, projectId);
+export async function showVerifySettings(store: Store, projectId: string, principal: Principal = systemPrincipal) {
+  const project = await projectFor(store, projectId, 'manage_settings', principal);
   return describeVerifySettings(await loadVerifySettings(store, project.id), project.name);
 }
 
@@ -138,7 +85,7 @@ export async function setVerifySettings(
   now: number,
   actor: Actor = systemActor,
 ) {
-  const project = await requireProject(store, projectId);
+  const project = await projectFor(store, projectId, 'manage_settings', actor.principal);
   const parsed = verifySettingsPatchSchema.safeParse(patch);
   if (!parsed.success) throw toValidationError(parsed.error);
   const { captcha, captchaSecret, ...fields } = parsed.data;
@@ -185,12 +132,17 @@ export async function setVerifySettings(
       { field: 'captchaOnSends' },
     );
   }
+  const before = describeVerifySettings(await loadVerifySettings(store, projectId), project.name);
   await store.verify.saveSettings(projectId, next);
+  const after = describeVerifySettings(await loadVerifySettings(store, projectId), project.name);
   await recordChange(store, actor, {
     projectId,
     action: 'verify.settings',
+    resource: { type: 'project', id: projectId },
     detail: { fields: Object.keys(parsed.data).filter((k) => k !== 'captchaSecret') },
+    before,
+    after,
     at: now,
   });
-  return describeVerifySettings(await loadVerifySettings(store, projectId), project.name);
+  return after;
 }

@@ -18,6 +18,8 @@ export function apiAccess(options: {
   trust: TrustProxy;
   /** Lets admin credentials send (the message routes only). */
   admin?: AdminSendOptions;
+  /** Records each key's last use (batched: `features/accounts/last-used.ts`). */
+  onKeyUsed?: (keyId: string, at: number) => void;
 }): Handler {
   return async function apiAccessMiddleware(req, res, next) {
     try {

@@ -49,7 +49,14 @@ const ADMIN_CREDENTIAL = /^(mat_|eyJ)/;
 export async function authenticateRequest(
   req: ApiRequest,
   res: ApiResponse,
-  options: { cache: KeyCache; now: () => number; origins: OriginDirectory; admin?: AdminSendOptions },
+  options: {
+    cache: KeyCache;
+    now: () => number;
+    origins: OriginDirectory;
+    admin?: AdminSendOptions;
+    /** Records the key's last use in memory (written in batches, off the request path). */
+    onKeyUsed?: (keyId: string, at: number) => void;
+  },
 ): Promise<KeyPrincipal> {
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -74,6 +81,7 @@ export async function authenticateRequest(
   if (!caller || caller.key.revokedAt !== null || (caller.key.expiresAt !== null && caller.key.expiresAt <= now)) {
     throw await fail('Unknown, revoked or expired key.');
   }
+  options.onKeyUsed?.(caller.key.id, now);
   localsOf(res).principal = caller;
   return caller;
 }

@@ -107,3 +107,17 @@ export function jsonBody(options: { limit?: string } = {}): Handler {
     });
   };
 }
+
+/**
+ * `jsonBody`, for a route whose body may be left out (`POST …/rotate` with its defaults): a request
+ * without a body passes with none; one with a body must be JSON as above.
+ */
+export function optionalJsonBody(options: { limit?: string } = {}): Handler {
+  const parse = jsonBody(options);
+  return function optionalJsonBodyMiddleware(req, res, next) {
+    const length = req.headers['content-length'];
+    const empty = length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined);
+    if (empty) return next();
+    return parse(req, res, next);
+  };
+}

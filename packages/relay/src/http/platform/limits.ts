@@ -17,7 +17,10 @@ export async function countRequest(
   store: RateLimitStore,
   trust: TrustProxy,
 ): Promise<void> {
-  const state = await enforceLimit(store, project.limits, 'key', key.id);
+  // A key's own limit (issue 12) replaces the project's per-key one; keys without one pay nothing more.
+  const own = key.rateLimit;
+  const state = await enforceLimit(store, project.limits, 'key', key.id, own?.perHour);
+  if (own?.perMinute !== undefined) await enforceLimit(store, project.limits, 'keyMinute', key.id, own.perMinute);
   if (key.kind === 'public') {
     const ip = clientIp(req, trust) || 'unknown';
     localsOf(res).clientIp = ip;

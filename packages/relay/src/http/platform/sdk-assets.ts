@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import express, { Router } from 'express';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -36,4 +37,14 @@ export function sdkAssets(options: { distDir: string | null }): Router {
     router.use(serve('public, max-age=300'));
   }
   return router;
+}
+
+/** Where the built client bundles are, when the client package is installed beside the relay. */
+export function clientDistDir(): string | null {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@messagejs/client/package.json');
+    return path.join(path.dirname(pkg), 'dist');
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { ApiKey, KeysRepo } from '../types/index.js';
+import type { ApiKey, KeyRateLimit, KeysRepo } from '../types/index.js';
 import { toProject } from './projects.js';
+import { afterBounds, toPage } from './page.js';
 
 interface Row {
   id: string;
@@ -11,6 +12,9 @@ interface Row {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  rate_limit: string | null;
+  last_used_at: number | null;
+  replaced_by: string | null;
 }
 
 const toKey = (row: Row): ApiKey => ({
@@ -22,67 +26,124 @@ const toKey = (row: Row): ApiKey => ({
   createdAt: row.created_at,
   expiresAt: row.expires_at,
   revokedAt: row.revoked_at,
+  rateLimit: row.rate_limit ? (JSON.parse(row.rate_limit) as KeyRateLimit) : null,
+  lastUsedAt: row.last_used_at,
+  replacedBy: row.replaced_by,
 });
+
+/** The project columns of the keys-with-project join, renamed where they clash with the key's. */
+interface ProjectColumns {
+  p_id: string;
+  p_name: string;
+  p_account_id: string | null;
+  allowed_origins: string;
+  allowed_countries: string;
+  default_country: string | null;
+  limits: string;
+  prices: string | null;
+  fallbacks: string;
+  allowed_number_types: string;
+  development: number;
+  p_created_at: number;
+}
+
+function projectOf(r: ProjectColumns) {
+  return toProject({
+    id: r.p_id,
+    name: r.p_name,
+    account_id: r.p_account_id,
+    allowed_origins: r.allowed_origins,
+    allowed_countries: r.allowed_countries,
+    default_country: r.default_country,
+    limits: r.limits,
+    prices: r.prices,
+    fallbacks: r.fallbacks,
+    allowed_number_types: r.allowed_number_types,
+    development: r.development,
+    created_at: r.p_created_at,
+  });
+}
+
+const COLUMNS =
+  'id, project_id, kind, prefix, name, created_at, expires_at, revoked_at, rate_limit, last_used_at, replaced_by';
+
+// One indexed lookup by the UNIQUE hash column, joined with the project.
+const BY_HASH = `SELECT k.id, k.project_id, k.kind, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at,
+    k.rate_limit, k.last_used_at, k.replaced_by,
+    p.id AS p_id, p.name AS p_name, p.account_id AS p_account_id, p.allowed_origins, p.allowed_countries, p.default_country, p.limits, p.prices, p.fallbacks,
+    p.allowed_number_types, p.development, p.created_at AS p_created_at
+  FROM api_keys k JOIN projects p ON p.id = k.project_id
+  WHERE k.hash = ?`;
 
 export function createKeysRepo(db: Database.Database): KeysRepo {
   const insert = db.prepare(
-    `INSERT INTO api_keys (id, project_id, kind, prefix, hash, name, created_at, expires_at, revoked_at)
-     VALUES (@id, @projectId, @kind, @prefix, @hash, @name, @createdAt, @expiresAt, @revokedAt)`,
+    `INSERT INTO api_keys (id, project_id, kind, prefix, hash, name, created_at, expires_at, revoked_at, rate_limit)
+     VALUES (@id, @projectId, @kind, @prefix, @hash, @name, @createdAt, @expiresAt, @revokedAt, @rateLimit)`,
   );
-  // One indexed lookup by the UNIQUE hash column, joined with the project.
-  const byHash = db.prepare(
-    `SELECT k.id, k.project_id, k.kind, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at,
-            p.id AS p_id, p.name AS p_name, p.account_id AS p_account_id, p.allowed_origins, p.allowed_countries, p.default_country, p.limits, p.prices, p.fallbacks,
-            p.allowed_number_types, p.development, p.created_at AS p_created_at
-       FROM api_keys k JOIN projects p ON p.id = k.project_id
-      WHERE k.hash = ?`,
+  const byHash = db.prepare<[string], Row & ProjectColumns>(BY_HASH);
+  const byProject = db.prepare<[string], Row>(
+    `SELECT ${COLUMNS} FROM api_keys WHERE project_id = ? ORDER BY created_at, id`,
   );
-  const byProject = db.prepare<[string], Row>('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at');
+  const byId = db.prepare<{ projectId: string | null; id: string }, Row>(
+    `SELECT ${COLUMNS} FROM api_keys WHERE id = @id AND (@projectId IS NULL OR project_id = @projectId)`,
+  );
+  const list = db.prepare<{ projectId: string; afterKey: number; afterId: string; limit: number }, Row>(
+    `SELECT ${COLUMNS} FROM api_keys WHERE project_id = @projectId AND (created_at, id) < (@afterKey, @afterId)
+      ORDER BY created_at DESC, id DESC LIMIT @limit`,
+  );
+  const update = db.prepare(
+    `UPDATE api_keys SET name = CASE WHEN @setName THEN @name ELSE name END,
+       rate_limit = CASE WHEN @setRateLimit THEN @rateLimit ELSE rate_limit END WHERE id = @id`,
+  );
+  const retire = db.prepare(
+    `UPDATE api_keys SET expires_at = min(coalesce(expires_at, @expiresAt), @expiresAt), replaced_by = @replacedBy
+      WHERE id = @id`,
+  );
   const revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+  const touch = db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?');
+  const touchAll = db.transaction((lastUsed: ReadonlyMap<string, number>) => {
+    for (const [id, at] of lastUsed) touch.run(at, id);
+  });
   return {
     async create(key, hash) {
-      insert.run({ ...key, hash });
+      insert.run({
+        ...key,
+        hash,
+        rateLimit: key.rateLimit ? JSON.stringify(key.rateLimit) : null,
+      });
     },
     async findByHash(hash) {
-      const row = byHash.get(hash) as (Row & Record<string, never>) | undefined;
-      if (!row) return null;
-      const r = row as unknown as Row & {
-        p_id: string;
-        p_name: string;
-        p_account_id: string | null;
-        allowed_origins: string;
-        allowed_countries: string;
-        default_country: string | null;
-        limits: string;
-        prices: string | null;
-        fallbacks: string;
-        allowed_number_types: string;
-        development: number;
-        p_created_at: number;
-      };
-      return {
-        key: toKey(r),
-        project: toProject({
-          id: r.p_id,
-          name: r.p_name,
-          account_id: r.p_account_id,
-          allowed_origins: r.allowed_origins,
-          allowed_countries: r.allowed_countries,
-          default_country: r.default_country,
-          limits: r.limits,
-          prices: r.prices,
-          fallbacks: r.fallbacks,
-          allowed_number_types: r.allowed_number_types,
-          development: r.development,
-          created_at: r.p_created_at,
-        }),
-      };
+      const row = byHash.get(hash);
+      return row ? { key: toKey(row), project: projectOf(row) } : null;
     },
     async list(projectId) {
       return byProject.all(projectId).map(toKey);
     },
+    async page(projectId, page) {
+      const rows = list.all({ projectId, ...afterBounds(page), limit: page.limit + 1 });
+      return toPage(rows, page, toKey, (r) => ({ key: r.created_at, id: r.id }));
+    },
+    async get(projectId, id) {
+      const row = byId.get({ projectId, id });
+      return row ? toKey(row) : null;
+    },
+    async update(id, patch) {
+      update.run({
+        id,
+        setName: patch.name === undefined ? 0 : 1,
+        name: patch.name ?? null,
+        setRateLimit: patch.rateLimit === undefined ? 0 : 1,
+        rateLimit: patch.rateLimit ? JSON.stringify(patch.rateLimit) : null,
+      });
+    },
+    async retire(id, change) {
+      retire.run({ id, ...change });
+    },
     async revoke(id, at) {
       return revoke.run(at, id).changes > 0;
+    },
+    async touch(lastUsed) {
+      if (lastUsed.size > 0) touchAll(lastUsed);
     },
   };
 }

@@ -1,17 +1,51 @@
 import type Database from 'better-sqlite3';
-import type { OptOutsRepo } from '../types/index.js';
+import type { OptOutRecord, OptOutsRepo } from '../types/index.js';
+import { afterBounds, toPage } from './page.js';
+
+interface Row {
+  project_id: string;
+  address: string;
+  reason: string | null;
+  source: OptOutRecord['source'];
+  created_at: number;
+}
+
+const toRecord = (r: Row): OptOutRecord => ({
+  projectId: r.project_id,
+  address: r.address,
+  reason: r.reason,
+  source: r.source,
+  createdAt: r.created_at,
+});
 
 export function createOptOutsRepo(db: Database.Database): OptOutsRepo {
   const add = db.prepare(
-    'INSERT INTO opt_outs (project_id, address, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    'INSERT INTO opt_outs (project_id, address, created_at, reason, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
   const has = db.prepare('SELECT 1 FROM opt_outs WHERE project_id = ? AND address = ?');
+  const get = db.prepare<[string, string], Row>('SELECT * FROM opt_outs WHERE project_id = ? AND address = ?');
+  const list = db.prepare<{ projectId: string; afterKey: number; afterId: string; limit: number }, Row>(
+    `SELECT * FROM opt_outs WHERE project_id = @projectId AND (created_at, address) < (@afterKey, @afterId)
+      ORDER BY created_at DESC, address DESC LIMIT @limit`,
+  );
+  const remove = db.prepare('DELETE FROM opt_outs WHERE project_id = ? AND address = ?');
   return {
-    async add(projectId, address, at) {
-      add.run(projectId, address, at);
+    async add(projectId, address, at, entry = {}) {
+      return add.run(projectId, address, at, entry.reason ?? null, entry.source ?? 'provider').changes > 0;
     },
     async has(projectId, address) {
       return has.get(projectId, address) !== undefined;
+    },
+    async get(projectId, address) {
+      const row = get.get(projectId, address);
+      return row ? toRecord(row) : null;
+    },
+    async page(projectId, page) {
+      const rows = list.all({ projectId, ...afterBounds(page), limit: page.limit + 1 });
+      return toPage(rows, page, toRecord, (r) => ({ key: r.created_at, id: r.address }));
+    },
+    async remove(projectId, address) {
+      return remove.run(projectId, address).changes > 0;
     },
   };
 }

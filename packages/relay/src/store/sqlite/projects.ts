@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Project, ProjectsRepo } from '../types/index.js';
 import { defaultLimits } from '../types/index.js';
+import { afterBounds, toPage } from './page.js';
 
 interface Row {
   id: string;
@@ -35,6 +36,18 @@ export function toProject(row: Row): Project {
   };
 }
 
+/** Deletes a project; its rows cascade, and rows keyed by its key ids (no foreign key) go with them. */
+function removal(db: Database.Database): (id: string) => boolean {
+  const removeIdempotency = db.prepare(
+    'DELETE FROM idempotency WHERE key_id IN (SELECT id FROM api_keys WHERE project_id = ?)',
+  );
+  const removeProject = db.prepare('DELETE FROM projects WHERE id = ?');
+  return db.transaction((id: string) => {
+    removeIdempotency.run(id);
+    return removeProject.run(id).changes > 0;
+  });
+}
+
 export function createProjectsRepo(db: Database.Database): ProjectsRepo {
   const insert = db.prepare(
     `INSERT INTO projects (id, name, account_id, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, created_at)
@@ -43,6 +56,17 @@ export function createProjectsRepo(db: Database.Database): ProjectsRepo {
   const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
   const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at');
   const ofAccount = db.prepare<[string], Row>('SELECT * FROM projects WHERE account_id = ? ORDER BY created_at, id');
+  const newestFirst = db.prepare<
+    { accountId: string | null; projectIds: string | null; afterKey: number; afterId: string; limit: number },
+    Row
+  >(
+    `SELECT * FROM projects
+      WHERE (@accountId IS NULL OR account_id = @accountId)
+        AND (@projectIds IS NULL OR id IN (SELECT value FROM json_each(@projectIds)))
+        AND (created_at, id) < (@afterKey, @afterId)
+      ORDER BY created_at DESC, id DESC LIMIT @limit`,
+  );
+  const remove = removal(db);
   const save = db.prepare(
     `UPDATE projects SET name = @name, allowed_origins = @allowedOrigins, allowed_countries = @allowedCountries,
        default_country = @defaultCountry, limits = @limits, prices = @prices, fallbacks = @fallbacks,
@@ -74,6 +98,18 @@ export function createProjectsRepo(db: Database.Database): ProjectsRepo {
       if (!projectIds) return projects;
       const wanted = new Set(projectIds);
       return projects.filter((p) => wanted.has(p.id));
+    },
+    async page(filter, page) {
+      const rows = newestFirst.all({
+        accountId: filter.accountId,
+        projectIds: filter.projectIds ? JSON.stringify(filter.projectIds) : null,
+        ...afterBounds(page),
+        limit: page.limit + 1,
+      });
+      return toPage(rows, page, toProject, (r) => ({ key: r.created_at, id: r.id }));
+    },
+    async remove(id) {
+      return remove(id);
     },
     async update(id, patch) {
       return db.transaction(() => {

@@ -1,4 +1,5 @@
 import type { Channel } from '@messagejs/shared-types';
+import type { Page, PageRequest } from './page.js';
 
 /** A provider connection of a project (Twilio, SMTP, …) and the channels it serves. */
 export interface ConnectorRecord {
@@ -16,14 +17,26 @@ export interface ConnectorRecord {
   priority: number;
   enabled: boolean;
   createdAt: number;
+  /** When its settings or credentials last changed (its creation, until then). */
+  updatedAt?: number;
 }
+
+/** What an update may change; credentials are replaced whole, never merged. */
+export type ConnectorPatch = Partial<
+  Pick<ConnectorRecord, 'name' | 'channels' | 'config' | 'sealedCredentials' | 'priority' | 'enabled'>
+>;
 
 /** The connectors of each project. */
 export interface ConnectorsRepo {
   create(record: ConnectorRecord): Promise<void>;
   get(id: string): Promise<ConnectorRecord | null>;
+  /** Every connector of the project, by priority. */
   list(projectId: string): Promise<ConnectorRecord[]>;
+  /** The project's connectors, newest first. */
+  page(projectId: string, page: PageRequest): Promise<Page<ConnectorRecord>>;
   /** Enabled connectors serving `channel`, by priority. */
   forChannel(projectId: string, channel: Channel): Promise<ConnectorRecord[]>;
+  /** Changes a connector; the answer is the record after the change (null when there is none). */
+  update(id: string, patch: ConnectorPatch, at: number): Promise<ConnectorRecord | null>;
   remove(id: string): Promise<boolean>;
 }

@@ -1,4 +1,5 @@
 import type { Project } from '../../domain/project.js';
+import type { Page, PageRequest } from './page.js';
 
 export {
   defaultLimits,
@@ -16,6 +17,16 @@ export interface ProjectsRepo {
   list(): Promise<Project[]>;
   /** The account's projects, oldest first (only `projectIds` of them, when given). */
   listForAccount(accountId: string, projectIds?: readonly string[] | null): Promise<Project[]>;
+  /**
+   * Projects newest first: the account's (only `projectIds` of them, when given), or, with
+   * `accountId` null, every project of the relay (the CLI's view).
+   */
+  page(
+    filter: { accountId: string | null; projectIds?: readonly string[] | null },
+    page: PageRequest,
+  ): Promise<Page<Project>>;
+  /** Deletes a project and, by cascade, everything it holds (keys, templates, connectors, messages, opt-outs…). */
+  remove(id: string): Promise<boolean>;
   update(
     id: string,
     patch: Partial<

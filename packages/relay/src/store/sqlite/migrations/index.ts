@@ -7,6 +7,7 @@ import { up as supersededAttempts } from './006-superseded-attempts.js';
 import { up as numberTypes } from './007-number-types.js';
 import { up as verifyPumping } from './008-verify-pumping.js';
 import { up as accounts } from './009-accounts.js';
+import { up as projectAdmin } from './010-project-admin.js';
 import { up as templatesAudit } from './011-templates-audit.js';
 
 /**
@@ -23,6 +24,6 @@ export const migrations: readonly string[] = [
   numberTypes,
   verifyPumping,
   accounts,
-  // 010-project-admin lands before this one (issue 12, the project package): keep the files' order.
-  templatesAudit,
+  projectAdmin,
+    templatesAudit,
 ];
