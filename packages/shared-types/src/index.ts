@@ -121,7 +121,7 @@ export {
   type UpdateAccountRequest,
   type UpdateMemberRequest,
 } from './schemas/accounts.js';
-export { maxPageSize, pageOf, pageQuerySchema, pageSchema, type PageQuery } from './schemas/page.js';
+export { maxPageSize, pageQuerySchema, pageSchema, type PageQuery } from './schemas/page.js';
 export {
   listTemplatesQuerySchema,
   previewTemplateRequestSchema,

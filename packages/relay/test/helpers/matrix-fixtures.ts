@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { call, type TestRelay } from './start-relay.js';
 import { addMember, OWNER, type Tokens } from './accounts.js';
 import { session, type Caller } from './matrix-principals.js';
+import { projectFixtures } from './matrix-fixtures-projects.js';
 
 /** What the fixtures work with: the relay, account A's ids, and a session of A's owner to prepare requests. */
 export interface Ctx {
@@ -287,8 +288,14 @@ async function context(t: Ctx['t'], ids: { accountId: string; a1: string; a2: st
   return ctx;
 }
 
-/** Every admin route's fixture, by `METHOD /path`, and the matrix's context. */
-export const fixtures = {
-  byRoute: { ...self, ...accounts, ...adminTokens, ...templates, ...audit } as Record<string, Fixture>,
-  context,
+const byRoute: Record<string, Fixture> = {
+  ...self,
+  ...accounts,
+  ...adminTokens,
+  ...projectFixtures,
+  ...templates,
+  ...audit,
 };
+
+/** Every admin route's fixture, by `METHOD /path`, and the matrix's context. */
+export const fixtures = { byRoute, context };

@@ -14,7 +14,11 @@ export const pageQueryShape = {
 /** The query of a list with nothing to filter on: `?limit=&cursor=`. */
 export const pageQuerySchema = z.strictObject(pageQueryShape).describe('A page of a list: `?limit=&cursor=`.');
 
-/** A page of a list: `{ data, nextCursor }`, `nextCursor` null on the last page. */
+/**
+ * A page of a list: `{ data, nextCursor }`, `nextCursor` null on the last page. A function, and
+ * under one name: the client's plain declarations (`scripts/wire-types.mjs`) leave functions and
+ * `…Schema` constants out, but would print a `const` alias of it with its zod types.
+ */
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({
     data: z.array(item),
@@ -25,6 +29,3 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 
 /** `?limit=&cursor=`. */
 export type PageQuery = z.input<typeof pageQuerySchema>;
-
-/** A list's answer (another name of `pageSchema`). */
-export const pageOf = pageSchema;

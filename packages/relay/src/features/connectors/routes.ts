@@ -3,8 +3,8 @@ import {
   connectorTestResponseSchema,
   connectorTypesResponseSchema,
   createConnectorRequestSchema,
-  pageOf,
   pageQuerySchema,
+  pageSchema,
   replaceCredentialsRequestSchema,
   updateConnectorRequestSchema,
 } from '@messagejs/shared-types';
@@ -63,7 +63,7 @@ function collectionRoutes(deps: ProjectAdminDeps): Route[] {
       path: CONNECTORS,
       doc: doc(
         'List a project’s connectors (credentials never shown)',
-        { 200: pageOf(connectorSchema) },
+        { 200: pageSchema(connectorSchema) },
         {
           query: pageQuerySchema,
         },

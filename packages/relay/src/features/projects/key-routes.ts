@@ -2,8 +2,8 @@ import {
   apiKeySchema,
   createKeyRequestSchema,
   createKeyResponseSchema,
-  pageOf,
   pageQuerySchema,
+  pageSchema,
   rotateKeyRequestSchema,
   rotateKeyResponseSchema,
   rotateSigningKeyResponseSchema,
@@ -41,7 +41,7 @@ function keyCollectionRoutes(deps: ProjectAdminDeps): Route[] {
         auth: 'admin',
         permission: 'manage_keys',
         query: pageQuerySchema,
-        responses: { 200: pageOf(apiKeySchema) },
+        responses: { 200: pageSchema(apiKeySchema) },
       },
       async handle(request) {
         const page = pageRequest(request.query());

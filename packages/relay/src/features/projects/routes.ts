@@ -1,8 +1,8 @@
 import {
   createProjectRequestSchema,
   deleteProjectQuerySchema,
-  pageOf,
   pageQuerySchema,
+  pageSchema,
   projectSchema,
   updateProjectRequestSchema,
 } from '@messagejs/shared-types';
@@ -41,7 +41,7 @@ function collectionRoutes(deps: ProjectAdminDeps): Route[] {
         tag,
         auth: 'admin',
         query: pageQuerySchema,
-        responses: { 200: pageOf(projectSchema) },
+        responses: { 200: pageSchema(projectSchema) },
       },
       async handle(request) {
         const page = pageRequest(request.query());

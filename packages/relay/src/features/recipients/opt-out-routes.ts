@@ -3,8 +3,8 @@ import {
   optOutAddressQuerySchema,
   optOutCheckSchema,
   optOutSchema,
-  pageOf,
   pageQuerySchema,
+  pageSchema,
 } from '@messagejs/shared-types';
 import { jsonBody } from '../../http/platform/json-body.js';
 import { pageReply, pageRequest } from '../../http/platform/pagination.js';
@@ -33,7 +33,7 @@ export function optOutRoutes(deps: Pick<ProjectAdminDeps, 'store' | 'now'>): Rou
         auth: 'admin',
         permission: 'view_history',
         query: pageQuerySchema,
-        responses: { 200: pageOf(optOutSchema) },
+        responses: { 200: pageSchema(optOutSchema) },
       },
       async handle(request) {
         const page = pageRequest(request.query());

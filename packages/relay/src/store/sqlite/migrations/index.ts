@@ -25,5 +25,5 @@ export const migrations: readonly string[] = [
   verifyPumping,
   accounts,
   projectAdmin,
-    templatesAudit,
+  templatesAudit,
 ];
