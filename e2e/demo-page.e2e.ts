@@ -104,14 +104,14 @@ describe('the demo page (examples/script-tag)', () => {
     });
     afterAll(() => site?.close());
 
-    it('is refused by the browser when the origin is not allowed: network_error, nothing stored', async () => {
+    it('reads 403 origin_not_allowed from the client when the origin is not allowed, and nothing is sent', async () => {
       const project = await t.relay.store.projects.get(t.demo.projectId);
       expect(project?.allowedOrigins).not.toContain(site.url);
       const before = await t.relay.store.messages.count();
       const consoleLines = t.console.length;
       const posts = () =>
-        t.logs().filter((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/v1/messages').length;
-      const postsBefore = posts();
+        t.logs().filter((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/v1/messages');
+      const postsBefore = posts().length;
 
       page = await browser.context.newPage();
       const preflights = await recordPreflights(page);
@@ -121,33 +121,30 @@ describe('the demo page (examples/script-tag)', () => {
       await page.goto(`${site.url}/`);
       await fillContactForm(page, 'Mallory', 'This must never be sent.');
 
+      // The page shows the client's MessageJSError: its code, then the relay's message.
       const error = await page.waitForSelector('#error:not([hidden])', { timeout: 20_000 });
-      expect(await error.textContent()).toMatch(/^network_error: /);
+      const shown = (await error.textContent()) ?? '';
+      expect(shown).toMatch(/^origin_not_allowed: Request failed with origin_not_allowed \(403\): POST /);
+      expect(shown).toContain(`Origin ${site.url} is not allowed for project ${t.demo.projectId}`);
+      expect(shown).toContain(`messagejs-relay origins add ${site.url} --project ${t.demo.projectId}`);
+      expect(shown).toContain(`POST /v1/projects/${t.demo.projectId}/origins`);
       expect(await page.isHidden('#result')).toBe(true);
+      expect(browserConsole.join('\n')).not.toMatch(/blocked by CORS policy/);
 
-      // Chromium's own CORS error, for the preflight the relay answered without allowing the origin.
-      expect(browserConsole.join('\n')).toMatch(
-        /blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header/,
-      );
+      // The preflight let the request through; the relay refused it, readably.
       const toMessages = preflights.filter((p) => p.url === `${t.url}/v1/messages`);
       expect(toMessages.length).toBeGreaterThan(0);
-      for (const p of toMessages) expect(p.headers['access-control-allow-origin']).toBeUndefined();
-      // The same preflight from here, to be sure of the relay's answer.
-      const res = await fetch(`${t.url}/v1/messages`, {
-        method: 'OPTIONS',
-        headers: {
-          origin: site.url,
-          'access-control-request-method': 'POST',
-          'access-control-request-headers': 'authorization,content-type,idempotency-key',
-        },
-      });
-      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      for (const p of toMessages) expect(p.headers['access-control-allow-origin']).toBe(site.url);
+      const refused = posts().slice(postsBefore);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const line of refused) expect(line.status).toBe(403);
 
-      // Nothing reached the send pipeline: no message, no delivery, no POST in the relay's log.
+      // Nothing reached the send pipeline: no message, no delivery.
       expect(await t.relay.store.messages.count()).toBe(before);
       expect(t.console.length).toBe(consoleLines);
       expect(t.console.join('')).not.toContain('This must never be sent.');
-      expect(posts()).toBe(postsBefore);
+      // The refusal is logged with the origin.
+      expect(t.logs().some((l) => l.level === 40 && l.origin === site.url)).toBe(true);
     });
 
     it('works from that origin once it is added to the project', async () => {

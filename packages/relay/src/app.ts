@@ -29,7 +29,7 @@ import { demoDir, writeDemoConfig } from './features/demo/demo-files.js';
 import { ensureDemoProject, type DemoCredentials } from './features/demo/demo.js';
 import { requestContext } from './http/platform/request-context.js';
 import { createKeyCache, type KeyCache } from './http/platform/authenticate.js';
-import { createOriginDirectory, preflight, type OriginDirectory } from './http/platform/origin.js';
+import { originRefusals, preflight } from './http/platform/origin.js';
 import { apiAccess } from './http/platform/api-access.js';
 import { errorHandler, notFound } from './http/platform/error-handler.js';
 import { createRouter } from './http/platform/router.js';
@@ -102,7 +102,7 @@ export interface Relay {
    * (`…/setup?token=…`, valid 24 h; earlier links stop working), else null. `start` prints it.
    */
   setupLink(): Promise<string | null>;
-  /** Forgets cached keys and origins (after this process changed them). */
+  /** Forgets cached keys, and the projects and origins cached with them (after this process changed them). */
   invalidateCaches(): void;
   /**
    * Listens (port 0 for an ephemeral one) and starts the worker; resolves with the base URL. Warns
@@ -135,7 +135,6 @@ interface Parts {
   connectorBaseUrls: Record<string, string>;
   worker: Worker | null;
   keyCache: KeyCache;
-  origins: OriginDirectory;
   /** Keys' last-used times, written in batches off the request path. */
   keysLastUsed: LastUsed;
 }
@@ -200,7 +199,6 @@ function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logge
     connectorBaseUrls,
     worker,
     keyCache: createKeyCache(store, { ttlMs: cacheTtlMs, now }),
-    origins: createOriginDirectory(store, { ttlMs: cacheTtlMs, now }),
     keysLastUsed: createKeysLastUsed(store),
   };
 }
@@ -236,28 +234,35 @@ function buildApp(
   issuer: () => string,
   accounts: AccountsDeps,
 ): { app: Express; handler: http.RequestListener; routes: () => readonly Route[] } {
-  const { config, store, sealer, limits, captcha, worker, now, logger, origins } = parts;
+  const { config, store, sealer, limits, captcha, worker, now, logger } = parts;
   const { app, context, trust } = expressApp(parts);
   const onError = errorHandler(logger);
   const router = createRouter({ app, before: [context], onError, logger, trust });
   // Every `/v1` API route sits behind the same access step: key, origin rules, request limits.
+  const refusals = originRefusals({ logger, now });
   const onKeyUsed = (keyId: string, at: number) => parts.keysLastUsed.touch(keyId, at);
-  const keyAccess = { cache: parts.keyCache, now, origins, limits, trust, onKeyUsed };
+  const keyAccess = { cache: parts.keyCache, now, limits, trust, refusals, onKeyUsed };
   const access = apiAccess(keyAccess);
   const resolve = createPrincipalResolver(accounts);
   // Sends and message reads also take admin credentials; the key's branch stays first.
-  const messageAccess = apiAccess({ ...keyAccess, admin: { resolve, store } });
+  const messageAccess = apiAccess({ ...keyAccess, admin: { resolve, store, publicUrl: config.publicUrl } });
   const dispatch = worker ? { dispatch: worker } : {};
-  router.mount(messageRoutes({ store, limits, now, captcha, ...dispatch }), { use: [messageAccess] });
   const verify = { store, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), now, logger };
   const onEnqueued = () => worker?.wake();
   const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
-  router.mount(verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), { use: [access] });
-  router.mount(recipientsRoutes(), { use: [access] });
-  // CORS preflights carry no key: answered for the origins some project allows, refused otherwise
-  // (cors() passes those on), without CORS headers.
-  app.options('/v1/{*path}', preflight(origins), (req, _res, next) => {
-    next(new AppError('origin_not_allowed', `Origin ${req.get('origin') ?? '(none)'} is not allowed.`));
+  const keyRoutes = [
+    { routes: messageRoutes({ store, limits, now, captcha, ...dispatch }), use: messageAccess },
+    { routes: verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), use: access },
+    { routes: recipientsRoutes(), use: access },
+  ];
+  for (const { routes, use } of keyRoutes) router.mount(routes, { use: [use] });
+  // CORS preflights carry no key: answered for any origin on the routes that take a project key
+  // (each request is then checked against its own project); refused elsewhere, without CORS
+  // headers (the management routes take no cross-origin calls).
+  const keyPaths = [...new Set(keyRoutes.flatMap(({ routes }) => routes.map((route) => route.path)))];
+  app.options(keyPaths, preflight());
+  app.options('/v1/{*path}', (req, _res, next) => {
+    next(new AppError('origin_not_allowed', `Origin ${req.get('origin') ?? '(none)'} is not allowed here.`));
   });
   // Public routes: no key (health, provider webhooks with their own signatures, token keys, the demo).
   router.mount(healthRoutes({ store, worker, now }));
@@ -294,7 +299,7 @@ function mountAdmin(
     use: [admin],
   });
   // Keys and origins changed here are answered at once, not after the caches' few seconds.
-  const invalidate = () => (parts.keyCache.clear(), parts.origins.clear());
+  const invalidate = () => parts.keyCache.clear();
   router.mount(projectAdminRoutes({ ...parts, invalidate }), { use: [admin] });
 }
 
@@ -349,7 +354,6 @@ function relayOf(
     setupLink: () => mintSetupLink(accounts),
     invalidateCaches() {
       parts.keyCache.clear();
-      parts.origins.clear();
     },
     async listen(port = config.port, host = config.host) {
       server = createHttpServer(handler, config.http);

@@ -247,14 +247,17 @@ describe('POST /v1/messages with bad input', () => {
     expect(snapshot(t)).toEqual(before);
   });
 
-  it('gives a wrong origin no Access-Control-Allow-Origin header', async () => {
+  it('lets a page on a wrong origin read its refusal (issue 12), and sends nothing', async () => {
+    const before = snapshot(t);
     const res = await call(t, 'POST', '/v1/messages', {
       key: t.demo.publicKey,
       origin: 'http://evil.example',
       body: order,
     });
     expect(res.status).toBe(403);
-    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.body.error.code).toBe('origin_not_allowed');
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://evil.example');
+    expect(snapshot(t)).toEqual(before);
   });
 
   it('ignores __proto__ and constructor keys anywhere in the body', async () => {

@@ -7,8 +7,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
-const preflight = (origin: string) =>
-  fetch(`${t.url}/v1/messages`, {
+const preflight = (origin: string, route = '/v1/messages') =>
+  fetch(`${t.url}${route}`, {
     method: 'OPTIONS',
     headers: {
       origin,
@@ -26,16 +26,29 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
   });
 
-  it('gives a preflight from another origin no CORS headers', async () => {
-    const res = await preflight('http://localhost:9999');
-    expect(res.status).toBe(403);
-    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  it('answers a preflight from any origin on the routes that take a project key', async () => {
+    for (const route of ['/v1/messages', '/v1/messages/msg_x', '/v1/verify/send', '/v1/verify/check']) {
+      const res = await preflight('http://localhost:9999', route);
+      expect(res.status, route).toBe(204);
+      expect(res.headers.get('access-control-allow-origin'), route).toBe('http://localhost:9999');
+      expect(res.headers.get('access-control-allow-credentials'), route).toBeNull();
+    }
   });
 
-  it('lets a page read the error of a bad key from an allowed origin', async () => {
-    const res = await call(t, 'POST', '/v1/messages', { key: `pk_${'x'.repeat(43)}`, origin: DEMO_ORIGIN, body: {} });
-    expect(res.status).toBe(401);
-    expect(res.headers.get('access-control-allow-origin')).toBe(DEMO_ORIGIN);
+  it('refuses a preflight to the management routes, without CORS headers', async () => {
+    for (const route of ['/v1/auth/me', '/v1/auth/login', '/v1/accounts', '/v1/admin-tokens']) {
+      const res = await preflight(DEMO_ORIGIN, route);
+      expect(res.status, route).toBe(403);
+      expect(res.headers.get('access-control-allow-origin'), route).toBeNull();
+    }
+  });
+
+  it('lets a page on any origin read the error of a bad key', async () => {
+    for (const origin of [DEMO_ORIGIN, 'https://elsewhere.example']) {
+      const res = await call(t, 'POST', '/v1/messages', { key: `pk_${'x'.repeat(43)}`, origin, body: {} });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+    }
   });
 
   it("does not answer an origin allowed only by another project's key", async () => {
@@ -53,7 +66,9 @@ describe('CORS', () => {
     });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('origin_not_allowed');
-    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.body.error.message).toContain(`not allowed for project ${other.id}`);
+    // Readable by the page, so that it learns why (issue 12).
+    expect(res.headers.get('access-control-allow-origin')).toBe(DEMO_ORIGIN);
   });
 
   it("accepts a public key's same-origin GET (no Origin, Sec-Fetch-Site: same-origin) only when the relay's own origin is allowed", async () => {

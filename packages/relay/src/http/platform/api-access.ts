@@ -2,7 +2,8 @@ import type { Handler } from './handler.js';
 import type { TrustProxy } from './request-info.js';
 import type { RateLimitStore } from '../../store/rate-limits.js';
 import { authenticateRequest, type AdminSendOptions, type KeyCache } from './authenticate.js';
-import { checkCallerOrigin, type OriginDirectory } from './origin.js';
+import { checkCallerOrigin, type OriginRefusals } from './origin.js';
+import { checkSameOrigin } from './csrf.js';
 import { countRequest } from './limits.js';
 
 /**
@@ -13,19 +14,26 @@ import { countRequest } from './limits.js';
 export function apiAccess(options: {
   cache: KeyCache;
   now: () => number;
-  origins: OriginDirectory;
   limits: RateLimitStore;
   trust: TrustProxy;
+  /** Logs the origins refused (`originRefusals`). */
+  refusals: OriginRefusals;
   /** Lets admin credentials send (the message routes only). */
-  admin?: AdminSendOptions;
-  /** Records each key's last use (batched: `features/accounts/last-used.ts`). */
+  admin?: AdminSendOptions & { publicUrl: string | null };
+  /** Records each key's last use (batched: `features/accounts/last-used.ts`); a request refused for its origin is not one. */
   onKeyUsed?: (keyId: string, at: number) => void;
 }): Handler {
   return async function apiAccessMiddleware(req, res, next) {
     try {
       const caller = await authenticateRequest(req, res, options);
-      // Origin rules are a project key's; an admin credential has no origins of its own.
-      if (caller.actingFor === undefined) checkCallerOrigin(req, res, caller, options.trust);
+      if (caller.actingFor === undefined) {
+        checkCallerOrigin(req, res, caller, options.trust, options.refusals);
+        options.onKeyUsed?.(caller.key.id, options.now());
+      } else {
+        // An admin credential has no origins of its own: like a secret key, it sends from servers,
+        // or from the relay's own pages. The preflight lets any page through (origin.ts).
+        checkSameOrigin(req, options.trust, options.admin?.publicUrl ?? null);
+      }
       await countRequest(req, res, caller, options.limits, options.trust);
     } catch (error) {
       return next(error);

@@ -4,7 +4,7 @@ import { keyPrincipal, type KeyPrincipal } from '../../domain/principal.js';
 import { AppError } from '../../domain/app-error.js';
 import { sha256Hex } from '../../crypto/tokens.js';
 import { localsOf } from './locals.js';
-import { allowOrigin, type OriginDirectory } from './origin.js';
+import { allowOrigin } from './origin.js';
 import { adminSendPrincipal, type AdminResolver } from './admin-access.js';
 
 const KEY_FORMAT = /^(pk|sk)_[0-9A-Za-z]{43}$/;
@@ -49,39 +49,32 @@ const ADMIN_CREDENTIAL = /^(mat_|eyJ)/;
 export async function authenticateRequest(
   req: ApiRequest,
   res: ApiResponse,
-  options: {
-    cache: KeyCache;
-    now: () => number;
-    origins: OriginDirectory;
-    admin?: AdminSendOptions;
-    /** Records the key's last use in memory (written in batches, off the request path). */
-    onKeyUsed?: (keyId: string, at: number) => void;
-  },
+  options: { cache: KeyCache; now: () => number; admin?: AdminSendOptions },
 ): Promise<KeyPrincipal> {
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   const token = match?.[1];
-  const fail = async (message: string) => {
-    // Let a page whose origin some project allows read the 401 (else it sees only a CORS error).
+  const fail = (message: string) => {
+    // Let the page read the 401 (else it sees only a CORS error): the preflight let any origin
+    // through (origin.ts), and the answer says nothing about any project.
     const origin = req.headers.origin;
-    if (origin && (await options.origins.has(origin))) allowOrigin(res, origin);
+    if (origin) allowOrigin(res, origin);
     return new AppError('unauthorized', message);
   };
-  if (!token) throw await fail('Pass your key as `Authorization: Bearer pk_…` (or sk_… from a server).');
+  if (!token) throw fail('Pass your key as `Authorization: Bearer pk_…` (or sk_… from a server).');
   if (!KEY_FORMAT.test(token)) {
     if (options.admin && ADMIN_CREDENTIAL.test(token)) {
       const stand = await adminSendPrincipal(req, token, options.admin);
       localsOf(res).principal = stand;
       return stand;
     }
-    throw await fail('That is not a MessageJS key.');
+    throw fail('That is not a MessageJS key.');
   }
   const caller = await options.cache.lookup(sha256Hex(token));
   const now = options.now();
   if (!caller || caller.key.revokedAt !== null || (caller.key.expiresAt !== null && caller.key.expiresAt <= now)) {
-    throw await fail('Unknown, revoked or expired key.');
+    throw fail('Unknown, revoked or expired key.');
   }
-  options.onKeyUsed?.(caller.key.id, now);
   localsOf(res).principal = caller;
   return caller;
 }

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import cors from 'cors';
 import type { ApiRequest, ApiResponse } from './handler.js';
 import { protocolOf, type TrustProxy } from './request-info.js';
-import cors from 'cors';
-import type { Store } from '../../store/types.js';
 import { AppError } from '../../domain/app-error.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
 
@@ -17,33 +17,16 @@ const EXPOSED_HEADERS = [
 ];
 
 /**
- * The origins any project allows, cached briefly. Preflight requests carry no key, so they can
- * only be answered against this union; the real request is then checked against its own project.
+ * Answers the CORS preflights of the routes that take a project key, for any origin: a preflight
+ * carries no key, so it cannot tell which project the page belongs to. The real request is then
+ * checked against its own project (`checkCallerOrigin`), and a refusal is answered so that the
+ * page can read it (issue 12: a page on an origin the project does not allow saw only a CORS
+ * error). These routes take Bearer credentials only, never cookies, so no `Allow-Credentials`.
+ * A preflight without an `Origin` is passed on (and refused by the next handler).
  */
-export function createOriginDirectory(store: Store, options: { ttlMs: number; now: () => number }) {
-  let cached: { set: Set<string>; expires: number } | null = null;
-  return {
-    async has(origin: string): Promise<boolean> {
-      if (!cached || cached.expires <= options.now()) {
-        const projects = await store.projects.list();
-        cached = { set: new Set(projects.flatMap((p) => p.allowedOrigins)), expires: options.now() + options.ttlMs };
-      }
-      return cached.set.has(origin);
-    },
-    clear() {
-      cached = null;
-    },
-  };
-}
-export type OriginDirectory = ReturnType<typeof createOriginDirectory>;
-
-/** Answers CORS preflights for origins some project allows; others get no CORS headers. */
-export function preflight(directory: OriginDirectory): RequestHandler {
+export function preflight(): RequestHandler {
   return cors({
-    origin: (origin, callback) => {
-      if (!origin) return callback(null, false);
-      directory.has(origin).then((ok) => callback(null, ok ? origin : false), callback);
-    },
+    origin: (origin, callback) => callback(null, origin ?? false),
     methods: ['GET', 'POST'],
     allowedHeaders: ALLOWED_HEADERS,
     exposedHeaders: EXPOSED_HEADERS,
@@ -53,7 +36,7 @@ export function preflight(directory: OriginDirectory): RequestHandler {
 
 const EXPOSED = EXPOSED_HEADERS.join(', ');
 
-/** Sets the CORS answer headers for one allowed origin. */
+/** Sets the CORS answer headers for one origin, so that its page can read the answer. */
 export function allowOrigin(res: ApiResponse, origin: string): void {
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Access-Control-Expose-Headers', EXPOSED);
@@ -61,18 +44,62 @@ export function allowOrigin(res: ApiResponse, origin: string): void {
   res.setHeader('Vary', vary === undefined ? 'Origin' : `${String(vary)}, Origin`);
 }
 
+/** Notes a request refused for its origin (`originRefusals`). */
+export type OriginRefusals = (origin: string, caller: KeyPrincipal) => void;
+
 /**
- * Pipeline step 2 (docs/architecture.md). A public key's request must come from one of its project's origins (and gets
- * CORS headers for it alone); a secret key's request must carry no `Origin` at all, because a
- * secret key in a browser has leaked.
+ * Logs each refused origin at warn with the origin, the project and the key, at most once per
+ * `intervalMs` for the same project and origin, so that a busy page on a wrong origin cannot
+ * flood the log. Remembers at most `maxEntries` pairs (the oldest is forgotten first).
+ */
+export function originRefusals(options: {
+  logger: Logger;
+  now: () => number;
+  intervalMs?: number;
+  maxEntries?: number;
+}): OriginRefusals {
+  const interval = options.intervalMs ?? 60_000;
+  const max = options.maxEntries ?? 1000;
+  const lastLogged = new Map<string, number>();
+  return function noteOriginRefusal(origin, { key, project }) {
+    const pair = `${project.id} ${origin}`;
+    const now = options.now();
+    const last = lastLogged.get(pair);
+    if (last !== undefined && now - last < interval) return;
+    lastLogged.delete(pair);
+    if (lastLogged.size >= max) lastLogged.delete(lastLogged.keys().next().value!);
+    lastLogged.set(pair, now);
+    options.logger.warn(
+      { origin: origin.slice(0, 300), projectId: project.id, keyId: key.id },
+      'refused a request from an origin its project does not allow',
+    );
+  };
+}
+
+/** The refusal of a page origin, naming the two ways to allow it. */
+function originNotAllowed(origin: string, projectId: string): AppError {
+  const shown = origin.slice(0, 300);
+  return new AppError(
+    'origin_not_allowed',
+    `Origin ${shown} is not allowed for project ${projectId}: run \`messagejs-relay origins add ${shown} --project ${projectId}\` on the relay's host, or call POST /v1/projects/${projectId}/origins.`,
+  );
+}
+
+/**
+ * Pipeline step 2 (docs/architecture.md). A public key's request must come from one of its
+ * project's origins (and gets CORS headers for it); a refusal carries the CORS headers too, so the
+ * page reads `403 origin_not_allowed` rather than a network error, and nothing is sent. A secret
+ * key's request must carry no `Origin` at all, because a secret key in a browser has leaked.
  */
 export function checkCallerOrigin(
   req: ApiRequest,
   res: ApiResponse,
-  { key, project }: KeyPrincipal,
+  caller: KeyPrincipal,
   trust: TrustProxy,
+  refusals: OriginRefusals,
 ): void {
   const origin = req.headers.origin;
+  const { key, project } = caller;
   if (key.kind === 'secret') {
     if (origin !== undefined) {
       throw new AppError(
@@ -87,11 +114,14 @@ export function checkCallerOrigin(
   const pageOrigin =
     origin ??
     (req.headers['sec-fetch-site'] === 'same-origin' ? `${protocolOf(req, trust)}://${req.headers.host}` : undefined);
-  if (!pageOrigin || !project.allowedOrigins.includes(pageOrigin)) {
+  if (pageOrigin === undefined) {
     throw new AppError(
       'origin_not_allowed',
-      `Origin ${pageOrigin ?? '(none)'} is not allowed for this key. Add it with \`messagejs-relay origins add\`.`,
+      'A public key (pk_…) works only from a web page on an origin its project allows, and this request names no origin. From a server, use a secret key (sk_…).',
     );
   }
   if (origin) allowOrigin(res, origin);
+  if (project.allowedOrigins.includes(pageOrigin)) return;
+  refusals(pageOrigin, caller);
+  throw originNotAllowed(pageOrigin, project.id);
 }
