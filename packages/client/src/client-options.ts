@@ -77,7 +77,14 @@ export function resolveOptions(options: ClientOptions | undefined, caller: strin
     throw new TypeError(`${problem}: ${caller}(${fix})`);
   };
   if (!options || typeof options !== 'object') fail('MessageJS needs options');
-  const { publicKey, secretKey, relayUrl, timeout = 10_000, retries = 2, headers = {}, fetch } = options;
+  const { publicKey, secretKey, relayUrl, timeout = 10_000, retries = 2, headers = {}, fetch, ...unknown } = options;
+  // A misspelt option would otherwise be dropped without a word (issue 12). The list is every
+  // option of `ClientOptions`, the ones taken above.
+  for (const name in unknown) {
+    fail(
+      `Unknown option \`${name}\`; the options are publicKey, secretKey, relayUrl, timeout, retries, headers, fetch`,
+    );
+  }
 
   if (publicKey != null && secretKey != null) {
     fail(
@@ -141,14 +148,7 @@ export function resolveOptions(options: ClientOptions | undefined, caller: strin
     fail('This runtime has no global `fetch`: pass one as the `fetch` option', '{ …, fetch: myFetch }');
   }
 
-  return {
-    key: (secretKey ?? publicKey)!,
-    relayUrl: baseUrl,
-    timeout,
-    retries,
-    headers,
-    fetch,
-  };
+  return { key: (secretKey ?? publicKey)!, relayUrl: baseUrl, timeout, retries, headers, fetch };
 }
 
 /** `relayUrl` without its trailing slashes, once it is known to be an absolute http(s) URL. */

@@ -34,7 +34,7 @@ function readRetryAfter(headers: Headers | undefined): number | undefined {
 }
 
 /** The reason `within` rejects with when time runs out. */
-const timedOut = Symbol('timed out');
+const timedOut = Symbol();
 
 /**
  * `promise`, or a rejection with `timedOut` after `ms`. A race rather than an abort: a custom

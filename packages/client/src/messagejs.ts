@@ -48,15 +48,15 @@ export const messagejs: MessageJS = {
       ),
     );
   },
-  send: async (message, requestOptions) => use().send(message, requestOptions),
-  sendForm: async (form, formOptions, requestOptions) => use().sendForm(form, formOptions, requestOptions),
-  status: async (id) => use().status(id),
+  send: async (...args) => use().send(...args),
+  sendForm: async (...args) => use().sendForm(...args),
+  status: async (...args) => use().status(...args),
   messages: {
-    send: async (message, requestOptions) => use().messages.send(message, requestOptions),
-    get: async (id) => use().messages.get(id),
+    send: async (...args) => use().messages.send(...args),
+    get: async (...args) => use().messages.get(...args),
   },
   verify: {
-    start: async (request, requestOptions) => use().verify.start(request, requestOptions),
-    check: async (request, requestOptions) => use().verify.check(request, requestOptions),
+    start: async (...args) => use().verify.start(...args),
+    check: async (...args) => use().verify.check(...args),
   },
 };

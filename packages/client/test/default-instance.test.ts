@@ -64,6 +64,19 @@ describe('messagejs (default instance)', () => {
     );
   });
 
+  it('refuses unknown options in either form, with the list of valid ones, and stays unset', async () => {
+    const valid = 'the options are publicKey, secretKey, relayUrl, timeout, retries, headers, fetch';
+    expect(() => messagejs.init({ publicKey, relayUrl, retry: 3 } as never)).toThrow(
+      new TypeError(
+        `Unknown option \`retry\`; ${valid}: init({ publicKey: 'pk_…', relayUrl: 'https://relay.example.com' })`,
+      ),
+    );
+    expect(() => messagejs.init(publicKey, { relayUrl, fallbackAfter: 60 } as never)).toThrow(
+      /^Unknown option `fallbackAfter`; the options are /,
+    );
+    expect(await rejectionOf(messagejs.send({ template: 'contact' }))).toBeInstanceOf(TypeError);
+  });
+
   it("names the fix when init('…') gets a secret key", () => {
     expect(() => messagejs.init(secretKey, { relayUrl })).toThrow(/starting with "pk_" \(this is a secret key/);
   });

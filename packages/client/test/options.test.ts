@@ -78,6 +78,16 @@ describe('createClient options', () => {
       /^The `headers` option must be an object/,
     ],
     ['a fetch that is not a function', { publicKey, relayUrl, fetch: 'x' }, /^The `fetch` option must be a function/],
+    [
+      'an unknown option, listing the valid ones',
+      { publicKey, relayUrl, fallbackAfter: 300 },
+      /^Unknown option `fallbackAfter`; the options are publicKey, secretKey, relayUrl, timeout, retries, headers, fetch: createClient\(\{ publicKey: 'pk_…'/,
+    ],
+    [
+      'a misspelt option, before the option it misses',
+      { publickey: publicKey, relayUrl },
+      /^Unknown option `publickey`; the options are publicKey, secretKey,/,
+    ],
   ])('throws a TypeError that says how to fix %s', (_, options, message) => {
     expect(() => createClient(options as unknown as ClientOptions)).toThrow(TypeError);
     expect(() => createClient(options as unknown as ClientOptions)).toThrow(message);
