@@ -3,7 +3,7 @@
 //   messagejs.umd.js      UMD, ky bundled, global `messagejs` (also what `require` loads)
 //   messagejs.umd.min.js  the same, minified, with a version banner (<script>, CDN, relay /sdk/)
 //   index.d.ts            types, bundled with rollup-plugin-dts, the contract's types expanded
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -59,13 +59,20 @@ const distPackageJson = {
   },
 };
 
+// Files an earlier build left (renamed outputs) must not reach the packed tarball.
+const cleanDist = {
+  name: 'messagejs-clean-dist',
+  buildStart: () => rmSync(client('dist'), { recursive: true, force: true }),
+};
+
 /** One bundle of the client: `external` keeps ky out, `minify` adds terser and the banner. */
-function bundle({ file, format, external = [], minify = false }) {
+function bundle({ file, format, external = [], minify = false, clean = false }) {
   const umd = format === 'umd';
   return {
     input: umd ? umdEntry : input,
     external,
     plugins: [
+      clean && cleanDist,
       umd && umdEntryPlugin,
       umd && !minify && distPackageJson,
       nodeResolve({ browser: true, rootDir: client('.') }),
@@ -100,7 +107,7 @@ const writeWireTypes = {
 };
 
 export default [
-  bundle({ file: 'messagejs.mjs', format: 'es', external: [/^ky(\/|$)/] }),
+  bundle({ file: 'messagejs.mjs', format: 'es', external: [/^ky(\/|$)/], clean: true }),
   bundle({ file: 'messagejs.umd.js', format: 'umd' }),
   bundle({ file: 'messagejs.umd.min.js', format: 'umd', minify: true }),
   {

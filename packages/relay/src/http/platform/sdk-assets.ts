@@ -2,12 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import express, { Router } from 'express';
+import { AppError } from '../../domain/app-error.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** The packed client (`packages/client/scripts/pack.mjs`), for `npm i <relay>/sdk/messagejs-client.tgz`. */
+export const CLIENT_TARBALL = 'messagejs-client.tgz';
 
 /**
  * Serves the built client bundles like a CDN: `/sdk/<file>` (short cache, follows upgrades) and
  * `/sdk/<version>/<file>` (immutable), both with `Access-Control-Allow-Origin: *` and an ETag.
+ * Among them the packed client, which npm installs from its URL while the package is not on npm.
  */
 export function sdkAssets(options: { distDir: string | null }): Router {
   const router = Router();
@@ -36,6 +41,9 @@ export function sdkAssets(options: { distDir: string | null }): Router {
     router.use(`/${version}`, serve(IMMUTABLE));
     router.use(serve('public, max-age=300'));
   }
+  router.get(`/${CLIENT_TARBALL}`, (_req, _res, next) => {
+    next(new AppError('not_found', "The packed client is not built here: run `pnpm build` in the relay's checkout."));
+  });
   return router;
 }
 
