@@ -139,9 +139,9 @@ describe('messagejs.umd.min.js', () => {
   });
 });
 
-describe('messagejs.umd.js under require()', () => {
+describe('messagejs.cjs under require()', () => {
   it('exports the instance methods, the named exports and `default`', () => {
-    const required = createRequire(import.meta.url)(built(dist('messagejs.umd.js'))) as Global & { default: MessageJS };
+    const required = createRequire(import.meta.url)(built(dist('messagejs.cjs'))) as Global & { default: MessageJS };
 
     expect(typeof required.createClient).toBe('function');
     expect(typeof required.init).toBe('function');
@@ -161,15 +161,15 @@ describe('messagejs.mjs', () => {
 
 describe('the built files', () => {
   it("carry no zod: the client imports the contract's types only", () => {
-    for (const file of ['messagejs.mjs', 'messagejs.umd.js', 'messagejs.umd.min.js', 'index.d.ts']) {
+    for (const file of ['messagejs.mjs', 'messagejs.cjs', 'messagejs.umd.min.js', 'index.d.mts', 'index.d.cts']) {
       expect(readFileSync(built(dist(file)), 'utf8'), file).not.toMatch(/\bzod\b|\bZod[A-Z]/);
     }
   });
 
-  it('type a send with `channels`, `fallbackAfter` and `captchaToken`, with nothing but index.d.ts', () => {
+  it('type a send with `channels`, `fallbackAfter` and `captchaToken`, with nothing but index.d.mts', () => {
     const file = fileURLToPath(new URL('../.tmp-types-check.ts', import.meta.url));
     const code = [
-      `import messagejs, { createClient, type TemplateMessageRequest } from ${JSON.stringify(built(dist('index.d.ts')).replace(/\.d\.ts$/, '.js'))};`,
+      `import messagejs, { createClient, type TemplateMessageRequest } from ${JSON.stringify(built(dist('index.d.mts')).replace(/\.d\.mts$/, '.mjs'))};`,
       "const message: TemplateMessageRequest = { template: 'otp', to: '+212612345678', channels: ['whatsapp', 'sms'], fallbackAfter: 300, captchaToken: 'tok' };",
       'void messagejs.send(message);',
       "void createClient({ secretKey: 'sk_x', relayUrl: 'http://relay' }).send({ to: '+212612345678', text: 'Hi', channel: 'sms', channels: ['sms'], fallbackAfter: 60 });",

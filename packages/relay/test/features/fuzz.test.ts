@@ -122,7 +122,7 @@ const routes: Array<{ path: string; methods: string[] }> = [
   { path: '/v1/projects/{project}/jwks.json', methods: ['GET'] },
   { path: '/healthz', methods: ['GET'] },
   { path: '/readyz', methods: ['GET'] },
-  { path: '/sdk/messagejs.umd.js', methods: ['GET'] },
+  { path: '/sdk/messagejs.cjs', methods: ['GET'] },
   { path: '/sdk/messagejs-client.tgz', methods: ['GET'] },
   { path: '/sdk/{id}', methods: ['GET'] },
   { path: '/demo/config.json', methods: ['GET'] },
