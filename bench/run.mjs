@@ -26,6 +26,11 @@ const BENCHES = [
     module: 'bench/twilio-delivery.mjs',
   },
   { name: 'sizes', title: 'Client bundle sizes', script: 'bench/sizes.mjs' },
+  {
+    name: 'admin',
+    title: 'Admin HTTP — GET /v1/auth/me and a 50-item list, Bearer',
+    module: 'bench/admin-http.mjs',
+  },
 ];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
