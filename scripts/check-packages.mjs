@@ -16,6 +16,8 @@ const packs = path.join(root, '.tmp/packs');
 /** Runs a command with its output shown; true when it exits 0. */
 function run(command, args, cwd = root) {
   const result = spawnSync(command, args, { cwd, stdio: 'inherit', shell: process.platform === 'win32' });
+  // A checker that could not start (not installed: run `pnpm install`) says so instead of failing silently.
+  if (result.error) console.error(`${path.basename(command)}: ${result.error.message}`);
   return result.status === 0;
 }
 

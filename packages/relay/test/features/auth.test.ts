@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startRelay, tempDir, type TestRelay } from '../helpers/start-relay.js';
+import { call, startRelay, tempDir, type TestRelay, fetchChecked } from '../helpers/start-relay.js';
 import { rows } from '../helpers/store-snapshot.js';
 import { runCliAsync, spawnRelay } from '../helpers/cli.js';
 import {
@@ -26,14 +26,14 @@ describe('auth.setup', () => {
       const link = /(http:\/\/\S+\/setup\?token=st_[0-9A-Za-z]{43})/.exec(relay.output())?.[1];
       expect(link).toBeDefined();
       expect(relay.output()).toMatch(/Public key\s+pk_/);
-      const page = await fetch(`${relay.url}/setup?token=x`);
+      const page = await fetchChecked(`${relay.url}/setup?token=x`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
       const html = await page.text();
       expect(html).toContain('<script src="/setup.js"></script>');
       expect(html).not.toMatch(/<script>|\son[a-z]+=/);
-      expect((await fetch(`${relay.url}/setup.js`)).headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect((await fetchChecked(`${relay.url}/setup.js`)).headers.get('content-type')).toMatch(/^text\/javascript/);
     } finally {
       relay.proc.kill('SIGTERM');
       await new Promise((r) => relay.proc.once('exit', r));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync, spawnRelay } from '../helpers/cli.js';
 import { startFakeProvider } from '../helpers/fake-provider.js';
-import { tempDir } from '../helpers/start-relay.js';
+import { tempDir, fetchChecked } from '../helpers/start-relay.js';
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -334,7 +334,7 @@ describe('messagejs-relay start', () => {
     expect(first.output()).toMatch(/Public key\s+pk_/);
     expect(first.output()).toContain('master.key');
     const second = await spawnRelay(dir);
-    const health = await fetch(`${second.url}/readyz`);
+    const health = await fetchChecked(`${second.url}/readyz`);
     second.proc.kill('SIGTERM');
     await new Promise((r) => second.proc.once('exit', r));
     expect(health.status).toBe(200);

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, spawnRelay } from '../helpers/cli.js';
 import { scriptedServer } from '../helpers/scripted-server.js';
-import { tempDir } from '../helpers/start-relay.js';
+import { tempDir, fetchChecked } from '../helpers/start-relay.js';
 
 const root = tempDir();
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 async function statusOf(url: string, key: string, id: string): Promise<string> {
-  const res = await fetch(`${url}/v1/messages/${id}`, { headers: { authorization: `Bearer ${key}` } });
+  const res = await fetchChecked(`${url}/v1/messages/${id}`, { headers: { authorization: `Bearer ${key}` } });
   return ((await res.json()) as { status: string }).status;
 }
 
@@ -46,7 +46,7 @@ describe('a relay killed with SIGKILL', () => {
     const first = await spawnRelay(dir, env);
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {
-      const res = await fetch(`${first.url}/v1/messages`, {
+      const res = await fetchChecked(`${first.url}/v1/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ to: `+336123456${String(i).padStart(2, '0')}`, text: `crash ${i}`, channel: 'sms' }),

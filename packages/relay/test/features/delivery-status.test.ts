@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import twilio from 'twilio';
 import { addConnector } from '@messagejs/relay';
-import { call, startRelay, waitForMessage, type TestRelay } from '../helpers/start-relay.js';
+import { call, startRelay, waitForMessage, type TestRelay, fetchChecked } from '../helpers/start-relay.js';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 
 const PUBLIC_URL = 'https://relay.example.com';
@@ -150,7 +150,7 @@ describe('Twilio status callbacks', () => {
     );
     expect(forged.status).toBe(403);
     expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
-    const unsigned = await fetch(`${t.url}/v1/hooks/${twilioId}/status`, {
+    const unsigned = await fetchChecked(`${t.url}/v1/hooks/${twilioId}/status`, {
       method: 'POST',
       body: `MessageSid=${message.providerMessageId}&MessageStatus=failed`,
     });
@@ -159,7 +159,10 @@ describe('Twilio status callbacks', () => {
   });
 
   it('answers 404 for an unknown connector', async () => {
-    const res = await fetch(`${t.url}/v1/hooks/con_0000000000000000000000/status`, { method: 'POST', body: 'x=1' });
+    const res = await fetchChecked(`${t.url}/v1/hooks/con_0000000000000000000000/status`, {
+      method: 'POST',
+      body: 'x=1',
+    });
     expect(res.status).toBe(404);
   });
 });
@@ -197,12 +200,14 @@ describe('WhatsApp Cloud API status webhooks', () => {
   });
 
   it('answers the hub.challenge handshake only with the right verify token', async () => {
-    const ok = await fetch(
+    const ok = await fetchChecked(
       `${t.url}/v1/hooks/${whatsappId}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`,
     );
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe('1158201444');
-    const bad = await fetch(`${t.url}/v1/hooks/${whatsappId}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+    const bad = await fetchChecked(
+      `${t.url}/v1/hooks/${whatsappId}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`,
+    );
     expect(bad.status).toBe(403);
   });
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLimits, updateOrigins } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, startRelay, type TestRelay } from '../helpers/start-relay.js';
+import { call, DEMO_ORIGIN, startRelay, type TestRelay, fetchChecked } from '../helpers/start-relay.js';
 
 /** A GET with the raw path as given (fetch() would drop a `#fragment` before sending). */
 function rawGet(
@@ -134,7 +134,7 @@ describe('hot routes', () => {
     expect(plain.status).toBe(200);
     expect(encoded.status).toBe(200);
     expect(encoded.body.id).toBe(id);
-    const head = await fetch(`${t.url}/v1/messages/${id}`, {
+    const head = await fetchChecked(`${t.url}/v1/messages/${id}`, {
       method: 'HEAD',
       headers: { authorization: `Bearer ${t.demo.secretKey}` },
     });
@@ -193,7 +193,7 @@ describe('hot routes', () => {
 
   it('answers an oversized webhook body 413 payload_too_large (an Express 4xx keeps its meaning)', async () => {
     t = await startRelay();
-    const res = await fetch(`${t.url}/v1/hooks/con_unknown/status`, {
+    const res = await fetchChecked(`${t.url}/v1/hooks/con_unknown/status`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'a'.repeat(1_100_000),

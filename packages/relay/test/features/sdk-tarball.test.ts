@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, tempDir, type TestRelay } from '../helpers/start-relay.js';
+import { startRelay, tempDir, type TestRelay, fetchChecked } from '../helpers/start-relay.js';
 
 const run = promisify(execFile);
 const clientDir = new URL('../../../client/', import.meta.url).pathname;
@@ -30,7 +30,7 @@ async function node(args: string[]): Promise<string> {
 
 describe('GET /sdk/messagejs-client.tgz', () => {
   it('serves the packed client, the same bytes as the build packed', async () => {
-    const res = await fetch(`${t.url}/sdk/messagejs-client.tgz`);
+    const res = await fetchChecked(`${t.url}/sdk/messagejs-client.tgz`);
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(fs.readFileSync(tarball))).toBe(true);
   });

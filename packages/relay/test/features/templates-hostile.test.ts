@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveTemplate, setLimits } from '@messagejs/relay';
-import { call, DEMO_ORIGIN, startRelay, tempDir, type TestRelay } from '../helpers/start-relay.js';
+import { call, DEMO_ORIGIN, startRelay, tempDir, type TestRelay, fetchChecked } from '../helpers/start-relay.js';
 import { snapshot, write } from '../helpers/store-snapshot.js';
 import { requireBuiltCli, runCli, spawnRelay } from '../helpers/cli.js';
 
@@ -43,7 +43,7 @@ async function timedSend(body: unknown) {
   const health = (async () => {
     while (sending) {
       const started = performance.now();
-      const res = await fetch(`${t.url}/healthz`);
+      const res = await fetchChecked(`${t.url}/healthz`);
       expect(res.status).toBe(200);
       slowestHealth = Math.max(slowestHealth, performance.now() - started);
     }

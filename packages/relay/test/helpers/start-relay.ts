@@ -137,6 +137,45 @@ export async function call(
   return { status: res.status, headers: res.headers, body: parsed };
 }
 
+/**
+ * `fetch` against a relay, for the requests `call` cannot make (raw bodies of other types, HEAD,
+ * files): the answer is checked against the relay's OpenAPI document as `call` checks it, and
+ * returned unread. A HEAD answer is checked for its status only (it has no body).
+ */
+export async function fetchChecked(
+  url: string,
+  init: RequestInit = {},
+  options: Pick<CallOptions, 'serverError'> = {},
+): Promise<Response> {
+  const res = await fetch(url, init);
+  const { origin, pathname, search } = new URL(url);
+  const method = (init.method ?? 'GET').toUpperCase();
+  const contentType = res.headers.get('content-type');
+  const text = method === 'HEAD' ? '' : await res.clone().text();
+  let parsed: unknown = text;
+  if (contentType?.startsWith('application/json')) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON after all: checked as text
+    }
+  }
+  const route = `${pathname}${search}`;
+  const checker = await openApiCheckerFor(origin);
+  checkAnswer(
+    method,
+    route,
+    { status: res.status, body: parsed, contentType },
+    {
+      problems: checker
+        .check(method === 'HEAD' ? 'GET' : method, route, res.status, parsed, contentType)
+        .filter((problem) => method !== 'HEAD' || !/got|body/.test(problem)),
+      serverError: options.serverError === true,
+    },
+  );
+  return res;
+}
+
 /** Fails the test for an answer the document does not describe, or a 5xx it did not expect. */
 function checkAnswer(
   method: string,
