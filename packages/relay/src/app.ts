@@ -14,6 +14,7 @@ import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './crypto/master-key.js';
 import { deriveCodeKey } from './crypto/verify-code.js';
 import { createTokenSigner } from './crypto/token-signer.js';
 import { AppError } from './domain/app-error.js';
+import { systemActor } from './domain/actor.js';
 import { createWorker, type Worker, type WorkerOptions } from './jobs/worker.js';
 import { createConnectorPool, type ConnectorPool } from './features/connectors/connector-pool.js';
 import { consoleOnPhoneChannels } from './features/connectors/console-on-phone-channels.js';
@@ -26,7 +27,7 @@ import { recipientsRoutes } from './features/recipients/routes.js';
 import { healthRoutes } from './features/health/routes.js';
 import { demoRoutes } from './features/demo/routes.js';
 import { demoDir, writeDemoConfig } from './features/demo/demo-files.js';
-import { ensureDemoProject, type DemoCredentials } from './features/demo/demo.js';
+import { demoOrigins, ensureDemoProject, type DemoCredentials } from './features/demo/demo.js';
 import { requestContext } from './http/platform/request-context.js';
 import { createKeyCache, type KeyCache } from './http/platform/authenticate.js';
 import { originRefusals, preflight } from './http/platform/origin.js';
@@ -347,7 +348,7 @@ function relayOf(
     logger,
     masterKeyCreated: parts.masterKeyCreated,
     async ensureDemo() {
-      const demo = await ensureDemoProject(store, sealer, now());
+      const demo = await ensureDemoProject(store, sealer, now(), systemActor, demoOrigins(config.port));
       if (demo) writeDemoConfig(config.dataDir, demo);
       return demo;
     },

@@ -34,6 +34,14 @@ describe('messagejs-relay init', () => {
     expect(db.includes(out.secretKey)).toBe(false);
   });
 
+  it('allows the demo page from the port of the relay when PORT is not the default', () => {
+    const res = runCli(['init', '--data-dir', fresh(), '--json'], { env: { PORT: '8899' } });
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.allowedOrigins).toEqual(['http://localhost:8899', 'http://127.0.0.1:8899']);
+    expect(out.setupUrl).toMatch(/^http:\/\/localhost:8899\/setup\?token=/);
+  });
+
   it('refuses to print old keys on an existing directory and says how to make new ones', () => {
     const dir = fresh();
     const first = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);

@@ -37,6 +37,15 @@ export const DEMO = {
   ],
 } as const;
 
+/**
+ * The origins the demo page is served from: the relay's own on `port` (`localhost` and
+ * `127.0.0.1`), so the page works on any `PORT`; the fixed ones on the default port (or port 0).
+ */
+export function demoOrigins(port: number): string[] {
+  if (port === 0 || port === 8787) return [...DEMO.allowedOrigins];
+  return [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+}
+
 /** What `init` prints once: the demo project's keys, shown in full only now. */
 export interface DemoCredentials {
   projectId: string;
@@ -56,13 +65,14 @@ export async function ensureDemoProject(
   sealer: Sealer,
   now: number,
   actor: Actor = systemActor,
+  allowedOrigins: readonly string[] = DEMO.allowedOrigins,
 ): Promise<DemoCredentials | null> {
   if ((await store.projects.list()).length > 0) return null;
   const project = await createProject(
     store,
     {
       name: DEMO.projectName,
-      allowedOrigins: [...DEMO.allowedOrigins],
+      allowedOrigins: [...allowedOrigins],
       allowedCountries: [...DEMO.allowedCountries],
       defaultCountry: DEMO.defaultCountry,
       development: true,
@@ -87,6 +97,6 @@ export async function ensureDemoProject(
     publicKey: publicKey.secret,
     secretKey: secretKey.secret,
     templates: templates.map((t) => t.name),
-    allowedOrigins: [...DEMO.allowedOrigins],
+    allowedOrigins: [...allowedOrigins],
   };
 }
