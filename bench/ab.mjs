@@ -18,6 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   HOST,
+  relayEnv,
   HarnessError,
   ROOT,
   TMP,
@@ -77,13 +78,6 @@ function prepare(rev) {
   sh('npx', ['-y', 'pnpm@10', 'install', '--frozen-lockfile', '--prefer-offline'], dir);
   sh('npx', ['-y', 'pnpm@10', '-s', 'build'], dir);
   return { rev, sha, dir, cli };
-}
-
-function relayEnv() {
-  const env = { ...process.env };
-  for (const key of Object.keys(env))
-    if (key.startsWith('MESSAGEJS_') || key === 'PORT' || key === 'HOST' || key === 'LOG_LEVEL') delete env[key];
-  return { ...env, HOST, LOG_LEVEL: 'info' };
 }
 
 /** One measured run of a build's relay on a fresh data directory. */

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   HOST,
+  relayEnv,
   HarnessError,
   ROOT,
   TMP,
@@ -53,14 +54,6 @@ const RELAY = path.join(ROOT, 'packages/relay/dist/index.js');
 const OWNER = { email: 'bench-owner@example.com', password: 'bench password 1234' };
 const ITEMS = 50;
 
-/** The environment the relay children get: ours minus any relay settings, plus loopback and log level. */
-function relayEnv() {
-  const env = { ...process.env };
-  for (const key of Object.keys(env))
-    if (key.startsWith('MESSAGEJS_') || key === 'PORT' || key === 'HOST' || key === 'LOG_LEVEL') delete env[key];
-  return { ...env, HOST, LOG_LEVEL: 'warn' };
-}
-
 function settings() {
   return {
     durationS: envNumber('BENCH_DURATION', 10),
@@ -76,7 +69,7 @@ function cli(dataDir, args, input = '') {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args, '--data-dir', dataDir, '--json'], {
       cwd: ROOT,
-      env: relayEnv(),
+      env: relayEnv('warn'),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -108,7 +101,10 @@ async function saveTemplates(dataDir, projectId) {
       }, Date.now(), cliActor);
     }
     await relay.close();`;
-  const { code, stderr } = await runNode(['--input-type=module', '-e', script], { env: relayEnv(), timeoutMs: 60_000 });
+  const { code, stderr } = await runNode(['--input-type=module', '-e', script], {
+    env: relayEnv('warn'),
+    timeoutMs: 60_000,
+  });
   if (code !== 0) throw new HarnessError(`saving ${ITEMS} templates failed (${code}):\n${stderr}`);
 }
 
@@ -212,7 +208,10 @@ async function benchAdmin(s, log) {
     );
     await saveTemplates(dataDir, demo.projectId);
     const port = await freePort();
-    child = spawnNode([CLI, 'start', '--port', String(port), '--data-dir', dataDir], { env: relayEnv(), logFile });
+    child = spawnNode([CLI, 'start', '--port', String(port), '--data-dir', dataDir], {
+      env: relayEnv('warn'),
+      logFile,
+    });
     const base = `http://${HOST}:${port}`;
     await waitForHttp(`${base}/healthz`, { child, logFile });
     const session = await request(base, 'POST', '/v1/auth/login', { body: OWNER });

@@ -16,6 +16,14 @@ export const TMP = path.join(ROOT, '.tmp');
 /** Everything binds and connects to this address only. */
 export const HOST = '127.0.0.1';
 
+/** The environment a relay child gets: ours minus any relay settings, plus loopback and `logLevel`. */
+export function relayEnv(logLevel = 'info') {
+  const env = { ...process.env };
+  for (const key of Object.keys(env))
+    if (key.startsWith('MESSAGEJS_') || key === 'PORT' || key === 'HOST' || key === 'LOG_LEVEL') delete env[key];
+  return { ...env, HOST, LOG_LEVEL: logLevel };
+}
+
 /** Resolves a package the way packages/relay does (express, better-sqlite3 live there). */
 export const relayRequire = createRequire(path.join(ROOT, 'packages/relay/package.json'));
 export const rootRequire = createRequire(path.join(ROOT, 'package.json'));

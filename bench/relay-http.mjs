@@ -21,6 +21,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import {
   HOST,
+  relayEnv,
   HarnessError,
   ROOT,
   TMP,
@@ -69,14 +70,6 @@ const BODY = JSON.stringify({
 const RAISED_LIMIT = 1_000_000_000;
 /** Statuses a message may still leave without outside help. */
 const PENDING = new Set(['scheduled', 'queued', 'sending']);
-
-/** The environment the relay children get: ours minus any relay settings, plus loopback and log level. */
-function relayEnv() {
-  const env = { ...process.env };
-  for (const key of Object.keys(env))
-    if (key.startsWith('MESSAGEJS_') || key === 'PORT' || key === 'HOST' || key === 'LOG_LEVEL') delete env[key];
-  return { ...env, HOST, LOG_LEVEL: 'info' };
-}
 
 function settings() {
   return {
