@@ -1,0 +1,16 @@
+/**
+ * What every PostgreSQL repository is built on: a pooled `pg` connection source that runs one
+ * statement (`query`) or several in one transaction (`tx`).
+ *
+ * A repository made on the store's pool gets a `PgDb` whose `tx` checks out a client and wraps
+ * `work` in `BEGIN … COMMIT` (rolled back when it throws); one made inside `store.transaction`
+ * gets a `PgDb` bound to that unit's client, whose `tx` runs `work` on it directly (the unit
+ * commits). So a repository method that must write several rows together always uses `tx`.
+ */
+export interface Queryable {
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export interface PgDb extends Queryable {
+  tx<T>(work: (q: Queryable) => Promise<T>): Promise<T>;
+}
