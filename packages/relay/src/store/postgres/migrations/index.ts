@@ -1,0 +1,4 @@
+import initial from './001-initial.js';
+
+/** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
+export const migrations: readonly string[] = [initial];
