@@ -6,7 +6,7 @@
  */
 export default `
 CREATE TABLE accounts (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     name TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
@@ -192,7 +192,7 @@ CREATE INDEX verify_sends_country ON verify_sends(project_id, country, sent_at, 
 CREATE INDEX verify_sends_prefix ON verify_sends(project_id, prefix, sent_at, verified) WHERE prefix IS NOT NULL;
 CREATE INDEX verify_sends_session ON verify_sends(session_id);
 CREATE TABLE members (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'manager', 'sender', 'viewer')),
@@ -236,7 +236,7 @@ CREATE TABLE refresh_tokens (
   );
 CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);
 CREATE TABLE admin_tokens (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     member_id TEXT NOT NULL REFERENCES members(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
@@ -258,7 +258,7 @@ CREATE TABLE admin_token_projects (
   );
 CREATE INDEX admin_token_projects_project ON admin_token_projects(project_id);
 CREATE TABLE invites (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     email TEXT NOT NULL,
     email_key TEXT NOT NULL,
