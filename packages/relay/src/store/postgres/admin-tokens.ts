@@ -88,7 +88,7 @@ export function createAdminTokensRepo(pg: PgDb): AdminTokensRepo {
     },
     async page(accountId, filter, page) {
       const bounds = pgAfterBounds(page);
-      if (!bounds || hasNul(accountId, filter.memberId)) return { items: [], next: null };
+      if (hasNul(accountId, filter.memberId)) return { items: [], next: null };
       const found = await rows(
         `WHERE t.account_id = $1 AND ($2::text IS NULL OR t.member_id = $2) AND (t.created_at, t.id) < ($3, $4)
           ORDER BY t.created_at DESC, t.id DESC LIMIT $5`,

@@ -85,7 +85,7 @@ export function createInvitesRepo(pg: PgDb): InvitesRepo {
     },
     async page(accountId, page) {
       const bounds = pgAfterBounds(page);
-      if (!bounds || hasNul(accountId)) return { items: [], next: null };
+      if (hasNul(accountId)) return { items: [], next: null };
       const found = await rows(
         `WHERE account_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4`,
         [accountId, bounds.afterKey, bounds.afterId, page.limit + 1],

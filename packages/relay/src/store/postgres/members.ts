@@ -117,7 +117,7 @@ export function createMembersRepo(pg: PgDb): MembersRepo {
     },
     async page(accountId, page) {
       const bounds = pgAfterBounds(page);
-      if (!bounds || hasNul(accountId)) return { items: [], next: null };
+      if (hasNul(accountId)) return { items: [], next: null };
       const found = await rows(
         `WHERE m.account_id = $1 AND (m.created_at, m.id) < ($2, $3)
           ORDER BY m.created_at DESC, m.id DESC LIMIT $4`,

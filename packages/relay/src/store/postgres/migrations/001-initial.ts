@@ -59,6 +59,9 @@ CREATE TABLE templates (
     ('marketing', 'notifications', 'alerts', 'reminders', 'confirmations', 'promotions', 'otp', 'other')),
     UNIQUE (project_id, name)
   );
+-- Lists sort names and ids by code point, as SQLite's BINARY collation does, whatever the
+-- database's own collation: their indexes say COLLATE "C" as the queries do.
+CREATE INDEX templates_project_name ON templates(project_id, name COLLATE "C");
 CREATE TABLE connectors (
     id TEXT PRIMARY KEY,
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -289,13 +292,13 @@ CREATE TABLE auth_signing_keys (
     sealed_private_jwk TEXT NOT NULL,
     created_at BIGINT NOT NULL
   );
-CREATE INDEX projects_account_list ON projects(account_id, created_at, id);
+CREATE INDEX projects_account_list ON projects(account_id, created_at, id COLLATE "C");
 CREATE INDEX audit_account_at ON audit(account_id, at, id);
 CREATE INDEX audit_account_action ON audit(account_id, action, at, id);
 CREATE INDEX audit_account_actor ON audit(account_id, actor_id, at, id);
 CREATE INDEX audit_account_resource ON audit(account_id, resource_type, resource_id, at, id);
-CREATE INDEX api_keys_project_list ON api_keys(project_id, created_at, id);
-CREATE INDEX connectors_project_list ON connectors(project_id, created_at, id);
+CREATE INDEX api_keys_project_list ON api_keys(project_id, created_at, id COLLATE "C");
+CREATE INDEX connectors_project_list ON connectors(project_id, created_at, id COLLATE "C");
 CREATE INDEX opt_outs_project_list ON opt_outs(project_id, created_at, address);
 CREATE TABLE template_versions (
     template_id TEXT NOT NULL REFERENCES templates(id) ON DELETE CASCADE,
