@@ -106,7 +106,8 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
   const pool = new pg.Pool({
     connectionString: options.to,
     types: pgTypes,
-    max: 1,
+    // One client copies; a second leaves `migratePostgres` room to hold its lock on its own client.
+    max: 2,
     connectionTimeoutMillis: 10_000,
     application_name: 'messagejs-copy',
   });

@@ -185,7 +185,14 @@ async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: Te
   return { dataDir: t.dataDir, demo: t.demo, pending: pending.body.id };
 }
 
-describe.skipIf(!pgUp)('messagejs-relay copy', () => {
+/**
+ * The source is a SQLite relay by nature: under the PostgreSQL test project (test-infra's
+ * `MESSAGEJS_TEST_BACKEND=postgres`) `startRelay` would store in PostgreSQL, so the suite runs in
+ * the SQLite project only (it reaches PostgreSQL by itself).
+ */
+const sqliteProject = process.env.MESSAGEJS_TEST_BACKEND !== 'postgres';
+
+describe.skipIf(!pgUp || !sqliteProject)('messagejs-relay copy', () => {
   let fake: FakeProvider;
   let source: Awaited<ReturnType<typeof populate>>;
   let target: Awaited<ReturnType<typeof freshDatabase>>;
@@ -276,6 +283,21 @@ describe.skipIf(!pgUp)('messagejs-relay copy', () => {
     expect(report.committed).toBe(false);
     expect(report.tables.find((t) => t.table === 'opt_outs')).toMatchObject({ source: 1, target: 0 });
     expect((await targetCounts(lossy.pool)).every((n) => n === 0)).toBe(true);
+  });
+
+  it('refuses a value PostgreSQL text cannot hold (NUL), naming where it is, and writes nothing', async () => {
+    const dir = tempDir();
+    fs.cpSync(source.dataDir, dir, { recursive: true });
+    const db = new Database(path.join(dir, 'messagejs.db'));
+    db.prepare("UPDATE opt_outs SET reason = 'bad' || char(0) || 'reason'").run();
+    db.close();
+    const empty = await freshDatabase({ migrate: false });
+    extra.push(empty);
+    await expect(copySqliteToPostgres({ from: dir, to: empty.url })).rejects.toThrow(
+      /^opt_outs\.reason holds a NUL character in the row starting "prj_\w+".*Nothing was written\.$/,
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect((await targetCounts(empty.pool)).every((n) => n === 0)).toBe(true);
   });
 
   it.skipIf(!relayOnPostgres)('serves the same keys and delivers the pending message from PostgreSQL', async () => {
