@@ -36,3 +36,39 @@ export function pgAfterName(page: PageRequest): string {
   const nul = after.indexOf('\u0000');
   return nul === -1 ? after : after.slice(0, nul);
 }
+
+/** Every stored BIGINT is below 2^53 in magnitude (see `pgTypes` in pg-db.ts). */
+const LIMIT = 2 ** 53;
+
+/**
+ * A number a BIGINT column is compared with, as PostgreSQL can bind it, for the rows SQLite's
+ * comparison with a REAL reads: for an integer column `k`, `k < 1.5` is `k < 2` and `k >= 1.5` is
+ * `k >= 2`; beyond ±2^53 no stored value lies. Null for NaN, which SQLite binds as NULL: the
+ * comparison holds for no row.
+ */
+export function integerBound(value: number): number | null {
+  if (Number.isNaN(value)) return null;
+  return Math.ceil(Math.min(Math.max(value, -LIMIT), LIMIT));
+}
+
+/**
+ * The `(sort key, id) < (afterKey, afterId)` bound of a newest-first list, for the rows SQLite
+ * reads with it: a forged cursor's key may be any number (`1.5`, `1e300`, NaN), which a BIGINT
+ * parameter refuses. When the key had to move, the id bound is the lowest, so that no row at the
+ * moved key passes the tie-break. Null: no row comes after it.
+ */
+export function keyBound<I>(afterKey: number, afterId: I, lowestId: I): { afterKey: number; afterId: I } | null {
+  const key = integerBound(afterKey);
+  if (key === null) return null;
+  return { afterKey: key, afterId: key === afterKey ? afterId : lowestId };
+}
+
+/**
+ * A text id bound PostgreSQL can bind (its text holds no NUL), for the same rows under byte order
+ * (`COLLATE "C"`, as SQLite's BINARY): a stored id, free of NUL, is below `p + '\0' + rest` exactly
+ * when it is at most `p`, that is below `p + '\u0001'`.
+ */
+export function textIdBound(id: string): string {
+  const nul = id.indexOf('\u0000');
+  return nul === -1 ? id : `${id.slice(0, nul)}\u0001`;
+}
