@@ -1,6 +1,6 @@
 import type { AuditFilter, AuditRepo, StoredAuditRecord } from '../types/index.js';
 import { toPage } from '../sqlite/page.js';
-import { hasNul } from './has-nul.js';
+import { hasNul } from './nul-text.js';
 import { integerBound, keyBound } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
 

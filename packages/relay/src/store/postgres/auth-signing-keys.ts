@@ -1,6 +1,6 @@
 import type { AuthSigningKeyRecord, AuthSigningKeysRepo } from '../types/index.js';
 import { advisoryLock } from './advisory-lock.js';
-import { hasNul } from './has-nul.js';
+import { hasNul } from './nul-text.js';
 import type { PgDb } from './queryable.js';
 
 interface Row {

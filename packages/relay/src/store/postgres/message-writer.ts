@@ -1,4 +1,5 @@
 import type { IdempotencyRecord, Message } from '../types/index.js';
+import { hasNul } from './nul-text.js';
 import type { Queryable } from './queryable.js';
 
 /** The channel workers `LISTEN` on: a notification says an outbox row may be due. */
@@ -80,16 +81,23 @@ export async function writeIdempotency(q: Queryable, record: IdempotencyRecord):
   return (rowCount ?? 0) > 0;
 }
 
-/** The stored record of a taken (key, idempotency key) pair. */
-export async function readIdempotency(q: Queryable, keyId: string, idempotencyKey: string): Promise<IdempotencyRecord> {
+/** The stored record of (key, idempotency key), or null. */
+export async function readIdempotency(
+  q: Queryable,
+  keyId: string,
+  idempotencyKey: string,
+): Promise<IdempotencyRecord | null> {
+  if (hasNul(keyId, idempotencyKey)) return null;
   const { rows } = await q.query<IdempotencyRow>(selectIdempotency, [keyId, idempotencyKey]);
-  const r = rows[0]!;
-  return {
-    keyId: r.key_id,
-    idempotencyKey: r.idempotency_key,
-    requestHash: r.request_hash,
-    statusCode: r.status_code,
-    response: JSON.parse(r.response) as unknown,
-    createdAt: r.created_at,
-  };
+  const r = rows[0];
+  return r
+    ? {
+        keyId: r.key_id,
+        idempotencyKey: r.idempotency_key,
+        requestHash: r.request_hash,
+        statusCode: r.status_code,
+        response: JSON.parse(r.response) as unknown,
+        createdAt: r.created_at,
+      }
+    : null;
 }

@@ -1,6 +1,6 @@
 import type { OptOutRecord, OptOutsRepo } from '../types/index.js';
 import { afterBounds, toPage } from '../sqlite/page.js';
-import { hasNul } from './has-nul.js';
+import { hasNul } from './nul-text.js';
 import { keyBound, textIdBound } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
 

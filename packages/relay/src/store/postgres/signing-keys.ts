@@ -1,6 +1,6 @@
 import type { SigningKeyRecord, SigningKeysRepo } from '../types/index.js';
 import { advisoryLock } from './advisory-lock.js';
-import { hasNul } from './has-nul.js';
+import { hasNul } from './nul-text.js';
 import type { PgDb, Queryable } from './queryable.js';
 
 interface Row {
