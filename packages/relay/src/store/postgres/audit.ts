@@ -1,7 +1,7 @@
-import type { AuditFilter, AuditRepo, StoredAuditRecord } from '../types/index.js';
+import type { AuditFilter, AuditRepo, PagePosition, StoredAuditRecord } from '../types/index.js';
 import { toPage } from '../sqlite/page.js';
-import { hasNul } from './nul-text.js';
-import { integerBound, keyBound } from './page-bounds.js';
+import { hasNul, refusingNul } from './nul-text.js';
+import { integerBound } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -66,17 +66,26 @@ const insert = `INSERT INTO audit (project_id, actor, action, detail, at, accoun
 const idOf = (id: string): number | null => (/^\d{1,15}$/.test(id) ? Number(id) : null);
 
 /**
+ * The `(at, id) < (afterKey, afterId)` bound of a page, for the entries SQLite reads with it: a key
+ * that is not a number counts as 0, as in ../sqlite/audit.ts; one PostgreSQL cannot bind to a BIGINT
+ * (fractional, past ±2^53) moves to the next integer with the lowest id, so no entry at that key
+ * passes the tie-break.
+ */
+function afterBound(after: PagePosition | undefined): { afterKey: number; afterId: number } {
+  if (!after) return { afterKey: Number.MAX_SAFE_INTEGER, afterId: Number.MAX_SAFE_INTEGER };
+  const key = Number(after.key) || 0;
+  const afterKey = integerBound(key)!;
+  return { afterKey, afterId: afterKey === key ? (idOf(after.id) ?? 0) : Number.MIN_SAFE_INTEGER };
+}
+
+/**
  * The list's statement and its values for the filters given: each filter is in the WHERE clause
  * only when it is set, so PostgreSQL picks the index that fits (`audit_account_action`, `…_actor`,
  * `…_resource`, else `audit_account_at`). Null when no entry can match: a filter value with a NUL
- * (PostgreSQL text holds none), or a cursor after every entry.
+ * (PostgreSQL text holds none), or a time bound that is not a number (SQLite binds NaN as NULL).
  */
 function pageQuery(accountId: string, filter: AuditFilter, page: Parameters<AuditRepo['page']>[2]) {
-  const after = page.after;
-  const bound = after
-    ? keyBound(Number(after.key) || 0, idOf(after.id) ?? 0, Number.MIN_SAFE_INTEGER)
-    : { afterKey: Number.MAX_SAFE_INTEGER, afterId: Number.MAX_SAFE_INTEGER };
-  if (!bound) return null;
+  const bound = afterBound(page.after);
   const values: unknown[] = [accountId, bound.afterKey, bound.afterId, page.limit + 1];
   const clauses: string[] = [];
   for (const [name, column] of Object.entries(EQUALS)) {
@@ -107,7 +116,8 @@ function pageQuery(accountId: string, filter: AuditFilter, page: Parameters<Audi
 }
 
 /** The audit log on PostgreSQL; the behaviour of ../sqlite/audit.ts. */
-export function createAuditRepo(db: PgDb): AuditRepo {
+export function createAuditRepo(pg: PgDb): AuditRepo {
+  const db = refusingNul(pg);
   return {
     async record(entry) {
       await db.query(insert, [

@@ -1,6 +1,6 @@
 import type { AuthSigningKeyRecord, AuthSigningKeysRepo } from '../types/index.js';
 import { advisoryLock } from './advisory-lock.js';
-import { hasNul } from './nul-text.js';
+import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb } from './queryable.js';
 
 interface Row {
@@ -26,7 +26,8 @@ const current = 'SELECT * FROM auth_signing_keys ORDER BY seq DESC LIMIT 1';
  * makes "insert unless one exists" one step, as SQLite's single writer does: relays starting
  * together store one key and all sign with it.
  */
-export function createAuthSigningKeysRepo(db: PgDb): AuthSigningKeysRepo {
+export function createAuthSigningKeysRepo(pg: PgDb): AuthSigningKeysRepo {
+  const db = refusingNul(pg);
   return {
     async current() {
       const { rows } = await db.query<Row>(current);

@@ -1,7 +1,7 @@
 import type { OptOutRecord, OptOutsRepo } from '../types/index.js';
-import { afterBounds, toPage } from '../sqlite/page.js';
-import { hasNul } from './nul-text.js';
-import { keyBound, textIdBound } from './page-bounds.js';
+import { toPage } from '../sqlite/page.js';
+import { hasNul, refusingNul } from './nul-text.js';
+import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
 
 interface Row {
@@ -32,9 +32,11 @@ const sql = {
 
 /**
  * Recipients that opted out, on PostgreSQL; the behaviour of ../sqlite/opt-outs.ts. An address
- * with a NUL (which PostgreSQL text cannot hold) has opted out nowhere.
+ * with a NUL (which PostgreSQL text cannot hold) has opted out nowhere, and adding one is refused
+ * (`400 validation_failed`; the admin API refuses control characters in addresses before).
  */
-export function createOptOutsRepo(db: PgDb): OptOutsRepo {
+export function createOptOutsRepo(pg: PgDb): OptOutsRepo {
+  const db = refusingNul(pg);
   return {
     async add(projectId, address, at, entry = {}) {
       const { rowCount } = await db.query(sql.add, [
@@ -60,8 +62,7 @@ export function createOptOutsRepo(db: PgDb): OptOutsRepo {
       return rows[0] ? toRecord(rows[0]) : null;
     },
     async page(projectId, page) {
-      const { afterKey, afterId } = afterBounds(page);
-      const bound = keyBound(afterKey, textIdBound(afterId), '');
+      const bound = pgAfterBounds(page);
       if (!bound || hasNul(projectId)) return { items: [], next: null };
       const { rows } = await db.query<Row>(sql.list, [projectId, bound.afterKey, bound.afterId, page.limit + 1]);
       return toPage(rows, page, toRecord, (r) => ({ key: r.created_at, id: r.address }));

@@ -50,25 +50,3 @@ export function integerBound(value: number): number | null {
   if (Number.isNaN(value)) return null;
   return Math.ceil(Math.min(Math.max(value, -LIMIT), LIMIT));
 }
-
-/**
- * The `(sort key, id) < (afterKey, afterId)` bound of a newest-first list, for the rows SQLite
- * reads with it: a forged cursor's key may be any number (`1.5`, `1e300`, NaN), which a BIGINT
- * parameter refuses. When the key had to move, the id bound is the lowest, so that no row at the
- * moved key passes the tie-break. Null: no row comes after it.
- */
-export function keyBound<I>(afterKey: number, afterId: I, lowestId: I): { afterKey: number; afterId: I } | null {
-  const key = integerBound(afterKey);
-  if (key === null) return null;
-  return { afterKey: key, afterId: key === afterKey ? afterId : lowestId };
-}
-
-/**
- * A text id bound PostgreSQL can bind (its text holds no NUL), for the same rows under byte order
- * (`COLLATE "C"`, as SQLite's BINARY): a stored id, free of NUL, is below `p + '\0' + rest` exactly
- * when it is at most `p`, that is below `p + '\u0001'`.
- */
-export function textIdBound(id: string): string {
-  const nul = id.indexOf('\u0000');
-  return nul === -1 ? id : `${id.slice(0, nul)}\u0001`;
-}

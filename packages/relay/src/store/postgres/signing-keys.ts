@@ -1,6 +1,6 @@
 import type { SigningKeyRecord, SigningKeysRepo } from '../types/index.js';
 import { advisoryLock } from './advisory-lock.js';
-import { hasNul } from './nul-text.js';
+import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb, Queryable } from './queryable.js';
 
 interface Row {
@@ -38,7 +38,8 @@ const insert = (q: Queryable, k: SigningKeyRecord) =>
  * does: two relays signing their first token at once store one key, and concurrent rotations keep
  * `keep` keys, and `seq` follows the order they took effect in.
  */
-export function createSigningKeysRepo(db: PgDb): SigningKeysRepo {
+export function createSigningKeysRepo(pg: PgDb): SigningKeysRepo {
+  const db = refusingNul(pg);
   return {
     async latest(projectId, limit) {
       if (hasNul(projectId)) return [];

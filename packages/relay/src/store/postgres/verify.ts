@@ -11,7 +11,7 @@ import type {
 } from '../types/index.js';
 import { advisoryLock } from './advisory-lock.js';
 import { readIdempotency, writeIdempotency, writeMessage } from './message-writer.js';
-import { hasNul } from './nul-text.js';
+import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb, Queryable } from './queryable.js';
 
 interface Row {
@@ -277,7 +277,8 @@ async function checkStep(q: Queryable, input: VerifyCheckInput): Promise<VerifyS
 }
 
 /** Verification sessions and settings on PostgreSQL; the behaviour of ../sqlite/verify.ts. */
-export function createVerifyRepo(db: PgDb): VerifyRepo {
+export function createVerifyRepo(pg: PgDb): VerifyRepo {
+  const db = refusingNul(pg);
   // Taken inside the step, so stored (a taken key waits for its holder to commit).
   const existing = async (input: { idempotency?: VerifySendInput['idempotency'] }) =>
     (await readIdempotency(db, input.idempotency!.keyId, input.idempotency!.idempotencyKey))!;
