@@ -62,8 +62,8 @@ export function createOptOutsRepo(pg: PgDb): OptOutsRepo {
       return rows[0] ? toRecord(rows[0]) : null;
     },
     async page(projectId, page) {
+      if (hasNul(projectId)) return { items: [], next: null };
       const bound = pgAfterBounds(page);
-      if (!bound || hasNul(projectId)) return { items: [], next: null };
       const { rows } = await db.query<Row>(sql.list, [projectId, bound.afterKey, bound.afterId, page.limit + 1]);
       return toPage(rows, page, toRecord, (r) => ({ key: r.created_at, id: r.address }));
     },
