@@ -236,10 +236,11 @@ async function writeSession(q: Queryable, input: VerifySendInput): Promise<void>
 }
 
 /**
- * `verify.send`'s step: admitted, the session, its message and its send record, or nothing. The
- * project's lock (taken first, so no step waits on an idempotency row while holding it for another)
- * makes its sends one at a time, as SQLite's single writer does: the counts `admit` judges cannot
- * change under it from another relay before this send is in the log.
+ * `verify.send`'s step: admitted, the session, its message and its send record, or nothing. It
+ * runs under the project's lock (`send` takes it before any write, so a send never holds a row
+ * another send waits on while it waits for the lock): the project's sends go one at a time, as
+ * under SQLite's single writer, and the counts `admit` judges cannot change under it from another
+ * relay before this send is in the log.
  */
 async function sendStep(q: Queryable, input: VerifySendInput): Promise<void> {
   await storeIdempotency(q, input);
