@@ -36,3 +36,17 @@ export function pgAfterName(page: PageRequest): string {
   const nul = after.indexOf('\u0000');
   return nul === -1 ? after : after.slice(0, nul);
 }
+
+/** Every stored BIGINT is below 2^53 in magnitude (see `pgTypes` in pg-db.ts). */
+const LIMIT = 2 ** 53;
+
+/**
+ * A number a BIGINT column is compared with, as PostgreSQL can bind it, for the rows SQLite's
+ * comparison with a REAL reads: for an integer column `k`, `k < 1.5` is `k < 2` and `k >= 1.5` is
+ * `k >= 2`; beyond ±2^53 no stored value lies. Null for NaN, which SQLite binds as NULL: the
+ * comparison holds for no row.
+ */
+export function integerBound(value: number): number | null {
+  if (Number.isNaN(value)) return null;
+  return Math.ceil(Math.min(Math.max(value, -LIMIT), LIMIT));
+}

@@ -128,7 +128,7 @@ CREATE TABLE idempotency (
 CREATE INDEX idempotency_created ON idempotency(created_at);
 CREATE TABLE opt_outs (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    address TEXT NOT NULL,
+    address TEXT COLLATE "C" NOT NULL, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     created_at BIGINT NOT NULL, reason TEXT, source TEXT NOT NULL DEFAULT 'provider' CHECK (source IN ('api', 'cli', 'provider')),
     PRIMARY KEY (project_id, address)
   );
