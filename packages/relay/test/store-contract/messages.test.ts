@@ -243,7 +243,7 @@ describe('messages, read back from every backend', () => {
 
 const postgres = backends.find((b) => b.name === 'postgres');
 
-describe.runIf(postgres)('messages.enqueue on PostgreSQL, racing another relay', () => {
+describe.runIf(postgres)('messages on PostgreSQL only', () => {
   let opened: OpenedStore;
   let store: Store;
   beforeEach(async () => {
