@@ -227,7 +227,8 @@ async function enqueue(db: PgDb, input: EnqueueInput): ReturnType<MessagesRepo['
   for (let round = 0; round < 3; round++) {
     const { rowCount } = await db.query(text, values);
     if ((rowCount ?? 0) > 0) return { ok: true };
-    const { keyId, idempotencyKey } = input.idempotency!;
+    if (!input.idempotency) throw new Error('messages.enqueue: the message was not written');
+    const { keyId, idempotencyKey } = input.idempotency;
     // A new statement sees what committed before it began (READ COMMITTED): the record that won.
     const existing = await readIdempotency(db, keyId, idempotencyKey);
     if (existing) return { ok: false, existing };
