@@ -85,5 +85,10 @@ export interface Store extends Repositories {
   transaction: UnitOfWork;
   /** True when the database answers. */
   ping(): Promise<boolean>;
+  /**
+   * Another process queued work (PostgreSQL LISTEN/NOTIFY); absent on SQLite, where the
+   * in-process wake covers it. Calls `listener` on each notification; returns the unsubscribe.
+   */
+  onWork?(listener: () => void): () => void;
   close(): Promise<void>;
 }
