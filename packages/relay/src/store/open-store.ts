@@ -87,7 +87,7 @@ export async function migrateStore(config: StoreConfig, logger: Logger): Promise
   const { openPostgres, migratePostgres } = await import('./postgres/database.js');
   let pool: Awaited<ReturnType<typeof openPostgres>>;
   try {
-    pool = openPostgres(url, { poolMax: config.databasePoolMax, logger });
+    pool = openPostgres(url, { max: config.databasePoolMax, logger });
   } catch (error) {
     throw openFailed(url, error);
   }

@@ -4,10 +4,13 @@ import type { Logger } from 'pino';
 // PLACEHOLDER on the `processes` branch: pg-core writes the real `database.ts` (pool settings,
 // versioned migrations under an advisory lock). The integrator takes pg-core's file on merge.
 
-/** What `openPostgres` takes (placeholder: the real options come with pg-core's file). */
+/** What `openPostgres` takes (placeholder: the same names as pg-core's file). */
 export interface PostgresOptions {
   /** Connections at most. @default 10 */
-  poolMax?: number;
+  max?: number;
+  connectionTimeoutMillis?: number;
+  idleTimeoutMillis?: number;
+  applicationName?: string;
   logger?: Logger;
 }
 

@@ -23,13 +23,6 @@ export function poolDb(pool: pg.Pool): PgDb {
     async tx(work) {
       const client = await pool.connect();
       let broken = false;
-      // A checked-out client has no pool listener: a connection lost mid-transaction (a restart)
-      // is emitted as 'error' on it, and an unheard 'error' ends the process. The statement in
-      // flight rejects with it anyway; the client is dropped, not reused.
-      const onError = () => {
-        broken = true;
-      };
-      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const value = await work(client);
@@ -41,7 +34,6 @@ export function poolDb(pool: pg.Pool): PgDb {
         });
         throw error;
       } finally {
-        client.off('error', onError);
         client.release(broken);
       }
     },
