@@ -191,6 +191,30 @@ describe('processes on SQLite (one data directory)', () => {
   });
 });
 
+const postgresUp = await postgresAvailable();
+if (!postgresUp) console.warn(`migrate on PostgreSQL: skipped (PostgreSQL at ${testDatabaseUrl} does not answer).`);
+
+describe.skipIf(!postgresUp)('migrate on PostgreSQL', () => {
+  it('migrate prints the versions it applied, then that nothing was pending', async () => {
+    const db = await freshDatabase({ migrate: false });
+    cleanups.push(() => db.drop());
+    const env = { MESSAGEJS_DATABASE_URL: db.url, MESSAGEJS_MASTER_KEY: crypto.randomBytes(32).toString('hex') };
+    const first = runCli(['migrate'], { env, cwd: root });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `^PostgreSQL \\(postgres://.+\\): schema migrated from version 0 to ${postgresMigrations.length}\\.\\n$`,
+      ),
+    );
+    const again = JSON.parse(runCli(['migrate', '--json'], { env, cwd: root }).stdout);
+    expect(again).toMatchObject({
+      backend: 'postgres',
+      from: postgresMigrations.length,
+      to: postgresMigrations.length,
+    });
+  });
+});
+
 /**
  * Why the PostgreSQL processes cannot run here, or null when they can: the server must answer
  * and the PostgreSQL store must be on this branch (pg-core's `createPostgresStore`).
@@ -223,23 +247,6 @@ describe.skipIf(skipPostgres !== null)('processes on PostgreSQL (one database, s
     cleanups.push(() => db.drop());
     return { db, env: { MESSAGEJS_DATABASE_URL: url ? url(db.url) : db.url, MESSAGEJS_MASTER_KEY: masterKey } };
   }
-
-  it('migrate prints the versions it applied, then that nothing was pending', async () => {
-    const { env } = await database();
-    const first = runCli(['migrate'], { env, cwd: root });
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(
-      new RegExp(
-        `^PostgreSQL \\(postgres://.+\\): schema migrated from version 0 to ${postgresMigrations.length}\\.\\n$`,
-      ),
-    );
-    const again = JSON.parse(runCli(['migrate', '--json'], { env, cwd: root }).stdout);
-    expect(again).toMatchObject({
-      backend: 'postgres',
-      from: postgresMigrations.length,
-      to: postgresMigrations.length,
-    });
-  });
 
   it('start --no-worker and a worker on another data directory deliver; NOTIFY wakes the worker well under its 5 s poll', async () => {
     const { env } = await database();
