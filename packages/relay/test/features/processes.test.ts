@@ -297,14 +297,15 @@ describe.skipIf(skipPostgres !== null)('processes on PostgreSQL (one database, s
         port: Number(new URL(testDatabaseUrl).port || 5432),
       });
       cleanups.push(() => proxy.close());
-      const { env } = await database((dbUrl) => {
+      const { db, env } = await database((dbUrl) => {
         const viaProxy = new URL(dbUrl);
         viaProxy.hostname = '127.0.0.1';
         viaProxy.port = String(proxy.port);
         return viaProxy.toString();
       });
       const dataDir = path.join(root, 'pg-down');
-      const { secretKey } = init(dataDir, env);
+      // Straight to the server: `runCli` blocks this process, and with it the proxy.
+      const { secretKey } = init(dataDir, { ...env, MESSAGEJS_DATABASE_URL: db.url });
       const relay = await startHttpOnly(dataDir, env);
       expect((await send(relay.url, secretKey, 20)).status).toBe(202);
 
