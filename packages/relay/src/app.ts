@@ -5,7 +5,7 @@ import type { DestinationStream, Logger } from 'pino';
 import type { RelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { Store } from './store/types.js';
-import { createSqliteStore } from './store/sqlite/index.js';
+import { openStore } from './store/open-store.js';
 import { insecureDataFiles } from './store/sqlite/database.js';
 import { withReadCache } from './store/read-cache.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from './store/rate-limits.js';
@@ -151,11 +151,11 @@ function warnAboutOpenDataFiles(dataDir: string, logger: Logger): void {
 }
 
 /** Opens the store and keys and builds the services every route and job uses. */
-function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logger): Parts {
+async function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logger): Promise<Parts> {
   const now = deps.now ?? Date.now;
   const cacheTtlMs = deps.cacheTtlMs ?? 2000;
   warnAboutOpenDataFiles(config.dataDir, logger);
-  const store = withReadCache(createSqliteStore(config.dataDir), { ttlMs: cacheTtlMs, now });
+  const store = withReadCache(await openStore(config, logger), { ttlMs: cacheTtlMs, now });
   const master = config.masterKey ? { key: config.masterKey, created: false } : loadOrCreateMasterKey(config.dataDir);
   const sealer = createSealer(master.key, config.oldMasterKeys);
   // The relay's own CAPTCHA signs its challenges under another key derived from the master key.
@@ -313,7 +313,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
     level: config.logLevel,
     ...(deps.logDestination && { destination: deps.logDestination }),
   });
-  const parts = openParts(config, deps, logger);
+  const parts = await openParts(config, deps, logger);
   // The verification tokens' `iss`: MESSAGEJS_PUBLIC_URL, else the URL `listen` resolved with,
   // else (served by an embedder's own server) the configured host and port. Never a Host header.
   let listenUrl: string | null = null;

@@ -20,6 +20,26 @@ const SIDE_FILES = ['-wal', '-shm'];
  * written at that moment. Existing files keep their mode: `insecureDataFiles` reports them.
  */
 export function openDatabase(dataDir: string): Database.Database {
+  return openMigrated(dataDir).db;
+}
+
+/** Schema versions before and after a migration run (equal when nothing was pending). */
+export interface SchemaVersions {
+  from: number;
+  to: number;
+}
+
+/**
+ * Opens the database as `openDatabase` does, applies its pending migrations, closes it and says
+ * which versions it went from and to (`messagejs-relay migrate`).
+ */
+export function migrateSqlite(dataDir: string): SchemaVersions {
+  const { db, versions } = openMigrated(dataDir);
+  db.close();
+  return versions;
+}
+
+function openMigrated(dataDir: string): { db: Database.Database; versions: SchemaVersions } {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, DATABASE_FILE);
   try {
@@ -36,8 +56,7 @@ export function openDatabase(dataDir: string): Database.Database {
   // Deleted and overwritten content (a blanked verification body, a revoked key) is zeroed, not
   // left in free space where a copy of the file would still show it.
   db.pragma('secure_delete = ON');
-  migrate(db);
-  return db;
+  return { db, versions: migrate(db) };
 }
 
 /** A data file that users other than the relay's own have some access to. */
@@ -72,16 +91,17 @@ export function insecureDataFiles(dataDir: string, extraFiles: string[] = []): I
   return found;
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database): SchemaVersions {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
     throw new Error(
       `The database is at schema version ${current}, newer than this relay (${migrations.length}). Upgrade the relay.`,
     );
   }
-  if (current === migrations.length) return;
+  if (current === migrations.length) return { from: current, to: current };
   db.transaction(() => {
     for (let version = current; version < migrations.length; version++) db.exec(migrations[version]!);
     db.pragma(`user_version = ${migrations.length}`);
   }).immediate();
+  return { from: current, to: migrations.length };
 }
