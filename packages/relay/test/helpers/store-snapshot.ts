@@ -1,13 +1,19 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { pgTypes } from '../../src/store/postgres/pg-db.js';
 
 /**
  * What tests read from the relay's database behind its store (and, rarely, write to it), in one
- * place, so the tests can run on another backend: each function takes where the relay keeps its
- * data. SQLite today: the data directory's database, through a second connection.
+ * place, so the same test runs on either backend: each function takes where the relay keeps its
+ * data. SQLite: the data directory's database, through a second connection. PostgreSQL (when
+ * `databaseUrl` is set): that database, through a client of its own. Rows read back the same
+ * from both (the PostgreSQL schema mirrors SQLite's: same columns, numbers as numbers).
  */
 export interface StoreLocation {
   dataDir: string;
+  /** The relay's PostgreSQL database; without it, the SQLite file in `dataDir`. */
+  databaseUrl?: string;
 }
 
 /** A table's rows, column names as stored (`message_id`, `lease_owner`). */
@@ -15,8 +21,25 @@ export type StoredRow = Record<string, unknown>;
 
 const DATABASE_FILE = 'messagejs.db';
 
-function open<T>(where: StoreLocation, use: (db: Database.Database) => T, options = { readonly: true }): T {
-  const db = new Database(path.join(where.dataDir, DATABASE_FILE), options);
+/**
+ * PostgreSQL's bookkeeping of applied migrations: SQLite keeps it in `PRAGMA user_version`, which
+ * no snapshot reads, so the table is left out and both backends show the same tables.
+ */
+const PG_BOOKKEEPING = ['schema_migrations'];
+
+/**
+ * A test relay passed where its location belongs would still type-check (it has a `dataDir`), and
+ * on PostgreSQL would read a SQLite file that is not the relay's: refuse it.
+ */
+function checked(where: StoreLocation): StoreLocation {
+  if ('location' in where) throw new Error('pass the relay’s `location` (t.location), not the relay itself');
+  return where;
+}
+
+// ---------- SQLite ----------
+
+function openSqlite<T>(where: StoreLocation, use: (db: Database.Database) => T, readonly = true): T {
+  const db = new Database(path.join(where.dataDir, DATABASE_FILE), { readonly, fileMustExist: true });
   try {
     return use(db);
   } finally {
@@ -24,7 +47,7 @@ function open<T>(where: StoreLocation, use: (db: Database.Database) => T, option
   }
 }
 
-function tableNames(db: Database.Database): string[] {
+function sqliteTables(db: Database.Database): string[] {
   const tables = db.prepare(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
   );
@@ -32,46 +55,175 @@ function tableNames(db: Database.Database): string[] {
 }
 
 // Rows in storage order: rowid, or the primary key of a WITHOUT ROWID table (the outbox).
-function readTable(db: Database.Database, table: string): StoredRow[] {
+function readSqliteTable(db: Database.Database, table: string): StoredRow[] {
   const { sql } = db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(table) as { sql: string };
   const order = /WITHOUT ROWID/i.test(sql) ? '1' : 'rowid';
   return db.prepare(`SELECT * FROM "${table}" ORDER BY ${order}`).all() as StoredRow[];
 }
 
-/** Every row of every table, in storage order: two snapshots are equal when nothing was written between them. */
-export function snapshot(where: StoreLocation): Record<string, StoredRow[]> {
-  return open(where, (db) => Object.fromEntries(tableNames(db).map((name) => [name, readTable(db, name)])));
+// ---------- PostgreSQL ----------
+
+async function openPg<T>(where: StoreLocation, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: where.databaseUrl, types: pgTypes });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
 }
 
-/** The rows of one table, in storage order. */
-export function rows<T extends StoredRow = StoredRow>(where: StoreLocation, table: string): T[] {
-  return open(where, (db) => readTable(db, table) as T[]);
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Each table of the current schema and its ORDER BY: the primary key, text compared bytewise. */
+async function pgTables(client: pg.Client): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ table: string; columns: string[] | null; types: string[] | null }>(
+    `SELECT c.relname AS table,
+            array_agg(a.attname::text ORDER BY k.ord) FILTER (WHERE a.attname IS NOT NULL) AS columns,
+            array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY k.ord) FILTER (WHERE a.attname IS NOT NULL) AS types
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+       LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+       LEFT JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
+       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+      WHERE c.relkind IN ('r', 'p') AND c.relname <> ALL($1)
+      GROUP BY c.relname
+      ORDER BY c.relname COLLATE "C"`,
+    [PG_BOOKKEEPING],
+  );
+  // SQLite orders a WITHOUT ROWID table's text key with memcmp: "C" collation is the same order.
+  // (Its rowid tables keep insertion order; PostgreSQL has none, so the key order stands in.)
+  return new Map(
+    rows.map(({ table, columns, types }) => [
+      table,
+      columns ? columns.map((c, i) => (types![i] === 'text' ? `${quote(c)} COLLATE "C"` : quote(c))).join(', ') : '1',
+    ]),
+  );
+}
+
+async function readPgTable(client: pg.Client, table: string, order: string | undefined): Promise<StoredRow[]> {
+  if (order === undefined) throw new Error(`no table ${table} in the relay's database`);
+  return (await client.query<StoredRow>(`SELECT * FROM ${quote(table)} ORDER BY ${order}`)).rows;
+}
+
+/**
+ * SQLite's named parameters (`@id`) as PostgreSQL's positional ones (`$1`), outside quoted text;
+ * a name used twice is one parameter.
+ */
+export function toPositional(sql: string, params: Record<string, unknown>): { text: string; values: unknown[] } {
+  const names: string[] = [];
+  const text = sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|@([A-Za-z_]\w*)/g, (token, name?: string) => {
+    if (name === undefined) return token;
+    if (!(name in params)) throw new Error(`no value for @${name}`);
+    let index = names.indexOf(name);
+    if (index < 0) index = names.push(name) - 1;
+    return `$${index + 1}`;
+  });
+  return { text, values: names.map((name) => params[name]) };
+}
+
+// ---------- on either ----------
+
+/** Every row of every table, in storage order: two snapshots are equal when nothing was written between them. */
+export async function snapshot(where: StoreLocation): Promise<Record<string, StoredRow[]>> {
+  if (!checked(where).databaseUrl) {
+    return openSqlite(where, (db) =>
+      Object.fromEntries(sqliteTables(db).map((name) => [name, readSqliteTable(db, name)])),
+    );
+  }
+  return openPg(where, async (client) => {
+    const tables = await pgTables(client);
+    const out: Record<string, StoredRow[]> = {};
+    for (const [name, order] of tables) out[name] = await readPgTable(client, name, order);
+    return out;
+  });
+}
+
+/** The rows of one table, in storage order (PostgreSQL: primary-key order). */
+export async function rows<T extends StoredRow = StoredRow>(where: StoreLocation, table: string): Promise<T[]> {
+  if (!checked(where).databaseUrl) return openSqlite(where, (db) => readSqliteTable(db, table) as T[]);
+  return openPg(
+    where,
+    async (client) => (await readPgTable(client, table, (await pgTables(client)).get(table))) as T[],
+  );
 }
 
 /** How many rows a table holds. */
-export function count(where: StoreLocation, table: string): number {
-  return open(where, (db) => (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n);
+export async function count(where: StoreLocation, table: string): Promise<number> {
+  const sql = `SELECT count(*) AS n FROM ${quote(table)}`;
+  if (!checked(where).databaseUrl) return openSqlite(where, (db) => (db.prepare(sql).get() as { n: number }).n);
+  return openPg(where, async (client) => (await client.query<{ n: number }>(sql)).rows[0]!.n);
 }
 
 /**
  * Runs one statement no API would (what an older relay stored, what only a delivery writes), with
- * named parameters (`@id`).
+ * named parameters (`@id`). Write SQL both engines take (no `INSERT OR …`).
  */
-export function write(where: StoreLocation, sql: string, params: Record<string, unknown> = {}): void {
-  open(where, (db) => db.prepare(sql).run(params), { readonly: false });
+export async function write(where: StoreLocation, sql: string, params: Record<string, unknown> = {}): Promise<void> {
+  if (!checked(where).databaseUrl) {
+    openSqlite(where, (db) => db.prepare(sql).run(params), false);
+    return;
+  }
+  const { text, values } = toPositional(sql, params);
+  await openPg(where, (client) => client.query(text, values));
 }
 
 /** A number that changes whenever the relay commits a write: a cheap "did anything write" check. */
 export interface WriteCounter {
-  read(): number;
-  close(): void;
+  read(): Promise<number>;
+  close(): Promise<void>;
 }
 
-/** Watches the relay's commits (SQLite's `data_version`, through a connection kept open). */
-export function watchWrites(where: StoreLocation): WriteCounter {
-  const db = new Database(path.join(where.dataDir, DATABASE_FILE), { readonly: true });
+/**
+ * Watches the relay's commits. SQLite: `data_version`, through a connection kept open. PostgreSQL
+ * has no per-database equivalent that is exact: the WAL position and the xid counter are the
+ * whole server's (other databases, autovacuum, even a read's page pruning move them) and
+ * `pg_stat_database` is flushed up to a second late and counts read-only transactions. So a
+ * row-level trigger on every table of the relay's schema logs each written row into a table of
+ * its own schema (`mjs_test_watch`, out of `snapshot`'s sight), in the writing transaction: the
+ * count moves exactly when a write commits, never for a read or a rolled-back write, and inserts
+ * into it never wait on each other. Call it once the relay has created its tables.
+ */
+export async function watchWrites(where: StoreLocation): Promise<WriteCounter> {
+  if (!checked(where).databaseUrl) {
+    const db = new Database(path.join(where.dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
+    return {
+      read: async () => db.pragma('data_version', { simple: true }) as number,
+      close: async () => {
+        db.close();
+      },
+    };
+  }
+  const client = new pg.Client({ connectionString: where.databaseUrl, types: pgTypes });
+  // The database may be dropped while the client is idle: never let that crash the test process.
+  client.on('error', () => {});
+  await client.connect();
+  await installWriteLog(client);
   return {
-    read: () => db.pragma('data_version', { simple: true }) as number,
-    close: () => db.close(),
+    read: async () => (await client.query<{ n: number }>('SELECT count(*) AS n FROM mjs_test_watch.writes')).rows[0]!.n,
+    close: () => client.end(),
   };
+}
+
+async function installWriteLog(client: pg.Client): Promise<void> {
+  const tables = [...(await pgTables(client)).keys()];
+  if (tables.length === 0) throw new Error('the relay’s database has no tables yet: watch it once the relay started');
+  await client.query('BEGIN');
+  try {
+    await client.query(`
+      CREATE SCHEMA IF NOT EXISTS mjs_test_watch;
+      CREATE TABLE IF NOT EXISTS mjs_test_watch.writes (at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp());
+      CREATE OR REPLACE FUNCTION mjs_test_watch.log_write() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN INSERT INTO mjs_test_watch.writes DEFAULT VALUES; RETURN NULL; END $$;`);
+    for (const table of tables) {
+      await client.query(
+        `CREATE OR REPLACE TRIGGER mjs_test_watch AFTER INSERT OR UPDATE OR DELETE ON ${quote(table)}
+           FOR EACH ROW EXECUTE FUNCTION mjs_test_watch.log_write()`,
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
 }
