@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { dropStorage, storageFor, tempDir } from '../helpers/start-relay.js';
-import { snapshot } from '../helpers/store-snapshot.js';
+import { expectRelayTables, snapshot } from '../helpers/store-snapshot.js';
 
 const root = tempDir();
 const dir = path.join(root, 'data');
@@ -15,6 +15,7 @@ afterAll(async () => {
 });
 const cli = (...args: string[]) => runCli([...args, '--data-dir', dir, '--json'], { env: storage.env });
 const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json'], { env: storage.env }).stdout);
+beforeAll(() => expectRelayTables(storage.location));
 
 describe('messagejs-relay verify', () => {
   it('shows the defaults', () => {

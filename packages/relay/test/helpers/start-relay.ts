@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { createRelay, loadConfig, type DemoCredentials, type Relay, type RelayDeps } from '@messagejs/relay';
 import { openApiCheckerFor } from './openapi-check.js';
 import { freshDatabase } from './postgres.js';
-import type { StoreLocation } from './store-snapshot.js';
+import { expectRelayTables, type StoreLocation } from './store-snapshot.js';
 
 export interface TestRelay {
   relay: Relay;
@@ -88,6 +88,7 @@ export async function startRelay(
   } = {},
 ): Promise<TestRelay> {
   const dataDir = options.location?.dataDir ?? options.dataDir ?? tempDir();
+  const made = testBackend === 'postgres' && !options.location?.databaseUrl && !databases.has(dataDir);
   const storage = options.location?.databaseUrl
     ? { location: options.location, env: { MESSAGEJS_DATABASE_URL: options.location.databaseUrl } }
     : await storageFor(dataDir);
@@ -100,24 +101,37 @@ export async function startRelay(
     },
   });
   const config = loadConfig({ MESSAGEJS_DATA_DIR: dataDir, ...storage.env, LOG_LEVEL: 'info', ...options.env });
-  const relay = await createRelay(config, {
-    logDestination,
-    consoleWrite: (text) => consoleOut.push(text),
-    worker: { pollMs: 20 },
-    cacheTtlMs: 0,
-    ...options.deps,
-  });
-  const demo = options.demo ?? (await relay.ensureDemo());
-  if (!demo) throw new Error('pass the demo credentials when reopening a data directory');
-  const { url } = await relay.listen(0, '127.0.0.1');
+  let relay: Relay | undefined;
+  let demo: DemoCredentials | null | undefined;
+  let url: string;
+  try {
+    relay = await createRelay(config, {
+      logDestination,
+      consoleWrite: (text) => consoleOut.push(text),
+      worker: { pollMs: 20 },
+      cacheTtlMs: 0,
+      ...options.deps,
+    });
+    // A relay that ignored MESSAGEJS_DATABASE_URL fails here, not in vacuous snapshot comparisons.
+    if (storage.location.databaseUrl) await expectRelayTables(storage.location);
+    demo = options.demo ?? (await relay.ensureDemo());
+    if (!demo) throw new Error('pass the demo credentials when reopening a data directory');
+    ({ url } = await relay.listen(0, '127.0.0.1'));
+  } catch (error) {
+    // No test will clean up a relay it did not get: close it, and drop the database made for it.
+    await relay?.close().catch(() => {});
+    if (made) await dropStorage(dataDir).catch(() => {});
+    throw error;
+  }
+  const started = relay;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await relay.close();
+    await started.close();
   };
   return {
-    relay,
+    relay: started,
     url,
     demo,
     dataDir,

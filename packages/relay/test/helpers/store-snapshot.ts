@@ -101,6 +101,26 @@ async function pgTables(client: pg.Client): Promise<Map<string, string>> {
   );
 }
 
+/**
+ * The relay's tables in its PostgreSQL database, or an error when it has none: a relay that
+ * ignored `MESSAGEJS_DATABASE_URL` wrote elsewhere, and snapshots of an empty database would
+ * compare equal whatever it did.
+ */
+async function relayTables(client: pg.Client, where: StoreLocation): Promise<Map<string, string>> {
+  const tables = await pgTables(client);
+  if (tables.size === 0) {
+    throw new Error(`${where.databaseUrl} has no tables: the relay did not store its data there`);
+  }
+  return tables;
+}
+
+/** Fails unless the relay created its tables at `where` (on SQLite: its database file). */
+export async function expectRelayTables(where: StoreLocation): Promise<void> {
+  if (!checked(where).databaseUrl) {
+    if (openSqlite(where, sqliteTables).length === 0) throw new Error(`no tables in ${where.dataDir}`);
+  } else await openPg(where, (client) => relayTables(client, where));
+}
+
 async function readPgTable(client: pg.Client, table: string, order: string | undefined): Promise<StoredRow[]> {
   if (order === undefined) throw new Error(`no table ${table} in the relay's database`);
   return (await client.query<StoredRow>(`SELECT * FROM ${quote(table)} ORDER BY ${order}`)).rows;
@@ -132,7 +152,7 @@ export async function snapshot(where: StoreLocation): Promise<Record<string, Sto
     );
   }
   return openPg(where, async (client) => {
-    const tables = await pgTables(client);
+    const tables = await relayTables(client, where);
     const out: Record<string, StoredRow[]> = {};
     for (const [name, order] of tables) out[name] = await readPgTable(client, name, order);
     return out;
@@ -144,7 +164,7 @@ export async function rows<T extends StoredRow = StoredRow>(where: StoreLocation
   if (!checked(where).databaseUrl) return openSqlite(where, (db) => readSqliteTable(db, table) as T[]);
   return openPg(
     where,
-    async (client) => (await readPgTable(client, table, (await pgTables(client)).get(table))) as T[],
+    async (client) => (await readPgTable(client, table, (await relayTables(client, where)).get(table))) as T[],
   );
 }
 
@@ -198,16 +218,15 @@ export async function watchWrites(where: StoreLocation): Promise<WriteCounter> {
   // The database may be dropped while the client is idle: never let that crash the test process.
   client.on('error', () => {});
   await client.connect();
-  await installWriteLog(client);
+  await installWriteLog(client, where);
   return {
     read: async () => (await client.query<{ n: number }>('SELECT count(*) AS n FROM mjs_test_watch.writes')).rows[0]!.n,
     close: () => client.end(),
   };
 }
 
-async function installWriteLog(client: pg.Client): Promise<void> {
-  const tables = [...(await pgTables(client)).keys()];
-  if (tables.length === 0) throw new Error('the relay’s database has no tables yet: watch it once the relay started');
+async function installWriteLog(client: pg.Client, where: StoreLocation): Promise<void> {
+  const tables = [...(await relayTables(client, where)).keys()];
   await client.query('BEGIN');
   try {
     await client.query(`

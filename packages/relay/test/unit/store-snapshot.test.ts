@@ -5,6 +5,7 @@ import { freshDatabase, postgresAvailable, testDatabaseUrl } from '../helpers/po
 import { tempDir } from '../helpers/start-relay.js';
 import {
   count,
+  expectRelayTables,
   rows,
   snapshot,
   toPositional,
@@ -136,6 +137,20 @@ describe.runIf(pgUp)('store-snapshot on SQLite and PostgreSQL', () => {
       expect([table, await count(pg, table)]).toEqual([table, await count(sqlite, table)]);
     }
     expect(await count(pg, 'outbox')).toBe(3);
+  });
+
+  it('refuses a database the relay never created its tables in, rather than compare empty snapshots', async () => {
+    const empty = await freshDatabase({ migrate: false });
+    try {
+      const where = { dataDir: '', databaseUrl: empty.url };
+      await expect(snapshot(where)).rejects.toThrow(/has no tables: the relay did not store its data there/);
+      await expect(expectRelayTables(where)).rejects.toThrow(/has no tables/);
+      await expect(watchWrites(where)).rejects.toThrow(/has no tables/);
+      await expectRelayTables(pg);
+      await expectRelayTables(sqlite);
+    } finally {
+      await empty.drop();
+    }
   });
 
   it('refuses a test relay passed where its location belongs', async () => {
