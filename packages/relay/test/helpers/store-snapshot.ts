@@ -63,40 +63,79 @@ function readSqliteTable(db: Database.Database, table: string): StoredRow[] {
 
 // ---------- PostgreSQL ----------
 
-async function openPg<T>(where: StoreLocation, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: where.databaseUrl, types: pgTypes });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
+/**
+ * One connection per database, kept open: a new one costs ~20 ms, and the suites snapshot after
+ * every refused request. It goes when the database is dropped (the server ends it) or at
+ * `closeStoreConnections`.
+ */
+const connections = new Map<string, Promise<pg.Client>>();
+
+function connection(url: string): Promise<pg.Client> {
+  let pending = connections.get(url);
+  if (!pending) {
+    const client = new pg.Client({ connectionString: url, types: pgTypes });
+    const forget = () => {
+      if (connections.get(url) === pending) connections.delete(url);
+    };
+    client.on('error', forget);
+    client.on('end', forget);
+    pending = client.connect().then(() => client);
+    pending.catch(forget);
+    connections.set(url, pending);
   }
+  return pending;
+}
+
+async function openPg<T>(where: StoreLocation, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  return use(await connection(where.databaseUrl!));
+}
+
+/** Ends the connections kept open to the relays' databases (after a test file). */
+export async function closeStoreConnections(): Promise<void> {
+  const open = [...connections.values()];
+  connections.clear();
+  await Promise.all(open.map((pending) => pending.then((client) => client.end()).catch(() => {})));
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** Each table of the current schema and its ORDER BY: the primary key, text compared bytewise. */
-async function pgTables(client: pg.Client): Promise<Map<string, string>> {
-  const { rows } = await client.query<{ table: string; columns: string[] | null; types: string[] | null }>(
+/** How to read one table: its ORDER BY, and whether its rows read back the same through JSON. */
+interface PgTable {
+  /** The primary key, text compared bytewise; empty without one. */
+  order: string;
+  /** Only text, integer and float columns: `json_agg` gives the values `pg` would parse. */
+  json: boolean;
+}
+
+const JSON_SAFE = new Set(['text', 'bigint', 'integer', 'smallint', 'double precision']);
+
+/** Each table of the current schema, and how to read it. */
+async function pgTables(client: pg.Client): Promise<Map<string, PgTable>> {
+  const { rows } = await client.query<{ table: string; key: string[] | null; keyTypes: string[]; types: string[] }>(
     `SELECT c.relname AS table,
-            array_agg(a.attname::text ORDER BY k.ord) FILTER (WHERE a.attname IS NOT NULL) AS columns,
-            array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY k.ord) FILTER (WHERE a.attname IS NOT NULL) AS types
+            (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum) AS key,
+            (SELECT array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY k.ord)
+               FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum) AS "keyTypes",
+            (SELECT array_agg(format_type(a.atttypid, a.atttypmod)) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS types
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
        LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
-       LEFT JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
-       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
       WHERE c.relkind IN ('r', 'p') AND c.relname <> ALL($1)
-      GROUP BY c.relname
       ORDER BY c.relname COLLATE "C"`,
     [PG_BOOKKEEPING],
   );
   // SQLite orders a WITHOUT ROWID table's text key with memcmp: "C" collation is the same order.
   // (Its rowid tables keep insertion order; PostgreSQL has none, so the key order stands in.)
   return new Map(
-    rows.map(({ table, columns, types }) => [
+    rows.map(({ table, key, keyTypes, types }) => [
       table,
-      columns ? columns.map((c, i) => (types![i] === 'text' ? `${quote(c)} COLLATE "C"` : quote(c))).join(', ') : '1',
+      {
+        order: (key ?? []).map((c, i) => (keyTypes[i] === 'text' ? `${quote(c)} COLLATE "C"` : quote(c))).join(', '),
+        json: types.every((type) => JSON_SAFE.has(type)),
+      },
     ]),
   );
 }
@@ -106,7 +145,7 @@ async function pgTables(client: pg.Client): Promise<Map<string, string>> {
  * ignored `MESSAGEJS_DATABASE_URL` wrote elsewhere, and snapshots of an empty database would
  * compare equal whatever it did.
  */
-async function relayTables(client: pg.Client, where: StoreLocation): Promise<Map<string, string>> {
+async function relayTables(client: pg.Client, where: StoreLocation): Promise<Map<string, PgTable>> {
   const tables = await pgTables(client);
   if (tables.size === 0) {
     throw new Error(`${where.databaseUrl} has no tables: the relay did not store its data there`);
@@ -121,9 +160,35 @@ export async function expectRelayTables(where: StoreLocation): Promise<void> {
   } else await openPg(where, (client) => relayTables(client, where));
 }
 
-async function readPgTable(client: pg.Client, table: string, order: string | undefined): Promise<StoredRow[]> {
-  if (order === undefined) throw new Error(`no table ${table} in the relay's database`);
-  return (await client.query<StoredRow>(`SELECT * FROM ${quote(table)} ORDER BY ${order}`)).rows;
+/**
+ * The rows of `names`, each table in key order: the tables whose values JSON carries unchanged
+ * in one query (one round trip for a whole snapshot), any other on its own.
+ */
+async function readPgTables(
+  client: pg.Client,
+  tables: Map<string, PgTable>,
+  names: string[],
+): Promise<Record<string, StoredRow[]>> {
+  const out: Record<string, StoredRow[]> = {};
+  const viaJson: string[] = [];
+  for (const name of names) {
+    const table = tables.get(name);
+    if (!table) throw new Error(`no table ${name} in the relay's database`);
+    if (table.json) viaJson.push(name);
+    else {
+      const order = table.order ? ` ORDER BY ${table.order}` : '';
+      out[name] = (await client.query<StoredRow>(`SELECT * FROM ${quote(name)}${order}`)).rows;
+    }
+  }
+  if (viaJson.length > 0) {
+    const columns = viaJson.map((name, i) => {
+      const order = tables.get(name)!.order;
+      return `(SELECT coalesce(json_agg(r${order ? ` ORDER BY ${order}` : ''}), '[]') FROM ${quote(name)} r) AS t${i}`;
+    });
+    const [row] = (await client.query<Record<string, StoredRow[]>>(`SELECT ${columns.join(', ')}`)).rows;
+    viaJson.forEach((name, i) => (out[name] = row![`t${i}`]!));
+  }
+  return out;
 }
 
 /**
@@ -153,9 +218,7 @@ export async function snapshot(where: StoreLocation): Promise<Record<string, Sto
   }
   return openPg(where, async (client) => {
     const tables = await relayTables(client, where);
-    const out: Record<string, StoredRow[]> = {};
-    for (const [name, order] of tables) out[name] = await readPgTable(client, name, order);
-    return out;
+    return readPgTables(client, tables, [...tables.keys()]);
   });
 }
 
@@ -164,7 +227,7 @@ export async function rows<T extends StoredRow = StoredRow>(where: StoreLocation
   if (!checked(where).databaseUrl) return openSqlite(where, (db) => readSqliteTable(db, table) as T[]);
   return openPg(
     where,
-    async (client) => (await readPgTable(client, table, (await relayTables(client, where)).get(table))) as T[],
+    async (client) => (await readPgTables(client, await relayTables(client, where), [table]))[table] as T[],
   );
 }
 

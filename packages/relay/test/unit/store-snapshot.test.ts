@@ -4,6 +4,7 @@ import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { freshDatabase, postgresAvailable, testDatabaseUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/start-relay.js';
 import {
+  closeStoreConnections,
   count,
   expectRelayTables,
   rows,
@@ -110,6 +111,7 @@ describe.runIf(pgUp)('store-snapshot on SQLite and PostgreSQL', () => {
   });
   afterAll(async () => {
     fs.rmSync(sqlite.dataDir, { recursive: true, force: true });
+    await closeStoreConnections();
     await dropPg?.();
   });
 
@@ -150,6 +152,32 @@ describe.runIf(pgUp)('store-snapshot on SQLite and PostgreSQL', () => {
       await expectRelayTables(sqlite);
     } finally {
       await empty.drop();
+    }
+  });
+
+  it('reads a table JSON would change (bytes, booleans) through the driver, as pg parses it', async () => {
+    const other = await freshDatabase({ migrate: false });
+    try {
+      await other.pool.query(`CREATE TABLE extra (id BIGINT PRIMARY KEY, flag BOOLEAN, data BYTEA, at TIMESTAMPTZ);
+        CREATE TABLE plain (id TEXT PRIMARY KEY, n BIGINT, x DOUBLE PRECISION);
+        INSERT INTO extra VALUES (2, false, NULL, NULL), (1, true, '\\x00ff', '2026-01-02T03:04:05Z');
+        INSERT INTO plain VALUES ('b', 9007199254740991, 0.1), ('a', -1, 1e-300), ('B', 0, NULL)`);
+      const where = { dataDir: '', databaseUrl: other.url };
+      expect(await rows(where, 'extra')).toEqual([
+        { id: 1, flag: true, data: Buffer.from([0, 255]), at: new Date('2026-01-02T03:04:05Z') },
+        { id: 2, flag: false, data: null, at: null },
+      ]);
+      expect(await snapshot(where)).toEqual({
+        extra: await rows(where, 'extra'),
+        plain: [
+          { id: 'B', n: 0, x: null },
+          { id: 'a', n: -1, x: 1e-300 },
+          { id: 'b', n: 9007199254740991, x: 0.1 },
+        ],
+      });
+    } finally {
+      await closeStoreConnections();
+      await other.drop();
     }
   });
 
