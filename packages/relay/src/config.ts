@@ -46,6 +46,11 @@ const envSchema = z
     MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     MESSAGEJS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
     MESSAGEJS_SIGNUP: z.enum(['off', 'invite', 'open']).default('off'),
+    // Redis (issue 13): limits, in-flight idempotency locks and cache invalidation shared by relays.
+    MESSAGEJS_REDIS_URL: z
+      .url({ protocol: /^rediss?$/ })
+      .refine((v) => new URL(v).hostname !== '', 'must name a host, e.g. redis://127.0.0.1:6379')
+      .optional(),
   })
   .refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
     path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
@@ -85,6 +90,14 @@ export interface RelayConfig {
    * `POST /v1/auth/register` (people join through invites); `open` lets anyone make an account. @default 'off'
    */
   signup: 'off' | 'invite' | 'open';
+  /**
+   * Redis, when several relays share one (`MESSAGEJS_REDIS_URL`, `redis://` or `rediss://` for
+   * TLS, with the database as its path: `redis://:password@host:6379/0`): rate-limit counters,
+   * in-flight idempotency locks, spent proof-of-work challenges, the login throttle and cache
+   * invalidation. `null`: all of them in this process's memory. @default null
+   * @example 'redis://127.0.0.1:6379'
+   */
+  redisUrl: string | null;
 }
 
 /** How long a client may keep a connection, and how many it may hold: slow or silent clients must not hold sockets. */
@@ -158,6 +171,7 @@ export function loadConfig(
       maxConnections: e.MESSAGEJS_MAX_CONNECTIONS,
     }),
     signup: e.MESSAGEJS_SIGNUP,
+    redisUrl: e.MESSAGEJS_REDIS_URL ?? null,
     ...overrides,
   });
 }
