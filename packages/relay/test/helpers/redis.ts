@@ -66,19 +66,28 @@ export async function closedPortUrl(): Promise<string> {
   return `redis://127.0.0.1:${port}`;
 }
 
-/**
- * A TCP proxy in front of the test server that the test can cut (`down`: every connection
- * dropped, new ones refused) and restore (`up`): Redis going away and coming back, without
- * touching the server other suites use.
- */
-export async function redisProxy(): Promise<{
+/** A proxy in front of the test server, for making Redis fail. */
+export interface RedisProxy {
   url: string;
+  /** Every connection dropped, new ones refused: Redis went away. */
   down(): Promise<void>;
+  /** Listening again: Redis is back. */
   up(): Promise<void>;
+  /** Connections stay open but Redis's replies are dropped: Redis hangs. */
+  stall(): void;
+  /** Replies flow again (on connections made from now on: the stalled ones lost replies). */
+  unstall(): void;
   close(): Promise<void>;
-}> {
+}
+
+/**
+ * A TCP proxy in front of the test server that the test can cut, restore and stall: Redis going
+ * away, coming back and hanging, without touching the server other suites use.
+ */
+export async function redisProxy(): Promise<RedisProxy> {
   const target = new URL(testRedisUrl);
   const sockets = new Set<net.Socket>();
+  let stalled = false;
   const server = net.createServer((inbound) => {
     const outbound = net.connect(Number(target.port || 6379), target.hostname);
     for (const socket of [inbound, outbound]) {
@@ -90,7 +99,10 @@ export async function redisProxy(): Promise<{
         outbound.destroy();
       });
     }
-    inbound.pipe(outbound).pipe(inbound);
+    inbound.pipe(outbound);
+    outbound.on('data', (chunk: Buffer) => {
+      if (!stalled) inbound.write(chunk);
+    });
   });
   const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   await listen(0);
@@ -108,6 +120,12 @@ export async function redisProxy(): Promise<{
     url: url.toString(),
     down: stop,
     up: () => listen(port),
+    stall() {
+      stalled = true;
+    },
+    unstall() {
+      stalled = false;
+    },
     close: () => (server.listening ? stop() : Promise.resolve()),
   };
 }
