@@ -49,7 +49,7 @@ const envSchema = z
     // Redis (issue 13): limits, in-flight idempotency locks and cache invalidation shared by relays.
     MESSAGEJS_REDIS_URL: z
       .url({ protocol: /^rediss?$/ })
-      .refine((v) => new URL(v).hostname !== '', 'must name a host, e.g. redis://127.0.0.1:6379')
+      .refine((v) => URL.canParse(v) && new URL(v).hostname !== '', 'must name a host, e.g. redis://127.0.0.1:6379')
       .optional(),
   })
   .refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
