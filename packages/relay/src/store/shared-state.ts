@@ -33,7 +33,8 @@ export interface SharedState {
   limits: RateLimitStore;
   /** Makes the login throttle's limiters. */
   makeLimiter: MakeLimiter;
-  locks: InFlightLocks;
+  /** `null` without Redis: one process's requests with one key already meet in the database. */
+  locks: InFlightLocks | null;
   spent: SpentTokens;
   /**
    * Tells the other relays to forget their cached keys, projects and reads (after this one changed
@@ -47,19 +48,19 @@ export interface SharedState {
   close: () => Promise<void>;
 }
 
-/** A lock that holds nothing: what every acquire answers without a shared backend. */
+/** A lock that holds nothing: what an acquire answers when the shared backend cannot be reached. */
 export const noLock: InFlightLock = Object.freeze({ release: () => Promise.resolve() });
 
 /**
  * One process's own state: memory counters, no locks (one process's sends with one key already
- * meet in the database's unique key, `docs/architecture.md`, send pipeline step 3), nothing to
- * announce.
+ * meet in the database's unique key, `docs/architecture.md`, send pipeline step 3: the send path
+ * stays as it was), nothing to announce.
  */
 export function createMemorySharedState(options: { now: () => number }): SharedState {
   return {
     limits: createMemoryRateLimitStore(),
     makeLimiter: memoryLimiter,
-    locks: { acquire: () => Promise.resolve(noLock) },
+    locks: null,
     spent: createMemorySpentTokens({ now: options.now }),
     announce: () => Promise.resolve(),
     onInvalidate: () => {},

@@ -12,7 +12,7 @@ import {
   type RelayPair,
 } from '../helpers/redis.js';
 import { openRedisSharedState } from '../../src/store/redis/index.js';
-import type { SharedState } from '../../src/store/shared-state.js';
+import type { InFlightLocks, SharedState } from '../../src/store/shared-state.js';
 
 const redis = await redisAvailable();
 
@@ -85,6 +85,7 @@ describe.runIf(redis)('Idempotency-Key across relays sharing Redis', () => {
 
 describe.runIf(redis)('in-flight locks on Redis', () => {
   let shared: SharedState;
+  let locks: InFlightLocks;
   let prefix: string;
   afterEach(async () => {
     await shared.close();
@@ -99,31 +100,32 @@ describe.runIf(redis)('in-flight locks on Redis', () => {
       now: Date.now,
     });
     expect(shared.status()).toBe('ok');
+    locks = shared.locks!;
   };
 
   it('gives a name to one holder at a time, and back once released', async () => {
     await open();
-    const first = await shared.locks.acquire('k1', 10_000);
+    const first = await locks.acquire('k1', 10_000);
     expect(first).not.toBeNull();
-    expect(await shared.locks.acquire('k1', 10_000)).toBeNull();
-    expect(await shared.locks.acquire('k2', 10_000)).not.toBeNull();
+    expect(await locks.acquire('k1', 10_000)).toBeNull();
+    expect(await locks.acquire('k2', 10_000)).not.toBeNull();
     await first!.release();
-    expect(await shared.locks.acquire('k1', 10_000)).not.toBeNull();
+    expect(await locks.acquire('k1', 10_000)).not.toBeNull();
   });
 
   it('never lets a holder whose lock expired free the next holder’s', async () => {
     await open();
-    const stale = await shared.locks.acquire('k3', 50);
+    const stale = await locks.acquire('k3', 50);
     await new Promise((resolve) => setTimeout(resolve, 120));
-    const current = await shared.locks.acquire('k3', 10_000);
+    const current = await locks.acquire('k3', 10_000);
     expect(current).not.toBeNull();
     await stale!.release();
-    expect(await shared.locks.acquire('k3', 10_000)).toBeNull();
+    expect(await locks.acquire('k3', 10_000)).toBeNull();
   });
 
   it('lets one of two concurrent takers through', async () => {
     await open();
-    const takes = await Promise.all(Array.from({ length: 8 }, () => shared.locks.acquire('k4', 10_000)));
+    const takes = await Promise.all(Array.from({ length: 8 }, () => locks.acquire('k4', 10_000)));
     expect(takes.filter((lock) => lock !== null)).toHaveLength(1);
   });
 });

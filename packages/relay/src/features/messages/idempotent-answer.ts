@@ -75,7 +75,7 @@ const REPEAT_POLL_MS = 20;
  * `work` just runs; the database's unique key stays the final guarantee either way.
  */
 export async function answerOnce<T>(
-  deps: { store: Store; locks?: InFlightLocks | undefined },
+  deps: { store: Store; locks?: InFlightLocks | null | undefined },
   keyId: string,
   idempotency: { key: string; requestHash: string } | undefined,
   work: () => Promise<Answer<T>>,

@@ -19,7 +19,7 @@ const REPLAYED = Object.freeze({ [headers.idempotentReplayed]: 'true' });
  * `POST /v1/messages` and `GET /v1/messages/:id`, mounted behind the API's access step (key,
  * origin, request limits). With `locks`, sends with one `Idempotency-Key` run one at a time across relays.
  */
-export function messageRoutes(deps: SendDeps & { store: Store; locks?: InFlightLocks }): Route[] {
+export function messageRoutes(deps: SendDeps & { store: Store; locks?: InFlightLocks | null }): Route[] {
   return [
     {
       method: 'POST',

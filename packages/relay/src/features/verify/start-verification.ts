@@ -40,7 +40,7 @@ export interface VerifyDeps {
   /** Called after a code's message is stored, to wake the worker. */
   onEnqueued?: (messageId: string) => void;
   /** In-flight locks on `Idempotency-Key`s, shared by relays (`store/shared-state.ts`). */
-  locks?: InFlightLocks;
+  locks?: InFlightLocks | null;
 }
 
 /** The request's context the HTTP layer knows. */
