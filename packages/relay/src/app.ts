@@ -5,8 +5,8 @@ import type { DestinationStream, Logger } from 'pino';
 import type { RelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { Store } from './store/types.js';
-import { createSqliteStore } from './store/sqlite/index.js';
-import { insecureDataFiles } from './store/sqlite/database.js';
+import { openStore } from './store/open-store.js';
+import { warnAboutOpenDataFiles } from './store/sqlite/database.js';
 import { createReadCache, type ReadCache } from './store/read-cache.js';
 import type { RateLimitStore } from './store/rate-limits.js';
 import type { SharedState } from './store/shared-state.js';
@@ -146,23 +146,19 @@ interface Parts {
   shared: SharedState;
 }
 
-/** Warns when data files are open to other users; checked before anything is opened or created. */
-function warnAboutOpenDataFiles(dataDir: string, logger: Logger): void {
-  const exposed = insecureDataFiles(dataDir, [MASTER_KEY_FILE]);
-  if (exposed.length === 0) return;
-  logger.warn(
-    { files: exposed },
-    'data files are open to other users of this machine (the database holds message contents and recipients); the relay leaves them as they are: chmod 700 the data directory and 600 the files in it',
-  );
-}
-
 /** Opens the store and keys and builds the services every route and job uses. */
-function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logger, shared: SharedState): Parts {
+async function openParts(
+  config: Readonly<RelayConfig>,
+  deps: RelayDeps,
+  logger: Logger,
+  shared: SharedState,
+): Promise<Parts> {
   const now = deps.now ?? Date.now;
   const cacheTtlMs = deps.cacheTtlMs ?? 2000;
-  warnAboutOpenDataFiles(config.dataDir, logger);
-  const sqlite = createSqliteStore(config.dataDir);
-  const readCache = createReadCache(sqlite, { ttlMs: cacheTtlMs, now, onChange: shared.announce });
+  // Checked before anything is opened or created.
+  warnAboutOpenDataFiles(config.dataDir, [MASTER_KEY_FILE], logger);
+  const opened = await openStore(config, logger);
+  const readCache = createReadCache(opened, { ttlMs: cacheTtlMs, now, onChange: shared.announce });
   const { store } = readCache;
   const master = config.masterKey ? { key: config.masterKey, created: false } : loadOrCreateMasterKey(config.dataDir);
   const sealer = createSealer(master.key, config.oldMasterKeys);
@@ -313,9 +309,9 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
   });
   const shared = await openSharedState({ redisUrl: config.redisUrl, logger, now: deps.now ?? Date.now, ...deps.redis });
   // Open connections would keep the process alive after a failed start.
-  const parts = await Promise.resolve()
-    .then(() => openParts(config, deps, logger, shared))
-    .catch((error: unknown) => shared.close().then(() => Promise.reject(error as Error)));
+  const parts = await openParts(config, deps, logger, shared).catch((error: unknown) =>
+    shared.close().then(() => Promise.reject(error as Error)),
+  );
   // The verification tokens' `iss`: MESSAGEJS_PUBLIC_URL, else the URL `listen` resolved with,
   // else (served by an embedder's own server) the configured host and port. Never a Host header.
   let listenUrl: string | null = null;

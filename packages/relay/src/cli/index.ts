@@ -15,6 +15,7 @@ import { registerPrices } from './commands/prices.js';
 import { registerFallbacks } from './commands/fallbacks.js';
 import { registerUsers } from './commands/users.js';
 import { registerOptOuts } from './commands/opt-outs.js';
+import { registerCopy } from './commands/copy.js';
 
 /**
  * The `messagejs-relay` program: each command lives in `commands/<resource>.ts` and calls the
@@ -25,6 +26,7 @@ export function createProgram(): Command {
     .description('The self-hosted MessageJS relay: keys, templates, limits, a durable queue and provider connectors.')
     .showHelpAfterError();
   registerStartCommands(program);
+  registerCopy(program);
   for (const register of [
     registerProjects,
     registerKeys,

@@ -24,16 +24,22 @@ export function envWithDataDir(opts: { dataDir?: string }): NodeJS.ProcessEnv {
 }
 
 /** What a command says when its data directory does not exist (it creates none). */
-export function noDataDirectory(dataDir: string): Error {
+export function noDataDirectory(dataDir: string, postgres = false): Error {
   return new Error(
     `No data directory at ${dataDir}: run this where you ran \`messagejs-relay init\` or \`start\`, ` +
-      'pass --data-dir <dir> (or set MESSAGEJS_DATA_DIR), or create one with `messagejs-relay init`. Nothing was created.',
+      'pass --data-dir <dir> (or set MESSAGEJS_DATA_DIR), or create one with `messagejs-relay init`. ' +
+      (postgres ? 'With PostgreSQL, set MESSAGEJS_MASTER_KEY instead (the key file is all it reads there). ' : '') +
+      'Nothing was created.',
   );
 }
 
-/** Throws `noDataDirectory` unless the configured data directory exists: only `init` and `start` create one. */
-export function requireDataDirectory(config: Pick<RelayConfig, 'dataDir'>): void {
-  if (!fs.existsSync(config.dataDir)) throw noDataDirectory(config.dataDir);
+/**
+ * Throws `noDataDirectory` unless the configured data directory exists: only `init` and `start`
+ * create one. With PostgreSQL and `MESSAGEJS_MASTER_KEY`, nothing is read from it: no check.
+ */
+export function requireDataDirectory(config: Pick<RelayConfig, 'dataDir' | 'databaseUrl' | 'masterKey'>): void {
+  if (config.databaseUrl && config.masterKey) return;
+  if (!fs.existsSync(config.dataDir)) throw noDataDirectory(config.dataDir, config.databaseUrl !== null);
 }
 
 /**

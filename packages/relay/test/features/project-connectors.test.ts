@@ -275,6 +275,13 @@ describe('the opt-outs admin API', () => {
     const bad = await call(t, 'POST', optOuts, { key: owner.accessToken, body: { address: '+1 nope' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('address');
+    // A chat id is kept as given, but no address holds a control character (nor could PostgreSQL store a NUL).
+    for (const address of ['chat\u0000id', 'chat\u0007id']) {
+      const refused = await call(t, 'POST', optOuts, { key: owner.accessToken, body: { address } });
+      expect(refused.status, JSON.stringify(address)).toBe(400);
+      expect(refused.body.error.field).toBe('address');
+    }
+    expect((await call(t, 'GET', `${optOuts}/chat%00id`, { key: owner.accessToken })).status).toBe(400);
   });
 
   it('lets a sender change them and a viewer only read them', async () => {

@@ -25,6 +25,9 @@ export function optOutView(o: OptOutRecord): OptOut {
   return { address: o.address, reason: o.reason, source: o.source, createdAt: iso(o.createdAt) };
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+
 const invalid = (field: string, what: string) =>
   new AppError('validation_failed', `\`${field}\` is not ${what}.`, { field });
 
@@ -55,7 +58,8 @@ export function normaliseAddress(
     const at = value.lastIndexOf('@');
     return value.slice(0, at) + value.slice(at).toLowerCase();
   }
-  if (value.length === 0 || value.length > 320) throw invalid(field, 'an address');
+  // No address holds a control character (and PostgreSQL text cannot store a NUL).
+  if (value.length === 0 || value.length > 320 || CONTROL.test(value)) throw invalid(field, 'an address');
   return value;
 }
 

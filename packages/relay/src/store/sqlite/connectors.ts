@@ -17,7 +17,7 @@ interface Row {
   updated_at: number;
 }
 
-const toRecord = (row: Row): ConnectorRecord => ({
+export const toRecord = (row: Row): ConnectorRecord => ({
   id: row.id,
   projectId: row.project_id,
   type: row.type,

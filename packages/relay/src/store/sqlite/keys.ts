@@ -17,7 +17,7 @@ interface Row {
   replaced_by: string | null;
 }
 
-const toKey = (row: Row): ApiKey => ({
+export const toKey = (row: Row): ApiKey => ({
   id: row.id,
   projectId: row.project_id,
   kind: row.kind,

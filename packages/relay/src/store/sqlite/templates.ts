@@ -36,7 +36,7 @@ interface VersionRow {
   created_by: string;
 }
 
-const toTemplate = (row: Row): Template => ({
+export const toTemplate = (row: Row): Template => ({
   id: row.id,
   projectId: row.project_id,
   name: row.name,
@@ -54,7 +54,7 @@ const toTemplate = (row: Row): Template => ({
   updatedAt: row.updated_at,
 });
 
-const toVersion = (row: VersionRow): TemplateVersionRecord => ({
+export const toVersion = (row: VersionRow): TemplateVersionRecord => ({
   templateId: row.template_id,
   version: row.version,
   definition: JSON.parse(row.definition) as TemplateDefinitionRecord,
@@ -62,7 +62,9 @@ const toVersion = (row: VersionRow): TemplateVersionRecord => ({
   createdBy: row.created_by,
 });
 
-const toStats = (row: { usage_count: number | null; last_used_at: number | null } | undefined): TemplateStats => ({
+export const toStats = (
+  row: { usage_count: number | null; last_used_at: number | null } | undefined,
+): TemplateStats => ({
   usageCount: row?.usage_count ?? 0,
   lastUsedAt: row?.last_used_at ?? null,
 });

@@ -6,7 +6,7 @@
  */
 export default `
 CREATE TABLE accounts (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     name TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
@@ -59,6 +59,9 @@ CREATE TABLE templates (
     ('marketing', 'notifications', 'alerts', 'reminders', 'confirmations', 'promotions', 'otp', 'other')),
     UNIQUE (project_id, name)
   );
+-- Lists sort names and ids by code point, as SQLite's BINARY collation does, whatever the
+-- database's own collation: their indexes say COLLATE "C" as the queries do.
+CREATE INDEX templates_project_name ON templates(project_id, name COLLATE "C");
 CREATE TABLE connectors (
     id TEXT PRIMARY KEY,
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -125,7 +128,7 @@ CREATE TABLE idempotency (
 CREATE INDEX idempotency_created ON idempotency(created_at);
 CREATE TABLE opt_outs (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    address TEXT NOT NULL,
+    address TEXT COLLATE "C" NOT NULL, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     created_at BIGINT NOT NULL, reason TEXT, source TEXT NOT NULL DEFAULT 'provider' CHECK (source IN ('api', 'cli', 'provider')),
     PRIMARY KEY (project_id, address)
   );
@@ -192,7 +195,7 @@ CREATE INDEX verify_sends_country ON verify_sends(project_id, country, sent_at, 
 CREATE INDEX verify_sends_prefix ON verify_sends(project_id, prefix, sent_at, verified) WHERE prefix IS NOT NULL;
 CREATE INDEX verify_sends_session ON verify_sends(session_id);
 CREATE TABLE members (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'manager', 'sender', 'viewer')),
@@ -236,7 +239,7 @@ CREATE TABLE refresh_tokens (
   );
 CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);
 CREATE TABLE admin_tokens (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     member_id TEXT NOT NULL REFERENCES members(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
@@ -258,7 +261,7 @@ CREATE TABLE admin_token_projects (
   );
 CREATE INDEX admin_token_projects_project ON admin_token_projects(project_id);
 CREATE TABLE invites (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY, -- breaks ties in list order: bytewise as SQLite's BINARY, in any locale
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     email TEXT NOT NULL,
     email_key TEXT NOT NULL,
@@ -289,13 +292,13 @@ CREATE TABLE auth_signing_keys (
     sealed_private_jwk TEXT NOT NULL,
     created_at BIGINT NOT NULL
   );
-CREATE INDEX projects_account_list ON projects(account_id, created_at, id);
+CREATE INDEX projects_account_list ON projects(account_id, created_at, id COLLATE "C");
 CREATE INDEX audit_account_at ON audit(account_id, at, id);
 CREATE INDEX audit_account_action ON audit(account_id, action, at, id);
 CREATE INDEX audit_account_actor ON audit(account_id, actor_id, at, id);
 CREATE INDEX audit_account_resource ON audit(account_id, resource_type, resource_id, at, id);
-CREATE INDEX api_keys_project_list ON api_keys(project_id, created_at, id);
-CREATE INDEX connectors_project_list ON connectors(project_id, created_at, id);
+CREATE INDEX api_keys_project_list ON api_keys(project_id, created_at, id COLLATE "C");
+CREATE INDEX connectors_project_list ON connectors(project_id, created_at, id COLLATE "C");
 CREATE INDEX opt_outs_project_list ON opt_outs(project_id, created_at, address);
 CREATE TABLE template_versions (
     template_id TEXT NOT NULL REFERENCES templates(id) ON DELETE CASCADE,
