@@ -130,35 +130,49 @@ export async function redisProxy(): Promise<RedisProxy> {
   };
 }
 
-/** Two relays in this process on one SQLite data directory and one Redis, with their own key prefix. */
-export interface RelayPair {
-  a: TestRelay;
-  b: TestRelay;
+/** Relays in this process on one database (SQLite in one data directory, or `MESSAGEJS_DATABASE_URL`) and one Redis. */
+export interface RelayGroup {
+  relays: TestRelay[];
+  /** Their key prefix in Redis. */
   prefix: string;
-  /** Closes both relays, removes the data directory and deletes the prefix's keys. */
+  /** Closes the relays, removes the data directory and deletes the prefix's keys. */
   cleanup(): Promise<void>;
 }
 
+/** Two of them, named. */
+export interface RelayPair extends RelayGroup {
+  a: TestRelay;
+  b: TestRelay;
+}
+
 /**
- * Starts relay `a` (which creates the demo project) and relay `b` on `a`'s data directory, both
- * with `MESSAGEJS_REDIS_URL=url` and the same fresh key prefix.
+ * Starts `count` relays: the first creates the demo project, the others open its data directory
+ * (and its database), all with `MESSAGEJS_REDIS_URL=url` (the test server by default) and the
+ * same fresh key prefix.
  */
-export async function startRelayPair(
+export async function startRelays(
+  count: number,
   options: { url?: string; deps?: RelayDeps; env?: Record<string, string> } = {},
-): Promise<RelayPair> {
+): Promise<RelayGroup> {
   const prefix = testPrefix();
   const env = { MESSAGEJS_REDIS_URL: options.url ?? testRedisUrl, ...options.env };
   const deps: RelayDeps = { ...options.deps, redis: { keyPrefix: prefix, ...options.deps?.redis } };
-  const a = await startRelay({ env, deps });
-  const b = await startRelay({ env, deps, dataDir: a.dataDir, demo: a.demo });
+  const first = await startRelay({ env, deps });
+  const relays = [first];
+  while (relays.length < count) relays.push(await startRelay({ env, deps, dataDir: first.dataDir, demo: first.demo }));
   return {
-    a,
-    b,
+    relays,
     prefix,
     async cleanup() {
-      await b.close();
-      await a.cleanup();
+      for (const relay of relays.slice(1)) await relay.close();
+      await first.cleanup();
       if (await redisAvailable()) await flushPrefix(testClient(), prefix);
     },
   };
+}
+
+/** Two relays on one database and one Redis (`startRelays(2)`), as `a` and `b`. */
+export async function startRelayPair(options: Parameters<typeof startRelays>[1] = {}): Promise<RelayPair> {
+  const group = await startRelays(2, options);
+  return { ...group, a: group.relays[0]!, b: group.relays[1]! };
 }
