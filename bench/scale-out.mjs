@@ -314,10 +314,14 @@ async function cannons(urls, { connections, duration, headers, onBody }) {
         );
       }),
   );
-  const guard = delay(duration * 1000 + 30_000).then(() => {
-    throw new HarnessError(`autocannon did not finish within ${duration}s + 30 s`);
+  let timer;
+  const guard = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new HarnessError(`autocannon did not finish within ${duration}s + 30 s`)),
+      duration * 1000 + 30_000,
+    );
   });
-  const results = await Promise.race([Promise.all(runs), guard]);
+  const results = await Promise.race([Promise.all(runs), guard]).finally(() => clearTimeout(timer));
   const merged = autocannon.aggregateResult(
     results.map((r) => r.result),
     { url: urls[0], connections, pipelining: 1 },
@@ -661,6 +665,7 @@ async function benchWorkers(key, s, fake, log) {
       sentWithId,
       distinctIds,
       cleanExits: exits.every((e) => e.code === 0 && !e.forced),
+      exits,
       logs: workers.map((w) => path.relative(ROOT, w.logFile)),
     };
     result.ok = sentWithId === s.messages && distinctIds === s.messages && stats.rejected === 0;
@@ -734,7 +739,12 @@ function workerTable(results) {
       ['  other processes (noise)', ...col((r) => pct(r.cpu.percent.other))],
       ['sent with a provider id / seeded', ...col((r) => `${fmtInt(r.sentWithId)} / ${fmtInt(r.messages)}`)],
       ['fake requests (duplicate sends)', ...col((r) => `${fmtInt(r.fakeRequests)} (${fmtInt(r.duplicateSends)})`)],
-      ['workers exited 0 on SIGTERM', ...col((r) => (r.cleanExits ? 'yes' : 'NO'))],
+      [
+        'workers exited 0 on SIGTERM',
+        ...col((r) =>
+          r.cleanExits ? 'yes' : `NO (${r.exits.map((e) => (e.forced ? 'killed' : (e.code ?? e.signal))).join(', ')})`,
+        ),
+      ],
     ],
   );
 }
