@@ -27,7 +27,8 @@
 // default 32), BENCH_TWILIO_LATENCY_MS (fake's delay, default 5), BENCH_SCALE_CONFIGS (a
 // comma-separated subset of sqlite,pg1,pg1-http,pg2-http,w-sqlite,w-pg1,w-pg2), BENCH_PG_URL
 // (a server URL whose user may CREATE DATABASE; default postgres://postgres@127.0.0.1:5432/postgres),
-// BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_CPU_PROF=1 (relays under --cpu-prof,
+// BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_SCALE_REDIS=0 (no Redis anywhere: limits
+// per process, to tell the Redis limiter's cost from PostgreSQL's), BENCH_CPU_PROF=1 (relays under --cpu-prof,
 // hottest frames printed; such a run's figures are not the benchmark's), BENCH_KEEP=1.
 import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -103,6 +104,7 @@ function settings() {
     latencyMs: process.env.BENCH_TWILIO_LATENCY_MS === '0' ? 0 : envNumber('BENCH_TWILIO_LATENCY_MS', 5),
     pgUrl: process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
+    redis: process.env.BENCH_SCALE_REDIS !== '0',
     cpuProf: envFlag('BENCH_CPU_PROF'),
     keep: envFlag('BENCH_KEEP'),
     configs,
@@ -412,7 +414,8 @@ async function benchHttp(key, s, log) {
   const relays = [];
   let monitor = null;
   try {
-    const extraEnv = cfg.redis ? { MESSAGEJS_REDIS_URL: s.redisUrl } : {};
+    const redis = cfg.redis && s.redis;
+    const extraEnv = redis ? { MESSAGEJS_REDIS_URL: s.redisUrl } : {};
     for (let i = 0; i < cfg.relays; i++)
       relays.push(await spawnRelay(inst, cfg.command, `${key}-${i + 1}`, s, extraEnv));
     const urls = relays.map((r) => `${r.base}/v1/messages`);
@@ -441,7 +444,7 @@ async function benchHttp(key, s, log) {
       syncCommit = (await monitor.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
       pgPids = await postgresPids(monitor, inst.db.name);
     }
-    const rPid = cfg.redis ? redisPid(s.redisUrl) : null;
+    const rPid = redis ? redisPid(s.redisUrl) : null;
     const meter = cpuMeter({ relay: relays.map((r) => r.child.pid), postgres: pgPids, redis: rPid ? [rPid] : [] });
     log(`  ${cfg.label}: measuring ${s.durationS} s, ${s.connections} connections over ${urls.length} relay(s)`);
     const main = await cannons(urls, {
@@ -489,7 +492,7 @@ async function benchHttp(key, s, log) {
       label: cfg.label,
       relays: cfg.relays,
       command: cfg.command.join(' '),
-      redis: cfg.redis,
+      redis,
       synchronousCommit: syncCommit,
       postgresPidsSampled: pgPids.length,
       postgresBackendsAfter: backendsAfter,
@@ -601,7 +604,7 @@ async function benchWorkers(key, s, fake, log) {
     const extraEnv = {
       MESSAGEJS_WORKER_CONCURRENCY: String(s.workerConcurrency),
       LOG_LEVEL: 'warn',
-      ...(inst.kind === 'pg' ? { MESSAGEJS_REDIS_URL: s.redisUrl } : {}),
+      ...(inst.kind === 'pg' && s.redis ? { MESSAGEJS_REDIS_URL: s.redisUrl } : {}),
     };
     const spawned = Date.now();
     for (let i = 0; i < cfg.workers; i++)
