@@ -15,9 +15,11 @@ const features = (...names: string[]) => names.map((name) => `packages/relay/tes
  *   or deleted secret is left in their bytes (free pages, the WAL);
  * - cli, and the CLI parts of templates-hostile: they read the SQLite file's bytes, or write to it
  *   as an older relay did;
- * - number-types, origin-refusal, csrf, templates-hostile, sealing and the other feature suites:
- *   they go through storage like the suites below, but add little on another backend for the time
- *   they would take (`pnpm test` runs on 2 cores).
+ * - number-types, origin-refusal, csrf, templates-hostile, sealing, auth, audit-log,
+ *   templates-api, project-connectors, and the verify suites on the CAPTCHA, the CLI, the client
+ *   and tokens: they go through storage like the suites below (which cover the same repositories,
+ *   and the store contract suites cover every repository on both backends), but add little on
+ *   another backend for the time they would take (`pnpm test` runs on 2 cores).
  */
 const onPostgres = features(
   'bad-input',
@@ -25,24 +27,16 @@ const onPostgres = features(
   'worker',
   'crash',
   'verify',
-  'verify-captcha',
-  'verify-cli',
-  'verify-client',
   'verify-limits',
   'verify-pow',
   'verify-pumping',
-  'verify-token',
   'delivery-status',
   'project-admin',
   'project-admin-bad-input',
   'project-keys',
-  'project-connectors',
   'members',
   'admin-tokens',
   'accounts-bad-input',
-  'auth',
-  'templates-api',
-  'audit-log',
   'authorization-matrix',
   'messages',
   'rate-limits',
