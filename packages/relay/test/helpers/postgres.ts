@@ -104,7 +104,15 @@ export async function borrowDatabase(): Promise<{ url: string; giveBack: () => P
         const { rows } = await client.query<{ name: string }>(
           "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'",
         );
-        await client.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')} RESTART IDENTITY CASCADE`);
+        // DELETE, not TRUNCATE: on these small tables it is ~20× faster (TRUNCATE makes and syncs
+        // new files). Foreign-key triggers are off for this session, so the order does not matter.
+        await client.query('BEGIN');
+        await client.query('SET LOCAL session_replication_role = replica');
+        for (const { name } of rows) await client.query(`DELETE FROM ${name}`);
+        await client.query(
+          "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'",
+        );
+        await client.query('COMMIT');
         spare.push(mine);
       } catch {
         await mine.drop().catch(() => {});
