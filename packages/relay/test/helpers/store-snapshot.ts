@@ -7,8 +7,8 @@ import { pgTypes } from '../../src/store/postgres/pg-db.js';
  * What tests read from the relay's database behind its store (and, rarely, write to it), in one
  * place, so the same test runs on either backend: each function takes where the relay keeps its
  * data. SQLite: the data directory's database, through a second connection. PostgreSQL (when
- * `databaseUrl` is set): that database, through a client of its own. Rows read back the same
- * from both (the PostgreSQL schema mirrors SQLite's: same columns, numbers as numbers).
+ * `databaseUrl` is set): that database, through a connection of the tests' own. Rows read back
+ * the same from both (the PostgreSQL schema mirrors SQLite's: same columns, numbers as numbers).
  */
 export interface StoreLocation {
   dataDir: string;
