@@ -283,9 +283,10 @@ export async function waitForMessage(
 
 /** Waits until the worker has nothing left to deliver, so a snapshot is not raced by deliveries. */
 export async function waitForIdle(t: TestRelay, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  // performance.now: a test may have frozen Date.
+  const deadline = performance.now() + timeoutMs;
   while ((await t.relay.store.outbox.pending()) > 0) {
-    if (Date.now() > deadline) throw new Error('the worker did not finish delivering');
+    if (performance.now() > deadline) throw new Error('the worker did not finish delivering');
     await new Promise((r) => setTimeout(r, 10));
   }
   // The last completion may still be in its group commit.
