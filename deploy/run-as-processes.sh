@@ -74,7 +74,14 @@ export HOST=127.0.0.1 LOG_LEVEL=${LOG_LEVEL:-info}
 
 # Like the compose services: node with the image's heap settings, the command and flags as there,
 # one data directory each (MESSAGEJS_DATA_DIR, as the image sets it).
-relay() { node --max-old-space-size=256 --max-semi-space-size=8 "$cli" "$@"; }
+# In a subshell (`relay … &`, `$(relay …)`) node replaces it (`exec`): `$!` is then node's own pid,
+# and the cleanup's SIGTERM reaches the relay instead of leaving it running without its shell.
+relay() {
+  if [[ $BASHPID != "$$" ]]; then
+    exec node --max-old-space-size=256 --max-semi-space-size=8 "$cli" "$@"
+  fi
+  node --max-old-space-size=256 --max-semi-space-size=8 "$cli" "$@"
+}
 
 # Waits until `healthcheck.mjs` (the image's HEALTHCHECK) passes on a port.
 wait_ready() {

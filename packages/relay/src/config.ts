@@ -46,6 +46,20 @@ const envSchema = z
     MESSAGEJS_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     MESSAGEJS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
     MESSAGEJS_SIGNUP: z.enum(['off', 'invite', 'open']).default('off'),
+    // PostgreSQL (issue 13): many relays and workers on one database.
+    MESSAGEJS_DATABASE_URL: z
+      .string()
+      .refine(
+        isPostgresUrl,
+        'must be a postgres:// or postgresql:// URL, e.g. postgres://messagejs:password@db.example:5432/messagejs',
+      )
+      .optional(),
+    MESSAGEJS_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+    // Redis (issue 13): limits, in-flight idempotency locks and cache invalidation shared by relays.
+    MESSAGEJS_REDIS_URL: z
+      .url({ protocol: /^rediss?$/ })
+      .refine((v) => URL.canParse(v) && new URL(v).hostname !== '', 'must name a host, e.g. redis://127.0.0.1:6379')
+      .optional(),
   })
   .refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
     path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
@@ -85,6 +99,24 @@ export interface RelayConfig {
    * `POST /v1/auth/register` (people join through invites); `open` lets anyone make an account. @default 'off'
    */
   signup: 'off' | 'invite' | 'open';
+  /**
+   * The PostgreSQL database every relay and worker of an installation shares
+   * (`MESSAGEJS_DATABASE_URL`, `postgres://user:password@host:5432/db`); null keeps the SQLite
+   * database in `dataDir`. Several processes on one database must share `MESSAGEJS_MASTER_KEY`.
+   * @default null
+   * @example 'postgres://messagejs:secret@127.0.0.1:5432/messagejs'
+   */
+  databaseUrl: string | null;
+  /** Connections this process keeps to PostgreSQL at most (`MESSAGEJS_DATABASE_POOL_MAX`). @default 10 */
+  databasePoolMax: number;
+  /**
+   * Redis, when several relays share one (`MESSAGEJS_REDIS_URL`, `redis://` or `rediss://` for
+   * TLS, with the database as its path: `redis://:password@host:6379/0`): rate-limit counters,
+   * in-flight idempotency locks, spent proof-of-work challenges, the login throttle and cache
+   * invalidation. `null`: all of them in this process's memory. @default null
+   * @example 'redis://127.0.0.1:6379'
+   */
+  redisUrl: string | null;
 }
 
 /** How long a client may keep a connection, and how many it may hold: slow or silent clients must not hold sockets. */
@@ -118,6 +150,16 @@ export function decodeKey(value: string): Buffer | null {
     return buf.length === 32 ? buf : null;
   }
   return null;
+}
+
+/** True for a `postgres://` or `postgresql://` URL with a host. */
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -158,6 +200,9 @@ export function loadConfig(
       maxConnections: e.MESSAGEJS_MAX_CONNECTIONS,
     }),
     signup: e.MESSAGEJS_SIGNUP,
+    databaseUrl: e.MESSAGEJS_DATABASE_URL ?? null,
+    databasePoolMax: e.MESSAGEJS_DATABASE_POOL_MAX,
+    redisUrl: e.MESSAGEJS_REDIS_URL ?? null,
     ...overrides,
   });
 }

@@ -75,6 +75,7 @@ export const errorStatus = {
   provider_error: 502,
   not_ready: 503,
   captcha_unavailable: 503,
+  store_unavailable: 503,
   // client-side only (no usable HTTP answer)
   timeout: 0,
   network_error: 0,

@@ -24,16 +24,22 @@ export function envWithDataDir(opts: { dataDir?: string }): NodeJS.ProcessEnv {
 }
 
 /** What a command says when its data directory does not exist (it creates none). */
-export function noDataDirectory(dataDir: string): Error {
+export function noDataDirectory(dataDir: string, postgres = false): Error {
   return new Error(
     `No data directory at ${dataDir}: run this where you ran \`messagejs-relay init\` or \`start\`, ` +
-      'pass --data-dir <dir> (or set MESSAGEJS_DATA_DIR), or create one with `messagejs-relay init`. Nothing was created.',
+      'pass --data-dir <dir> (or set MESSAGEJS_DATA_DIR), or create one with `messagejs-relay init`. ' +
+      (postgres ? 'With PostgreSQL, set MESSAGEJS_MASTER_KEY instead (the key file is all it reads there). ' : '') +
+      'Nothing was created.',
   );
 }
 
-/** Throws `noDataDirectory` unless the configured data directory exists: only `init` and `start` create one. */
-export function requireDataDirectory(config: Pick<RelayConfig, 'dataDir'>): void {
-  if (!fs.existsSync(config.dataDir)) throw noDataDirectory(config.dataDir);
+/**
+ * Throws `noDataDirectory` unless the configured data directory exists: only `init` and `start`
+ * create one. With PostgreSQL and `MESSAGEJS_MASTER_KEY`, nothing is read from it: no check.
+ */
+export function requireDataDirectory(config: Pick<RelayConfig, 'dataDir' | 'databaseUrl' | 'masterKey'>): void {
+  if (config.databaseUrl && config.masterKey) return;
+  if (!fs.existsSync(config.dataDir)) throw noDataDirectory(config.dataDir, config.databaseUrl !== null);
 }
 
 /**
@@ -65,8 +71,10 @@ export type AdminAction<O> = (ctx: AdminContext, opts: O, ...args: string[]) => 
 
 /**
  * Gives an admin command `--data-dir` and `--json` and runs `action` against the data directory
- * (which must exist), as the `cli` actor, closing the relay afterwards. The answer is printed
- * readably (a sentence, a table, `field  value` lines), or as JSON with `--json`.
+ * (which must exist), as the `cli` actor, then tells running relays to forget their caches (with
+ * `MESSAGEJS_REDIS_URL`; without it they see the change within their 2 s cache) and closes the
+ * relay. The answer is printed readably (a sentence, a table, `field  value` lines), or as JSON
+ * with `--json`.
  */
 export function adminAction<O>(
   command: Command,
@@ -90,6 +98,8 @@ export function adminAction<O>(
           now: Date.now(),
         };
         const result = await action(ctx, opts, ...(args.slice(0, -2) as string[]));
+        // With Redis, the running relays forget what they cached of what this command may have changed.
+        await relay.invalidateCaches();
         if (result !== undefined) print(opts.json || !columns ? result : pick(result, columns), opts.json);
       } finally {
         await relay.close();

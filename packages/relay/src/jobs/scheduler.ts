@@ -19,9 +19,22 @@ export interface SchedulerOptions {
   concurrency?: number | undefined;
   /** How long a claimed row stays leased; after a crash, rows come back when it expires. @default 30000 */
   leaseMs?: number | undefined;
-  /** How often an idle scheduler looks for due rows (it is also woken on every new message). @default 250 */
+  /**
+   * How often an idle scheduler looks for due rows. It is also woken on every message this process
+   * stores and, when the store tells of work other processes queued (`store.onWork`: PostgreSQL
+   * LISTEN/NOTIFY), on each notice: the poll is then a safety net, and an idle scheduler also wakes
+   * when the earliest row comes due (a retry, a scheduled message, an expired lease).
+   * @default 250, or 5000 when the store has `onWork`
+   */
   pollMs?: number | undefined;
 }
+
+/** The safety poll of a scheduler its store notifies of new work. */
+const NOTIFIED_POLL_MS = 5000;
+/** The shortest sleep until a due row that another worker was claiming at that moment. */
+const MIN_WAIT_MS = 50;
+/** The longest wait before trying again after a failed turn (the database is down, say). */
+const MAX_ERROR_DELAY_MS = 1000;
 
 /**
  * The outbox scheduler (pipeline step 10, docs/architecture.md). It is also the relay's `Dispatch`: a message accepted while
@@ -61,6 +74,11 @@ class OutboxScheduler implements Scheduler, JobRecorder {
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #pollMs: number;
+  /** True when the store notifies of work queued by other processes (`store.onWork`). */
+  readonly #notified: boolean;
+  #unsubscribe: (() => void) | null = null;
+  /** True from a failed turn until the next good one: the failure is logged once, not every second. */
+  #failing = false;
   readonly #owner = `worker_${randomUUID()}`;
   /** Rows claimed ahead of free slots, so a freed slot takes the next job without waiting for a claim. */
   readonly #prefetch: number;
@@ -90,7 +108,8 @@ class OutboxScheduler implements Scheduler, JobRecorder {
     this.#housekeeping = options.housekeeping ?? (() => Promise.resolve());
     this.#concurrency = options.concurrency ?? 32;
     this.#leaseMs = options.leaseMs ?? 30_000;
-    this.#pollMs = options.pollMs ?? 250;
+    this.#notified = typeof options.store.onWork === 'function';
+    this.#pollMs = options.pollMs ?? (this.#notified ? NOTIFIED_POLL_MS : 250);
     this.#prefetch = this.#concurrency;
     this.#handoffLimit = Math.max(this.#concurrency * 8, 256);
   }
@@ -106,11 +125,15 @@ class OutboxScheduler implements Scheduler, JobRecorder {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    // Rows other relays store (no hand-off to this process) and retries they record wake it at once.
+    this.#unsubscribe = this.#store.onWork?.(() => this.wake()) ?? null;
     this.wake();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     // Jobs not started yet (hand-offs, prefetched rows) go back to the outbox at once, not after their lease.
@@ -185,7 +208,11 @@ class OutboxScheduler implements Scheduler, JobRecorder {
           'could not record a delivery; the lease will expire and the message be sent again',
         ),
       )
-      .finally(() => this.#writes.delete(tracked));
+      .finally(() => {
+        this.#writes.delete(tracked);
+        // A retry just recorded may come due before the long safety poll: look at when.
+        if (this.#notified) this.wake();
+      });
     this.#writes.add(tracked);
   }
 
@@ -204,14 +231,38 @@ class OutboxScheduler implements Scheduler, JobRecorder {
       let launched = this.#pump();
       const jobs = await this.#claimBatch();
       this.#lastTickAt = this.#now();
+      this.#recovered();
       this.#jobs.adopt(jobs);
       launched += this.#pump();
       // Finished jobs wake the loop; the poll catches retries and scheduled rows coming due.
-      if (jobs.length === 0 && launched === 0) this.#schedule(this.#pollMs);
+      if (jobs.length === 0 && launched === 0) this.#schedule(await this.#idleDelay());
     } catch (error) {
-      this.#log.error({ err: error }, 'outbox claim failed');
-      this.#schedule(this.#pollMs * 4);
+      this.#failed(error);
+      this.#schedule(Math.min(this.#pollMs * 4, MAX_ERROR_DELAY_MS));
     }
+  }
+
+  /**
+   * How long an idle loop sleeps: the poll; with notifications (a long poll), until the earliest
+   * row comes due if that is sooner. Jobs running or waiting wake the loop when they finish.
+   */
+  async #idleDelay(): Promise<number> {
+    if (!this.#notified || this.#inflight > 0 || this.#jobs.waiting > 0) return this.#pollMs;
+    const due = await this.#store.outbox.nextDue();
+    if (due === null) return this.#pollMs;
+    return Math.min(this.#pollMs, Math.max(due - this.#now(), MIN_WAIT_MS));
+  }
+
+  #failed(error: unknown): void {
+    if (this.#failing) return;
+    this.#failing = true;
+    this.#log.error({ err: error }, 'outbox claim failed; trying again until it works');
+  }
+
+  #recovered(): void {
+    if (!this.#failing) return;
+    this.#failing = false;
+    this.#log.info('outbox claims work again');
   }
 
   async #claimBatch(): Promise<ClaimedJob[]> {

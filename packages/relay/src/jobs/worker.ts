@@ -18,7 +18,11 @@ export interface WorkerOptions {
   concurrency?: number;
   /** How long a claimed row stays leased; after a crash, rows come back when it expires. @default 30000 */
   leaseMs?: number;
-  /** How often an idle worker looks for due rows (it is also woken on every new message). @default 250 */
+  /**
+   * How often an idle worker looks for due rows; it is also woken on every new message, and on
+   * PostgreSQL by other processes' notices (then this is a safety poll: `scheduler.ts`).
+   * @default 250, or 5000 when the store has `onWork`
+   */
   pollMs?: number;
   /** Tries per connector before failing over to the next one of the channel. @default 5 */
   maxAttemptsPerConnector?: number;

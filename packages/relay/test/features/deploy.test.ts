@@ -21,11 +21,12 @@ const read = (file: string) => fs.readFileSync(`${DEPLOY}${file}`, 'utf8');
 const run = promisify(execFile);
 
 /**
- * Commands and flags the compose file and units use that another branch of issue 13 ("processes")
- * adds. Until it is merged they are missing here, and the test checks that they are; once one
- * exists the test fails, so this list cannot outlive the merge: empty it then.
+ * Commands and flags the compose file and units use that a branch not merged yet adds: missing
+ * here, and the test checks that they are; once one exists the test fails, so this list cannot
+ * outlive the merge. Empty since "processes" added `migrate`, `start --no-worker` and
+ * `worker --health-port`.
  */
-const AWAITING = new Set(['migrate', 'start --no-worker', 'worker --health-port']);
+const AWAITING = new Set<string>([]);
 
 interface ComposeService {
   image?: string;

@@ -75,3 +75,57 @@ export async function spawnRelay(
   });
   return { url, proc, output: () => out };
 }
+
+/** A long-running `messagejs-relay …` process (`start`, `worker`), as `spawnCli` started it. */
+export interface CliProcess {
+  proc: ChildProcess;
+  /** The match of `ready` in its output. */
+  ready: RegExpExecArray;
+  /** Everything it wrote so far, stdout and stderr together. */
+  output: () => string;
+  /** Sends `signal` (SIGTERM by default) and resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+/**
+ * Starts `messagejs-relay …args` and resolves once its output matches `ready` (e.g. the line that
+ * names its URL); rejects with the output when it exits first or after 20 s.
+ */
+export async function spawnCli(
+  args: string[],
+  options: { env?: Record<string, string>; ready: RegExp },
+): Promise<CliProcess> {
+  requireBuiltCli();
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 20_000);
+    const check = (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const match = options.ready.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    };
+    proc.stdout.on('data', check);
+    proc.stderr.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    proc,
+    ready,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { migrations } from '../../src/store/postgres/migrations/index.js';
+import { migratePostgres } from '../../src/store/postgres/database.js';
 import { pgTypes, poolDb } from '../../src/store/postgres/pg-db.js';
 import type { PgDb } from '../../src/store/postgres/queryable.js';
 import { testDatabaseUrl } from './postgres-probe.js';
@@ -33,7 +33,7 @@ function urlFor(database: string): string {
   return url.toString();
 }
 
-/** A new, empty database on the test server; `drop` removes it. */
+/** A new database on the test server, migrated as a relay would (unless `migrate: false`); `drop` removes it. */
 export async function freshDatabase(options: { migrate?: boolean } = {}): Promise<{
   url: string;
   pool: pg.Pool;
@@ -50,7 +50,7 @@ export async function freshDatabase(options: { migrate?: boolean } = {}): Promis
   }
   const url = urlFor(name);
   const pool = new pg.Pool({ connectionString: url, types: pgTypes, max: 4 });
-  if (options.migrate !== false) for (const sql of migrations) await pool.query(sql);
+  if (options.migrate !== false) await migratePostgres(pool);
   return {
     url,
     pool,

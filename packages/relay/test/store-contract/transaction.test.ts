@@ -1,71 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withReadCache } from '../../src/store/read-cache.js';
-import {
-  defaultLimits,
-  defaultNumberTypes,
-  type Message,
-  type Project,
-  type Store,
-} from '../../src/store/types/index.js';
-import { count as countRows, type StoreLocation } from '../helpers/store-snapshot.js';
+import type { Store } from '../../src/store/types/index.js';
 import { backends, type OpenedStore } from './backends.js';
-
-const at = 1_700_000_000_000;
-const project: Project = {
-  id: 'prj_unit',
-  name: 'Unit',
-  accountId: null,
-  allowedOrigins: [],
-  allowedCountries: ['MA'],
-  defaultCountry: null,
-  limits: { ...defaultLimits },
-  prices: null,
-  fallbacks: {},
-  allowedNumberTypes: [...defaultNumberTypes],
-  development: false,
-  createdAt: at,
-};
-const message = (id: string): Message => ({
-  id,
-  projectId: project.id,
-  keyId: 'key_unit',
-  channel: 'sms',
-  to: '+212612345678',
-  country: 'MA',
-  operator: null,
-  template: null,
-  subject: null,
-  body: 'hello',
-  html: null,
-  status: 'queued',
-  segments: 1,
-  encoding: 'GSM-7',
-  costEur: null,
-  costMad: null,
-  cascade: [],
-  providerMessageId: null,
-  connectorId: null,
-  errorCode: null,
-  errorMessage: null,
-  createdAt: at,
-  updatedAt: at,
-  scheduledAt: null,
-  sentAt: null,
-  deliveredAt: null,
-});
+import { at, countRows, message, project } from './fixtures.js';
 
 describe.each(backends)('store.transaction ($name)', (backend) => {
   let opened: OpenedStore;
   let store: Store;
-  let location: StoreLocation;
-  const count = (table: string) => countRows(location, table);
+  const count = (table: string) => countRows(opened.location, table);
   const counts = (...tables: string[]) => Promise.all(tables.map(count));
   beforeEach(async () => {
     opened = await backend.open();
-    ({ store, location } = opened);
+    store = opened.store;
     await store.projects.create(project);
   });
-  afterEach(() => opened.dispose());
+  afterEach(() => opened?.dispose());
 
   it('commits every write of the unit together and returns its value', async () => {
     const value = await store.transaction(async (tx) => {
@@ -102,7 +51,9 @@ describe.each(backends)('store.transaction ($name)', (backend) => {
     expect(seen).toBe('queued');
   });
 
-  it('runs concurrent units one after the other', async () => {
+  // SQLite has one connection: a unit holds it, so units run one after the other, and the store
+  // fails a unit that awaits anything but its repositories (it would hold everyone's writes).
+  it.runIf(backend.name === 'sqlite')('runs concurrent units one after the other', async () => {
     const order: string[] = [];
     const unit = (name: string) =>
       store.transaction(async (tx) => {
@@ -116,17 +67,50 @@ describe.each(backends)('store.transaction ($name)', (backend) => {
     expect(await counts('audit', 'messages')).toEqual([2, 1]);
   });
 
-  it('fails, and keeps nothing of, a unit that awaits something other than its repositories', async () => {
-    await expect(
-      store.transaction(async (tx) => {
-        await tx.audit.record({ projectId: project.id, actor: 'test', action: 'before the timer', at });
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }),
-    ).rejects.toThrow(/awaited something other than its repositories/);
-    expect(await count('audit')).toBe(0);
-    // Writes from outside made while it was (wrongly) open are not lost with it.
-    await store.messages.enqueue({ message: message('msg_1'), dueAt: at });
-    expect(await count('messages')).toBe(1);
+  it.runIf(backend.name === 'sqlite')(
+    'fails, and keeps nothing of, a unit that awaits something other than its repositories',
+    async () => {
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.audit.record({ projectId: project.id, actor: 'test', action: 'before the timer', at });
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }),
+      ).rejects.toThrow(/awaited something other than its repositories/);
+      expect(await count('audit')).toBe(0);
+      // Writes from outside made while it was (wrongly) open are not lost with it.
+      await store.messages.enqueue({ message: message('msg_1'), dueAt: at });
+      expect(await count('messages')).toBe(1);
+    },
+  );
+
+  // PostgreSQL gives each unit a pooled connection of its own: units run at the same time, and
+  // one that stays open (awaiting something else) holds only its connection and the rows it wrote.
+  it.runIf(backend.name === 'postgres')('runs concurrent units at once, each on its own connection', async () => {
+    const order: string[] = [];
+    let aWrote!: () => void;
+    const aOpen = new Promise<void>((resolve) => (aWrote = resolve));
+    // Another unit and a send, begun while unit a is open, commit before it ends.
+    const others = aOpen.then(() =>
+      Promise.all([
+        store
+          .transaction((tx) => tx.optOuts.add(project.id, '+212600000000', at))
+          .then(() => order.push('b committed')),
+        store.messages.enqueue({ message: message('msg_1'), dueAt: at }).then(() => order.push('send committed')),
+      ]),
+    );
+    await store.transaction(async (tx) => {
+      await tx.audit.record({ projectId: project.id, actor: 'a', action: 'unit', at });
+      order.push('a wrote');
+      aWrote();
+      await others;
+      // READ COMMITTED: each statement of a sees what committed before it.
+      expect(await tx.optOuts.has(project.id, '+212600000000')).toBe(true);
+      order.push('a ends');
+    });
+    expect(order[0]).toBe('a wrote');
+    expect(order.slice(1, 3).sort()).toEqual(['b committed', 'send committed']);
+    expect(order[3]).toBe('a ends');
+    expect(await counts('audit', 'opt_outs', 'messages')).toEqual([1, 1, 1]);
   });
 
   it('makes the read cache forget what a unit may have changed', async () => {

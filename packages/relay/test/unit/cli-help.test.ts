@@ -20,6 +20,13 @@ describe('messagejs-relay --help', () => {
     }
   });
 
+  it('offers the processes of a scaled-out relay: start --no-worker, worker --health-port, migrate', () => {
+    const flags = (name: string) => commands.find(([n]) => n === name)![1].options.map((option) => option.long);
+    expect(flags('start')).toContain('--no-worker');
+    expect(flags('worker')).toContain('--health-port');
+    expect(flags('migrate')).toEqual(expect.arrayContaining(['--data-dir', '--json']));
+  });
+
   it.each(commands)('describes `%s`', (_name, command) => {
     expect(command.description().length).toBeGreaterThan(10);
   });

@@ -4,7 +4,10 @@ import { createRelay, type Relay } from '../../app.js';
 import type { DemoCredentials } from '../../features/demo/demo.js';
 import { listProjects } from '../../features/projects/admin.js';
 import { listRefusedPatterns } from '../../features/templates/admin-templates.js';
-import { dataDirOption, envWithDataDir, jsonOption, openRelay, print, requireDataDirectory } from '../options.js';
+import { dataDirOption, envWithDataDir, jsonOption, openRelay, print } from '../options.js';
+import { stopOnSignals, storageLabel, warnWithoutSharedMasterKey } from '../serve.js';
+import { registerWorker } from './worker.js';
+import { registerMigrate } from './migrate.js';
 
 /** What `start` (first time) and `init` print once: the demo project and its keys. */
 function banner(url: string, demo: DemoCredentials, relay: Relay, setupUrl: string | null): string {
@@ -56,9 +59,17 @@ async function warnRefusedPatterns(relay: Relay): Promise<void> {
   }
 }
 
-async function start(opts: { port?: string; dataDir?: string }): Promise<void> {
-  const config = loadConfig({ ...envWithDataDir(opts), ...(opts.port && { PORT: opts.port }) });
+/**
+ * `start`: the relay, and its worker unless `--no-worker` (or `MESSAGEJS_WORKER=off`). Without a
+ * worker, accepted messages wait in the outbox for a `worker` process: on PostgreSQL it is woken
+ * by the database's notice at once, on SQLite its poll finds them.
+ */
+async function start(opts: { port?: string; dataDir?: string; worker?: boolean }): Promise<void> {
+  const env = { ...envWithDataDir(opts), ...(opts.port && { PORT: opts.port }) };
+  // `--no-worker` turns the worker off; without it, MESSAGEJS_WORKER decides.
+  const config = loadConfig(env, opts.worker === false ? { worker: false } : {});
   const relay = await createRelay(config);
+  warnWithoutSharedMasterKey(relay);
   const demo = await relay.ensureDemo();
   const { url } = await relay.listen();
   const setupUrl = await relay.setupLink();
@@ -66,30 +77,9 @@ async function start(opts: { port?: string; dataDir?: string }): Promise<void> {
   else if (setupUrl) process.stdout.write(`${setupBanner(setupUrl)}\n`);
   relay.logger.info({ url, dataDir: config.dataDir, worker: config.worker }, 'relay listening');
   await warnRefusedPatterns(relay);
-  process.stdout.write(`MessageJS relay listening on ${url} (data: ${config.dataDir})\n`);
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    relay.logger.info({ signal }, 'shutting down');
-    relay.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-}
-
-async function worker(opts: { dataDir?: string }): Promise<void> {
-  const config = loadConfig(envWithDataDir(opts), { worker: true });
-  requireDataDirectory(config);
-  const relay = await createRelay(config);
-  relay.worker!.start();
-  process.stdout.write(`MessageJS worker running (data: ${config.dataDir})\n`);
-  const stop = () => void relay.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const worker = config.worker ? '' : ', no worker';
+  process.stdout.write(`MessageJS relay listening on ${url} (${storageLabel(config)}${worker})\n`);
+  stopOnSignals(relay.logger, () => relay.close());
 }
 
 async function init(opts: { dataDir?: string; json?: boolean }): Promise<void> {
@@ -111,19 +101,17 @@ async function init(opts: { dataDir?: string; json?: boolean }): Promise<void> {
   }
 }
 
-/** `start`, `worker` and `init`: the commands that run the relay or set up its data directory. */
+/** `start`, `worker`, `migrate` and `init`: the commands that run the relay or set up its data. */
 export function registerStartCommands(program: Command): void {
   program
     .command('start')
-    .description('Run the relay and its worker.')
+    .description('Run the relay and its worker; with --no-worker, HTTP only (run `worker` processes beside it).')
     .option('--port <n>', 'port (env PORT, default 8787)')
+    .option('--no-worker', 'serve HTTP only: accepted messages wait for a `worker` process (env MESSAGEJS_WORKER=off)')
     .addOption(dataDirOption())
     .action(start);
-  program
-    .command('worker')
-    .description('Run only the outbox worker (no HTTP), e.g. as a second process on the same database.')
-    .addOption(dataDirOption())
-    .action(worker);
+  registerWorker(program);
+  registerMigrate(program);
   program
     .command('init')
     .description('Create the data directory and the demo project, and print its keys once.')

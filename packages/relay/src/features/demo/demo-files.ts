@@ -12,8 +12,12 @@ export function demoDir(): string | null {
   return fs.existsSync(path.join(dir, 'index.html')) ? dir : null;
 }
 
-/** Writes the demo project's public settings for the demo pages. */
+/**
+ * Writes the demo project's public settings for the demo pages. The data directory may not exist
+ * yet: on PostgreSQL with `MESSAGEJS_MASTER_KEY`, nothing else is written there.
+ */
 export function writeDemoConfig(dataDir: string, demo: DemoCredentials): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(
     path.join(dataDir, DEMO_CONFIG_FILE),
     `${JSON.stringify({ projectId: demo.projectId, publicKey: demo.publicKey, templates: demo.templates }, null, 2)}\n`,

@@ -16,12 +16,37 @@ export const pgTypes: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** A client checked out of a pool; `lost` is set when its connection failed meanwhile. */
+export type CheckedOutClient = pg.PoolClient & { lost?: Error };
+
+/**
+ * Checks a client out of `pool`, listening for its `error` event until it is released: a
+ * connection the server drops while checked out (a restart, `pg_terminate_backend`) emits
+ * `error` on the client, which the pool no longer listens to then, and an `error` event nobody
+ * listens to would crash the process. The query in flight fails on its own; the event only
+ * marks the client `lost`, so that it is released as broken.
+ */
+export async function checkOut(pool: pg.Pool): Promise<CheckedOutClient> {
+  const client: CheckedOutClient = await pool.connect();
+  const onError = (error: Error) => {
+    client.lost = error;
+  };
+  client.on('error', onError);
+  const release = client.release.bind(client);
+  client.release = (destroy?: boolean | Error) => {
+    client.removeListener('error', onError);
+    client.release = release;
+    release(destroy);
+  };
+  return client;
+}
+
 /** A `PgDb` on a pool: each `tx` checks out one client for `BEGIN … COMMIT`. */
 export function poolDb(pool: pg.Pool): PgDb {
   return {
     query: (text, values) => pool.query(text, values) as never,
     async tx(work) {
-      const client = await pool.connect();
+      const client = await checkOut(pool);
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -34,7 +59,7 @@ export function poolDb(pool: pg.Pool): PgDb {
         });
         throw error;
       } finally {
-        client.release(broken);
+        client.release(broken || client.lost !== undefined);
       }
     },
   };

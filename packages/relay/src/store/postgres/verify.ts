@@ -10,7 +10,7 @@ import type {
   VerifySettings,
 } from '../types/index.js';
 import { advisoryLock } from './advisory-lock.js';
-import { readIdempotency, writeIdempotency, writeMessage } from './message-writer.js';
+import { readIdempotency, writeIdempotency, writeMessage } from './messages.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb, Queryable } from './queryable.js';
 

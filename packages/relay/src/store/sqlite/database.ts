@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
 import { migrations } from './migrations/index.js';
 
 /** The database file's name inside the data directory. */
@@ -20,6 +21,26 @@ const SIDE_FILES = ['-wal', '-shm'];
  * written at that moment. Existing files keep their mode: `insecureDataFiles` reports them.
  */
 export function openDatabase(dataDir: string): Database.Database {
+  return openMigrated(dataDir).db;
+}
+
+/** Schema versions before and after a migration run (equal when nothing was pending). */
+export interface SchemaVersions {
+  from: number;
+  to: number;
+}
+
+/**
+ * Opens the database as `openDatabase` does, applies its pending migrations, closes it and says
+ * which versions it went from and to (`messagejs-relay migrate`).
+ */
+export function migrateSqlite(dataDir: string): SchemaVersions {
+  const { db, versions } = openMigrated(dataDir);
+  db.close();
+  return versions;
+}
+
+function openMigrated(dataDir: string): { db: Database.Database; versions: SchemaVersions } {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, DATABASE_FILE);
   try {
@@ -36,8 +57,7 @@ export function openDatabase(dataDir: string): Database.Database {
   // Deleted and overwritten content (a blanked verification body, a revoked key) is zeroed, not
   // left in free space where a copy of the file would still show it.
   db.pragma('secure_delete = ON');
-  migrate(db);
-  return db;
+  return { db, versions: migrate(db) };
 }
 
 /** A data file that users other than the relay's own have some access to. */
@@ -72,16 +92,27 @@ export function insecureDataFiles(dataDir: string, extraFiles: string[] = []): I
   return found;
 }
 
-function migrate(db: Database.Database): void {
+/** Warns when the data files (and `extraFiles`, such as the master key) are open to other users. */
+export function warnAboutOpenDataFiles(dataDir: string, extraFiles: string[], logger: Pick<Logger, 'warn'>): void {
+  const exposed = insecureDataFiles(dataDir, extraFiles);
+  if (exposed.length === 0) return;
+  logger.warn(
+    { files: exposed },
+    'data files are open to other users of this machine (the database holds message contents and recipients); the relay leaves them as they are: chmod 700 the data directory and 600 the files in it',
+  );
+}
+
+function migrate(db: Database.Database): SchemaVersions {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
     throw new Error(
       `The database is at schema version ${current}, newer than this relay (${migrations.length}). Upgrade the relay.`,
     );
   }
-  if (current === migrations.length) return;
+  if (current === migrations.length) return { from: current, to: current };
   db.transaction(() => {
     for (let version = current; version < migrations.length; version++) db.exec(migrations[version]!);
     db.pragma(`user_version = ${migrations.length}`);
   }).immediate();
+  return { from: current, to: migrations.length };
 }

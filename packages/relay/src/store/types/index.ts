@@ -86,4 +86,12 @@ export interface Store extends Repositories {
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+  /**
+   * Calls `listener` when another process queued work (PostgreSQL LISTEN/NOTIFY): a message
+   * enqueued, a retry or fallback check scheduled, a fallback check brought forward, leases given
+   * back. Also once after a lost connection to the database is back, since notifications sent
+   * meanwhile were lost. Returns what removes the listener. Absent on SQLite, where the
+   * in-process wake covers it.
+   */
+  onWork?(listener: () => void): () => void;
 }

@@ -1,0 +1,62 @@
+import type http from 'node:http';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.js';
+import { createRelay, type Relay } from '../../app.js';
+import { healthOnly } from '../../http/platform/health-only.js';
+import { baseUrlOf, createHttpServer } from '../../http/platform/server.js';
+import { dataDirOption, envWithDataDir, requireDataDirectory } from '../options.js';
+import { parsePort, stopOnSignals, storageLabel, warnWithoutSharedMasterKey } from '../serve.js';
+
+/** Serves the relay's `/healthz` and `/readyz`, and nothing else, on `port`; resolves once it listens. */
+async function listenHealth(relay: Relay, port: number): Promise<{ url: string; server: http.Server }> {
+  const { host } = relay.config;
+  const server = createHttpServer(healthOnly(relay.handler), relay.config.http);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { url: baseUrlOf(host, (server.address() as { port: number }).port), server };
+}
+
+/** Stops a health listener: it answers nothing more, and its open connections close. */
+function closeServer(server: http.Server): Promise<void> {
+  server.closeIdleConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * `worker`: delivery only. Any number may run against one database (PostgreSQL: on any machine;
+ * SQLite: on the machine holding the data directory). Stopping it (SIGTERM, SIGINT) lets the jobs
+ * in flight finish and hands the claimed ones not started back to the outbox.
+ */
+async function worker(opts: { dataDir?: string; healthPort?: number }): Promise<void> {
+  const config = loadConfig(envWithDataDir(opts), { worker: true });
+  requireDataDirectory(config);
+  const relay = await createRelay(config);
+  warnWithoutSharedMasterKey(relay);
+  relay.worker!.start();
+  const health = opts.healthPort === undefined ? null : await listenHealth(relay, opts.healthPort);
+  relay.logger.info({ health: health?.url ?? null }, 'worker running');
+  const checks = health ? `; health checks on ${health.url}/healthz and /readyz` : '';
+  process.stdout.write(`MessageJS worker running (${storageLabel(config)})${checks}\n`);
+  stopOnSignals(relay.logger, async () => {
+    if (health) await closeServer(health.server);
+    await relay.close();
+  });
+}
+
+/** `messagejs-relay worker [--health-port N]`. */
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'Run only the outbox worker (no HTTP API): any number beside `start --no-worker` relays on one database.',
+    )
+    .option(
+      '--health-port <n>',
+      'serve GET /healthz and GET /readyz on this port (on HOST) for compose or systemd checks; off by default',
+      parsePort,
+    )
+    .addOption(dataDirOption())
+    .action(worker);
+}

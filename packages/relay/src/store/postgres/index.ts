@@ -1,0 +1,115 @@
+import type { Repositories, Store } from '../types/index.js';
+import { migratePostgres, openPostgres, type StoreLogger } from './database.js';
+import { poolDb } from './pg-db.js';
+import type { PgDb } from './queryable.js';
+import { createUnitOfWork } from './unit-of-work.js';
+import { createWorkListener } from './work-listener.js';
+import { createProjectsRepo } from './projects.js';
+import { createKeysRepo } from './keys.js';
+import { createTemplatesRepo } from './templates.js';
+import { createConnectorsRepo } from './connectors.js';
+import { createMessagesRepo } from './messages.js';
+import { createOutboxRepo } from './outbox.js';
+import { createIdempotencyRepo } from './idempotency.js';
+import { createOptOutsRepo } from './opt-outs.js';
+import { createAuditRepo } from './audit.js';
+import { createVerifyRepo } from './verify.js';
+import { createSigningKeysRepo } from './signing-keys.js';
+import { createAccountsRepo } from './accounts.js';
+import { createUsersRepo } from './users.js';
+import { createMembersRepo } from './members.js';
+import { createSessionsRepo } from './sessions.js';
+import { createAdminTokensRepo } from './admin-tokens.js';
+import { createInvitesRepo } from './invites.js';
+import { createSetupTokensRepo } from './setup-tokens.js';
+import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
+
+/** Every repository on `db`: the store's pool, or one unit of work's client. */
+function createRepositories(db: PgDb): Repositories {
+  const messages = createMessagesRepo(db);
+  return {
+    projects: createProjectsRepo(db),
+    keys: createKeysRepo(db),
+    templates: createTemplatesRepo(db),
+    connectors: createConnectorsRepo(db),
+    messages,
+    status: messages,
+    outbox: createOutboxRepo(db),
+    idempotency: createIdempotencyRepo(db),
+    optOuts: createOptOutsRepo(db),
+    audit: createAuditRepo(db),
+    verify: createVerifyRepo(db),
+    signingKeys: createSigningKeysRepo(db),
+    accounts: createAccountsRepo(db),
+    users: createUsersRepo(db),
+    members: createMembersRepo(db),
+    sessions: createSessionsRepo(db),
+    adminTokens: createAdminTokensRepo(db),
+    invites: createInvitesRepo(db),
+    setupTokens: createSetupTokensRepo(db),
+    authSigningKeys: createAuthSigningKeysRepo(db),
+  };
+}
+
+/** How `createPostgresStore` opens the database. */
+export interface PostgresStoreOptions {
+  /**
+   * Apply pending migrations on open (under an advisory lock, so several relays may start at once).
+   * @default true
+   */
+  migrate?: boolean;
+  /**
+   * Connections the pool opens at most (the LISTEN connection comes on top of them).
+   * @default 10
+   */
+  poolMax?: number;
+  /**
+   * What the server shows in `pg_stat_activity.application_name`.
+   * @default 'messagejs-relay'
+   */
+  applicationName?: string;
+  logger?: StoreLogger;
+}
+
+/** The PostgreSQL store: a `Store` whose `onWork` is always there. */
+export type PostgresStore = Store & { onWork(listener: () => void): () => void };
+
+/**
+ * The store on PostgreSQL at `url` (`postgres://user:password@host:5432/database`): one pool for
+ * every repository, units of work on a client of their own, and a LISTEN connection that tells
+ * `onWork` listeners when another process queued work. Fails when the server cannot be reached
+ * or the schema cannot be migrated (a database newer than this relay).
+ */
+export async function createPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const { logger, applicationName } = options;
+  const pool = openPostgres(url, { max: options.poolMax, applicationName, logger });
+  try {
+    if (options.migrate !== false) await migratePostgres(pool, logger);
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  const work = createWorkListener(url, { logger, applicationName });
+  let closing: Promise<void> | null = null;
+  return {
+    ...createRepositories(poolDb(pool)),
+    transaction: createUnitOfWork(pool, createRepositories),
+    onWork: (listener) => work.subscribe(listener),
+    async ping() {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      // The pool may be ended once only: later calls wait for the first.
+      closing ??= (async () => {
+        await work.close();
+        await pool.end();
+      })();
+      return closing;
+    },
+  };
+}

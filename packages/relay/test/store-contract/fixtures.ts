@@ -1,0 +1,95 @@
+import pg from 'pg';
+import {
+  defaultLimits,
+  defaultNumberTypes,
+  type Message,
+  type MessageAttemptRecord,
+  type Project,
+} from '../../src/store/types/index.js';
+import { count } from '../helpers/store-snapshot.js';
+import type { OpenedStore } from './backends.js';
+
+/** What the store contract tests write: one project, messages in it, attempts on them. */
+export const at = 1_700_000_000_000;
+
+export const project: Project = {
+  id: 'prj_unit',
+  name: 'Unit',
+  accountId: null,
+  allowedOrigins: [],
+  allowedCountries: ['MA'],
+  defaultCountry: null,
+  limits: { ...defaultLimits },
+  prices: null,
+  fallbacks: {},
+  allowedNumberTypes: [...defaultNumberTypes],
+  development: false,
+  createdAt: at,
+};
+
+export const message = (id: string, overrides: Partial<Message> = {}): Message => ({
+  id,
+  projectId: project.id,
+  keyId: 'key_unit',
+  channel: 'sms',
+  to: '+212612345678',
+  country: 'MA',
+  operator: null,
+  template: null,
+  subject: null,
+  body: 'hello',
+  html: null,
+  status: 'queued',
+  segments: 1,
+  encoding: 'GSM-7',
+  costEur: null,
+  costMad: null,
+  cascade: [],
+  providerMessageId: null,
+  connectorId: null,
+  errorCode: null,
+  errorMessage: null,
+  createdAt: at,
+  updatedAt: at,
+  scheduledAt: null,
+  sentAt: null,
+  deliveredAt: null,
+  ...overrides,
+});
+
+/** What `messages.get` gives back for a message enqueued as `m` (the optional fields filled in). */
+export const stored = (m: Message, leaseUntil = 0) => ({
+  ...m,
+  sensitive: m.sensitive ?? false,
+  fallbackAfterMs: m.fallbackAfterMs ?? null,
+  templateVersion: m.templateVersion ?? null,
+  leaseUntil,
+});
+
+export const attempt = (messageId: string, overrides: Partial<MessageAttemptRecord> = {}): MessageAttemptRecord => ({
+  messageId,
+  channel: 'sms',
+  connectorId: 'con_a',
+  connectorType: 'twilio',
+  providerMessageId: 'SM1',
+  status: 'sent',
+  errorCode: null,
+  at: at + 1000,
+  ...overrides,
+});
+
+/**
+ * How many rows a table holds, on either backend. Local to these tests until
+ * `test/helpers/store-snapshot.ts` reads PostgreSQL itself (its `count` then replaces this).
+ */
+export async function countRows(location: OpenedStore['location'], table: string): Promise<number> {
+  if (!location.databaseUrl) return count(location, table);
+  const client = new pg.Client({ connectionString: location.databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`);
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
