@@ -31,6 +31,11 @@ const BENCHES = [
     title: 'Admin HTTP — GET /v1/auth/me and a 50-item list, Bearer',
     module: 'bench/admin-http.mjs',
   },
+  {
+    name: 'scale',
+    title: 'Scale-out — PostgreSQL and Redis, one and two relays / workers, beside SQLite',
+    module: 'bench/scale-out.mjs',
+  },
 ];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -67,3 +67,57 @@ export async function freshDatabase(options: { migrate?: boolean } = {}): Promis
     },
   };
 }
+
+/** Databases given back by `borrowDatabase`'s `giveBack`, emptied and ready for the next relay of this process. */
+const spare: Array<{ url: string; name: string; drop: () => Promise<void> }> = [];
+const borrowed = new Set<{ url: string; name: string; drop: () => Promise<void> }>();
+
+/**
+ * A migrated, empty database for one relay: a spare one this test process emptied before, else a
+ * new one. `CREATE DATABASE` costs about a second and queues behind the others on the server, so
+ * the relay suites reuse databases within a test file instead of making one per relay.
+ * `giveBack` ends every other connection to it (a relay killed with -9 may leave one), empties
+ * every table (identities restarted) and keeps it for the next borrower; `dropSpareDatabases`
+ * removes them all when the file ends.
+ */
+export async function borrowDatabase(): Promise<{ url: string; giveBack: () => Promise<void> }> {
+  let entry = spare.pop();
+  if (!entry) {
+    const made = await freshDatabase();
+    await made.pool.end();
+    entry = { url: made.url, name: new URL(made.url).pathname.slice(1), drop: made.drop };
+  }
+  borrowed.add(entry);
+  const mine = entry;
+  return {
+    url: mine.url,
+    async giveBack() {
+      borrowed.delete(mine);
+      const client = new pg.Client({ connectionString: mine.url });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        await client.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [mine.name],
+        );
+        const { rows } = await client.query<{ name: string }>(
+          "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'",
+        );
+        await client.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')} RESTART IDENTITY CASCADE`);
+        spare.push(mine);
+      } catch {
+        await mine.drop().catch(() => {});
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+  };
+}
+
+/** Drops the spare (and any still borrowed) databases of this test process. */
+export async function dropSpareDatabases(): Promise<void> {
+  const all = [...spare.splice(0), ...borrowed];
+  borrowed.clear();
+  await Promise.all(all.map((entry) => entry.drop().catch(() => {})));
+}

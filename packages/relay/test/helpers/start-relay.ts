@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createRelay, loadConfig, type DemoCredentials, type Relay, type RelayDeps } from '@messagejs/relay';
 import { openApiCheckerFor } from './openapi-check.js';
-import { freshDatabase } from './postgres.js';
+import { borrowDatabase } from './postgres.js';
 import { expectRelayTables, type StoreLocation } from './store-snapshot.js';
 
 export interface TestRelay {
@@ -51,8 +51,8 @@ export async function storageFor(dataDir: string): Promise<{ location: StoreLoca
   if (testBackend === 'sqlite') return { location: { dataDir }, env: {} };
   let database = databases.get(dataDir);
   if (!database) {
-    const { url, drop } = await freshDatabase({ migrate: false });
-    database = { url, drop };
+    const { url, giveBack } = await borrowDatabase();
+    database = { url, drop: giveBack };
     databases.set(dataDir, database);
   }
   return { location: { dataDir, databaseUrl: database.url }, env: { MESSAGEJS_DATABASE_URL: database.url } };

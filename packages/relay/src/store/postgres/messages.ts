@@ -219,13 +219,29 @@ export function createMessagesRepo(db: PgDb): MessagesRepo & StatusRepo {
   };
 }
 
-/** `messages.enqueue`: one statement; when the idempotency key is taken, the stored record. */
+/**
+ * Names for the few shapes of the enqueue statement (with or without idempotency record, template,
+ * lease), so each connection prepares each shape once: the send path then sends only parameters,
+ * and PostgreSQL neither parses nor plans the statement again.
+ */
+const enqueueNames = new Map<string, string>();
+function enqueueName(text: string): string {
+  let name = enqueueNames.get(text);
+  if (!name) {
+    name = `messagejs_enqueue_${enqueueNames.size + 1}`;
+    enqueueNames.set(text, name);
+  }
+  return name;
+}
+
+/** `messages.enqueue`: one prepared statement; when the idempotency key is taken, the stored record. */
 async function enqueue(db: PgDb, input: EnqueueInput): ReturnType<MessagesRepo['enqueue']> {
   const { text, values } = enqueueStatement(input);
+  const name = enqueueName(text);
   // The record that took the key can vanish before it is read (purged as expired): then the key is
   // free again, and the next round stores this message.
   for (let round = 0; round < 3; round++) {
-    const { rowCount } = await db.query(text, values);
+    const { rowCount } = await db.query(text, values, name);
     if ((rowCount ?? 0) > 0) return { ok: true };
     if (!input.idempotency) throw new Error('messages.enqueue: the message was not written');
     const { keyId, idempotencyKey } = input.idempotency;

@@ -17,9 +17,9 @@ const refused = () => new AppError('validation_failed', 'Text must not contain t
 
 function guarded(q: Queryable): Queryable {
   return {
-    query(text, values) {
+    query(text, values, name) {
       if (values && hasNul(values)) return Promise.reject(refused());
-      return q.query(text, values);
+      return q.query(text, values, name);
     },
   };
 }

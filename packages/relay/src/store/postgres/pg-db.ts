@@ -41,16 +41,21 @@ export async function checkOut(pool: pg.Pool): Promise<CheckedOutClient> {
   return client;
 }
 
+/** One statement on a pool or a client; a `name` goes in a query config (pg's 3rd argument is a callback). */
+function queryOn(on: pg.Pool | pg.PoolClient, text: string, values?: unknown[], name?: string): Promise<never> {
+  return (name ? on.query({ name, text, values }) : on.query(text, values)) as Promise<never>;
+}
+
 /** A `PgDb` on a pool: each `tx` checks out one client for `BEGIN … COMMIT`. */
 export function poolDb(pool: pg.Pool): PgDb {
   return {
-    query: (text, values) => pool.query(text, values) as never,
+    query: (text, values, name) => queryOn(pool, text, values, name),
     async tx(work) {
       const client = await checkOut(pool);
       let broken = false;
       try {
         await client.query('BEGIN');
-        const value = await work(client);
+        const value = await work({ query: (text, values, name) => queryOn(client, text, values, name) });
         await client.query('COMMIT');
         return value;
       } catch (error) {
@@ -68,7 +73,7 @@ export function poolDb(pool: pg.Pool): PgDb {
 /** A `PgDb` bound to one client already inside a transaction (a unit of work): `tx` runs on it. */
 export function clientDb(client: Queryable): PgDb {
   return {
-    query: (text, values) => client.query(text, values),
+    query: (text, values, name) => client.query(text, values, name),
     tx: (work) => work(client),
   };
 }

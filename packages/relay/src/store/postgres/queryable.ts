@@ -8,7 +8,15 @@
  * commits). So a repository method that must write several rows together always uses `tx`.
  */
 export interface Queryable {
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  /**
+   * Runs one statement. A `name` makes it a prepared statement: `pg` parses and plans it once per
+   * connection and afterwards sends only its parameters (one name per distinct `text`).
+   */
+  query<R = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+    name?: string,
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 export interface PgDb extends Queryable {
