@@ -161,6 +161,18 @@ export async function expectRelayTables(where: StoreLocation): Promise<void> {
 }
 
 /**
+ * Fails unless project `projectId` is stored at `where`: a relay or CLI that ignored
+ * `MESSAGEJS_DATABASE_URL` stored it elsewhere (a test database may hold the schema already, so
+ * its tables prove nothing), and the suite would pass on snapshots of a database nothing uses.
+ */
+export async function expectProjectStored(where: StoreLocation, projectId: string): Promise<void> {
+  const projects = await rows<{ id: string }>(where, 'projects');
+  if (!projects.some((p) => p.id === projectId)) {
+    throw new Error(`project ${projectId} is not in ${where.databaseUrl ?? where.dataDir}: it was stored elsewhere`);
+  }
+}
+
+/**
  * The rows of `names`, each table in key order: the tables whose values JSON carries unchanged
  * in one query (one round trip for a whole snapshot), any other on its own.
  */
