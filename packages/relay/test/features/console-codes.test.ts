@@ -37,7 +37,7 @@ describe('the console connector', () => {
     await addConnector(t.relay.store, t.relay.sealer, { projectId: project.id, type: 'console' }, now);
     const { secret } = await createKey(t.relay.store, { projectId: project.id, kind: 'secret' }, now);
     await t.close();
-    t = await startRelay({ dataDir: t.dataDir, demo: t.demo });
+    t = await startRelay({ location: t.location, demo: t.demo });
 
     const warnings = t.logs().filter((l) => String(l.msg).includes('console connector serves phone channels'));
     expect(warnings).toEqual([

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, spawnRelay } from '../helpers/cli.js';
 import { scriptedServer } from '../helpers/scripted-server.js';
 import { dropStorage, storageFor, tempDir, fetchChecked } from '../helpers/start-relay.js';
-import { expectRelayTables } from '../helpers/store-snapshot.js';
+import { expectProjectStored } from '../helpers/store-snapshot.js';
 
 const root = tempDir();
 const dir = path.join(root, 'data');
@@ -50,7 +50,7 @@ describe('a relay killed with SIGKILL', () => {
       },
     );
     expect(add.code).toBe(0);
-    await expectRelayTables(storage.location);
+    await expectProjectStored(storage.location, projectId);
     const env = { MESSAGEJS_LEASE_MS: '500', MESSAGEJS_WORKER_CONCURRENCY: '4', ...storage.env };
 
     const first = await spawnRelay(dir, env);

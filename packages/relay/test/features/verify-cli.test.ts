@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { dropStorage, storageFor, tempDir } from '../helpers/start-relay.js';
-import { expectRelayTables, snapshot } from '../helpers/store-snapshot.js';
+import { expectProjectStored, snapshot } from '../helpers/store-snapshot.js';
 
 const root = tempDir();
 const dir = path.join(root, 'data');
@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 const cli = (...args: string[]) => runCli([...args, '--data-dir', dir, '--json'], { env: storage.env });
 const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json'], { env: storage.env }).stdout);
-beforeAll(() => expectRelayTables(storage.location));
+beforeAll(() => expectProjectStored(storage.location, projectId));
 
 describe('messagejs-relay verify', () => {
   it('shows the defaults', () => {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { createRelay, loadConfig, type DemoCredentials, type Relay, type RelayDeps } from '@messagejs/relay';
 import { openApiCheckerFor } from './openapi-check.js';
 import { borrowDatabase } from './postgres.js';
-import { expectRelayTables, type StoreLocation } from './store-snapshot.js';
+import { expectProjectStored, type StoreLocation } from './store-snapshot.js';
 
 export interface TestRelay {
   relay: Relay;
@@ -112,10 +112,10 @@ export async function startRelay(
       cacheTtlMs: 0,
       ...options.deps,
     });
-    // A relay that ignored MESSAGEJS_DATABASE_URL fails here, not in vacuous snapshot comparisons.
-    if (storage.location.databaseUrl) await expectRelayTables(storage.location);
     demo = options.demo ?? (await relay.ensureDemo());
     if (!demo) throw new Error('pass the demo credentials when reopening a data directory');
+    // A relay that ignored MESSAGEJS_DATABASE_URL fails here, not in vacuous snapshot comparisons.
+    if (storage.location.databaseUrl) await expectProjectStored(storage.location, demo.projectId);
     ({ url } = await relay.listen(0, '127.0.0.1'));
   } catch (error) {
     // No test will clean up a relay it did not get: close it, and drop the database made for it.
@@ -283,9 +283,10 @@ export async function waitForMessage(
 
 /** Waits until the worker has nothing left to deliver, so a snapshot is not raced by deliveries. */
 export async function waitForIdle(t: TestRelay, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  // performance.now: a test may have frozen Date.
+  const deadline = performance.now() + timeoutMs;
   while ((await t.relay.store.outbox.pending()) > 0) {
-    if (Date.now() > deadline) throw new Error('the worker did not finish delivering');
+    if (performance.now() > deadline) throw new Error('the worker did not finish delivering');
     await new Promise((r) => setTimeout(r, 10));
   }
   // The last completion may still be in its group commit.

@@ -7,8 +7,8 @@ import { pgTypes } from '../../src/store/postgres/pg-db.js';
  * What tests read from the relay's database behind its store (and, rarely, write to it), in one
  * place, so the same test runs on either backend: each function takes where the relay keeps its
  * data. SQLite: the data directory's database, through a second connection. PostgreSQL (when
- * `databaseUrl` is set): that database, through a client of its own. Rows read back the same
- * from both (the PostgreSQL schema mirrors SQLite's: same columns, numbers as numbers).
+ * `databaseUrl` is set): that database, through a connection of the tests' own. Rows read back
+ * the same from both (the PostgreSQL schema mirrors SQLite's: same columns, numbers as numbers).
  */
 export interface StoreLocation {
   dataDir: string;
@@ -158,6 +158,18 @@ export async function expectRelayTables(where: StoreLocation): Promise<void> {
   if (!checked(where).databaseUrl) {
     if (openSqlite(where, sqliteTables).length === 0) throw new Error(`no tables in ${where.dataDir}`);
   } else await openPg(where, (client) => relayTables(client, where));
+}
+
+/**
+ * Fails unless project `projectId` is stored at `where`: a relay or CLI that ignored
+ * `MESSAGEJS_DATABASE_URL` stored it elsewhere (a test database may hold the schema already, so
+ * its tables prove nothing), and the suite would pass on snapshots of a database nothing uses.
+ */
+export async function expectProjectStored(where: StoreLocation, projectId: string): Promise<void> {
+  const projects = await rows<{ id: string }>(where, 'projects');
+  if (!projects.some((p) => p.id === projectId)) {
+    throw new Error(`project ${projectId} is not in ${where.databaseUrl ?? where.dataDir}: it was stored elsewhere`);
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { tempDir } from '../helpers/start-relay.js';
 import {
   closeStoreConnections,
   count,
+  expectProjectStored,
   expectRelayTables,
   rows,
   snapshot,
@@ -150,6 +151,11 @@ describe.runIf(pgUp)('store-snapshot on SQLite and PostgreSQL', () => {
       await expect(watchWrites(where)).rejects.toThrow(/has no tables/);
       await expectRelayTables(pg);
       await expectRelayTables(sqlite);
+      await expectProjectStored(pg, PROJECT.id);
+      await expectProjectStored(sqlite, PROJECT.id);
+      await expect(expectProjectStored(pg, 'prj_elsewhere')).rejects.toThrow(
+        /prj_elsewhere is not in .*stored elsewhere/,
+      );
     } finally {
       await empty.drop();
     }
