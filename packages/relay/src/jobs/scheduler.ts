@@ -228,8 +228,14 @@ class OutboxScheduler implements Scheduler, JobRecorder {
     if (!this.#running) return;
     try {
       await this.#housekeeping();
+      // Stopped meanwhile: claim nothing (a stopped worker must not take rows from the others).
+      if (!this.#running) return;
       let launched = this.#pump();
       const jobs = await this.#claimBatch();
+      if (!this.#running) {
+        if (jobs.length > 0) await this.#store.outbox.release(jobs);
+        return;
+      }
       this.#lastTickAt = this.#now();
       this.#recovered();
       this.#jobs.adopt(jobs);
