@@ -6,9 +6,11 @@ import type { RelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { Store } from './store/types.js';
 import { openStore } from './store/open-store.js';
-import { insecureDataFiles } from './store/sqlite/database.js';
-import { withReadCache } from './store/read-cache.js';
-import { createMemoryRateLimitStore, type RateLimitStore } from './store/rate-limits.js';
+import { warnAboutOpenDataFiles } from './store/sqlite/database.js';
+import { createReadCache, type ReadCache } from './store/read-cache.js';
+import type { RateLimitStore } from './store/rate-limits.js';
+import type { SharedState } from './store/shared-state.js';
+import { openSharedState, type RedisSharedOptions } from './store/redis/index.js';
 import { createSealer, type Sealer } from './crypto/sealer.js';
 import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './crypto/master-key.js';
 import { deriveCodeKey } from './crypto/verify-code.js';
@@ -28,13 +30,12 @@ import { healthRoutes } from './features/health/routes.js';
 import { demoRoutes } from './features/demo/routes.js';
 import { demoDir, writeDemoConfig } from './features/demo/demo-files.js';
 import { demoOrigins, ensureDemoProject, type DemoCredentials } from './features/demo/demo.js';
-import { requestContext } from './http/platform/request-context.js';
+import { expressApp } from './http/platform/express-app.js';
 import { createKeyCache, type KeyCache } from './http/platform/authenticate.js';
 import { originRefusals, preflight } from './http/platform/origin.js';
 import { apiAccess } from './http/platform/api-access.js';
 import { errorHandler, notFound } from './http/platform/error-handler.js';
 import { createRouter } from './http/platform/router.js';
-import type { TrustProxy } from './http/platform/request-info.js';
 import { clientDistDir, sdkAssets } from './http/platform/sdk-assets.js';
 import { baseUrlOf, createHttpServer } from './http/platform/server.js';
 import { adminAccess } from './http/platform/admin-access.js';
@@ -75,6 +76,8 @@ export interface RelayDeps {
   captchaBaseUrls?: Partial<Record<CaptchaProvider, string>>;
   /** The scrypt cost of new password hashes (tests make it cheap). @default { logN: 17, r: 8, p: 1 } */
   passwordHashing?: Partial<ScryptCost>;
+  /** With `MESSAGEJS_REDIS_URL`: the key prefix (tests give each run its own), timeouts and probe interval. */
+  redis?: Pick<RedisSharedOptions, 'keyPrefix' | 'timeouts' | 'probeMs'>;
 }
 
 /** A relay built by `createRelay`: nothing listens until `listen`. */
@@ -103,8 +106,8 @@ export interface Relay {
    * (`…/setup?token=…`, valid 24 h; earlier links stop working), else null. `start` prints it.
    */
   setupLink(): Promise<string | null>;
-  /** Forgets cached keys, and the projects and origins cached with them (after this process changed them). */
-  invalidateCaches(): void;
+  /** Forgets cached keys, projects, origins and reads (this process changed them); with Redis, on every relay. */
+  invalidateCaches(): Promise<void>;
   /**
    * Listens (port 0 for an ephemeral one) and starts the worker; resolves with the base URL. Warns
    * once per project whose phone channels a console connector serves outside development.
@@ -136,32 +139,33 @@ interface Parts {
   connectorBaseUrls: Record<string, string>;
   worker: Worker | null;
   keyCache: KeyCache;
+  readCache: ReadCache;
   /** Keys' last-used times, written in batches off the request path. */
   keysLastUsed: LastUsed;
-}
-
-/** Warns when data files are open to other users; checked before anything is opened or created. */
-function warnAboutOpenDataFiles(dataDir: string, logger: Logger): void {
-  const exposed = insecureDataFiles(dataDir, [MASTER_KEY_FILE]);
-  if (exposed.length === 0) return;
-  logger.warn(
-    { files: exposed },
-    'data files are open to other users of this machine (the database holds message contents and recipients); the relay leaves them as they are: chmod 700 the data directory and 600 the files in it',
-  );
+  /** What relays share through Redis (limits, locks, spent challenges, invalidation), or this process's own. */
+  shared: SharedState;
 }
 
 /** Opens the store and keys and builds the services every route and job uses. */
-async function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger: Logger): Promise<Parts> {
+async function openParts(
+  config: Readonly<RelayConfig>,
+  deps: RelayDeps,
+  logger: Logger,
+  shared: SharedState,
+): Promise<Parts> {
   const now = deps.now ?? Date.now;
   const cacheTtlMs = deps.cacheTtlMs ?? 2000;
-  warnAboutOpenDataFiles(config.dataDir, logger);
-  const store = withReadCache(await openStore(config, logger), { ttlMs: cacheTtlMs, now });
+  // Checked before anything is opened or created.
+  warnAboutOpenDataFiles(config.dataDir, [MASTER_KEY_FILE], logger);
+  const opened = await openStore(config, logger);
+  const readCache = createReadCache(opened, { ttlMs: cacheTtlMs, now, onChange: shared.announce });
+  const { store } = readCache;
   const master = config.masterKey ? { key: config.masterKey, created: false } : loadOrCreateMasterKey(config.dataDir);
   const sealer = createSealer(master.key, config.oldMasterKeys);
   // The relay's own CAPTCHA signs its challenges under another key derived from the master key.
   const captcha: CaptchaDeps = {
     sealer,
-    pow: createProofOfWork({ key: derivePowKey(master.key), now }),
+    pow: createProofOfWork({ key: derivePowKey(master.key), now, spent: shared.spent }),
     logger,
     ...(deps.captchaBaseUrls && { captcha: { baseUrls: deps.captchaBaseUrls } }),
   };
@@ -185,6 +189,12 @@ async function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger:
         ...deps.worker,
       })
     : null;
+  const keyCache = createKeyCache(store, { ttlMs: cacheTtlMs, now });
+  // Another relay changed keys, projects or settings (or announcements may have been missed).
+  shared.onInvalidate(() => {
+    keyCache.clear();
+    readCache.forgetAll();
+  });
   return {
     config,
     now,
@@ -194,36 +204,16 @@ async function openParts(config: Readonly<RelayConfig>, deps: RelayDeps, logger:
     masterKeyCreated: master.created,
     codeKey: deriveCodeKey(master.key),
     csrfKey: deriveCsrfKey(master.key),
-    limits: deps.rateLimitStore ?? createMemoryRateLimitStore(),
+    limits: deps.rateLimitStore ?? shared.limits,
     captcha,
     pool,
     connectorBaseUrls,
     worker,
-    keyCache: createKeyCache(store, { ttlMs: cacheTtlMs, now }),
+    keyCache,
+    readCache,
     keysLastUsed: createKeysLastUsed(store),
+    shared,
   };
-}
-
-/** The Express app with its settings and the first middleware of every request. */
-function expressApp(parts: Parts) {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', parts.config.trustProxy);
-  app.set('etag', false);
-  const context = requestContext({
-    logger: parts.logger,
-    helmet: {
-      // The SDK bundles are loaded cross-origin by <script> tags; CORS protects the API itself.
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
-      // Relays often run on plain http on a LAN or localhost behind a TLS proxy; upgrading the
-      // demo page's requests to https there would break it.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-    },
-  });
-  app.use(context);
-  // Read per request, as Express's own getters do, so a later `app.set('trust proxy', …)` holds everywhere.
-  const trust: TrustProxy = (address, hop) => (app.get('trust proxy fn') as TrustProxy)(address, hop);
-  return { app, context, trust };
 }
 
 /**
@@ -236,7 +226,7 @@ function buildApp(
   accounts: AccountsDeps,
 ): { app: Express; handler: http.RequestListener; routes: () => readonly Route[] } {
   const { config, store, sealer, limits, captcha, worker, now, logger } = parts;
-  const { app, context, trust } = expressApp(parts);
+  const { app, context, trust } = expressApp({ logger, trustProxy: config.trustProxy });
   const onError = errorHandler(logger);
   const router = createRouter({ app, before: [context], onError, logger, trust });
   // Every `/v1` API route sits behind the same access step: key, origin rules, request limits.
@@ -248,11 +238,12 @@ function buildApp(
   // Sends and message reads also take admin credentials; the key's branch stays first.
   const messageAccess = apiAccess({ ...keyAccess, admin: { resolve, store, publicUrl: config.publicUrl } });
   const dispatch = worker ? { dispatch: worker } : {};
-  const verify = { store, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), now, logger };
+  const locks = parts.shared.locks;
+  const verify = { store, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), now, logger, locks };
   const onEnqueued = () => worker?.wake();
   const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
   const keyRoutes = [
-    { routes: messageRoutes({ store, limits, now, captcha, ...dispatch }), use: messageAccess },
+    { routes: messageRoutes({ store, limits, now, captcha, locks, ...dispatch }), use: messageAccess },
     { routes: verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), use: access },
     { routes: recipientsRoutes(), use: access },
   ];
@@ -266,7 +257,7 @@ function buildApp(
     next(new AppError('origin_not_allowed', `Origin ${req.get('origin') ?? '(none)'} is not allowed here.`));
   });
   // Public routes: no key (health, provider webhooks with their own signatures, token keys, the demo).
-  router.mount(healthRoutes({ store, worker, now }));
+  router.mount(healthRoutes({ store, worker, now, redis: parts.shared.status }));
   router.mount(providerHookRoutes({ store, pool: parts.pool, publicUrl: config.publicUrl, now, logger }));
   router.mount(jwksRoutes({ store, sealer, now }));
   router.mount(demoRoutes(config.dataDir));
@@ -299,8 +290,11 @@ function mountAdmin(
   router.mount([...selfRoutes(accounts), ...accountRoutes(accounts), ...adminTokenRoutes(accounts)], {
     use: [admin],
   });
-  // Keys and origins changed here are answered at once, not after the caches' few seconds.
-  const invalidate = () => parts.keyCache.clear();
+  // Keys and origins changed here are answered at once, by every relay with Redis, not after the caches' TTL.
+  const invalidate = () => {
+    parts.keyCache.clear();
+    return parts.shared.announce();
+  };
   router.mount(projectAdminRoutes({ ...parts, invalidate }), { use: [admin] });
 }
 
@@ -313,7 +307,11 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
     level: config.logLevel,
     ...(deps.logDestination && { destination: deps.logDestination }),
   });
-  const parts = await openParts(config, deps, logger);
+  const shared = await openSharedState({ redisUrl: config.redisUrl, logger, now: deps.now ?? Date.now, ...deps.redis });
+  // Open connections would keep the process alive after a failed start.
+  const parts = await openParts(config, deps, logger, shared).catch((error: unknown) =>
+    shared.close().then(() => Promise.reject(error as Error)),
+  );
   // The verification tokens' `iss`: MESSAGEJS_PUBLIC_URL, else the URL `listen` resolved with,
   // else (served by an embedder's own server) the configured host and port. Never a Host header.
   let listenUrl: string | null = null;
@@ -324,6 +322,7 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
     signup: config.signup,
     ...(deps.passwordHashing && { passwordCost: deps.passwordHashing }),
     onEnqueued: () => parts.worker?.wake(),
+    makeLimiter: shared.makeLimiter,
   });
   return relayOf(parts, accounts, buildApp(parts, issuer, accounts), (url) => (listenUrl = url));
 }
@@ -353,8 +352,10 @@ function relayOf(
       return demo;
     },
     setupLink: () => mintSetupLink(accounts),
-    invalidateCaches() {
+    async invalidateCaches() {
       parts.keyCache.clear();
+      parts.readCache.forgetAll();
+      await parts.shared.announce();
     },
     async listen(port = config.port, host = config.host) {
       server = createHttpServer(handler, config.http);
@@ -386,6 +387,7 @@ function relayOf(
       await parts.keysLastUsed.close();
       await parts.pool.close();
       await store.close();
+      await parts.shared.close();
       logger.flush?.();
     },
   };

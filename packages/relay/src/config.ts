@@ -55,6 +55,11 @@ const envSchema = z
       )
       .optional(),
     MESSAGEJS_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+    // Redis (issue 13): limits, in-flight idempotency locks and cache invalidation shared by relays.
+    MESSAGEJS_REDIS_URL: z
+      .url({ protocol: /^rediss?$/ })
+      .refine((v) => URL.canParse(v) && new URL(v).hostname !== '', 'must name a host, e.g. redis://127.0.0.1:6379')
+      .optional(),
   })
   .refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
     path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
@@ -104,6 +109,14 @@ export interface RelayConfig {
   databaseUrl: string | null;
   /** Connections this process keeps to PostgreSQL at most (`MESSAGEJS_DATABASE_POOL_MAX`). @default 10 */
   databasePoolMax: number;
+  /**
+   * Redis, when several relays share one (`MESSAGEJS_REDIS_URL`, `redis://` or `rediss://` for
+   * TLS, with the database as its path: `redis://:password@host:6379/0`): rate-limit counters,
+   * in-flight idempotency locks, spent proof-of-work challenges, the login throttle and cache
+   * invalidation. `null`: all of them in this process's memory. @default null
+   * @example 'redis://127.0.0.1:6379'
+   */
+  redisUrl: string | null;
 }
 
 /** How long a client may keep a connection, and how many it may hold: slow or silent clients must not hold sockets. */
@@ -189,6 +202,7 @@ export function loadConfig(
     signup: e.MESSAGEJS_SIGNUP,
     databaseUrl: e.MESSAGEJS_DATABASE_URL ?? null,
     databasePoolMax: e.MESSAGEJS_DATABASE_POOL_MAX,
+    redisUrl: e.MESSAGEJS_REDIS_URL ?? null,
     ...overrides,
   });
 }

@@ -71,8 +71,10 @@ export type AdminAction<O> = (ctx: AdminContext, opts: O, ...args: string[]) => 
 
 /**
  * Gives an admin command `--data-dir` and `--json` and runs `action` against the data directory
- * (which must exist), as the `cli` actor, closing the relay afterwards. The answer is printed
- * readably (a sentence, a table, `field  value` lines), or as JSON with `--json`.
+ * (which must exist), as the `cli` actor, then tells running relays to forget their caches (with
+ * `MESSAGEJS_REDIS_URL`; without it they see the change within their 2 s cache) and closes the
+ * relay. The answer is printed readably (a sentence, a table, `field  value` lines), or as JSON
+ * with `--json`.
  */
 export function adminAction<O>(
   command: Command,
@@ -96,6 +98,8 @@ export function adminAction<O>(
           now: Date.now(),
         };
         const result = await action(ctx, opts, ...(args.slice(0, -2) as string[]));
+        // With Redis, the running relays forget what they cached of what this command may have changed.
+        await relay.invalidateCaches();
         if (result !== undefined) print(opts.json || !columns ? result : pick(result, columns), opts.json);
       } finally {
         await relay.close();

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import type { RateLimiterMemory as RateLimiterMemoryType } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract, RateLimiterMemory as RateLimiterMemoryType } from 'rate-limiter-flexible';
 
 // The package's index loads every backend it supports (Redis, Mongo, Postgres…); requiring the
-// memory limiter's own file keeps the others out of the process. The Redis store will load its
-// own file the same way.
+// memory limiter's own file keeps the others out of the process (`store/redis/limiters.ts` loads
+// the Redis one the same way).
 const requireCjs = createRequire(import.meta.url);
 const RateLimiterMemory = requireCjs('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof RateLimiterMemoryType;
 import type { ProjectLimits } from './types.js';
@@ -34,30 +34,51 @@ const limitOf: Record<LimitDimension, keyof ProjectLimits | null> = {
 };
 
 /**
- * Counts hits per key in fixed windows. The default is in memory (one process); a Redis store
- * implements the same interface with rate-limiter-flexible's `RateLimiterRedis` to share counts
- * between relays.
+ * Counts hits per key in fixed windows. The default is in memory (one process); with Redis
+ * (`store/redis/`) the same store runs on rate-limiter-flexible's `RateLimiterRedis`, so relays
+ * share the counts.
  */
 export interface RateLimitStore {
   /** Adds one hit and returns the count in the current window and the ms until it resets. */
   hit(dimension: LimitDimension, key: string): Promise<{ count: number; resetMs: number }>;
 }
 
-/** The in-memory store, on rate-limiter-flexible. */
-export function createMemoryRateLimitStore(): RateLimitStore {
+/** What the relay asks of a rate-limiter-flexible limiter: its prefix, points, window and block. */
+export interface LimiterOptions {
+  keyPrefix: string;
+  points: number;
+  /** The window, in seconds. */
+  duration: number;
+  /** Seconds a key stays blocked once it consumed more than `points`. */
+  blockDuration?: number;
+}
+
+/** Makes a rate-limiter-flexible limiter: in this process's memory, or on Redis. */
+export type MakeLimiter = (options: LimiterOptions) => RateLimiterAbstract;
+
+/** A limiter in this process's memory. */
+export const memoryLimiter: MakeLimiter = (options) => new RateLimiterMemory(options);
+
+/** A rate-limit store on the limiters `make` makes, one per dimension. */
+export function createRateLimitStore(make: MakeLimiter): RateLimitStore {
   const limiters = Object.fromEntries(
     Object.entries(limitWindows).map(([dimension, duration]) => [
       dimension,
       // Points are effectively unbounded: each project has its own limit, compared below.
-      new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration, keyPrefix: dimension }),
+      make({ points: Number.MAX_SAFE_INTEGER, duration, keyPrefix: dimension }),
     ]),
-  ) as Record<LimitDimension, RateLimiterMemoryType>;
+  ) as Record<LimitDimension, RateLimiterAbstract>;
   return {
     async hit(dimension, key) {
       const res = await limiters[dimension].consume(key, 1);
       return { count: res.consumedPoints, resetMs: res.msBeforeNext };
     },
   };
+}
+
+/** The in-memory store, on rate-limiter-flexible. */
+export function createMemoryRateLimitStore(): RateLimitStore {
+  return createRateLimitStore(memoryLimiter);
 }
 
 const dimensionLabel: Record<LimitDimension, string> = {

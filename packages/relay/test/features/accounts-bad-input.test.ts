@@ -39,17 +39,17 @@ describe('bad input on the accounts routes', () => {
 
   it('names an unknown field (400), writing nothing', async () => {
     for (const [method, path, body, key] of routes()) {
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       const res = await call(t, method, path, { body: { ...body, unknownField: 1 }, ...(key && { key }) });
       expect(res.status, `${method} ${path}`).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'unknownField' });
-      expect(snapshot(t), `${method} ${path}`).toEqual(before);
+      expect(await snapshot(t.location), `${method} ${path}`).toEqual(before);
     }
   });
 
   it('refuses a body that is not JSON (415) or not an object (400), writing nothing', async () => {
     for (const [method, path, , key] of routes()) {
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       const text = await call(t, method, path, {
         rawBody: 'name=x',
         headers: { 'content-type': 'text/plain' },
@@ -58,7 +58,7 @@ describe('bad input on the accounts routes', () => {
       expect(text.status, `${method} ${path}`).toBe(415);
       const array = await call(t, method, path, { body: [1], ...(key && { key }) });
       expect(array.status, `${method} ${path}`).toBe(400);
-      expect(snapshot(t), `${method} ${path}`).toEqual(before);
+      expect(await snapshot(t.location), `${method} ${path}`).toEqual(before);
     }
   });
 

@@ -35,15 +35,15 @@ describe('admin tokens', () => {
     const one = await call(t, 'GET', `/v1/admin-tokens/${res.body.adminToken.id}`, { key: owner.accessToken });
     expect(one.status).toBe(200);
     for (const answer of [list.body, one.body]) expect(JSON.stringify(answer)).not.toContain(token);
-    expect(JSON.stringify(rows(t, 'admin_tokens'))).not.toContain(token);
+    expect(JSON.stringify(await rows(t.location, 'admin_tokens'))).not.toContain(token);
   });
 
   it('refuses permissions beyond its member’s with 400 on permissions, writing nothing', async () => {
-    const before = snapshot(t);
+    const before = await snapshot(t.location);
     const res = await create(sender.accessToken, { name: 'ci', permissions: ['send_messages', 'manage_keys'] });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'permissions' });
-    expect(snapshot(t)).toEqual(before);
+    expect(await snapshot(t.location)).toEqual(before);
   });
 
   it('is refused once revoked or expired', async () => {
@@ -110,7 +110,9 @@ describe('admin tokens', () => {
       expect(res.status).toBe(202);
       const read = await call(t, 'GET', `/v1/messages/${res.body.id}`, { key: token, headers });
       expect(read.status).toBe(200);
-      const stored = rows<{ id: string; key_id: string }>(t, 'messages').find((m) => m.id === res.body.id)!;
+      const stored = (await rows<{ id: string; key_id: string }>(t.location, 'messages')).find(
+        (m) => m.id === res.body.id,
+      )!;
       expect(stored.key_id).toBe(adminToken.id);
       const missing = await call(t, 'POST', '/v1/messages', { key: token, body: order });
       expect(missing.status).toBe(400);
@@ -122,11 +124,13 @@ describe('admin tokens', () => {
         await create(owner.accessToken, { name: 'touched', permissions: ['view_history'] })
       ).body;
       expect((await call(t, 'GET', '/v1/auth/me', { key: token })).status).toBe(200);
-      const stored = () =>
-        rows<{ id: string; last_used_at: number | null }>(t, 'admin_tokens').find((r) => r.id === adminToken.id)!;
-      expect(stored().last_used_at).toBeNull();
+      const stored = async () =>
+        (await rows<{ id: string; last_used_at: number | null }>(t.location, 'admin_tokens')).find(
+          (r) => r.id === adminToken.id,
+        )!;
+      expect((await stored()).last_used_at).toBeNull();
       await t.close();
-      expect(stored().last_used_at).toBe(t.clock.now);
+      expect((await stored()).last_used_at).toBe(t.clock.now);
     });
   });
 });

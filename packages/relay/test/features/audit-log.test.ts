@@ -85,7 +85,7 @@ describe('audit log API', () => {
 
   it('shows no secret value anywhere: not in the answers, not in the table', async () => {
     const answers = JSON.stringify((await audit('?limit=200')).body);
-    const table = JSON.stringify(rows(t, 'audit'));
+    const table = JSON.stringify(await rows(t.location, 'audit'));
     for (const secret of secrets) {
       expect(answers).not.toContain(secret);
       expect(table).not.toContain(secret);
@@ -133,7 +133,7 @@ describe('audit log API', () => {
     const res = await audit('/actions');
     expect(res.status).toBe(200);
     const names = new Set(res.body.data.map((a: { action: string }) => a.action));
-    for (const { action } of rows<{ action: string }>(t, 'audit')) expect(names).toContain(action);
+    for (const { action } of await rows<{ action: string }>(t.location, 'audit')) expect(names).toContain(action);
     for (const entry of res.body.data) expect(entry.description).toMatch(/\.$/);
   });
 

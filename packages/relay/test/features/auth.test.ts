@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startRelay, tempDir, type TestRelay, fetchChecked } from '../helpers/start-relay.js';
+import {
+  call,
+  dropStorage,
+  startRelay,
+  storageFor,
+  tempDir,
+  type TestRelay,
+  fetchChecked,
+} from '../helpers/start-relay.js';
 import { rows } from '../helpers/store-snapshot.js';
 import { runCliAsync, spawnRelay } from '../helpers/cli.js';
 import {
@@ -21,7 +29,8 @@ const withoutRequestId = (body: any) => ({ error: { ...body.error, requestId: un
 describe('auth.setup', () => {
   it('prints a one-time setup link at the first start, and serves the setup page under the CSP', async () => {
     const dir = tempDir();
-    const relay = await spawnRelay(dir);
+    const storage = await storageFor(dir);
+    const relay = await spawnRelay(dir, storage.env);
     try {
       const link = /(http:\/\/\S+\/setup\?token=st_[0-9A-Za-z]{43})/.exec(relay.output())?.[1];
       expect(link).toBeDefined();
@@ -38,6 +47,7 @@ describe('auth.setup', () => {
       relay.proc.kill('SIGTERM');
       await new Promise((r) => relay.proc.once('exit', r));
       fs.rmSync(dir, { recursive: true, force: true });
+      await dropStorage(dir);
     }
   });
 
@@ -53,7 +63,7 @@ describe('auth.setup', () => {
       const res = await call(t, 'POST', '/v1/auth/setup', { body: { token: `st_${'a'.repeat(43)}`, ...OWNER } });
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('unauthorized');
-      expect(rows(t, 'users')).toEqual([]);
+      expect(await rows(t.location, 'users')).toEqual([]);
     });
 
     it('creates the owner, answers tokens and three cookies, and gives the demo project to the new account', async () => {
@@ -71,13 +81,13 @@ describe('auth.setup', () => {
         '__Host-mjs_rt',
       ]);
       expect(cookies.find((c) => c.startsWith('__Host-mjs_csrf='))).not.toContain('HttpOnly');
-      const projects = rows<{ id: string; account_id: string }>(t, 'projects');
+      const projects = await rows<{ id: string; account_id: string }>(t.location, 'projects');
       expect(projects.find((p) => p.id === t.demo.projectId)!.account_id).toBe(res.body.accountId);
       const me = await call(t, 'GET', '/v1/auth/me', { key: res.body.accessToken });
       expect(me.status).toBe(200);
       expect(me.body.member.role).toBe('owner');
       expect(me.body.projects.map((p: { id: string }) => p.id)).toEqual([t.demo.projectId]);
-      const audit = rows<{ action: string; account_id: string | null }>(t, 'audit');
+      const audit = await rows<{ action: string; account_id: string | null }>(t.location, 'audit');
       expect(audit.map((a) => a.action)).toContain('auth.setup');
       // The operator's history (the demo's creation) became the account's.
       expect(audit.every((a) => a.account_id === res.body.accountId)).toBe(true);
@@ -101,7 +111,7 @@ describe('auth.setup', () => {
       const res = await call(t, 'POST', '/v1/auth/setup', { body: { token, ...OWNER } });
       expect(res.status).toBe(410);
       expect(res.body.error.code).toBe('setup_token_expired');
-      expect(rows(t, 'users')).toEqual([]);
+      expect(await rows(t.location, 'users')).toEqual([]);
     } finally {
       await t.cleanup();
     }
@@ -109,24 +119,25 @@ describe('auth.setup', () => {
 
   it('is done from a shell by `users create --password-stdin --role owner`, and sign-in works after it', async () => {
     const dir = path.join(tempDir(), 'data');
+    const storage = await storageFor(dir);
     try {
-      const init = await runCliAsync(['init', '--data-dir', dir, '--json']);
+      const init = await runCliAsync(['init', '--data-dir', dir, '--json'], { env: storage.env });
       expect(init.code).toBe(0);
       const demo = JSON.parse(init.stdout);
       expect(demo.setupUrl).toMatch(/\/setup\?token=st_/);
       const created = await runCliAsync(
         ['users', 'create', '--data-dir', dir, '--email', OWNER.email, '--password-stdin', '--role', 'owner', '--json'],
-        { input: `${OWNER.password}\n` },
+        { input: `${OWNER.password}\n`, env: storage.env },
       );
       expect(created.code).toBe(0);
       expect(JSON.parse(created.stdout)).toMatchObject({ email: OWNER.email, role: 'owner' });
       const again = await runCliAsync(
         ['users', 'create', '--data-dir', dir, '--email', OWNER.email, '--password-stdin', '--role', 'owner'],
-        { input: OWNER.password },
+        { input: OWNER.password, env: storage.env },
       );
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('already_exists');
-      const t = await startRelay({ dataDir: dir, demo, deps: { passwordHashing: CHEAP_PASSWORDS } });
+      const t = await startRelay({ location: storage.location, demo, deps: { passwordHashing: CHEAP_PASSWORDS } });
       try {
         const tokens = await signIn(t, OWNER.email, OWNER.password);
         const me = await call(t, 'GET', '/v1/auth/me', { key: tokens.accessToken });
@@ -136,6 +147,7 @@ describe('auth.setup', () => {
       }
     } finally {
       fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+      await dropStorage(dir);
     }
   });
 });
@@ -303,7 +315,7 @@ describe('POST /v1/auth/register', () => {
       });
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('signup_disabled');
-      expect(rows(t, 'users')).toEqual([]);
+      expect(await rows(t.location, 'users')).toEqual([]);
     } finally {
       await t.cleanup();
     }

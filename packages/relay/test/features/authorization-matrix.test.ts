@@ -56,8 +56,8 @@ function expected(route: RouteInfo, fixture: Fixture, caller: Caller): Expectati
 }
 
 /** A snapshot without the columns written off the request path (last-used times, flushed every 30 s). */
-function stable(): Record<string, StoredRow[]> {
-  const tables = snapshot(ctx.t);
+async function stable(): Promise<Record<string, StoredRow[]>> {
+  const tables = await snapshot(ctx.t.location);
   for (const rows of Object.values(tables)) for (const row of rows) delete row.last_used_at;
   return tables;
 }
@@ -91,7 +91,7 @@ describe('authorization matrix', () => {
       for (const caller of callers) {
         const request = await fixture.build(ctx, caller);
         const want = expected(route, fixture, caller);
-        const before = stable();
+        const before = await stable();
         const res = await call(ctx.t, route.method, request.path, {
           headers: caller.headers(),
           ...(request.body !== undefined && { body: request.body }),
@@ -102,7 +102,7 @@ describe('authorization matrix', () => {
           wrong.push(`${caller.name}: expected ${want.status} ${want.code ?? ''}, got ${res.status} ${code ?? ''}`);
         }
         if (res.status >= 400) {
-          expect(stable(), `${caller.name} got ${res.status}: the database changed`).toEqual(before);
+          expect(await stable(), `${caller.name} got ${res.status}: the database changed`).toEqual(before);
           if (res.status === 403 && code === 'forbidden' && !fixture.rule?.(caller)) {
             expect(res.body.error.permission, caller.name).toBe(route.doc?.permission);
           }
@@ -138,7 +138,7 @@ describe('bad input on every admin write route', () => {
         { body: { ...body, deep }, status: 400, code: 'nesting_too_deep', field: 'deep' },
       ];
       for (const c of cases) {
-        const before = stable();
+        const before = await stable();
         const res = await call(ctx.t, route.method, request.path, {
           headers: { ...owner.headers(), ...(c.type && { 'content-type': c.type }) },
           ...(c.body !== undefined && { body: c.body }),
@@ -147,7 +147,7 @@ describe('bad input on every admin write route', () => {
         expect(res.status, `${c.code}: ${JSON.stringify(res.body)}`).toBe(c.status);
         expect(res.body.error.code).toBe(c.code);
         if (c.field) expect(res.body.error.field).toBe(c.field);
-        expect(stable()).toEqual(before);
+        expect(await stable()).toEqual(before);
       }
     });
   }

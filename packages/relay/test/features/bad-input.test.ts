@@ -229,7 +229,7 @@ describe('POST /v1/messages with bad input', () => {
     const key = keys[c.key ?? 'secret'];
     const origin = c.origin === undefined ? (c.key === 'public' ? DEMO_ORIGIN : undefined) : (c.origin ?? undefined);
     await waitForIdle(t);
-    const before = snapshot(t);
+    const before = await snapshot(t.location);
     const res = await call(t, 'POST', '/v1/messages', {
       ...(key && { key }),
       ...(origin && { origin }),
@@ -244,11 +244,11 @@ describe('POST /v1/messages with bad input', () => {
     expect(typeof res.body.error.message).toBe('string');
     if (c.field) expect(res.body.error.field).toBe(c.field);
     expect(res.body.error.requestId).toBe(res.headers.get('x-request-id'));
-    expect(snapshot(t)).toEqual(before);
+    expect(await snapshot(t.location)).toEqual(before);
   });
 
   it('lets a page on a wrong origin read its refusal (issue 12), and sends nothing', async () => {
-    const before = snapshot(t);
+    const before = await snapshot(t.location);
     const res = await call(t, 'POST', '/v1/messages', {
       key: t.demo.publicKey,
       origin: 'http://evil.example',
@@ -257,7 +257,7 @@ describe('POST /v1/messages with bad input', () => {
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('origin_not_allowed');
     expect(res.headers.get('access-control-allow-origin')).toBe('http://evil.example');
-    expect(snapshot(t)).toEqual(before);
+    expect(await snapshot(t.location)).toEqual(before);
   });
 
   it('ignores __proto__ and constructor keys anywhere in the body', async () => {
@@ -275,13 +275,13 @@ describe('POST /v1/messages with bad input', () => {
 
   it('answers a channel with no connector with 422 channel_not_configured', async () => {
     await waitForIdle(t);
-    const before = snapshot(t);
+    const before = await snapshot(t.location);
     await t.relay.store.connectors.remove((await t.relay.store.connectors.list(t.demo.projectId))[0]!.id);
-    const after = snapshot(t);
+    const after = await snapshot(t.location);
     const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: order });
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'channel_not_configured', field: 'channel' });
-    expect(snapshot(t)).toEqual(after);
+    expect(await snapshot(t.location)).toEqual(after);
     expect(before).not.toEqual(after);
   });
 });
@@ -300,7 +300,7 @@ describe('bodies nested too deep', () => {
     'refuses depth $depth on $route (Idempotency-Key: $idempotency) with 400 nesting_too_deep and writes nothing',
     async (c) => {
       await waitForIdle(t);
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       const res = await call(t, 'POST', c.route, {
         key: t.demo.secretKey,
         rawBody: `{"template":"order_update","to":"+212612345678","params":{"order":"A-1","eta":${nested(c.depth - 1)}}}`,
@@ -311,7 +311,7 @@ describe('bodies nested too deep', () => {
       });
       expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'nesting_too_deep', field: 'params' });
-      expect(snapshot(t)).toEqual(before);
+      expect(await snapshot(t.location)).toEqual(before);
     },
   );
 

@@ -3,10 +3,17 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, spawnRelay } from '../helpers/cli.js';
 import { scriptedServer } from '../helpers/scripted-server.js';
-import { tempDir, fetchChecked } from '../helpers/start-relay.js';
+import { dropStorage, storageFor, tempDir, fetchChecked } from '../helpers/start-relay.js';
+import { expectRelayTables } from '../helpers/store-snapshot.js';
 
 const root = tempDir();
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const dir = path.join(root, 'data');
+// The relay processes' storage: the SQLite file in `dir`, or a PostgreSQL database of its own.
+const storage = await storageFor(dir);
+afterAll(async () => {
+  fs.rmSync(root, { recursive: true, force: true });
+  await dropStorage(dir);
+});
 
 async function statusOf(url: string, key: string, id: string): Promise<string> {
   const res = await fetchChecked(`${url}/v1/messages/${id}`, { headers: { authorization: `Bearer ${key}` } });
@@ -15,8 +22,9 @@ async function statusOf(url: string, key: string, id: string): Promise<string> {
 
 describe('a relay killed with SIGKILL', () => {
   it('loses no accepted message: the next start delivers every one, re-sending only those in flight', async () => {
-    const dir = path.join(root, 'data');
-    const { projectId, secretKey } = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
+    const { projectId, secretKey } = JSON.parse(
+      runCli(['init', '--data-dir', dir, '--json'], { env: storage.env }).stdout,
+    );
     const receiver = await scriptedServer([200], { delayMs: 150 });
     const add = runCli(
       [
@@ -38,10 +46,12 @@ describe('a relay killed with SIGKILL', () => {
       ],
       {
         input: JSON.stringify({ secret: 'crash-test-secret-0123456789' }),
+        env: storage.env,
       },
     );
     expect(add.code).toBe(0);
-    const env = { MESSAGEJS_LEASE_MS: '500', MESSAGEJS_WORKER_CONCURRENCY: '4' };
+    await expectRelayTables(storage.location);
+    const env = { MESSAGEJS_LEASE_MS: '500', MESSAGEJS_WORKER_CONCURRENCY: '4', ...storage.env };
 
     const first = await spawnRelay(dir, env);
     const ids: string[] = [];

@@ -43,7 +43,7 @@ describe('CSRF protection of cookie-authenticated writes', () => {
     ['the right token from another origin', 'right', 'https://evil.example'],
     ['the right token marked cross-site', 'right-cross-site', undefined],
   ] as const)('refuses a write with %s (403 csrf_failed) and changes nothing', async (_name, headers, origin) => {
-    const before = snapshot(t);
+    const before = await snapshot(t.location);
     const sent =
       headers === 'right'
         ? { 'x-csrf-token': csrf }
@@ -53,7 +53,7 @@ describe('CSRF protection of cookie-authenticated writes', () => {
     const res = await rename('Hijacked', sent, origin);
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('csrf_failed');
-    expect(snapshot(t)).toEqual(before);
+    expect(await snapshot(t.location)).toEqual(before);
   });
 
   it('accepts a write with the right token from the relay’s own origin', async () => {

@@ -65,7 +65,7 @@ describe('verification codes on disk', () => {
       body: { to: NUMBER, channel: 'sms' },
     });
     expect(res.status).toBe(202);
-    const [queued] = snapshot({ dataDir }).messages as Array<{ body: string; status: string }>;
+    const [queued] = (await snapshot({ dataDir })).messages as Array<{ body: string; status: string }>;
     expect(queued!.status).toBe('queued');
     // Sealed under the master key; the text around the code is not there either.
     expect(queued!.body).toMatch(/^v1\.[0-9a-f]{12}\./);
@@ -82,7 +82,11 @@ describe('verification codes on disk', () => {
       body: { sessionId: res.body.sessionId, code },
     });
     expect(checked.body).toMatchObject({ valid: true, status: 'approved' });
-    const [sent] = snapshot({ dataDir }).messages as Array<{ body: string; subject: string | null; status: string }>;
+    const [sent] = (await snapshot({ dataDir })).messages as Array<{
+      body: string;
+      subject: string | null;
+      status: string;
+    }>;
     expect(sent).toMatchObject({ status: 'delivered', body: '[redacted]', subject: null });
 
     // While the relay runs (the WAL holds every page version written since the last checkpoint)…
@@ -123,7 +127,7 @@ describe('verification codes on disk', () => {
         body: { to: NUMBER, channel: 'sms' },
       });
       expect(res.status).toBe(202);
-      const { id } = (snapshot(t).messages as Array<{ id: string }>)[0]!;
+      const { id } = ((await snapshot(t.location)).messages as Array<{ id: string }>)[0]!;
       const failed = await waitForMessage(t, id, (m) => m.status === 'failed');
       const code = /^(\d{6}) is your/.exec(twilio.last().form.get('Body')!)![1]!;
       expect(failed.errorMessage).toBe(
@@ -179,7 +183,7 @@ describe('verification codes on disk', () => {
     expect(await send(again, '+212612345679')).toBe(202);
     await again.close();
     const dropped = await open({ dataDir, demo: first.demo, env: { MESSAGEJS_MASTER_KEY: newKey } });
-    const messages = snapshot({ dataDir }).messages as Array<{ id: string; recipient: string }>;
+    const messages = (await snapshot({ dataDir })).messages as Array<{ id: string; recipient: string }>;
     const id = messages.find((m) => m.recipient === '+212612345679')!.id;
     const failed = await waitForMessage(dropped, id, (m) => m.status === 'failed');
     expect(failed.errorCode).toBe('sealed_content_unreadable');

@@ -27,7 +27,7 @@ describe('members', () => {
       expect(token).toMatch(/^inv_/);
       // The demo project's console connector serves `email`: the link went out through it.
       expect(res.body.delivery).toEqual({ messageId: expect.any(String), projectId: t.demo.projectId });
-      const message = rows<{ id: string; sensitive: number; body: string }>(t, 'messages').find(
+      const message = (await rows<{ id: string; sensitive: number; body: string }>(t.location, 'messages')).find(
         (m) => m.id === res.body.delivery.messageId,
       )!;
       expect(message.sensitive).toBe(1);
@@ -171,11 +171,11 @@ describe('members', () => {
         ['POST', `/${owner.memberId}/suspend`, undefined],
         ['DELETE', `/${owner.memberId}`, undefined],
       ] as const) {
-        const before = snapshot(t);
+        const before = await snapshot(t.location);
         const res = await call(t, method, members(path), { key: owner.accessToken, ...(body && { body }) });
         expect(res.status).toBe(409);
         expect(res.body.error.code).toBe('last_owner');
-        expect(snapshot(t)).toEqual(before);
+        expect(await snapshot(t.location)).toEqual(before);
       }
     });
 
@@ -225,7 +225,7 @@ describe('members', () => {
       expect(rest.body.nextCursor).toBeNull();
       const ids = [...first.body.data, ...rest.body.data].map((m: { id: string }) => m.id);
       expect(new Set(ids).size).toBe(ids.length);
-      expect(ids).toHaveLength(rows(t, 'members').length);
+      expect(ids).toHaveLength((await rows(t.location, 'members')).length);
       for (const [query, field] of [
         ['limit=201', 'limit'],
         ['limit=0', 'limit'],

@@ -23,7 +23,7 @@ describe('a page on an origin its project does not allow', () => {
     ['POST', '/v1/recipients/analyze', { to: ['+212612345678'] }],
     ['GET', '/v1/messages/msg_unknown', undefined],
   ])('reads 403 origin_not_allowed from %s %s, and nothing is written', async (method, route, body) => {
-    const before = snapshot(t);
+    const before = await snapshot(t.location);
     const res = await call(t, method, route, { key: t.demo.publicKey, origin: PAGE, body });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('origin_not_allowed');
@@ -31,7 +31,7 @@ describe('a page on an origin its project does not allow', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(PAGE);
     expect(res.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
     expect(res.headers.get('vary')).toContain('Origin');
-    expect(snapshot(t)).toEqual(before);
+    expect(await snapshot(t.location)).toEqual(before);
   });
 
   it('is told the origin and both ways to allow it', async () => {
@@ -80,14 +80,15 @@ describe('a page on an origin its project does not allow', () => {
 describe("a key's last use", () => {
   it('is not recorded for a request refused for its origin', async () => {
     const own = await startAccountsRelay();
-    const lastUsed = () =>
-      rows<{ kind: string; last_used_at: number | null }>(own, 'api_keys').find((k) => k.kind === 'public')!
-        .last_used_at;
+    const lastUsed = async () =>
+      (await rows<{ kind: string; last_used_at: number | null }>(own.location, 'api_keys')).find(
+        (k) => k.kind === 'public',
+      )!.last_used_at;
     try {
       const res = await call(own, 'POST', '/v1/messages', { key: own.demo.publicKey, origin: PAGE, body: order });
       expect(res.status).toBe(403);
       await own.close(); // writes the last-used times it holds
-      expect(lastUsed()).toBeNull();
+      expect(await lastUsed()).toBeNull();
     } finally {
       await own.cleanup();
     }
@@ -105,12 +106,12 @@ describe('the refusals that stay as they were', () => {
 
   it('refuses a secret key from a browser, allowed origin or not, and sends nothing', async () => {
     for (const origin of [DEMO_ORIGIN, PAGE]) {
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, origin, body: order });
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('secret_key_in_browser');
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
-      expect(snapshot(t)).toEqual(before);
+      expect(await snapshot(t.location)).toEqual(before);
     }
   });
 
@@ -121,14 +122,14 @@ describe('the refusals that stay as they were', () => {
     });
     expect(created.status).toBe(201);
     const headers = { 'messagejs-project': t.demo.projectId };
-    const messages = count(t, 'messages');
+    const messages = await count(t.location, 'messages');
     for (const key of [created.body.token as string, owner.accessToken]) {
       const res = await call(t, 'POST', '/v1/messages', { key, origin: PAGE, headers, body: order });
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('csrf_failed');
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
     }
-    expect(count(t, 'messages')).toBe(messages);
+    expect(await count(t.location, 'messages')).toBe(messages);
     // From a server (no Origin), the same credential sends.
     const sent = await call(t, 'POST', '/v1/messages', { key: created.body.token, headers, body: order });
     expect(sent.status).toBe(202);

@@ -64,11 +64,11 @@ describe('bad input and the wrong caller on the projects admin API', () => {
 
   it('names an unknown field (400), writing nothing', async () => {
     for (const [method, path, body] of withBody()) {
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       const res = await call(t, method, path, { key: owner.accessToken, body: { ...body, unknownField: 1 } });
       expect(res.status, `${method} ${path}`).toBe(400);
       expect(res.body.error, `${method} ${path}`).toMatchObject({ code: 'validation_failed', field: 'unknownField' });
-      expect(snapshot(t), `${method} ${path}`).toEqual(before);
+      expect(await snapshot(t.location), `${method} ${path}`).toEqual(before);
     }
   });
 
@@ -76,7 +76,7 @@ describe('bad input and the wrong caller on the projects admin API', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 33; i++) deep = { d: deep };
     for (const [method, path] of withBody()) {
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       const text = await call(t, method, path, {
         key: owner.accessToken,
         rawBody: 'name=x',
@@ -89,38 +89,38 @@ describe('bad input and the wrong caller on the projects admin API', () => {
       const nested = await call(t, method, path, { key: owner.accessToken, body: { unknownField: deep } });
       expect(nested.status, `${method} ${path}`).toBe(400);
       expect(nested.body.error.code).toBe('nesting_too_deep');
-      expect(snapshot(t), `${method} ${path}`).toEqual(before);
+      expect(await snapshot(t.location), `${method} ${path}`).toEqual(before);
     }
   });
 
   it('answers a viewer 403 naming the permission it lacks, writing nothing', async () => {
     for (const [method, path, body, permission] of writes) {
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       const res = await call(t, method, path, { key: viewer.accessToken, ...(body && { body }) });
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(res.body.error, `${method} ${path}`).toMatchObject({ code: 'forbidden', permission });
-      expect(snapshot(t), `${method} ${path}`).toEqual(before);
+      expect(await snapshot(t.location), `${method} ${path}`).toEqual(before);
     }
   });
 
   it('answers another account’s owner 404, never 403, writing nothing', async () => {
     for (const [method, path, body] of writes.filter(([, path]) => path !== '/v1/projects')) {
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       const res = await call(t, method, path, { key: stranger.accessToken, ...(body && { body }) });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.body.error.code, `${method} ${path}`).toBe('project_not_found');
-      expect(snapshot(t), `${method} ${path}`).toEqual(before);
+      expect(await snapshot(t.location), `${method} ${path}`).toEqual(before);
     }
   });
 
   it('answers without credentials 401 and a project key 401, writing nothing', async () => {
     for (const [method, path, body] of writes) {
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       for (const key of [undefined, t.demo.secretKey]) {
         const res = await call(t, method, path, { ...(key && { key }), ...(body && { body }) });
         expect(res.status, `${method} ${path}`).toBe(401);
       }
-      expect(snapshot(t), `${method} ${path}`).toEqual(before);
+      expect(await snapshot(t.location), `${method} ${path}`).toEqual(before);
     }
   });
 

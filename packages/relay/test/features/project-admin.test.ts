@@ -24,7 +24,7 @@ describe('the projects admin API', () => {
   let t: Awaited<ReturnType<typeof startAccountsRelay>>;
   let owner: Tokens;
   const as = (tokens: Tokens) => ({ key: tokens.accessToken, headers: { 'user-agent': 'admin-test/1' } });
-  const audit = () => rows<AuditRow>(t, 'audit');
+  const audit = () => rows<AuditRow>(t.location, 'audit');
   beforeAll(async () => {
     t = await startAccountsRelay();
     owner = await setUpOwner(t);
@@ -69,7 +69,7 @@ describe('the projects admin API', () => {
       expect(list.body.data.map((p: { id: string }) => p.id)).toEqual([id, t.demo.projectId]);
       expect(list.body.nextCursor).toBeNull();
 
-      const update = audit().find((r) => r.action === 'project.update' && r.resource_id === id)!;
+      const update = (await audit()).find((r) => r.action === 'project.update' && r.resource_id === id)!;
       expect(update).toMatchObject({
         project_id: id,
         account_id: owner.accountId,
@@ -89,11 +89,11 @@ describe('the projects admin API', () => {
       expect(added.status).toBe(200);
       expect(added.body.allowedOrigins).toContain('https://app.example');
       expect(added.body.allowedOrigins).not.toContain('https://App.Example/');
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       const path = await call(t, 'POST', origins, { ...as(owner), body: { origin: 'https://app.example/path' } });
       expect(path.status).toBe(400);
       expect(path.body.error).toMatchObject({ code: 'validation_failed', field: 'origin' });
-      expect(snapshot(t)).toEqual(before);
+      expect(await snapshot(t.location)).toEqual(before);
       const removed = await call(t, 'DELETE', `${origins}/${encodeURIComponent('https://app.example')}`, as(owner));
       expect(removed.status).toBe(200);
       expect(removed.body.allowedOrigins).not.toContain('https://app.example');
@@ -126,7 +126,7 @@ describe('the projects admin API', () => {
       const self = await call(t, 'PUT', `${base}/fallbacks/sms`, { ...as(owner), body: { to: ['sms'] } });
       expect(self.status).toBe(400);
       expect(self.body.error.field).toBe('to');
-      const limitsRow = audit().findLast((r) => r.action === 'project.limits')!;
+      const limitsRow = (await audit()).findLast((r) => r.action === 'project.limits')!;
       expect(JSON.parse(limitsRow.before!).limits.perIpPerMinute).toBe(20);
       expect(JSON.parse(limitsRow.after!).limits.perIpPerMinute).toBe(99);
       // Put back what the other tests send with.
@@ -147,7 +147,7 @@ describe('the projects admin API', () => {
       expect(set.body).toMatchObject({ codeLength: 8, captcha: { provider: 'turnstile', secret: 'sealed' } });
       const shown = await call(t, 'GET', url, as(owner));
       expect(JSON.stringify(shown.body)).not.toContain(secret);
-      expect(JSON.stringify(audit())).not.toContain(secret);
+      expect(JSON.stringify(await audit())).not.toContain(secret);
       await call(t, 'PATCH', url, { ...as(owner), body: { captcha: 'none', codeLength: 6 } });
     });
   });
@@ -155,13 +155,13 @@ describe('the projects admin API', () => {
   describe('project delete', () => {
     it('needs ?confirm=<projectId>: without it 400 confirmation_required and nothing is deleted', async () => {
       const p = await call(t, 'POST', '/v1/projects', { ...as(owner), body: { name: 'Doomed' } });
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       for (const query of ['', '?confirm=', `?confirm=${t.demo.projectId}`]) {
         const res = await call(t, 'DELETE', `/v1/projects/${p.body.id}${query}`, as(owner));
         expect(res.status, query).toBe(400);
         expect(res.body.error).toMatchObject({ code: 'confirmation_required', field: 'confirm' });
       }
-      expect(snapshot(t)).toEqual(before);
+      expect(await snapshot(t.location)).toEqual(before);
     });
 
     it('deletes the project with everything it holds: its keys answer 401, members limited to it keep their other projects', async () => {
@@ -189,13 +189,13 @@ describe('the projects admin API', () => {
       expect((await call(t, 'POST', '/v1/messages', { key: key.body.key, body: text })).status).toBe(401);
       for (const table of ['api_keys', 'connectors', 'messages']) {
         expect(
-          rows<{ project_id: string }>(t, table).filter((r) => r.project_id === id),
+          (await rows<{ project_id: string }>(t.location, table)).filter((r) => r.project_id === id),
           table,
         ).toEqual([]);
       }
       const me = await call(t, 'GET', '/v1/auth/me', { key: member.accessToken });
       expect(me.body.projects.map((x: { id: string }) => x.id)).toEqual([t.demo.projectId]);
-      const deleted = audit().find((r) => r.action === 'project.delete')!;
+      const deleted = (await audit()).find((r) => r.action === 'project.delete')!;
       expect(deleted).toMatchObject({ project_id: id, resource_id: id, account_id: owner.accountId });
       expect(JSON.parse(deleted.before!).name).toBe('Short-lived');
     });
@@ -205,7 +205,7 @@ describe('the projects admin API', () => {
     it('lets a viewer read a project but not change it (403 naming manage_settings), nor create one', async () => {
       const viewer = await addMember(t, owner, { email: 'viewer@example.com', role: 'viewer' });
       expect((await call(t, 'GET', `/v1/projects/${t.demo.projectId}`, as(viewer))).status).toBe(200);
-      const before = snapshot(t);
+      const before = await snapshot(t.location);
       for (const [method, path, body] of [
         ['PATCH', `/v1/projects/${t.demo.projectId}`, { name: 'Mine' }],
         ['POST', '/v1/projects', { name: 'Mine' }],
@@ -216,7 +216,7 @@ describe('the projects admin API', () => {
         expect(res.status, `${method} ${path}`).toBe(403);
         expect(res.body.error).toMatchObject({ code: 'forbidden', permission: 'manage_settings' });
       }
-      expect(snapshot(t)).toEqual(before);
+      expect(await snapshot(t.location)).toEqual(before);
     });
 
     it('does not let a member limited to some projects create one', async () => {
@@ -240,7 +240,7 @@ describe('the projects admin API', () => {
         });
         const b = reg.body as Tokens;
         const project = other.demo.projectId;
-        const before = count(other, 'audit');
+        const before = await count(other.location, 'audit');
         for (const [method, path, body] of [
           ['GET', `/v1/projects/${project}`, undefined],
           ['PATCH', `/v1/projects/${project}`, { name: 'x' }],
@@ -255,7 +255,7 @@ describe('the projects admin API', () => {
           expect(res.status, `${method} ${path}`).toBe(404);
           expect(res.body.error.code).toBe('project_not_found');
         }
-        expect(count(other, 'audit')).toBe(before);
+        expect(await count(other.location, 'audit')).toBe(before);
         const list = await call(other, 'GET', '/v1/projects', { key: b.accessToken });
         expect(list.body.data).toEqual([]);
         expect((await call(other, 'GET', '/v1/projects', { key: a.accessToken })).body.data).toHaveLength(1);

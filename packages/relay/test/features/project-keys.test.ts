@@ -51,7 +51,7 @@ describe('the keys admin API', () => {
     expect(list.body.data.map((k: { id: string }) => k.id)).toContain(created.body.apiKey.id);
     const one = await call(t, 'GET', `${keys}/${created.body.apiKey.id}`, as(owner));
     expect(one.body).toEqual(created.body.apiKey);
-    expect(JSON.stringify(rows(t, 'audit'))).not.toContain(created.body.key);
+    expect(JSON.stringify(await rows(t.location, 'audit'))).not.toContain(created.body.key);
     expect((await send(created.body.key)).status).toBe(202);
   });
 
@@ -66,7 +66,7 @@ describe('the keys admin API', () => {
     const res = await call(
       t,
       'GET',
-      `/v1/projects/${other.body.id}/keys/${rows<{ id: string }>(t, 'api_keys')[0]!.id}`,
+      `/v1/projects/${other.body.id}/keys/${(await rows<{ id: string; project_id: string }>(t.location, 'api_keys')).find((k) => k.project_id === t.demo.projectId)!.id}`,
       as(owner),
     );
     expect(res.status).toBe(404);
@@ -98,7 +98,9 @@ describe('the keys admin API', () => {
     t.clock.advance(61_000);
     expect((await send(old)).status).toBe(401);
     expect((await send(rotated.body.key)).status).toBe(202);
-    const audit = rows<{ action: string; resource_id: string }>(t, 'audit').filter((r) => r.action === 'key.rotate');
+    const audit = (await rows<{ action: string; resource_id: string }>(t.location, 'audit')).filter(
+      (r) => r.action === 'key.rotate',
+    );
     expect(audit.map((r) => r.resource_id)).toEqual([created.body.apiKey.id]);
   });
 
@@ -204,15 +206,15 @@ describe('keys’ last-used times', () => {
     const created = await call(first, 'POST', keys, { key: owner.accessToken, body: { kind: 'secret' } });
     expect((await call(first, 'POST', '/v1/messages', { key: created.body.key, body: order })).status).toBe(202);
     // Nothing is written per request.
-    const stored = () =>
-      rows<{ id: string; last_used_at: number | null }>(first, 'api_keys').find(
+    const stored = async () =>
+      (await rows<{ id: string; last_used_at: number | null }>(first.location, 'api_keys')).find(
         (k) => k.id === created.body.apiKey.id,
       )!;
-    expect(stored().last_used_at).toBeNull();
+    expect((await stored()).last_used_at).toBeNull();
     await first.close();
-    expect(stored().last_used_at).toBe(first.clock.now);
+    expect((await stored()).last_used_at).toBe(first.clock.now);
     const again = await startRelay({
-      dataDir: first.dataDir,
+      location: first.location,
       demo: first.demo,
       deps: { passwordHashing: CHEAP_PASSWORDS },
     });

@@ -29,7 +29,7 @@ describe('rate limits', () => {
     for (let i = 0; i < 20; i++)
       expect((await sendPublic(`+2126123456${String(i).padStart(2, '0')}`)).status).toBe(202);
     await waitForIdle(t);
-    const before = snapshot(t);
+    const before = await snapshot(t.location);
     const limited = await sendPublic('+212612345699');
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
@@ -39,7 +39,7 @@ describe('rate limits', () => {
     expect(limited.headers.get('ratelimit-remaining')).toBe('0');
     expect(Number(limited.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
     expect(limited.headers.get('access-control-allow-origin')).toBe(DEMO_ORIGIN);
-    expect(snapshot(t)).toEqual(before);
+    expect(await snapshot(t.location)).toEqual(before);
     advance(61_000);
     expect((await sendPublic('+212612345699')).status).toBe(202);
   });
@@ -77,7 +77,7 @@ describe('rate limits', () => {
     for (let i = 0; i < 5; i++) expect((await sendContact('203.0.113.1')).status).toBe(429);
     for (let i = 0; i < 3; i++) expect((await sendContact('203.0.113.2')).status).toBe(202);
     await waitForIdle(t);
-    const before = snapshot(t);
+    const before = await snapshot(t.location);
     const limited = await sendContact('203.0.113.3');
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
@@ -85,7 +85,7 @@ describe('rate limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(600);
     expect(limited.headers.get('ratelimit-limit')).toBe('8');
-    expect(snapshot(t)).toEqual(before);
+    expect(await snapshot(t.location)).toEqual(before);
     advance(10 * 60_000 + 1000);
     expect((await sendContact('203.0.113.3')).status).toBe(202);
   });

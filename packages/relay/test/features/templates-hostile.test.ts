@@ -113,12 +113,12 @@ describe('template pattern params', () => {
     ['a named backreference', '^(?<x>a)\\k<x>$'],
     ['a program too large', '^(.{1,30}.{1,30}){1,30}$'],
   ])('refuses %s when the template is saved', async (_, pattern) => {
-    const before = snapshot(t);
+    const before = await snapshot(t.location);
     await expect(save('refused', { v: { type: 'pattern', pattern } })).rejects.toMatchObject({
       code: 'validation_failed',
       field: 'params.v.pattern',
     });
-    expect(snapshot(t)).toEqual(before);
+    expect(await snapshot(t.location)).toEqual(before);
   });
 
   it('caps maxLength of pattern params at 1000', async () => {
@@ -296,7 +296,7 @@ describe('start (CLI)', () => {
     try {
       expect(runCli(['init', '--data-dir', dataDir, '--json']).code).toBe(0);
       // As an older relay stored it: a lookahead was accepted before patterns were checked.
-      write({ dataDir }, `UPDATE templates SET params = @params WHERE name = 'order_update'`, {
+      await write({ dataDir }, `UPDATE templates SET params = @params WHERE name = 'order_update'`, {
         params: JSON.stringify({
           order: { type: 'pattern', pattern: '^(?=A)(A+)+$' },
           eta: { type: 'text', maxLength: 40 },

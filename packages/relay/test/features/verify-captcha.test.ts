@@ -52,9 +52,9 @@ const start = (body: Record<string, unknown>, key = t.demo.publicKey) =>
 
 async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
   await waitForIdle(t);
-  const before = snapshot(t);
+  const before = await snapshot(t.location);
   const result = await request();
-  expect(snapshot(t)).toEqual(before);
+  expect(await snapshot(t.location)).toEqual(before);
   expect(t.console).toEqual([]);
   return result;
 }
@@ -147,6 +147,7 @@ describe('CAPTCHA settings', () => {
     for (const file of fs.readdirSync(t.dataDir)) {
       expect(fs.readFileSync(path.join(t.dataDir, file)).includes(SECRET)).toBe(false);
     }
+    expect(JSON.stringify(await snapshot(t.location))).not.toContain(SECRET);
     const off = await setVerifySettings(
       t.relay.store,
       t.relay.sealer,

@@ -1,14 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/start-relay.js';
+import { dropStorage, storageFor, tempDir } from '../helpers/start-relay.js';
+import { expectRelayTables, snapshot } from '../helpers/store-snapshot.js';
 
 const root = tempDir();
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const dir = path.join(root, 'data');
-const cli = (...args: string[]) => runCli([...args, '--data-dir', dir, '--json']);
-const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
+// The CLI's storage: the SQLite file in `dir`, or a PostgreSQL database of its own.
+const storage = await storageFor(dir);
+afterAll(async () => {
+  fs.rmSync(root, { recursive: true, force: true });
+  await dropStorage(dir);
+});
+const cli = (...args: string[]) => runCli([...args, '--data-dir', dir, '--json'], { env: storage.env });
+const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json'], { env: storage.env }).stdout);
+beforeAll(() => expectRelayTables(storage.location));
 
 describe('messagejs-relay verify', () => {
   it('shows the defaults', () => {
@@ -68,7 +75,7 @@ describe('messagejs-relay verify', () => {
     ).toBe('none');
   });
 
-  it('sets the rules and a CAPTCHA, sealing its secret', () => {
+  it('sets the rules and a CAPTCHA, sealing its secret', async () => {
     const res = cli(
       'verify',
       'set',
@@ -104,6 +111,7 @@ describe('messagejs-relay verify', () => {
     });
     for (const file of fs.readdirSync(dir))
       expect(fs.readFileSync(path.join(dir, file)).includes('cf-secret-123')).toBe(false);
+    expect(JSON.stringify(await snapshot(storage.location))).not.toContain('cf-secret-123');
 
     const fromStdin = runCli(
       [
@@ -118,7 +126,7 @@ describe('messagejs-relay verify', () => {
         dir,
         '--json',
       ],
-      { input: 'hc-secret\n' },
+      { input: 'hc-secret\n', env: storage.env },
     );
     expect(JSON.parse(fromStdin.stdout).captcha).toEqual({ provider: 'hcaptcha', secret: 'sealed' });
     expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--captcha', 'none').stdout).captcha).toBe('none');

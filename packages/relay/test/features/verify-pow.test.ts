@@ -74,9 +74,9 @@ async function challenge(request = start): Promise<PowChallenge> {
 
 async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
   await waitForIdle(t);
-  const before = snapshot(t);
+  const before = await snapshot(t.location);
   const result = await request();
-  expect(snapshot(t)).toEqual(before);
+  expect(await snapshot(t.location)).toEqual(before);
   expect(t.console).toEqual([]);
   return result;
 }
@@ -189,7 +189,7 @@ describe('verify.start with the proof-of-work CAPTCHA', () => {
     const { token } = solve(await challenge());
     await t.close();
     clock += 1000;
-    const again = await startRelay({ dataDir: t.dataDir, demo: t.demo, deps: { now: () => clock } });
+    const again = await startRelay({ location: t.location, demo: t.demo, deps: { now: () => clock } });
     t = again;
     const res = await start({ captchaToken: token });
     expect(res.status).toBe(400);

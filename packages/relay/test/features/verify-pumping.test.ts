@@ -52,7 +52,7 @@ async function verifyOnce(to: string): Promise<void> {
 /** Reopens the relay on the same data directory, as a restart (or another relay on the database) would. */
 async function restart(): Promise<void> {
   await t.close();
-  t = await startRelay({ dataDir: t.dataDir, demo: t.demo, deps: { now: () => Date.now() } });
+  t = await startRelay({ location: t.location, demo: t.demo, deps: { now: () => Date.now() } });
 }
 
 describe('verification lock-out', () => {

@@ -189,7 +189,7 @@ describe('GET /v1/projects/:projectId/jwks.json', () => {
     );
     await expect(jwtVerify(second, createLocalJWKSet(afterTwo), options)).resolves.toBeTruthy();
     // The dropped key is gone from the database too.
-    expect(count(t, 'signing_keys')).toBe(2);
+    expect(await count(t.location, 'signing_keys')).toBe(2);
   });
 
   it('creates a key on first use for a project made without one, and keeps its private half sealed', async () => {
@@ -212,7 +212,7 @@ describe('GET /v1/projects/:projectId/jwks.json', () => {
     });
     expect(payload.sub).toBe(NUMBER);
 
-    const rows = snapshot(t).signing_keys as Array<{
+    const rows = (await snapshot(t.location)).signing_keys as Array<{
       project_id: string;
       sealed_private_jwk: string;
       public_jwk: string;

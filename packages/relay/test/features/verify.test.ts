@@ -51,10 +51,10 @@ async function settled(): Promise<void> {
 async function writesNothing<T>(request: () => Promise<T>): Promise<T> {
   await settled();
   await waitForIdle(t);
-  const before = snapshot(t);
+  const before = await snapshot(t.location);
   const result = await request();
   await settled();
-  expect(snapshot(t)).toEqual(before);
+  expect(await snapshot(t.location)).toEqual(before);
   return result;
 }
 
@@ -85,7 +85,7 @@ describe('POST /v1/verify/send', () => {
     expect(t.console.join('')).toContain(`${code} is your Demo verification code. It expires in 10 minutes.`);
     expect(JSON.stringify(res.body)).not.toContain(code);
     await settled();
-    const db = snapshot(t);
+    const db = await snapshot(t.location);
     const [session] = db.verify_sessions as Array<Record<string, unknown>>;
     expect(session).toMatchObject({
       id: res.body.sessionId,
@@ -396,7 +396,7 @@ describe('POST /v1/verify/check', () => {
     const { body } = await start();
     const code = await waitForCode(t, 1);
     await check(body.sessionId, code, undefined, { 'Idempotency-Key': 'check-hash' });
-    const rows = snapshot(t).idempotency as Array<{ idempotency_key: string; request_hash: string }>;
+    const rows = (await snapshot(t.location)).idempotency as Array<{ idempotency_key: string; request_hash: string }>;
     const row = rows.find((r) => r.idempotency_key === 'check-hash')!;
     expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
     // What a plain SHA-256 fingerprint of the request would be, for every key order the body could have.

@@ -128,8 +128,8 @@ describe('worker', () => {
     };
     await t.relay.store.messages.enqueue({ message: full, dueAt: 0 });
     // What only deliveries write (provider, errors, times), set by hand.
-    write(
-      t,
+    await write(
+      t.location,
       `UPDATE messages SET provider_message_id = 'SM123', connector_id = 'con_x', error_code = 'provider_unavailable',
          error_message = 'try later', sent_at = @sentAt, delivered_at = @deliveredAt WHERE id = @id`,
       { id: full.id, sentAt: full.sentAt, deliveredAt: full.deliveredAt },
@@ -283,7 +283,7 @@ describe('worker', () => {
     });
     expect(res.status).toBe(202);
     await new Promise((r) => setTimeout(r, 200));
-    const rows = snapshot(t).messages as Array<{ template: string; body: string; status: string }>;
+    const rows = (await snapshot(t.location)).messages as Array<{ template: string; body: string; status: string }>;
     const verification = rows.find((m) => m.template === 'verify')!;
     expect(verification.status).toBe('delivered');
     expect(verification.body).toBe('[redacted]');
@@ -297,7 +297,7 @@ describe('worker', () => {
     await t.close();
     const demo = t.demo;
     const first = t;
-    t = await startRelay({ dataDir: first.dataDir, demo });
+    t = await startRelay({ location: first.location, demo });
     const message = await waitForMessage(t, body.id, (m) => m.status === 'delivered');
     await settle();
     expect(message.attempts).toHaveLength(1);
@@ -387,12 +387,12 @@ describe('worker', () => {
       const b = (await call(first, 'POST', '/v1/messages', { key: first.demo.secretKey, body: { ...sms, text: 'b' } }))
         .body.id;
       await first.close(); // waits for `a`; `b` was waiting for the slot
-      const db = snapshot(first);
+      const db = await snapshot(first.location);
       expect(db.outbox).toEqual([
         expect.objectContaining({ message_id: b, lease_owner: null, lease_until: 0, attempts: 0 }),
       ]);
       // The next start sends it at once, not after the 30 s lease.
-      t = await startRelay({ dataDir: first.dataDir, demo: first.demo });
+      t = await startRelay({ location: first.location, demo: first.demo });
       const started = Date.now();
       const message = await waitForMessage(t, b, (m) => m.status === 'sent');
       expect(Date.now() - started).toBeLessThan(5000);
@@ -433,7 +433,7 @@ describe('worker', () => {
       await new Promise((r) => setTimeout(r, 500));
       // This worker's late answer for `a` changes nothing, and it does not send `b`.
       expect(receiver!.requests.map(textOf)).toEqual(['a']);
-      const outbox = snapshot(t).outbox as Array<{ message_id: string; lease_owner: string }>;
+      const outbox = (await snapshot(t.location)).outbox as Array<{ message_id: string; lease_owner: string }>;
       expect(outbox.map((r) => [r.message_id, r.lease_owner]).sort()).toEqual(
         [
           [a, 'other-worker'],

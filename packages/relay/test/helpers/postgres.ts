@@ -3,9 +3,10 @@ import pg from 'pg';
 import { migratePostgres } from '../../src/store/postgres/database.js';
 import { pgTypes, poolDb } from '../../src/store/postgres/pg-db.js';
 import type { PgDb } from '../../src/store/postgres/queryable.js';
+import { testDatabaseUrl } from './postgres-probe.js';
 
 /** The server the PostgreSQL suites use: `MESSAGEJS_TEST_DATABASE_URL`, else the local one. */
-export const testDatabaseUrl = process.env.MESSAGEJS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export { testDatabaseUrl };
 
 let available: Promise<boolean> | null = null;
 

@@ -4,19 +4,24 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createRelay, loadConfig, type DemoCredentials, type Relay, type RelayDeps } from '@messagejs/relay';
 import { openApiCheckerFor } from './openapi-check.js';
+import { freshDatabase } from './postgres.js';
+import { expectRelayTables, type StoreLocation } from './store-snapshot.js';
 
 export interface TestRelay {
   relay: Relay;
   url: string;
   demo: DemoCredentials;
+  /** The relay's data directory (master key file; the SQLite database when on SQLite). */
   dataDir: string;
+  /** Where the relay stores its data, for `test/helpers/store-snapshot.ts` and to restart it. */
+  location: StoreLocation;
   /** Everything the console connector printed. */
   console: string[];
   /** Every log line, parsed. */
   logs: () => Array<Record<string, unknown>>;
   /** The raw log text. */
   logText: () => string;
-  /** Stops the relay (the data directory stays until `cleanup`). */
+  /** Stops the relay (the data directory and database stay until `cleanup`). */
   close: () => Promise<void>;
   cleanup: () => Promise<void>;
 }
@@ -27,13 +32,66 @@ export function tempDir(prefix = 'messagejs-test-'): string {
 }
 
 /**
- * Starts a real relay on an ephemeral port with a real SQLite file in a temporary data directory,
- * with the demo project, capturing logs and console deliveries.
+ * The backend the relay suites run on: PostgreSQL when `MESSAGEJS_TEST_BACKEND=postgres` (the
+ * `postgres` vitest project sets it), else SQLite.
+ */
+export const testBackend: 'sqlite' | 'postgres' =
+  process.env.MESSAGEJS_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+
+/** The databases made for data directories in this test file, so a restart finds its own again. */
+const databases = new Map<string, { url: string; drop: () => Promise<void> }>();
+
+/**
+ * The storage of a relay keeping its data in `dataDir`: on SQLite, the file in it; on PostgreSQL,
+ * a fresh database made on the first call for that directory and the same one on every later
+ * call (a restart), until `dropStorage`. `env` is what a relay process needs to use it
+ * (`MESSAGEJS_DATABASE_URL`; nothing on SQLite): pass it to `runCli`/`spawnRelay` too.
+ */
+export async function storageFor(dataDir: string): Promise<{ location: StoreLocation; env: Record<string, string> }> {
+  if (testBackend === 'sqlite') return { location: { dataDir }, env: {} };
+  let database = databases.get(dataDir);
+  if (!database) {
+    const { url, drop } = await freshDatabase({ migrate: false });
+    database = { url, drop };
+    databases.set(dataDir, database);
+  }
+  return { location: { dataDir, databaseUrl: database.url }, env: { MESSAGEJS_DATABASE_URL: database.url } };
+}
+
+/** Drops the PostgreSQL database made for `dataDir`, if any (the directory itself stays). */
+export async function dropStorage(dataDir: string): Promise<void> {
+  const database = databases.get(dataDir);
+  databases.delete(dataDir);
+  await database?.drop();
+}
+
+/** Drops every database a test left behind (run after each file by `test/helpers/postgres-setup.ts`). */
+export async function dropLeftoverStorage(): Promise<string[]> {
+  const left = [...databases.keys()];
+  for (const dataDir of left) await dropStorage(dataDir);
+  return left;
+}
+
+/**
+ * Starts a real relay on an ephemeral port with a real database — SQLite in a temporary data
+ * directory, or a fresh PostgreSQL database (`testBackend`) — and the demo project, capturing logs
+ * and console deliveries. A restart passes the first relay's `location` (or its `dataDir`) and
+ * `demo`: it finds the same data.
  */
 export async function startRelay(
-  options: { env?: Record<string, string>; deps?: RelayDeps; dataDir?: string; demo?: DemoCredentials } = {},
+  options: {
+    env?: Record<string, string>;
+    deps?: RelayDeps;
+    dataDir?: string;
+    location?: StoreLocation;
+    demo?: DemoCredentials;
+  } = {},
 ): Promise<TestRelay> {
-  const dataDir = options.dataDir ?? tempDir();
+  const dataDir = options.location?.dataDir ?? options.dataDir ?? tempDir();
+  const made = testBackend === 'postgres' && !options.location?.databaseUrl && !databases.has(dataDir);
+  const storage = options.location?.databaseUrl
+    ? { location: options.location, env: { MESSAGEJS_DATABASE_URL: options.location.databaseUrl } }
+    : await storageFor(dataDir);
   const lines: string[] = [];
   const consoleOut: string[] = [];
   const logDestination = new Writable({
@@ -42,28 +100,42 @@ export async function startRelay(
       done();
     },
   });
-  const config = loadConfig({ MESSAGEJS_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...options.env });
-  const relay = await createRelay(config, {
-    logDestination,
-    consoleWrite: (text) => consoleOut.push(text),
-    worker: { pollMs: 20 },
-    cacheTtlMs: 0,
-    ...options.deps,
-  });
-  const demo = options.demo ?? (await relay.ensureDemo());
-  if (!demo) throw new Error('pass the demo credentials when reopening a data directory');
-  const { url } = await relay.listen(0, '127.0.0.1');
+  const config = loadConfig({ MESSAGEJS_DATA_DIR: dataDir, ...storage.env, LOG_LEVEL: 'info', ...options.env });
+  let relay: Relay | undefined;
+  let demo: DemoCredentials | null | undefined;
+  let url: string;
+  try {
+    relay = await createRelay(config, {
+      logDestination,
+      consoleWrite: (text) => consoleOut.push(text),
+      worker: { pollMs: 20 },
+      cacheTtlMs: 0,
+      ...options.deps,
+    });
+    // A relay that ignored MESSAGEJS_DATABASE_URL fails here, not in vacuous snapshot comparisons.
+    if (storage.location.databaseUrl) await expectRelayTables(storage.location);
+    demo = options.demo ?? (await relay.ensureDemo());
+    if (!demo) throw new Error('pass the demo credentials when reopening a data directory');
+    ({ url } = await relay.listen(0, '127.0.0.1'));
+  } catch (error) {
+    // No test will clean up a relay it did not get: close it, and drop the database made for it.
+    await relay?.close().catch(() => {});
+    if (made) await dropStorage(dataDir).catch(() => {});
+    throw error;
+  }
+  const started = relay;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await relay.close();
+    await started.close();
   };
   return {
-    relay,
+    relay: started,
     url,
     demo,
     dataDir,
+    location: storage.location,
     console: consoleOut,
     logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
     logText: () => lines.join('\n'),
@@ -71,6 +143,7 @@ export async function startRelay(
     cleanup: async () => {
       await close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      await dropStorage(dataDir);
     },
   };
 }

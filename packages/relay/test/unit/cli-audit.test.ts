@@ -44,7 +44,7 @@ const auditRows = () =>
 describe('messagejs-relay admin changes', () => {
   it('audits the demo project as made by the relay itself', async () => {
     expect((await cli('init')).code).toBe(0);
-    const rows = auditRows();
+    const rows = await auditRows();
     expect(rows.map((r) => r.action)).toEqual([
       'project.create',
       'connector.create',
@@ -57,8 +57,8 @@ describe('messagejs-relay admin changes', () => {
   });
 
   it('audits every change, each with the cli actor, and no refused one', async () => {
-    const before = auditRows().length;
-    const projectId = auditRows()[0]!.project_id!;
+    const before = (await auditRows()).length;
+    const projectId = (await auditRows())[0]!.project_id!;
     const prices = path.join(root, 'prices.yaml');
     fs.writeFileSync(prices, 'sms:\n  MA: { eur: 0.03, mad: 0.32 }\n');
     const keyId = JSON.parse((await cli('keys', 'create', '--project', projectId, '--kind', 'secret')).stdout).apiKey
@@ -102,7 +102,7 @@ describe('messagejs-relay admin changes', () => {
     expect((await cli('keys', 'revoke', keyId)).code).toBe(1);
     expect((await cli('keys', 'list', '--project', projectId)).code).toBe(0);
 
-    const rows = auditRows().slice(before);
+    const rows = (await auditRows()).slice(before);
     expect(rows.map((r) => r.action)).toEqual(['key.create', ...changes.map(([, action]) => action)]);
     expect(new Set(rows.map((r) => r.actor))).toEqual(new Set(['cli']));
     expect(rows.filter((r) => r.action !== 'project.create').every((r) => r.project_id === projectId)).toBe(true);

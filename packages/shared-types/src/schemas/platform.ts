@@ -3,14 +3,21 @@ import { z } from 'zod';
 /** `GET /healthz`: the process answers. */
 export const healthResponseSchema = z.object({ status: z.literal('ok') }).describe('The relay process answers.');
 
-/** `GET /readyz`: `200` when the database answers and the worker runs, else `503`. */
+/**
+ * `GET /readyz`: `200` when the database answers and the worker runs, else `503`. `redis` only
+ * when the relay is configured with Redis: `degraded` while it does not answer (the relay stays
+ * ready, its limits counted per process).
+ */
 export const readinessResponseSchema = z
   .object({
     status: z.enum(['ready', 'not_ready']),
     database: z.enum(['ok', 'down']),
     worker: z.enum(['ok', 'down', 'disabled']),
+    redis: z.enum(['ok', 'degraded']).optional(),
   })
-  .describe('Whether the relay can take traffic: its database and its worker.');
+  .describe(
+    'Whether the relay can take traffic: its database and its worker (and, when configured, whether Redis answers).',
+  );
 
 /** `POST /v1/hooks/:connectorId`: a provider's status callback was taken. */
 export const hookReceiptSchema = z.object({ received: z.literal(true) }).describe('A provider callback was taken.');

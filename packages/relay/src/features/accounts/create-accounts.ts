@@ -7,6 +7,7 @@ import type { AccountsDeps, SignupMode } from './deps.js';
 import { createLastUsed } from './last-used.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { createPasswords } from './passwords.js';
+import type { MakeLimiter } from '../../store/rate-limits.js';
 
 /** How often admin tokens' last-used times are written. */
 export const LAST_USED_FLUSH_MS = 30_000;
@@ -22,6 +23,8 @@ export function createAccounts(options: {
   signup: SignupMode;
   passwordCost?: Partial<ScryptCost>;
   onEnqueued?: () => void;
+  /** The login throttle's limiters (memory, or Redis shared by relays). @default in memory */
+  makeLimiter?: MakeLimiter;
 }): AccountsDeps {
   const { store, sealer, now, issuer } = options;
   return {
@@ -33,7 +36,7 @@ export function createAccounts(options: {
     csrfKey: options.csrfKey,
     passwords: createPasswords(options.passwordCost),
     tokens: createAccessTokens({ store, sealer, now, issuer }),
-    throttle: createLoginThrottle(),
+    throttle: createLoginThrottle(options.makeLimiter),
     signup: options.signup,
     lastUsed: createLastUsed(store, { flushMs: LAST_USED_FLUSH_MS }),
     ...(options.onEnqueued && { onEnqueued: options.onEnqueued }),

@@ -1,12 +1,8 @@
-import { createRequire } from 'node:module';
 import ipaddr from 'ipaddr.js';
-import type { RateLimiterMemory as RateLimiterMemoryType, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../../domain/app-error.js';
 import { sha256Hex } from '../../crypto/tokens.js';
-
-// The memory limiter alone, as store/rate-limits.ts loads it (the package index loads every backend).
-const requireCjs = createRequire(import.meta.url);
-const RateLimiterMemory = requireCjs('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof RateLimiterMemoryType;
+import { memoryLimiter, type MakeLimiter } from '../../store/rate-limits.js';
 
 /** Consecutive failures for one address before it is blocked, and for how long. */
 export const EMAIL_FAILURES = 10;
@@ -19,8 +15,8 @@ const IP_ATTEMPTS_PER_MINUTE = 30;
 /**
  * Sign-in limits per address and per client, rate-limiter-flexible's brute-force recipe:
  * consecutive failures per address, failures per client per day, attempts per client per minute.
- * Known and unknown addresses count alike, so the answers tell nothing. In memory: one process;
- * a shared store implements the same interface.
+ * Known and unknown addresses count alike, so the answers tell nothing. In memory (one process)
+ * unless `createLoginThrottle` is given Redis limiters, which every relay shares.
  */
 export interface LoginThrottle {
   /** Counts an attempt; throws `429 rate_limited` (with `retryAfter`) when the address or the client is blocked. */
@@ -51,15 +47,16 @@ const blocked = (res: RateLimiterRes) =>
     retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
   });
 
-export function createLoginThrottle(): LoginThrottle {
-  const byEmail = new RateLimiterMemory({
+/** The login throttle on the limiters `make` makes (`store/rate-limits.ts`: memory, or Redis shared by relays). */
+export function createLoginThrottle(make: MakeLimiter = memoryLimiter): LoginThrottle {
+  const byEmail = make({
     keyPrefix: 'login_email',
     points: EMAIL_FAILURES,
     duration: EMAIL_BLOCK_SECONDS,
     blockDuration: EMAIL_BLOCK_SECONDS,
   });
-  const ipDay = new RateLimiterMemory({ keyPrefix: 'login_ip_day', points: IP_FAILURES_PER_DAY, duration: 86_400 });
-  const ipMinute = new RateLimiterMemory({ keyPrefix: 'login_ip_min', points: IP_ATTEMPTS_PER_MINUTE, duration: 60 });
+  const ipDay = make({ keyPrefix: 'login_ip_day', points: IP_FAILURES_PER_DAY, duration: 86_400 });
+  const ipMinute = make({ keyPrefix: 'login_ip_min', points: IP_ATTEMPTS_PER_MINUTE, duration: 60 });
   return {
     async check(email, ip) {
       const client = clientKey(ip);

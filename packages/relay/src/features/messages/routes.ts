@@ -5,7 +5,9 @@ import {
   sendMessageResponseSchema,
 } from '@messagejs/shared-types';
 import type { Store } from '../../store/types.js';
+import type { InFlightLocks } from '../../store/shared-state.js';
 import { sendMessage, type SendDeps } from './send-message.js';
+import { answerOnce } from './idempotent-answer.js';
 import { getMessage } from './get-message.js';
 import { jsonBody } from '../../http/platform/json-body.js';
 import { idempotencyKey } from '../../http/platform/idempotency.js';
@@ -13,8 +15,11 @@ import type { Route } from '../../http/platform/route.js';
 
 const REPLAYED = Object.freeze({ [headers.idempotentReplayed]: 'true' });
 
-/** `POST /v1/messages` and `GET /v1/messages/:id`, mounted behind the API's access step (key, origin, request limits). */
-export function messageRoutes(deps: SendDeps & { store: Store }): Route[] {
+/**
+ * `POST /v1/messages` and `GET /v1/messages/:id`, mounted behind the API's access step (key,
+ * origin, request limits). With `locks`, sends with one `Idempotency-Key` run one at a time across relays.
+ */
+export function messageRoutes(deps: SendDeps & { store: Store; locks?: InFlightLocks | null }): Route[] {
   return [
     {
       method: 'POST',
@@ -30,7 +35,10 @@ export function messageRoutes(deps: SendDeps & { store: Store }): Route[] {
       },
       async handle(request) {
         const { idempotency, clientIp } = request.locals;
-        const outcome = await sendMessage(deps, request.keyPrincipal(), request.body, idempotency, clientIp);
+        const caller = request.keyPrincipal();
+        const outcome = await answerOnce(deps, caller.key.id, idempotency, () =>
+          sendMessage(deps, caller, request.body, idempotency, clientIp),
+        );
         return { status: outcome.status, body: outcome.body, ...(outcome.replayed && { headers: REPLAYED }) };
       },
     },

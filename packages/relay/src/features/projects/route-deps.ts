@@ -8,6 +8,9 @@ export interface ProjectAdminDeps {
   now: () => number;
   /** Provider API base URLs by connector type (`…/test` calls them; tests point them at local servers). */
   connectorBaseUrls: Record<string, string>;
-  /** Forgets the cached keys and origins after a change that affects them (this process answers at once). */
-  invalidate: () => void;
+  /**
+   * Forgets the cached keys and origins after a change that affects them (this process answers at
+   * once) and, with Redis, tells the other relays to; resolves once told, never throws.
+   */
+  invalidate: () => void | Promise<void>;
 }

@@ -16,10 +16,13 @@ import { projectView } from './views.js';
 /** The project a route names. */
 export const projectIdOf = (request: RouteRequest) => request.params.projectId!;
 
-/** Runs a change, then forgets cached keys and origins: this relay answers with the new settings at once. */
+/**
+ * Runs a change, then forgets cached keys and origins: this relay answers with the new settings at
+ * once, and the other relays (told through Redis) before the change's answer is sent.
+ */
 export async function changing<T>(deps: ProjectAdminDeps, work: Promise<T>): Promise<T> {
   const result = await work;
-  deps.invalidate();
+  await deps.invalidate();
   return result;
 }
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { PowChallenge } from '@messagejs/shared-types';
 import { AppError } from '../../domain/app-error.js';
+import { createMemorySpentTokens, type SpentTokens } from '../../store/spent-tokens.js';
 
 /**
  * The relay's own CAPTCHA: a proof-of-work challenge in the ALTCHA scheme
@@ -29,9 +30,6 @@ export const POW_TTL_MS = 5 * 60_000;
  */
 export const DEFAULT_POW_MAX_NUMBER = 100_000;
 
-/** Redeemed challenges remembered at most (≈ 150 bytes each); beyond, redeeming waits. */
-const MAX_REMEMBERED = 100_000;
-
 /** The HMAC key of challenges, derived from the master key with HKDF under its own label. */
 export function derivePowKey(masterKey: Buffer): Buffer {
   return Buffer.from(crypto.hkdfSync('sha256', masterKey, 'messagejs-relay', 'messagejs captcha proof of work', 32));
@@ -50,12 +48,12 @@ export interface ProofOfWork {
   /** A fresh challenge for `projectId`. */
   issue(projectId: string, maxNumber: number): PowChallenge;
   /** Checks a `captchaToken` and, when it is good, spends it. */
-  redeem(projectId: string, token: string): PowVerdict;
+  redeem(projectId: string, token: string): Promise<PowVerdict>;
   /**
    * Throws unless `token` redeems: `captcha_required` with a fresh challenge when there is no
    * token or a stale one, `captcha_failed` for anything else.
    */
-  require(projectId: string, maxNumber: number, token: string | undefined): void;
+  require(projectId: string, maxNumber: number, token: string | undefined): Promise<void>;
 }
 
 /** A `captchaToken` decoded: the fields of an ALTCHA solution, of the right types and sizes. */
@@ -70,22 +68,22 @@ const sha256Hex = (text: string) => crypto.createHash('sha256').update(text).dig
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
- * The relay's proof-of-work CAPTCHA. Redeemed challenges are kept in memory (bounded), not in
- * the database: redeeming then costs no write on the send path, and a restart forgets nothing
- * that matters, because challenges issued before the start are refused as stale.
+ * The relay's proof-of-work CAPTCHA. Redeemed challenges are kept in `spent` (`store/spent-tokens.ts`:
+ * memory, bounded, or Redis shared by relays), not in the database: redeeming then costs no
+ * write on the send path, and a restart forgets nothing that matters, because challenges issued
+ * before the start are refused as stale.
  */
 export function createProofOfWork(options: {
   key: Buffer;
   now: () => number;
   ttlMs?: number;
-  maxRemembered?: number;
+  /** Where redeemed challenges are remembered. @default in memory */
+  spent?: SpentTokens;
 }): ProofOfWork {
   const { key, now } = options;
   const ttlMs = options.ttlMs ?? POW_TTL_MS;
-  const maxRemembered = options.maxRemembered ?? MAX_REMEMBERED;
   const startedAt = now();
-  /** Redeemed challenge → its expiry (ms). */
-  const used = new Map<string, number>();
+  const spent = options.spent ?? createMemorySpentTokens({ now });
   const sign = (challenge: string) => crypto.createHmac('sha256', key).update(challenge).digest('hex');
 
   function issue(projectId: string, maxNumber: number): PowChallenge {
@@ -97,7 +95,7 @@ export function createProofOfWork(options: {
     return { algorithm: 'SHA-256', challenge, salt, maxnumber: maxNumber, signature: sign(challenge) };
   }
 
-  function redeem(projectId: string, token: string): PowVerdict {
+  async function redeem(projectId: string, token: string): Promise<PowVerdict> {
     const solution = decodeSolution(token);
     if (!solution) return 'invalid';
     const { challenge, number, salt, signature } = solution;
@@ -110,23 +108,21 @@ export function createProofOfWork(options: {
     const expiresMs = Number(params.get('expires')) * 1000;
     const at = now();
     if (!Number.isFinite(expiresMs) || expiresMs <= at || expiresMs - ttlMs < startedAt) return 'stale';
-    if (used.has(challenge)) return 'stale';
-    forgetExpired(used, at, false);
-    if (used.size >= maxRemembered) forgetExpired(used, at, true);
-    if (used.size >= maxRemembered) {
+    const spending = await spent.spend(challenge, expiresMs);
+    if (spending === 'spent') return 'stale';
+    if (spending === 'full') {
       throw new AppError('captcha_unavailable', 'Too many CAPTCHAs are being solved right now; try again shortly.', {
         retryAfter: 5,
       });
     }
-    used.set(challenge, expiresMs);
     return 'ok';
   }
 
   return {
     issue,
     redeem,
-    require(projectId, maxNumber, token) {
-      const verdict = token === undefined ? 'stale' : redeem(projectId, token);
+    async require(projectId, maxNumber, token) {
+      const verdict = token === undefined ? 'stale' : await redeem(projectId, token);
       if (verdict === 'ok') return;
       if (verdict === 'invalid') {
         throw new AppError('captcha_failed', 'The CAPTCHA solution is not valid. Solve the challenge the relay sent.', {
@@ -158,15 +154,4 @@ function decodeSolution(token: string): Solution | undefined {
   if (typeof signature !== 'string' || typeof salt !== 'string' || salt.length > 200) return undefined;
   if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) return undefined;
   return { challenge, number, salt, signature };
-}
-
-/**
- * Drops redeemed challenges that expired by `at`. `used` is in redeeming order: unless `all`, the
- * sweep stops at the first challenge still live, and `all` sweeps the whole map.
- */
-function forgetExpired(used: Map<string, number>, at: number, all: boolean): void {
-  for (const [challenge, expires] of used) {
-    if (expires <= at) used.delete(challenge);
-    else if (!all) break;
-  }
 }

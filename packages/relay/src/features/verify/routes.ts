@@ -11,6 +11,7 @@ import type { Store } from '../../store/types.js';
 import { startVerification, type VerifyDeps } from './start-verification.js';
 import { checkVerification } from './check-verification.js';
 import { projectJwks } from './signing-keys.js';
+import { answerOnce } from '../messages/idempotent-answer.js';
 import { jsonBody } from '../../http/platform/json-body.js';
 import { idempotencyKey } from '../../http/platform/idempotency.js';
 import type { Route } from '../../http/platform/route.js';
@@ -34,10 +35,11 @@ export function verifyRoutes(deps: VerifyDeps & { issuer: () => string }): Route
         responses: { 202: verifyStartResponseSchema },
       },
       async handle(request) {
-        const outcome = await startVerification(deps, request.keyPrincipal(), request.body, {
-          ip: request.ip(),
-          idempotency: request.locals.idempotency,
-        });
+        const caller = request.keyPrincipal();
+        const { idempotency } = request.locals;
+        const outcome = await answerOnce(deps, caller.key.id, idempotency, () =>
+          startVerification(deps, caller, request.body, { ip: request.ip(), idempotency }),
+        );
         return {
           status: outcome.status,
           body: outcome.body,
@@ -57,11 +59,11 @@ export function verifyRoutes(deps: VerifyDeps & { issuer: () => string }): Route
         responses: { 200: verifyCheckResponseSchema },
       },
       async handle(request) {
-        const outcome = await checkVerification(deps, request.keyPrincipal(), request.body, {
-          ip: request.ip(),
-          idempotency: request.locals.idempotency,
-          issuer: deps.issuer(),
-        });
+        const caller = request.keyPrincipal();
+        const { idempotency } = request.locals;
+        const outcome = await answerOnce(deps, caller.key.id, idempotency, () =>
+          checkVerification(deps, caller, request.body, { ip: request.ip(), idempotency, issuer: deps.issuer() }),
+        );
         return {
           status: outcome.status,
           body: outcome.body,

@@ -17,6 +17,7 @@ import { fill } from '../templates/templates.js';
 import { maskAddress } from '../../domain/mask.js';
 import { requireCaptcha, type CaptchaOptions } from './verify-captcha.js';
 import type { ProofOfWork } from './proof-of-work.js';
+import type { InFlightLocks } from '../../store/shared-state.js';
 import { DEFAULT_VERIFY_BODY, DEFAULT_VERIFY_SUBJECT, loadVerifySettings } from './verify-settings.js';
 import { admitVerifySend, clientOf, sendWindows } from './admit-verify-send.js';
 
@@ -38,6 +39,8 @@ export interface VerifyDeps {
   logger?: Pick<Logger, 'warn'>;
   /** Called after a code's message is stored, to wake the worker. */
   onEnqueued?: (messageId: string) => void;
+  /** In-flight locks on `Idempotency-Key`s, shared by relays (`store/shared-state.ts`). */
+  locks?: InFlightLocks | null;
 }
 
 /** The request's context the HTTP layer knows. */

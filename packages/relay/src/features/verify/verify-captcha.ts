@@ -109,7 +109,7 @@ export async function requireCaptcha(
   const { captcha } = check.settings;
   if (!captcha) return;
   if (captcha.provider === 'pow') {
-    deps.pow.require(check.projectId, check.settings.powMaxNumber, check.token);
+    await deps.pow.require(check.projectId, check.settings.powMaxNumber, check.token);
     return;
   }
   if (!check.token) {

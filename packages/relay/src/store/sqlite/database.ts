@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
 import { migrations } from './migrations/index.js';
 
 /** The database file's name inside the data directory. */
@@ -89,6 +90,16 @@ export function insecureDataFiles(dataDir: string, extraFiles: string[] = []): I
     if ((mode & 0o077) !== 0) found.push({ path: candidate, mode: `0${mode.toString(8).padStart(3, '0')}` });
   }
   return found;
+}
+
+/** Warns when the data files (and `extraFiles`, such as the master key) are open to other users. */
+export function warnAboutOpenDataFiles(dataDir: string, extraFiles: string[], logger: Pick<Logger, 'warn'>): void {
+  const exposed = insecureDataFiles(dataDir, extraFiles);
+  if (exposed.length === 0) return;
+  logger.warn(
+    { files: exposed },
+    'data files are open to other users of this machine (the database holds message contents and recipients); the relay leaves them as they are: chmod 700 the data directory and 600 the files in it',
+  );
 }
 
 function migrate(db: Database.Database): SchemaVersions {

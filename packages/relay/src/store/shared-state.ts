@@ -1,0 +1,70 @@
+import { createMemoryRateLimitStore, memoryLimiter, type MakeLimiter, type RateLimitStore } from './rate-limits.js';
+import { createMemorySpentTokens, type SpentTokens } from './spent-tokens.js';
+
+/** A lock held on a name until `release` (or until its time to live passes). */
+export interface InFlightLock {
+  /** Lets the name go, if this holder still holds it; never throws. */
+  release(): Promise<void>;
+}
+
+/**
+ * Locks on the requests being processed right now (an `Idempotency-Key` in flight), so two relays
+ * never process the same one at once.
+ */
+export interface InFlightLocks {
+  /**
+   * Takes `name` for at most `ttlMs`: the lock, or `null` when another holder has it. Never
+   * throws: when the locks cannot be reached it answers a lock that holds nothing (the database's
+   * unique key stays the final guarantee).
+   */
+  acquire(name: string, ttlMs: number): Promise<InFlightLock | null>;
+}
+
+/** Whether the shared backend answers: `degraded` while what it shares falls back to this process. */
+export type SharedStatus = 'ok' | 'degraded';
+
+/**
+ * What relays share when Redis is configured (`store/redis/`), and what one process keeps for
+ * itself otherwise: rate-limit counters, the login throttle's limiters, in-flight locks, spent
+ * proof-of-work challenges, and the announcements that make every relay forget its caches.
+ */
+export interface SharedState {
+  /** The request and send limits' counters. */
+  limits: RateLimitStore;
+  /** Makes the login throttle's limiters. */
+  makeLimiter: MakeLimiter;
+  /** `null` without Redis: one process's requests with one key already meet in the database. */
+  locks: InFlightLocks | null;
+  spent: SpentTokens;
+  /**
+   * Tells the other relays to forget their cached keys, projects and reads (after this one changed
+   * them); resolves once sent, never throws. Nothing to do without Redis.
+   */
+  announce: () => Promise<void>;
+  /** Calls `listener` when another relay announced a change, or when announcements may have been missed. */
+  onInvalidate: (listener: () => void) => void;
+  /** `null` without Redis; else whether it answers. */
+  status: () => SharedStatus | null;
+  close: () => Promise<void>;
+}
+
+/** A lock that holds nothing: what an acquire answers when the shared backend cannot be reached. */
+export const noLock: InFlightLock = Object.freeze({ release: () => Promise.resolve() });
+
+/**
+ * One process's own state: memory counters, no locks (one process's sends with one key already
+ * meet in the database's unique key, `docs/architecture.md`, send pipeline step 3: the send path
+ * stays as it was), nothing to announce.
+ */
+export function createMemorySharedState(options: { now: () => number }): SharedState {
+  return {
+    limits: createMemoryRateLimitStore(),
+    makeLimiter: memoryLimiter,
+    locks: null,
+    spent: createMemorySpentTokens({ now: options.now }),
+    announce: () => Promise.resolve(),
+    onInvalidate: () => {},
+    status: () => null,
+    close: () => Promise.resolve(),
+  };
+}
