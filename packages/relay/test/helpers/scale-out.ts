@@ -15,6 +15,8 @@ export interface Cluster {
   processes: CliProcess[];
   /** `init`: the demo project's id and secret key. */
   init(): Promise<{ projectId: string; secretKey: string }>;
+  /** Runs `messagejs-relay …args --data-dir <the init directory>` with the cluster's env; throws unless it exits 0. */
+  run(args: string[]): Promise<string>;
   /** A webhook connector of `projectId` for the `sms` channel posting to `url`. */
   addWebhook(projectId: string, url: string): Promise<void>;
   /** `start --no-worker --port 0`: resolves with the process and its URL once it listens. */
@@ -36,6 +38,11 @@ export function cluster(root: string, env: Record<string, string>): Cluster {
       const res = await runCliAsync(['init', '--data-dir', dir('init'), '--json'], { env: shared });
       if (res.code !== 0) throw new Error(`init failed:\n${res.stderr}`);
       return JSON.parse(res.stdout) as { projectId: string; secretKey: string };
+    },
+    async run(args) {
+      const res = await runCliAsync([...args, '--data-dir', dir('init')], { env: shared });
+      if (res.code !== 0) throw new Error(`${args.join(' ')} failed:\n${res.stderr}`);
+      return res.stdout;
     },
     async addWebhook(projectId, url) {
       const res = await runCliAsync(
