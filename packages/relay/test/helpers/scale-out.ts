@@ -14,7 +14,7 @@ export interface Cluster {
   /** Every process started, running or not (the test's `afterEach` stops them with `stopAll`). */
   processes: CliProcess[];
   /** `init`: the demo project's id and secret key. */
-  init(): Promise<{ projectId: string; secretKey: string }>;
+  init(): Promise<{ projectId: string; secretKey: string; publicKey: string }>;
   /** Runs `messagejs-relay …args --data-dir <the init directory>` with the cluster's env; throws unless it exits 0. */
   run(args: string[]): Promise<string>;
   /** A webhook connector of `projectId` for the `sms` channel posting to `url`. */
@@ -37,7 +37,7 @@ export function cluster(root: string, env: Record<string, string>): Cluster {
     async init() {
       const res = await runCliAsync(['init', '--data-dir', dir('init'), '--json'], { env: shared });
       if (res.code !== 0) throw new Error(`init failed:\n${res.stderr}`);
-      return JSON.parse(res.stdout) as { projectId: string; secretKey: string };
+      return JSON.parse(res.stdout) as { projectId: string; secretKey: string; publicKey: string };
     },
     async run(args) {
       const res = await runCliAsync([...args, '--data-dir', dir('init')], { env: shared });

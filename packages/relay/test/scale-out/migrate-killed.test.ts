@@ -62,7 +62,7 @@ async function schemaOf(pool: pg.Pool): Promise<string[]> {
   return [...columns.rows, ...indexes.rows, ...constraints.rows].map((r) => r.line).sort();
 }
 
-describe.skipIf(!postgresUp)('scale-out: `migrate` killed with SIGKILL midway', () => {
+describe.skipIf(!postgresUp)('scale-out: `migrate` killed with SIGKILL midway', { timeout: 60_000 }, () => {
   it('leaves schema_migrations and the tables as they were; a second `migrate` completes', async () => {
     requireBuiltCli();
     const db = await freshDatabase({ migrate: false });

@@ -84,7 +84,7 @@ async function sendUntilAccepted(url: string, secretKey: string, i: number, time
   }
 }
 
-describe.skipIf(!postgresUp)('scale-out: PostgreSQL unreachable while sending', () => {
+describe.skipIf(!postgresUp)('scale-out: PostgreSQL unreachable while sending', { timeout: 90_000 }, () => {
   it('cut by a proxy: 503 + Retry-After within 5 s (never 500), /readyz 503; back: 202 again, every accepted message delivered', async () => {
     const { c, provider, proxy, secretKey } = await setUp();
     provider.reply({ body: { id: 'rcv' }, delayMs: 800 });
