@@ -307,7 +307,13 @@ export async function createRelay(config: Readonly<RelayConfig>, deps: RelayDeps
     level: config.logLevel,
     ...(deps.logDestination && { destination: deps.logDestination }),
   });
-  const shared = await openSharedState({ redisUrl: config.redisUrl, logger, now: deps.now ?? Date.now, ...deps.redis });
+  const shared = await openSharedState({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    logger,
+    now: deps.now ?? Date.now,
+    ...deps.redis,
+  });
   // Open connections would keep the process alive after a failed start.
   const parts = await openParts(config, deps, logger, shared).catch((error: unknown) =>
     shared.close().then(() => Promise.reject(error as Error)),

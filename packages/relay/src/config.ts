@@ -60,6 +60,10 @@ const envSchema = z
       .url({ protocol: /^rediss?$/ })
       .refine((v) => URL.canParse(v) && new URL(v).hostname !== '', 'must name a host, e.g. redis://127.0.0.1:6379')
       .optional(),
+    MESSAGEJS_REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,64}$/, 'must be 1 to 64 printable ASCII characters without spaces, e.g. messagejs:')
+      .default('messagejs:'),
   })
   .refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
     path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
@@ -117,6 +121,12 @@ export interface RelayConfig {
    * @example 'redis://127.0.0.1:6379'
    */
   redisUrl: string | null;
+  /**
+   * Starts every key the relay keeps in Redis and its invalidation channel
+   * (`MESSAGEJS_REDIS_KEY_PREFIX`): installations sharing one Redis (pub/sub channels are not
+   * per database) each need their own. @default 'messagejs:'
+   */
+  redisKeyPrefix: string;
 }
 
 /** How long a client may keep a connection, and how many it may hold: slow or silent clients must not hold sockets. */
@@ -203,6 +213,7 @@ export function loadConfig(
     databaseUrl: e.MESSAGEJS_DATABASE_URL ?? null,
     databasePoolMax: e.MESSAGEJS_DATABASE_POOL_MAX,
     redisUrl: e.MESSAGEJS_REDIS_URL ?? null,
+    redisKeyPrefix: e.MESSAGEJS_REDIS_KEY_PREFIX,
     ...overrides,
   });
 }

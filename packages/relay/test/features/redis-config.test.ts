@@ -31,3 +31,14 @@ describe('MESSAGEJS_REDIS_URL', () => {
     expect(() => loadConfig({ MESSAGEJS_REDIS_URL: 'http://:hunter2@redis.example' })).toThrow(/^(?![\s\S]*hunter2)/);
   });
 });
+
+describe('MESSAGEJS_REDIS_KEY_PREFIX', () => {
+  it('is messagejs: by default, and takes another', () => {
+    expect(loadConfig({}).redisKeyPrefix).toBe('messagejs:');
+    expect(loadConfig({ MESSAGEJS_REDIS_KEY_PREFIX: 'acme:prod:' }).redisKeyPrefix).toBe('acme:prod:');
+  });
+
+  it.each(['', 'with space', 'x'.repeat(65), 'caf\u00e9:'])('refuses %j, naming the variable', (prefix) => {
+    expect(() => loadConfig({ MESSAGEJS_REDIS_KEY_PREFIX: prefix })).toThrow(/MESSAGEJS_REDIS_KEY_PREFIX/);
+  });
+});
