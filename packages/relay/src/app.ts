@@ -66,12 +66,12 @@ export interface RelayDeps {
   consoleWrite?: (text: string) => void;
   /** Provider API base URLs by connector type (tests point them at local servers). */
   connectorBaseUrls?: Record<string, string>;
-  /** Rate-limit counters. @default in memory */
-  rateLimitStore?: RateLimitStore;
+  rateLimitStore?: RateLimitStore; // rate-limit counters (default: in memory)
   /** Worker tuning (backoff, lease, poll). */
   worker?: Partial<Omit<WorkerOptions, 'store' | 'pool' | 'logger' | 'now'>>;
-  /** How long key and origin lookups are cached. @default 2000 */
+  /** How long key and origin lookups are cached (`cacheTtlMs`, default 2000), how often keys' last-used times are written (`lastUsedFlushMs`, default 30000). */
   cacheTtlMs?: number;
+  lastUsedFlushMs?: number;
   /** CAPTCHA siteverify base URLs by provider (tests point them at a local server). */
   captchaBaseUrls?: Partial<Record<CaptchaProvider, string>>;
   /** The scrypt cost of new password hashes (tests make it cheap). @default { logN: 17, r: 8, p: 1 } */
@@ -211,7 +211,7 @@ async function openParts(
     worker,
     keyCache,
     readCache,
-    keysLastUsed: createKeysLastUsed(store),
+    keysLastUsed: createKeysLastUsed(store, deps.lastUsedFlushMs),
     shared,
   };
 }

@@ -7,10 +7,10 @@ import { LAST_USED_FLUSH_MS } from '../accounts/create-accounts.js';
  * (`features/accounts/last-used.ts`), over the same store with its `adminTokens.touch` pointed at
  * `keys.touch`. `lastUsedAt` is then precise to the flush interval (30 s).
  */
-export function createKeysLastUsed(store: Store): LastUsed {
+export function createKeysLastUsed(store: Store, flushMs: number = LAST_USED_FLUSH_MS): LastUsed {
   const keyTimes: Store = {
     ...store,
     adminTokens: { ...store.adminTokens, touch: (batch) => store.keys.touch(batch) },
   };
-  return createLastUsed(keyTimes, { flushMs: LAST_USED_FLUSH_MS });
+  return createLastUsed(keyTimes, { flushMs });
 }
