@@ -24,9 +24,15 @@ import { createInvitesRepo } from './invites.js';
 import { createSetupTokensRepo } from './setup-tokens.js';
 import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
 
-/** Every repository on `db`: the store's pool, or one unit of work's client. */
-function createRepositories(db: PgDb): Repositories {
-  const messages = createMessagesRepo(db);
+/** Group commit for sends on the store's pool (`batcher.ts`): statements in flight, inputs per statement. */
+const ENQUEUE_BATCH = { slots: 2, maxBatch: 256 };
+/** The same for the records of finished deliveries. */
+const COMPLETE_BATCH = { slots: 2, maxBatch: 256 };
+
+/** Every repository on `db`: the store's pool (`pooled`), or one unit of work's client. */
+function createRepositories(db: PgDb, pooled = false): Repositories & { drain: () => Promise<void> } {
+  const messages = createMessagesRepo(db, pooled ? { batch: ENQUEUE_BATCH } : {});
+  const outbox = createOutboxRepo(db, pooled ? { batch: COMPLETE_BATCH } : {});
   return {
     projects: createProjectsRepo(db),
     keys: createKeysRepo(db),
@@ -34,7 +40,7 @@ function createRepositories(db: PgDb): Repositories {
     connectors: createConnectorsRepo(db),
     messages,
     status: messages,
-    outbox: createOutboxRepo(db),
+    outbox,
     idempotency: createIdempotencyRepo(db),
     optOuts: createOptOutsRepo(db),
     audit: createAuditRepo(db),
@@ -48,6 +54,7 @@ function createRepositories(db: PgDb): Repositories {
     invites: createInvitesRepo(db),
     setupTokens: createSetupTokensRepo(db),
     authSigningKeys: createAuthSigningKeysRepo(db),
+    drain: () => Promise.all([messages.drain(), outbox.drain()]).then(() => undefined),
   };
 }
 
@@ -91,9 +98,10 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
   }
   const work = createWorkListener(url, { logger, applicationName });
   let closing: Promise<void> | null = null;
+  const { drain, ...repositories } = createRepositories(poolDb(pool), true);
   return {
-    ...createRepositories(poolDb(pool)),
-    transaction: createUnitOfWork(pool, createRepositories),
+    ...repositories,
+    transaction: createUnitOfWork(pool, (db) => createRepositories(db)),
     onWork: (listener) => work.subscribe(listener),
     async ping() {
       try {
@@ -107,6 +115,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
       // The pool may be ended once only: later calls wait for the first.
       closing ??= (async () => {
         await work.close();
+        await drain();
         await pool.end();
       })();
       return closing;

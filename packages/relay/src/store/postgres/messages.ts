@@ -12,6 +12,8 @@ import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { statusRank } from '../status-rank.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import { parameters } from './parameters.js';
+import { createBatcher, type Batcher } from './batcher.js';
+import { enqueueBatch, enqueueRow } from './enqueue-batch.js';
 import type { PgDb, Queryable } from './queryable.js';
 
 /** The channel workers LISTEN on: a write that makes an outbox row due notifies it (on commit). */
@@ -113,7 +115,7 @@ export function enqueueStatement(input: EnqueueInput): { text: string; values: u
   );
   if (input.templateId) {
     parts.push(
-      `used AS (UPDATE template_stats SET usage_count = usage_count + 1, last_used_at = ${param(m.createdAt)}
+      `used AS (UPDATE template_stats SET usage_count = usage_count + 1, last_used_at = greatest(last_used_at, ${param(m.createdAt)})
         WHERE template_id = ${param(input.templateId)} AND EXISTS (SELECT 1 FROM message))`,
     );
   }
@@ -159,12 +161,30 @@ export async function readIdempotency(
   return rows[0] ? toIdempotency(rows[0]) : null;
 }
 
+/** How `createMessagesRepo` writes. */
+export interface MessagesRepoOptions {
+  /**
+   * Group commit for `enqueue` (`batcher.ts`): on the store's pool, yes; inside a unit of work,
+   * no (its statements run on the unit's one client, in order).
+   */
+  batch?: { slots: number; maxBatch: number };
+}
+
 /** Messages and their statuses. */
-export function createMessagesRepo(db: PgDb): MessagesRepo & StatusRepo {
+export function createMessagesRepo(
+  db: PgDb,
+  options: MessagesRepoOptions = {},
+): MessagesRepo &
+  StatusRepo & {
+    drain(): Promise<void>;
+  } {
   // A message whose text holds U+0000 (PostgreSQL's text cannot) is refused as a 400, not a 500.
   const writes = refusingNul(db);
+  const alone = (input: EnqueueInput) => enqueue(writes, input);
+  const batched = options.batch ? batchedEnqueue(writes, alone, options.batch) : null;
   return {
-    enqueue: (input) => enqueue(writes, input),
+    enqueue: batched ?? alone,
+    drain: () => batched?.drain() ?? Promise.resolve(),
     async get(id) {
       // No stored row holds U+0000: what SQLite would not find either.
       if (hasNul(id)) return null;
@@ -250,6 +270,37 @@ async function enqueue(db: PgDb, input: EnqueueInput): ReturnType<MessagesRepo['
     if (existing) return { ok: false, existing };
   }
   throw new Error('messages.enqueue: the idempotency key stayed taken by a record that cannot be read');
+}
+
+/**
+ * `enqueue` through a batcher: the inputs waiting together go as one `enqueueBatch` statement.
+ * An input whose idempotency key was taken is answered as `enqueue` answers it alone (the stored
+ * record, or a new round when that record vanished meanwhile); one holding U+0000 is refused
+ * before it can fail a batch.
+ */
+function batchedEnqueue(
+  db: PgDb,
+  alone: (input: EnqueueInput) => ReturnType<MessagesRepo['enqueue']>,
+  options: { slots: number; maxBatch: number },
+): Batcher<EnqueueInput, Awaited<ReturnType<MessagesRepo['enqueue']>>> {
+  const batcher = createBatcher<EnqueueInput, Awaited<ReturnType<MessagesRepo['enqueue']>>>(
+    async (inputs) => {
+      const written = await enqueueBatch(db, inputs);
+      return Promise.all(
+        inputs.map((input) => (written.has(input.message.id) ? Promise.resolve({ ok: true as const }) : alone(input))),
+      );
+    },
+    alone,
+    {
+      ...options,
+      key: (input) =>
+        input.idempotency ? `${input.idempotency.keyId}\u0000${input.idempotency.idempotencyKey}` : null,
+    },
+  );
+  const enqueueOne = ((input: EnqueueInput) =>
+    hasNul(enqueueRow(input)) ? alone(input) : batcher(input)) as typeof batcher;
+  enqueueOne.drain = () => batcher.drain();
+  return enqueueOne;
 }
 
 /**

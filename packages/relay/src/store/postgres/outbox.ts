@@ -2,6 +2,8 @@ import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types/inde
 import { toMessage, type MessageRow } from '../message-rows.js';
 import { notifyOutbox, withoutNul } from './messages.js';
 import { parameters } from './parameters.js';
+import { createBatcher } from './batcher.js';
+import { completeBatch, type Completed } from './complete-batch.js';
 import type { PgDb } from './queryable.js';
 
 /**
@@ -12,10 +14,28 @@ import type { PgDb } from './queryable.js';
  * they commit. Many workers share one database: `claim` skips rows another claimer has locked.
  * What providers said (ids, error codes and messages) is stored with U+0000 replaced (`withoutNul`).
  */
-export function createOutboxRepo(db: PgDb): OutboxRepo {
+export function createOutboxRepo(
+  db: PgDb,
+  options: { batch?: { slots: number; maxBatch: number } } = {},
+): OutboxRepo & { drain: () => Promise<void> } {
+  const alone = ({ job, result }: Completed) => complete(db, job, result);
+  // Group commit (`batcher.ts`) for the records of finished deliveries, on the store's pool: those
+  // that finish while one statement runs go together in the next.
+  const batched = options.batch
+    ? createBatcher<Completed, void>(
+        (items) => completeBatch(db, items).then(() => items.map(() => undefined)),
+        alone,
+        {
+          ...options.batch,
+          key: (c) => c.job.messageId,
+        },
+      )
+    : null;
   return {
     claim: (now, limit, leaseMs, owner) => claim(db, now, limit, leaseMs, owner),
-    complete: (job, result) => complete(db, job, result),
+    complete: (job, result) =>
+      batched && result.fallbackAt === undefined ? batched({ job, result }) : alone({ job, result }),
+    drain: () => batched?.drain() ?? Promise.resolve(),
     async finish(job) {
       await db.query(
         `WITH taken AS (DELETE FROM outbox WHERE message_id = $1 AND lease_owner = $2 RETURNING message_id)

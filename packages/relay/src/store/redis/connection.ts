@@ -47,7 +47,9 @@ export interface RedisConnections {
 /** Opens the relay's connections to `url` (`redis://` or `rediss://`); they connect in the background. */
 export function openConnections(url: string, timeouts: RedisTimeouts): RedisConnections {
   return {
-    client: new Redis(url, connectionOptions(timeouts, 'messagejs-relay')),
+    // Commands issued in one turn of the event loop (the limit checks of concurrent requests) go
+    // to Redis in one write, and their replies come back in one read.
+    client: new Redis(url, { ...connectionOptions(timeouts, 'messagejs-relay'), enableAutoPipelining: true }),
     // `invalidation.ts` subscribes again itself after each reconnection, then forgets the caches.
     subscriber: new Redis(url, { ...connectionOptions(timeouts, 'messagejs-relay-sub'), autoResubscribe: false }),
   };

@@ -28,7 +28,7 @@ export function createMessageWriter(db: Database.Database) {
   );
   // The template's narrow counter row (created with the template): a send never rewrites the template row.
   const countTemplateUse = db.prepare(
-    'UPDATE template_stats SET usage_count = usage_count + 1, last_used_at = ? WHERE template_id = ?',
+    'UPDATE template_stats SET usage_count = usage_count + 1, last_used_at = max(coalesce(last_used_at, 0), ?) WHERE template_id = ?',
   );
   const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
   const insertLeasedOutbox = db.prepare(
