@@ -1,12 +1,11 @@
 import {
-  defaultLimits,
-  defaultNumberTypes,
   type AccountRecord,
   type MemberRecord,
   type Project,
   type Store,
   type UserRecord,
 } from '../../src/store/types/index.js';
+import { projectRecord } from '../helpers/store-records.js';
 
 /** The time every fixture is made at (ms). */
 export const at = 1_700_000_000_000;
@@ -51,20 +50,7 @@ export const member = (
   ...more,
 });
 
-export const project = (id: string, accountId: string | null): Project => ({
-  id,
-  name: `Project ${id}`,
-  accountId,
-  allowedOrigins: [],
-  allowedCountries: ['MA'],
-  defaultCountry: null,
-  limits: { ...defaultLimits },
-  prices: null,
-  fallbacks: {},
-  allowedNumberTypes: [...defaultNumberTypes],
-  development: false,
-  createdAt: at,
-});
+export const project = (id: string, accountId: string | null): Project => projectRecord(id, { accountId });
 
 /**
  * Account `acc_1` with projects `prj_a`, `prj_b`, `prj_c`, user `usr_1` and its owner membership

@@ -1,7 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  defaultLimits,
-  defaultNumberTypes,
   type AuditFilter,
   type AuditRecord,
   type PageRequest,
@@ -9,22 +7,10 @@ import {
   type Store,
 } from '../../src/store/types/index.js';
 import { backends, type OpenedStore } from './backends.js';
+import { projectRecord } from '../helpers/store-records.js';
 
 const at = 1_700_000_000_000;
-const project = (id: string, accountId: string | null): Project => ({
-  id,
-  name: id,
-  accountId,
-  allowedOrigins: [],
-  allowedCountries: ['MA'],
-  defaultCountry: null,
-  limits: { ...defaultLimits },
-  prices: null,
-  fallbacks: {},
-  allowedNumberTypes: [...defaultNumberTypes],
-  development: false,
-  createdAt: at,
-});
+const project = (id: string, accountId: string | null): Project => projectRecord(id, { name: id, accountId });
 
 /** Entries 1–6, told apart by `detail.n`. */
 const entries: AuditRecord[] = [

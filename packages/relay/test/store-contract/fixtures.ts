@@ -1,61 +1,16 @@
 import pg from 'pg';
-import {
-  defaultLimits,
-  defaultNumberTypes,
-  type Message,
-  type MessageAttemptRecord,
-  type Project,
-} from '../../src/store/types/index.js';
+import type { Message, MessageAttemptRecord, Project } from '../../src/store/types/index.js';
+import { at, messageRecord, projectRecord } from '../helpers/store-records.js';
 import { count } from '../helpers/store-snapshot.js';
 import type { OpenedStore } from './backends.js';
 
 /** What the store contract tests write: one project, messages in it, attempts on them. */
-export const at = 1_700_000_000_000;
+export { at };
 
-export const project: Project = {
-  id: 'prj_unit',
-  name: 'Unit',
-  accountId: null,
-  allowedOrigins: [],
-  allowedCountries: ['MA'],
-  defaultCountry: null,
-  limits: { ...defaultLimits },
-  prices: null,
-  fallbacks: {},
-  allowedNumberTypes: [...defaultNumberTypes],
-  development: false,
-  createdAt: at,
-};
+export const project: Project = projectRecord('prj_unit', { name: 'Unit' });
 
-export const message = (id: string, overrides: Partial<Message> = {}): Message => ({
-  id,
-  projectId: project.id,
-  keyId: 'key_unit',
-  channel: 'sms',
-  to: '+212612345678',
-  country: 'MA',
-  operator: null,
-  template: null,
-  subject: null,
-  body: 'hello',
-  html: null,
-  status: 'queued',
-  segments: 1,
-  encoding: 'GSM-7',
-  costEur: null,
-  costMad: null,
-  cascade: [],
-  providerMessageId: null,
-  connectorId: null,
-  errorCode: null,
-  errorMessage: null,
-  createdAt: at,
-  updatedAt: at,
-  scheduledAt: null,
-  sentAt: null,
-  deliveredAt: null,
-  ...overrides,
-});
+export const message = (id: string, overrides: Partial<Message> = {}): Message =>
+  messageRecord(id, project.id, 'key_unit', overrides);
 
 /** What `messages.get` gives back for a message enqueued as `m` (the optional fields filled in). */
 export const stored = (m: Message, leaseUntil = 0) => ({

@@ -1,29 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  defaultLimits,
-  defaultNumberTypes,
-  type OptOutRecord,
-  type PagePosition,
-  type Project,
-  type Store,
-} from '../../src/store/types/index.js';
+import { type OptOutRecord, type PagePosition, type Project, type Store } from '../../src/store/types/index.js';
 import { backends, type OpenedStore } from './backends.js';
+import { projectRecord } from '../helpers/store-records.js';
 
 const at = 1_700_000_000_000;
-const project: Project = {
-  id: 'prj_optouts',
-  name: 'Opt-outs',
-  accountId: null,
-  allowedOrigins: [],
-  allowedCountries: ['MA'],
-  defaultCountry: null,
-  limits: { ...defaultLimits },
-  prices: null,
-  fallbacks: {},
-  allowedNumberTypes: [...defaultNumberTypes],
-  development: false,
-  createdAt: at,
-};
+const project: Project = projectRecord('prj_optouts', { name: 'Opt-outs' });
 
 describe.each(backends)('optOuts ($name)', (backend) => {
   let opened: OpenedStore;

@@ -1,33 +1,9 @@
-import {
-  defaultLimits,
-  defaultNumberTypes,
-  type ApiKey,
-  type ConnectorRecord,
-  type Message,
-  type Project,
-  type Template,
-  type TemplateVersionRecord,
-} from '../../src/store/types/index.js';
+import type { ApiKey, ConnectorRecord, Template, TemplateVersionRecord } from '../../src/store/types/index.js';
+import { at } from '../helpers/store-records.js';
 
 /** Records for the projects, keys, templates and connectors contract tests. */
 
-export const at = 1_700_000_000_000;
-
-export const project = (id: string, fields: Partial<Project> = {}): Project => ({
-  id,
-  name: `Project ${id}`,
-  accountId: null,
-  allowedOrigins: [],
-  allowedCountries: ['MA'],
-  defaultCountry: null,
-  limits: { ...defaultLimits },
-  prices: null,
-  fallbacks: {},
-  allowedNumberTypes: [...defaultNumberTypes],
-  development: false,
-  createdAt: at,
-  ...fields,
-});
+export { at, messageRecord as message, projectRecord as project } from '../helpers/store-records.js';
 
 export const apiKey = (id: string, projectId: string, fields: Partial<ApiKey> = {}): ApiKey => ({
   id,
@@ -92,36 +68,6 @@ export const connector = (id: string, projectId: string, fields: Partial<Connect
   enabled: true,
   createdAt: at,
   updatedAt: at,
-  ...fields,
-});
-
-export const message = (id: string, projectId: string, keyId: string, fields: Partial<Message> = {}): Message => ({
-  id,
-  projectId,
-  keyId,
-  channel: 'sms',
-  to: '+212612345678',
-  country: 'MA',
-  operator: null,
-  template: null,
-  subject: null,
-  body: 'hello',
-  html: null,
-  status: 'queued',
-  segments: 1,
-  encoding: 'GSM-7',
-  costEur: null,
-  costMad: null,
-  cascade: [],
-  providerMessageId: null,
-  connectorId: null,
-  errorCode: null,
-  errorMessage: null,
-  createdAt: at,
-  updatedAt: at,
-  scheduledAt: null,
-  sentAt: null,
-  deliveredAt: null,
   ...fields,
 });
 

@@ -1,29 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  defaultLimits,
-  defaultNumberTypes,
   type AuthSigningKeyRecord,
   type Project,
   type SigningKeyRecord,
   type Store,
 } from '../../src/store/types/index.js';
 import { backends, type OpenedStore } from './backends.js';
+import { projectRecord } from '../helpers/store-records.js';
 
 const at = 1_700_000_000_000;
-const project: Project = {
-  id: 'prj_keys',
-  name: 'Keys',
-  accountId: null,
-  allowedOrigins: [],
-  allowedCountries: ['MA'],
-  defaultCountry: null,
-  limits: { ...defaultLimits },
-  prices: null,
-  fallbacks: {},
-  allowedNumberTypes: [...defaultNumberTypes],
-  development: false,
-  createdAt: at,
-};
+const project: Project = projectRecord('prj_keys', { name: 'Keys' });
 
 const jwk = (n: number) => ({ kty: 'EC', crv: 'P-256', x: `x${n}`, y: `y${n}`, kid: `kid_${n}` });
 const key = (n: number, projectId = project.id): SigningKeyRecord => ({

@@ -1,7 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  defaultLimits,
-  defaultNumberTypes,
   type IdempotencyRecord,
   type Message,
   type Project,
@@ -12,23 +10,11 @@ import {
   type VerifySession,
 } from '../../src/store/types/index.js';
 import { backends, type OpenedStore } from './backends.js';
+import { projectRecord } from '../helpers/store-records.js';
 
 const at = 1_700_000_000_000;
 const MINUTE = 60_000;
-const project: Project = {
-  id: 'prj_verify',
-  name: 'Verify',
-  accountId: null,
-  allowedOrigins: [],
-  allowedCountries: ['MA'],
-  defaultCountry: null,
-  limits: { ...defaultLimits },
-  prices: null,
-  fallbacks: {},
-  allowedNumberTypes: [...defaultNumberTypes],
-  development: false,
-  createdAt: at,
-};
+const project: Project = projectRecord('prj_verify', { name: 'Verify' });
 
 let serial = 0;
 const session = (over: Partial<VerifySession> = {}): VerifySession => {

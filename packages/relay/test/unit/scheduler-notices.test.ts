@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createScheduler, type Scheduler } from '../../src/jobs/scheduler.js';
 import type { JobHandler } from '../../src/jobs/job-handler.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
-import { defaultLimits, defaultNumberTypes, type Message, type Store } from '../../src/store/types/index.js';
+import type { Message, Store } from '../../src/store/types/index.js';
+import { messageRecord, projectRecord } from '../helpers/store-records.js';
 import { tempDir } from '../helpers/start-relay.js';
 
 /**
@@ -23,36 +24,8 @@ async function until(predicate: () => boolean, timeoutMs = 4000): Promise<void> 
   }
 }
 
-function message(id: string, at: number): Message {
-  return {
-    id,
-    projectId: 'prj_sched',
-    keyId: 'key_sched',
-    channel: 'sms',
-    to: '+212612345678',
-    country: 'MA',
-    operator: null,
-    template: null,
-    subject: null,
-    body: 'hello',
-    html: null,
-    status: 'queued',
-    segments: 1,
-    encoding: 'GSM-7',
-    costEur: null,
-    costMad: null,
-    cascade: [],
-    providerMessageId: null,
-    connectorId: null,
-    errorCode: null,
-    errorMessage: null,
-    createdAt: at,
-    updatedAt: at,
-    scheduledAt: null,
-    sentAt: null,
-    deliveredAt: null,
-  };
-}
+const message = (id: string, at: number): Message =>
+  messageRecord(id, 'prj_sched', 'key_sched', { createdAt: at, updatedAt: at });
 
 interface Setup {
   store: Store;
@@ -79,20 +52,7 @@ async function setup(
 ): Promise<Setup> {
   const dataDir = tempDir();
   const sqlite = createSqliteStore(dataDir);
-  await sqlite.projects.create({
-    id: 'prj_sched',
-    name: 'Scheduler',
-    accountId: null,
-    allowedOrigins: [],
-    allowedCountries: ['MA'],
-    defaultCountry: null,
-    limits: { ...defaultLimits },
-    prices: null,
-    fallbacks: {},
-    allowedNumberTypes: [...defaultNumberTypes],
-    development: false,
-    createdAt: Date.now(),
-  });
+  await sqlite.projects.create(projectRecord('prj_sched', { name: 'Scheduler', createdAt: Date.now() }));
   const listeners = new Set<() => void>();
   let store: Store =
     options.notices === false

@@ -1,28 +1,7 @@
-import type { Role } from '@messagejs/shared-types';
-import type { AccountRecord, AccountsRepo } from '../types/index.js';
+import type { AccountsRepo } from '../types/index.js';
+import { toAccount, toMembership, type AccountRow, type MembershipRow } from '../account-rows.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb } from './queryable.js';
-
-interface Row {
-  id: string;
-  name: string;
-  created_at: number;
-  updated_at: number;
-}
-
-interface MembershipRow extends Row {
-  member_id: string;
-  role: Role;
-  status: 'active' | 'suspended';
-  member_created_at: number;
-}
-
-const toAccount = (r: Row): AccountRecord => ({
-  id: r.id,
-  name: r.name,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 const COLUMNS = 'id, name, created_at, updated_at';
 
@@ -40,16 +19,18 @@ export function createAccountsRepo(pg: PgDb): AccountsRepo {
     },
     async get(id) {
       if (hasNul(id)) return null;
-      const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1`, [id]);
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1`, [id]);
       return rows[0] ? toAccount(rows[0]) : null;
     },
     async list(limit) {
-      const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM accounts ORDER BY created_at, id LIMIT $1`, [limit]);
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts ORDER BY created_at, id LIMIT $1`, [
+        limit,
+      ]);
       return rows.map(toAccount);
     },
     async update(id, patch, at) {
       if (hasNul(id)) return null;
-      const { rows } = await db.query<Row>(
+      const { rows } = await db.query<AccountRow>(
         `UPDATE accounts SET name = $1, updated_at = $2 WHERE id = $3 RETURNING ${COLUMNS}`,
         [patch.name, at, id],
       );
@@ -64,13 +45,7 @@ export function createAccountsRepo(pg: PgDb): AccountsRepo {
           WHERE m.user_id = $1 ORDER BY m.created_at, m.id`,
         [userId],
       );
-      return rows.map((r) => ({
-        account: toAccount(r),
-        memberId: r.member_id,
-        role: r.role,
-        status: r.status,
-        createdAt: r.member_created_at,
-      }));
+      return rows.map(toMembership);
     },
     async adoptOrphans(accountId) {
       return db.tx(async (q) => {

@@ -1,39 +1,11 @@
-import type { Permission } from '@messagejs/shared-types';
-import type { AdminTokenRecord, AdminTokensRepo } from '../types/index.js';
+import type { AdminTokensRepo } from '../types/index.js';
+import { toAdminToken, type AdminTokenRow } from '../admin-token-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
 
-interface Row {
-  id: string;
-  account_id: string;
-  member_id: string;
-  name: string;
-  prefix: string;
-  permissions: string;
-  all_projects: number;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  last_used_at: number | null;
-  /** The token's project scope, in byte order as SQLite's group_concat over the key gives it. */
-  project_ids: string[];
-}
-
-const toToken = (r: Row): AdminTokenRecord => ({
-  id: r.id,
-  accountId: r.account_id,
-  memberId: r.member_id,
-  name: r.name,
-  prefix: r.prefix,
-  permissions: JSON.parse(r.permissions) as Permission[],
-  projectIds: r.all_projects === 1 ? null : r.project_ids,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-});
+type Row = AdminTokenRow<string[]>;
 
 const SELECT = `SELECT t.id, t.account_id, t.member_id, t.name, t.prefix, t.permissions, t.all_projects, t.created_at,
     t.expires_at, t.revoked_at, t.last_used_at,
@@ -79,12 +51,12 @@ export function createAdminTokensRepo(pg: PgDb): AdminTokensRepo {
     async findByHash(hash) {
       if (hasNul(hash)) return null;
       const [row] = await rows('WHERE t.hash = $1', [hash]);
-      return row ? toToken(row) : null;
+      return row ? toAdminToken(row) : null;
     },
     async get(accountId, id) {
       if (hasNul(accountId, id)) return null;
       const [row] = await rows('WHERE t.account_id = $1 AND t.id = $2', [accountId, id]);
-      return row ? toToken(row) : null;
+      return row ? toAdminToken(row) : null;
     },
     async page(accountId, filter, page) {
       const bounds = pgAfterBounds(page);
@@ -94,7 +66,7 @@ export function createAdminTokensRepo(pg: PgDb): AdminTokensRepo {
           ORDER BY t.created_at DESC, t.id DESC LIMIT $5`,
         [accountId, filter.memberId ?? null, bounds.afterKey, bounds.afterId, page.limit + 1],
       );
-      return toPage(found, page, toToken, (r) => ({ key: r.created_at, id: r.id }));
+      return toPage(found, page, toAdminToken, (r) => ({ key: r.created_at, id: r.id }));
     },
     async revoke(id, at) {
       if (hasNul(id)) return false;

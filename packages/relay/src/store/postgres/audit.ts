@@ -1,59 +1,9 @@
-import type { AuditFilter, AuditRepo, PagePosition, StoredAuditRecord } from '../types/index.js';
+import type { AuditFilter, AuditRepo, PagePosition } from '../types/index.js';
+import { AUDIT_FILTER_COLUMNS, auditJson, type AuditRow, toAuditRecord } from '../audit-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import { integerBound } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
-
-const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-
-interface AuditRow {
-  id: number;
-  project_id: string | null;
-  actor: string;
-  action: string;
-  detail: string | null;
-  at: number;
-  account_id: string | null;
-  actor_id: string | null;
-  credential: string | null;
-  resource_type: string | null;
-  resource_id: string | null;
-  before: string | null;
-  after: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-}
-
-const parsed = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
-
-const toRecord = (r: AuditRow): StoredAuditRecord => ({
-  id: String(r.id),
-  projectId: r.project_id,
-  actor: r.actor,
-  action: r.action,
-  ...(r.detail !== null && { detail: JSON.parse(r.detail) as Record<string, unknown> }),
-  at: r.at,
-  accountId: r.account_id,
-  actorId: r.actor_id,
-  credential: r.credential,
-  resourceType: r.resource_type,
-  resourceId: r.resource_id,
-  before: parsed(r.before),
-  after: parsed(r.after),
-  ip: r.ip,
-  userAgent: r.user_agent,
-  requestId: r.request_id,
-});
-
-/** The equality filters, by the column each one reads. */
-const EQUALS = {
-  action: 'action',
-  actorId: 'actor_id',
-  resourceType: 'resource_type',
-  resourceId: 'resource_id',
-  projectId: 'project_id',
-} as const;
 
 // With no account given, the project's account (if it has one) is recorded: CLI changes to an
 // account's project show in that account's log.
@@ -88,8 +38,8 @@ function pageQuery(accountId: string, filter: AuditFilter, page: Parameters<Audi
   const bound = afterBound(page.after);
   const values: unknown[] = [accountId, bound.afterKey, bound.afterId, page.limit + 1];
   const clauses: string[] = [];
-  for (const [name, column] of Object.entries(EQUALS)) {
-    const value = filter[name as keyof typeof EQUALS];
+  for (const [name, column] of Object.entries(AUDIT_FILTER_COLUMNS)) {
+    const value = filter[name as keyof typeof AUDIT_FILTER_COLUMNS];
     if (value === undefined) continue;
     if (hasNul(value)) return null;
     values.push(value);
@@ -131,8 +81,8 @@ export function createAuditRepo(pg: PgDb): AuditRepo {
         entry.credential ?? null,
         entry.resourceType ?? null,
         entry.resourceId ?? null,
-        json(entry.before),
-        json(entry.after),
+        auditJson(entry.before),
+        auditJson(entry.after),
         entry.ip ?? null,
         entry.userAgent ?? null,
         entry.requestId ?? null,
@@ -142,7 +92,7 @@ export function createAuditRepo(pg: PgDb): AuditRepo {
       const query = hasNul(accountId) ? null : pageQuery(accountId, filter, page);
       if (!query) return { items: [], next: null };
       const { rows } = await db.query<AuditRow>(query.text, query.values);
-      return toPage(rows, page, toRecord, (r) => ({ key: r.at, id: String(r.id) }));
+      return toPage(rows, page, toAuditRecord, (r) => ({ key: r.at, id: String(r.id) }));
     },
     async get(accountId, id) {
       const n = idOf(id);
@@ -151,7 +101,7 @@ export function createAuditRepo(pg: PgDb): AuditRepo {
         accountId,
         n,
       ]);
-      return rows[0] ? toRecord(rows[0]) : null;
+      return rows[0] ? toAuditRecord(rows[0]) : null;
     },
   };
 }

@@ -1,23 +1,8 @@
-import type { AuthSigningKeyRecord, AuthSigningKeysRepo } from '../types/index.js';
+import type { AuthSigningKeysRepo } from '../types/index.js';
+import { toAuthSigningKey, type AuthSigningKeyRow } from '../signing-key-rows.js';
 import { advisoryLock } from './advisory-lock.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb } from './queryable.js';
-
-interface Row {
-  kid: string;
-  alg: 'ES256';
-  public_jwk: string;
-  sealed_private_jwk: string;
-  created_at: number;
-}
-
-const toKey = (r: Row): AuthSigningKeyRecord => ({
-  kid: r.kid,
-  alg: r.alg,
-  publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
-  sealedPrivateJwk: r.sealed_private_jwk,
-  createdAt: r.created_at,
-});
 
 const current = 'SELECT * FROM auth_signing_keys ORDER BY seq DESC LIMIT 1';
 
@@ -30,19 +15,19 @@ export function createAuthSigningKeysRepo(pg: PgDb): AuthSigningKeysRepo {
   const db = refusingNul(pg);
   return {
     async current() {
-      const { rows } = await db.query<Row>(current);
-      return rows[0] ? toKey(rows[0]) : null;
+      const { rows } = await db.query<AuthSigningKeyRow>(current);
+      return rows[0] ? toAuthSigningKey(rows[0]) : null;
     },
     async byKid(kid) {
       if (hasNul(kid)) return null;
-      const { rows } = await db.query<Row>('SELECT * FROM auth_signing_keys WHERE kid = $1', [kid]);
-      return rows[0] ? toKey(rows[0]) : null;
+      const { rows } = await db.query<AuthSigningKeyRow>('SELECT * FROM auth_signing_keys WHERE kid = $1', [kid]);
+      return rows[0] ? toAuthSigningKey(rows[0]) : null;
     },
     async insertIfNone(key) {
       return db.tx(async (q) => {
         await advisoryLock(q, 'authSigningKeys');
-        const { rows } = await q.query<Row>(current);
-        if (rows[0]) return toKey(rows[0]);
+        const { rows } = await q.query<AuthSigningKeyRow>(current);
+        if (rows[0]) return toAuthSigningKey(rows[0]);
         await q.query(
           `INSERT INTO auth_signing_keys (kid, alg, public_jwk, sealed_private_jwk, created_at)
            VALUES ($1, $2, $3, $4, $5)`,

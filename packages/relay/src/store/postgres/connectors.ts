@@ -1,11 +1,9 @@
 import type { ConnectorRecord, ConnectorsRepo } from '../types/index.js';
-import { toRecord } from '../sqlite/connectors.js';
+import { toConnector, type ConnectorRow } from '../connector-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
 import { hasNul, refuseNul } from './refuse-nul.js';
-
-type Row = Parameters<typeof toRecord>[0];
 
 const INSERT = `INSERT INTO connectors (id, name, channels, config, sealed_credentials, priority, enabled, updated_at,
     project_id, type, created_at)
@@ -48,34 +46,34 @@ export function createConnectorsRepo(db: PgDb): ConnectorsRepo {
     },
     async get(id) {
       if (hasNul(id)) return null;
-      const { rows } = await db.query<Row>('SELECT * FROM connectors WHERE id = $1', [id]);
-      return rows[0] ? toRecord(rows[0]) : null;
+      const { rows } = await db.query<ConnectorRow>('SELECT * FROM connectors WHERE id = $1', [id]);
+      return rows[0] ? toConnector(rows[0]) : null;
     },
     async list(projectId) {
       if (hasNul(projectId)) return [];
-      const { rows } = await db.query<Row>(
+      const { rows } = await db.query<ConnectorRow>(
         'SELECT * FROM connectors WHERE project_id = $1 ORDER BY priority, created_at, id COLLATE "C"',
         [projectId],
       );
-      return rows.map(toRecord);
+      return rows.map(toConnector);
     },
     async page(projectId, page) {
       if (hasNul(projectId)) return { items: [], next: null };
       const { afterKey, afterId } = pgAfterBounds(page);
-      const { rows } = await db.query<Row>(PAGE, [projectId, afterKey, afterId, page.limit + 1]);
-      return toPage(rows, page, toRecord, (r) => ({ key: r.created_at, id: r.id }));
+      const { rows } = await db.query<ConnectorRow>(PAGE, [projectId, afterKey, afterId, page.limit + 1]);
+      return toPage(rows, page, toConnector, (r) => ({ key: r.created_at, id: r.id }));
     },
     async forChannel(projectId, channel) {
       if (hasNul(projectId, channel)) return [];
-      const { rows } = await db.query<Row>(FOR_CHANNEL, [projectId, channel]);
-      return rows.map(toRecord);
+      const { rows } = await db.query<ConnectorRow>(FOR_CHANNEL, [projectId, channel]);
+      return rows.map(toConnector);
     },
     async update(id, patch, at) {
       if (hasNul(id)) return null;
       return db.tx(async (q) => {
-        const { rows } = await q.query<Row>('SELECT * FROM connectors WHERE id = $1 FOR UPDATE', [id]);
+        const { rows } = await q.query<ConnectorRow>('SELECT * FROM connectors WHERE id = $1 FOR UPDATE', [id]);
         if (!rows[0]) return null;
-        const next: ConnectorRecord = { ...toRecord(rows[0]), ...patch, updatedAt: at };
+        const next: ConnectorRecord = { ...toConnector(rows[0]), ...patch, updatedAt: at };
         await q.query(SAVE, settings(next));
         return next;
       });

@@ -1,44 +1,9 @@
-import type { Permission, Role } from '@messagejs/shared-types';
-import type { InviteRecord, InvitesRepo } from '../types/index.js';
+import type { InvitesRepo } from '../types/index.js';
+import { INVITE_COLUMNS, toInvite, type InviteRow } from '../invite-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
-
-interface Row {
-  id: string;
-  account_id: string;
-  email: string;
-  email_key: string;
-  role: Role;
-  granted: string;
-  withdrawn: string;
-  project_ids: string | null;
-  invited_by: string;
-  created_at: number;
-  expires_at: number;
-  accepted_at: number | null;
-  revoked_at: number | null;
-}
-
-const toInvite = (r: Row): InviteRecord => ({
-  id: r.id,
-  accountId: r.account_id,
-  email: r.email,
-  emailKey: r.email_key,
-  role: r.role,
-  granted: JSON.parse(r.granted) as Permission[],
-  withdrawn: JSON.parse(r.withdrawn) as Permission[],
-  projectIds: r.project_ids === null ? null : (JSON.parse(r.project_ids) as string[]),
-  invitedBy: r.invited_by,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  acceptedAt: r.accepted_at,
-  revokedAt: r.revoked_at,
-});
-
-const COLUMNS = `id, account_id, email, email_key, role, granted, withdrawn, project_ids, invited_by, created_at,
-  expires_at, accepted_at, revoked_at`;
 
 const rowCountOf = (result: { rowCount: number | null }) => result.rowCount ?? 0;
 
@@ -46,7 +11,7 @@ const rowCountOf = (result: { rowCount: number | null }) => result.rowCount ?? 0
 export function createInvitesRepo(pg: PgDb): InvitesRepo {
   const db = refusingNul(pg);
   const rows = async (where: string, values: unknown[]) =>
-    (await db.query<Row>(`SELECT ${COLUMNS} FROM invites ${where}`, values)).rows;
+    (await db.query<InviteRow>(`SELECT ${INVITE_COLUMNS} FROM invites ${where}`, values)).rows;
   return {
     async create(invite, hash) {
       // DO NOTHING, as SQLite's OR IGNORE: a pending invite for the same address (the partial

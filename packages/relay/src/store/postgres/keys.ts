@@ -1,27 +1,9 @@
 import type { KeysRepo } from '../types/index.js';
-import { toKey } from '../sqlite/keys.js';
-import { toProject } from '../sqlite/projects.js';
+import { KEY_COLUMNS, keyProjectOf, toKey, type KeyProjectColumns, type KeyRow } from '../key-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
 import { hasNul, refuseNul } from './refuse-nul.js';
-
-type Row = Parameters<typeof toKey>[0];
-type ProjectRow = Parameters<typeof toProject>[0];
-
-/** The project columns of the keys-with-project join, renamed where they clash with the key's. */
-type ProjectColumns = Omit<ProjectRow, 'id' | 'name' | 'account_id' | 'created_at'> & {
-  p_id: string;
-  p_name: string;
-  p_account_id: string | null;
-  p_created_at: number;
-};
-
-const projectOf = ({ p_id, p_name, p_account_id, p_created_at, ...r }: Row & ProjectColumns) =>
-  toProject({ ...r, id: p_id, name: p_name, account_id: p_account_id, created_at: p_created_at });
-
-const COLUMNS =
-  'id, project_id, kind, prefix, name, created_at, expires_at, revoked_at, rate_limit, last_used_at, replaced_by';
 
 // One indexed lookup by the UNIQUE hash column, joined with the project.
 const BY_HASH = `SELECT k.id, k.project_id, k.kind, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at,
@@ -35,7 +17,7 @@ const INSERT = `INSERT INTO api_keys (id, project_id, kind, prefix, hash, name, 
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 
 // Ids are compared as SQLite does (by code point), whatever the database's collation.
-const PAGE = `SELECT ${COLUMNS} FROM api_keys WHERE project_id = $1 AND (created_at, id COLLATE "C") < ($2, $3)
+const PAGE = `SELECT ${KEY_COLUMNS} FROM api_keys WHERE project_id = $1 AND (created_at, id COLLATE "C") < ($2, $3)
   ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $4`;
 
 const UPDATE = `UPDATE api_keys SET name = CASE WHEN $2 THEN $3 ELSE name END,
@@ -76,13 +58,13 @@ export function createKeysRepo(db: PgDb): KeysRepo {
     },
     async findByHash(hash) {
       if (hasNul(hash)) return null;
-      const { rows } = await db.query<Row & ProjectColumns>(BY_HASH, [hash]);
-      return rows[0] ? { key: toKey(rows[0]), project: projectOf(rows[0]) } : null;
+      const { rows } = await db.query<KeyRow & KeyProjectColumns>(BY_HASH, [hash]);
+      return rows[0] ? { key: toKey(rows[0]), project: keyProjectOf(rows[0]) } : null;
     },
     async list(projectId) {
       if (hasNul(projectId)) return [];
-      const { rows } = await db.query<Row>(
-        `SELECT ${COLUMNS} FROM api_keys WHERE project_id = $1 ORDER BY created_at, id COLLATE "C"`,
+      const { rows } = await db.query<KeyRow>(
+        `SELECT ${KEY_COLUMNS} FROM api_keys WHERE project_id = $1 ORDER BY created_at, id COLLATE "C"`,
         [projectId],
       );
       return rows.map(toKey);
@@ -90,15 +72,18 @@ export function createKeysRepo(db: PgDb): KeysRepo {
     async page(projectId, page) {
       if (hasNul(projectId)) return { items: [], next: null };
       const { afterKey, afterId } = pgAfterBounds(page);
-      const { rows } = await db.query<Row>(PAGE, [projectId, afterKey, afterId, page.limit + 1]);
+      const { rows } = await db.query<KeyRow>(PAGE, [projectId, afterKey, afterId, page.limit + 1]);
       return toPage(rows, page, toKey, (r) => ({ key: r.created_at, id: r.id }));
     },
     async get(projectId, id) {
       if (hasNul(projectId, id)) return null;
       const { rows } =
         projectId === null
-          ? await db.query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id])
-          : await db.query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 AND project_id = $2`, [id, projectId]);
+          ? await db.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1`, [id])
+          : await db.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND project_id = $2`, [
+              id,
+              projectId,
+            ]);
       return rows[0] ? toKey(rows[0]) : null;
     },
     async update(id, patch) {

@@ -1,45 +1,11 @@
-import type { Permission, Role } from '@messagejs/shared-types';
-import type { MemberRecord, MembersRepo, MemberWithUser } from '../types/index.js';
+import type { MembersRepo } from '../types/index.js';
+import { toMember, toMemberWithUser, type MemberRow } from '../member-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb, Queryable } from './queryable.js';
 
-interface Row {
-  id: string;
-  account_id: string;
-  user_id: string;
-  role: Role;
-  granted: string;
-  withdrawn: string;
-  all_projects: number;
-  status: 'active' | 'suspended';
-  invited_by: string | null;
-  created_at: number;
-  updated_at: number;
-  suspended_at: number | null;
-  /** The member's project scope, in byte order as SQLite's group_concat over the key gives it. */
-  project_ids: string[];
-  email: string;
-  name: string | null;
-}
-
-const toMember = (r: Row): MemberRecord => ({
-  id: r.id,
-  accountId: r.account_id,
-  userId: r.user_id,
-  role: r.role,
-  granted: JSON.parse(r.granted) as Permission[],
-  withdrawn: JSON.parse(r.withdrawn) as Permission[],
-  projectIds: r.all_projects === 1 ? null : r.project_ids,
-  status: r.status,
-  invitedBy: r.invited_by,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  suspendedAt: r.suspended_at,
-});
-
-const withUser = (r: Row): MemberWithUser => ({ ...toMember(r), email: r.email, name: r.name });
+type Row = MemberRow<string[]>;
 
 const SELECT = `SELECT m.id, m.account_id, m.user_id, m.role, m.granted, m.withdrawn, m.all_projects, m.status,
     m.invited_by, m.created_at, m.updated_at, m.suspended_at, u.email, u.name,
@@ -104,12 +70,12 @@ export function createMembersRepo(pg: PgDb): MembersRepo {
     async get(accountId, memberId) {
       if (hasNul(accountId, memberId)) return null;
       const [row] = await rows('WHERE m.account_id = $1 AND m.id = $2', [accountId, memberId]);
-      return row ? withUser(row) : null;
+      return row ? toMemberWithUser(row) : null;
     },
     async findForAuth(memberId) {
       if (hasNul(memberId)) return null;
       const [row] = await rows('WHERE m.id = $1', [memberId]);
-      return row ? withUser(row) : null;
+      return row ? toMemberWithUser(row) : null;
     },
     async forUser(userId) {
       if (hasNul(userId)) return [];
@@ -123,7 +89,7 @@ export function createMembersRepo(pg: PgDb): MembersRepo {
           ORDER BY m.created_at DESC, m.id DESC LIMIT $4`,
         [accountId, bounds.afterKey, bounds.afterId, page.limit + 1],
       );
-      return toPage(found, page, withUser, (r) => ({ key: r.created_at, id: r.id }));
+      return toPage(found, page, toMemberWithUser, (r) => ({ key: r.created_at, id: r.id }));
     },
     async update(memberId, patch, at) {
       await db.query(

@@ -1,24 +1,9 @@
-import type { OptOutRecord, OptOutsRepo } from '../types/index.js';
+import type { OptOutsRepo } from '../types/index.js';
+import { toOptOut, type OptOutRow } from '../opt-out-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
-
-interface Row {
-  project_id: string;
-  address: string;
-  reason: string | null;
-  source: OptOutRecord['source'];
-  created_at: number;
-}
-
-const toRecord = (r: Row): OptOutRecord => ({
-  projectId: r.project_id,
-  address: r.address,
-  reason: r.reason,
-  source: r.source,
-  createdAt: r.created_at,
-});
 
 const sql = {
   add: `INSERT INTO opt_outs (project_id, address, created_at, reason, source) VALUES ($1, $2, $3, $4, $5)
@@ -58,14 +43,14 @@ export function createOptOutsRepo(pg: PgDb): OptOutsRepo {
     },
     async get(projectId, address) {
       if (hasNul(projectId, address)) return null;
-      const { rows } = await db.query<Row>(sql.get, [projectId, address]);
-      return rows[0] ? toRecord(rows[0]) : null;
+      const { rows } = await db.query<OptOutRow>(sql.get, [projectId, address]);
+      return rows[0] ? toOptOut(rows[0]) : null;
     },
     async page(projectId, page) {
       if (hasNul(projectId)) return { items: [], next: null };
       const bound = pgAfterBounds(page);
-      const { rows } = await db.query<Row>(sql.list, [projectId, bound.afterKey, bound.afterId, page.limit + 1]);
-      return toPage(rows, page, toRecord, (r) => ({ key: r.created_at, id: r.address }));
+      const { rows } = await db.query<OptOutRow>(sql.list, [projectId, bound.afterKey, bound.afterId, page.limit + 1]);
+      return toPage(rows, page, toOptOut, (r) => ({ key: r.created_at, id: r.address }));
     },
     async remove(projectId, address) {
       if (hasNul(projectId, address)) return false;

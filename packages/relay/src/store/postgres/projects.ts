@@ -1,11 +1,9 @@
 import type { Project, ProjectsRepo } from '../types/index.js';
-import { toProject } from '../sqlite/projects.js';
+import { toProject, type ProjectRow } from '../project-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
 import { hasNul, refuseNul } from './refuse-nul.js';
-
-type Row = Parameters<typeof toProject>[0];
 
 const INSERT = `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks,
     allowed_number_types, development, account_id, created_at)
@@ -62,16 +60,16 @@ export function createProjectsRepo(db: PgDb): ProjectsRepo {
     },
     async get(id) {
       if (hasNul(id)) return null;
-      const { rows } = await db.query<Row>('SELECT * FROM projects WHERE id = $1', [id]);
+      const { rows } = await db.query<ProjectRow>('SELECT * FROM projects WHERE id = $1', [id]);
       return rows[0] ? toProject(rows[0]) : null;
     },
     async list() {
-      const { rows } = await db.query<Row>('SELECT * FROM projects ORDER BY created_at, id COLLATE "C"');
+      const { rows } = await db.query<ProjectRow>('SELECT * FROM projects ORDER BY created_at, id COLLATE "C"');
       return rows.map(toProject);
     },
     async listForAccount(accountId, projectIds) {
       if (hasNul(accountId)) return [];
-      const { rows } = await db.query<Row>(
+      const { rows } = await db.query<ProjectRow>(
         'SELECT * FROM projects WHERE account_id = $1 ORDER BY created_at, id COLLATE "C"',
         [accountId],
       );
@@ -83,7 +81,7 @@ export function createProjectsRepo(db: PgDb): ProjectsRepo {
     async page(filter, page) {
       if (hasNul(filter.accountId)) return { items: [], next: null };
       const { text, values } = pageQuery(filter, page);
-      const { rows } = await db.query<Row>(text, values);
+      const { rows } = await db.query<ProjectRow>(text, values);
       return toPage(rows, page, toProject, (r) => ({ key: r.created_at, id: r.id }));
     },
     async remove(id) {
@@ -102,7 +100,7 @@ export function createProjectsRepo(db: PgDb): ProjectsRepo {
     async update(id, patch) {
       if (hasNul(id)) return null;
       return db.tx(async (q) => {
-        const { rows } = await q.query<Row>('SELECT * FROM projects WHERE id = $1 FOR UPDATE', [id]);
+        const { rows } = await q.query<ProjectRow>('SELECT * FROM projects WHERE id = $1 FOR UPDATE', [id]);
         if (!rows[0]) return null;
         const next = { ...toProject(rows[0]), ...patch };
         await q.query(SAVE, settings(next));

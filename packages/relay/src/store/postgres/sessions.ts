@@ -1,18 +1,7 @@
-import type { RefreshTokenRecord, SessionRecord, SessionsRepo } from '../types/index.js';
+import type { RefreshTokenRecord, SessionsRepo } from '../types/index.js';
+import { toSession, type SessionRow } from '../session-rows.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb, Queryable } from './queryable.js';
-
-interface SessionRow {
-  id: string;
-  member_id: string;
-  created_at: number;
-  last_used_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  revoked_reason: string | null;
-  ip: string | null;
-  user_agent: string | null;
-}
 
 /** A refresh token's columns beside its session's, in one row. */
 interface TokenFields {
@@ -23,18 +12,6 @@ interface TokenFields {
 }
 
 type NewToken = Omit<RefreshTokenRecord, 'sessionId' | 'usedAt'>;
-
-const toSession = (r: SessionRow): SessionRecord => ({
-  id: r.id,
-  memberId: r.member_id,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-  revokedReason: r.revoked_reason,
-  ip: r.ip,
-  userAgent: r.user_agent,
-});
 
 const tokenOf = (r: SessionRow & TokenFields): RefreshTokenRecord => ({
   hash: r.token_hash,

@@ -1,13 +1,7 @@
 import type { SetupTokensRepo } from '../types/index.js';
+import { toSetupToken, type SetupTokenRow } from '../setup-token-rows.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb } from './queryable.js';
-
-interface Row {
-  hash: string;
-  created_at: number;
-  expires_at: number;
-  used_at: number | null;
-}
 
 /** The setup tokens on PostgreSQL; behaves as `sqlite/setup-tokens.ts`. */
 export function createSetupTokensRepo(pg: PgDb): SetupTokensRepo {
@@ -29,12 +23,12 @@ export function createSetupTokensRepo(pg: PgDb): SetupTokensRepo {
     },
     async find(hash) {
       if (hasNul(hash)) return null;
-      const { rows } = await db.query<Row>(
+      const { rows } = await db.query<SetupTokenRow>(
         'SELECT hash, created_at, expires_at, used_at FROM setup_tokens WHERE hash = $1',
         [hash],
       );
       const row = rows[0];
-      return row ? { hash: row.hash, createdAt: row.created_at, expiresAt: row.expires_at, usedAt: row.used_at } : null;
+      return row ? toSetupToken(row) : null;
     },
     async consume(hash, at) {
       if (hasNul(hash)) return false;

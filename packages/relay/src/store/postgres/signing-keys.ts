@@ -1,25 +1,8 @@
 import type { SigningKeyRecord, SigningKeysRepo } from '../types/index.js';
+import { toSigningKey, type SigningKeyRow } from '../signing-key-rows.js';
 import { advisoryLock } from './advisory-lock.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb, Queryable } from './queryable.js';
-
-interface Row {
-  kid: string;
-  project_id: string;
-  alg: 'ES256';
-  public_jwk: string;
-  sealed_private_jwk: string;
-  created_at: number;
-}
-
-const toKey = (r: Row): SigningKeyRecord => ({
-  kid: r.kid,
-  projectId: r.project_id,
-  alg: r.alg,
-  publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
-  sealedPrivateJwk: r.sealed_private_jwk,
-  createdAt: r.created_at,
-});
 
 const sql = {
   latest: 'SELECT * FROM signing_keys WHERE project_id = $1 ORDER BY seq DESC LIMIT $2',
@@ -43,14 +26,14 @@ export function createSigningKeysRepo(pg: PgDb): SigningKeysRepo {
   return {
     async latest(projectId, limit) {
       if (hasNul(projectId)) return [];
-      const { rows } = await db.query<Row>(sql.latest, [projectId, limit]);
-      return rows.map(toKey);
+      const { rows } = await db.query<SigningKeyRow>(sql.latest, [projectId, limit]);
+      return rows.map(toSigningKey);
     },
     async insertIfNone(key) {
       return db.tx(async (q) => {
         await advisoryLock(q, 'signingKeys', key.projectId);
-        const { rows } = await q.query<Row>(sql.latest, [key.projectId, 1]);
-        if (rows[0]) return toKey(rows[0]);
+        const { rows } = await q.query<SigningKeyRow>(sql.latest, [key.projectId, 1]);
+        if (rows[0]) return toSigningKey(rows[0]);
         await insert(q, key);
         return key;
       });

@@ -1,13 +1,16 @@
 import type { Template, TemplateFilter, TemplatesRepo } from '../types/index.js';
-import { toStats, toTemplate, toVersion } from '../sqlite/templates.js';
+import {
+  toStats,
+  toTemplate,
+  toVersion,
+  type TemplateRow,
+  type TemplateStatsRow,
+  type TemplateVersionRow,
+} from '../template-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds, pgAfterName } from './page-bounds.js';
 import type { PgDb, Queryable } from './queryable.js';
 import { hasNul, refuseNul } from './refuse-nul.js';
-
-type Row = Parameters<typeof toTemplate>[0];
-type VersionRow = Parameters<typeof toVersion>[0];
-type StatsRow = NonNullable<Parameters<typeof toStats>[0]>;
 
 const UPSERT = `INSERT INTO templates (id, project_id, name, channel, recipient, subject, body, html, params, channels,
     category, version, active, created_at, updated_at)
@@ -51,7 +54,7 @@ function pageOf(db: PgDb): TemplatesRepo['page'] {
   return async (projectId, filter, page) => {
     if (hasNul(projectId, filter.category)) return { items: [], next: null };
     const { text, values } = pageQuery(projectId, filter, pgAfterName(page), page.limit + 1);
-    const { rows } = await db.query<Row & StatsRow>(text, values);
+    const { rows } = await db.query<TemplateRow & TemplateStatsRow>(text, values);
     return toPage(
       rows,
       page,
@@ -90,7 +93,7 @@ export function createTemplatesRepo(db: PgDb): TemplatesRepo {
     },
     async get(projectId, name) {
       if (hasNul(projectId, name)) return null;
-      const { rows } = await db.query<Row>('SELECT * FROM templates WHERE project_id = $1 AND name = $2', [
+      const { rows } = await db.query<TemplateRow>('SELECT * FROM templates WHERE project_id = $1 AND name = $2', [
         projectId,
         name,
       ]);
@@ -98,15 +101,16 @@ export function createTemplatesRepo(db: PgDb): TemplatesRepo {
     },
     async list(projectId) {
       if (hasNul(projectId)) return [];
-      const { rows } = await db.query<Row>('SELECT * FROM templates WHERE project_id = $1 ORDER BY name COLLATE "C"', [
-        projectId,
-      ]);
+      const { rows } = await db.query<TemplateRow>(
+        'SELECT * FROM templates WHERE project_id = $1 ORDER BY name COLLATE "C"',
+        [projectId],
+      );
       return rows.map(toTemplate);
     },
     page: pageOf(db),
     async stats(templateId) {
       if (hasNul(templateId)) return toStats(undefined);
-      const { rows } = await db.query<StatsRow>(
+      const { rows } = await db.query<TemplateStatsRow>(
         'SELECT usage_count, last_used_at FROM template_stats WHERE template_id = $1',
         [templateId],
       );
@@ -127,7 +131,7 @@ export function createTemplatesRepo(db: PgDb): TemplatesRepo {
     async versions(templateId, page) {
       if (hasNul(templateId)) return { items: [], next: null };
       const { afterKey } = pgAfterBounds(page);
-      const { rows } = await db.query<VersionRow>(
+      const { rows } = await db.query<TemplateVersionRow>(
         'SELECT * FROM template_versions WHERE template_id = $1 AND version < $2 ORDER BY version DESC LIMIT $3',
         [templateId, afterKey, page.limit + 1],
       );
@@ -136,7 +140,7 @@ export function createTemplatesRepo(db: PgDb): TemplatesRepo {
     async version(templateId, n) {
       // Versions count up from 1: a number no BIGINT parameter can carry finds none, as on SQLite.
       if (hasNul(templateId) || !Number.isSafeInteger(n)) return null;
-      const { rows } = await db.query<VersionRow>(
+      const { rows } = await db.query<TemplateVersionRow>(
         'SELECT * FROM template_versions WHERE template_id = $1 AND version = $2',
         [templateId, n],
       );

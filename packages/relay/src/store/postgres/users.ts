@@ -1,30 +1,7 @@
-import type { UserRecord, UsersRepo } from '../types/index.js';
+import type { UsersRepo } from '../types/index.js';
+import { toUser, type UserRow } from '../user-rows.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb } from './queryable.js';
-
-interface Row {
-  id: string;
-  email: string;
-  email_key: string;
-  name: string | null;
-  password_hash: string;
-  password_changed_at: number;
-  last_login_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toUser = (r: Row): UserRecord => ({
-  id: r.id,
-  email: r.email,
-  emailKey: r.email_key,
-  name: r.name,
-  passwordHash: r.password_hash,
-  passwordChangedAt: r.password_changed_at,
-  lastLoginAt: r.last_login_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 const COLUMNS = `id, email, email_key, name, password_hash, password_changed_at, last_login_at, created_at,
   updated_at`;
@@ -38,7 +15,7 @@ export function createUsersRepo(pg: PgDb): UsersRepo {
   const db = refusingNul(pg);
   const one = async (where: string, value: string) => {
     if (hasNul(value)) return null;
-    const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM users WHERE ${where} = $1`, [value]);
+    const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE ${where} = $1`, [value]);
     return rows[0] ? toUser(rows[0]) : null;
   };
   return {

@@ -1,4 +1,3 @@
-import type { Channel } from '@messagejs/shared-types';
 import type {
   AreaCounts,
   VerifyCheckInput,
@@ -9,52 +8,11 @@ import type {
   VerifySession,
   VerifySettings,
 } from '../types/index.js';
+import { toVerifySession, type VerifySessionRow } from '../verify-rows.js';
 import { advisoryLock } from './advisory-lock.js';
 import { readIdempotency, writeIdempotency, writeMessage } from './messages.js';
 import { hasNul, refusingNul } from './nul-text.js';
 import type { PgDb, Queryable } from './queryable.js';
-
-interface Row {
-  id: string;
-  project_id: string;
-  key_id: string;
-  client: string;
-  channel: Channel;
-  recipient: string;
-  code_hmac: string;
-  code_length: number;
-  alphabet: VerifySession['alphabet'];
-  status: VerifySession['status'];
-  attempts: number;
-  max_attempts: number;
-  sends: number;
-  last_sent_at: number;
-  expires_at: number;
-  verified_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toSession = (r: Row): VerifySession => ({
-  id: r.id,
-  projectId: r.project_id,
-  keyId: r.key_id,
-  client: r.client,
-  channel: r.channel,
-  to: r.recipient,
-  codeHmac: r.code_hmac,
-  codeLength: r.code_length,
-  alphabet: r.alphabet,
-  status: r.status,
-  attempts: r.attempts,
-  maxAttempts: r.max_attempts,
-  sends: r.sends,
-  lastSentAt: r.last_sent_at,
-  expiresAt: r.expires_at,
-  verifiedAt: r.verified_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 /** Sessions: read, started (retiring an expired one) and resent. */
 const sessionSql = {
@@ -270,11 +228,11 @@ async function checkStep(q: Queryable, input: VerifyCheckInput): Promise<VerifyS
   // No stored session has a NUL in its id or code: the UPDATE would match nothing.
   if (hasNul(input.sessionId, codeHmac)) throw new Refused({ reason: 'conflict' });
   const { rows } = input.outcome.matched
-    ? await q.query<Row>(checkSql.approve, [input.sessionId, input.outcome.codeHmac, input.at])
-    : await q.query<Row>(checkSql.wrongCode, [input.sessionId, input.at]);
+    ? await q.query<VerifySessionRow>(checkSql.approve, [input.sessionId, input.outcome.codeHmac, input.at])
+    : await q.query<VerifySessionRow>(checkSql.wrongCode, [input.sessionId, input.at]);
   if (rows.length === 0) throw new Refused({ reason: 'conflict' });
   if (input.outcome.matched) await q.query(sendLogSql.markVerified, [input.sessionId]);
-  return toSession(rows[0]!);
+  return toVerifySession(rows[0]!);
 }
 
 /** Verification sessions and settings on PostgreSQL; the behaviour of ../sqlite/verify.ts. */
@@ -298,13 +256,20 @@ export function createVerifyRepo(pg: PgDb): VerifyRepo {
     },
     async get(id) {
       if (hasNul(id)) return null;
-      const { rows } = await db.query<Row>(sessionSql.byId, [id]);
-      return rows[0] ? toSession(rows[0]) : null;
+      const { rows } = await db.query<VerifySessionRow>(sessionSql.byId, [id]);
+      return rows[0] ? toVerifySession(rows[0]) : null;
     },
     async findPending({ projectId, keyId, client, channel, to, now }) {
       if (hasNul(projectId, keyId, client, channel, to)) return null;
-      const { rows } = await db.query<Row>(sessionSql.pending, [projectId, keyId, client, channel, to, now]);
-      return rows[0] ? toSession(rows[0]) : null;
+      const { rows } = await db.query<VerifySessionRow>(sessionSql.pending, [
+        projectId,
+        keyId,
+        client,
+        channel,
+        to,
+        now,
+      ]);
+      return rows[0] ? toVerifySession(rows[0]) : null;
     },
     async send(input) {
       const result = await db.tx(async (q) => {

@@ -1,32 +1,15 @@
 import type Database from 'better-sqlite3';
-import type { Role } from '@messagejs/shared-types';
-import type { AccountRecord, AccountsRepo } from '../types/index.js';
-
-interface Row {
-  id: string;
-  name: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const toAccount = (r: Row): AccountRecord => ({
-  id: r.id,
-  name: r.name,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+import type { AccountsRepo } from '../types/index.js';
+import { toAccount, toMembership, type AccountRow, type MembershipRow } from '../account-rows.js';
 
 export function createAccountsRepo(db: Database.Database): AccountsRepo {
   const insert = db.prepare(
     'INSERT INTO accounts (id, name, created_at, updated_at) VALUES (@id, @name, @createdAt, @updatedAt)',
   );
-  const byId = db.prepare<[string], Row>('SELECT * FROM accounts WHERE id = ?');
-  const oldest = db.prepare<[number], Row>('SELECT * FROM accounts ORDER BY created_at, id LIMIT ?');
+  const byId = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
+  const oldest = db.prepare<[number], AccountRow>('SELECT * FROM accounts ORDER BY created_at, id LIMIT ?');
   const rename = db.prepare('UPDATE accounts SET name = ?, updated_at = ? WHERE id = ?');
-  const ofUser = db.prepare<
-    [string],
-    Row & { member_id: string; role: Role; status: 'active' | 'suspended'; member_created_at: number }
-  >(
+  const ofUser = db.prepare<[string], MembershipRow>(
     `SELECT a.*, m.id AS member_id, m.role, m.status, m.created_at AS member_created_at
        FROM members m JOIN accounts a ON a.id = m.account_id
       WHERE m.user_id = ? ORDER BY m.created_at, m.id`,
@@ -57,13 +40,7 @@ export function createAccountsRepo(db: Database.Database): AccountsRepo {
       return toAccount(byId.get(id)!);
     },
     async listForUser(userId) {
-      return ofUser.all(userId).map((r) => ({
-        account: toAccount(r),
-        memberId: r.member_id,
-        role: r.role,
-        status: r.status,
-        createdAt: r.member_created_at,
-      }));
+      return ofUser.all(userId).map(toMembership);
     },
     async adoptOrphans(accountId) {
       return adopt(accountId);

@@ -1,36 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { Permission } from '@messagejs/shared-types';
 import type { AdminTokenRecord, AdminTokensRepo } from '../types/index.js';
+import { toAdminToken, type AdminTokenRow } from '../admin-token-rows.js';
 import { afterBounds, toPage } from './page.js';
 
-interface Row {
-  id: string;
-  account_id: string;
-  member_id: string;
-  name: string;
-  prefix: string;
-  permissions: string;
-  all_projects: number;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  last_used_at: number | null;
-  project_ids: string | null;
-}
-
-const toToken = (r: Row): AdminTokenRecord => ({
-  id: r.id,
-  accountId: r.account_id,
-  memberId: r.member_id,
-  name: r.name,
-  prefix: r.prefix,
-  permissions: JSON.parse(r.permissions) as Permission[],
-  projectIds: r.all_projects === 1 ? null : r.project_ids ? r.project_ids.split(',') : [],
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-});
+type Row = AdminTokenRow<string | null>;
 
 const SELECT = `SELECT t.id, t.account_id, t.member_id, t.name, t.prefix, t.permissions, t.all_projects, t.created_at,
     t.expires_at, t.revoked_at, t.last_used_at,
@@ -73,11 +46,11 @@ export function createAdminTokensRepo(db: Database.Database): AdminTokensRepo {
     },
     async findByHash(hash) {
       const row = byHash.get(hash);
-      return row ? toToken(row) : null;
+      return row ? toAdminToken(row) : null;
     },
     async get(accountId, id) {
       const row = byId.get(accountId, id);
-      return row ? toToken(row) : null;
+      return row ? toAdminToken(row) : null;
     },
     async page(accountId, filter, page) {
       const rows = list.all({
@@ -86,7 +59,7 @@ export function createAdminTokensRepo(db: Database.Database): AdminTokensRepo {
         ...afterBounds(page),
         limit: page.limit + 1,
       });
-      return toPage(rows, page, toToken, (r) => ({ key: r.created_at, id: r.id }));
+      return toPage(rows, page, toAdminToken, (r) => ({ key: r.created_at, id: r.id }));
     },
     async revoke(id, at) {
       return revoke.run(at, id).changes > 0;

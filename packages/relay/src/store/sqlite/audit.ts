@@ -1,57 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { AuditFilter, AuditRepo, StoredAuditRecord } from '../types/index.js';
+import type { AuditFilter, AuditRepo } from '../types/index.js';
+import { AUDIT_FILTER_COLUMNS, auditJson, type AuditRow, toAuditRecord } from '../audit-rows.js';
 import { toPage } from './page.js';
-
-const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-
-interface AuditRow {
-  id: number;
-  project_id: string | null;
-  actor: string;
-  action: string;
-  detail: string | null;
-  at: number;
-  account_id: string | null;
-  actor_id: string | null;
-  credential: string | null;
-  resource_type: string | null;
-  resource_id: string | null;
-  before: string | null;
-  after: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-}
-
-const parsed = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
-
-const toRecord = (r: AuditRow): StoredAuditRecord => ({
-  id: String(r.id),
-  projectId: r.project_id,
-  actor: r.actor,
-  action: r.action,
-  ...(r.detail !== null && { detail: JSON.parse(r.detail) as Record<string, unknown> }),
-  at: r.at,
-  accountId: r.account_id,
-  actorId: r.actor_id,
-  credential: r.credential,
-  resourceType: r.resource_type,
-  resourceId: r.resource_id,
-  before: parsed(r.before),
-  after: parsed(r.after),
-  ip: r.ip,
-  userAgent: r.user_agent,
-  requestId: r.request_id,
-});
-
-/** The equality filters, by the column each one reads. */
-const EQUALS = {
-  action: 'action',
-  actorId: 'actor_id',
-  resourceType: 'resource_type',
-  resourceId: 'resource_id',
-  projectId: 'project_id',
-} as const;
 
 /**
  * The list's statement for the filters given, prepared once per combination: each filter is in the
@@ -62,8 +12,8 @@ function pageStatements(db: Database.Database) {
   const statements = new Map<string, Database.Statement>();
   return (filter: AuditFilter) => {
     const clauses: string[] = [];
-    for (const [name, column] of Object.entries(EQUALS)) {
-      if (filter[name as keyof typeof EQUALS] !== undefined) clauses.push(`AND ${column} = @${name}`);
+    for (const [name, column] of Object.entries(AUDIT_FILTER_COLUMNS)) {
+      if (filter[name as keyof typeof AUDIT_FILTER_COLUMNS] !== undefined) clauses.push(`AND ${column} = @${name}`);
     }
     if (filter.from !== undefined) clauses.push('AND at >= @from');
     if (filter.to !== undefined) clauses.push('AND at < @to');
@@ -106,8 +56,8 @@ export function createAuditRepo(db: Database.Database): AuditRepo {
         credential: entry.credential ?? null,
         resourceType: entry.resourceType ?? null,
         resourceId: entry.resourceId ?? null,
-        before: json(entry.before),
-        after: json(entry.after),
+        before: auditJson(entry.before),
+        after: auditJson(entry.after),
         ip: entry.ip ?? null,
         userAgent: entry.userAgent ?? null,
         requestId: entry.requestId ?? null,
@@ -116,7 +66,7 @@ export function createAuditRepo(db: Database.Database): AuditRepo {
     async page(accountId, filter, page) {
       // Only the parameters the statement names: better-sqlite3 binds no `undefined`.
       const params: Record<string, unknown> = { accountId, limit: page.limit + 1 };
-      for (const name of [...Object.keys(EQUALS), 'from', 'to'] as const) {
+      for (const name of [...Object.keys(AUDIT_FILTER_COLUMNS), 'from', 'to'] as const) {
         const value = filter[name as keyof AuditFilter];
         if (value !== undefined) params[name] = value;
       }
@@ -125,12 +75,12 @@ export function createAuditRepo(db: Database.Database): AuditRepo {
       params.afterKey = after ? Number(after.key) || 0 : Number.MAX_SAFE_INTEGER;
       params.afterId = after ? (/^\d{1,15}$/.test(after.id) ? Number(after.id) : 0) : Number.MAX_SAFE_INTEGER;
       const rows = pageOf(filter).all(params) as AuditRow[];
-      return toPage(rows, page, toRecord, (r) => ({ key: r.at, id: String(r.id) }));
+      return toPage(rows, page, toAuditRecord, (r) => ({ key: r.at, id: String(r.id) }));
     },
     async get(accountId, id) {
       const n = /^\d{1,15}$/.test(id) ? Number(id) : NaN;
       const row = Number.isSafeInteger(n) ? byId.get(accountId, n) : undefined;
-      return row ? toRecord(row) : null;
+      return row ? toAuditRecord(row) : null;
     },
   };
 }

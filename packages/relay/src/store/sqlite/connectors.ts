@@ -1,35 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Channel } from '@messagejs/shared-types';
 import type { ConnectorRecord, ConnectorsRepo } from '../types/index.js';
+import { toConnector, type ConnectorRow } from '../connector-rows.js';
 import { afterBounds, toPage } from './page.js';
-
-interface Row {
-  id: string;
-  project_id: string;
-  type: string;
-  name: string;
-  channels: string;
-  config: string;
-  sealed_credentials: string | null;
-  priority: number;
-  enabled: number;
-  created_at: number;
-  updated_at: number;
-}
-
-export const toRecord = (row: Row): ConnectorRecord => ({
-  id: row.id,
-  projectId: row.project_id,
-  type: row.type,
-  name: row.name,
-  channels: JSON.parse(row.channels) as Channel[],
-  config: JSON.parse(row.config) as Record<string, unknown>,
-  sealedCredentials: row.sealed_credentials,
-  priority: row.priority,
-  enabled: row.enabled === 1,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
 
 /** A record as its row's parameters. */
 const params = (r: ConnectorRecord) => ({
@@ -45,15 +17,15 @@ export function createConnectorsRepo(db: Database.Database): ConnectorsRepo {
     `INSERT INTO connectors (id, project_id, type, name, channels, config, sealed_credentials, priority, enabled, created_at, updated_at)
      VALUES (@id, @projectId, @type, @name, @channels, @config, @sealedCredentials, @priority, @enabled, @createdAt, @updatedAt)`,
   );
-  const byId = db.prepare<[string], Row>('SELECT * FROM connectors WHERE id = ?');
-  const byProject = db.prepare<[string], Row>(
+  const byId = db.prepare<[string], ConnectorRow>('SELECT * FROM connectors WHERE id = ?');
+  const byProject = db.prepare<[string], ConnectorRow>(
     'SELECT * FROM connectors WHERE project_id = ? ORDER BY priority, created_at',
   );
-  const list = db.prepare<{ projectId: string; afterKey: number; afterId: string; limit: number }, Row>(
+  const list = db.prepare<{ projectId: string; afterKey: number; afterId: string; limit: number }, ConnectorRow>(
     `SELECT * FROM connectors WHERE project_id = @projectId AND (created_at, id) < (@afterKey, @afterId)
       ORDER BY created_at DESC, id DESC LIMIT @limit`,
   );
-  const forChannel = db.prepare<[string, string], Row>(
+  const forChannel = db.prepare<[string, string], ConnectorRow>(
     `SELECT c.* FROM connectors c, json_each(c.channels) ch
       WHERE c.project_id = ? AND c.enabled = 1 AND ch.value = ? ORDER BY c.priority, c.created_at`,
   );
@@ -65,7 +37,7 @@ export function createConnectorsRepo(db: Database.Database): ConnectorsRepo {
   const update = db.transaction((id: string, patch: Partial<ConnectorRecord>, at: number) => {
     const row = byId.get(id);
     if (!row) return null;
-    const next: ConnectorRecord = { ...toRecord(row), ...patch, updatedAt: at };
+    const next: ConnectorRecord = { ...toConnector(row), ...patch, updatedAt: at };
     save.run(params(next));
     return next;
   });
@@ -76,17 +48,17 @@ export function createConnectorsRepo(db: Database.Database): ConnectorsRepo {
     },
     async get(id) {
       const row = byId.get(id);
-      return row ? toRecord(row) : null;
+      return row ? toConnector(row) : null;
     },
     async list(projectId) {
-      return byProject.all(projectId).map(toRecord);
+      return byProject.all(projectId).map(toConnector);
     },
     async page(projectId, page) {
       const rows = list.all({ projectId, ...afterBounds(page), limit: page.limit + 1 });
-      return toPage(rows, page, toRecord, (r) => ({ key: r.created_at, id: r.id }));
+      return toPage(rows, page, toConnector, (r) => ({ key: r.created_at, id: r.id }));
     },
     async forChannel(projectId, channel) {
-      return forChannel.all(projectId, channel).map(toRecord);
+      return forChannel.all(projectId, channel).map(toConnector);
     },
     async update(id, patch, at) {
       return update(id, patch, at);

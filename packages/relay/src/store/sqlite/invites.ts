@@ -1,52 +1,19 @@
 import type Database from 'better-sqlite3';
-import type { Permission, Role } from '@messagejs/shared-types';
-import type { InviteRecord, InvitesRepo } from '../types/index.js';
+import type { InvitesRepo } from '../types/index.js';
+import { INVITE_COLUMNS, toInvite, type InviteRow } from '../invite-rows.js';
 import { afterBounds, toPage } from './page.js';
-
-interface Row {
-  id: string;
-  account_id: string;
-  email: string;
-  email_key: string;
-  role: Role;
-  granted: string;
-  withdrawn: string;
-  project_ids: string | null;
-  invited_by: string;
-  created_at: number;
-  expires_at: number;
-  accepted_at: number | null;
-  revoked_at: number | null;
-}
-
-const toInvite = (r: Row): InviteRecord => ({
-  id: r.id,
-  accountId: r.account_id,
-  email: r.email,
-  emailKey: r.email_key,
-  role: r.role,
-  granted: JSON.parse(r.granted) as Permission[],
-  withdrawn: JSON.parse(r.withdrawn) as Permission[],
-  projectIds: r.project_ids === null ? null : (JSON.parse(r.project_ids) as string[]),
-  invitedBy: r.invited_by,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  acceptedAt: r.accepted_at,
-  revokedAt: r.revoked_at,
-});
-
-const COLUMNS = `id, account_id, email, email_key, role, granted, withdrawn, project_ids, invited_by, created_at,
-  expires_at, accepted_at, revoked_at`;
 
 export function createInvitesRepo(db: Database.Database): InvitesRepo {
   const insert = db.prepare(
     `INSERT OR IGNORE INTO invites (id, account_id, email, email_key, role, granted, withdrawn, project_ids, hash, invited_by, created_at, expires_at)
      VALUES (@id, @accountId, @email, @emailKey, @role, @granted, @withdrawn, @projectIds, @hash, @invitedBy, @createdAt, @expiresAt)`,
   );
-  const byHash = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM invites WHERE hash = ?`);
-  const byId = db.prepare<[string, string], Row>(`SELECT ${COLUMNS} FROM invites WHERE account_id = ? AND id = ?`);
-  const list = db.prepare<{ accountId: string; afterKey: number; afterId: string; limit: number }, Row>(
-    `SELECT ${COLUMNS} FROM invites WHERE account_id = @accountId AND (created_at, id) < (@afterKey, @afterId)
+  const byHash = db.prepare<[string], InviteRow>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE hash = ?`);
+  const byId = db.prepare<[string, string], InviteRow>(
+    `SELECT ${INVITE_COLUMNS} FROM invites WHERE account_id = ? AND id = ?`,
+  );
+  const list = db.prepare<{ accountId: string; afterKey: number; afterId: string; limit: number }, InviteRow>(
+    `SELECT ${INVITE_COLUMNS} FROM invites WHERE account_id = @accountId AND (created_at, id) < (@afterKey, @afterId)
       ORDER BY created_at DESC, id DESC LIMIT @limit`,
   );
   const revoke = db.prepare(

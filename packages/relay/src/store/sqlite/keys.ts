@@ -1,71 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { ApiKey, KeyRateLimit, KeysRepo } from '../types/index.js';
-import { toProject } from './projects.js';
+import type { KeysRepo } from '../types/index.js';
+import { KEY_COLUMNS, keyProjectOf, toKey, type KeyProjectColumns, type KeyRow } from '../key-rows.js';
 import { afterBounds, toPage } from './page.js';
-
-interface Row {
-  id: string;
-  project_id: string;
-  kind: 'public' | 'secret';
-  prefix: string;
-  name: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  rate_limit: string | null;
-  last_used_at: number | null;
-  replaced_by: string | null;
-}
-
-export const toKey = (row: Row): ApiKey => ({
-  id: row.id,
-  projectId: row.project_id,
-  kind: row.kind,
-  prefix: row.prefix,
-  name: row.name,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  revokedAt: row.revoked_at,
-  rateLimit: row.rate_limit ? (JSON.parse(row.rate_limit) as KeyRateLimit) : null,
-  lastUsedAt: row.last_used_at,
-  replacedBy: row.replaced_by,
-});
-
-/** The project columns of the keys-with-project join, renamed where they clash with the key's. */
-interface ProjectColumns {
-  p_id: string;
-  p_name: string;
-  p_account_id: string | null;
-  allowed_origins: string;
-  allowed_countries: string;
-  default_country: string | null;
-  limits: string;
-  prices: string | null;
-  fallbacks: string;
-  allowed_number_types: string;
-  development: number;
-  p_created_at: number;
-}
-
-function projectOf(r: ProjectColumns) {
-  return toProject({
-    id: r.p_id,
-    name: r.p_name,
-    account_id: r.p_account_id,
-    allowed_origins: r.allowed_origins,
-    allowed_countries: r.allowed_countries,
-    default_country: r.default_country,
-    limits: r.limits,
-    prices: r.prices,
-    fallbacks: r.fallbacks,
-    allowed_number_types: r.allowed_number_types,
-    development: r.development,
-    created_at: r.p_created_at,
-  });
-}
-
-const COLUMNS =
-  'id, project_id, kind, prefix, name, created_at, expires_at, revoked_at, rate_limit, last_used_at, replaced_by';
 
 // One indexed lookup by the UNIQUE hash column, joined with the project.
 const BY_HASH = `SELECT k.id, k.project_id, k.kind, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at,
@@ -80,15 +16,15 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
     `INSERT INTO api_keys (id, project_id, kind, prefix, hash, name, created_at, expires_at, revoked_at, rate_limit)
      VALUES (@id, @projectId, @kind, @prefix, @hash, @name, @createdAt, @expiresAt, @revokedAt, @rateLimit)`,
   );
-  const byHash = db.prepare<[string], Row & ProjectColumns>(BY_HASH);
-  const byProject = db.prepare<[string], Row>(
-    `SELECT ${COLUMNS} FROM api_keys WHERE project_id = ? ORDER BY created_at, id`,
+  const byHash = db.prepare<[string], KeyRow & KeyProjectColumns>(BY_HASH);
+  const byProject = db.prepare<[string], KeyRow>(
+    `SELECT ${KEY_COLUMNS} FROM api_keys WHERE project_id = ? ORDER BY created_at, id`,
   );
-  const byId = db.prepare<{ projectId: string | null; id: string }, Row>(
-    `SELECT ${COLUMNS} FROM api_keys WHERE id = @id AND (@projectId IS NULL OR project_id = @projectId)`,
+  const byId = db.prepare<{ projectId: string | null; id: string }, KeyRow>(
+    `SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = @id AND (@projectId IS NULL OR project_id = @projectId)`,
   );
-  const list = db.prepare<{ projectId: string; afterKey: number; afterId: string; limit: number }, Row>(
-    `SELECT ${COLUMNS} FROM api_keys WHERE project_id = @projectId AND (created_at, id) < (@afterKey, @afterId)
+  const list = db.prepare<{ projectId: string; afterKey: number; afterId: string; limit: number }, KeyRow>(
+    `SELECT ${KEY_COLUMNS} FROM api_keys WHERE project_id = @projectId AND (created_at, id) < (@afterKey, @afterId)
       ORDER BY created_at DESC, id DESC LIMIT @limit`,
   );
   const update = db.prepare(
@@ -114,7 +50,7 @@ export function createKeysRepo(db: Database.Database): KeysRepo {
     },
     async findByHash(hash) {
       const row = byHash.get(hash);
-      return row ? { key: toKey(row), project: projectOf(row) } : null;
+      return row ? { key: toKey(row), project: keyProjectOf(row) } : null;
     },
     async list(projectId) {
       return byProject.all(projectId).map(toKey);

@@ -1,43 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { Permission, Role } from '@messagejs/shared-types';
-import type { MemberRecord, MembersRepo, MemberWithUser } from '../types/index.js';
+import type { MemberRecord, MembersRepo } from '../types/index.js';
+import { toMember, toMemberWithUser, type MemberRow } from '../member-rows.js';
 import { afterBounds, toPage } from './page.js';
 
-interface Row {
-  id: string;
-  account_id: string;
-  user_id: string;
-  role: Role;
-  granted: string;
-  withdrawn: string;
-  all_projects: number;
-  status: 'active' | 'suspended';
-  invited_by: string | null;
-  created_at: number;
-  updated_at: number;
-  suspended_at: number | null;
-  /** Comma-separated project ids (group_concat), when the member is limited. */
-  project_ids: string | null;
-  email?: string;
-  name?: string | null;
-}
-
-const toMember = (r: Row): MemberRecord => ({
-  id: r.id,
-  accountId: r.account_id,
-  userId: r.user_id,
-  role: r.role,
-  granted: JSON.parse(r.granted) as Permission[],
-  withdrawn: JSON.parse(r.withdrawn) as Permission[],
-  projectIds: r.all_projects === 1 ? null : r.project_ids ? r.project_ids.split(',') : [],
-  status: r.status,
-  invitedBy: r.invited_by,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  suspendedAt: r.suspended_at,
-});
-
-const withUser = (r: Row): MemberWithUser => ({ ...toMember(r), email: r.email!, name: r.name ?? null });
+type Row = MemberRow<string | null>;
 
 // Project ids never hold a comma (`prj_` + base62), so group_concat is a safe list.
 const SELECT = `SELECT m.*, u.email, u.name,
@@ -97,18 +63,18 @@ export function createMembersRepo(db: Database.Database): MembersRepo {
     },
     async get(accountId, memberId) {
       const row = byAccount.get(accountId, memberId);
-      return row ? withUser(row) : null;
+      return row ? toMemberWithUser(row) : null;
     },
     async findForAuth(memberId) {
       const row = byId.get(memberId);
-      return row ? withUser(row) : null;
+      return row ? toMemberWithUser(row) : null;
     },
     async forUser(userId) {
       return ofUser.all(userId).map(toMember);
     },
     async page(accountId, page) {
       const rows = list.all({ accountId, ...afterBounds(page), limit: page.limit + 1 });
-      return toPage(rows, page, withUser, (r) => ({ key: r.created_at, id: r.id }));
+      return toPage(rows, page, toMemberWithUser, (r) => ({ key: r.created_at, id: r.id }));
     },
     async update(memberId, patch, at) {
       update.run({

@@ -1,30 +1,15 @@
 import type Database from 'better-sqlite3';
-import type { OptOutRecord, OptOutsRepo } from '../types/index.js';
+import type { OptOutsRepo } from '../types/index.js';
+import { toOptOut, type OptOutRow } from '../opt-out-rows.js';
 import { afterBounds, toPage } from './page.js';
-
-interface Row {
-  project_id: string;
-  address: string;
-  reason: string | null;
-  source: OptOutRecord['source'];
-  created_at: number;
-}
-
-const toRecord = (r: Row): OptOutRecord => ({
-  projectId: r.project_id,
-  address: r.address,
-  reason: r.reason,
-  source: r.source,
-  createdAt: r.created_at,
-});
 
 export function createOptOutsRepo(db: Database.Database): OptOutsRepo {
   const add = db.prepare(
     'INSERT INTO opt_outs (project_id, address, created_at, reason, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
   const has = db.prepare('SELECT 1 FROM opt_outs WHERE project_id = ? AND address = ?');
-  const get = db.prepare<[string, string], Row>('SELECT * FROM opt_outs WHERE project_id = ? AND address = ?');
-  const list = db.prepare<{ projectId: string; afterKey: number; afterId: string; limit: number }, Row>(
+  const get = db.prepare<[string, string], OptOutRow>('SELECT * FROM opt_outs WHERE project_id = ? AND address = ?');
+  const list = db.prepare<{ projectId: string; afterKey: number; afterId: string; limit: number }, OptOutRow>(
     `SELECT * FROM opt_outs WHERE project_id = @projectId AND (created_at, address) < (@afterKey, @afterId)
       ORDER BY created_at DESC, address DESC LIMIT @limit`,
   );
@@ -38,11 +23,11 @@ export function createOptOutsRepo(db: Database.Database): OptOutsRepo {
     },
     async get(projectId, address) {
       const row = get.get(projectId, address);
-      return row ? toRecord(row) : null;
+      return row ? toOptOut(row) : null;
     },
     async page(projectId, page) {
       const rows = list.all({ projectId, ...afterBounds(page), limit: page.limit + 1 });
-      return toPage(rows, page, toRecord, (r) => ({ key: r.created_at, id: r.address }));
+      return toPage(rows, page, toOptOut, (r) => ({ key: r.created_at, id: r.address }));
     },
     async remove(projectId, address) {
       return remove.run(projectId, address).changes > 0;

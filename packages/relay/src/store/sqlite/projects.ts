@@ -1,40 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Project, ProjectsRepo } from '../types/index.js';
-import { defaultLimits } from '../types/index.js';
+import { toProject, type ProjectRow } from '../project-rows.js';
 import { afterBounds, toPage } from './page.js';
-
-interface Row {
-  id: string;
-  name: string;
-  account_id: string | null;
-  allowed_origins: string;
-  allowed_countries: string;
-  default_country: string | null;
-  limits: string;
-  prices: string | null;
-  fallbacks: string;
-  allowed_number_types: string;
-  development: number;
-  created_at: number;
-}
-
-/** Maps a `projects` row (also selected by the keys repo's join). */
-export function toProject(row: Row): Project {
-  return {
-    id: row.id,
-    name: row.name,
-    accountId: row.account_id,
-    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
-    allowedCountries: JSON.parse(row.allowed_countries) as string[],
-    defaultCountry: row.default_country,
-    limits: { ...defaultLimits, ...(JSON.parse(row.limits) as object) },
-    prices: row.prices ? (JSON.parse(row.prices) as Project['prices']) : null,
-    fallbacks: JSON.parse(row.fallbacks) as Project['fallbacks'],
-    allowedNumberTypes: JSON.parse(row.allowed_number_types) as Project['allowedNumberTypes'],
-    development: row.development === 1,
-    createdAt: row.created_at,
-  };
-}
 
 /** Deletes a project; its rows cascade, and rows keyed by its key ids (no foreign key) go with them. */
 function removal(db: Database.Database): (id: string) => boolean {
@@ -53,12 +20,14 @@ export function createProjectsRepo(db: Database.Database): ProjectsRepo {
     `INSERT INTO projects (id, name, account_id, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, created_at)
      VALUES (@id, @name, @accountId, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @createdAt)`,
   );
-  const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
-  const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at');
-  const ofAccount = db.prepare<[string], Row>('SELECT * FROM projects WHERE account_id = ? ORDER BY created_at, id');
+  const byId = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?');
+  const all = db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY created_at');
+  const ofAccount = db.prepare<[string], ProjectRow>(
+    'SELECT * FROM projects WHERE account_id = ? ORDER BY created_at, id',
+  );
   const newestFirst = db.prepare<
     { accountId: string | null; projectIds: string | null; afterKey: number; afterId: string; limit: number },
-    Row
+    ProjectRow
   >(
     `SELECT * FROM projects
       WHERE (@accountId IS NULL OR account_id = @accountId)

@@ -1,17 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RefreshTokenRecord, SessionRecord, SessionsRepo } from '../types/index.js';
-
-interface SessionRow {
-  id: string;
-  member_id: string;
-  created_at: number;
-  last_used_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  revoked_reason: string | null;
-  ip: string | null;
-  user_agent: string | null;
-}
+import { toSession, type SessionRow } from '../session-rows.js';
 
 interface TokenRow {
   hash: string;
@@ -20,18 +9,6 @@ interface TokenRow {
   expires_at: number;
   used_at: number | null;
 }
-
-const toSession = (r: SessionRow): SessionRecord => ({
-  id: r.id,
-  memberId: r.member_id,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-  revokedReason: r.revoked_reason,
-  ip: r.ip,
-  userAgent: r.user_agent,
-});
 
 const toToken = (r: TokenRow): RefreshTokenRecord => ({
   hash: r.hash,

@@ -1,19 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { SetupTokenRecord, SetupTokensRepo } from '../types/index.js';
-
-interface Row {
-  hash: string;
-  created_at: number;
-  expires_at: number;
-  used_at: number | null;
-}
+import { toSetupToken, type SetupTokenRow } from '../setup-token-rows.js';
 
 export function createSetupTokensRepo(db: Database.Database): SetupTokensRepo {
   const clear = db.prepare('DELETE FROM setup_tokens');
   const insert = db.prepare(
     'INSERT INTO setup_tokens (hash, created_at, expires_at, used_at) VALUES (@hash, @createdAt, @expiresAt, @usedAt)',
   );
-  const byHash = db.prepare<[string], Row>('SELECT * FROM setup_tokens WHERE hash = ?');
+  const byHash = db.prepare<[string], SetupTokenRow>('SELECT * FROM setup_tokens WHERE hash = ?');
   const consume = db.prepare('UPDATE setup_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL');
   const replace = db.transaction((token: SetupTokenRecord) => {
     clear.run();
@@ -25,7 +19,7 @@ export function createSetupTokensRepo(db: Database.Database): SetupTokensRepo {
     },
     async find(hash) {
       const row = byHash.get(hash);
-      return row ? { hash: row.hash, createdAt: row.created_at, expiresAt: row.expires_at, usedAt: row.used_at } : null;
+      return row ? toSetupToken(row) : null;
     },
     async consume(hash, at) {
       return consume.run(at, hash).changes > 0;

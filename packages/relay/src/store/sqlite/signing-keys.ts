@@ -1,27 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { SigningKeyRecord, SigningKeysRepo } from '../types/index.js';
-
-interface Row {
-  kid: string;
-  project_id: string;
-  alg: 'ES256';
-  public_jwk: string;
-  sealed_private_jwk: string;
-  created_at: number;
-}
-
-const toKey = (r: Row): SigningKeyRecord => ({
-  kid: r.kid,
-  projectId: r.project_id,
-  alg: r.alg,
-  publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
-  sealedPrivateJwk: r.sealed_private_jwk,
-  createdAt: r.created_at,
-});
+import { toSigningKey, type SigningKeyRow } from '../signing-key-rows.js';
 
 /** Token-signing keys; the newest (highest `seq`) is the current one. */
 export function createSigningKeysRepo(db: Database.Database): SigningKeysRepo {
-  const latest = db.prepare<[string, number], Row>(
+  const latest = db.prepare<[string, number], SigningKeyRow>(
     'SELECT * FROM signing_keys WHERE project_id = ? ORDER BY seq DESC LIMIT ?',
   );
   const insert = db.prepare(
@@ -36,7 +19,7 @@ export function createSigningKeysRepo(db: Database.Database): SigningKeysRepo {
 
   const insertIfNone = db.transaction((key: SigningKeyRecord) => {
     const current = latest.get(key.projectId, 1);
-    if (current) return toKey(current);
+    if (current) return toSigningKey(current);
     insert.run(params(key));
     return key;
   });
@@ -47,7 +30,7 @@ export function createSigningKeysRepo(db: Database.Database): SigningKeysRepo {
 
   return {
     async latest(projectId, limit) {
-      return latest.all(projectId, limit).map(toKey);
+      return latest.all(projectId, limit).map(toSigningKey);
     },
     async insertIfNone(key) {
       return insertIfNone.immediate(key);

@@ -1,73 +1,14 @@
 import type Database from 'better-sqlite3';
-import type { Channel, TemplateCategory } from '@messagejs/shared-types';
-import type {
-  Template,
-  TemplateDefinitionRecord,
-  TemplateFilter,
-  TemplateStats,
-  TemplatesRepo,
-  TemplateVersionRecord,
-} from '../types/index.js';
+import type { TemplateFilter, TemplatesRepo } from '../types/index.js';
+import {
+  toStats,
+  toTemplate,
+  toVersion,
+  type TemplateRow,
+  type TemplateStatsRow,
+  type TemplateVersionRow,
+} from '../template-rows.js';
 import { afterBounds, toPage } from './page.js';
-
-interface Row {
-  id: string;
-  project_id: string;
-  name: string;
-  channel: Channel;
-  recipient: string;
-  subject: string | null;
-  body: string;
-  html: string | null;
-  params: string;
-  channels: string | null;
-  category: TemplateCategory;
-  version: number;
-  active: number;
-  created_at: number;
-  updated_at: number;
-}
-
-interface VersionRow {
-  template_id: string;
-  version: number;
-  definition: string;
-  created_at: number;
-  created_by: string;
-}
-
-export const toTemplate = (row: Row): Template => ({
-  id: row.id,
-  projectId: row.project_id,
-  name: row.name,
-  channel: row.channel,
-  recipient: JSON.parse(row.recipient) as Template['recipient'],
-  subject: row.subject,
-  body: row.body,
-  html: row.html,
-  params: JSON.parse(row.params) as Template['params'],
-  channels: row.channels ? (JSON.parse(row.channels) as Channel[]) : null,
-  category: row.category,
-  version: row.version,
-  active: row.active === 1,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-export const toVersion = (row: VersionRow): TemplateVersionRecord => ({
-  templateId: row.template_id,
-  version: row.version,
-  definition: JSON.parse(row.definition) as TemplateDefinitionRecord,
-  createdAt: row.created_at,
-  createdBy: row.created_by,
-});
-
-export const toStats = (
-  row: { usage_count: number | null; last_used_at: number | null } | undefined,
-): TemplateStats => ({
-  usageCount: row?.usage_count ?? 0,
-  lastUsedAt: row?.last_used_at ?? null,
-});
 
 /** The list's statements by filter: `category` and `active` are in the WHERE clause only when given. */
 function pageStatements(db: Database.Database) {
@@ -103,18 +44,18 @@ function statements(db: Database.Database) {
          channels = excluded.channels, category = excluded.category, version = excluded.version,
          active = excluded.active, updated_at = excluded.updated_at`,
     ),
-    byName: db.prepare<[string, string], Row>('SELECT * FROM templates WHERE project_id = ? AND name = ?'),
-    byProject: db.prepare<[string], Row>('SELECT * FROM templates WHERE project_id = ? ORDER BY name'),
+    byName: db.prepare<[string, string], TemplateRow>('SELECT * FROM templates WHERE project_id = ? AND name = ?'),
+    byProject: db.prepare<[string], TemplateRow>('SELECT * FROM templates WHERE project_id = ? ORDER BY name'),
     stats: db.prepare('SELECT usage_count, last_used_at FROM template_stats WHERE template_id = ?'),
     ensureStats: db.prepare('INSERT OR IGNORE INTO template_stats (template_id) VALUES (?)'),
     addVersion: db.prepare(
       `INSERT INTO template_versions (template_id, version, definition, created_at, created_by)
        VALUES (@templateId, @version, @definition, @createdAt, @createdBy)`,
     ),
-    versions: db.prepare<[string, number, number], VersionRow>(
+    versions: db.prepare<[string, number, number], TemplateVersionRow>(
       'SELECT * FROM template_versions WHERE template_id = ? AND version < ? ORDER BY version DESC LIMIT ?',
     ),
-    version: db.prepare<[string, number], VersionRow>(
+    version: db.prepare<[string, number], TemplateVersionRow>(
       'SELECT * FROM template_versions WHERE template_id = ? AND version = ?',
     ),
     setActive: db.prepare('UPDATE templates SET active = ?, updated_at = ? WHERE id = ?'),
@@ -150,7 +91,7 @@ export function createTemplatesRepo(db: Database.Database): TemplatesRepo {
         limit: page.limit + 1,
         ...(filter.category !== undefined && { category: filter.category }),
         ...(filter.active !== undefined && { active: filter.active ? 1 : 0 }),
-      }) as Array<Row & { usage_count: number | null; last_used_at: number | null }>;
+      }) as Array<TemplateRow & TemplateStatsRow>;
       return toPage(
         rows,
         page,
@@ -159,7 +100,7 @@ export function createTemplatesRepo(db: Database.Database): TemplatesRepo {
       );
     },
     async stats(templateId) {
-      return toStats(stats.get(templateId) as Parameters<typeof toStats>[0]);
+      return toStats(stats.get(templateId) as TemplateStatsRow | undefined);
     },
     async ensureStats(templateId) {
       ensureStats.run(templateId);

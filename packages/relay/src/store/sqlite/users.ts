@@ -1,37 +1,14 @@
 import type Database from 'better-sqlite3';
-import type { UserRecord, UsersRepo } from '../types/index.js';
-
-interface Row {
-  id: string;
-  email: string;
-  email_key: string;
-  name: string | null;
-  password_hash: string;
-  password_changed_at: number;
-  last_login_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toUser = (r: Row): UserRecord => ({
-  id: r.id,
-  email: r.email,
-  emailKey: r.email_key,
-  name: r.name,
-  passwordHash: r.password_hash,
-  passwordChangedAt: r.password_changed_at,
-  lastLoginAt: r.last_login_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+import type { UsersRepo } from '../types/index.js';
+import { toUser, type UserRow } from '../user-rows.js';
 
 export function createUsersRepo(db: Database.Database): UsersRepo {
   const insert = db.prepare(
     `INSERT INTO users (id, email, email_key, name, password_hash, password_changed_at, last_login_at, created_at, updated_at)
      VALUES (@id, @email, @emailKey, @name, @passwordHash, @passwordChangedAt, @lastLoginAt, @createdAt, @updatedAt)`,
   );
-  const byId = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?');
-  const byEmail = db.prepare<[string], Row>('SELECT * FROM users WHERE email_key = ?');
+  const byId = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?');
+  const byEmail = db.prepare<[string], UserRow>('SELECT * FROM users WHERE email_key = ?');
   const setPassword = db.prepare(
     'UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?',
   );

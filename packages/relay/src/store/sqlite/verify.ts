@@ -1,57 +1,14 @@
 import type Database from 'better-sqlite3';
-import type { Channel } from '@messagejs/shared-types';
 import type {
   AreaCounts,
   IdempotencyRecord,
   VerifyRefusal,
   VerifyRepo,
   VerifySendCounts,
-  VerifySession,
   VerifySettings,
 } from '../types/index.js';
+import { toVerifySession, type VerifySessionRow } from '../verify-rows.js';
 import { createMessageWriter } from './messages.js';
-
-interface Row {
-  id: string;
-  project_id: string;
-  key_id: string;
-  client: string;
-  channel: Channel;
-  recipient: string;
-  code_hmac: string;
-  code_length: number;
-  alphabet: VerifySession['alphabet'];
-  status: VerifySession['status'];
-  attempts: number;
-  max_attempts: number;
-  sends: number;
-  last_sent_at: number;
-  expires_at: number;
-  verified_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toSession = (r: Row): VerifySession => ({
-  id: r.id,
-  projectId: r.project_id,
-  keyId: r.key_id,
-  client: r.client,
-  channel: r.channel,
-  to: r.recipient,
-  codeHmac: r.code_hmac,
-  codeLength: r.code_length,
-  alphabet: r.alphabet,
-  status: r.status,
-  attempts: r.attempts,
-  maxAttempts: r.max_attempts,
-  sends: r.sends,
-  lastSentAt: r.last_sent_at,
-  expiresAt: r.expires_at,
-  verifiedAt: r.verified_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 /** Thrown inside a transaction to roll it back with a reason. */
 class Refused extends Error {
@@ -84,8 +41,8 @@ function prepareSettings(db: Database.Database) {
 
 /** Sessions: read, started (retiring an expired one) and resent. */
 function prepareSessions(db: Database.Database) {
-  const byId = db.prepare<[string], Row>('SELECT * FROM verify_sessions WHERE id = ?');
-  const pending = db.prepare<[string, string, string, string, string, number], Row>(
+  const byId = db.prepare<[string], VerifySessionRow>('SELECT * FROM verify_sessions WHERE id = ?');
+  const pending = db.prepare<[string, string, string, string, string, number], VerifySessionRow>(
     `SELECT * FROM verify_sessions
       WHERE project_id = ? AND key_id = ? AND client = ? AND channel = ? AND recipient = ? AND status = 'pending' AND expires_at > ?
       ORDER BY created_at DESC LIMIT 1`,
@@ -275,7 +232,7 @@ function checkWrite(db: Database.Database, statements: Statements) {
       : wrongCode.run({ id: input.sessionId, at: input.at }).changes;
     if (changed === 0) throw new Refused({ reason: 'conflict' });
     if (input.outcome.matched) markVerified.run(input.sessionId);
-    return toSession(byId.get(input.sessionId)!);
+    return toVerifySession(byId.get(input.sessionId)!);
   });
 }
 
@@ -293,11 +250,11 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
     },
     async get(id) {
       const row = s.byId.get(id);
-      return row ? toSession(row) : null;
+      return row ? toVerifySession(row) : null;
     },
     async findPending({ projectId, keyId, client, channel, to, now }) {
       const row = s.pending.get(projectId, keyId, client, channel, to, now);
-      return row ? toSession(row) : null;
+      return row ? toVerifySession(row) : null;
     },
     async send(input) {
       try {
