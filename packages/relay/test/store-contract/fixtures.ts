@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Message, MessageAttemptRecord, Project } from '../../src/store/types/index.js';
+import type { Message, MessageAttemptRecord, Project, Store } from '../../src/store/types/index.js';
 import { at, messageRecord, projectRecord } from '../helpers/store-records.js';
 import { count } from '../helpers/store-snapshot.js';
 import type { OpenedStore } from './backends.js';
@@ -11,6 +11,28 @@ export const project: Project = projectRecord('prj_unit', { name: 'Unit' });
 
 export const message = (id: string, overrides: Partial<Message> = {}): Message =>
   messageRecord(id, project.id, 'key_unit', overrides);
+
+/** Stores an SMS template `name` in the project, with its (empty) use counts. */
+export async function storeTemplate(store: Store, id: string, name: string): Promise<void> {
+  await store.templates.upsert({
+    id,
+    projectId: project.id,
+    name,
+    channel: 'sms',
+    recipient: { mode: 'caller' },
+    subject: null,
+    body: 'Hi',
+    html: null,
+    params: {},
+    channels: null,
+    category: 'other',
+    version: 1,
+    active: true,
+    createdAt: at,
+    updatedAt: at,
+  });
+  await store.templates.ensureStats(id);
+}
 
 /** What `messages.get` gives back for a message enqueued as `m` (the optional fields filled in). */
 export const stored = (m: Message, leaseUntil = 0) => ({

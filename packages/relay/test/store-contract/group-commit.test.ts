@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnqueueInput, IdempotencyRecord, Store } from '../../src/store/types/index.js';
 import { backends, type OpenedStore } from './backends.js';
-import { at, attempt, countRows, message, project } from './fixtures.js';
+import { at, attempt, countRows, message, project, storeTemplate } from './fixtures.js';
 
 // Writes issued together share one transaction on SQLite (`sqlite/group-commit.ts`) and one
 // statement on PostgreSQL (`postgres/batcher.ts`): what each caller gets must be what it would get
@@ -27,24 +27,7 @@ describe.each(backends)('writes issued together ($name)', (backend) => {
     opened = await backend.open();
     store = opened.store;
     await store.projects.create(project);
-    await store.templates.upsert({
-      id: TEMPLATE,
-      projectId: project.id,
-      name: 'batch',
-      channel: 'sms',
-      recipient: { mode: 'caller' },
-      subject: null,
-      body: 'Hi',
-      html: null,
-      params: {},
-      channels: null,
-      category: 'other',
-      version: 1,
-      active: true,
-      createdAt: at,
-      updatedAt: at,
-    });
-    await store.templates.ensureStats(TEMPLATE);
+    await storeTemplate(store, TEMPLATE, 'batch');
   });
   afterEach(() => opened?.dispose());
 

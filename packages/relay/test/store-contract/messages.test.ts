@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnqueueInput, IdempotencyRecord, Message, Store } from '../../src/store/types/index.js';
 import { backends, type OpenedStore } from './backends.js';
-import { at, attempt, countRows, message, project, stored } from './fixtures.js';
+import { at, attempt, countRows, message, project, storeTemplate, stored } from './fixtures.js';
 
 const record = (idempotencyKey: string, requestHash: string): IdempotencyRecord => ({
   keyId: 'key_unit',
@@ -94,24 +94,7 @@ describe.each(backends)('messages ($name)', (backend) => {
 
   it('counts the use of the template a message was rendered from, with the message', async () => {
     const templateId = 'tpl_1';
-    await store.templates.upsert({
-      id: templateId,
-      projectId: project.id,
-      name: 'welcome',
-      channel: 'sms',
-      recipient: { mode: 'caller' },
-      subject: null,
-      body: 'Hi',
-      html: null,
-      params: {},
-      channels: null,
-      category: 'other',
-      version: 1,
-      active: true,
-      createdAt: at,
-      updatedAt: at,
-    });
-    await store.templates.ensureStats(templateId);
+    await storeTemplate(store, templateId, 'welcome');
     const idempotency = record('idem-t', 'hash-t');
     await store.messages.enqueue({ message: message('msg_1'), dueAt: at, templateId, idempotency });
     await store.messages.enqueue({ message: message('msg_2', { createdAt: at + 5 }), dueAt: at, templateId });
