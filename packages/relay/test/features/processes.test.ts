@@ -277,6 +277,44 @@ describe.skipIf(skipPostgres !== null)('processes on PostgreSQL (one database, s
     expect(await worker.proc.stop('SIGTERM')).toBe(0);
   });
 
+  it('two relays started at once on an empty database make one demo project and one setup link; a restart keeps the link', async () => {
+    const { db, env } = await database();
+    const ready = /listening on (http:\/\/\S+) \(.*, no worker\)/;
+    const startOne = async (dir: string) => {
+      const proc = await spawnCli(['start', '--no-worker', '--port', '0', '--data-dir', path.join(root, dir)], {
+        env,
+        ready,
+      });
+      running.push(proc);
+      return proc;
+    };
+    const both = await Promise.all([startOne('pg-race-a'), startOne('pg-race-b')]);
+    const outputs = both.map((p) => p.output());
+
+    const { rows: projects } = await db.pool.query<{ name: string }>('SELECT name FROM projects');
+    expect(projects).toEqual([{ name: 'Demo' }]);
+    expect(outputs.filter((out) => out.includes('a demo project was created'))).toHaveLength(1);
+    const { rows: tokens } = await db.pool.query<{ hash: string; used_at: number | null }>(
+      'SELECT hash, used_at FROM setup_tokens',
+    );
+    expect(tokens).toHaveLength(1);
+    const printed = outputs.flatMap((out) =>
+      [...out.matchAll(/\/setup\?token=(st_[0-9A-Za-z]{43})/g)].map((m) => m[1]!),
+    );
+    // One relay printed the link; the other says that it works and where to get another.
+    expect(printed).toHaveLength(1);
+    expect(crypto.createHash('sha256').update(printed[0]!).digest('hex')).toBe(tokens[0]!.hash);
+    expect(outputs.filter((out) => /setup link printed at \S+ still works, once, until/.test(out))).toHaveLength(1);
+
+    await both[1].stop('SIGTERM');
+    const again = await startOne('pg-race-b');
+    expect(again.output()).toMatch(/setup link printed at \S+ still works, once, until/);
+    expect(again.output()).toMatch(/--new-setup-link/);
+    expect(again.output()).not.toMatch(/setup\?token=/);
+    expect((await db.pool.query('SELECT hash FROM setup_tokens')).rows).toEqual([{ hash: tokens[0]!.hash }]);
+    expect((await db.pool.query('SELECT id FROM projects')).rows).toHaveLength(1);
+  });
+
   it('warns at start when MESSAGEJS_MASTER_KEY is not set', async () => {
     const { env } = await database();
     const relay = await startHttpOnly(path.join(root, 'pg-no-key'), {

@@ -1,11 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { SetupTokenRecord, SetupTokensRepo } from '../types/index.js';
 
-interface Row {
+export interface Row {
   hash: string;
   created_at: number;
   expires_at: number;
   used_at: number | null;
+}
+
+/** Maps a `setup_tokens` row (also read by the PostgreSQL twin). */
+export function toRecord(row: Row): SetupTokenRecord {
+  return { hash: row.hash, createdAt: row.created_at, expiresAt: row.expires_at, usedAt: row.used_at };
 }
 
 export function createSetupTokensRepo(db: Database.Database): SetupTokensRepo {
@@ -14,18 +19,28 @@ export function createSetupTokensRepo(db: Database.Database): SetupTokensRepo {
     'INSERT INTO setup_tokens (hash, created_at, expires_at, used_at) VALUES (@hash, @createdAt, @expiresAt, @usedAt)',
   );
   const byHash = db.prepare<[string], Row>('SELECT * FROM setup_tokens WHERE hash = ?');
+  const live = db.prepare<[number], Row>('SELECT * FROM setup_tokens WHERE used_at IS NULL AND expires_at > ? LIMIT 1');
   const consume = db.prepare('UPDATE setup_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL');
   const replace = db.transaction((token: SetupTokenRecord) => {
     clear.run();
     insert.run(token);
   });
+  const replaceUnlessLive = db.transaction((token: SetupTokenRecord, now: number) => {
+    const row = live.get(now);
+    if (row) return toRecord(row);
+    replace(token);
+    return null;
+  });
   return {
     async replace(token) {
       replace.immediate(token);
     },
+    async replaceUnlessLive(token, now) {
+      return replaceUnlessLive.immediate(token, now);
+    },
     async find(hash) {
       const row = byHash.get(hash);
-      return row ? { hash: row.hash, createdAt: row.created_at, expiresAt: row.expires_at, usedAt: row.used_at } : null;
+      return row ? toRecord(row) : null;
     },
     async consume(hash, at) {
       return consume.run(at, hash).changes > 0;
