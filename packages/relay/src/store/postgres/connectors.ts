@@ -3,7 +3,7 @@ import { toRecord } from '../sqlite/connectors.js';
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
-import { hasNul, refuseNul } from './refuse-nul.js';
+import { hasNul, refuseNul } from './nul-text.js';
 
 type Row = Parameters<typeof toRecord>[0];
 

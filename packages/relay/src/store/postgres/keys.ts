@@ -4,7 +4,7 @@ import { toProject } from '../sqlite/projects.js';
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
-import { hasNul, refuseNul } from './refuse-nul.js';
+import { hasNul, refuseNul } from './nul-text.js';
 
 type Row = Parameters<typeof toKey>[0];
 type ProjectRow = Parameters<typeof toProject>[0];

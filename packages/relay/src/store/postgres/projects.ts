@@ -4,7 +4,7 @@ import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
 import { advisoryLock } from './advisory-lock.js';
 import type { PgDb } from './queryable.js';
-import { hasNul, refuseNul } from './refuse-nul.js';
+import { hasNul, refuseNul } from './nul-text.js';
 
 type Row = Parameters<typeof toProject>[0];
 

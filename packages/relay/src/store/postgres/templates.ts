@@ -3,7 +3,7 @@ import { toStats, toTemplate, toVersion } from '../sqlite/templates.js';
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds, pgAfterName } from './page-bounds.js';
 import type { PgDb, Queryable } from './queryable.js';
-import { hasNul, refuseNul } from './refuse-nul.js';
+import { hasNul, refuseNul } from './nul-text.js';
 
 type Row = Parameters<typeof toTemplate>[0];
 type VersionRow = Parameters<typeof toVersion>[0];
