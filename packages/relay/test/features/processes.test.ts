@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { migrations as sqliteMigrations } from '../../src/store/sqlite/migrations/index.js';
 import { migrations as postgresMigrations } from '../../src/store/postgres/migrations/index.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
-import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { CLI, requireBuiltCli, runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 import { freshDatabase, postgresAvailable, testDatabaseUrl } from '../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -165,6 +166,46 @@ describe('processes on SQLite (one data directory)', () => {
     const read = await call(relay, 'GET', `/v1/messages/${accepted.body.id}`, { key: secretKey });
     expect(read.body).toMatchObject({ status: 'sent', providerMessageId: 'rcv_slow' });
     expect(provider.requests).toHaveLength(1);
+  });
+
+  it('a worker without --health-port stays up while idle; SIGTERM then ends it with 0 and a `stopped` log line', async () => {
+    const dataDir = path.join(root, 'sqlite-idle');
+    init(dataDir);
+    const worker = await spawnCli(['worker', '--data-dir', dataDir], {
+      env: { LOG_LEVEL: 'info' },
+      ready: /MessageJS worker running/,
+    });
+    running.push(worker);
+    // Idle past several of its polls: before, nothing held the process open on SQLite and it ended by itself.
+    await sleep(3000);
+    expect(worker.proc.exitCode).toBeNull();
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(worker.proc.signalCode).toBeNull();
+    expect(worker.output()).toMatch(
+      /"signal":"SIGTERM","msg":"shutting down"[\s\S]*"signal":"SIGTERM","msg":"stopped"/,
+    );
+  });
+
+  it('a worker signalled while it starts still stops cleanly: exit 0, not killed by SIGTERM', async () => {
+    const dataDir = path.join(root, 'sqlite-early');
+    init(dataDir);
+    requireBuiltCli();
+    const proc = spawn(process.execPath, [CLI, 'worker', '--data-dir', dataDir], {
+      env: { ...process.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (c) => (out += c));
+    proc.stderr.on('data', (c) => (out += c));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    // Past Node's own start-up (tens of ms; no process can catch a signal before it), and well
+    // before the worker is up (a second or so here: loading the CLI, opening the store).
+    await sleep(500);
+    proc.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(out).toMatch(/"msg":"worker running"[\s\S]*"signal":"SIGTERM","msg":"shutting down"[\s\S]*"msg":"stopped"/);
   });
 
   it('migrate applies the pending migrations and prints the versions; a second run has nothing to do', () => {

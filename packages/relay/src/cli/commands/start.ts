@@ -7,7 +7,8 @@ import { setupLinkAtStart } from '../../features/accounts/setup.js';
 import type { SetupTokenRecord } from '../../store/types.js';
 import { listRefusedPatterns } from '../../features/templates/admin-templates.js';
 import { dataDirOption, envWithDataDir, jsonOption, openRelay, print } from '../options.js';
-import { stopOnSignals, storageLabel, warnWithoutSharedMasterKey } from '../serve.js';
+import { storageLabel, warnWithoutSharedMasterKey } from '../serve.js';
+import { stopOnSignals } from '../signals.js';
 import { registerWorker } from './worker.js';
 import { registerMigrate } from './migrate.js';
 
