@@ -2,6 +2,10 @@
 // Heap settings (also in the root `start` and `relay` scripts): a 256 MB ceiling and 8 MB
 // semi-spaces keep a loaded relay's peak memory low at no cost in throughput (docs/adr/0005).
 // Raise the ceiling with `node --max-old-space-size=N …` for very large rate-limit tables.
-import { runCli } from './cli/index.js';
+import { trapStopSignals } from './cli/signals.js';
 
-void runCli(process.argv);
+// Before the rest of the CLI loads: a `start` or `worker` signalled while it starts still stops
+// cleanly and exits 0 (`cli/signals.ts`). Other commands keep the default (a signal ends them).
+if (process.argv[2] === 'start' || process.argv[2] === 'worker') trapStopSignals();
+const { runCli } = await import('./cli/index.js');
+await runCli(process.argv);

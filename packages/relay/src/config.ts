@@ -55,6 +55,7 @@ const envSchema = z
       )
       .optional(),
     MESSAGEJS_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+    MESSAGEJS_DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
     // Redis (issue 13): limits, in-flight idempotency locks and cache invalidation shared by relays.
     MESSAGEJS_REDIS_URL: z
       .url({ protocol: /^rediss?$/ })
@@ -113,6 +114,14 @@ export interface RelayConfig {
   databaseUrl: string | null;
   /** Connections this process keeps to PostgreSQL at most (`MESSAGEJS_DATABASE_POOL_MAX`). @default 10 */
   databasePoolMax: number;
+  /**
+   * How long one PostgreSQL statement may run, and a transaction stay idle, before the server
+   * cancels it (`MESSAGEJS_DATABASE_STATEMENT_TIMEOUT_MS`; `statement_timeout` and
+   * `idle_in_transaction_session_timeout` of the pool's connections); 0 for no limit. A request
+   * whose statement is cancelled answers `503 store_unavailable`. Migrations run without it.
+   * @default 10000
+   */
+  databaseStatementTimeoutMs: number;
   /**
    * Redis, when several relays share one (`MESSAGEJS_REDIS_URL`, `redis://` or `rediss://` for
    * TLS, with the database as its path: `redis://:password@host:6379/0`): rate-limit counters,
@@ -212,6 +221,7 @@ export function loadConfig(
     signup: e.MESSAGEJS_SIGNUP,
     databaseUrl: e.MESSAGEJS_DATABASE_URL ?? null,
     databasePoolMax: e.MESSAGEJS_DATABASE_POOL_MAX,
+    databaseStatementTimeoutMs: e.MESSAGEJS_DATABASE_STATEMENT_TIMEOUT_MS,
     redisUrl: e.MESSAGEJS_REDIS_URL ?? null,
     redisKeyPrefix: e.MESSAGEJS_REDIS_KEY_PREFIX,
     ...overrides,

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import type { Logger } from 'pino';
 import type { RelayConfig } from '../config.js';
 import type { Relay } from '../app.js';
 import { MASTER_KEY_FILE } from '../crypto/master-key.js';
@@ -37,32 +36,6 @@ export function warnWithoutSharedMasterKey(relay: Relay): void {
       '',
     ].join('\n'),
   );
-}
-
-/**
- * Runs `stop` once on the first SIGINT or SIGTERM, then exits: 0 when it finished, 1 when it
- * failed. A second signal while stopping is ignored (stopping releases the jobs in flight).
- */
-export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    stop().then(
-      () => {
-        logger.flush?.();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'could not shut down cleanly');
-        logger.flush?.();
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 }
 
 /** Commander's parser for a port option: an integer 0–65535 (0 takes an ephemeral port). */

@@ -14,6 +14,8 @@ export interface StoreConfig {
   databaseUrl: string | null;
   /** Connections to PostgreSQL at most. */
   databasePoolMax: number;
+  /** PostgreSQL's `statement_timeout` (and idle-in-transaction timeout) in ms; 0 or absent for none. */
+  databaseStatementTimeoutMs?: number;
 }
 
 /** The backend the config names: PostgreSQL when `MESSAGEJS_DATABASE_URL` is set, else SQLite. */
@@ -58,7 +60,11 @@ export async function openStore(config: StoreConfig, logger: Logger): Promise<St
   ]);
   let store: Store;
   try {
-    store = await createPostgresStore(url, { poolMax: config.databasePoolMax, logger });
+    store = await createPostgresStore(url, {
+      poolMax: config.databasePoolMax,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      logger,
+    });
   } catch (error) {
     throw openFailed(url, error);
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey, setLimits } from '@messagejs/relay';
+import { addConnector, createKey, setLimits } from '@messagejs/relay';
 import { call, DEMO_ORIGIN, startRelay, waitForIdle, type TestRelay } from '../helpers/start-relay.js';
 import { snapshot } from '../helpers/store-snapshot.js';
 
@@ -334,5 +334,71 @@ describe('bodies nested too deep', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('nesting_too_deep');
     expect(res.body.error.field).toBeUndefined();
+  });
+});
+
+describe('control characters in caller text', () => {
+  const text = { to: '+212612345678', channel: 'sms' };
+  // Refused on SQLite and PostgreSQL alike: before, SQLite stored U+0000 in free text where
+  // PostgreSQL answered 400, and both stored the other C0 controls.
+  const refused = [
+    { what: 'U+0000 in free text', route: '/v1/messages', body: { ...text, text: 'a\u0000b' }, field: 'text' },
+    { what: 'U+0007 in free text', route: '/v1/messages', body: { ...text, text: 'a\u0007b' }, field: 'text' },
+    { what: 'U+001B in free text', route: '/v1/messages', body: { ...text, text: '\u001b[31mred' }, field: 'text' },
+    {
+      what: 'U+0000 in a template param',
+      route: '/v1/messages',
+      body: { ...order, params: { order: 'A-1', eta: 'soon\u0000' } },
+      field: 'params.eta',
+    },
+    {
+      what: 'U+000B in a template param',
+      route: '/v1/messages',
+      body: { ...order, params: { order: 'A-1', eta: 'so\u000bon' } },
+      field: 'params.eta',
+    },
+    {
+      what: 'U+0000 in a recipient',
+      route: '/v1/messages',
+      body: { ...order, to: '+2126123\u000045678' },
+      field: 'to',
+    },
+    {
+      what: 'U+0000 in a verification recipient',
+      route: '/v1/verify/send',
+      body: { to: '+212612345678\u0000', channel: 'sms' },
+      field: 'to',
+    },
+    {
+      what: 'U+0000 in a number to analyse',
+      route: '/v1/recipients/analyze',
+      body: { to: '+212612345678\u0000' },
+      field: 'to',
+    },
+  ];
+
+  it.each(refused)(
+    'refuses $what on $route with 400 validation_failed naming $field, and writes nothing',
+    async (c) => {
+      await waitForIdle(t);
+      const before = await snapshot(t.location);
+      const res = await call(t, 'POST', c.route, { key: t.demo.secretKey, body: c.body });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'validation_failed', field: c.field });
+      expect(res.body.error.message).toMatch(/control characters/);
+      expect(await snapshot(t.location)).toEqual(before);
+    },
+  );
+
+  it('accepts tab, line feed and carriage return in free text, and stores them as sent', async () => {
+    const sent = 'Line one\r\nLine\ttwo\nend';
+    // An earlier test removed the demo's console connector.
+    const { store, sealer } = t.relay;
+    if ((await store.connectors.list(t.demo.projectId)).length === 0)
+      await addConnector(store, sealer, { projectId: t.demo.projectId, type: 'console' }, Date.now());
+    const res = await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...text, text: sent } });
+    expect(res.status).toBe(202);
+    const message = await t.relay.store.messages.get(res.body.id);
+    expect(message?.body).toBe(sent);
   });
 });

@@ -341,11 +341,22 @@ describe('messagejs-relay start', () => {
     await new Promise((r) => first.proc.once('exit', r));
     expect(first.output()).toMatch(/Public key\s+pk_/);
     expect(first.output()).toContain('master.key');
+    const link = /\/setup\?token=(st_[0-9A-Za-z]{43})/.exec(first.output())?.[1];
+    expect(link).toBeDefined();
     const second = await spawnRelay(dir);
     const health = await fetchChecked(`${second.url}/readyz`);
     second.proc.kill('SIGTERM');
     await new Promise((r) => second.proc.once('exit', r));
     expect(health.status).toBe(200);
     expect(second.output()).not.toMatch(/pk_|sk_/);
+    // The first start's setup link still works: kept, described, not replaced.
+    expect(second.output()).toMatch(/setup link printed at \S+ still works, once, until \S+/);
+    expect(second.output()).not.toMatch(/setup\?token=/);
+    const third = await spawnRelay(dir, {}, ['--new-setup-link']);
+    third.proc.kill('SIGTERM');
+    await new Promise((r) => third.proc.once('exit', r));
+    const replaced = /\/setup\?token=(st_[0-9A-Za-z]{43})/.exec(third.output())?.[1];
+    expect(replaced).toMatch(/^st_/);
+    expect(replaced).not.toBe(link);
   });
 });

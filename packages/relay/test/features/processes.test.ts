@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { migrations as sqliteMigrations } from '../../src/store/sqlite/migrations/index.js';
 import { migrations as postgresMigrations } from '../../src/store/postgres/migrations/index.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
-import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { CLI, requireBuiltCli, runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 import { freshDatabase, postgresAvailable, testDatabaseUrl } from '../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -167,6 +168,46 @@ describe('processes on SQLite (one data directory)', () => {
     expect(provider.requests).toHaveLength(1);
   });
 
+  it('a worker without --health-port stays up while idle; SIGTERM then ends it with 0 and a `stopped` log line', async () => {
+    const dataDir = path.join(root, 'sqlite-idle');
+    init(dataDir);
+    const worker = await spawnCli(['worker', '--data-dir', dataDir], {
+      env: { LOG_LEVEL: 'info' },
+      ready: /MessageJS worker running/,
+    });
+    running.push(worker);
+    // Idle past several of its polls: before, nothing held the process open on SQLite and it ended by itself.
+    await sleep(3000);
+    expect(worker.proc.exitCode).toBeNull();
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(worker.proc.signalCode).toBeNull();
+    expect(worker.output()).toMatch(
+      /"signal":"SIGTERM","msg":"shutting down"[\s\S]*"signal":"SIGTERM","msg":"stopped"/,
+    );
+  });
+
+  it('a worker signalled while it starts still stops cleanly: exit 0, not killed by SIGTERM', async () => {
+    const dataDir = path.join(root, 'sqlite-early');
+    init(dataDir);
+    requireBuiltCli();
+    const proc = spawn(process.execPath, [CLI, 'worker', '--data-dir', dataDir], {
+      env: { ...process.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (c) => (out += c));
+    proc.stderr.on('data', (c) => (out += c));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    // Past Node's own start-up (tens of ms; no process can catch a signal before it), and well
+    // before the worker is up (a second or so here: loading the CLI, opening the store).
+    await sleep(500);
+    proc.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(out).toMatch(/"msg":"worker running"[\s\S]*"signal":"SIGTERM","msg":"shutting down"[\s\S]*"msg":"stopped"/);
+  });
+
   it('migrate applies the pending migrations and prints the versions; a second run has nothing to do', () => {
     const dataDir = path.join(root, 'sqlite-migrate');
     fs.mkdirSync(dataDir);
@@ -275,6 +316,44 @@ describe.skipIf(skipPostgres !== null)('processes on PostgreSQL (one database, s
     });
     expect(fs.existsSync(path.join(workerDir, 'messagejs.db'))).toBe(false);
     expect(await worker.proc.stop('SIGTERM')).toBe(0);
+  });
+
+  it('two relays started at once on an empty database make one demo project and one setup link; a restart keeps the link', async () => {
+    const { db, env } = await database();
+    const ready = /listening on (http:\/\/\S+) \(.*, no worker\)/;
+    const startOne = async (dir: string) => {
+      const proc = await spawnCli(['start', '--no-worker', '--port', '0', '--data-dir', path.join(root, dir)], {
+        env,
+        ready,
+      });
+      running.push(proc);
+      return proc;
+    };
+    const both = await Promise.all([startOne('pg-race-a'), startOne('pg-race-b')]);
+    const outputs = both.map((p) => p.output());
+
+    const { rows: projects } = await db.pool.query<{ name: string }>('SELECT name FROM projects');
+    expect(projects).toEqual([{ name: 'Demo' }]);
+    expect(outputs.filter((out) => out.includes('a demo project was created'))).toHaveLength(1);
+    const { rows: tokens } = await db.pool.query<{ hash: string; used_at: number | null }>(
+      'SELECT hash, used_at FROM setup_tokens',
+    );
+    expect(tokens).toHaveLength(1);
+    const printed = outputs.flatMap((out) =>
+      [...out.matchAll(/\/setup\?token=(st_[0-9A-Za-z]{43})/g)].map((m) => m[1]!),
+    );
+    // One relay printed the link; the other says that it works and where to get another.
+    expect(printed).toHaveLength(1);
+    expect(crypto.createHash('sha256').update(printed[0]!).digest('hex')).toBe(tokens[0]!.hash);
+    expect(outputs.filter((out) => /setup link printed at \S+ still works, once, until/.test(out))).toHaveLength(1);
+
+    await both[1].stop('SIGTERM');
+    const again = await startOne('pg-race-b');
+    expect(again.output()).toMatch(/setup link printed at \S+ still works, once, until/);
+    expect(again.output()).toMatch(/--new-setup-link/);
+    expect(again.output()).not.toMatch(/setup\?token=/);
+    expect((await db.pool.query('SELECT hash FROM setup_tokens')).rows).toEqual([{ hash: tokens[0]!.hash }]);
+    expect((await db.pool.query('SELECT id FROM projects')).rows).toHaveLength(1);
   });
 
   it('warns at start when MESSAGEJS_MASTER_KEY is not set', async () => {

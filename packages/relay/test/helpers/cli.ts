@@ -47,13 +47,14 @@ export function runCliAsync(
   });
 }
 
-/** Starts `messagejs-relay start` on an ephemeral port and resolves once it listens. */
+/** Starts `messagejs-relay start` (with `args`) on an ephemeral port and resolves once it listens. */
 export async function spawnRelay(
   dataDir: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
   requireBuiltCli();
-  const proc = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--port', '0'], {
+  const proc = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--port', '0', ...args], {
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -22,6 +22,20 @@ describe.each(backends)('projects ($name)', (backend) => {
   };
   const idsOf = (items: Array<{ id: string }>) => items.map((p) => p.id);
 
+  it('createFirst creates a project only in an empty store, one of several offered at the same moment', async () => {
+    const offered = ['prj_1', 'prj_2', 'prj_3', 'prj_4'];
+    const created = await Promise.all(
+      offered.map((id) => store.projects.createFirst(project(id, { accountId: 'acc_1' }))),
+    );
+    expect(created.filter(Boolean)).toHaveLength(1);
+    expect(idsOf(await store.projects.list())).toEqual([offered[created.indexOf(true)]]);
+    expect(await store.projects.get(offered[created.indexOf(true)]!)).toEqual(
+      project(offered[created.indexOf(true)]!, { accountId: 'acc_1' }),
+    );
+    expect(await store.projects.createFirst(project('prj_5'))).toBe(false);
+    expect(await store.projects.list()).toHaveLength(1);
+  });
+
   it('reads back a project exactly as created', async () => {
     const full = project('prj_full', {
       name: 'Full «project» ✓',

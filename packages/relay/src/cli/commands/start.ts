@@ -3,14 +3,37 @@ import { loadConfig } from '../../config.js';
 import { createRelay, type Relay } from '../../app.js';
 import type { DemoCredentials } from '../../features/demo/demo.js';
 import { listProjects } from '../../features/projects/admin.js';
+import { setupLinkAtStart } from '../../features/accounts/setup.js';
+import type { SetupTokenRecord } from '../../store/types.js';
 import { listRefusedPatterns } from '../../features/templates/admin-templates.js';
 import { dataDirOption, envWithDataDir, jsonOption, openRelay, print } from '../options.js';
-import { stopOnSignals, storageLabel, warnWithoutSharedMasterKey } from '../serve.js';
+import { storageLabel, warnWithoutSharedMasterKey } from '../serve.js';
+import { stopOnSignals } from '../signals.js';
 import { registerWorker } from './worker.js';
 import { registerMigrate } from './migrate.js';
 
+/** What `start` prints about the first owner's setup link (`setupLinkAtStart`), null when a user exists. */
+type SetupAtStart = Awaited<ReturnType<typeof setupLinkAtStart>>;
+
+/** A live setup link kept from an earlier start: when it was made, until when it works, how to replace it. */
+function keptLinkLines(kept: SetupTokenRecord): string[] {
+  const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return [
+    `  The first-owner setup link printed at ${at(kept.createdAt)} still works, once, until ${at(kept.expiresAt)}.`,
+    '  The relay keeps only its hash, so it cannot print it again. Lost it? Restart with',
+    '  `messagejs-relay start --new-setup-link` (the old link stops working), or run',
+    '  `messagejs-relay users create --email … --password-stdin --role owner`.',
+  ];
+}
+
 /** What `start` (first time) and `init` print once: the demo project and its keys. */
-function banner(url: string, demo: DemoCredentials, relay: Relay, setupUrl: string | null): string {
+function banner(
+  url: string,
+  demo: DemoCredentials,
+  relay: Relay,
+  setupUrl: string | null,
+  kept: string[] = [],
+): string {
   const lines = [
     '',
     '  MessageJS relay — first start: a demo project was created. These keys are shown ONCE.',
@@ -21,6 +44,7 @@ function banner(url: string, demo: DemoCredentials, relay: Relay, setupUrl: stri
     `  Templates     ${demo.templates.join(', ')}`,
     `  Origins       ${demo.allowedOrigins.join(', ')}`,
     setupUrl ? `  First owner   ${setupUrl}    (valid 24 h, once)` : '',
+    ...kept,
     relay.masterKeyCreated
       ? `  Master key    ${relay.config.dataDir}/master.key (mode 0600 — back it up; it unlocks connector credentials)`
       : '',
@@ -35,15 +59,25 @@ function banner(url: string, demo: DemoCredentials, relay: Relay, setupUrl: stri
 }
 
 /** What a start prints while the relay has no user (the demo keys were shown at an earlier start). */
-function setupBanner(setupUrl: string): string {
+function setupBanner(setup: NonNullable<SetupAtStart>): string {
+  if ('kept' in setup) return ['', '  MessageJS relay has no user yet.', ...keptLinkLines(setup.kept), ''].join('\n');
   return [
     '',
-    '  MessageJS relay has no user yet. Create its first owner (this link works once, for 24 h;',
-    '  each start makes a new one), or run `messagejs-relay users create --email … --password-stdin --role owner`:',
+    '  MessageJS relay has no user yet. Create its first owner (this link works once, for 24 h; later',
+    '  starts keep it), or run `messagejs-relay users create --email … --password-stdin --role owner`:',
     '',
-    `    ${setupUrl}`,
+    `    ${setup.url}`,
     '',
   ].join('\n');
+}
+
+/** The first owner's link at start: kept while it works (`setupLinkAtStart`), or a new one with `--new-setup-link`. */
+async function setupAtStart(relay: Relay, url: string, fresh: boolean): Promise<SetupAtStart> {
+  if (fresh) {
+    const link = await relay.setupLink();
+    return link === null ? null : { url: link };
+  }
+  return setupLinkAtStart({ store: relay.store, now: Date.now, baseUrl: () => relay.config.publicUrl ?? url });
 }
 
 /** Names, at start, the stored template patterns that the pattern engine refuses: their sends fail closed. */
@@ -64,7 +98,12 @@ async function warnRefusedPatterns(relay: Relay): Promise<void> {
  * worker, accepted messages wait in the outbox for a `worker` process: on PostgreSQL it is woken
  * by the database's notice at once, on SQLite its poll finds them.
  */
-async function start(opts: { port?: string; dataDir?: string; worker?: boolean }): Promise<void> {
+async function start(opts: {
+  port?: string;
+  dataDir?: string;
+  worker?: boolean;
+  newSetupLink?: boolean;
+}): Promise<void> {
   const env = { ...envWithDataDir(opts), ...(opts.port && { PORT: opts.port }) };
   // `--no-worker` turns the worker off; without it, MESSAGEJS_WORKER decides.
   const config = loadConfig(env, opts.worker === false ? { worker: false } : {});
@@ -72,9 +111,11 @@ async function start(opts: { port?: string; dataDir?: string; worker?: boolean }
   warnWithoutSharedMasterKey(relay);
   const demo = await relay.ensureDemo();
   const { url } = await relay.listen();
-  const setupUrl = await relay.setupLink();
-  if (demo) process.stdout.write(`${banner(url, demo, relay, setupUrl)}\n`);
-  else if (setupUrl) process.stdout.write(`${setupBanner(setupUrl)}\n`);
+  const setup = await setupAtStart(relay, url, opts.newSetupLink === true);
+  if (demo) {
+    const kept = setup && 'kept' in setup ? keptLinkLines(setup.kept) : [];
+    process.stdout.write(`${banner(url, demo, relay, setup && 'url' in setup ? setup.url : null, kept)}\n`);
+  } else if (setup) process.stdout.write(`${setupBanner(setup)}\n`);
   relay.logger.info({ url, dataDir: config.dataDir, worker: config.worker }, 'relay listening');
   await warnRefusedPatterns(relay);
   const worker = config.worker ? '' : ', no worker';
@@ -108,6 +149,7 @@ export function registerStartCommands(program: Command): void {
     .description('Run the relay and its worker; with --no-worker, HTTP only (run `worker` processes beside it).')
     .option('--port <n>', 'port (env PORT, default 8787)')
     .option('--no-worker', 'serve HTTP only: accepted messages wait for a `worker` process (env MESSAGEJS_WORKER=off)')
+    .option('--new-setup-link', 'while no user exists, print a new first-owner link (the earlier one stops working)')
     .addOption(dataDirOption())
     .action(start);
   registerWorker(program);

@@ -5,7 +5,8 @@ import { createRelay, type Relay } from '../../app.js';
 import { healthOnly } from '../../http/platform/health-only.js';
 import { baseUrlOf, createHttpServer } from '../../http/platform/server.js';
 import { dataDirOption, envWithDataDir, requireDataDirectory } from '../options.js';
-import { parsePort, stopOnSignals, storageLabel, warnWithoutSharedMasterKey } from '../serve.js';
+import { parsePort, storageLabel, warnWithoutSharedMasterKey } from '../serve.js';
+import { stopOnSignals } from '../signals.js';
 
 /** Serves the relay's `/healthz` and `/readyz`, and nothing else, on `port`; resolves once it listens. */
 async function listenHealth(relay: Relay, port: number): Promise<{ url: string; server: http.Server }> {
@@ -26,8 +27,9 @@ function closeServer(server: http.Server): Promise<void> {
 
 /**
  * `worker`: delivery only. Any number may run against one database (PostgreSQL: on any machine;
- * SQLite: on the machine holding the data directory). Stopping it (SIGTERM, SIGINT) lets the jobs
- * in flight finish and hands the claimed ones not started back to the outbox.
+ * SQLite: on the machine holding the data directory). It runs until stopped: SIGTERM or SIGINT
+ * (also one received while it starts, `cli/signals.ts`) lets the jobs in flight finish, hands the
+ * claimed ones not started back to the outbox, logs `stopped` and exits 0.
  */
 async function worker(opts: { dataDir?: string; healthPort?: number }): Promise<void> {
   const config = loadConfig(envWithDataDir(opts), { worker: true });
@@ -35,11 +37,16 @@ async function worker(opts: { dataDir?: string; healthPort?: number }): Promise<
   const relay = await createRelay(config);
   warnWithoutSharedMasterKey(relay);
   relay.worker!.start();
+  // The scheduler's timers do not hold a process open (an embedder's must end when it is done), and
+  // on SQLite nothing else does without --health-port (PostgreSQL's LISTEN connection does): an
+  // idle worker would end by itself. A worker process runs until it is stopped.
+  const alive = setInterval(() => {}, 3_600_000);
   const health = opts.healthPort === undefined ? null : await listenHealth(relay, opts.healthPort);
   relay.logger.info({ health: health?.url ?? null }, 'worker running');
   const checks = health ? `; health checks on ${health.url}/healthz and /readyz` : '';
   process.stdout.write(`MessageJS worker running (${storageLabel(config)})${checks}\n`);
   stopOnSignals(relay.logger, async () => {
+    clearInterval(alive);
     if (health) await closeServer(health.server);
     await relay.close();
   });

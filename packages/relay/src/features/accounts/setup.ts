@@ -3,6 +3,7 @@ import { AppError } from '../../domain/app-error.js';
 import { toValidationError } from '../../domain/validation.js';
 import { systemPrincipal } from '../../domain/principal.js';
 import type { Actor } from '../../domain/actor.js';
+import type { SetupTokenRecord } from '../../store/types.js';
 import { randomBase62, sha256Hex } from '../../crypto/tokens.js';
 import type { AccountsDeps } from './deps.js';
 import { createAccountWithOwner } from './owners.js';
@@ -22,21 +23,40 @@ export function anonymousActor(client: ClientInfo & { requestId?: string }): Act
   };
 }
 
+/** A new setup token (`st_…`) and the record the store keeps of it (its hash only). */
+function newSetupToken(now: number): { token: string; record: SetupTokenRecord } {
+  const token = `st_${randomBase62(43)}`;
+  return {
+    token,
+    record: { hash: sha256Hex(token), createdAt: now, expiresAt: now + SETUP_TOKEN_TTL_MS, usedAt: null },
+  };
+}
+
 /**
  * While the relay has no user, a new one-time setup link (`/setup?token=st_…`), valid 24 hours;
- * every earlier link stops working. Null once a user exists. `start` prints it beside the demo keys.
+ * every earlier link stops working. Null once a user exists. `start --new-setup-link` prints it.
  */
 export async function mintSetupLink(deps: Pick<AccountsDeps, 'store' | 'now' | 'baseUrl'>): Promise<string | null> {
   if ((await deps.store.users.count()) > 0) return null;
-  const token = `st_${randomBase62(43)}`;
-  const now = deps.now();
-  await deps.store.setupTokens.replace({
-    hash: sha256Hex(token),
-    createdAt: now,
-    expiresAt: now + SETUP_TOKEN_TTL_MS,
-    usedAt: null,
-  });
+  const { token, record } = newSetupToken(deps.now());
+  await deps.store.setupTokens.replace(record);
   return `${deps.baseUrl()}/setup?token=${token}`;
+}
+
+/**
+ * What `start` says about the first owner: null once a user exists; else the link printed at an
+ * earlier start (or by a relay starting beside this one) while it still works — kept, not
+ * replaced, so a restart does not break the link an operator was given; only its hash is stored,
+ * so it is described (`kept`), not shown — or else a new link (`url`).
+ */
+export async function setupLinkAtStart(
+  deps: Pick<AccountsDeps, 'store' | 'now' | 'baseUrl'>,
+): Promise<{ url: string } | { kept: SetupTokenRecord } | null> {
+  if ((await deps.store.users.count()) > 0) return null;
+  const now = deps.now();
+  const { token, record } = newSetupToken(now);
+  const kept = await deps.store.setupTokens.replaceUnlessLive(record, now);
+  return kept ? { kept } : { url: `${deps.baseUrl()}/setup?token=${token}` };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Store, Template } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
-import { createKey, createProject } from '../projects/admin.js';
+import { createFirstProject, createKey } from '../projects/admin.js';
 import { addConnector } from '../connectors/admin-connectors.js';
 import { saveTemplate } from '../templates/admin-templates.js';
 import { systemActor, type Actor } from '../../domain/actor.js';
@@ -58,7 +58,9 @@ export interface DemoCredentials {
 /**
  * Creates the demo project — its token-signing key, the `console` connector for every channel, both
  * demo templates and a public and a secret key — when the store has no project yet. Returns null
- * when it already has one. Every change is audited under `actor` (the relay itself by default).
+ * when it already has one, also when another relay starting at the same time made it first (the
+ * store checks and inserts the first project in one step). Every change is audited under `actor`
+ * (the relay itself by default).
  */
 export async function ensureDemoProject(
   store: Store,
@@ -67,8 +69,7 @@ export async function ensureDemoProject(
   actor: Actor = systemActor,
   allowedOrigins: readonly string[] = DEMO.allowedOrigins,
 ): Promise<DemoCredentials | null> {
-  if ((await store.projects.list()).length > 0) return null;
-  const project = await createProject(
+  const project = await createFirstProject(
     store,
     {
       name: DEMO.projectName,
@@ -81,6 +82,7 @@ export async function ensureDemoProject(
     actor,
     sealer,
   );
+  if (!project) return null;
   await addConnector(
     store,
     sealer,

@@ -7,6 +7,7 @@
  */
 export { requireProject, projectFor } from './require-project.js';
 export {
+  createFirstProject,
   createProject,
   createProjectFromRequest,
   deleteProject,

@@ -58,6 +58,31 @@ export async function createProject(
   actor: Actor = systemActor,
   sealer?: Sealer,
 ): Promise<Project> {
+  return (await insertProject(store, input, now, actor, sealer, false))!;
+}
+
+/**
+ * `createProject`, only while the store holds no project (the demo at first start): null, and
+ * nothing written, when it has one. Relays starting together on one database create one.
+ */
+export function createFirstProject(
+  store: Store,
+  input: z.input<typeof projectInputSchema>,
+  now: number,
+  actor: Actor,
+  sealer: Sealer,
+): Promise<Project | null> {
+  return insertProject(store, input, now, actor, sealer, true);
+}
+
+async function insertProject(
+  store: Store,
+  input: z.input<typeof projectInputSchema>,
+  now: number,
+  actor: Actor,
+  sealer: Sealer | undefined,
+  onlyFirst: boolean,
+): Promise<Project | null> {
   const parsed = projectInputSchema.safeParse(input);
   if (!parsed.success) throw toValidationError(parsed.error);
   const { accountId, ...fields } = parsed.data;
@@ -75,8 +100,10 @@ export async function createProject(
     fallbacks: {},
     createdAt: now,
   };
-  await store.transaction(async (tx) => {
-    await tx.projects.create(project);
+  const created = await store.transaction(async (tx) => {
+    if (onlyFirst) {
+      if (!(await tx.projects.createFirst(project))) return false;
+    } else await tx.projects.create(project);
     await recordChange(tx, actor, {
       projectId: project.id,
       accountId: project.accountId,
@@ -85,7 +112,9 @@ export async function createProject(
       after: projectView(project),
       at: now,
     });
+    return true;
   });
+  if (!created) return null;
   if (sealer) await ensureSigningKey(store, sealer, project.id, now);
   return project;
 }

@@ -12,18 +12,30 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  */
 export const MAX_BODY_DEPTH = 32;
 
+/**
+ * The C0 control characters no caller text may hold: U+0000 (PostgreSQL's text cannot store it,
+ * SQLite's can, so refusing it here gives both backends one behaviour) and every other one but
+ * tab, line feed and carriage return, which free text (a message body, a template) may hold.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+
 // One pair of stacks reused by every call: the walk is synchronous, so calls never overlap.
 const pending: unknown[] = [];
 const depths: number[] = [];
+// Set by `checkBody` when a string or key of the body holds a `CONTROL` character.
+let sawControl = false;
 
 /**
  * Walks a parsed body without recursion (`JSON.parse` itself is iterative in V8): drops
  * `__proto__`/`constructor`/`prototype` keys, which do nothing anywhere (`JSON.parse` makes them
  * own properties, so parsing itself pollutes nothing), and returns false as soon as a value sits
  * deeper than `MAX_BODY_DEPTH`. It replaces the recursive key walk at the same cost, so the
- * depth check is free on the send path.
+ * depth check is free on the send path. Sets `sawControl` when a string or key holds a `CONTROL`
+ * character (one regular-expression test per string).
  */
 function checkBody(body: unknown): boolean {
+  sawControl = typeof body === 'string' && CONTROL.test(body);
   if (body === null || typeof body !== 'object') return true;
   pending[0] = body;
   depths[0] = 1;
@@ -39,7 +51,8 @@ function checkBody(body: unknown): boolean {
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
-        if (item !== null && typeof item === 'object') {
+        if (typeof item === 'string') sawControl ||= CONTROL.test(item);
+        else if (item !== null && typeof item === 'object') {
           pending[top] = item;
           depths[top++] = depth + 1;
         }
@@ -51,6 +64,7 @@ function checkBody(body: unknown): boolean {
           continue;
         }
         const item = value[key];
+        sawControl ||= CONTROL.test(key) || (typeof item === 'string' && CONTROL.test(item));
         if (item !== null && typeof item === 'object') {
           pending[top] = item;
           depths[top++] = depth + 1;
@@ -74,9 +88,37 @@ function tooDeepField(body: unknown): string | undefined {
 }
 
 /**
+ * The path (`params.name`, `to.0`) of the first string or key holding a `CONTROL` character, as
+ * `toValidationError` names fields; a key names itself. Recursive: only called on a body whose
+ * depth `checkBody` accepted.
+ */
+function controlField(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return CONTROL.test(value) ? path.join('.') : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = [...path, key];
+    if (CONTROL.test(key)) return at.join('.');
+    const found = controlField(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** `validation_failed` for text holding a control character, naming the field at fault. */
+function controlRefused(body: unknown): AppError {
+  const field = controlField(body) || undefined;
+  return new AppError(
+    'validation_failed',
+    `${field ? `\`${field}\` m` : 'M'}ust not contain control characters (U+0000–U+001F other than tab, line feed and carriage return).`,
+    field ? { field } : {},
+  );
+}
+
+/**
  * Parses a JSON body of at most `limit` bytes. Not JSON → 415 `unsupported_media_type`; bad JSON
  * → 400 `invalid_json`; too large → 413 `payload_too_large`; nested deeper than
- * `MAX_BODY_DEPTH` → 400 `nesting_too_deep`, before any recursive work.
+ * `MAX_BODY_DEPTH` → 400 `nesting_too_deep`, before any recursive work; a string or key holding a
+ * control character (U+0000 included) → 400 `validation_failed` naming it, on every backend.
  */
 export function jsonBody(options: { limit?: string } = {}): Handler {
   const parse = express.json({ limit: options.limit ?? '64kb', strict: true });
@@ -88,7 +130,7 @@ export function jsonBody(options: { limit?: string } = {}): Handler {
     }
     parse(req, res, (error?: unknown) => {
       if (!error) {
-        if (checkBody(req.body)) return next();
+        if (checkBody(req.body)) return next(sawControl ? controlRefused(req.body) : undefined);
         const field = tooDeepField(req.body);
         return next(
           new AppError('nesting_too_deep', `The body nests deeper than ${MAX_BODY_DEPTH} levels.`, {

@@ -13,6 +13,8 @@ export const lockScopes = {
   signingKeys: 0x4d4a_0002,
   /** The access tokens' signing keys (one set for the relay). */
   authSigningKeys: 0x4d4a_0003,
+  /** The first project (the demo): "insert unless the table has a project" by relays starting together. */
+  firstProject: 0x4d4a_0004,
 } as const;
 
 /**

@@ -1,5 +1,5 @@
 import type { ClaimedJob, OutboxRepo } from '../types/index.js';
-import { withoutNul } from './messages.js';
+import { withoutNul } from './nul-text.js';
 import type { Queryable } from './queryable.js';
 
 /** One finished delivery: its job and what `outbox.complete` was told. */

@@ -3,7 +3,7 @@ import { toConnector, type ConnectorRow } from '../connector-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
-import { hasNul, refuseNul } from './refuse-nul.js';
+import { hasNul, refuseNul } from './nul-text.js';
 
 const INSERT = `INSERT INTO connectors (id, name, channels, config, sealed_credentials, priority, enabled, updated_at,
     project_id, type, created_at)

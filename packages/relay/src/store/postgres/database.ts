@@ -25,6 +25,14 @@ export interface PostgresOptions {
    */
   idleTimeoutMillis?: number;
   /**
+   * How long the server lets one statement run (`statement_timeout`, lock waits included) and a
+   * transaction stay idle (`idle_in_transaction_session_timeout`) before it cancels it; 0 for no
+   * limit. A slow query then fails (SQLSTATE 57014) instead of holding a request and a connection.
+   * Migrations lift both on their connection (`applyMigrations`).
+   * @default 0
+   */
+  statementTimeoutMs?: number;
+  /**
    * What the server shows in `pg_stat_activity.application_name`.
    * @default 'messagejs-relay'
    */
@@ -45,6 +53,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): pg.Poo
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 3000,
     idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
+    // Sent in each connection's startup packet: the sessions' defaults, which `RESET` returns to.
+    ...(options.statementTimeoutMs && {
+      statement_timeout: options.statementTimeoutMs,
+      idle_in_transaction_session_timeout: options.statementTimeoutMs,
+    }),
     application_name: options.applicationName ?? 'messagejs-relay',
     // Notices a dead peer (a server that vanished without closing the connection) in minutes, not hours.
     keepAlive: true,
@@ -84,6 +97,9 @@ export async function applyMigrations(
   const client = await checkOut(pool);
   let broken: Error | undefined;
   try {
+    // No timeout here: waiting for another relay's migrations, or one long migration, may take
+    // longer than any request should (RESET below gives the connection back with the pool's).
+    await client.query('SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0');
     await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
     try {
       await client.query(
@@ -104,9 +120,13 @@ export async function applyMigrations(
       if (list.length > from) logger?.info({ from, to: list.length }, 'PostgreSQL schema migrated');
       return { from, to: list.length };
     } finally {
-      await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch((error: Error) => {
-        broken = error;
-      });
+      await client
+        .query(
+          `SELECT pg_advisory_unlock(${MIGRATION_LOCK}); RESET statement_timeout; RESET idle_in_transaction_session_timeout`,
+        )
+        .catch((error: Error) => {
+          broken = error;
+        });
     }
   } catch (error) {
     broken ??= error as Error;

@@ -59,6 +59,21 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
   return cause !== undefined && isUnavailable(cause, depth + 1);
 }
 
+/**
+ * SQLSTATEs of a statement the server cut short on time: `57014` query_canceled (its
+ * `statement_timeout`, lock waits included, or a cancel by an operator) and `25P03`
+ * idle_in_transaction_session_timeout. The database answers, but not this request in time.
+ */
+const TIMEOUT_SQLSTATES = new Set(['57014', '25P03']);
+
+/** True when `error` (or its `cause`) says the server cancelled a statement on time (`TIMEOUT_SQLSTATES`). */
+export function isTimedOut(error: unknown, depth = 0): boolean {
+  if (depth > 4 || typeof error !== 'object' || error === null) return false;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  if (typeof code === 'string' && TIMEOUT_SQLSTATES.has(code)) return true;
+  return cause !== undefined && isTimedOut(cause, depth + 1);
+}
+
 /** The error callers see while the database cannot be reached: `503 store_unavailable` with `Retry-After`. */
 export function storeUnavailable(cause: unknown): AppError {
   return new AppError('store_unavailable', 'The database cannot be reached right now; try again shortly.', {
@@ -68,6 +83,14 @@ export function storeUnavailable(cause: unknown): AppError {
 }
 
 type AnyFunction = (...args: unknown[]) => unknown;
+
+/** What callers see when a statement ran out of time: also `503 store_unavailable` with `Retry-After`. */
+export function storeTimedOut(cause: unknown): AppError {
+  return new AppError('store_unavailable', 'The database did not answer in time; try again shortly.', {
+    retryAfter: STORE_RETRY_AFTER_SECONDS,
+    cause,
+  });
+}
 
 /** Watches calls: logs once when the database becomes unreachable and once when it answers again. */
 function outageLog(logger: Logger | undefined) {
@@ -94,7 +117,8 @@ function outageLog(logger: Logger | undefined) {
 
 /**
  * Wraps a store so that a call failing because PostgreSQL cannot be reached rejects with
- * `storeUnavailable` (an `AppError`): the HTTP layer answers it `503` with `Retry-After` and
+ * `storeUnavailable` (an `AppError`), and one whose statement the server cancelled on time with
+ * `storeTimedOut`: the HTTP layer answers it `503` with `Retry-After` and
  * never sees a `pg` error. Other errors pass unchanged. `ping` answers false instead of
  * throwing; `close` and `onWork` pass through. Repositories are plain objects of functions, as
  * every store builds them (`sqlite/index.ts`), so their own properties are all there is to wrap.
@@ -102,6 +126,14 @@ function outageLog(logger: Logger | undefined) {
 export function withUnavailableErrors<S extends Store>(store: S, options: { logger?: Logger } = {}): S {
   const outage = outageLog(options.logger);
   const translate = (error: unknown) => {
+    if (isTimedOut(error)) {
+      // Not an outage (the database answers): one line per statement, without its parameters.
+      options.logger?.warn(
+        { code: (error as { code?: string }).code },
+        'a database statement ran past MESSAGEJS_DATABASE_STATEMENT_TIMEOUT_MS: answered 503 store_unavailable',
+      );
+      return storeTimedOut(error);
+    }
     if (!isUnavailable(error)) return error;
     outage.failed(error);
     return storeUnavailable(error);

@@ -70,6 +70,8 @@ export interface PostgresStoreOptions {
    * @default 10
    */
   poolMax?: number;
+  /** `statement_timeout` and `idle_in_transaction_session_timeout` of the pool's connections (`PostgresOptions`). */
+  statementTimeoutMs?: number;
   /**
    * What the server shows in `pg_stat_activity.application_name`.
    * @default 'messagejs-relay'
@@ -89,7 +91,12 @@ export type PostgresStore = Store & { onWork(listener: () => void): () => void }
  */
 export async function createPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const { logger, applicationName } = options;
-  const pool = openPostgres(url, { max: options.poolMax, applicationName, logger });
+  const pool = openPostgres(url, {
+    max: options.poolMax,
+    statementTimeoutMs: options.statementTimeoutMs,
+    applicationName,
+    logger,
+  });
   try {
     if (options.migrate !== false) await migratePostgres(pool, logger);
   } catch (error) {

@@ -3,7 +3,7 @@ import { KEY_COLUMNS, keyProjectOf, toKey, type KeyProjectColumns, type KeyRow }
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
-import { hasNul, refuseNul } from './refuse-nul.js';
+import { hasNul, refuseNul } from './nul-text.js';
 
 // One indexed lookup by the UNIQUE hash column, joined with the project.
 const BY_HASH = `SELECT k.id, k.project_id, k.kind, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at,

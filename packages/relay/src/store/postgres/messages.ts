@@ -10,7 +10,7 @@ import type {
 import type { MessageStatus } from '@messagejs/shared-types';
 import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { statusRank } from '../status-rank.js';
-import { hasNul, refusingNul } from './nul-text.js';
+import { hasNul, refusingNul, withoutNul } from './nul-text.js';
 import { parameters } from './parameters.js';
 import { createBatcher, type Batcher } from './batcher.js';
 import { enqueueBatch, enqueueRow } from './enqueue-batch.js';
@@ -301,15 +301,6 @@ function batchedEnqueue(
     hasNul(enqueueRow(input)) ? alone(input) : batcher(input)) as typeof batcher;
   enqueueOne.drain = () => batcher.drain();
   return enqueueOne;
-}
-
-/**
- * `value` with each U+0000 replaced by U+FFFD: what a provider said (an error code or message, a
- * message id) is kept, PostgreSQL's text cannot hold U+0000, and refusing it would fail a delivery
- * or a status callback over a character no one reads. SQLite stores it as is.
- */
-export function withoutNul<T extends string | null>(value: T): T {
-  return (value !== null && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
 }
 
 // The statuses a message may be in for `status` to apply: those ranking below it.

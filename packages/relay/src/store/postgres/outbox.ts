@@ -1,6 +1,7 @@
 import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types/index.js';
 import { toMessage, type MessageRow } from '../message-rows.js';
-import { notifyOutbox, withoutNul } from './messages.js';
+import { notifyOutbox } from './messages.js';
+import { withoutNul } from './nul-text.js';
 import { parameters } from './parameters.js';
 import { createBatcher } from './batcher.js';
 import { completeBatch, type Completed } from './complete-batch.js';

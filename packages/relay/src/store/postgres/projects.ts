@@ -2,12 +2,19 @@ import type { Project, ProjectsRepo } from '../types/index.js';
 import { toProject, type ProjectRow } from '../project-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
+import { advisoryLock } from './advisory-lock.js';
 import type { PgDb } from './queryable.js';
-import { hasNul, refuseNul } from './refuse-nul.js';
+import { hasNul, refuseNul } from './nul-text.js';
 
 const INSERT = `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks,
     allowed_number_types, development, account_id, created_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+/** `INSERT`, unless the table holds a project already (a SELECT's parameters need their types). */
+const INSERT_FIRST = `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks,
+    allowed_number_types, development, account_id, created_at)
+  SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::bigint, $11::text,
+    $12::bigint
+  WHERE NOT EXISTS (SELECT 1 FROM projects)`;
 const SAVE = `UPDATE projects SET name = $2, allowed_origins = $3, allowed_countries = $4, default_country = $5, limits = $6,
     prices = $7, fallbacks = $8, allowed_number_types = $9, development = $10
   WHERE id = $1`;
@@ -57,6 +64,18 @@ export function createProjectsRepo(db: PgDb): ProjectsRepo {
     async create(project) {
       refuseNul({ accountId: project.accountId });
       await db.query(INSERT, [...settings(project), project.accountId, project.createdAt]);
+    },
+    async createFirst(project) {
+      refuseNul({ accountId: project.accountId });
+      const values = [...settings(project), project.accountId, project.createdAt];
+      return db.tx(async (q) => {
+        // The lock, then the check in a statement of its own: at READ COMMITTED that statement's
+        // snapshot includes the project of a relay that held the lock before (one in the same
+        // statement would not see it).
+        await advisoryLock(q, 'firstProject');
+        const { rowCount } = await q.query(INSERT_FIRST, values);
+        return (rowCount ?? 0) > 0;
+      });
     },
     async get(id) {
       if (hasNul(id)) return null;

@@ -1,24 +1,42 @@
-import type { SetupTokensRepo } from '../types/index.js';
+import type { SetupTokenRecord, SetupTokensRepo } from '../types/index.js';
 import { toSetupToken, type SetupTokenRow } from '../setup-token-rows.js';
 import { hasNul, refusingNul } from './nul-text.js';
-import type { PgDb } from './queryable.js';
+import type { PgDb, Queryable } from './queryable.js';
+
+const INSERT = 'INSERT INTO setup_tokens (hash, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4)';
+const LIVE =
+  'SELECT hash, created_at, expires_at, used_at FROM setup_tokens WHERE used_at IS NULL AND expires_at > $1 LIMIT 1';
+
+/** Holds the table until the transaction ends, as SQLite's immediate transaction does: reads go on. */
+async function lockTokens(q: Queryable): Promise<void> {
+  await q.query('LOCK TABLE setup_tokens IN EXCLUSIVE MODE');
+}
+
+/** Deletes every token and stores `token`, in `q`'s transaction (which holds the table). */
+async function storeOnly(q: Queryable, token: SetupTokenRecord): Promise<void> {
+  await q.query('DELETE FROM setup_tokens');
+  await q.query(INSERT, [token.hash, token.createdAt, token.expiresAt, token.usedAt]);
+}
 
 /** The setup tokens on PostgreSQL; behaves as `sqlite/setup-tokens.ts`. */
 export function createSetupTokensRepo(pg: PgDb): SetupTokensRepo {
   const db = refusingNul(pg);
   return {
     async replace(token) {
+      // Two relays replacing at once go one after the other, so one token stays live (without the
+      // lock each would keep its own).
       await db.tx(async (q) => {
-        // As SQLite's immediate transaction: two relays starting at once replace one after the
-        // other, so one token stays live (without the lock each would keep its own). Reads go on.
-        await q.query('LOCK TABLE setup_tokens IN EXCLUSIVE MODE');
-        await q.query('DELETE FROM setup_tokens');
-        await q.query('INSERT INTO setup_tokens (hash, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4)', [
-          token.hash,
-          token.createdAt,
-          token.expiresAt,
-          token.usedAt,
-        ]);
+        await lockTokens(q);
+        await storeOnly(q, token);
+      });
+    },
+    async replaceUnlessLive(token, now) {
+      return db.tx(async (q) => {
+        await lockTokens(q);
+        const { rows } = await q.query<SetupTokenRow>(LIVE, [now]);
+        if (rows[0]) return toSetupToken(rows[0]);
+        await storeOnly(q, token);
+        return null;
       });
     },
     async find(hash) {

@@ -10,7 +10,7 @@ import {
 import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds, pgAfterName } from './page-bounds.js';
 import type { PgDb, Queryable } from './queryable.js';
-import { hasNul, refuseNul } from './refuse-nul.js';
+import { hasNul, refuseNul } from './nul-text.js';
 
 const UPSERT = `INSERT INTO templates (id, project_id, name, channel, recipient, subject, body, html, params, channels,
     category, version, active, created_at, updated_at)

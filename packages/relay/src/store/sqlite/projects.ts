@@ -15,11 +15,24 @@ function removal(db: Database.Database): (id: string) => boolean {
   });
 }
 
+/**
+ * The insert of `createFirst`, unless the table holds a project: one statement, so SQLite's single
+ * writer makes the check and the insert one step, across processes too.
+ */
+function firstInsert(db: Database.Database): Database.Statement {
+  return db.prepare(
+    `INSERT INTO projects (id, name, account_id, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, created_at)
+     SELECT @id, @name, @accountId, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @createdAt
+      WHERE NOT EXISTS (SELECT 1 FROM projects)`,
+  );
+}
+
 export function createProjectsRepo(db: Database.Database): ProjectsRepo {
   const insert = db.prepare(
     `INSERT INTO projects (id, name, account_id, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, created_at)
      VALUES (@id, @name, @accountId, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @createdAt)`,
   );
+  const insertFirst = firstInsert(db);
   const byId = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?');
   const all = db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY created_at');
   const ofAccount = db.prepare<[string], ProjectRow>(
@@ -54,6 +67,9 @@ export function createProjectsRepo(db: Database.Database): ProjectsRepo {
   return {
     async create(project) {
       insert.run(params(project));
+    },
+    async createFirst(project) {
+      return insertFirst.run(params(project)).changes > 0;
     },
     async get(id) {
       const row = byId.get(id);

@@ -13,6 +13,12 @@ export {
 /** The projects. */
 export interface ProjectsRepo {
   create(project: Project): Promise<void>;
+  /**
+   * Creates `project` only while the store holds no project at all (the demo, at first start):
+   * false, and nothing written, when one exists. Atomic across processes: relays starting together
+   * on one empty database create one project between them.
+   */
+  createFirst(project: Project): Promise<boolean>;
   get(id: string): Promise<Project | null>;
   list(): Promise<Project[]>;
   /** The account's projects, oldest first (only `projectIds` of them, when given). */
