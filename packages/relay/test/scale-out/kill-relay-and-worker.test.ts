@@ -105,14 +105,18 @@ describe.skipIf(skip !== null)('scale-out: 3 relays, 2 workers, one of each kill
     });
     cleanups.push(() => c.stopAll());
     const { projectId, secretKey } = await c.init();
-    await c.addWebhook(projectId, 'http://receiver.invalid/hook');
     const perDay = ['--per-key-per-hour', '1000000', '--per-ip-per-minute', '1000000', '--per-project-per-day'];
-    await c.run(['limits', 'set', '--project', projectId, ...perDay, '1000000']);
+    await Promise.all([
+      c.addWebhook(projectId, 'http://receiver.invalid/hook'),
+      c.run(['limits', 'set', '--project', projectId, ...perDay, '1000000']),
+    ]);
     const viaReceiver = (r: CountingProvider) => ({
       MESSAGEJS_CONNECTOR_BASE_URLS: JSON.stringify({ webhook: r.url }),
     });
-    const relays = await Promise.all(['relay-0', 'relay-1', 'relay-2'].map((name) => c.startRelay(name)));
-    const workers = await Promise.all([0, 1].map((i) => c.startWorker(`worker-${i}`, viaReceiver(receivers[i]!))));
+    const [relays, workers] = await Promise.all([
+      Promise.all(['relay-0', 'relay-1', 'relay-2'].map((name) => c.startRelay(name))),
+      Promise.all([0, 1].map((i) => c.startWorker(`worker-${i}`, viaReceiver(receivers[i]!)))),
+    ]);
 
     const urls = relays.map((r) => r.url as string | null);
     const started = Date.now();
