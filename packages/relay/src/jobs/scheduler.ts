@@ -4,6 +4,7 @@ import type { ClaimedJob, Message, OutboxLease, Store } from '../store/types.js'
 import type { Dispatch } from '../features/messages/dispatch.js';
 import type { JobHandlers, JobRecorder } from './job-handler.js';
 import { createHeldJobs } from './held-jobs.js';
+import { createLeaseKeeper, type LeaseKeeper } from './lease-keeper.js';
 import { maskedError } from './masked-error.js';
 
 /** Scheduler settings; the optional ones have defaults that suit one relay process. */
@@ -17,7 +18,11 @@ export interface SchedulerOptions {
   housekeeping?: (() => Promise<void>) | undefined;
   /** Jobs run at once. @default 32 */
   concurrency?: number | undefined;
-  /** How long a claimed row stays leased; after a crash, rows come back when it expires. @default 30000 */
+  /**
+   * How long a claimed row stays leased; after a crash, rows come back when it expires. A running
+   * job's lease is renewed every third of it (`lease-keeper.ts`), so it runs out only for a worker
+   * that died. @default 30000
+   */
   leaseMs?: number | undefined;
   /**
    * How often an idle scheduler looks for due rows. It is also woken on every message this process
@@ -86,8 +91,9 @@ class OutboxScheduler implements Scheduler, JobRecorder {
   readonly #jobs = createHeldJobs();
   /** Jobs running. */
   readonly #active = new Set<Promise<void>>();
-  /** Records of finished jobs not yet committed. */
-  readonly #writes = new Set<Promise<void>>();
+  /** Records of finished jobs not yet committed, by message id: each holds its job's slot. */
+  readonly #writes = new Map<string, Promise<void>>();
+  readonly #leases: LeaseKeeper;
   #running = false;
   #inflight = 0;
   #claiming = false;
@@ -112,6 +118,7 @@ class OutboxScheduler implements Scheduler, JobRecorder {
     this.#pollMs = options.pollMs ?? (this.#notified ? NOTIFIED_POLL_MS : 250);
     this.#prefetch = this.#concurrency;
     this.#handoffLimit = Math.max(this.#concurrency * 8, 256);
+    this.#leases = createLeaseKeeper({ store: this.#store, log: this.#log, now: this.#now, leaseMs: this.#leaseMs });
   }
 
   get running(): boolean {
@@ -140,7 +147,7 @@ class OutboxScheduler implements Scheduler, JobRecorder {
     const waiting = this.#jobs.drain();
     if (waiting.length > 0) await this.#store.outbox.release(waiting);
     await Promise.allSettled([...this.#active]);
-    await Promise.allSettled([...this.#writes]);
+    await Promise.allSettled([...this.#writes.values()]);
   }
 
   wake(): void {
@@ -155,7 +162,7 @@ class OutboxScheduler implements Scheduler, JobRecorder {
   async runOnce(): Promise<number> {
     const jobs = await this.#store.outbox.claim(this.#now(), this.#concurrency, this.#leaseMs, this.#owner);
     await Promise.all(jobs.map((job) => this.#launch(job)));
-    await Promise.allSettled([...this.#writes]);
+    await Promise.allSettled([...this.#writes.values()]);
     return jobs.length;
   }
 
@@ -209,11 +216,11 @@ class OutboxScheduler implements Scheduler, JobRecorder {
         ),
       )
       .finally(() => {
-        this.#writes.delete(tracked);
+        if (this.#writes.get(job.messageId) === tracked) this.#writes.delete(job.messageId);
         // A retry just recorded may come due before the long safety poll: look at when.
         if (this.#notified) this.wake();
       });
-    this.#writes.add(tracked);
+    this.#writes.set(job.messageId, tracked);
   }
 
   #schedule(delay: number): void {
@@ -308,6 +315,7 @@ class OutboxScheduler implements Scheduler, JobRecorder {
       )
       .finally(() => {
         this.#inflight--;
+        this.#leases.drop(job.messageId);
         this.#jobs.release(job);
         this.#active.delete(p);
         // The next job starts on the next turn, not inside this one's completion: by then the
@@ -326,6 +334,15 @@ class OutboxScheduler implements Scheduler, JobRecorder {
       if (!(await this.#store.outbox.renew(job, until))) return;
       job = { ...job, leaseUntil: until };
     }
-    return this.#handlers[job.kind](job, this);
+    this.#leases.keep(job);
+    try {
+      await this.#handlers[job.kind](job, this);
+    } finally {
+      // The slot is held until the job's record commits, not only until the provider answered: a
+      // worker killed at any moment has at most `concurrency` messages sent but not recorded (sent
+      // again once their leases expire), and a slow database slows the sends instead of letting
+      // unrecorded ones pile up.
+      await this.#writes.get(job.messageId);
+    }
   }
 }

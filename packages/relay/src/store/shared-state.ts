@@ -1,7 +1,7 @@
 import { createMemoryRateLimitStore, memoryLimiter, type MakeLimiter, type RateLimitStore } from './rate-limits.js';
 import { createMemorySpentTokens, type SpentTokens } from './spent-tokens.js';
 
-/** A lock held on a name until `release` (or until its time to live passes). */
+/** A lock held on a name until `release`, or until its time to live passes after its holder died. */
 export interface InFlightLock {
   /** Lets the name go, if this holder still holds it; never throws. */
   release(): Promise<void>;
@@ -13,9 +13,10 @@ export interface InFlightLock {
  */
 export interface InFlightLocks {
   /**
-   * Takes `name` for at most `ttlMs`: the lock, or `null` when another holder has it. Never
-   * throws: when the locks cannot be reached it answers a lock that holds nothing (the database's
-   * unique key stays the final guarantee).
+   * Takes `name` until `release`: the lock, or `null` when another holder has it. The holder keeps
+   * it alive while it runs; one that dies without releasing it blocks `name` for at most `ttlMs`.
+   * Never throws: when the locks cannot be reached it answers a lock that holds nothing (the
+   * database's unique key stays the final guarantee).
    */
   acquire(name: string, ttlMs: number): Promise<InFlightLock | null>;
 }

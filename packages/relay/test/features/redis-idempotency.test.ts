@@ -12,9 +12,18 @@ import {
   type RelayPair,
 } from '../helpers/redis.js';
 import { openRedisSharedState } from '../../src/store/redis/index.js';
-import type { InFlightLocks, SharedState } from '../../src/store/shared-state.js';
+import type { InFlightLock, InFlightLocks, SharedState } from '../../src/store/shared-state.js';
 
 const redis = await redisAvailable();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(predicate: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (performance.now() > deadline) throw new Error('timed out');
+    await sleep(20);
+  }
+}
 
 const order = (to: string) => ({ template: 'order_update', to, params: { order: 'A-7', eta: 'today' } });
 const send = (t: TestRelay, idempotencyKey: string, to: string) =>
@@ -91,14 +100,16 @@ describe.runIf(redis)('in-flight locks on Redis', () => {
     await shared.close();
     await flushPrefix(testClient(), prefix);
   });
-  const open = async () => {
-    prefix = testPrefix();
-    shared = await openRedisSharedState({
+  const openShared = () =>
+    openRedisSharedState({
       url: process.env.MESSAGEJS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
       keyPrefix: prefix,
       logger: pino({ level: 'silent' }),
       now: Date.now,
     });
+  const open = async () => {
+    prefix = testPrefix();
+    shared = await openShared();
     expect(shared.status()).toBe('ok');
     locks = shared.locks!;
   };
@@ -113,14 +124,50 @@ describe.runIf(redis)('in-flight locks on Redis', () => {
     expect(await locks.acquire('k1', 10_000)).not.toBeNull();
   });
 
-  it('never lets a holder whose lock expired free the next holder’s', async () => {
+  it('never lets a holder whose lock expired free or extend the next holder’s', async () => {
     await open();
-    const stale = await locks.acquire('k3', 50);
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    const current = await locks.acquire('k3', 10_000);
-    expect(current).not.toBeNull();
-    await stale!.release();
-    expect(await locks.acquire('k3', 10_000)).toBeNull();
+    const stale = await locks.acquire('k3', 300);
+    // It expired while Redis was out of this holder's reach.
+    const client = testClient();
+    try {
+      await client.del(`${prefix}lock:k3`);
+      const current = await locks.acquire('k3', 10_000);
+      expect(current).not.toBeNull();
+      await sleep(250);
+      // The stale holder's extensions left the current holder's time to live alone.
+      expect(await client.pttl(`${prefix}lock:k3`)).toBeGreaterThan(9000);
+      await stale!.release();
+      expect(await locks.acquire('k3', 10_000)).toBeNull();
+      await current!.release();
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('keeps a live holder’s lock past its time to live, and frees a dead holder’s within it', async () => {
+    await open();
+    const held = await locks.acquire('k5', 300);
+    expect(held).not.toBeNull();
+    // Three times the time to live: the holder extended it.
+    await sleep(900);
+    expect(await locks.acquire('k5', 300)).toBeNull();
+    const client = testClient();
+    try {
+      const ttl = await client.pttl(`${prefix}lock:k5`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(300);
+      // The holder dies without releasing it (its process is killed: no more extensions).
+      await shared.close();
+      const died = performance.now();
+      shared = await openShared();
+      let next: InFlightLock | null = null;
+      await until(async () => (next = await shared.locks!.acquire('k5', 300)) !== null);
+      expect(performance.now() - died).toBeLessThan(1000);
+      await next!.release();
+    } finally {
+      await held!.release();
+      client.disconnect();
+    }
   });
 
   it('lets one of two concurrent takers through', async () => {

@@ -420,27 +420,23 @@ describe('worker', () => {
       for (const id of ids) expect((await waitForMessage(t, id, () => true)).attempts).toHaveLength(1);
     });
 
-    it('does not send a hand-off whose lease another worker took over while it waited', async () => {
-      // Leases shorter than the provider's answer: every lease here runs out while `a` is sent.
-      const t = await slowRelay({ concurrency: 1, delayMs: 400, leaseMs: 200 });
+    it('does not send a hand-off whose lease another worker took over while it waited, and keeps the lease of the one it sends', async () => {
+      // Leases shorter than the provider's answer: `b`'s lease runs out while `a` is sent, and
+      // `a`'s would too, but the worker renews the lease of the job it is running.
+      const t = await slowRelay({ concurrency: 1, delayMs: 1500, leaseMs: 600 });
       const a = (await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, text: 'a' } })).body.id;
       await waitForMessage(t, a, (m) => m.status === 'sending');
       const b = (await call(t, 'POST', '/v1/messages', { key: t.demo.secretKey, body: { ...sms, text: 'b' } })).body.id;
-      await new Promise((r) => setTimeout(r, 250));
-      // Another worker finds both leases expired and takes both rows.
+      await new Promise((r) => setTimeout(r, 700));
+      // Another worker finds `b`'s lease expired and takes it; `a` is still this worker's.
       const taken = await t.relay.store.outbox.claim(Date.now(), 10, 60_000, 'other-worker');
-      expect(taken.map((j) => j.messageId).sort()).toEqual([a, b].sort());
-      await new Promise((r) => setTimeout(r, 500));
-      // This worker's late answer for `a` changes nothing, and it does not send `b`.
+      expect(taken.map((j) => j.messageId)).toEqual([b]);
+      // This worker records `a`'s answer, and does not send `b`.
+      expect((await waitForMessage(t, a, (m) => m.status === 'sent')).attempts).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 300));
       expect(receiver!.requests.map(textOf)).toEqual(['a']);
       const outbox = (await snapshot(t.location)).outbox as Array<{ message_id: string; lease_owner: string }>;
-      expect(outbox.map((r) => [r.message_id, r.lease_owner]).sort()).toEqual(
-        [
-          [a, 'other-worker'],
-          [b, 'other-worker'],
-        ].sort(),
-      );
-      expect((await waitForMessage(t, a, () => true)).attempts).toEqual([]);
+      expect(outbox.map((r) => [r.message_id, r.lease_owner])).toEqual([[b, 'other-worker']]);
     });
   });
 });

@@ -90,11 +90,11 @@ export interface CliProcess {
 
 /**
  * Starts `messagejs-relay …args` and resolves once its output matches `ready` (e.g. the line that
- * names its URL); rejects with the output when it exits first or after 20 s.
+ * names its URL); rejects with the output when it exits first or after `readyTimeoutMs` (20 s).
  */
 export async function spawnCli(
   args: string[],
-  options: { env?: Record<string, string>; ready: RegExp },
+  options: { env?: Record<string, string>; ready: RegExp; readyTimeoutMs?: number },
 ): Promise<CliProcess> {
   requireBuiltCli();
   const proc = spawn(process.execPath, [CLI, ...args], {
@@ -104,7 +104,11 @@ export async function spawnCli(
   let out = '';
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Not left running: the test's cleanup knows only the processes that started.
+      proc.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')} did not start:\n${out}`));
+    }, options.readyTimeoutMs ?? 20_000);
     const check = (chunk: Buffer) => {
       out += chunk.toString('utf8');
       const match = options.ready.exec(out);

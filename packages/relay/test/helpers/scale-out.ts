@@ -27,6 +27,12 @@ export interface Cluster {
   stopAll(): Promise<void>;
 }
 
+/**
+ * How long a relay or worker may take to start: processes restarted while the others carry a load
+ * test took up to 17 s on a busy 2-core machine (the kill test).
+ */
+const START_TIMEOUT_MS = 60_000;
+
 export function cluster(root: string, env: Record<string, string>): Cluster {
   const shared = { MESSAGEJS_MASTER_KEY: crypto.randomBytes(32).toString('hex'), ...env };
   const processes: CliProcess[] = [];
@@ -71,6 +77,7 @@ export function cluster(root: string, env: Record<string, string>): Cluster {
       const proc = await spawnCli(['start', '--no-worker', '--port', '0', '--data-dir', dir(name)], {
         env: { ...shared, ...extra },
         ready: /listening on (http:\/\/\S+) \(.*, no worker\)/,
+        readyTimeoutMs: START_TIMEOUT_MS,
       });
       processes.push(proc);
       return { proc, url: proc.ready[1]! };
@@ -79,6 +86,7 @@ export function cluster(root: string, env: Record<string, string>): Cluster {
       const proc = await spawnCli(['worker', '--health-port', '0', '--data-dir', dir(name)], {
         env: { ...shared, ...extra },
         ready: /health checks on (http:\/\/\S+)\/healthz/,
+        readyTimeoutMs: START_TIMEOUT_MS,
       });
       processes.push(proc);
       return { proc, health: proc.ready[1]! };

@@ -58,8 +58,12 @@ export function idempotencyRecord(
   };
 }
 
-/** How long an in-flight lock lives at most: a relay that died holding one frees it by then. */
-const LOCK_TTL_MS = 30_000;
+/**
+ * How long an in-flight lock outlives a relay that died holding it (`kill -9`): its holder
+ * extends it while the request runs, so a slow request keeps it, and a client's retry of a dead
+ * relay's request is answered `409 idempotency_in_progress` for at most this long.
+ */
+const LOCK_TTL_MS = 5_000;
 /** How long a repeat waits for the first request's answer before answering `409 idempotency_in_progress`. */
 const REPEAT_WAIT_MS = 2_000;
 /** How often a waiting repeat looks for the first request's answer. */

@@ -78,8 +78,8 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
       const at = now();
       breaker.success(record.id);
       const fallbackAt = fallbackCheckAt(message, result.status, at);
-      // The slot is free once the provider has answered; the record joins the store's next batch
-      // (stop() waits for it). Should it fail, the lease expires and the message is sent again.
+      // The record joins the store's next batch; the job's slot is held until it commits. Should
+      // it fail, the lease expires and the message is sent again.
       recorder.record(
         job,
         store.outbox.complete(job, {
