@@ -9,7 +9,8 @@
 //                    set (shared limits), the connections split evenly across both;
 //    each on a fresh database (CREATE DATABASE, dropped at the end) or data directory. Reported:
 //    req/s, p50/p99 (two instances' latency histograms merged), then p50/p99 of a paced run at
-//    BENCH_SCALE_RATE req/s (the latency target is judged there), CPU per request of the relay(s),
+//    BENCH_SCALE_RATE req/s (bench/paced-load.mjs: open loop, evenly spread; the latency target is
+//    judged there), CPU per request of the relay(s),
 //    of the PostgreSQL backends serving this database (`pg_stat_activity` pids) and of
 //    redis-server, from /proc/<pid>/stat. A 202 is durable: the relay answers after its
 //    transaction committed, and the server's `synchronous_commit` is left as configured (read
@@ -37,6 +38,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pacedLoad } from './paced-load.mjs';
 import {
   HOST,
   HarnessError,
@@ -305,7 +307,7 @@ async function spawnRelay(inst, command, label, s, extraEnv = {}) {
 // Part 1: POST /v1/messages
 
 /** Several autocannon instances at once (one per relay), their latency histograms merged. */
-async function cannons(urls, { connections, duration, headers, onBody, rate }) {
+async function cannons(urls, { connections, duration, headers, onBody }) {
   const autocannon = rootRequire('autocannon');
   const per = Math.floor(connections / urls.length);
   const runs = urls.map(
@@ -315,8 +317,6 @@ async function cannons(urls, { connections, duration, headers, onBody, rate }) {
         if (onBody) request.onResponse = (status, body) => onBody(status, body);
         const c = i === urls.length - 1 ? connections - per * (urls.length - 1) : per;
         const opts = { url, connections: c, duration, pipelining: 1, timeout: 10, requests: [request] };
-        // A paced run: the offered load split evenly across the relays (autocannon's overallRate).
-        if (rate) opts.overallRate = Math.max(1, Math.round(rate / urls.length));
         autocannon({ ...opts, skipAggregateResult: true }, (error, result) =>
           error ? reject(error) : resolve({ opts, result }),
         );
@@ -466,12 +466,12 @@ async function benchHttp(key, s, log) {
     let paced = null;
     if (pacedRate > 0) {
       log(`  ${cfg.label}: paced ${s.durationS} s at ${fmtInt(pacedRate)} req/s`);
-      paced = await cannons(urls, {
-        connections: s.connections,
-        duration: s.durationS,
-        headers,
-        onBody: collector.onBody,
+      paced = await pacedLoad(urls, {
         rate: pacedRate,
+        durationS: s.durationS,
+        headers,
+        body: BODY,
+        onBody: collector.onBody,
       });
     }
     const backendsAfter = monitor ? (await postgresPids(monitor, inst.db.name)).length : null;
@@ -720,10 +720,10 @@ function httpTable(results) {
       ],
       ['latency avg / max (ms)', ...col((r) => `${fmtNum(r.run.latencyMs.avg, 2)} / ${fmtInt(r.run.latencyMs.max)}`)],
       [
-        'paced: req/s done / latency p50 / p99 (ms)',
+        'paced: req/s / p50 / p90 / p99 / max (ms)',
         ...col((r) =>
           r.paced
-            ? `${fmtInt(r.paced.reqPerSec)} / ${fmtNum(r.paced.latencyMs.p50, 0)} / ${fmtNum(r.paced.latencyMs.p99, 0)}`
+            ? `${fmtInt(r.paced.reqPerSec)} / ${fmtNum(r.paced.latencyMs.p50, 0)} / ${fmtNum(r.paced.latencyMs.p90, 0)} / ${fmtNum(r.paced.latencyMs.p99, 0)} / ${fmtInt(r.paced.latencyMs.max)}`
             : '–',
         ),
       ],
