@@ -1,6 +1,7 @@
 import type { ClaimedJob, OutboxRepo } from '../types/index.js';
 import { withoutNul } from './nul-text.js';
 import type { Queryable } from './queryable.js';
+import { unnestInput, unnestValues, type UnnestColumn } from './unnest.js';
 
 /** One finished delivery: its job and what `outbox.complete` was told. */
 export interface Completed {
@@ -9,7 +10,7 @@ export interface Completed {
 }
 
 /** The statement's input columns: `[name, PostgreSQL type, value of one completion]`. */
-const COLUMNS: ReadonlyArray<readonly [string, string, (c: Completed) => unknown]> = [
+const COLUMNS: ReadonlyArray<UnnestColumn<Completed>> = [
   ['message_id', 'text', (c) => c.job.messageId],
   ['owner', 'text', (c) => c.job.owner],
   ['had_provider_id', 'bigint', (c) => (c.job.message.providerMessageId === null ? 0 : 1)],
@@ -35,8 +36,7 @@ const redacted = (column: string, secret: string) =>
  * taken over changes nothing. Deliveries that schedule a fallback check go alone.
  */
 export const COMPLETE_BATCH_SQL = `WITH input AS (
-  SELECT * FROM unnest(${COLUMNS.map(([, type], n) => `$${n + 1}::${type}[]`).join(', ')})
-    AS i(${COLUMNS.map(([name]) => name).join(', ')})
+  ${unnestInput(COLUMNS)}
 ), taken AS (
   DELETE FROM outbox o USING input i WHERE o.message_id = i.message_id AND o.lease_owner = i.owner
   RETURNING o.message_id
@@ -61,6 +61,6 @@ const NAME = 'messagejs_complete_batch';
 
 /** Records the finished deliveries (`COMPLETE_BATCH_SQL`). */
 export async function completeBatch(q: Queryable, completed: readonly Completed[]): Promise<void> {
-  const values = COLUMNS.map(([, , value]) => completed.map(value));
+  const values = unnestValues(COLUMNS, completed);
   await q.query(COMPLETE_BATCH_SQL, values, NAME);
 }

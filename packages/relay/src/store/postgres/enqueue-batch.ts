@@ -1,8 +1,9 @@
 import type { EnqueueInput } from '../types/index.js';
 import type { Queryable } from './queryable.js';
+import { unnestInput, unnestValues, type UnnestColumn } from './unnest.js';
 
 /** The enqueue statement's input columns: `[name, PostgreSQL type, value of one input]`. */
-const COLUMNS: ReadonlyArray<readonly [string, string, (input: EnqueueInput) => unknown]> = [
+const COLUMNS: ReadonlyArray<UnnestColumn<EnqueueInput>> = [
   ['id', 'text', (i) => i.message.id],
   ['project_id', 'text', (i) => i.message.projectId],
   ['key_id', 'text', (i) => i.message.keyId],
@@ -55,8 +56,7 @@ const SELECTED = MESSAGE.map((name) => `i.${name}`).join(', ');
  * the record the statement inserted.
  */
 export const ENQUEUE_BATCH_SQL = `WITH input AS (
-  SELECT * FROM unnest(${COLUMNS.map(([, type], n) => `$${n + 1}::${type}[]`).join(', ')})
-    AS i(${COLUMNS.map(([name]) => name).join(', ')})
+  ${unnestInput(COLUMNS)}
 ), idem AS (
   INSERT INTO idempotency (key_id, idempotency_key, request_hash, status_code, response, created_at)
   SELECT idem_key_id, idem_key, idem_hash, idem_status, idem_response, idem_created_at FROM input
@@ -89,7 +89,7 @@ export const enqueueRow = (input: EnqueueInput): unknown[] => COLUMNS.map(([, , 
 
 /** Runs the batch statement; the set of message ids it stored (the others' idempotency keys were taken). */
 export async function enqueueBatch(q: Queryable, inputs: readonly EnqueueInput[]): Promise<Set<string>> {
-  const values = COLUMNS.map(([, , value]) => inputs.map(value));
+  const values = unnestValues(COLUMNS, inputs);
   const { rows } = await q.query<{ id: string }>(ENQUEUE_BATCH_SQL, values, NAME);
   return new Set(rows.map((r) => r.id));
 }
