@@ -24,7 +24,7 @@
 //    in the figure; it is reported beside it); every message must end `sent` with a provider id.
 // 3. The CPU of each process kind during each phase, to say what limits scaling on this machine.
 //
-// Knobs (environment): BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_QUIET_WAIT (as in
+// Knobs (environment): BENCH_DURATION (default 20 s here), BENCH_SCALE_PACED_S (the paced run, default 30 s), BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_QUIET_WAIT (as in
 // relay-http), BENCH_SCALE_RATE (the paced run's offered load over all relays, req/s, default 500;
 // 0 = no paced run: latency is judged there, below saturation), BENCH_SCALE_MESSAGES (default 5000), BENCH_TWILIO_CONCURRENCY (worker concurrency,
 // default 32), BENCH_TWILIO_LATENCY_MS (fake's delay, default 5), BENCH_SCALE_CONFIGS (a
@@ -98,7 +98,12 @@ function settings() {
   const unknown = configs.filter((c) => !ALL_CONFIGS.includes(c));
   if (unknown.length) throw new HarnessError(`BENCH_SCALE_CONFIGS: unknown ${unknown.join(', ')}`);
   return {
-    durationS: envNumber('BENCH_DURATION', 10),
+    // 20 s, not relay-http's 10: a PostgreSQL relay's first seconds (cold caches, plan cache,
+    // autovacuum waking) weigh on a 10 s figure, and runs of 10 s varied by ±20 %.
+    durationS: envNumber('BENCH_DURATION', 20),
+    // The paced run's p99 is that of rate × seconds requests: at 500 req/s for 10 s, one stall of
+    // the machine for 100 ms (50 requests late) was the p99 by itself; 30 s needs 150.
+    pacedS: envNumber('BENCH_SCALE_PACED_S', 30),
     warmupS: envNumber('BENCH_WARMUP', 2),
     connections: envNumber('BENCH_CONNECTIONS', 50),
     pipelining: 1,
@@ -471,10 +476,10 @@ async function benchHttp(key, s, log) {
         const waited = await drainOutbox(inst, 60);
         log(`  ${cfg.label}: outbox drained in ${fmtNum(waited.seconds, 1)} s (${fmtInt(waited.pending)} left)`);
       }
-      log(`  ${cfg.label}: paced ${s.durationS} s at ${fmtInt(pacedRate)} req/s`);
+      log(`  ${cfg.label}: paced ${s.pacedS} s at ${fmtInt(pacedRate)} req/s`);
       paced = await pacedLoad(urls, {
         rate: pacedRate,
-        durationS: s.durationS,
+        durationS: s.pacedS,
         headers,
         body: BODY,
         onBody: collector.onBody,
@@ -884,6 +889,11 @@ export async function run({ log = console.log } = {}) {
       httpTable(http),
       '',
       `  autocannon as relay-http: ${s.connections} connections (split evenly across the relays), ${s.durationS} s after ${s.warmupS} s warm-up, pipelining 1, public key + template order_update + origin.`,
+      ...(s.pacedRate > 0
+        ? [
+            `  paced: ${fmtInt(s.pacedRate)} req/s for ${s.pacedS} s over all relays (open loop, latency from each request's due time), after the worker drained the backlog.`,
+          ]
+        : []),
       '  ×1 relays run `start` (worker in-process, as relay-http) unless --no-worker; --no-worker relays get MESSAGEJS_REDIS_URL.',
       '  PostgreSQL CPU = this database’s backends + the server’s WAL writer, checkpointer and background writer (shared with other users of the server).',
     );
