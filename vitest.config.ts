@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { configDefaults, defineConfig, type ViteUserConfig } from 'vitest/config';
 import { postgresUnavailable, testDatabaseUrl } from './packages/relay/test/helpers/postgres-probe.js';
 import { alias } from './vitest.shared.js';
@@ -79,6 +80,10 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       testTimeout: 20_000,
       hookTimeout: 20_000,
       pool: 'forks',
+      // vitest's default is one fork fewer than the cores: one on a 2-core machine, which ran the
+      // files one after another (~17 min). They mostly wait on the relays, databases and timers
+      // they start, so two forks there take ~7.5 min.
+      maxWorkers: Math.max(2, os.availableParallelism() - 1),
       reporters: ['default', 'json'],
       outputFile: { json: '.tmp/vitest-results.json' },
       projects: [
