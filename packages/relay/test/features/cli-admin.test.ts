@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/start-relay.js';
+
+// Each test runs the CLI several times, each run loading a whole relay's modules: seconds apiece
+// on a busy 2-core machine, more than the suite's 20 s default in all.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/templates/', import.meta.url));

@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli, runCliAsync, spawnRelay } from '../helpers/cli.js';
 import { startFakeProvider } from '../helpers/fake-provider.js';
 import { tempDir, fetchChecked } from '../helpers/start-relay.js';
+
+// Each test runs the CLI several times, each run loading a whole relay's modules: seconds apiece
+// on a busy 2-core machine, more than the suite's 20 s default in all.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const dirs: string[] = [];
 const fresh = () => {
