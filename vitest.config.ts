@@ -40,6 +40,7 @@ const onPostgres = features(
   'accounts-bad-input',
   'authorization-matrix',
   'messages',
+  'message-history',
   'rate-limits',
   'fuzz',
 );

@@ -13,7 +13,6 @@ import type { SharedState } from './store/shared-state.js';
 import { openSharedState, type RedisSharedOptions } from './store/redis/index.js';
 import { createSealer, type Sealer } from './crypto/sealer.js';
 import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './crypto/master-key.js';
-import { deriveCodeKey } from './crypto/verify-code.js';
 import { createTokenSigner } from './crypto/token-signer.js';
 import { AppError } from './domain/app-error.js';
 import { systemActor } from './domain/actor.js';
@@ -40,7 +39,7 @@ import { clientDistDir, sdkAssets } from './http/platform/sdk-assets.js';
 import { baseUrlOf, createHttpServer } from './http/platform/server.js';
 import { adminAccess } from './http/platform/admin-access.js';
 import { sameOriginOnly } from './http/platform/csrf.js';
-import { deriveCsrfKey } from './crypto/csrf.js';
+import { deriveKeys } from './crypto/derived-keys.js';
 import type { ScryptCost } from './crypto/password.js';
 import { createAccounts } from './features/accounts/create-accounts.js';
 import type { AccountsDeps } from './features/accounts/deps.js';
@@ -128,10 +127,10 @@ interface Parts {
   store: Store;
   sealer: Sealer;
   masterKeyCreated: boolean;
-  /** Verification codes are kept as HMACs under a key of their own, derived from the master key. */
+  /** Verification codes, CSRF tokens and history cursors are HMACs under keys of their own (`deriveKeys`). */
   codeKey: Buffer;
-  /** CSRF tokens are HMACs under another key derived from the master key. */
   csrfKey: Buffer;
+  cursorKey: Buffer;
   limits: RateLimitStore;
   captcha: CaptchaDeps;
   pool: ConnectorPool;
@@ -202,8 +201,7 @@ async function openParts(
     store,
     sealer,
     masterKeyCreated: master.created,
-    codeKey: deriveCodeKey(master.key),
-    csrfKey: deriveCsrfKey(master.key),
+    ...deriveKeys(master.key),
     limits: deps.rateLimitStore ?? shared.limits,
     captcha,
     pool,
@@ -225,7 +223,7 @@ function buildApp(
   issuer: () => string,
   accounts: AccountsDeps,
 ): { app: Express; handler: http.RequestListener; routes: () => readonly Route[] } {
-  const { config, store, sealer, limits, captcha, worker, now, logger } = parts;
+  const { config, store, sealer, limits, captcha, worker, now, logger, cursorKey } = parts;
   const { app, context, trust } = expressApp({ logger, trustProxy: config.trustProxy });
   const onError = errorHandler(logger);
   const router = createRouter({ app, before: [context], onError, logger, trust });
@@ -243,7 +241,7 @@ function buildApp(
   const onEnqueued = () => worker?.wake();
   const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
   const keyRoutes = [
-    { routes: messageRoutes({ store, limits, now, captcha, locks, ...dispatch }), use: messageAccess },
+    { routes: messageRoutes({ store, limits, now, captcha, locks, cursorKey, ...dispatch }), use: messageAccess },
     { routes: verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), use: access },
     { routes: recipientsRoutes(), use: access },
   ];

@@ -12,6 +12,7 @@ export const errorStatus = {
   captcha_required: 400,
   invalid_code: 400,
   confirmation_required: 400,
+  invalid_cursor: 400,
   // 401
   unauthorized: 401,
   invalid_credentials: 401,

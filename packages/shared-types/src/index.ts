@@ -123,6 +123,16 @@ export {
 } from './schemas/accounts.js';
 export { maxPageSize, pageQuerySchema, pageSchema, type PageQuery } from './schemas/page.js';
 export {
+  maxHistoryRangeMs,
+  messageDirections,
+  messageHistoryQuerySchema,
+  messageHistoryResponseSchema,
+  messageSummarySchema,
+  type MessageDirection,
+  type MessageHistoryQuery,
+  type MessageSummary,
+} from './schemas/history.js';
+export {
   listTemplatesQuerySchema,
   previewTemplateRequestSchema,
   previewTemplateResponseSchema,

@@ -100,6 +100,7 @@ import {
   verifySettingsSchema,
   verifyStartResponseSchema,
 } from './verify.js';
+import { messageHistoryQuerySchema, messageHistoryResponseSchema, messageSummarySchema } from './history.js';
 
 /**
  * Every wire schema by the name it goes by in the API's documentation: the component names an
@@ -113,6 +114,9 @@ export const schemas = {
   SendMessageResponse: sendMessageResponseSchema,
   MessageAttempt: messageAttemptSchema,
   MessageResponse: messageResponseSchema,
+  MessageHistoryQuery: messageHistoryQuerySchema,
+  MessageSummary: messageSummarySchema,
+  MessageHistoryResponse: messageHistoryResponseSchema,
   VerifyStartRequest: verifyStartRequestSchema,
   VerifyStartResponse: verifyStartResponseSchema,
   VerifyCheckRequest: verifyCheckRequestSchema,

@@ -1,5 +1,7 @@
 import {
   headers,
+  messageHistoryQuerySchema,
+  messageHistoryResponseSchema,
   messageResponseSchema,
   sendMessageRequestSchema,
   sendMessageResponseSchema,
@@ -9,6 +11,7 @@ import type { InFlightLocks } from '../../store/shared-state.js';
 import { sendMessage, type SendDeps } from './send-message.js';
 import { answerOnce } from './idempotent-answer.js';
 import { getMessage } from './get-message.js';
+import { listMessages } from './history.js';
 import { jsonBody } from '../../http/platform/json-body.js';
 import { idempotencyKey } from '../../http/platform/idempotency.js';
 import type { Route } from '../../http/platform/route.js';
@@ -16,10 +19,13 @@ import type { Route } from '../../http/platform/route.js';
 const REPLAYED = Object.freeze({ [headers.idempotentReplayed]: 'true' });
 
 /**
- * `POST /v1/messages` and `GET /v1/messages/:id`, mounted behind the API's access step (key,
- * origin, request limits). With `locks`, sends with one `Idempotency-Key` run one at a time across relays.
+ * `POST /v1/messages`, `GET /v1/messages` (the history) and `GET /v1/messages/:id`, mounted behind
+ * the API's access step (key, origin, request limits). With `locks`, sends with one
+ * `Idempotency-Key` run one at a time across relays.
  */
-export function messageRoutes(deps: SendDeps & { store: Store; locks?: InFlightLocks | null }): Route[] {
+export function messageRoutes(
+  deps: SendDeps & { store: Store; locks?: InFlightLocks | null; cursorKey: Buffer },
+): Route[] {
   return [
     {
       method: 'POST',
@@ -40,6 +46,21 @@ export function messageRoutes(deps: SendDeps & { store: Store; locks?: InFlightL
           sendMessage(deps, caller, request.body, idempotency, clientIp),
         );
         return { status: outcome.status, body: outcome.body, ...(outcome.replayed && { headers: REPLAYED }) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/messages',
+      doc: {
+        summary: 'The project’s messages, newest first, filtered and paginated',
+        tag: 'Messages',
+        auth: 'key',
+        permission: 'view_history',
+        query: messageHistoryQuerySchema,
+        responses: { 200: messageHistoryResponseSchema },
+      },
+      async handle(request) {
+        return { body: await listMessages(deps, request.keyPrincipal(), request.query()) };
       },
     },
     {

@@ -79,6 +79,13 @@ export function adminAccess(options: {
  * that project whose id is the token's (or the member's), so idempotency and the per-key limit
  * are the credential's own.
  */
+/** `?projectId=` of a request's URL, when there is one. */
+function projectIdOfQuery(url: string | undefined): string | undefined {
+  const query = url?.indexOf('?') ?? -1;
+  if (!url || query === -1) return undefined;
+  return new URLSearchParams(url.slice(query + 1)).get('projectId')?.trim() || undefined;
+}
+
 export async function adminSendPrincipal(
   req: ApiRequest,
   token: string,
@@ -88,6 +95,8 @@ export async function adminSendPrincipal(
   requirePermission(principal, req.method === 'GET' ? 'view_history' : 'send_messages');
   const header = req.headers[headers.project.toLowerCase()];
   let projectId = typeof header === 'string' ? header.trim() : undefined;
+  // A read may name it in its query instead (`GET /v1/messages?projectId=prj_…`).
+  if (!projectId && req.method === 'GET') projectId = projectIdOfQuery(req.url);
   if (!projectId && principal.projectIds?.size === 1) projectId = [...principal.projectIds][0];
   if (!projectId) {
     throw new AppError('validation_failed', `Name the project with the \`${headers.project}: prj_…\` header.`, {

@@ -11,6 +11,8 @@ import type {
 import { statusRank } from '../status-rank.js';
 import { createGroupCommit } from './group-commit.js';
 import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
+import { historyStatement } from '../message-history.js';
+import { toPage } from './page.js';
 
 export { messageColumns, messageFromValues, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 
@@ -107,6 +109,8 @@ export function createMessagesRepo(
   const attempts = db.prepare('SELECT * FROM message_attempts WHERE message_id = ? ORDER BY id');
   const countAll = db.prepare('SELECT count(*) AS n FROM messages');
   const countProject = db.prepare('SELECT count(*) AS n FROM messages WHERE project_id = ?');
+  // One prepared statement per combination of filters used (a few hundred at most).
+  const historyStatements = new Map<string, Database.Statement>();
 
   return {
     enqueue: createEnqueue(db, options.direct),
@@ -134,6 +138,14 @@ export function createMessagesRepo(
     async count(projectId) {
       const row = (projectId ? countProject.get(projectId) : countAll.get()) as { n: number };
       return row.n;
+    },
+    async page(projectId, filter, page) {
+      const query = historyStatement(projectId, filter, page, 'sqlite');
+      if (!query) return { items: [], next: null };
+      let statement = historyStatements.get(query.text);
+      if (!statement) historyStatements.set(query.text, (statement = db.prepare(query.text)));
+      const rows = statement.all(...query.values) as MessageRow[];
+      return toPage(rows, page, toMessage, (r) => ({ key: r.created_at, id: r.id }));
     },
     applyProviderStatus: createApplyProviderStatus(db),
   };

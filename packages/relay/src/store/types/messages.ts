@@ -1,6 +1,7 @@
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
 import type { IdempotencyRecord } from './idempotency.js';
 import type { OutboxLease } from './outbox.js';
+import type { Page, PageRequest } from './page.js';
 
 /** A message as stored, from acceptance to its final status. */
 export interface Message {
@@ -85,6 +86,34 @@ export interface MessagesRepo {
   attempts(id: string): Promise<MessageAttemptRecord[]>;
   /** Count of messages in the project (tests and analytics). */
   count(projectId?: string): Promise<number>;
+  /**
+   * A project's messages, newest first (`created_at`, then id, both descending), filtered: the
+   * history. The page's position key is `createdAt`.
+   */
+  page(projectId: string, filter: MessageFilter, page: PageRequest): Promise<Page<Message>>;
+}
+
+/** Filters of the message history, combined with AND; each one left out matches every message. */
+export interface MessageFilter {
+  statuses?: readonly MessageStatus[];
+  channel?: Channel;
+  template?: string;
+  connectorId?: string;
+  country?: string;
+  operator?: string;
+  /** The recipient: the whole address, or (`suffix`) its last digits. */
+  to?: { exact: string } | { suffix: string };
+  /** Created at or after (ms). */
+  createdFrom?: number;
+  /** Created before (ms). */
+  createdBefore?: number;
+  /** Every stored message is outbound until inbound messages exist: `inbound` matches none. */
+  direction?: 'outbound' | 'inbound';
+  /**
+   * Text the body holds, ASCII letters in any case (both backends fold ASCII only). Messages
+   * holding a secret (`sensitive`) never match: their body is sealed.
+   */
+  text?: string;
 }
 
 /** Statuses that providers report (webhooks), applied in order of progress only. */

@@ -1,4 +1,5 @@
 import initial from './001-initial.js';
+import messageHistory from './002-message-history.js';
 
 /** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
-export const migrations: readonly string[] = [initial];
+export const migrations: readonly string[] = [initial, messageHistory];

@@ -9,6 +9,7 @@ import { up as verifyPumping } from './008-verify-pumping.js';
 import { up as accounts } from './009-accounts.js';
 import { up as projectAdmin } from './010-project-admin.js';
 import { up as templatesAudit } from './011-templates-audit.js';
+import { up as messageHistory } from './012-message-history.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -26,4 +27,5 @@ export const migrations: readonly string[] = [
   accounts,
   projectAdmin,
   templatesAudit,
+  messageHistory,
 ];
