@@ -41,6 +41,7 @@ const onPostgres = features(
   'authorization-matrix',
   'messages',
   'message-history',
+  'message-export',
   'rate-limits',
   'fuzz',
 );

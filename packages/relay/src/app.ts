@@ -240,8 +240,9 @@ function buildApp(
   const verify = { store, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), now, logger, locks };
   const onEnqueued = () => worker?.wake();
   const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
+  const messages = messageRoutes({ store, limits, now, captcha, locks, cursorKey, logger, ...dispatch });
   const keyRoutes = [
-    { routes: messageRoutes({ store, limits, now, captcha, locks, cursorKey, ...dispatch }), use: messageAccess },
+    { routes: messages, use: messageAccess },
     { routes: verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), use: access },
     { routes: recipientsRoutes(), use: access },
   ];

@@ -125,10 +125,12 @@ export { maxPageSize, pageQuerySchema, pageSchema, type PageQuery } from './sche
 export {
   maxHistoryRangeMs,
   messageDirections,
+  messageExportQuerySchema,
   messageHistoryQuerySchema,
   messageHistoryResponseSchema,
   messageSummarySchema,
   type MessageDirection,
+  type MessageExportQuery,
   type MessageHistoryQuery,
   type MessageSummary,
 } from './schemas/history.js';

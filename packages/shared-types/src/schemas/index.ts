@@ -100,7 +100,12 @@ import {
   verifySettingsSchema,
   verifyStartResponseSchema,
 } from './verify.js';
-import { messageHistoryQuerySchema, messageHistoryResponseSchema, messageSummarySchema } from './history.js';
+import {
+  messageExportQuerySchema,
+  messageHistoryQuerySchema,
+  messageHistoryResponseSchema,
+  messageSummarySchema,
+} from './history.js';
 
 /**
  * Every wire schema by the name it goes by in the API's documentation: the component names an
@@ -115,6 +120,7 @@ export const schemas = {
   MessageAttempt: messageAttemptSchema,
   MessageResponse: messageResponseSchema,
   MessageHistoryQuery: messageHistoryQuerySchema,
+  MessageExportQuery: messageExportQuerySchema,
   MessageSummary: messageSummarySchema,
   MessageHistoryResponse: messageHistoryResponseSchema,
   VerifyStartRequest: verifyStartRequestSchema,

@@ -1,4 +1,5 @@
-import { messageHistoryQuerySchema, type MessageSummary } from '@messagejs/shared-types';
+import { messageHistoryQuerySchema, type messageExportQuerySchema, type MessageSummary } from '@messagejs/shared-types';
+import type { z } from 'zod';
 import type { Message, MessageFilter, Store } from '../../store/types.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
 import { requirePermission } from '../../domain/permissions.js';
@@ -14,6 +15,9 @@ export interface HistoryDeps {
   cursorKey: Buffer;
 }
 
+/** A parsed query's filters: the history's and the export's are the same. */
+type MessageExportQueryOut = Omit<z.output<typeof messageExportQuerySchema>, 'format'>;
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
@@ -21,7 +25,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * admins through their session or token; managers, senders and viewers read them masked, in the
  * provider's error text too.
  */
-function seesFullNumbers(caller: KeyPrincipal): boolean {
+export function seesFullNumbers(caller: KeyPrincipal): boolean {
   const admin = caller.actingFor;
   return admin === undefined ? caller.key.kind === 'secret' : admin.role === 'owner' || admin.role === 'admin';
 }
@@ -56,6 +60,27 @@ export function messageSummary(m: Message, full: boolean): MessageSummary {
   };
 }
 
+/** The store's filter from a parsed history or export query, its project checked. */
+export function historyFilter(caller: KeyPrincipal, q: MessageExportQueryOut): MessageFilter {
+  // The access step chose the project (a key's own, or the one a member named): another is unseen.
+  if (q.projectId !== undefined && q.projectId !== caller.project.id) {
+    throw new AppError('project_not_found', `No project ${q.projectId}.`, { field: 'projectId' });
+  }
+  return {
+    ...(q.status && { statuses: q.status }),
+    ...(q.channel && { channel: q.channel }),
+    ...(q.template !== undefined && { template: q.template }),
+    ...(q.connector !== undefined && { connectorId: q.connector }),
+    ...(q.country !== undefined && { country: q.country }),
+    ...(q.operator !== undefined && { operator: q.operator }),
+    ...(q.to !== undefined && { to: q.to.startsWith('+') ? { exact: q.to } : { suffix: q.to } }),
+    ...(q.createdAfter !== undefined && { createdFrom: Date.parse(q.createdAfter) }),
+    ...(q.createdBefore !== undefined && { createdBefore: Date.parse(q.createdBefore) }),
+    ...(q.direction && { direction: q.direction }),
+    ...(q.q !== undefined && { text: q.q }),
+  };
+}
+
 /**
  * `GET /v1/messages`: the caller's project's messages, newest first, filtered, a page at a time
  * (`view_history`: secret keys, and members and admin tokens naming the project). Public keys sit
@@ -71,23 +96,7 @@ export async function listMessages(
   if (!parsed.success) throw toValidationError(parsed.error);
   const q = parsed.data;
   const projectId = caller.project.id;
-  // The access step chose the project (a key's own, or the one a member named): another is unseen.
-  if (q.projectId !== undefined && q.projectId !== projectId) {
-    throw new AppError('project_not_found', `No project ${q.projectId}.`, { field: 'projectId' });
-  }
-  const filter: MessageFilter = {
-    ...(q.status && { statuses: q.status }),
-    ...(q.channel && { channel: q.channel }),
-    ...(q.template !== undefined && { template: q.template }),
-    ...(q.connector !== undefined && { connectorId: q.connector }),
-    ...(q.country !== undefined && { country: q.country }),
-    ...(q.operator !== undefined && { operator: q.operator }),
-    ...(q.to !== undefined && { to: q.to.startsWith('+') ? { exact: q.to } : { suffix: q.to } }),
-    ...(q.createdAfter !== undefined && { createdFrom: Date.parse(q.createdAfter) }),
-    ...(q.createdBefore !== undefined && { createdBefore: Date.parse(q.createdBefore) }),
-    ...(q.direction && { direction: q.direction }),
-    ...(q.q !== undefined && { text: q.q }),
-  };
+  const filter = historyFilter(caller, q);
   const after = q.cursor ? readSignedCursor(deps.cursorKey, projectId, q.cursor) : undefined;
   const page = await deps.store.messages.page(projectId, filter, {
     limit: q.limit ?? DEFAULT_PAGE_SIZE,

@@ -1,17 +1,21 @@
 import {
   headers,
+  messageExportQuerySchema,
   messageHistoryQuerySchema,
   messageHistoryResponseSchema,
   messageResponseSchema,
   sendMessageRequestSchema,
   sendMessageResponseSchema,
 } from '@messagejs/shared-types';
+import { z } from 'zod';
+import type { Logger } from 'pino';
 import type { Store } from '../../store/types.js';
 import type { InFlightLocks } from '../../store/shared-state.js';
 import { sendMessage, type SendDeps } from './send-message.js';
 import { answerOnce } from './idempotent-answer.js';
 import { getMessage } from './get-message.js';
 import { listMessages } from './history.js';
+import { exportMessages } from './export.js';
 import { jsonBody } from '../../http/platform/json-body.js';
 import { idempotencyKey } from '../../http/platform/idempotency.js';
 import type { Route } from '../../http/platform/route.js';
@@ -24,7 +28,7 @@ const REPLAYED = Object.freeze({ [headers.idempotentReplayed]: 'true' });
  * `Idempotency-Key` run one at a time across relays.
  */
 export function messageRoutes(
-  deps: SendDeps & { store: Store; locks?: InFlightLocks | null; cursorKey: Buffer },
+  deps: SendDeps & { store: Store; locks?: InFlightLocks | null; cursorKey: Buffer; logger?: Logger },
 ): Route[] {
   return [
     {
@@ -62,6 +66,20 @@ export function messageRoutes(
       async handle(request) {
         return { body: await listMessages(deps, request.keyPrincipal(), request.query()) };
       },
+    },
+    {
+      method: 'GET',
+      path: '/v1/messages/export',
+      doc: {
+        summary: 'Export the messages the history’s filters match: CSV (a header row first) or NDJSON, streamed',
+        tag: 'Messages',
+        auth: 'key',
+        permission: 'export_data',
+        query: messageExportQuerySchema,
+        contentType: 'text/csv',
+        responses: { 200: z.string() },
+      },
+      handle: (request) => exportMessages(deps, request.keyPrincipal(), request.query()),
     },
     {
       method: 'GET',

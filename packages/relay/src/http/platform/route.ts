@@ -25,6 +25,20 @@ export interface Reply {
   contentType?: string;
   /** Headers; a list sends the header once per value (`Set-Cookie`). */
   headers?: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * A body written in pieces (an export), sent with `contentType`: `stream` writes it through
+   * `out` and resolves when done. It should stop once a write answers false (the client went away).
+   */
+  stream?: (out: ReplyStream) => Promise<void>;
+}
+
+/** Where a streamed reply writes. */
+export interface ReplyStream {
+  /**
+   * Writes `chunk`; when the socket's buffer is full, resolves only once it drained (so the
+   * producer reads no faster than the client takes). False when the client has gone: stop then.
+   */
+  write(chunk: string): Promise<boolean>;
 }
 
 /**
@@ -152,9 +166,10 @@ export interface RouteDoc {
 }
 
 /** Writes a route's reply. */
-export function writeReply(res: ServerResponse, reply: Reply): void {
+export function writeReply(res: ServerResponse, reply: Reply): void | Promise<void> {
   const headers = reply.headers;
   if (headers) for (const name in headers) res.setHeader(name, headers[name] as string | string[]);
+  if (reply.stream) return streamReply(res, reply, reply.stream);
   if (reply.status === 204) {
     res.statusCode = 204;
     res.end();
@@ -165,4 +180,46 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
   res.setHeader('Content-Type', reply.contentType ?? 'text/plain; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(reply.text));
   res.end(reply.text);
+}
+
+/**
+ * Writes a streamed reply (chunked). An error before the first byte is thrown to the error handler
+ * (a proper error answer); after it, the connection is cut, so the client cannot take a truncated
+ * body for a whole one.
+ */
+async function streamReply(res: ServerResponse, reply: Reply, stream: NonNullable<Reply['stream']>): Promise<void> {
+  res.statusCode = reply.status ?? 200;
+  res.setHeader('Content-Type', reply.contentType ?? 'application/octet-stream');
+  let gone = false;
+  let wake: (() => void) | null = null;
+  const onClose = () => {
+    gone = true;
+    wake?.();
+  };
+  res.on('close', onClose);
+  const out: ReplyStream = {
+    async write(chunk) {
+      if (gone || res.destroyed) return false;
+      if (res.write(chunk)) return true;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        res.once('drain', resolve);
+      });
+      res.removeListener('drain', wake!);
+      wake = null;
+      return !gone && !res.destroyed;
+    },
+  };
+  try {
+    await stream(out);
+    if (!gone) res.end();
+  } catch (error) {
+    if (!res.headersSent) {
+      for (const name of ['Content-Type', ...Object.keys(reply.headers ?? {})]) res.removeHeader(name);
+      throw error;
+    }
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+  } finally {
+    res.removeListener('close', onClose);
+  }
 }

@@ -39,7 +39,7 @@ interface FastRoute {
 /** The handler at the end of a route's chain: runs the route and writes its reply. */
 function endpoint(route: Route, trust: TrustProxy): Handler {
   return async function routeHandler(req, res) {
-    writeReply(res, await route.handle(new RouteRequest(req, res, trust)));
+    await writeReply(res, await route.handle(new RouteRequest(req, res, trust)));
   };
 }
 
