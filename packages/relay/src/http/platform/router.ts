@@ -39,7 +39,9 @@ interface FastRoute {
 /** The handler at the end of a route's chain: runs the route and writes its reply. */
 function endpoint(route: Route, trust: TrustProxy): Handler {
   return async function routeHandler(req, res) {
-    await writeReply(res, await route.handle(new RouteRequest(req, res, trust)));
+    // Only a streamed reply is written asynchronously: the others cost no extra turn.
+    const streaming = writeReply(res, await route.handle(new RouteRequest(req, res, trust)));
+    if (streaming) await streaming;
   };
 }
 
