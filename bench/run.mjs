@@ -32,6 +32,11 @@ const BENCHES = [
     module: 'bench/admin-http.mjs',
   },
   {
+    name: 'history',
+    title: 'History — pages and export over 1,000,000 messages, SQLite and PostgreSQL',
+    module: 'bench/history.mjs',
+  },
+  {
     name: 'scale',
     title: 'Scale-out — PostgreSQL and Redis, one and two relays / workers, beside SQLite',
     module: 'bench/scale-out.mjs',

@@ -121,7 +121,7 @@ export {
   type UpdateAccountRequest,
   type UpdateMemberRequest,
 } from './schemas/accounts.js';
-export { maxPageSize, pageQuerySchema, pageSchema, type PageQuery } from './schemas/page.js';
+export { defaultPageSize, maxPageSize, pageQuerySchema, pageSchema, type PageQuery } from './schemas/page.js';
 export {
   maxHistoryRangeMs,
   messageDirections,

@@ -1,6 +1,11 @@
 import crypto from 'node:crypto';
 import { AppError } from '../domain/app-error.js';
-import type { PagePosition } from '../store/types/index.js';
+
+/** Where a page ends (the store's `PagePosition`): its last item's sort key and id. */
+interface PagePosition {
+  key: string | number;
+  id: string;
+}
 
 /** The key history cursors are HMACs under, derived from the master key like the CSRF and code keys. */
 export function deriveCursorKey(masterKey: Buffer): Buffer {

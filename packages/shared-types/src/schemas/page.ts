@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** How many items a page may hold at most (issue 12). */
 export const maxPageSize = 200;
+/** How many items a page holds when `limit` is left out. */
+export const defaultPageSize = 50;
 
 /** `?limit=&cursor=` of every list. */
 export const pageQueryShape = {

@@ -5,7 +5,6 @@ import type { Store } from '../../store/types.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
 import { requirePermission } from '../../domain/permissions.js';
 import { toValidationError } from '../../domain/validation.js';
-import type { Reply } from '../../http/platform/route.js';
 import { historyFilter, messageSummary, seesFullNumbers } from './history.js';
 
 /** Rows read per statement: one page of the history's index at a time. */
@@ -46,6 +45,14 @@ const csvRow = (m: MessageSummary): unknown[] =>
     return m[column];
   });
 
+/** An export ready to stream: its media type, a file name, and what writes it through `out`. */
+export interface HistoryExport {
+  contentType: string;
+  filename: string;
+  /** Writes the export; each `write` resolves false once the client went away (it stops then). */
+  stream: (out: { write(chunk: string): Promise<boolean> }) => Promise<void>;
+}
+
 /**
  * `GET /v1/messages/export?format=csv|ndjson` (`export_data`): every message the history's filters
  * match, newest first, streamed. The rows are read a page of the history's index at a time and
@@ -57,7 +64,7 @@ export function exportMessages(
   deps: { store: Store; logger?: Logger; now: () => number },
   caller: KeyPrincipal,
   query: Record<string, string>,
-): Reply {
+): HistoryExport {
   requirePermission(caller, 'export_data', 'An export takes a secret key (from a server) or a member’s credential.');
   const parsed = messageExportQuerySchema.safeParse(query);
   if (!parsed.success) throw toValidationError(parsed.error);
@@ -68,10 +75,7 @@ export function exportMessages(
   const day = new Date(deps.now()).toISOString().slice(0, 10);
   return {
     contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-    headers: {
-      'Content-Disposition': `attachment; filename="messages-${projectId}-${day}.${format}"`,
-      'Cache-Control': 'no-store',
-    },
+    filename: `messages-${projectId}-${day}.${format}`,
     async stream(out) {
       let rows = 0;
       let page = await deps.store.messages.page(projectId, filter, { limit: CHUNK });

@@ -1,4 +1,9 @@
-import { messageHistoryQuerySchema, type messageExportQuerySchema, type MessageSummary } from '@messagejs/shared-types';
+import {
+  defaultPageSize,
+  messageHistoryQuerySchema,
+  type messageExportQuerySchema,
+  type MessageSummary,
+} from '@messagejs/shared-types';
 import type { z } from 'zod';
 import type { Message, MessageFilter, Store } from '../../store/types.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
@@ -7,7 +12,6 @@ import { toValidationError } from '../../domain/validation.js';
 import { AppError } from '../../domain/app-error.js';
 import { maskAddress, maskText } from '../../domain/mask.js';
 import { readSignedCursor, signCursor } from '../../crypto/cursor.js';
-import { DEFAULT_PAGE_SIZE } from '../../http/platform/pagination.js';
 
 export interface HistoryDeps {
   store: Store;
@@ -99,7 +103,7 @@ export async function listMessages(
   const filter = historyFilter(caller, q);
   const after = q.cursor ? readSignedCursor(deps.cursorKey, projectId, q.cursor) : undefined;
   const page = await deps.store.messages.page(projectId, filter, {
-    limit: q.limit ?? DEFAULT_PAGE_SIZE,
+    limit: q.limit ?? defaultPageSize,
     ...(after && { after }),
   });
   const full = seesFullNumbers(caller);

@@ -79,7 +79,11 @@ export function messageRoutes(
         contentType: 'text/csv',
         responses: { 200: z.string() },
       },
-      handle: (request) => exportMessages(deps, request.keyPrincipal(), request.query()),
+      handle(request) {
+        const { contentType, filename, stream } = exportMessages(deps, request.keyPrincipal(), request.query());
+        const disposition = `attachment; filename="${filename}"`;
+        return { contentType, headers: { 'Content-Disposition': disposition, 'Cache-Control': 'no-store' }, stream };
+      },
     },
     {
       method: 'GET',

@@ -1,9 +1,10 @@
+import { defaultPageSize, maxPageSize } from '@messagejs/shared-types';
 import { AppError } from '../../domain/app-error.js';
 import type { Page, PagePosition, PageRequest } from '../../store/types/index.js';
 
 /** The most items a page holds (issue 12), and how many when `limit` is left out. */
-export const MAX_PAGE_SIZE = 200;
-export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = maxPageSize;
+export const DEFAULT_PAGE_SIZE = defaultPageSize;
 
 /** An opaque cursor: base64url of `[sortKey, id]` of the last item of the previous page. */
 export function encodeCursor(position: PagePosition): string {
