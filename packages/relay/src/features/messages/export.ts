@@ -6,8 +6,8 @@ import { requirePermission } from '../../domain/permissions.js';
 import { toValidationError } from '../../domain/validation.js';
 import { historyFilter, messageSummary, seesFullNumbers } from './history.js';
 
-/** Rows read per statement: one page of the history's index at a time. */
-const CHUNK = 2000;
+/** Rows read per statement: one page of the history's index at a time (2,000 grew the RSS by 69 MB over 200,000 rows, 500 by 22). */
+const CHUNK = 500;
 
 /** The CSV's columns, in order: the header row names them as the NDJSON lines do. */
 const COLUMNS = [
