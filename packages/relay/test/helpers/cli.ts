@@ -84,7 +84,7 @@ export interface CliProcess {
   ready: RegExpExecArray;
   /** Everything it wrote so far, stdout and stderr together. */
   output: () => string;
-  /** Sends `signal` (SIGTERM by default) and resolves with the exit code. */
+  /** Sends `signal` (SIGTERM by default) and resolves with the exit code, once its output is all read. */
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
@@ -102,7 +102,9 @@ export async function spawnCli(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the last lines it wrote may still be on their way through the pipes at
+  // 'exit' (a loaded machine), and `output()` must hold them once `stop` resolves.
+  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => {
       // Not left running: the test's cleanup knows only the processes that started.
