@@ -7,7 +7,8 @@
 // Targets: pages p95 ≤ 20 ms, export ≥ 100,000 rows/s with RSS growing < 50 MB.
 //
 // Knobs: BENCH_HISTORY_ROWS, BENCH_HISTORY_SAMPLES (requests per page figure, default 200),
-// BENCH_HISTORY_BACKENDS (sqlite,pg), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+// BENCH_HISTORY_BACKENDS (sqlite,pg), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+// BENCH_CPU_PROF=1 (the relays under --cpu-prof, in .tmp/prof-history/<backend>/).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -134,7 +135,11 @@ async function installation(kind, s, log) {
   log(`  ${kind}: ${fmtInt(s.rows)} messages seeded in ${fmtNum((performance.now() - started) / 1000, 1)} s`);
   const port = await freePort();
   const logFile = path.join(TMP, `bench-history-${kind}.log`);
-  const child = spawnNode([CLI, 'start', '--no-worker', '--port', String(port), '--data-dir', dataDir], {
+  // BENCH_CPU_PROF=1: the relay runs under --cpu-prof (its figures are then not the benchmark's).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', path.join(TMP, 'prof-history', kind)]
+    : [];
+  const child = spawnNode([...profile, CLI, 'start', '--no-worker', '--port', String(port), '--data-dir', dataDir], {
     env,
     logFile,
   });

@@ -1,4 +1,7 @@
 import type { MessageFilter, PageRequest } from './types/index.js';
+import { messageColumns } from './message-rows.js';
+
+const SELECTED = messageColumns.join(', ');
 
 /**
  * The history's statement (`messages.page`) for both backends, so that SQLite and PostgreSQL
@@ -48,7 +51,8 @@ export function historyStatement(
         : `strpos(lower(body COLLATE "C"), lower(${param(filter.text)} COLLATE "C")) > 0`;
     where.push(`sensitive = 0 AND ${found}`);
   }
-  const text = `SELECT * FROM messages WHERE ${where.join(' AND ')}
+  // The columns `messageFromValues` reads, in its order: SQLite reads the rows as arrays.
+  const text = `SELECT ${SELECTED} FROM messages WHERE ${where.join(' AND ')}
     ORDER BY created_at DESC, ${id} DESC LIMIT ${param(page.limit + 1)}`;
   return { text, values };
 }

@@ -37,6 +37,9 @@ export interface MessageRow {
   delivered_at: number | null;
 }
 
+/** A stored cascade: most messages have none (`[]`), which needs no JSON parse. */
+const parseCascade = (text: string): Channel[] => (text === '[]' ? [] : (JSON.parse(text) as Channel[]));
+
 export const toMessage = (r: MessageRow): Message => ({
   id: r.id,
   projectId: r.project_id,
@@ -55,7 +58,7 @@ export const toMessage = (r: MessageRow): Message => ({
   encoding: r.encoding,
   costEur: r.cost_eur,
   costMad: r.cost_mad,
-  cascade: JSON.parse(r.cascade) as Channel[],
+  cascade: parseCascade(r.cascade),
   sensitive: r.sensitive === 1,
   fallbackAfterMs: r.fallback_after_ms,
   providerMessageId: r.provider_message_id,
@@ -124,7 +127,7 @@ export const messageFromValues = (v: unknown[]): Message => ({
   encoding: v[13] as MessageRow['encoding'],
   costEur: v[14] as number | null,
   costMad: v[15] as number | null,
-  cascade: JSON.parse(v[16] as string) as Channel[],
+  cascade: parseCascade(v[16] as string),
   sensitive: v[17] === 1,
   fallbackAfterMs: v[18] as number | null,
   providerMessageId: v[19] as string | null,
