@@ -391,11 +391,11 @@ describe('worker', () => {
       expect(db.outbox).toEqual([
         expect.objectContaining({ message_id: b, lease_owner: null, lease_until: 0, attempts: 0 }),
       ]);
-      // The next start sends it at once, not after the 30 s lease.
+      // The next start sends it at once, not after the 30 s lease (a loaded machine may take seconds).
       t = await startRelay({ location: first.location, demo: first.demo });
       const started = Date.now();
-      const message = await waitForMessage(t, b, (m) => m.status === 'sent');
-      expect(Date.now() - started).toBeLessThan(5000);
+      const message = await waitForMessage(t, b, (m) => m.status === 'sent', 15_000);
+      expect(Date.now() - started).toBeLessThan(15_000);
       expect(message.attempts).toHaveLength(1);
       expect(receiver!.requests.map(textOf)).toEqual(['a', 'b']);
     });
