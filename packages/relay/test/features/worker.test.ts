@@ -380,7 +380,9 @@ describe('worker', () => {
     });
 
     it('gives hand-offs not yet started back to the outbox when the relay stops', async () => {
-      const first = await slowRelay({ concurrency: 1, delayMs: 300 });
+      // `a` holds the one slot for 2 s: long enough to be seen `sending` by a poll on a loaded
+      // machine (300 ms was not, with two test forks), and for `b` to be handed off behind it.
+      const first = await slowRelay({ concurrency: 1, delayMs: 2000 });
       const a = (await call(first, 'POST', '/v1/messages', { key: first.demo.secretKey, body: { ...sms, text: 'a' } }))
         .body.id;
       await waitForMessage(first, a, (m) => m.status === 'sending');
