@@ -20,6 +20,7 @@ import { createWorker, type Worker, type WorkerOptions } from './jobs/worker.js'
 import { createConnectorPool, type ConnectorPool } from './features/connectors/connector-pool.js';
 import { consoleOnPhoneChannels } from './features/connectors/console-on-phone-channels.js';
 import { messageRoutes } from './features/messages/routes.js';
+import { analyticsRoutes } from './features/analytics/routes.js';
 import { providerHookRoutes } from './features/messages/hooks-routes.js';
 import { verifyRoutes, jwksRoutes } from './features/verify/routes.js';
 import type { CaptchaDeps, CaptchaProvider } from './features/verify/verify-captcha.js';
@@ -242,7 +243,7 @@ function buildApp(
   const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
   const messages = messageRoutes({ store, limits, now, captcha, locks, cursorKey, logger, ...dispatch });
   const keyRoutes = [
-    { routes: messages, use: messageAccess },
+    { routes: [...messages, ...analyticsRoutes({ store, now })], use: messageAccess },
     { routes: verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), use: access },
     { routes: recipientsRoutes(), use: access },
   ];

@@ -135,6 +135,25 @@ export {
   type MessageSummary,
 } from './schemas/history.js';
 export {
+  analyticsGroups,
+  analyticsConnectorsResponseSchema,
+  analyticsMessagesQuerySchema,
+  analyticsMessagesResponseSchema,
+  analyticsRangeQuerySchema,
+  analyticsUsageResponseSchema,
+  analyticsVerifyResponseSchema,
+  maxAnalyticsRangeMs,
+  maxHourlyRangeMs,
+  rangeProblem as analyticsRangeProblem,
+  type AnalyticsConnectorsResponse,
+  type AnalyticsGroup,
+  type AnalyticsMessagesQuery,
+  type AnalyticsMessagesResponse,
+  type AnalyticsRangeQuery,
+  type AnalyticsUsageResponse,
+  type AnalyticsVerifyResponse,
+} from './schemas/analytics.js';
+export {
   listTemplatesQuerySchema,
   previewTemplateRequestSchema,
   previewTemplateResponseSchema,

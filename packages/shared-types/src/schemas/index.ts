@@ -106,6 +106,14 @@ import {
   messageHistoryResponseSchema,
   messageSummarySchema,
 } from './history.js';
+import {
+  analyticsConnectorsResponseSchema,
+  analyticsMessagesQuerySchema,
+  analyticsMessagesResponseSchema,
+  analyticsRangeQuerySchema,
+  analyticsUsageResponseSchema,
+  analyticsVerifyResponseSchema,
+} from './analytics.js';
 
 /**
  * Every wire schema by the name it goes by in the API's documentation: the component names an
@@ -123,6 +131,12 @@ export const schemas = {
   MessageExportQuery: messageExportQuerySchema,
   MessageSummary: messageSummarySchema,
   MessageHistoryResponse: messageHistoryResponseSchema,
+  AnalyticsMessagesQuery: analyticsMessagesQuerySchema,
+  AnalyticsRangeQuery: analyticsRangeQuerySchema,
+  AnalyticsMessagesResponse: analyticsMessagesResponseSchema,
+  AnalyticsConnectorsResponse: analyticsConnectorsResponseSchema,
+  AnalyticsVerifyResponse: analyticsVerifyResponseSchema,
+  AnalyticsUsageResponse: analyticsUsageResponseSchema,
   VerifyStartRequest: verifyStartRequestSchema,
   VerifyStartResponse: verifyStartResponseSchema,
   VerifyCheckRequest: verifyCheckRequestSchema,

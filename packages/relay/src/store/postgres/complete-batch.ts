@@ -21,6 +21,7 @@ const COLUMNS: ReadonlyArray<UnnestColumn<Completed>> = [
   ['attempt_status', 'text', (c) => c.result.attempt.status],
   ['attempt_error_code', 'text', (c) => withoutNul(c.result.attempt.errorCode)],
   ['attempt_at', 'bigint', (c) => c.result.attempt.at],
+  ['latency_ms', 'bigint', (c) => c.result.attempt.latencyMs ?? null],
   ['status', 'text', (c) => c.result.status],
   ['at', 'bigint', (c) => c.result.at],
 ];
@@ -47,8 +48,10 @@ export const COMPLETE_BATCH_SQL = `WITH input AS (
    WHERE d.had_provider_id = 1 AND a.message_id = d.message_id AND a.provider_message_id IS NOT NULL
      AND a.superseded = 0
 ), attempt AS (
-  INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at)
-  SELECT message_id, channel, connector_id, connector_type, provider_message_id, attempt_status, attempt_error_code, attempt_at
+  INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at,
+    latency_ms)
+  SELECT message_id, channel, connector_id, connector_type, provider_message_id, attempt_status, attempt_error_code, attempt_at,
+    latency_ms
     FROM done
 )
 UPDATE messages m SET status = d.status, provider_message_id = d.provider_message_id, connector_id = d.connector_id,

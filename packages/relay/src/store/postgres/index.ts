@@ -13,6 +13,7 @@ import { createOutboxRepo } from './outbox.js';
 import { createIdempotencyRepo } from './idempotency.js';
 import { createOptOutsRepo } from './opt-outs.js';
 import { createAuditRepo } from './audit.js';
+import { createAnalyticsRepo } from './analytics.js';
 import { createVerifyRepo } from './verify.js';
 import { createSigningKeysRepo } from './signing-keys.js';
 import { createAccountsRepo } from './accounts.js';
@@ -44,6 +45,7 @@ function createRepositories(db: PgDb, pooled = false): Repositories & { drain: (
     idempotency: createIdempotencyRepo(db),
     optOuts: createOptOutsRepo(db),
     audit: createAuditRepo(db),
+    analytics: createAnalyticsRepo(db),
     verify: createVerifyRepo(db),
     signingKeys: createSigningKeysRepo(db),
     accounts: createAccountsRepo(db),

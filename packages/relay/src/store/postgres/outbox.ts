@@ -132,9 +132,10 @@ function attemptStep(a: MessageAttemptRecord, param: (value: unknown) => string)
     a.status,
     withoutNul(a.errorCode),
     a.at,
+    a.latencyMs ?? null,
   ];
   return `attempt AS (
-    INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at)
+    INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at, latency_ms)
     SELECT message_id, ${values.map(param).join(', ')} FROM taken)`;
 }
 

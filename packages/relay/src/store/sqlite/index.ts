@@ -10,6 +10,7 @@ import { createOutboxRepo } from './outbox.js';
 import { createIdempotencyRepo } from './idempotency.js';
 import { createOptOutsRepo } from './opt-outs.js';
 import { createAuditRepo } from './audit.js';
+import { createAnalyticsRepo } from './analytics.js';
 import { createVerifyRepo } from './verify.js';
 import { createSigningKeysRepo } from './signing-keys.js';
 import { createUnitOfWork } from './unit-of-work.js';
@@ -39,6 +40,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     idempotency: createIdempotencyRepo(db),
     optOuts: createOptOutsRepo(db),
     audit: createAuditRepo(db),
+    analytics: createAnalyticsRepo(db),
     verify: createVerifyRepo(db),
     signingKeys: createSigningKeysRepo(db),
     accounts: createAccountsRepo(db),

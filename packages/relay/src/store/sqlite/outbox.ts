@@ -31,9 +31,12 @@ function prepareClaim(db: Database.Database) {
 function prepareRecording(db: Database.Database) {
   // The statements run per delivery bind positionally: binding named parameters looks each one
   // up on the object, which cost more than some of the statements.
-  const insertAttempt = db.prepare<[string, string, string, string, string | null, string, string | null, number]>(
-    `INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  const insertAttempt = db.prepare<
+    [string, string, string, string, string | null, string, string | null, number, number | null]
+  >(
+    `INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at,
+       latency_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const deleteRow = db.prepare('DELETE FROM outbox WHERE message_id = ? AND lease_owner = ?');
   // The message's earlier provider ids stay findable for late callbacks (message_attempts_provider).
@@ -133,6 +136,7 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
         a.status,
         a.errorCode,
         a.at,
+        a.latencyMs ?? null,
       );
   };
   // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.

@@ -1,6 +1,7 @@
 import type { AccountsRepo } from './accounts.js';
 import type { AdminTokensRepo } from './admin-tokens.js';
 import type { AuditRepo } from './audit.js';
+import type { AnalyticsRepo } from './analytics.js';
 import type { AuthSigningKeysRepo } from './auth-signing-keys.js';
 import type { InvitesRepo } from './invites.js';
 import type { MembersRepo } from './members.js';
@@ -21,6 +22,7 @@ import type { VerifyRepo } from './verify.js';
 export * from './accounts.js';
 export * from './admin-tokens.js';
 export * from './audit.js';
+export * from './analytics.js';
 export * from './auth-signing-keys.js';
 export * from './invites.js';
 export * from './members.js';
@@ -51,6 +53,7 @@ export interface Repositories {
   status: StatusRepo;
   optOuts: OptOutsRepo;
   audit: AuditRepo;
+  analytics: AnalyticsRepo;
   verify: VerifyRepo;
   signingKeys: SigningKeysRepo;
   accounts: AccountsRepo;

@@ -53,6 +53,8 @@ export interface MessageAttemptRecord {
   status: MessageStatus;
   errorCode: string | null;
   at: number;
+  /** How long the provider took to answer the attempt (ms); null when not measured. */
+  latencyMs?: number | null;
 }
 
 /** What `messages.enqueue` writes for one accepted message. */
