@@ -3,8 +3,10 @@
 // on PostgreSQL, behind a `start` relay. Measured, one request at a time (latency, not throughput):
 //   - a filtered first page: `GET /v1/messages?status=failed` (5 % of the messages are failed);
 //   - a deep page: the page after 100 pages of 50 (cursors walked first, that request repeated);
+//   - analytics over the 90 days: `GET /v1/analytics/messages?groupBy=day` (and by country);
 //   - the CSV export of every message: rows/s, and the relay's RSS growth while it streams.
-// Targets: pages p95 ≤ 20 ms, export ≥ 100,000 rows/s with RSS growing < 50 MB.
+// Targets: pages p95 ≤ 20 ms, analytics by day p95 ≤ 100 ms, export ≥ 100,000 rows/s with RSS
+// growing < 50 MB.
 //
 // Knobs: BENCH_HISTORY_ROWS, BENCH_HISTORY_SAMPLES (requests per page figure, default 200),
 // BENCH_HISTORY_BACKENDS (sqlite,pg), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres),
@@ -35,8 +37,8 @@ import {
 } from './lib.mjs';
 
 export const name = 'history';
-export const title = 'History — pages and export over 1,000,000 messages, SQLite and PostgreSQL';
-export const TARGETS = { maxPageP95Ms: 20, minExportRowsPerS: 100_000, maxRssGrowthMB: 50 };
+export const title = 'History and analytics — pages, export and rollups over 1,000,000 messages, SQLite and PostgreSQL';
+export const TARGETS = { maxPageP95Ms: 20, maxAnalyticsP95Ms: 100, minExportRowsPerS: 100_000, maxRssGrowthMB: 50 };
 
 const CLI = path.join(ROOT, 'packages/relay/dist/cli.js');
 /** The seeded messages span 90 days before this. */
@@ -57,14 +59,22 @@ function seedSelect(kind, rows) {
   const id = kind === 'pg' ? `'msg_' || lpad(i::text, 29, '0')` : `printf('msg_%029d', i)`;
   const phone = kind === 'pg' ? `'+2126' || lpad((i % 100000000)::text, 8, '0')` : `printf('+2126%08d', i % 100000000)`;
   const at = `${END - SPAN} + (${kind === 'pg' ? 'i::bigint' : 'i'} * ${Math.floor(SPAN / rows)})`;
-  return `SELECT ${id}, $project, 'key_bench', CASE WHEN i % 10 = 0 THEN 'whatsapp' ELSE 'sms' END, ${phone},
-      CASE WHEN i % 5 = 0 THEN 'FR' ELSE 'MA' END, CASE WHEN i % 3 = 0 THEN 'order_update' END,
+  const str = (n) => (kind === 'pg' ? `(${n})::text` : `(${n})`);
+  return `SELECT ${id}, $project, 'key_bench_' || ${str('i % 3')}, CASE WHEN i % 10 = 0 THEN 'whatsapp' ELSE 'sms' END, ${phone},
+      CASE WHEN i % 5 = 0 THEN 'FR' ELSE 'MA' END, 'operator ' || ${str('i % 3')}, 'con_bench_' || ${str('i % 7 % 3')},
+      CASE WHEN i % 3 = 0 THEN 'order_update' END,
       'Order ' || i || ' is on its way, arriving tomorrow',
       CASE WHEN i % 20 = 0 THEN 'failed' WHEN i % 20 = 1 THEN 'undelivered' ELSE 'delivered' END,
+      CASE WHEN i % 20 = 0 THEN 'invalid_recipient' WHEN i % 20 = 1 THEN '30003' END,
       1, 'GSM-7', 0.05, 0.5, ${at}, ${at}`;
 }
-const INSERT = `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, template, body, status,
-  segments, encoding, cost_eur, cost_mad, created_at, updated_at)`;
+const INSERT = `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, connector_id, template,
+  body, status, error_code, segments, encoding, cost_eur, cost_mad, created_at, updated_at)`;
+/**
+ * The delivered ones arrived 1 to 60 s after they were accepted, set by an update as a provider's
+ * report sets it: that is when the time-to-delivered rollups count a delivery.
+ */
+const DELIVERIES = `UPDATE messages SET delivered_at = created_at + 1000 + (created_at % 60) * 1000 WHERE status = 'delivered'`;
 
 async function seedSqlite(dataDir, projectId, rows) {
   const Database = relayRequire('better-sqlite3');
@@ -74,6 +84,7 @@ async function seedSqlite(dataDir, projectId, rows) {
     db.prepare(
       `${INSERT} WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows - 1}) ${select} FROM n`,
     ).run(projectId);
+    db.exec(DELIVERIES);
     db.exec('ANALYZE');
   } finally {
     db.close();
@@ -87,7 +98,8 @@ async function seedPg(url, projectId, rows) {
   try {
     const select = seedSelect('pg', rows).replace('$project', '$1');
     await client.query(`${INSERT} ${select} FROM generate_series(0, ${rows - 1}) AS i`, [projectId]);
-    await client.query('VACUUM ANALYZE messages');
+    await client.query(DELIVERIES);
+    await client.query('VACUUM ANALYZE');
   } finally {
     await client.end();
   }
@@ -164,14 +176,19 @@ async function getJson(inst, pathAndQuery) {
   return res.json();
 }
 
+/** A history page must hold messages. */
+const pageCheck = (body) => body.data.length > 0;
+/** Analytics over the seeded range must count every seeded message. */
+const analyticsCheck = (rows) => (body) => body.totals.messages === rows;
+
 /** p50/p95/max of `samples` sequential requests for `pathAndQuery` (10 more first, not counted). */
-async function latency(inst, pathAndQuery, samples) {
+async function latency(inst, pathAndQuery, samples, check = pageCheck) {
   const times = [];
   for (let i = 0; i < samples + 10; i++) {
     const t0 = performance.now();
     const body = await getJson(inst, pathAndQuery);
     if (i >= 10) times.push(performance.now() - t0);
-    if (body.data.length === 0) throw new HarnessError(`GET ${pathAndQuery} answered no messages`);
+    if (!check(body)) throw new HarnessError(`GET ${pathAndQuery} answered ${JSON.stringify(body).slice(0, 300)}`);
   }
   times.sort((a, b) => a - b);
   const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
@@ -210,10 +227,18 @@ async function benchBackend(kind, s, log) {
       cursor = body.nextCursor;
     }
     const deep = await latency(inst, `/v1/messages?limit=50&cursor=${encodeURIComponent(cursor)}`, s.samples);
+    const range = `from=${new Date(END - SPAN).toISOString()}&to=${new Date(END).toISOString()}`;
+    const byDay = await latency(inst, `/v1/analytics/messages?groupBy=day&${range}`, s.samples, analyticsCheck(s.rows));
+    const byCountry = await latency(
+      inst,
+      `/v1/analytics/messages?groupBy=country&${range}`,
+      s.samples,
+      analyticsCheck(s.rows),
+    );
     log(`  ${kind}: pages measured; exporting`);
     const exported = await exportAll(inst);
     if (exported.rows !== s.rows) throw new HarnessError(`export gave ${exported.rows} rows, not ${s.rows}`);
-    return { kind, filtered, deep, exported };
+    return { kind, filtered, deep, byDay, byCountry, exported };
   } finally {
     await inst.dispose();
   }
@@ -234,6 +259,8 @@ export async function run({ log = console.log } = {}) {
       [
         ['filtered first page (status=failed), p50 / p95 / max ms', ...results.map((r) => ms(r.filtered))],
         ['page 101 (cursor after 100 pages of 50), p50 / p95 / max ms', ...results.map((r) => ms(r.deep))],
+        ['analytics/messages?groupBy=day over 90 days, p50 / p95 / max ms', ...results.map((r) => ms(r.byDay))],
+        ['analytics/messages?groupBy=country over 90 days, p50 / p95 / max ms', ...results.map((r) => ms(r.byCountry))],
         ['CSV export: rows/s', ...results.map((r) => fmtInt(r.exported.rows / r.exported.seconds))],
         [
           'CSV export: rows, MB, s',
@@ -259,6 +286,12 @@ export async function run({ log = console.log } = {}) {
       target: `≤ ${TARGETS.maxPageP95Ms} ms`,
       value: `${fmtNum(r.deep.p95, 1)} ms`,
       pass: r.deep.p95 <= TARGETS.maxPageP95Ms,
+    },
+    {
+      name: `${label(r.kind)}: analytics by day over 90 days, p95`,
+      target: `≤ ${TARGETS.maxAnalyticsP95Ms} ms`,
+      value: `${fmtNum(r.byDay.p95, 1)} ms`,
+      pass: r.byDay.p95 <= TARGETS.maxAnalyticsP95Ms,
     },
     {
       name: `${label(r.kind)}: CSV export`,
