@@ -16,6 +16,7 @@ import { registerFallbacks } from './commands/fallbacks.js';
 import { registerUsers } from './commands/users.js';
 import { registerOptOuts } from './commands/opt-outs.js';
 import { registerCopy } from './commands/copy.js';
+import { registerStats } from './commands/stats.js';
 
 /**
  * The `messagejs-relay` program: each command lives in `commands/<resource>.ts` and calls the
@@ -41,6 +42,7 @@ export function createProgram(): Command {
     registerFallbacks,
     registerOptOuts,
     registerUsers,
+    registerStats,
   ]) {
     register(program);
   }

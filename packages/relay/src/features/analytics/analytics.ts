@@ -25,21 +25,30 @@ const DENIED = 'Analytics take a secret key (from a server) or a member’s cred
 const OUTCOMES = ['sent', 'delivered', 'read', 'failed', 'undelivered', 'expired'];
 
 /**
- * The caller's project and the range it asked for, aligned outward on the rollups' hours or days
- * (`unit`): `to` defaults to now, `from` to 30 days before `to`. A range past the limits is a 400
- * on `to`, as the schema answers when both ends are given.
+ * The project whose figures `caller` reads (`view_analytics`): a secret key's own, or the one a
+ * member or admin token named (the access step chose it; `?projectId=` must agree).
+ */
+export function analyticsProject(caller: KeyPrincipal, query: Record<string, string>): string {
+  requirePermission(caller, 'view_analytics', DENIED);
+  const named = query.projectId;
+  if (named !== undefined && named !== caller.project.id) {
+    throw new AppError('project_not_found', `No project ${named}.`, { field: 'projectId' });
+  }
+  return caller.project.id;
+}
+
+/**
+ * The range asked for, aligned outward on the rollups' hours or days (`unit`): `to` defaults to
+ * now, `from` to 30 days before `to`. A range past the limits is a 400 on `to` (on `from` when
+ * `to` was left out), as the schema answers when both ends are given.
  */
 export function resolveRange(
   deps: AnalyticsDeps,
-  caller: KeyPrincipal,
-  q: { from?: string | undefined; to?: string | undefined; projectId?: string | undefined },
+  projectId: string,
+  q: { from?: string | undefined; to?: string | undefined },
   unit: number,
   groupBy?: string,
 ): StatsRange {
-  requirePermission(caller, 'view_analytics', DENIED);
-  if (q.projectId !== undefined && q.projectId !== caller.project.id) {
-    throw new AppError('project_not_found', `No project ${q.projectId}.`, { field: 'projectId' });
-  }
   // By default, up to now included: the hour (or day) under way counts.
   const to = q.to === undefined ? deps.now() + 1 : Date.parse(q.to);
   const from = q.from === undefined ? to - 30 * DAY_MS : Date.parse(q.from);
@@ -48,7 +57,7 @@ export function resolveRange(
     throw new AppError('validation_failed', `\`${q.to === undefined ? 'from' : 'to'}\`: ${problem}`, {
       field: q.to === undefined ? 'from' : 'to',
     });
-  return { projectId: caller.project.id, from: Math.floor(from / unit) * unit, to: Math.ceil(to / unit) * unit };
+  return { projectId, from: Math.floor(from / unit) * unit, to: Math.ceil(to / unit) * unit };
 }
 
 /** The query parsed by `schema`, or its first problem as a 400 with the field. */
@@ -138,13 +147,13 @@ function groupKey(groupBy: StatsGroup, group: string | number): string | null {
  */
 export async function messageAnalytics(
   deps: AnalyticsDeps,
-  caller: KeyPrincipal,
+  projectId: string,
   query: Record<string, string>,
 ): Promise<AnalyticsMessagesResponse> {
   const q = parse(analyticsMessagesQuerySchema, query);
   const groupBy = q.groupBy;
   const unit = hourlyGroups.has(groupBy) ? HOUR_MS : DAY_MS;
-  const range = resolveRange(deps, caller, q, unit, groupBy);
+  const range = resolveRange(deps, projectId, q, unit, groupBy);
   const dailyRange = {
     ...range,
     from: Math.floor(range.from / DAY_MS) * DAY_MS,

@@ -4,7 +4,6 @@ import {
   type AnalyticsUsageResponse,
   type AnalyticsVerifyResponse,
 } from '@messagejs/shared-types';
-import type { KeyPrincipal } from '../../domain/principal.js';
 import type { UsageRow } from '../../store/types.js';
 import { DAY_MS, HOUR_MS, latencyBucketsMs } from '../../store/analytics-schema.js';
 import { day, euros, histogramQuantile, iso, parse, resolveRange, type AnalyticsDeps } from './analytics.js';
@@ -17,10 +16,10 @@ const rateOf = (part: number, whole: number) => (whole === 0 ? null : part / who
  */
 export async function connectorAnalytics(
   deps: AnalyticsDeps,
-  caller: KeyPrincipal,
+  projectId: string,
   query: Record<string, string>,
 ): Promise<AnalyticsConnectorsResponse> {
-  const range = resolveRange(deps, caller, parse(analyticsRangeQuerySchema, query), HOUR_MS);
+  const range = resolveRange(deps, projectId, parse(analyticsRangeQuerySchema, query), HOUR_MS);
   const rows = await deps.store.analytics.connectorStats(range);
   return {
     projectId: range.projectId,
@@ -50,10 +49,10 @@ export async function connectorAnalytics(
 /** `GET /v1/analytics/verify`: verifications started, codes sent, checks and conversion per country. */
 export async function verifyAnalytics(
   deps: AnalyticsDeps,
-  caller: KeyPrincipal,
+  projectId: string,
   query: Record<string, string>,
 ): Promise<AnalyticsVerifyResponse> {
-  const range = resolveRange(deps, caller, parse(analyticsRangeQuerySchema, query), DAY_MS);
+  const range = resolveRange(deps, projectId, parse(analyticsRangeQuerySchema, query), DAY_MS);
   const rows = await deps.store.analytics.verifyStats(range);
   const totals = { sessions: 0, sends: 0, checks: 0, verified: 0 };
   for (const r of rows) {
@@ -95,10 +94,10 @@ const emptyUsage = (): Usage => ({ messages: 0, segments: 0, eur: 0, mad: 0 });
 /** `GET /v1/analytics/usage`: messages accepted, segments and cost per UTC day, for the project and per key. */
 export async function usageAnalytics(
   deps: AnalyticsDeps,
-  caller: KeyPrincipal,
+  projectId: string,
   query: Record<string, string>,
 ): Promise<AnalyticsUsageResponse> {
-  const range = resolveRange(deps, caller, parse(analyticsRangeQuerySchema, query), DAY_MS);
+  const range = resolveRange(deps, projectId, parse(analyticsRangeQuerySchema, query), DAY_MS);
   const rows = await deps.store.analytics.usage(range);
   const totals = emptyUsage();
   const days = new Map<number, { all: Usage; keys: Map<string, Usage> }>();

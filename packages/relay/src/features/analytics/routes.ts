@@ -6,8 +6,8 @@ import {
   analyticsUsageResponseSchema,
   analyticsVerifyResponseSchema,
 } from '@messagejs/shared-types';
-import type { Route } from '../../http/platform/route.js';
-import { messageAnalytics, type AnalyticsDeps } from './analytics.js';
+import type { Route, RouteRequest } from '../../http/platform/route.js';
+import { analyticsProject, messageAnalytics, type AnalyticsDeps } from './analytics.js';
 import { connectorAnalytics, usageAnalytics, verifyAnalytics } from './reports.js';
 
 const tag = 'Analytics';
@@ -25,6 +25,13 @@ export function analyticsRoutes(deps: AnalyticsDeps): Route[] {
     permission: 'view_analytics' as const,
     query,
   });
+  // Each report reads the caller's project (`view_analytics`) over the range its query asks for.
+  const answer =
+    (report: (deps: AnalyticsDeps, projectId: string, query: Record<string, string>) => Promise<unknown>) =>
+    async (request: RouteRequest) => {
+      const query = request.query();
+      return { body: await report(deps, analyticsProject(request.keyPrincipal(), query), query) };
+    };
   return [
     {
       method: 'GET',
@@ -36,9 +43,7 @@ export function analyticsRoutes(deps: AnalyticsDeps): Route[] {
         ),
         responses: { 200: analyticsMessagesResponseSchema },
       },
-      async handle(request) {
-        return { body: await messageAnalytics(deps, request.keyPrincipal(), request.query()) };
-      },
+      handle: answer(messageAnalytics),
     },
     {
       method: 'GET',
@@ -47,9 +52,7 @@ export function analyticsRoutes(deps: AnalyticsDeps): Route[] {
         ...doc('Per connector: success rate, retries, provider latency, circuit breaker', analyticsRangeQuerySchema),
         responses: { 200: analyticsConnectorsResponseSchema },
       },
-      async handle(request) {
-        return { body: await connectorAnalytics(deps, request.keyPrincipal(), request.query()) };
-      },
+      handle: answer(connectorAnalytics),
     },
     {
       method: 'GET',
@@ -58,9 +61,7 @@ export function analyticsRoutes(deps: AnalyticsDeps): Route[] {
         ...doc('Verifications per country: started, codes sent, checks, conversion', analyticsRangeQuerySchema),
         responses: { 200: analyticsVerifyResponseSchema },
       },
-      async handle(request) {
-        return { body: await verifyAnalytics(deps, request.keyPrincipal(), request.query()) };
-      },
+      handle: answer(verifyAnalytics),
     },
     {
       method: 'GET',
@@ -69,9 +70,7 @@ export function analyticsRoutes(deps: AnalyticsDeps): Route[] {
         ...doc('Messages, segments and cost per day, for the project and per key', analyticsRangeQuerySchema),
         responses: { 200: analyticsUsageResponseSchema },
       },
-      async handle(request) {
-        return { body: await usageAnalytics(deps, request.keyPrincipal(), request.query()) };
-      },
+      handle: answer(usageAnalytics),
     },
   ];
 }
