@@ -135,6 +135,17 @@ export {
   type MessageSummary,
 } from './schemas/history.js';
 export {
+  verifySessionDetailSchema,
+  verifySessionStatuses,
+  verifySessionSummarySchema,
+  verifySessionsQuerySchema,
+  verifySessionsResponseSchema,
+  type VerifySessionDetail,
+  type VerifySessionStatus,
+  type VerifySessionSummary,
+  type VerifySessionsQuery,
+} from './schemas/verify-sessions.js';
+export {
   listTemplatesQuerySchema,
   previewTemplateRequestSchema,
   previewTemplateResponseSchema,
