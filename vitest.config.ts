@@ -42,6 +42,8 @@ const onPostgres = features(
   'messages',
   'message-history',
   'message-export',
+  'verify-sessions',
+  'retention',
   'rate-limits',
   'fuzz',
 );
