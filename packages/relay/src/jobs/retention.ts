@@ -42,6 +42,46 @@ const pause = (ms: number) =>
     timer.unref?.();
   });
 
+/** How a run goes through one step's batches. */
+interface Pace {
+  batchSize: number;
+  minPauseMs: number;
+  /** True once the runner is stopping: no further batch starts. */
+  stopping: () => boolean;
+}
+
+/**
+ * Runs `step` batch after batch, each starting where the last ended, until one reaches fewer rows
+ * than a batch or the runner stops, pausing between them at least as long as the batch took;
+ * the rows done, or null when another process is at it.
+ */
+async function drain(before: number, step: Step, pace: Pace, report: RetentionReport): Promise<number | null> {
+  let from = 0;
+  let done = 0;
+  while (!pace.stopping()) {
+    const started = performance.now();
+    const result = await step({ before, from, limit: pace.batchSize });
+    if (result.busy) return null;
+    report.batches++;
+    done += result.rows;
+    if (result.rows < pace.batchSize || result.reached === null) break;
+    from = result.reached;
+    await pause(Math.max(pace.minPauseMs, performance.now() - started));
+  }
+  return done;
+}
+
+/** The steps of a run in their order, each with the days its rows are kept. */
+function stepsOf(store: Store, settings: RetentionSettings) {
+  const steps: Array<[Exclude<keyof RetentionReport, 'batches'>, number | null, Step]> = [
+    ['bodies', settings.days, (batch) => store.retention.blankMessageBodies(batch)],
+    ['messages', settings.days, (batch) => store.retention.deleteOld('messages', batch)],
+    ['verifySessions', settings.days, (batch) => store.retention.deleteOld('verifySessions', batch)],
+    ['audit', settings.auditDays, (batch) => store.retention.deleteOld('audit', batch)],
+  ];
+  return steps;
+}
+
 /**
  * Removes what is older than the settings keep: message bodies first (body, subject and html,
  * so no text outlives its age even when the rows take long to go), then the messages with their
@@ -50,47 +90,28 @@ const pause = (ms: number) =>
  * as the batch took: sends share the database with it and never wait long. Messages still in the
  * outbox are kept. On PostgreSQL one relay at a time does it (`busy` ends the others' runs).
  */
-export function createRetention(deps: { store: Store; now: () => number; log: Logger; settings: RetentionSettings }): Retention {
+export function createRetention(deps: {
+  store: Store;
+  now: () => number;
+  log: Logger;
+  settings: RetentionSettings;
+}): Retention {
   const { store, now, log, settings } = deps;
-  const batchSize = settings.batchSize ?? 500;
-  const minPauseMs = settings.pauseMs ?? 10;
   let running: Promise<RetentionReport | null> | null = null;
   let stopping = false;
-
-  /**
-   * Runs `step` batch after batch until one reaches fewer rows than a batch, or the runner stops;
-   * the rows done, or null when another process is at it.
-   */
-  async function drain(before: number, step: Step, report: RetentionReport): Promise<number | null> {
-    let from = 0;
-    let done = 0;
-    while (!stopping) {
-      const started = performance.now();
-      const result = await step({ before, from, limit: batchSize });
-      if (result.busy) return null;
-      report.batches++;
-      done += result.rows;
-      if (result.rows < batchSize || result.reached === null) break;
-      from = result.reached;
-      await pause(Math.max(minPauseMs, performance.now() - started));
-    }
-    return done;
-  }
-
-  /** The steps in their order, each with the days it keeps rows. */
-  const steps: Array<[Exclude<keyof RetentionReport, 'batches'>, number | null, Step]> = [
-    ['bodies', settings.days, (batch) => store.retention.blankMessageBodies(batch)],
-    ['messages', settings.days, (batch) => store.retention.deleteOld('messages', batch)],
-    ['verifySessions', settings.days, (batch) => store.retention.deleteOld('verifySessions', batch)],
-    ['audit', settings.auditDays, (batch) => store.retention.deleteOld('audit', batch)],
-  ];
+  const pace: Pace = {
+    batchSize: settings.batchSize ?? 500,
+    minPauseMs: settings.pauseMs ?? 10,
+    stopping: () => stopping,
+  };
+  const steps = stepsOf(store, settings);
 
   async function runAll(): Promise<RetentionReport> {
     const report: RetentionReport = { bodies: 0, messages: 0, verifySessions: 0, audit: 0, batches: 0 };
     const at = now();
     for (const [field, days, step] of steps) {
       if (days === null) continue;
-      const done = await drain(at - days * DAY_MS, step, report);
+      const done = await drain(at - days * DAY_MS, step, pace, report);
       if (done === null) {
         log.debug('another process is removing old data: this one leaves it the work');
         break;

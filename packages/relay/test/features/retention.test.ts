@@ -132,7 +132,9 @@ describe('retention (MESSAGEJS_RETENTION_DAYS, MESSAGEJS_AUDIT_RETENTION_DAYS)',
   it('refuses a bad number of days at startup, naming the setting', () => {
     for (const value of ['0', '-1', '2.5', 'forever', '36501']) {
       expect(() => loadConfig({ MESSAGEJS_RETENTION_DAYS: value })).toThrow(ConfigError);
-      expect(() => loadConfig({ MESSAGEJS_AUDIT_RETENTION_DAYS: value })).toThrow(/MESSAGEJS_AUDIT_RETENTION_DAYS: must be a whole number of days/);
+      expect(() => loadConfig({ MESSAGEJS_AUDIT_RETENTION_DAYS: value })).toThrow(
+        /MESSAGEJS_AUDIT_RETENTION_DAYS: must be a whole number of days/,
+      );
     }
     expect(loadConfig({})).toMatchObject({ retentionDays: null, auditRetentionDays: null });
     expect(loadConfig({ MESSAGEJS_RETENTION_DAYS: '', MESSAGEJS_AUDIT_RETENTION_DAYS: ' 365 ' })).toMatchObject({

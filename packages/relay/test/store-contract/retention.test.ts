@@ -69,7 +69,12 @@ describe.each(backends)('retention ($name)', (backend) => {
       errorCode: null,
       at: m.createdAt + 1,
     };
-    await store.outbox.complete(job!, { attempt, status: 'sent', at: m.createdAt + 1, ...(fallbackAt && { fallbackAt }) });
+    await store.outbox.complete(job!, {
+      attempt,
+      status: 'sent',
+      at: m.createdAt + 1,
+      ...(fallbackAt && { fallbackAt }),
+    });
   }
 
   /** Old delivered messages a–e, an old one still scheduled, one awaiting its fallback check, a recent one. */
@@ -81,7 +86,10 @@ describe.each(backends)('retention ($name)', (backend) => {
   }
 
   /** Runs batches of `limit` until one reaches fewer rows; the rows of each. */
-  async function drain(step: (batch: RetentionBatch) => Promise<{ rows: number; reached: number | null }>, limit: number) {
+  async function drain(
+    step: (batch: RetentionBatch) => Promise<{ rows: number; reached: number | null }>,
+    limit: number,
+  ) {
     const done: number[] = [];
     let from = 0;
     for (;;) {
@@ -104,7 +112,8 @@ describe.each(backends)('retention ($name)', (backend) => {
     expect(await content('a')).toEqual({ body: '', subject: null, html: null });
     expect(await content('c')).toEqual({ body: 'body c', subject: 'subject c', html: '<p>c</p>' });
     expect(await drain((batch) => store.retention.blankMessageBodies(batch), 2)).toEqual([2, 1]);
-    for (const id of ['a', 'b', 'c', 'd', 'e']) expect(await content(id)).toEqual({ body: '', subject: null, html: null });
+    for (const id of ['a', 'b', 'c', 'd', 'e'])
+      expect(await content(id)).toEqual({ body: '', subject: null, html: null });
     for (const id of ['scheduled', 'fallback', 'recent']) expect((await content(id))?.body).toBe(`body ${id}`);
     // Nothing is left to blank.
     expect(await store.retention.blankMessageBodies({ before: BEFORE, from: 0, limit: 2 })).toEqual({
@@ -156,14 +165,21 @@ describe.each(backends)('retention ($name)', (backend) => {
     expect(await store.verify.get(old.id)).toBeNull();
     expect(await store.verify.get(lasting.id)).not.toBeNull();
     expect(await store.verify.get(recent.id)).not.toBeNull();
-    expect((await rows(opened.location, 'verify_sends')).map((r) => r.session_id).sort()).toEqual([lasting.id, recent.id].sort());
+    expect((await rows(opened.location, 'verify_sends')).map((r) => r.session_id).sort()).toEqual(
+      [lasting.id, recent.id].sort(),
+    );
     // Their messages are the messages' own business.
     expect(await store.messages.get(old.messageIds[0]!)).not.toBeNull();
   });
 
   it('deletes old audit entries in batches, oldest first', async () => {
     for (const daysAgo of [100, 95, 91, 89, 1]) {
-      await store.audit.record({ projectId: project.id, actor: 'cli', action: 'project.update', at: NOW - daysAgo * DAY });
+      await store.audit.record({
+        projectId: project.id,
+        actor: 'cli',
+        action: 'project.update',
+        at: NOW - daysAgo * DAY,
+      });
     }
     const batch = (before: number, from = 0) => store.retention.deleteOld('audit', { before, from, limit: 2 });
     expect(await batch(NOW - 90 * DAY)).toEqual({ rows: 2, reached: NOW - 95 * DAY, busy: false });

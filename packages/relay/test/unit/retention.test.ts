@@ -14,13 +14,15 @@ const NOW = Date.parse('2026-06-01T00:00:00Z');
 function fakeStore(rows: Partial<Record<'bodies' | RetentionTarget, number>>, options: { busy?: boolean } = {}) {
   const calls: Array<{ step: string } & RetentionBatch> = [];
   const left = { bodies: 0, messages: 0, verifySessions: 0, audit: 0, ...rows };
-  const step = (name: keyof typeof left) => async (batch: RetentionBatch): Promise<RetentionStep> => {
-    calls.push({ step: name, ...batch });
-    if (options.busy) return { rows: 0, reached: null, busy: true };
-    const done = Math.min(batch.limit, left[name]);
-    left[name] -= done;
-    return { rows: done, reached: done > 0 ? batch.from + done * 60_000 : null, busy: false };
-  };
+  const step =
+    (name: keyof typeof left) =>
+    async (batch: RetentionBatch): Promise<RetentionStep> => {
+      calls.push({ step: name, ...batch });
+      if (options.busy) return { rows: 0, reached: null, busy: true };
+      const done = Math.min(batch.limit, left[name]);
+      left[name] -= done;
+      return { rows: done, reached: done > 0 ? batch.from + done * 60_000 : null, busy: false };
+    };
   const store = {
     idempotency: { purge: async () => 0 },
     retention: {
@@ -146,7 +148,12 @@ describe('retention', () => {
         deleteOld: async () => ({ rows: 0, reached: null, busy: false }),
       },
     } as unknown as Store;
-    const housekeeping = createHousekeeping({ store, now: () => NOW, log: silent, retention: { days: 1, auditDays: null } });
+    const housekeeping = createHousekeeping({
+      store,
+      now: () => NOW,
+      log: silent,
+      retention: { days: 1, auditDays: null },
+    });
     await housekeeping();
     expect(finished).toBe(false);
     const stopped = housekeeping.stop();
