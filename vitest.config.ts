@@ -43,6 +43,8 @@ const onPostgres = features(
   'message-history',
   'message-export',
   'analytics',
+  'verify-sessions',
+  'retention',
   'rate-limits',
   'fuzz',
 );

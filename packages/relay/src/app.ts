@@ -16,13 +16,14 @@ import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './crypto/master-key.js';
 import { createTokenSigner } from './crypto/token-signer.js';
 import { AppError } from './domain/app-error.js';
 import { systemActor } from './domain/actor.js';
-import { createWorker, type Worker, type WorkerOptions } from './jobs/worker.js';
+import { workerFor, type Worker, type WorkerTuning } from './jobs/worker.js';
 import { createConnectorPool, type ConnectorPool } from './features/connectors/connector-pool.js';
 import { consoleOnPhoneChannels } from './features/connectors/console-on-phone-channels.js';
 import { messageRoutes } from './features/messages/routes.js';
 import { analyticsRoutes } from './features/analytics/routes.js';
 import { providerHookRoutes } from './features/messages/hooks-routes.js';
 import { verifyRoutes, jwksRoutes } from './features/verify/routes.js';
+import { verifySessionRoutes } from './features/verify/session-routes.js';
 import type { CaptchaDeps, CaptchaProvider } from './features/verify/verify-captcha.js';
 import { createProofOfWork, derivePowKey } from './features/verify/proof-of-work.js';
 import { recipientsRoutes } from './features/recipients/routes.js';
@@ -67,8 +68,8 @@ export interface RelayDeps {
   /** Provider API base URLs by connector type (tests point them at local servers). */
   connectorBaseUrls?: Record<string, string>;
   rateLimitStore?: RateLimitStore; // rate-limit counters (default: in memory)
-  /** Worker tuning (backoff, lease, poll). */
-  worker?: Partial<Omit<WorkerOptions, 'store' | 'pool' | 'logger' | 'now'>>;
+  /** Worker tuning (backoff, lease, poll, retention's batches). */
+  worker?: WorkerTuning;
   /** How long key and origin lookups are cached (`cacheTtlMs`, default 2000), how often keys' last-used times are written (`lastUsedFlushMs`, default 30000). */
   cacheTtlMs?: number;
   lastUsedFlushMs?: number;
@@ -175,20 +176,7 @@ async function openParts(
     baseUrls: connectorBaseUrls,
     ...(deps.consoleWrite && { consoleWrite: deps.consoleWrite }),
   });
-  const publicUrl = config.publicUrl;
-  const worker = config.worker
-    ? createWorker({
-        store,
-        pool,
-        logger,
-        now,
-        concurrency: config.workerConcurrency,
-        leaseMs: config.leaseMs,
-        sealer,
-        ...(publicUrl && { statusCallbackUrl: (id: string) => `${publicUrl}/v1/hooks/${id}/status` }),
-        ...deps.worker,
-      })
-    : null;
+  const worker = workerFor(config, { store, pool, logger, now, sealer }, deps.worker);
   const keyCache = createKeyCache(store, { ttlMs: cacheTtlMs, now });
   // Another relay changed keys, projects or settings (or announcements may have been missed).
   shared.onInvalidate(() => {
@@ -244,6 +232,8 @@ function buildApp(
   const messages = messageRoutes({ store, limits, now, captcha, locks, cursorKey, logger, ...dispatch });
   const keyRoutes = [
     { routes: [...messages, ...analyticsRoutes({ store, now })], use: messageAccess },
+    // The verification sessions' history takes members and admin tokens too, as the message history.
+    { routes: verifySessionRoutes({ store, cursorKey, now }), use: messageAccess },
     { routes: verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), use: access },
     { routes: recipientsRoutes(), use: access },
   ];

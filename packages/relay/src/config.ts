@@ -3,6 +3,16 @@ import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+const DAYS = 'must be a whole number of days from 1 to 36500, or unset to keep everything';
+/** A number of days to keep data (1 to 36500); unset or empty keeps it forever. */
+const retentionDays = z
+  .string()
+  .trim()
+  .regex(/^(\d{1,5})?$/, DAYS)
+  .transform((v) => (v === '' ? null : Number(v)))
+  .refine((v) => v === null || (v >= 1 && v <= 36_500), DAYS)
+  .optional();
+
 const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -61,6 +71,9 @@ const envSchema = z
       .url({ protocol: /^rediss?$/ })
       .refine((v) => URL.canParse(v) && new URL(v).hostname !== '', 'must name a host, e.g. redis://127.0.0.1:6379')
       .optional(),
+    // Retention (issue 14): days data is kept; unset keeps it forever.
+    MESSAGEJS_RETENTION_DAYS: retentionDays,
+    MESSAGEJS_AUDIT_RETENTION_DAYS: retentionDays,
     MESSAGEJS_REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[\x21-\x7e]{1,64}$/, 'must be 1 to 64 printable ASCII characters without spaces, e.g. messagejs:')
@@ -136,6 +149,15 @@ export interface RelayConfig {
    * per database) each need their own. @default 'messagejs:'
    */
   redisKeyPrefix: string;
+  /**
+   * Days messages (with their attempts) and verification sessions are kept
+   * (`MESSAGEJS_RETENTION_DAYS`): the worker's hourly housekeeping blanks older messages' bodies,
+   * then deletes them, in small batches; messages still in the outbox stay. Null keeps
+   * everything. @default null
+   */
+  retentionDays: number | null;
+  /** Days audit entries are kept (`MESSAGEJS_AUDIT_RETENTION_DAYS`); null keeps them all. @default null */
+  auditRetentionDays: number | null;
 }
 
 /** How long a client may keep a connection, and how many it may hold: slow or silent clients must not hold sockets. */
@@ -224,6 +246,8 @@ export function loadConfig(
     databaseStatementTimeoutMs: e.MESSAGEJS_DATABASE_STATEMENT_TIMEOUT_MS,
     redisUrl: e.MESSAGEJS_REDIS_URL ?? null,
     redisKeyPrefix: e.MESSAGEJS_REDIS_KEY_PREFIX,
+    retentionDays: e.MESSAGEJS_RETENTION_DAYS ?? null,
+    auditRetentionDays: e.MESSAGEJS_AUDIT_RETENTION_DAYS ?? null,
     ...overrides,
   });
 }

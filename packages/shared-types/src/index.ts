@@ -154,6 +154,17 @@ export {
   type AnalyticsVerifyResponse,
 } from './schemas/analytics.js';
 export {
+  verifySessionDetailSchema,
+  verifySessionStatuses,
+  verifySessionSummarySchema,
+  verifySessionsQuerySchema,
+  verifySessionsResponseSchema,
+  type VerifySessionDetail,
+  type VerifySessionStatus,
+  type VerifySessionSummary,
+  type VerifySessionsQuery,
+} from './schemas/verify-sessions.js';
+export {
   listTemplatesQuerySchema,
   previewTemplateRequestSchema,
   previewTemplateResponseSchema,

@@ -1,22 +1,36 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.js';
+import { createRetention, type RetentionSettings } from './retention.js';
 
 /** Idempotency records are kept ≥ 24 h (a client may retry within a day); older ones are dropped. */
 export const IDEMPOTENCY_TTL_MS = 25 * 3600_000;
 const PURGE_EVERY_MS = 3600_000;
 
+/** The chores of each scheduler turn (`housekeeping()`), and `stop`, which ends any still running. */
+export type Housekeeping = (() => Promise<void>) & { stop: () => Promise<void> };
+
 /**
  * Chores the scheduler runs on its turns, so tables do not grow without bound: idempotency records
- * past their TTL are purged hourly. Returns the function to call on each turn; it does nothing
- * until a chore is due.
+ * past their TTL are purged hourly, and with `retention`, old data is removed hourly too
+ * (`retention.ts`). Returns the function to call on each turn; it does nothing until a chore is
+ * due. Retention runs in the background, in batches: the turn does not wait for it, so claims and
+ * deliveries go on meanwhile.
  */
-export function createHousekeeping(deps: { store: Store; now: () => number; log: Logger }): () => Promise<void> {
+export function createHousekeeping(deps: {
+  store: Store;
+  now: () => number;
+  log: Logger;
+  retention?: RetentionSettings | undefined;
+}): Housekeeping {
   const { store, now, log } = deps;
+  const retention = deps.retention && createRetention({ store, now, log, settings: deps.retention });
   let lastPurgeAt = 0;
-  return async function housekeeping() {
+  async function housekeeping() {
     if (now() - lastPurgeAt < PURGE_EVERY_MS) return;
     lastPurgeAt = now();
     const purged = await store.idempotency.purge(now() - IDEMPOTENCY_TTL_MS);
     if (purged > 0) log.info({ purged }, 'old idempotency records dropped');
-  };
+    if (retention?.enabled) void retention.run();
+  }
+  return Object.assign(housekeeping, { stop: async () => retention?.stop() });
 }

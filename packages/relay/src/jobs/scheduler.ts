@@ -14,8 +14,8 @@ export interface SchedulerOptions {
   now: () => number;
   /** The handler of each job kind. */
   handlers: JobHandlers;
-  /** Chores run at the start of every turn (`housekeeping.ts`). */
-  housekeeping?: (() => Promise<void>) | undefined;
+  /** Chores run at the start of every turn (`housekeeping.ts`); `stop` ends those still running. */
+  housekeeping?: Chores | undefined;
   /** Jobs run at once. @default 32 */
   concurrency?: number | undefined;
   /**
@@ -33,6 +33,9 @@ export interface SchedulerOptions {
    */
   pollMs?: number | undefined;
 }
+
+/** The chores of each turn, and what ends those running in the background when the scheduler stops. */
+type Chores = (() => Promise<void>) & { stop?: () => Promise<void> };
 
 /** The safety poll of a scheduler its store notifies of new work. */
 const NOTIFIED_POLL_MS = 5000;
@@ -75,7 +78,7 @@ class OutboxScheduler implements Scheduler, JobRecorder {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #handlers: JobHandlers;
-  readonly #housekeeping: () => Promise<void>;
+  readonly #housekeeping: Chores;
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #pollMs: number;
@@ -148,6 +151,7 @@ class OutboxScheduler implements Scheduler, JobRecorder {
     if (waiting.length > 0) await this.#store.outbox.release(waiting);
     await Promise.allSettled([...this.#active]);
     await Promise.allSettled([...this.#writes.values()]);
+    await this.#housekeeping.stop?.();
   }
 
   wake(): void {

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import type { RelayConfig } from '../config.js';
 import type { Store } from '../store/types.js';
 import type { Sealer } from '../crypto/sealer.js';
 import type { ConnectorPool } from '../features/connectors/connector-pool.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { createHousekeeping } from './housekeeping.js';
+import type { RetentionSettings } from './retention.js';
 import { createSendHandler } from './handlers/send.js';
 import { createFallbackCheckHandler } from './handlers/fallback-check.js';
 
@@ -41,6 +43,8 @@ export interface WorkerOptions {
   /** Opens the sealed body of a sensitive message (a verification code) just before it is sent. */
   sealer?: Sealer;
   random?: () => number;
+  /** How long old data is kept (`MESSAGEJS_RETENTION_DAYS`, …); housekeeping removes it hourly. @default keep everything */
+  retention?: RetentionSettings;
 }
 
 /** The relay's in-process worker: the outbox scheduler with a handler for every job kind. */
@@ -79,9 +83,38 @@ export function createWorker(options: WorkerOptions): Worker {
       }),
       fallback_check: createFallbackCheckHandler(deps),
     },
-    housekeeping: createHousekeeping(deps),
+    housekeeping: createHousekeeping({ ...deps, retention: options.retention }),
     concurrency: options.concurrency,
     leaseMs: options.leaseMs,
     pollMs: options.pollMs,
+  });
+}
+
+/** What an embedder or a test may tune of the worker a relay builds (`RelayDeps.worker`). */
+export type WorkerTuning = Partial<Omit<WorkerOptions, 'store' | 'pool' | 'logger' | 'now' | 'retention'>> & {
+  /** Retention's batch size and pauses (its days come from the configuration). */
+  retention?: Partial<RetentionSettings>;
+};
+
+/**
+ * The worker a relay's configuration asks for (`MESSAGEJS_WORKER`, its concurrency, lease and
+ * retention settings; status callbacks when the relay has a public URL), or null when it runs
+ * none, with an embedder's or a test's `tuning`.
+ */
+export function workerFor(
+  config: Readonly<RelayConfig>,
+  parts: Pick<WorkerOptions, 'store' | 'pool' | 'logger' | 'now' | 'sealer'>,
+  tuning: WorkerTuning = {},
+): Worker | null {
+  if (!config.worker) return null;
+  const { publicUrl } = config;
+  const { retention, ...rest } = tuning;
+  return createWorker({
+    ...parts,
+    concurrency: config.workerConcurrency,
+    leaseMs: config.leaseMs,
+    retention: { days: config.retentionDays, auditDays: config.auditRetentionDays, ...retention },
+    ...(publicUrl && { statusCallbackUrl: (id: string) => `${publicUrl}/v1/hooks/${id}/status` }),
+    ...rest,
   });
 }

@@ -12,6 +12,9 @@ export interface VerifySessionRow {
   client: string;
   channel: Channel;
   recipient: string;
+  country: string | null;
+  /** JSON array of message ids. */
+  message_ids: string;
   code_hmac: string;
   code_length: number;
   alphabet: VerifySession['alphabet'];
@@ -34,6 +37,8 @@ export const toVerifySession = (r: VerifySessionRow): VerifySession => ({
   client: r.client,
   channel: r.channel,
   to: r.recipient,
+  country: r.country,
+  messageIds: JSON.parse(r.message_ids) as string[],
   codeHmac: r.code_hmac,
   codeLength: r.code_length,
   alphabet: r.alphabet,
@@ -47,3 +52,30 @@ export const toVerifySession = (r: VerifySessionRow): VerifySession => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/**
+ * The columns the history reads (`verify.page`), in `VerifySessionRow`'s shape: every one but the
+ * code's hash, which it reads as ''. A list never holds what could test a guessed code.
+ */
+export const verifyHistoryColumns = [
+  'id',
+  'project_id',
+  'key_id',
+  'client',
+  'channel',
+  'recipient',
+  'country',
+  'message_ids',
+  "'' AS code_hmac",
+  'code_length',
+  'alphabet',
+  'status',
+  'attempts',
+  'max_attempts',
+  'sends',
+  'last_sent_at',
+  'expires_at',
+  'verified_at',
+  'created_at',
+  'updated_at',
+] as const;

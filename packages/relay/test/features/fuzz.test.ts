@@ -118,6 +118,8 @@ const routes: Array<{ path: string; methods: string[] }> = [
   { path: '/v1/messages/{id}', methods: ['GET'] },
   { path: '/v1/verify/send', methods: ['POST'] },
   { path: '/v1/verify/check', methods: ['POST'] },
+  { path: '/v1/verify/sessions', methods: ['GET'] },
+  { path: '/v1/verify/sessions/{id}', methods: ['GET'] },
   { path: '/v1/recipients/analyze', methods: ['POST'] },
   { path: '/v1/hooks/{con}', methods: ['POST', 'GET'] },
   { path: '/v1/hooks/{con}/status', methods: ['POST', 'GET'] },

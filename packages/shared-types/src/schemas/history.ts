@@ -18,8 +18,11 @@ const plain = (max: number) =>
     .regex(/^[^\u0000-\u001F\u007F]*$/, 'no control characters');
 const name = plain(100);
 
-/** The history's filters (all optional, combined with AND), shared by the list and the export. */
-const filterShape = {
+/**
+ * The history's filters (all optional, combined with AND), shared by the list and the export, and
+ * some of them by the verification sessions' list (`verify-sessions.ts`).
+ */
+export const filterShape = {
   status: z
     .string()
     .max(200)
@@ -56,7 +59,7 @@ const filterShape = {
 };
 
 /** `createdBefore` after `createdAfter`, and at most `maxHistoryRangeMs` after it. */
-function checkRange(
+export function checkRange(
   query: { createdAfter?: string | undefined; createdBefore?: string | undefined },
   ctx: z.RefinementCtx,
 ) {

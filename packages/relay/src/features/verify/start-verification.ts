@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { verifyStartRequestSchema, type Channel, type VerifyStartResponse } from '@messagejs/shared-types';
-import type { Message, Store, VerifyRefusal, VerifySession, VerifySettings } from '../../store/types.js';
+import {
+  MAX_SESSION_MESSAGE_IDS,
+  type Message,
+  type Store,
+  type VerifyRefusal,
+  type VerifySession,
+  type VerifySettings,
+} from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
 import type { TokenSigner } from '../../crypto/token-signer.js';
 import { generateCode, hmacCode } from '../../crypto/verify-code.js';
@@ -110,8 +117,8 @@ export async function startVerification(
   // The CAPTCHA call may have taken a while: the session's times start now.
   now = deps.now();
   const code = generateCode(settings.codeLength, settings.alphabet);
-  const session = sessionWithCode({ caller, client, channel, recipient, pending, settings, code, deps, now });
   const message = sealContent(verifyMessage({ caller, channel, recipient, code, settings, now }), deps.sealer);
+  const session = sessionWithCode({ caller, client, channel, recipient, pending, settings, code, deps, now, message });
   const response: VerifyStartResponse = {
     sessionId: session.id,
     status: 'pending',
@@ -171,8 +178,8 @@ function parseStartRequest(body: unknown): z.output<typeof verifyStartRequestSch
 }
 
 /**
- * The session that holds `code` (only its HMAC): the pending one, resent with a new code and
- * times, or a new one for this key, client, channel and recipient.
+ * The session that holds `code` (only its HMAC) and names `message`, which carries it: the pending
+ * one, resent with a new code and times, or a new one for this key, client, channel and recipient.
  */
 function sessionWithCode(input: {
   caller: KeyPrincipal;
@@ -184,6 +191,7 @@ function sessionWithCode(input: {
   code: string;
   deps: Pick<VerifyDeps, 'codeKey'>;
   now: number;
+  message: Message;
 }): VerifySession {
   const { caller, client, channel, recipient, pending, settings, code, now } = input;
   const sessionId = pending?.id ?? newId('ver');
@@ -191,6 +199,8 @@ function sessionWithCode(input: {
     codeHmac: hmacCode(input.deps.codeKey, sessionId, code).toString('hex'),
     codeLength: settings.codeLength,
     alphabet: settings.alphabet,
+    // The history names them; the newest are kept (`sends` counts every one).
+    messageIds: [...(pending?.messageIds ?? []), input.message.id].slice(-MAX_SESSION_MESSAGE_IDS),
     lastSentAt: now,
     expiresAt: now + settings.ttlMinutes * 60_000,
     updatedAt: now,
@@ -203,6 +213,7 @@ function sessionWithCode(input: {
     client,
     channel,
     to: recipient.address,
+    country: recipient.country,
     ...codeFields,
     status: 'pending',
     attempts: 0,

@@ -15,6 +15,8 @@ export const lockScopes = {
   authSigningKeys: 0x4d4a_0003,
   /** The first project (the demo): "insert unless the table has a project" by relays starting together. */
   firstProject: 0x4d4a_0004,
+  /** Retention's batches (`retention.ts`): one relay at a time removes old data. */
+  retention: 0x4d4a_0a01,
 } as const;
 
 /**
@@ -23,4 +25,16 @@ export const lockScopes = {
  */
 export async function advisoryLock(q: Queryable, scope: keyof typeof lockScopes, id = ''): Promise<void> {
   await q.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))', [lockScopes[scope], id]);
+}
+
+/**
+ * Takes, until the transaction ends, the lock of `scope` on `id` if it is free: false, at once,
+ * when another transaction holds it.
+ */
+export async function tryAdvisoryLock(q: Queryable, scope: keyof typeof lockScopes, id = ''): Promise<boolean> {
+  const { rows } = await q.query<{ taken: boolean }>(
+    'SELECT pg_try_advisory_xact_lock($1::int, hashtext($2::text)) AS taken',
+    [lockScopes[scope], id],
+  );
+  return rows[0]!.taken;
 }

@@ -24,6 +24,7 @@ import { createAdminTokensRepo } from './admin-tokens.js';
 import { createInvitesRepo } from './invites.js';
 import { createSetupTokensRepo } from './setup-tokens.js';
 import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
+import { createRetentionRepo } from './retention.js';
 
 /** Group commit for sends on the store's pool (`batcher.ts`): statements in flight, inputs per statement. */
 const ENQUEUE_BATCH = { slots: 2, maxBatch: 256 };
@@ -56,6 +57,7 @@ function createRepositories(db: PgDb, pooled = false): Repositories & { drain: (
     invites: createInvitesRepo(db),
     setupTokens: createSetupTokensRepo(db),
     authSigningKeys: createAuthSigningKeysRepo(db),
+    retention: createRetentionRepo(db),
     drain: () => Promise.all([messages.drain(), outbox.drain()]).then(() => undefined),
   };
 }

@@ -9,6 +9,8 @@ import type {
   VerifySettings,
 } from '../types/index.js';
 import { toVerifySession, type VerifySessionRow } from '../verify-rows.js';
+import { verifyHistoryStatement } from '../verify-history.js';
+import { toPage } from '../sqlite/page.js';
 import { advisoryLock } from './advisory-lock.js';
 import { readIdempotency, writeIdempotency, writeMessage } from './messages.js';
 import { hasNul, refusingNul } from './nul-text.js';
@@ -26,11 +28,12 @@ const sessionSql = {
       AND status = 'pending' AND expires_at <= $6`,
   // The partial unique index `verify_sessions_pending`: another start for this recipient may have won.
   insert: `INSERT INTO verify_sessions (id, project_id, key_id, client, channel, recipient, code_hmac, code_length,
-      alphabet, status, attempts, max_attempts, sends, last_sent_at, expires_at, verified_at, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+      alphabet, status, attempts, max_attempts, sends, last_sent_at, expires_at, verified_at, created_at, updated_at,
+      country, message_ids)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
     ON CONFLICT (project_id, key_id, channel, recipient, client) WHERE status = 'pending' DO NOTHING`,
   resend: `UPDATE verify_sessions SET code_hmac = $2, code_length = $3, alphabet = $4, sends = $5, last_sent_at = $6,
-      expires_at = $7, updated_at = $8
+      expires_at = $7, updated_at = $8, message_ids = $10
     WHERE id = $1 AND status = 'pending' AND last_sent_at = $9 AND expires_at > $6`,
 };
 
@@ -165,6 +168,7 @@ async function writeSession(q: Queryable, input: VerifySendInput): Promise<void>
       s.expiresAt,
       s.updatedAt,
       input.resendOf.lastSentAt,
+      JSON.stringify(s.messageIds),
     ]);
     if (rowCount === 0) throw new Refused({ reason: 'conflict' });
     return;
@@ -189,6 +193,8 @@ async function writeSession(q: Queryable, input: VerifySendInput): Promise<void>
     s.verifiedAt,
     s.createdAt,
     s.updatedAt,
+    s.country,
+    JSON.stringify(s.messageIds),
   ]);
   if (rowCount === 0) throw new Refused({ reason: 'conflict' });
 }
@@ -285,6 +291,16 @@ export function createVerifyRepo(pg: PgDb): VerifyRepo {
       if ('value' in result) return { ok: true, session: result.value };
       if (result.reason === 'idempotent') return { ok: false, reason: 'idempotent', existing: await existing(input) };
       return { ok: false, reason: 'conflict' };
+    },
+    async page(projectId, filter, page) {
+      // Stored text holds no U+0000: a filter holding one matches nothing (the API refuses it first).
+      const { country, to } = filter;
+      const query = hasNul(projectId, page.after?.id, country, to && Object.values(to))
+        ? null
+        : verifyHistoryStatement(projectId, filter, page, 'postgres');
+      if (!query) return { items: [], next: null };
+      const { rows } = await db.query<VerifySessionRow>(query.text, query.values);
+      return toPage(rows, page, toVerifySession, (r) => ({ key: r.created_at, id: r.id }));
     },
   };
 }

@@ -22,6 +22,7 @@ import { createAdminTokensRepo } from './admin-tokens.js';
 import { createInvitesRepo } from './invites.js';
 import { createSetupTokensRepo } from './setup-tokens.js';
 import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
+import { createRetentionRepo } from './retention.js';
 
 /**
  * Every repository on `db`. With `direct`, writes the store otherwise group-commits (enqueues,
@@ -51,6 +52,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     invites: createInvitesRepo(db),
     setupTokens: createSetupTokensRepo(db),
     authSigningKeys: createAuthSigningKeysRepo(db),
+    retention: createRetentionRepo(db),
   };
 }
 

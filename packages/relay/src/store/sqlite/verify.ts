@@ -8,7 +8,9 @@ import type {
   VerifySettings,
 } from '../types/index.js';
 import { toVerifySession, type VerifySessionRow } from '../verify-rows.js';
+import { verifyHistoryStatement } from '../verify-history.js';
 import { createMessageWriter } from './messages.js';
+import { toPage } from './page.js';
 
 /** Thrown inside a transaction to roll it back with a reason. */
 class Refused extends Error {
@@ -53,14 +55,14 @@ function prepareSessions(db: Database.Database) {
         AND status = 'pending' AND expires_at <= @at`,
   );
   const insertSession = db.prepare(
-    `INSERT INTO verify_sessions (id, project_id, key_id, client, channel, recipient, code_hmac, code_length, alphabet, status,
-       attempts, max_attempts, sends, last_sent_at, expires_at, verified_at, created_at, updated_at)
-     VALUES (@id, @projectId, @keyId, @client, @channel, @to, @codeHmac, @codeLength, @alphabet, @status,
-       @attempts, @maxAttempts, @sends, @lastSentAt, @expiresAt, @verifiedAt, @createdAt, @updatedAt)`,
+    `INSERT INTO verify_sessions (id, project_id, key_id, client, channel, recipient, country, message_ids, code_hmac,
+       code_length, alphabet, status, attempts, max_attempts, sends, last_sent_at, expires_at, verified_at, created_at, updated_at)
+     VALUES (@id, @projectId, @keyId, @client, @channel, @to, @country, @messageIds, @codeHmac,
+       @codeLength, @alphabet, @status, @attempts, @maxAttempts, @sends, @lastSentAt, @expiresAt, @verifiedAt, @createdAt, @updatedAt)`,
   );
   const resend = db.prepare(
     `UPDATE verify_sessions SET code_hmac = @codeHmac, code_length = @codeLength, alphabet = @alphabet, sends = @sends,
-       last_sent_at = @lastSentAt, expires_at = @expiresAt, updated_at = @updatedAt
+       message_ids = @messageIds, last_sent_at = @lastSentAt, expires_at = @expiresAt, updated_at = @updatedAt
      WHERE id = @id AND status = 'pending' AND last_sent_at = @previousSentAt AND expires_at > @lastSentAt`,
   );
   return { byId, pending, retireExpired, insertSession, resend };
@@ -186,8 +188,9 @@ function sendWrite(db: Database.Database, statements: Statements) {
     const s = input.session;
     const refusal = input.admit(countsFor(input));
     if (refusal) throw new Refused({ reason: 'refused', refusal });
+    const messageIds = JSON.stringify(s.messageIds);
     if (input.resendOf) {
-      if (resend.run({ ...s, previousSentAt: input.resendOf.lastSentAt }).changes === 0)
+      if (resend.run({ ...s, messageIds, previousSentAt: input.resendOf.lastSentAt }).changes === 0)
         throw new Refused({ reason: 'conflict' });
     } else {
       retireExpired.run({
@@ -199,7 +202,7 @@ function sendWrite(db: Database.Database, statements: Statements) {
         at: s.createdAt,
       });
       try {
-        insertSession.run(s);
+        insertSession.run({ ...s, messageIds });
       } catch (error) {
         // The partial unique index: another start for this recipient won the race.
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new Refused({ reason: 'conflict' });
@@ -240,6 +243,8 @@ function checkWrite(db: Database.Database, statements: Statements) {
 export function createVerifyRepo(db: Database.Database): VerifyRepo {
   const s = prepareVerify(db);
   const { send, check, existingIdempotency } = verifyWrites(db, s);
+  // One prepared statement per combination of filters used (a few dozen at most).
+  const historyStatements = new Map<string, Database.Statement<unknown[], VerifySessionRow>>();
   return {
     async getSettings(projectId) {
       const row = s.getSettings.get(projectId);
@@ -276,6 +281,13 @@ export function createVerifyRepo(db: Database.Database): VerifyRepo {
           return { ok: false, reason: 'idempotent', existing: existingIdempotency(input.idempotency!) };
         return { ok: false, reason: 'conflict' };
       }
+    },
+    async page(projectId, filter, page) {
+      const query = verifyHistoryStatement(projectId, filter, page, 'sqlite');
+      if (!query) return { items: [], next: null };
+      let statement = historyStatements.get(query.text);
+      if (!statement) historyStatements.set(query.text, (statement = db.prepare(query.text)));
+      return toPage(statement.all(...query.values), page, toVerifySession, (r) => ({ key: r.created_at, id: r.id }));
     },
   };
 }

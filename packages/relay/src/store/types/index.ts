@@ -15,6 +15,7 @@ import type { MessagesRepo, StatusRepo } from './messages.js';
 import type { OptOutsRepo } from './opt-outs.js';
 import type { OutboxRepo } from './outbox.js';
 import type { ProjectsRepo } from './projects.js';
+import type { RetentionRepo } from './retention.js';
 import type { SigningKeysRepo } from './signing-keys.js';
 import type { TemplatesRepo } from './templates.js';
 import type { VerifyRepo } from './verify.js';
@@ -37,6 +38,7 @@ export * from './messages.js';
 export * from './opt-outs.js';
 export * from './outbox.js';
 export * from './projects.js';
+export * from './retention.js';
 export * from './signing-keys.js';
 export * from './templates.js';
 export * from './verify.js';
@@ -64,6 +66,7 @@ export interface Repositories {
   invites: InvitesRepo;
   setupTokens: SetupTokensRepo;
   authSigningKeys: AuthSigningKeysRepo;
+  retention: RetentionRepo;
 }
 
 /**

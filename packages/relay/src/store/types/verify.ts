@@ -1,6 +1,7 @@
-import type { Channel } from '@messagejs/shared-types';
+import type { Channel, VerifySessionStatus } from '@messagejs/shared-types';
 import type { IdempotencyRecord } from './idempotency.js';
 import type { Message } from './messages.js';
+import type { Page, PageRequest } from './page.js';
 
 /** A project's verification settings (`verify set`); absent fields take their defaults. */
 export interface VerifySettings {
@@ -68,6 +69,10 @@ export interface VerifySession {
   channel: Channel;
   /** The normalised recipient (E.164 for phone channels). */
   to: string;
+  /** The phone number's country (ISO 3166-1 alpha-2); null for other channels and for sessions older than schema 13 whose messages were gone. */
+  country: string | null;
+  /** The messages that carried its codes, oldest first: the last `MAX_SESSION_MESSAGE_IDS` of them. */
+  messageIds: string[];
   /** Hex HMAC-SHA256 of the current code. */
   codeHmac: string;
   codeLength: number;
@@ -84,6 +89,31 @@ export interface VerifySession {
   verifiedAt: number | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** How many of a session's message ids it keeps: the newest (`sends` counts them all). */
+export const MAX_SESSION_MESSAGE_IDS = 20;
+
+/**
+ * Filters of the verification sessions' history, combined with AND; each one left out matches
+ * every session.
+ */
+export interface VerifySessionFilter {
+  /**
+   * As the history shows them, judged at `now`: a pending session whose code ran out is `expired`,
+   * and only one whose code is still good is `pending`.
+   */
+  statuses?: readonly VerifySessionStatus[];
+  channel?: Channel;
+  country?: string;
+  /** The recipient: the whole address, or (`suffix`) its last digits. */
+  to?: { exact: string } | { suffix: string };
+  /** Created at or after (ms). */
+  createdFrom?: number;
+  /** Created before (ms). */
+  createdBefore?: number;
+  /** The time `statuses` are judged at (ms). */
+  now: number;
 }
 
 /** What `verify.send` writes for one code sent, and how it decides whether it may. */
@@ -188,4 +218,10 @@ export interface VerifyRepo {
    * guard), or counts a wrong code (closing it at `maxAttempts`).
    */
   check(input: VerifyCheckInput): Promise<VerifyCheckResult>;
+  /**
+   * A project's sessions, newest first (`created_at`, then id, both descending), filtered: the
+   * history. The page's position key is `createdAt`. The sessions' `codeHmac` is left empty: the
+   * history never reads it.
+   */
+  page(projectId: string, filter: VerifySessionFilter, page: PageRequest): Promise<Page<VerifySession>>;
 }

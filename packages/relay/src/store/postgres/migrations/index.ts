@@ -1,6 +1,7 @@
 import initial from './001-initial.js';
 import messageHistory from './002-message-history.js';
+import verifyHistoryRetention from './003-verify-history-retention.js';
 import analytics from './005-analytics.js';
 
 /** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
-export const migrations: readonly string[] = [initial, messageHistory, analytics];
+export const migrations: readonly string[] = [initial, messageHistory, verifyHistoryRetention, analytics];

@@ -10,6 +10,7 @@ import { up as accounts } from './009-accounts.js';
 import { up as projectAdmin } from './010-project-admin.js';
 import { up as templatesAudit } from './011-templates-audit.js';
 import { up as messageHistory } from './012-message-history.js';
+import { up as verifyHistoryRetention } from './013-verify-history-retention.js';
 import { up as analytics } from './015-analytics.js';
 
 /**
@@ -29,5 +30,6 @@ export const migrations: readonly string[] = [
   projectAdmin,
   templatesAudit,
   messageHistory,
+  verifyHistoryRetention,
   analytics,
 ];
