@@ -42,6 +42,7 @@ const onPostgres = features(
   'messages',
   'message-history',
   'message-export',
+  'message-events',
   'rate-limits',
   'fuzz',
 );

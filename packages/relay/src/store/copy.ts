@@ -29,6 +29,7 @@ export const COPY_TABLES = [
   'connectors',
   'messages',
   'message_attempts',
+  'message_events',
   'outbox',
   'idempotency',
   'opt_outs',

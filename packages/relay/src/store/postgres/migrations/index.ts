@@ -1,5 +1,6 @@
 import initial from './001-initial.js';
 import messageHistory from './002-message-history.js';
+import messageEvents from './004-message-events.js';
 
 /** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
-export const migrations: readonly string[] = [initial, messageHistory];
+export const migrations: readonly string[] = [initial, messageHistory, messageEvents];

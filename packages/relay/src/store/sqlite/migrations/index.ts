@@ -10,6 +10,7 @@ import { up as accounts } from './009-accounts.js';
 import { up as projectAdmin } from './010-project-admin.js';
 import { up as templatesAudit } from './011-templates-audit.js';
 import { up as messageHistory } from './012-message-history.js';
+import { up as messageEvents } from './014-message-events.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -28,4 +29,5 @@ export const migrations: readonly string[] = [
   projectAdmin,
   templatesAudit,
   messageHistory,
+  messageEvents,
 ];
