@@ -11,7 +11,7 @@ import type { MessageStatus } from '@messagejs/shared-types';
 import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { statusRank } from '../status-rank.js';
 import { historyStatement } from '../message-history.js';
-import { attemptsOf, EVENT_COLUMNS, callbackEvent, eventValues } from '../message-event-rows.js';
+import { attemptsOf, EVENT_COLUMNS, callbackEvent, detailText } from '../message-event-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { hasNul, refusingNul, withoutNul } from './nul-text.js';
 import { parameters } from './parameters.js';
@@ -342,20 +342,18 @@ async function applyProviderStatus(
   const values: unknown[] = [messageId, status, errorCode, at, below(status)];
   if (!callback) return ((await db.query(SET_PROVIDER_STATUS, values)).rowCount ?? 0) > 0;
   const { param } = parameters(values);
-  const event = (applied: boolean) => callbackEvent({ status, errorCode }, callback, null, applied);
-  const [, , type, , connectorId, , , appliedDetail] = eventValues(messageId, callback.receivedAt, event(true));
-  const ignoredDetail = eventValues(messageId, at, event(false))[7];
-  const [cid, pid] = [connectorId, withoutNul(callback.providerMessageId)].map(param);
+  const detail = (applied: boolean) => detailText(callbackEvent({ status, errorCode }, callback, null, applied).detail);
+  const [cid, pid] = [callback.connectorId, withoutNul(callback.providerMessageId)].map(param);
   const { rows } = await db.query<{ applied: boolean }>(
     `WITH msg AS (SELECT id, channel FROM messages WHERE id = $1),
      updated AS (${SET_PROVIDER_STATUS} RETURNING id),
      event AS (
        INSERT INTO message_events (${EVENT_COLUMNS})
-       SELECT id, ${param(callback.receivedAt)}, ${param(type)},
+       SELECT id, ${param(callback.receivedAt)}, 'callback',
          coalesce((SELECT a.channel FROM message_attempts a WHERE a.message_id = $1 AND a.connector_id = ${cid}
                     AND a.provider_message_id = ${pid} ORDER BY a.id DESC LIMIT 1), msg.channel),
          ${cid}, $2, $3,
-         CASE WHEN EXISTS (SELECT 1 FROM updated) THEN ${param(appliedDetail)} ELSE ${param(ignoredDetail)} END,
+         CASE WHEN EXISTS (SELECT 1 FROM updated) THEN ${param(detail(true))} ELSE ${param(detail(false))} END,
          ${attemptsOf('$1')}
        FROM msg)
      SELECT EXISTS (SELECT 1 FROM updated) AS applied`,
