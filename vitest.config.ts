@@ -45,6 +45,7 @@ const onPostgres = features(
   'analytics',
   'verify-sessions',
   'retention',
+  'message-events',
   'rate-limits',
   'fuzz',
 );

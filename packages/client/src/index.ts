@@ -17,6 +17,7 @@ export type {
   ErrorBody,
   ErrorCode,
   MessageAttempt,
+  MessageEvent,
   MessageResponse,
   MessageStatus,
   Params,

@@ -327,12 +327,12 @@ const statusMap: Record<string, StatusUpdate['status']> = {
  */
 export function parseTwilioStatus(params: Record<string, string | string[] | undefined>): StatusUpdate[] {
   const sid = params.MessageSid ?? params.SmsSid;
-  const status = statusMap[String(params.MessageStatus ?? params.SmsStatus)];
+  const providerStatus = String(params.MessageStatus ?? params.SmsStatus);
+  const status = statusMap[providerStatus];
+  const code = params.ErrorCode;
   if (typeof sid !== 'string' || !status) return [];
-  const errorCode = params.ErrorCode;
-  return [
-    { providerMessageId: sid, status, errorCode: typeof errorCode === 'string' && errorCode !== '' ? errorCode : null },
-  ];
+  const errorCode = typeof code === 'string' && code !== '' ? code : null;
+  return [{ providerMessageId: sid, status, errorCode, providerStatus }];
 }
 
 /**

@@ -95,6 +95,8 @@ export interface StatusUpdate {
   providerMessageId: string;
   status: Extract<MessageStatus, 'sent' | 'delivered' | 'read' | 'undelivered' | 'failed'>;
   errorCode?: string | null;
+  /** The status in the provider's own words (Twilio's `queued` is the relay's `sent`): kept in the message's timeline. */
+  providerStatus?: string;
   /** When the provider says it happened (ms since epoch), if it says. */
   at?: number;
 }

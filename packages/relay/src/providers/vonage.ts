@@ -164,7 +164,8 @@ const receiptStatus: Record<string, StatusUpdate['status']> = {
  */
 export function parseVonageReceipt(params: Record<string, string>): StatusUpdate[] {
   const id = params.messageId;
-  const status = receiptStatus[params.status ?? ''];
+  const providerStatus = params.status ?? '';
+  const status = receiptStatus[providerStatus];
   if (!id || !status) return [];
   const errorCode = params['err-code'];
   const at = params['message-timestamp'] ? Date.parse(`${params['message-timestamp'].replace(' ', 'T')}Z`) : Number.NaN;
@@ -173,6 +174,7 @@ export function parseVonageReceipt(params: Record<string, string>): StatusUpdate
       providerMessageId: id,
       status,
       errorCode: errorCode && errorCode !== '0' ? errorCode : null,
+      providerStatus,
       ...(Number.isNaN(at) ? {} : { at }),
     },
   ];

@@ -194,7 +194,8 @@ export function parseWhatsAppStatuses(body: unknown): StatusUpdate[] {
       const statuses = pick(change, 'value', 'statuses');
       for (const item of Array.isArray(statuses) ? statuses : []) {
         const id = pick(item, 'id');
-        const status = statusMap[String(pick(item, 'status'))];
+        const providerStatus = String(pick(item, 'status'));
+        const status = statusMap[providerStatus];
         if (typeof id !== 'string' || !status) continue;
         const timestamp = Number(pick(item, 'timestamp'));
         const errorCode = pick(item, 'errors', 0, 'code');
@@ -202,6 +203,7 @@ export function parseWhatsAppStatuses(body: unknown): StatusUpdate[] {
           providerMessageId: id,
           status,
           errorCode: errorCode == null ? null : String(errorCode),
+          providerStatus,
           ...(Number.isFinite(timestamp) && timestamp > 0 ? { at: timestamp * 1000 } : {}),
         });
       }

@@ -29,6 +29,7 @@ export const COPY_TABLES = [
   'connectors',
   'messages',
   'message_attempts',
+  'message_events',
   'outbox',
   'idempotency',
   'opt_outs',
@@ -45,7 +46,18 @@ export const COPY_TABLES = [
   'invites',
   'setup_tokens',
   'auth_signing_keys',
+  // The analytics rollups, as they are (they outlive the messages retention removed); the
+  // triggers that keep them are off while their sources are copied (`withoutRollupTriggers`).
+  'message_stats_hourly',
+  'message_stats_daily',
+  'delivery_times_hourly',
+  'delivery_times_daily',
+  'connector_stats_hourly',
+  'verify_stats_daily',
 ] as const;
+
+/** The tables whose triggers keep the analytics rollups (store/analytics-schema.ts). */
+const ROLLUP_SOURCES = ['messages', 'message_attempts', 'verify_sends', 'verify_sessions'];
 
 /** Rows per multi-row `INSERT` (fewer for wide tables: a statement takes at most 65,535 parameters). */
 const BATCH_ROWS = 500;
@@ -189,11 +201,16 @@ async function copyInTransaction(
     await client.query(`LOCK TABLE ${tables.map((t) => quote(t.name)).join(', ')} IN EXCLUSIVE MODE`);
     await checkTargetColumns(client, tables);
     await refuseNonEmpty(client, tables);
+    // The rollups are copied as they are: counting the copied rows again would add them twice.
+    const triggers = (state: 'DISABLE' | 'ENABLE') =>
+      client.query(ROLLUP_SOURCES.map((t) => `ALTER TABLE ${quote(t)} ${state} TRIGGER USER`).join('; '));
+    await triggers('DISABLE');
     for (const table of tables) {
       const started = performance.now();
       const rows = await copyTable(sqlite, client, table);
       options.onTable?.(table.name, rows, Math.round(performance.now() - started));
     }
+    await triggers('ENABLE');
     await resetIdentities(client, tables);
     const counts = await countBoth(sqlite, client, tables);
     const committed = counts.every((c) => c.source === c.target);

@@ -29,7 +29,10 @@ export const retentionTables: Readonly<Record<RetentionTarget, RetentionTable>> 
     age: 'created_at',
     // Still to be sent (queued, scheduled, being sent) or awaiting a fallback check.
     keep: () => 'EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = r.id)',
-    children: [{ table: 'message_attempts', column: 'message_id' }],
+    children: [
+      { table: 'message_attempts', column: 'message_id' },
+      { table: 'message_events', column: 'message_id' },
+    ],
   },
   verifySessions: {
     table: 'verify_sessions',

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@messagejs/relay';
 import { COPY_TABLES, copySqliteToPostgres } from '../../src/store/copy.js';
@@ -17,6 +18,7 @@ import { freshDatabase, postgresAvailable } from '../helpers/postgres.js';
 
 const TO = '+212612345678';
 const SID = `AC${'c'.repeat(32)}`;
+const TWILIO_TOKEN = 'twilio-token-0123456789abcdef';
 const pgUp = await postgresAvailable();
 if (!pgUp)
   console.warn('copy.test.ts: PostgreSQL does not answer on MESSAGEJS_TEST_DATABASE_URL; the copy tests are skipped.');
@@ -106,7 +108,7 @@ describe('the tables copy knows', () => {
 /**
  * A SQLite installation with rows in every table: an owner, a member limited to one project, an
  * admin token limited to it, a Twilio connector with sealed credentials, a template with versions,
- * a verified number, history with attempts, an idempotent send, an opt-out, and one message still
+ * a verified number, history with attempts and a delivery report, an idempotent send, an opt-out, and one message still
  * in the outbox (sent while the worker was off).
  */
 async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: TestRelay['demo']; pending: string }> {
@@ -132,7 +134,7 @@ async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: Te
       name: 'Twilio',
       channels: ['sms'],
       config: { from: '+15005550006' },
-      credentials: { accountSid: SID, authToken: 'twilio-token-0123456789abcdef' },
+      credentials: { accountSid: SID, authToken: TWILIO_TOKEN },
       priority: 5,
     },
   });
@@ -154,7 +156,19 @@ async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: Te
     headers: { 'idempotency-key': 'copy-test-1' },
   });
   expect(sent.status).toBe(202);
-  await waitForMessage(t, sent.body.id, (m) => m.status === 'sent');
+  const onTwilio = await waitForMessage(t, sent.body.id, (m) => m.status === 'sent');
+  // Twilio reports delivery: the message's timeline gets the callback (message_events).
+  const hook = `/v1/hooks/${connector.body.id}/status`;
+  const report = { MessageSid: onTwilio.providerMessageId, MessageStatus: 'delivered' };
+  const reported = await fetch(`${t.url}${hook}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature(TWILIO_TOKEN, `${t.url}${hook}`, report),
+    },
+    body: new URLSearchParams(report).toString(),
+  });
+  expect(reported.status).toBe(200);
 
   const optOut = await call(t, 'POST', `${project}/opt-outs`, { ...as, body: { address: '+212612349999' } });
   expect(optOut.status).toBe(201);

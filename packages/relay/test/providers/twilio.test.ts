@@ -324,7 +324,7 @@ describe('twilio.parseStatus', () => {
     ['failed', 'failed'],
   ])('maps MessageStatus=%s to %s', (twilioStatus, status) => {
     expect(parseTwilioStatus({ MessageSid: 'SM1', MessageStatus: twilioStatus })).toEqual([
-      { providerMessageId: 'SM1', status, errorCode: null },
+      { providerMessageId: 'SM1', status, errorCode: null, providerStatus: twilioStatus },
     ]);
   });
 
@@ -339,7 +339,7 @@ describe('twilio.parseStatus', () => {
         query: {},
         rawBody,
       }),
-    ).toEqual([{ providerMessageId: 'SM1', status: 'undelivered', errorCode: '30003' }]);
+    ).toEqual([{ providerMessageId: 'SM1', status: 'undelivered', errorCode: '30003', providerStatus: 'undelivered' }]);
   });
 
   it('reports nothing for statuses the relay does not track', () => {

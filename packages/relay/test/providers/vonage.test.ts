@@ -248,7 +248,13 @@ describe('vonage delivery receipts', () => {
     ['rejected', 'failed'],
   ])('maps status=%s to %s', (vonageStatus, status) => {
     expect(parseVonageReceipt({ ...receipt, status: vonageStatus })).toEqual([
-      { providerMessageId: '0A0000000123ABCD1', status, errorCode: null, at: Date.UTC(2024, 4, 1, 12, 30, 0) },
+      {
+        providerMessageId: '0A0000000123ABCD1',
+        status,
+        errorCode: null,
+        providerStatus: vonageStatus,
+        at: Date.UTC(2024, 4, 1, 12, 30, 0),
+      },
     ]);
   });
 

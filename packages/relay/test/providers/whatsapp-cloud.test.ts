@@ -269,9 +269,21 @@ describe('whatsapp-cloud webhooks', () => {
 
   it('reads statuses with their error code and time', () => {
     expect(connector.parseStatus!(request())).toEqual([
-      { providerMessageId: 'wamid.A', status: 'delivered', errorCode: null, at: 1_700_000_000_000 },
-      { providerMessageId: 'wamid.B', status: 'failed', errorCode: '131047', at: 1_700_000_060_000 },
-      { providerMessageId: 'wamid.C', status: 'read', errorCode: null, at: 1_700_000_120_000 },
+      {
+        providerMessageId: 'wamid.A',
+        status: 'delivered',
+        errorCode: null,
+        providerStatus: 'delivered',
+        at: 1_700_000_000_000,
+      },
+      {
+        providerMessageId: 'wamid.B',
+        status: 'failed',
+        errorCode: '131047',
+        providerStatus: 'failed',
+        at: 1_700_000_060_000,
+      },
+      { providerMessageId: 'wamid.C', status: 'read', errorCode: null, providerStatus: 'read', at: 1_700_000_120_000 },
     ]);
   });
 

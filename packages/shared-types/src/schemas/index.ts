@@ -21,6 +21,7 @@ import {
 } from './accounts.js';
 import {
   messageAttemptSchema,
+  messageEventSchema,
   messageResponseSchema,
   sendMessageRequestSchema,
   sendMessageResponseSchema,
@@ -126,6 +127,7 @@ export const schemas = {
   SendMessageRequest: sendMessageRequestSchema,
   SendMessageResponse: sendMessageResponseSchema,
   MessageAttempt: messageAttemptSchema,
+  MessageEvent: messageEventSchema,
   MessageResponse: messageResponseSchema,
   MessageHistoryQuery: messageHistoryQuerySchema,
   MessageExportQuery: messageExportQuerySchema,

@@ -100,7 +100,65 @@ export const messageAttemptSchema = z
   })
   .describe('One delivery attempt of a message (one channel through one connector).');
 
-/** `GET /v1/messages/:id`. The recipient, and numbers and addresses in `errorMessage`, are masked for public keys. */
+/**
+ * What happened to a message, in the order it happened: `accepted`; each `attempt` (one channel
+ * through one connector); each provider status `callback`, `applied` or ignored (it would have
+ * moved the status backwards or nowhere: callbacks arrive out of order); a `retry` of the same
+ * connector after a transient failure; a `failover` to the channel's next connector; a `fallback`
+ * to the next channel the message names; and `failed` when the relay gave up.
+ */
+export const messageEventTypes = [
+  'accepted',
+  'attempt',
+  'callback',
+  'retry',
+  'failover',
+  'fallback',
+  'failed',
+] as const;
+
+/** One step of a message's timeline (`GET /v1/messages/:id` for secret keys and members). */
+export const messageEventSchema = z
+  .object({
+    type: z.enum(messageEventTypes),
+    /** When it happened; for a callback, when the relay received it. */
+    at: z.iso.datetime(),
+    /** The channel it happened on; for a fallback, the channel left. */
+    channel: channelSchema.nullable(),
+    /** The connector's type (`twilio`), when a connector was involved. */
+    connector: z.string().nullable(),
+    connectorId: z.string().nullable(),
+    /** The status it set or reported (`accepted`: queued or scheduled; `attempt`: what the provider answered). */
+    status: messageStatusSchema.nullable(),
+    /** The relay's code for a failure, or the provider's own (an attempt, a callback). */
+    errorCode: z.string().nullable(),
+    /** `attempt`, `callback`: the provider's id of the message. */
+    providerMessageId: z.string().nullable().optional(),
+    /** `callback`: the status in the provider's own words (Twilio `queued` is the relay's `sent`). */
+    providerStatus: z.string().nullable().optional(),
+    /** `callback`: when the provider says the status happened, if it says. */
+    reportedAt: z.iso.datetime().optional(),
+    /** `callback`: false when it was ignored, arriving after a status as far or further along. */
+    applied: z.boolean().optional(),
+    /** `fallback`: the channel tried next. */
+    to: channelSchema.optional(),
+    /** `failover`: the connector tried next. */
+    toConnectorId: z.string().optional(),
+    /** `retry`: when the same connector is tried again. */
+    retryAt: z.iso.datetime().optional(),
+    /** `retry`, `failover`, `fallback`, `failed`: the provider's code beside the relay's `errorCode`. */
+    providerCode: z.string().nullable().optional(),
+    /** The provider's words for the failure; masked like `errorMessage` for callers who read masked numbers. */
+    errorMessage: z.string().nullable().optional(),
+  })
+  .describe(
+    'One step of a message’s timeline: accepted, an attempt, a provider callback, a retry, failover, fallback or failure.',
+  );
+
+/**
+ * `GET /v1/messages/:id`. The recipient, and numbers and addresses in `errorMessage`, are masked
+ * for public keys and for members who read masked numbers (managers, senders, viewers).
+ */
 export const messageResponseSchema = z
   .object({
     id: z.string(),
@@ -123,6 +181,8 @@ export const messageResponseSchema = z
     sentAt: z.iso.datetime().nullable(),
     deliveredAt: z.iso.datetime().nullable(),
     attempts: z.array(messageAttemptSchema).optional(),
+    /** The message's timeline, oldest first: secret keys and members only (not public keys). */
+    events: z.array(messageEventSchema).optional(),
   })
   .describe('`GET /v1/messages/:id`: a message and its current status.');
 
@@ -138,5 +198,9 @@ export type SendMessageRequest = TemplateMessageRequest | TextMessageRequest;
 export type SendMessageResponse = z.output<typeof sendMessageResponseSchema>;
 /** One delivery attempt of a message (one channel through one connector). */
 export type MessageAttempt = z.output<typeof messageAttemptSchema>;
-/** `GET /v1/messages/:id`. The recipient, and numbers and addresses in `errorMessage`, are masked for public keys. */
+/** One step of a message's timeline. */
+export type MessageEvent = z.output<typeof messageEventSchema>;
+/** The kinds of step of a message's timeline. */
+export type MessageEventType = (typeof messageEventTypes)[number];
+/** `GET /v1/messages/:id`. The recipient, and numbers and addresses in `errorMessage`, are masked for public keys and members who read masked numbers. */
 export type MessageResponse = z.output<typeof messageResponseSchema>;

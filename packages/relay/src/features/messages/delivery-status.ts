@@ -4,7 +4,9 @@ import type { Store } from '../../store/types.js';
 /**
  * Pipeline step 11 (docs/architecture.md): applies provider-reported statuses. Each update finds its message by the
  * provider's id on that connector; a status that would move a message backwards (callbacks
- * arrive out of order) is ignored by the store. Returns how many changed a message.
+ * arrive out of order) is ignored by the store. Every update that found its message, applied or
+ * ignored, is recorded in the message's timeline by the same write. Returns how many changed a
+ * message.
  */
 export async function applyStatusUpdates(
   store: Store,
@@ -21,6 +23,13 @@ export async function applyStatusUpdates(
       status: update.status,
       errorCode: update.errorCode ?? null,
       at: update.at ?? now,
+      callback: {
+        connectorId,
+        providerMessageId: update.providerMessageId,
+        providerStatus: update.providerStatus ?? null,
+        receivedAt: now,
+        reportedAt: update.at ?? null,
+      },
     });
     if (changed) applied++;
     // A failure report ends the wait of a pending fallback: the next channel is tried now.

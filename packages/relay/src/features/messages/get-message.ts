@@ -3,14 +3,17 @@ import type { Store } from '../../store/types.js';
 import { AppError } from '../../domain/app-error.js';
 import { maskAddress, maskText } from '../../domain/mask.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
+import { seesFullNumbers } from './history.js';
+import { messageTimeline } from './timeline.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * A message's current status. A public key reads only messages it created, with the recipient
- * masked (in the provider's error text too); a secret key reads any message of its project, with
- * its attempts. Anything else is a
- * 404, so ids of other projects are not confirmed to exist.
+ * masked (in the provider's error text too); a secret key, and a member or admin token naming the
+ * project (`view_history`), reads any message of its project with its attempts and timeline —
+ * masked as the history masks it for members who read masked numbers (`seesFullNumbers`).
+ * Anything else is a 404, so ids of other projects are not confirmed to exist.
  */
 export async function getMessage(
   store: Store,
@@ -25,6 +28,7 @@ export async function getMessage(
     (caller.key.kind === 'secret' || message.keyId === caller.key.id);
   if (!message || !visible) throw new AppError('message_not_found', 'No such message for this key.', { field: 'id' });
   const isPublic = caller.key.kind === 'public';
+  const full = seesFullNumbers(caller);
   const response: MessageResponse = {
     id: message.id,
     // A waiting message whose outbox row is leased is in a worker's hands.
@@ -35,7 +39,7 @@ export async function getMessage(
         ? 'sending'
         : message.status,
     channel: message.channel,
-    to: isPublic ? maskAddress(message.to) : message.to,
+    to: full ? message.to : maskAddress(message.to),
     template: message.template,
     templateVersion: message.templateVersion ?? null,
     segments: message.segments,
@@ -44,14 +48,18 @@ export async function getMessage(
     providerMessageId: isPublic ? null : message.providerMessageId,
     errorCode: message.errorCode,
     // Provider error text quotes recipients (`The 'To' number +2126… is not valid`).
-    errorMessage: isPublic && message.errorMessage !== null ? maskText(message.errorMessage) : message.errorMessage,
+    errorMessage: full || message.errorMessage === null ? message.errorMessage : maskText(message.errorMessage),
     createdAt: iso(message.createdAt)!,
     updatedAt: iso(message.updatedAt)!,
     sentAt: iso(message.sentAt),
     deliveredAt: iso(message.deliveredAt),
   };
   if (!isPublic) {
-    response.attempts = (await store.messages.attempts(message.id)).map((a) => ({
+    const [attempts, events] = await Promise.all([
+      store.messages.attempts(message.id),
+      store.messageEvents.list(message.id),
+    ]);
+    response.attempts = attempts.map((a) => ({
       channel: a.channel,
       connector: a.connectorType,
       providerMessageId: a.providerMessageId,
@@ -59,6 +67,7 @@ export async function getMessage(
       errorCode: a.errorCode,
       at: iso(a.at)!,
     }));
+    response.events = messageTimeline(message, attempts, events, full);
   }
   return response;
 }

@@ -13,7 +13,8 @@ export interface DeliveryDeps {
 /**
  * Ends the message's tries on its channel as the policy decided: cascades to the next channel
  * (attempts start again there), or fails the message with `code`. `attempt` is the attempt that
- * ended it, when one reached a provider.
+ * ended it, when one reached a provider, and `providerCode` the provider's own code for it. The
+ * message's timeline gets a `fallback` or `failed` event saying why, in the same write.
  */
 export async function giveUp(
   deps: DeliveryDeps,
@@ -22,10 +23,17 @@ export async function giveUp(
   attempt: MessageAttemptRecord | null,
   code: string,
   text: string,
+  providerCode: string | null = null,
 ): Promise<void> {
   const { store, log } = deps;
   const { message } = job;
   const at = deps.now();
+  const event = {
+    channel: message.channel,
+    connectorId: attempt?.connectorId ?? null,
+    errorCode: code,
+    detail: { ...(providerCode !== null && { providerCode }), errorMessage: text },
+  };
   if (decision.action === 'cascade') {
     await store.outbox.retry(job, {
       attempt,
@@ -36,6 +44,7 @@ export async function giveUp(
       resetAttempts: true,
       channel: decision.to,
       cascade: decision.rest,
+      event: { ...event, type: 'fallback', status: null, detail: { to: decision.to, ...event.detail } },
     });
     log.info(
       { messageId: message.id, from: message.channel, to: decision.to, code, error: maskText(text) },
@@ -43,6 +52,12 @@ export async function giveUp(
     );
     return;
   }
-  await store.outbox.fail(job, { attempt, errorCode: code, errorMessage: text, at });
+  await store.outbox.fail(job, {
+    attempt,
+    errorCode: code,
+    errorMessage: text,
+    at,
+    event: { ...event, type: 'failed', status: 'failed' },
+  });
   log.warn({ messageId: message.id, code, error: maskText(text) }, 'message failed');
 }

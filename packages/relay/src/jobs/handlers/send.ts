@@ -170,9 +170,14 @@ async function failed(
     policy,
   );
   const retry = { attempt, errorCode: failure.code, errorMessage: errorText, at };
+  const event = failureEvent(message, record, failure, errorText);
   switch (decision.action) {
     case 'retry':
-      await store.outbox.retry(job, { ...retry, dueAt: decision.at });
+      await store.outbox.retry(job, {
+        ...retry,
+        dueAt: decision.at,
+        event: { ...event, type: 'retry', detail: { retryAt: decision.at, ...event.detail } },
+      });
       log.warn(
         {
           messageId: message.id,
@@ -187,15 +192,34 @@ async function failed(
       return;
     case 'failover':
       // This provider is spent: the next connector of the channel sends at once.
-      await store.outbox.retry(job, { ...retry, dueAt: at });
+      await store.outbox.retry(job, {
+        ...retry,
+        dueAt: at,
+        event: {
+          ...event,
+          type: 'failover',
+          detail: { toConnectorId: sent.connectors[decision.to]!.id, ...event.detail },
+        },
+      });
       log.warn(
         { messageId: message.id, from: record.type, to: sent.connectors[decision.to]!.type },
         'failing over to the next connector',
       );
       return;
     default:
-      return giveUp(deps, job, decision, attempt, failure.code, errorText);
+      return giveUp(deps, job, decision, attempt, failure.code, errorText, failure.providerCode);
   }
+}
+
+/** Why a failed attempt's message goes on (or ends), for its timeline: written by the same outbox write. */
+function failureEvent(message: Message, record: ConnectorRecord, failure: ConnectorError, errorText: string) {
+  return {
+    channel: message.channel,
+    connectorId: record.id,
+    status: null,
+    errorCode: failure.code,
+    detail: { ...(failure.providerCode !== null && { providerCode: failure.providerCode }), errorMessage: errorText },
+  };
 }
 
 function toOutbound(message: Message, sealer: Sealer | undefined): OutboundMessage {

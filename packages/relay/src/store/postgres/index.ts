@@ -9,6 +9,7 @@ import { createKeysRepo } from './keys.js';
 import { createTemplatesRepo } from './templates.js';
 import { createConnectorsRepo } from './connectors.js';
 import { createMessagesRepo } from './messages.js';
+import { createMessageEventsRepo } from './message-events.js';
 import { createOutboxRepo } from './outbox.js';
 import { createIdempotencyRepo } from './idempotency.js';
 import { createOptOutsRepo } from './opt-outs.js';
@@ -42,6 +43,7 @@ function createRepositories(db: PgDb, pooled = false): Repositories & { drain: (
     connectors: createConnectorsRepo(db),
     messages,
     status: messages,
+    messageEvents: createMessageEventsRepo(db),
     outbox,
     idempotency: createIdempotencyRepo(db),
     optOuts: createOptOutsRepo(db),

@@ -11,6 +11,7 @@ import type { MessageStatus } from '@messagejs/shared-types';
 import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { statusRank } from '../status-rank.js';
 import { historyStatement } from '../message-history.js';
+import { attemptsOf, EVENT_COLUMNS, callbackEvent, detailText } from '../message-event-rows.js';
 import { toPage } from '../sqlite/page.js';
 import { hasNul, refusingNul, withoutNul } from './nul-text.js';
 import { parameters } from './parameters.js';
@@ -319,23 +320,44 @@ function batchedEnqueue(
 const below = (status: MessageStatus): MessageStatus[] =>
   (Object.keys(statusRank) as MessageStatus[]).filter((s) => statusRank[s] < statusRank[status]);
 
+const SET_PROVIDER_STATUS = `UPDATE messages SET status = $2, error_code = coalesce($3, error_code), updated_at = $4,
+       delivered_at = CASE WHEN $2 IN ('delivered', 'read') THEN coalesce(delivered_at, $4) ELSE delivered_at END
+     WHERE id = $1 AND status = ANY($5)`;
+
 /**
  * `status.applyProviderStatus`: a provider's status moves a message forward only, never back. One
  * `UPDATE` whose condition is the current status: PostgreSQL re-checks it on the row's latest
- * version when two callbacks for one message race, so the later-ranked one wins either way.
+ * version when two callbacks for one message race, so the later-ranked one wins either way. With
+ * a callback, the same statement records it as the message's event, applied or not (the detail
+ * chosen by whether the update changed the row), on the channel of the attempt that got the
+ * provider's id.
  */
 async function applyProviderStatus(
   db: PgDb,
   input: Parameters<StatusRepo['applyProviderStatus']>[0],
 ): Promise<boolean> {
-  const { messageId, status, at } = input;
+  const { messageId, status, at, callback } = input;
   if (hasNul(messageId)) return false;
   const errorCode = withoutNul(input.errorCode);
-  const { rowCount } = await db.query(
-    `UPDATE messages SET status = $2, error_code = coalesce($3, error_code), updated_at = $4,
-       delivered_at = CASE WHEN $2 IN ('delivered', 'read') THEN coalesce(delivered_at, $4) ELSE delivered_at END
-     WHERE id = $1 AND status = ANY($5)`,
-    [messageId, status, errorCode, at, below(status)],
+  const values: unknown[] = [messageId, status, errorCode, at, below(status)];
+  if (!callback) return ((await db.query(SET_PROVIDER_STATUS, values)).rowCount ?? 0) > 0;
+  const { param } = parameters(values);
+  const detail = (applied: boolean) => detailText(callbackEvent({ status, errorCode }, callback, null, applied).detail);
+  const [cid, pid] = [callback.connectorId, withoutNul(callback.providerMessageId)].map(param);
+  const { rows } = await db.query<{ applied: boolean }>(
+    `WITH msg AS (SELECT id, channel FROM messages WHERE id = $1),
+     updated AS (${SET_PROVIDER_STATUS} RETURNING id),
+     event AS (
+       INSERT INTO message_events (${EVENT_COLUMNS})
+       SELECT id, ${param(callback.receivedAt)}, 'callback',
+         coalesce((SELECT a.channel FROM message_attempts a WHERE a.message_id = $1 AND a.connector_id = ${cid}
+                    AND a.provider_message_id = ${pid} ORDER BY a.id DESC LIMIT 1), msg.channel),
+         ${cid}, $2, $3,
+         CASE WHEN EXISTS (SELECT 1 FROM updated) THEN ${param(detail(true))} ELSE ${param(detail(false))} END,
+         ${attemptsOf('$1')}
+       FROM msg)
+     SELECT EXISTS (SELECT 1 FROM updated) AS applied`,
+    values,
   );
-  return (rowCount ?? 0) > 0;
+  return rows[0]?.applied === true;
 }

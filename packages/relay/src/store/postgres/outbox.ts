@@ -5,6 +5,7 @@ import { withoutNul } from './nul-text.js';
 import { parameters } from './parameters.js';
 import { createBatcher } from './batcher.js';
 import { completeBatch, type Completed } from './complete-batch.js';
+import { eventStep } from './message-events.js';
 import type { PgDb } from './queryable.js';
 
 /**
@@ -181,7 +182,7 @@ async function complete(db: PgDb, job: ClaimedJob, { attempt, status, at, fallba
   );
 }
 
-/** Try again at `dueAt`: the row is freed (due then), the attempt recorded, the message queued again. */
+/** Try again at `dueAt`: the row is freed (due then), the attempt and event recorded, the message queued again. */
 async function retry(db: PgDb, job: ClaimedJob, r: Parameters<OutboxRepo['retry']>[1]): Promise<void> {
   const values: unknown[] = [job.messageId, job.owner];
   const { param } = parameters(values);
@@ -196,15 +197,17 @@ async function retry(db: PgDb, job: ClaimedJob, r: Parameters<OutboxRepo['retry'
       updated_at = ${param(r.at)}, channel = coalesce(${param(r.channel ?? null)}, channel),
       cascade = coalesce(${param(r.cascade ? JSON.stringify(r.cascade) : null)}, cascade)
     WHERE id IN (SELECT message_id FROM taken))`);
+  if (r.event) steps.push(eventStep('taken', r.at, r.event, param, { withAttempt: r.attempt !== null }));
   await db.query(`WITH ${steps.join(',\n')}\nSELECT ${notifyOutbox} FROM taken`, values);
 }
 
-/** The message failed for good: the row is deleted, the attempt recorded, a secret body redacted. */
+/** The message failed for good: the row is deleted, the attempt and event recorded, a secret body redacted. */
 async function fail(db: PgDb, job: ClaimedJob, r: Parameters<OutboxRepo['fail']>[1]): Promise<void> {
   const values: unknown[] = [job.messageId, job.owner];
   const { param } = parameters(values);
   const steps = ['taken AS (DELETE FROM outbox WHERE message_id = $1 AND lease_owner = $2 RETURNING message_id)'];
   if (r.attempt) steps.push(attemptStep(r.attempt, param));
+  if (r.event) steps.push(eventStep('taken', r.at, r.event, param, { withAttempt: r.attempt !== null }));
   await db.query(
     `WITH ${steps.join(',\n')}
      UPDATE messages SET status = 'failed', error_code = ${param(withoutNul(r.errorCode))}, error_message = ${param(withoutNul(r.errorMessage))},

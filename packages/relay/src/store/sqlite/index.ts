@@ -6,6 +6,7 @@ import { createKeysRepo } from './keys.js';
 import { createTemplatesRepo } from './templates.js';
 import { createConnectorsRepo } from './connectors.js';
 import { createMessagesRepo } from './messages.js';
+import { createMessageEventsRepo } from './message-events.js';
 import { createOutboxRepo } from './outbox.js';
 import { createIdempotencyRepo } from './idempotency.js';
 import { createOptOutsRepo } from './opt-outs.js';
@@ -37,6 +38,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     connectors: createConnectorsRepo(db),
     messages,
     status: messages,
+    messageEvents: createMessageEventsRepo(db),
     outbox: createOutboxRepo(db, options),
     idempotency: createIdempotencyRepo(db),
     optOuts: createOptOutsRepo(db),

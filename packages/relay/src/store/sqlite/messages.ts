@@ -13,6 +13,8 @@ import { createGroupCommit } from './group-commit.js';
 import { messageColumns, messageFromValues, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { historyStatement } from '../message-history.js';
 import { toPage } from './page.js';
+import { createEventWriter } from './message-events.js';
+import { callbackEvent } from '../message-event-rows.js';
 
 export { messageColumns, messageFromValues, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 
@@ -179,7 +181,11 @@ function createEnqueue(db: Database.Database, direct: boolean | undefined): Mess
   };
 }
 
-/** `status.applyProviderStatus`: a provider's status moves a message forward only, never back. */
+/**
+ * `status.applyProviderStatus`: a provider's status moves a message forward only, never back. The
+ * callback, applied or not, is recorded as the message's event in the same transaction, on the
+ * channel of the attempt that got the provider's id (a message that moved on keeps earlier ones).
+ */
 function createApplyProviderStatus(db: Database.Database): StatusRepo['applyProviderStatus'] {
   const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const setStatus = db.prepare(
@@ -187,13 +193,25 @@ function createApplyProviderStatus(db: Database.Database): StatusRepo['applyProv
        delivered_at = CASE WHEN @status IN ('delivered', 'read') THEN coalesce(delivered_at, @at) ELSE delivered_at END
      WHERE id = @messageId`,
   );
-  return async ({ messageId, status, errorCode, at }) =>
+  const attemptChannel = db.prepare<[string, string, string], { channel: Channel }>(
+    `SELECT channel FROM message_attempts WHERE message_id = ? AND connector_id = ? AND provider_message_id = ?
+      ORDER BY id DESC LIMIT 1`,
+  );
+  const writeEvent = createEventWriter(db);
+  return async (input) =>
     db
       .transaction(() => {
+        const { messageId, status, errorCode, at, callback } = input;
         const row = byId.get(messageId);
-        if (!row || statusRank[status] <= statusRank[row.status]) return false;
-        setStatus.run({ messageId, status, errorCode, at });
-        return true;
+        if (!row) return false;
+        const applied = statusRank[status] > statusRank[row.status];
+        if (applied) setStatus.run({ messageId, status, errorCode, at });
+        if (callback) {
+          const channel =
+            attemptChannel.get(messageId, callback.connectorId, callback.providerMessageId)?.channel ?? row.channel;
+          writeEvent(messageId, callback.receivedAt, callbackEvent(input, callback, channel, applied));
+        }
+        return applied;
       })
       .immediate();
 }

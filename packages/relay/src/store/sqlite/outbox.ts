@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types/index.js';
 import { createGroupCommit } from './group-commit.js';
 import { messageColumns, messageFromValues } from './messages.js';
+import { createEventWriter } from './message-events.js';
 
 /** The outbox's statements, prepared once. */
 function prepareOutbox(db: Database.Database) {
@@ -58,7 +59,9 @@ function prepareRecording(db: Database.Database) {
   const redact = db.prepare(
     "UPDATE messages SET body = '[redacted]', subject = NULL, html = NULL WHERE id = ? AND sensitive = 1",
   );
-  return { insertAttempt, deleteRow, supersede, ownsLease, succeed, redact };
+  // Why a job goes on or ends (retry, failover, fallback, failure): the message's timeline.
+  const writeEvent = createEventWriter(db);
+  return { insertAttempt, deleteRow, supersede, ownsLease, succeed, redact, writeEvent };
 }
 
 /** A job that goes on: a fallback check, a retry or a failover, or the end of a failed message. */
@@ -123,7 +126,7 @@ function claimWrite({ due, attemptsAt, lease }: ReturnType<typeof prepareClaim>)
 
 /** What each outcome of a delivery writes: completed, finished, retried or failed. */
 function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeof prepareRescheduling>) {
-  const { insertAttempt, deleteRow, supersede, ownsLease, succeed, redact } = s;
+  const { insertAttempt, deleteRow, supersede, ownsLease, succeed, redact, writeEvent } = s;
   const { awaitFallback, requeue, reschedule, failMessage } = s;
   const addAttempt = (a: MessageAttemptRecord | null) => {
     if (a)
@@ -183,6 +186,7 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
       cascade: r.cascade ? JSON.stringify(r.cascade) : null,
     });
     reschedule.run({ messageId: job.messageId, owner, dueAt: r.dueAt, resetAttempts: r.resetAttempts ? 1 : 0 });
+    if (r.event) writeEvent(job.messageId, r.at, r.event);
   };
   const failOne = (job: ClaimedJob, r: Parameters<OutboxRepo['fail']>[1]) => {
     const { owner } = job;
@@ -191,6 +195,7 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
     failMessage.run({ messageId: job.messageId, errorCode: r.errorCode, errorMessage: r.errorMessage, at: r.at });
     deleteRow.run(job.messageId, owner);
     redact.run(job.messageId);
+    if (r.event) writeEvent(job.messageId, r.at, r.event);
   };
   return { completeOne, finishOne, retryOne, failOne };
 }

@@ -1,5 +1,6 @@
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
 import type { IdempotencyRecord } from './idempotency.js';
+import type { ProviderCallback } from './message-events.js';
 import type { OutboxLease } from './outbox.js';
 import type { Page, PageRequest } from './page.js';
 
@@ -120,11 +121,16 @@ export interface MessageFilter {
 
 /** Statuses that providers report (webhooks), applied in order of progress only. */
 export interface StatusRepo {
-  /** Applies a provider-reported status unless it would move the message backwards. */
+  /**
+   * Applies a provider-reported status unless it would move the message backwards; true when it
+   * did. With `callback`, also records it as the message's `callback` event, applied or not, in
+   * the same transaction.
+   */
   applyProviderStatus(input: {
     messageId: string;
     status: MessageStatus;
     errorCode: string | null;
     at: number;
+    callback?: ProviderCallback;
   }): Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
 import type { Message, MessageAttemptRecord } from './messages.js';
+import type { MessageEventFields } from './message-events.js';
 
 /** One outbox row claimed by a worker under a lease. */
 export interface ClaimedJob {
@@ -36,7 +37,10 @@ export interface OutboxRepo {
   finish(job: ClaimedJob): Promise<void>;
   /** Brings a pending fallback check forward to `at` (the provider reported a failure). */
   expedite(messageId: string, at: number): Promise<void>;
-  /** Try again at `dueAt` (transient failure or failover): record the attempt, free the lease. */
+  /**
+   * Try again at `dueAt` (transient failure, failover, or the next channel): record the attempt,
+   * and the `event` saying why, at `at`; free the lease.
+   */
   retry(
     job: ClaimedJob,
     result: {
@@ -48,12 +52,19 @@ export interface OutboxRepo {
       resetAttempts?: boolean;
       channel?: Channel;
       cascade?: Channel[];
+      event?: MessageEventFields;
     },
   ): Promise<void>;
-  /** The message failed for good: record it, delete the outbox row. */
+  /** The message failed for good: record it (with its `event`, at `at`), delete the outbox row. */
   fail(
     job: ClaimedJob,
-    result: { attempt: MessageAttemptRecord | null; errorCode: string; errorMessage: string; at: number },
+    result: {
+      attempt: MessageAttemptRecord | null;
+      errorCode: string;
+      errorMessage: string;
+      at: number;
+      event?: MessageEventFields;
+    },
   ): Promise<void>;
   /** Extends the job's lease to `until`; false when the job's worker no longer holds it. */
   renew(job: ClaimedJob, until: number): Promise<boolean>;

@@ -107,7 +107,7 @@ CREATE TABLE message_stats_hourly (
   key_id TEXT NOT NULL,
   channel TEXT NOT NULL,
   status TEXT NOT NULL,
-  shard INTEGER NOT NULL,
+  shard INTEGER NOT NULL DEFAULT 0,
   messages BIGINT NOT NULL DEFAULT 0,
   segments BIGINT NOT NULL DEFAULT 0,
   cost_eur_micros BIGINT NOT NULL DEFAULT 0,
@@ -124,7 +124,7 @@ CREATE TABLE message_stats_daily (
   connector_id TEXT NOT NULL,
   template TEXT NOT NULL,
   error_code TEXT NOT NULL,
-  shard INTEGER NOT NULL,
+  shard INTEGER NOT NULL DEFAULT 0,
   messages BIGINT NOT NULL DEFAULT 0,
   segments BIGINT NOT NULL DEFAULT 0,
   cost_eur_micros BIGINT NOT NULL DEFAULT 0,
@@ -136,7 +136,7 @@ CREATE TABLE delivery_times_hourly (
   hour BIGINT NOT NULL,
   channel TEXT NOT NULL,
   bucket INTEGER NOT NULL,
-  shard INTEGER NOT NULL,
+  shard INTEGER NOT NULL DEFAULT 0,
   messages BIGINT NOT NULL DEFAULT 0,
   ${sharded('project_id, hour, channel, bucket')}
 );
@@ -149,7 +149,7 @@ CREATE TABLE delivery_times_daily (
   connector_id TEXT NOT NULL,
   template TEXT NOT NULL,
   bucket INTEGER NOT NULL,
-  shard INTEGER NOT NULL,
+  shard INTEGER NOT NULL DEFAULT 0,
   messages BIGINT NOT NULL DEFAULT 0,
   ${sharded('project_id, day, channel, country, operator, connector_id, template, bucket')}
 );
@@ -159,7 +159,7 @@ CREATE TABLE connector_stats_hourly (
   connector_id TEXT NOT NULL,
   connector_type TEXT NOT NULL,
   channel TEXT NOT NULL,
-  shard INTEGER NOT NULL,
+  shard INTEGER NOT NULL DEFAULT 0,
   attempts BIGINT NOT NULL DEFAULT 0,
   successes BIGINT NOT NULL DEFAULT 0,
   retries BIGINT NOT NULL DEFAULT 0,
@@ -171,7 +171,7 @@ CREATE TABLE verify_stats_daily (
   project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
   day BIGINT NOT NULL,
   country TEXT NOT NULL,
-  shard INTEGER NOT NULL,
+  shard INTEGER NOT NULL DEFAULT 0,
   sessions BIGINT NOT NULL DEFAULT 0,
   sends BIGINT NOT NULL DEFAULT 0,
   checks BIGINT NOT NULL DEFAULT 0,

@@ -1,7 +1,14 @@
 import initial from './001-initial.js';
 import messageHistory from './002-message-history.js';
 import verifyHistoryRetention from './003-verify-history-retention.js';
+import messageEvents from './004-message-events.js';
 import analytics from './005-analytics.js';
 
 /** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
-export const migrations: readonly string[] = [initial, messageHistory, verifyHistoryRetention, analytics];
+export const migrations: readonly string[] = [
+  initial,
+  messageHistory,
+  verifyHistoryRetention,
+  messageEvents,
+  analytics,
+];

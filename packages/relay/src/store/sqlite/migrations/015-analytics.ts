@@ -10,8 +10,9 @@ import {
 /**
  * Schema version 15. The analytics rollups (issue 14; see store/analytics-schema.ts): tables of
  * counters and the triggers that keep them in the transactions that write messages, attempts and
- * verifications, then a backfill from what is already stored. Never edit a shipped migration: add
- * the next one.
+ * verifications, then a backfill from what is already stored. Their `shard` is always 0 here
+ * (PostgreSQL spreads its writers over shards): the same columns on both backends, so `copy`
+ * moves them as they are. Never edit a shipped migration: add the next one.
  */
 
 /** A message row's rollup values (`r` is `new` or `old`), counted with `sign`. */
@@ -59,7 +60,8 @@ export const up = `
     segments INTEGER NOT NULL DEFAULT 0,
     cost_eur_micros INTEGER NOT NULL DEFAULT 0,
     cost_mad_micros INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (project_id, hour, key_id, channel, status)
+    shard INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project_id, hour, key_id, channel, status, shard)
   ) WITHOUT ROWID;
   CREATE TABLE message_stats_daily (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -75,7 +77,8 @@ export const up = `
     segments INTEGER NOT NULL DEFAULT 0,
     cost_eur_micros INTEGER NOT NULL DEFAULT 0,
     cost_mad_micros INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (project_id, day, channel, status, country, operator, connector_id, template, error_code)
+    shard INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project_id, day, channel, status, country, operator, connector_id, template, error_code, shard)
   ) WITHOUT ROWID;
   CREATE TABLE delivery_times_hourly (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -83,7 +86,8 @@ export const up = `
     channel TEXT NOT NULL,
     bucket INTEGER NOT NULL,
     messages INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (project_id, hour, channel, bucket)
+    shard INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project_id, hour, channel, bucket, shard)
   ) WITHOUT ROWID;
   CREATE TABLE delivery_times_daily (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -95,7 +99,8 @@ export const up = `
     template TEXT NOT NULL,
     bucket INTEGER NOT NULL,
     messages INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (project_id, day, channel, country, operator, connector_id, template, bucket)
+    shard INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project_id, day, channel, country, operator, connector_id, template, bucket, shard)
   ) WITHOUT ROWID;
   CREATE TABLE connector_stats_hourly (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -108,7 +113,8 @@ export const up = `
     retries INTEGER NOT NULL DEFAULT 0,
     timed INTEGER NOT NULL DEFAULT 0,
     ${latencyColumns.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(',\n    ')},
-    PRIMARY KEY (project_id, hour, connector_id, connector_type, channel)
+    shard INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project_id, hour, connector_id, connector_type, channel, shard)
   ) WITHOUT ROWID;
   CREATE TABLE verify_stats_daily (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -118,7 +124,8 @@ export const up = `
     sends INTEGER NOT NULL DEFAULT 0,
     checks INTEGER NOT NULL DEFAULT 0,
     verified INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (project_id, day, country)
+    shard INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project_id, day, country, shard)
   ) WITHOUT ROWID;
 
   CREATE TRIGGER messages_stats_insert AFTER INSERT ON messages BEGIN

@@ -11,6 +11,7 @@ import { up as projectAdmin } from './010-project-admin.js';
 import { up as templatesAudit } from './011-templates-audit.js';
 import { up as messageHistory } from './012-message-history.js';
 import { up as verifyHistoryRetention } from './013-verify-history-retention.js';
+import { up as messageEvents } from './014-message-events.js';
 import { up as analytics } from './015-analytics.js';
 
 /**
@@ -31,5 +32,6 @@ export const migrations: readonly string[] = [
   templatesAudit,
   messageHistory,
   verifyHistoryRetention,
+  messageEvents,
   analytics,
 ];
