@@ -42,6 +42,7 @@ const onPostgres = features(
   'messages',
   'message-history',
   'message-export',
+  'cli-messages',
   'rate-limits',
   'fuzz',
 );

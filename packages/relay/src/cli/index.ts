@@ -16,6 +16,7 @@ import { registerFallbacks } from './commands/fallbacks.js';
 import { registerUsers } from './commands/users.js';
 import { registerOptOuts } from './commands/opt-outs.js';
 import { registerCopy } from './commands/copy.js';
+import { registerMessages } from './commands/messages.js';
 
 /**
  * The `messagejs-relay` program: each command lives in `commands/<resource>.ts` and calls the
@@ -40,6 +41,7 @@ export function createProgram(): Command {
     registerPrices,
     registerFallbacks,
     registerOptOuts,
+    registerMessages,
     registerUsers,
   ]) {
     register(program);
