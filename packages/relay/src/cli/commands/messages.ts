@@ -93,7 +93,8 @@ async function asFlags<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (!isAppError(error) || error.field === undefined || error.field === 'project') throw error;
-    const flag = flagOf(error.field);
+    // `status.1`: the second of the statuses `--status` listed.
+    const flag = flagOf(error.field.split('.')[0]!);
     let message = error.message.replaceAll(`\`${error.field}\``, `\`${flag}\``);
     for (const [parameter, other] of Object.entries(FLAGS)) message = message.replaceAll(parameter, other);
     throw new AppError(error.code, message, { field: flag });
