@@ -163,8 +163,9 @@ describe('messagejs-relay messages list', () => {
         ['--q', 'shipped'],
         [id('d'), id('a')],
       ],
-      // A time ago (the seeded messages are two days old), a day.
-      [['--since', '1d'], []],
+      // A time ago (the seeded messages are two days old; none newer is stored yet), a day.
+      [['--since', '1d', '--until', '0s'], []],
+      [['--until', '1d'], 7],
       [['--since', '3d'], 7],
       [['--since', day], 7],
     ];
