@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { channels, maxPageSize, messageDirections, messageStatuses } from '@messagejs/shared-types';
+import { channels, maxPageSize, messageDirections, messageStatuses, type MessageStatus } from '@messagejs/shared-types';
 import type { RelayConfig } from '../../config.js';
 import { historyPage, historyQuery, messageSummary } from '../../features/messages/history.js';
 import { messageDetail } from '../../features/messages/message-detail.js';
@@ -7,7 +7,7 @@ import { projectByIdOrName } from '../../features/projects/require-project.js';
 import { AppError, isAppError } from '../../domain/app-error.js';
 import { deriveCursorKey } from '../../crypto/cursor.js';
 import { loadOrCreateMasterKey } from '../../crypto/master-key.js';
-import type { Project, Store } from '../../store/types.js';
+import type { Message, Project, Store } from '../../store/types.js';
 import { adminAction, dataDirOption, jsonOption, openRelay } from '../options.js';
 import { pastTime } from '../parse.js';
 import { stopOnSignals } from '../signals.js';
@@ -180,19 +180,21 @@ async function tail(opts: TailOptions): Promise<void> {
     };
     const out = streamOutput(stop);
     if (!opts.json) out.write(`${headerLines()}\n`);
+    /** A message first seen, or (with the status it was printed with) a status change. */
+    const line = (m: Message, previous?: MessageStatus) => {
+      const message = messageSummary(m, true);
+      if (opts.json) {
+        return JSON.stringify(
+          previous === undefined
+            ? { event: 'created', message }
+            : { event: 'status', previousStatus: previous, message },
+        );
+      }
+      return messageLine(message, previous === undefined ? m.status : `${previous} → ${m.status}`);
+    };
     const follower = createFollower(relay.store, project.id, filter, {
-      created: (m) =>
-        out.write(
-          `${opts.json ? JSON.stringify({ event: 'created', message: messageSummary(m, true) }) : messageLine(messageSummary(m, true))}\n`,
-        ),
-      status: (m, previous) =>
-        out.write(
-          `${
-            opts.json
-              ? JSON.stringify({ event: 'status', previousStatus: previous, message: messageSummary(m, true) })
-              : messageLine(messageSummary(m, true), `${previous} → ${m.status}`)
-          }\n`,
-        ),
+      created: (m) => out.write(`${line(m)}\n`),
+      status: (m, previous) => out.write(`${line(m, previous)}\n`),
     });
     const running = (async () => {
       await follower.start(last);
@@ -233,7 +235,7 @@ export function registerMessages(program: Command): void {
     messages.command('show <id>').description('Show one message in full, with its delivery attempts.'),
     async ({ store }, opts: { json?: boolean }, id) => {
       const detail = await messageDetail(store, id);
-      process.stdout.write(`${opts.json ? JSON.stringify(detail, null, 2) : messageDetailText(detail)}\n`);
+      streamOutput().write(`${opts.json ? JSON.stringify(detail, null, 2) : messageDetailText(detail)}\n`);
     },
   );
   withFilters(messages.command('tail'))
