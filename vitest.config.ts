@@ -46,6 +46,7 @@ const onPostgres = features(
   'verify-sessions',
   'retention',
   'message-events',
+  'cli-messages',
   'rate-limits',
   'fuzz',
 );

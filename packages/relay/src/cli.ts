@@ -4,8 +4,12 @@
 // Raise the ceiling with `node --max-old-space-size=N …` for very large rate-limit tables.
 import { trapStopSignals } from './cli/signals.js';
 
-// Before the rest of the CLI loads: a `start` or `worker` signalled while it starts still stops
-// cleanly and exits 0 (`cli/signals.ts`). Other commands keep the default (a signal ends them).
-if (process.argv[2] === 'start' || process.argv[2] === 'worker') trapStopSignals();
+// Before the rest of the CLI loads: a `start`, `worker` or `messages tail` signalled while it
+// starts still stops cleanly and exits 0 (`cli/signals.ts`). Other commands keep the default (a
+// signal ends them).
+const [command, subcommand] = process.argv.slice(2);
+if (command === 'start' || command === 'worker' || (command === 'messages' && subcommand === 'tail')) {
+  trapStopSignals();
+}
 const { runCli } = await import('./cli/index.js');
 await runCli(process.argv);

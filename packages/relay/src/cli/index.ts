@@ -16,6 +16,7 @@ import { registerFallbacks } from './commands/fallbacks.js';
 import { registerUsers } from './commands/users.js';
 import { registerOptOuts } from './commands/opt-outs.js';
 import { registerCopy } from './commands/copy.js';
+import { registerMessages } from './commands/messages.js';
 import { registerStats } from './commands/stats.js';
 
 /**
@@ -41,6 +42,7 @@ export function createProgram(): Command {
     registerPrices,
     registerFallbacks,
     registerOptOuts,
+    registerMessages,
     registerUsers,
     registerStats,
   ]) {

@@ -20,6 +20,22 @@ export function parseDuration(value: string, now: number): number {
   return at;
 }
 
+const agoUnits = { s: 1000, ...durationUnits } as const;
+
+/**
+ * `--since` / `--until`: a time `value` ago (`90s`, `30m`, `2h`, `7d`, `1w`) or a day
+ * (`2026-06-01`, midnight UTC) as ISO 8601; anything else as given, for the history's schema to
+ * accept (`2026-06-01T08:00:00+01:00`) or refuse as the API does.
+ */
+export function pastTime(value: string, now: number): string {
+  const match = /^(\d{1,9})\s*(s|m|h|d|w|y)$/.exec(value.trim());
+  if (match) {
+    const at = new Date(now - Number(match[1]) * agoUnits[match[2] as keyof typeof agoUnits]);
+    return Number.isNaN(at.getTime()) ? value : at.toISOString();
+  }
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : value;
+}
+
 /**
  * One `--param` flag: `name` (text, 200), `name:text:100`, `name:text:100:multiline,links`,
  * `name:email`, `name:number` or `name:pattern:REGEX` (the regex may contain colons).

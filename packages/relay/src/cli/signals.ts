@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 /**
- * SIGINT and SIGTERM for the long-running commands (`start`, `worker`). The handlers go in first
+ * SIGINT and SIGTERM for the long-running commands (`start`, `worker`, `messages tail`). The handlers go in first
  * thing (`trapStopSignals`, from `cli.ts`, before the rest of the CLI loads): without one, a
  * signal that arrives while the process is still starting — a worker stopped soon after it was
  * spawned, as supervisors and the benchmarks do — kills it with the signal instead of letting it

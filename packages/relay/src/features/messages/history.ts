@@ -64,8 +64,11 @@ export function messageSummary(m: Message, full: boolean): MessageSummary {
   };
 }
 
-/** The store's filter from a parsed history or export query, its project checked. */
-export function historyFilter(caller: KeyPrincipal, q: MessageExportQueryOut): MessageFilter {
+/**
+ * The store's filter from a parsed history or export query, its project checked. `caller` is a
+ * key principal, or just the project the CLI's operator named (`messages list`).
+ */
+export function historyFilter(caller: Pick<KeyPrincipal, 'project'>, q: MessageExportQueryOut): MessageFilter {
   // The access step chose the project (a key's own, or the one a member named): another is unseen.
   if (q.projectId !== undefined && q.projectId !== caller.project.id) {
     throw new AppError('project_not_found', `No project ${q.projectId}.`, { field: 'projectId' });
@@ -85,6 +88,49 @@ export function historyFilter(caller: KeyPrincipal, q: MessageExportQueryOut): M
   };
 }
 
+/** A history query as `GET /v1/messages` takes it, validated: the store's filter and the page it asks for. */
+export interface HistoryQuery {
+  filter: MessageFilter;
+  /** `limit`, when given (1–200). */
+  limit: number | undefined;
+  cursor: string | undefined;
+}
+
+/**
+ * Parses a history query (`status`, `to`, `createdAfter`, `limit`, …, as strings) with the API's
+ * own schema, so the CLI's `messages list` and `tail` refuse exactly what `GET /v1/messages`
+ * refuses, with the same `validation_failed` naming the same field.
+ */
+export function historyQuery(project: Pick<KeyPrincipal, 'project'>, query: Record<string, string>): HistoryQuery {
+  const parsed = messageHistoryQuerySchema.safeParse(query);
+  if (!parsed.success) throw toValidationError(parsed.error);
+  const q = parsed.data;
+  return { filter: historyFilter(project, q), limit: q.limit, cursor: q.cursor };
+}
+
+/**
+ * One page of a project's history, newest first: the cursor read and the next one signed for that
+ * project (`invalid_cursor` for any other). `full`: whole numbers, for those `seesFullNumbers`
+ * allows and the CLI's operator (who holds the database and the master key anyway).
+ */
+export async function historyPage(
+  deps: HistoryDeps,
+  project: KeyPrincipal['project'],
+  query: Record<string, string>,
+  full: boolean,
+): Promise<{ data: MessageSummary[]; nextCursor: string | null }> {
+  const { filter, limit, cursor } = historyQuery({ project }, query);
+  const after = cursor ? readSignedCursor(deps.cursorKey, project.id, cursor) : undefined;
+  const page = await deps.store.messages.page(project.id, filter, {
+    limit: limit ?? defaultPageSize,
+    ...(after && { after }),
+  });
+  return {
+    data: page.items.map((m) => messageSummary(m, full)),
+    nextCursor: page.next ? signCursor(deps.cursorKey, project.id, page.next) : null,
+  };
+}
+
 /**
  * `GET /v1/messages`: the caller's project's messages, newest first, filtered, a page at a time
  * (`view_history`: secret keys, and members and admin tokens naming the project). Public keys sit
@@ -96,19 +142,5 @@ export async function listMessages(
   query: Record<string, string>,
 ): Promise<{ data: MessageSummary[]; nextCursor: string | null }> {
   requirePermission(caller, 'view_history', 'The history takes a secret key (from a server) or a member’s credential.');
-  const parsed = messageHistoryQuerySchema.safeParse(query);
-  if (!parsed.success) throw toValidationError(parsed.error);
-  const q = parsed.data;
-  const projectId = caller.project.id;
-  const filter = historyFilter(caller, q);
-  const after = q.cursor ? readSignedCursor(deps.cursorKey, projectId, q.cursor) : undefined;
-  const page = await deps.store.messages.page(projectId, filter, {
-    limit: q.limit ?? defaultPageSize,
-    ...(after && { after }),
-  });
-  const full = seesFullNumbers(caller);
-  return {
-    data: page.items.map((m) => messageSummary(m, full)),
-    nextCursor: page.next ? signCursor(deps.cursorKey, projectId, page.next) : null,
-  };
+  return historyPage(deps, caller.project, query, seesFullNumbers(caller));
 }

@@ -31,3 +31,22 @@ export async function projectFor(
   if (permission) requirePermission(principal, permission);
   return project;
 }
+
+/**
+ * The project `ref` names, by id or else by name (the CLI's `--project <id|name>`): `project_not_found`
+ * when none has it, and `validation_failed` listing the ids when several projects share the name.
+ */
+export async function projectByIdOrName(store: Store, ref: string): Promise<Project> {
+  const byId = await store.projects.get(ref);
+  if (byId) return byId;
+  const named = (await store.projects.list()).filter((p) => p.name === ref);
+  if (named.length === 1) return named[0]!;
+  if (named.length > 1) {
+    throw new AppError(
+      'validation_failed',
+      `${named.length} projects are named ${ref}: pass one's id (${named.map((p) => p.id).join(', ')}).`,
+      { field: 'project' },
+    );
+  }
+  throw new AppError('project_not_found', `No project ${ref.slice(0, 100)}.`, { field: 'project' });
+}
