@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseParamFlag, splitList } from '../../src/cli/parse.js';
+import { parseDuration, parseParamFlag, pastTime, splitList } from '../../src/cli/parse.js';
 
 describe('cli splitList', () => {
   it.each([
@@ -33,6 +33,23 @@ describe('cli parseDuration', () => {
       );
     },
   );
+});
+
+describe('cli pastTime (--since, --until)', () => {
+  const now = Date.UTC(2026, 5, 1, 12);
+  it.each([
+    ['90s', '2026-06-01T11:58:30.000Z'],
+    ['30m', '2026-06-01T11:30:00.000Z'],
+    [' 2 h ', '2026-06-01T10:00:00.000Z'],
+    ['7d', '2026-05-25T12:00:00.000Z'],
+    ['2026-05-01', '2026-05-01T00:00:00.000Z'],
+    // Left for the history's schema to accept or refuse, as the API does.
+    ['2026-05-01T08:00:00+01:00', '2026-05-01T08:00:00+01:00'],
+    ['yesterday', 'yesterday'],
+    ['999999999y', '999999999y'],
+  ])('reads %j as %j', (value, expected) => {
+    expect(pastTime(value, now)).toBe(expected);
+  });
 });
 
 describe('cli parseParamFlag', () => {
