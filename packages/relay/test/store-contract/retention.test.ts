@@ -187,22 +187,25 @@ describe.each(backends)('retention ($name)', (backend) => {
     expect((await rows(opened.location, 'audit')).map((r) => r.at)).toEqual([NOW - 89 * DAY, NOW - DAY]);
   });
 
-  it.runIf(backend.name === 'postgres')('does nothing, and says so, while another relay runs a batch', async () => {
-    await seedMessages();
-    const other = new pg.Client({ connectionString: opened.location.databaseUrl });
-    await other.connect();
-    try {
-      await other.query('BEGIN');
-      await other.query("SELECT pg_advisory_xact_lock($1::int, hashtext(''))", [0x4d4a_0a01]);
-      expect(await store.retention.deleteOld('messages', { before: BEFORE, from: 0, limit: 10 })).toEqual({
-        rows: 0,
-        reached: null,
-        busy: true,
-      });
-      await other.query('ROLLBACK');
-      expect((await store.retention.deleteOld('messages', { before: BEFORE, from: 0, limit: 10 })).rows).toBe(5);
-    } finally {
-      await other.end();
-    }
-  });
+  // PostgreSQL only: SQLite's one writer already makes relays on one data directory take turns.
+  if (backend.name === 'postgres') {
+    it('does nothing, and says so, while another relay runs a batch', async () => {
+      await seedMessages();
+      const other = new pg.Client({ connectionString: opened.location.databaseUrl });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query("SELECT pg_advisory_xact_lock($1::int, hashtext(''))", [0x4d4a_0a01]);
+        expect(await store.retention.deleteOld('messages', { before: BEFORE, from: 0, limit: 10 })).toEqual({
+          rows: 0,
+          reached: null,
+          busy: true,
+        });
+        await other.query('ROLLBACK');
+        expect((await store.retention.deleteOld('messages', { before: BEFORE, from: 0, limit: 10 })).rows).toBe(5);
+      } finally {
+        await other.end();
+      }
+    });
+  }
 });
