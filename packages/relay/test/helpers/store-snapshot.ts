@@ -221,7 +221,11 @@ export function toPositional(sql: string, params: Record<string, unknown>): { te
 
 // ---------- on either ----------
 
-/** Every row of every table, in storage order: two snapshots are equal when nothing was written between them. */
+/**
+ * Every row of every table, in storage order: two snapshots are equal when nothing was written
+ * between them. The analytics rollups' `shard` (the PostgreSQL connection that wrote the row,
+ * always 0 on SQLite) reads as 0, so that snapshots of both backends compare.
+ */
 export async function snapshot(where: StoreLocation): Promise<Record<string, StoredRow[]>> {
   if (!checked(where).databaseUrl) {
     return openSqlite(where, (db) =>
@@ -230,7 +234,9 @@ export async function snapshot(where: StoreLocation): Promise<Record<string, Sto
   }
   return openPg(where, async (client) => {
     const tables = await relayTables(client, where);
-    return readPgTables(client, tables, [...tables.keys()]);
+    const read = await readPgTables(client, tables, [...tables.keys()]);
+    for (const rows of Object.values(read)) for (const row of rows) if ('shard' in row) row.shard = 0;
+    return read;
   });
 }
 

@@ -1,7 +1,8 @@
-import type { Channel, MessageStatus, MessageSummary } from '@messagejs/shared-types';
+import type { Channel, MessageEvent, MessageStatus, MessageSummary } from '@messagejs/shared-types';
 import type { Store } from '../../store/types.js';
 import { AppError } from '../../domain/app-error.js';
 import { messageSummary } from './history.js';
+import { messageTimeline } from './timeline.js';
 
 /** One delivery attempt of a message, as `messages show` prints it. */
 export interface AttemptView {
@@ -15,13 +16,15 @@ export interface AttemptView {
   errorCode: string | null;
 }
 
-/** A message in full for the relay's operator: the history's view of it, with its attempts. */
+/** A message in full for the relay's operator: the history's view of it, with its attempts and its timeline. */
 export interface MessageDetail extends MessageSummary {
   attempts: AttemptView[];
+  events: MessageEvent[];
 }
 
 /**
- * Any message of the relay by id, with full numbers and every delivery attempt, oldest first: the
+ * Any message of the relay by id, with full numbers, every delivery attempt and its timeline (as
+ * `GET /v1/messages/:id` answers owners), oldest first: the
  * CLI's `messages show` (its operator holds the database and the master key, so nothing is hidden
  * from them but the text of a message holding a secret, which the history never shows).
  * `message_not_found` for an id that is not a message id or names no message.
@@ -29,7 +32,11 @@ export interface MessageDetail extends MessageSummary {
 export async function messageDetail(store: Store, id: string): Promise<MessageDetail> {
   const message = /^msg_[0-9A-Za-z]{29}$/.test(id) ? await store.messages.get(id) : null;
   if (!message) throw new AppError('message_not_found', `No message ${id.slice(0, 100)}.`, { field: 'id' });
-  const attempts = (await store.messages.attempts(message.id)).map((a): AttemptView => ({
+  const [records, stored] = await Promise.all([
+    store.messages.attempts(message.id),
+    store.messageEvents.list(message.id),
+  ]);
+  const attempts = records.map((a): AttemptView => ({
     at: new Date(a.at).toISOString(),
     channel: a.channel,
     connector: a.connectorId,
@@ -38,8 +45,5 @@ export async function messageDetail(store: Store, id: string): Promise<MessageDe
     providerMessageId: a.providerMessageId,
     errorCode: a.errorCode,
   }));
-  // The one place a message's events join its detail, once the store keeps them (`message_events`):
-  // add `events: await store.messageEvents.list(message.id)` (mapped to views like the attempts)
-  // here and to `MessageDetail`; `messages show` prints every array field of it as a table.
-  return { ...messageSummary(message, true), attempts };
+  return { ...messageSummary(message, true), attempts, events: messageTimeline(message, records, stored, true) };
 }
