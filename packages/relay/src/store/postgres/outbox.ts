@@ -1,4 +1,4 @@
-import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types/index.js';
+import type { ClaimedJob, MessageAttemptRecord, OutboxRepo, OutboxStats } from '../types/index.js';
 import { toMessage, type MessageRow } from '../message-rows.js';
 import { notifyOutbox } from './messages.js';
 import { withoutNul } from './nul-text.js';
@@ -82,6 +82,18 @@ export function createOutboxRepo(
         'SELECT min(greatest(due_at, lease_until)) AS t FROM outbox',
       );
       return rows[0]?.t ?? null;
+    },
+    async stats(now) {
+      // As on SQLite (`sqlite/outbox.ts`): the index only; a due row waits from when it became claimable.
+      const { rows } = await db.query<OutboxStats>(
+        `SELECT count(*) FILTER (WHERE lease_until > $1) AS leased,
+           count(*) FILTER (WHERE lease_until <= $1 AND due_at <= $1) AS due,
+           count(*) FILTER (WHERE lease_until <= $1 AND due_at > $1) AS later,
+           min(greatest(due_at, lease_until)) FILTER (WHERE lease_until <= $1 AND due_at <= $1) AS "oldestDueAt"
+         FROM outbox`,
+        [now],
+      );
+      return { ...rows[0]! };
     },
   };
 }

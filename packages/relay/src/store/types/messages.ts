@@ -53,6 +53,11 @@ export interface MessageAttemptRecord {
   status: MessageStatus;
   errorCode: string | null;
   at: number;
+  /**
+   * How long the provider call took (ms), as the worker measured it. Not stored yet: the stores
+   * read attempts back without it.
+   */
+  latencyMs?: number | null;
 }
 
 /** What `messages.enqueue` writes for one accepted message. */
