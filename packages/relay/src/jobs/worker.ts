@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/types.js';
 import type { Sealer } from '../crypto/sealer.js';
 import type { ConnectorPool } from '../features/connectors/connector-pool.js';
-import { createCircuitBreaker } from './circuit-breaker.js';
+import { noMetrics, type MessageMetrics, type WorkerMetrics } from '../metrics/relay-metrics.js';
+import { createCircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { createHousekeeping } from './housekeeping.js';
 import { createSendHandler } from './handlers/send.js';
@@ -41,10 +42,15 @@ export interface WorkerOptions {
   /** Opens the sealed body of a sensitive message (a verification code) just before it is sent. */
   sealer?: Sealer;
   random?: () => number;
+  /** Where claims, provider calls and message outcomes are counted. @default noMetrics */
+  metrics?: { messages: MessageMetrics; worker: WorkerMetrics };
 }
 
 /** The relay's in-process worker: the outbox scheduler with a handler for every job kind. */
-export type Worker = Scheduler;
+export interface Worker extends Scheduler {
+  /** Each connector this worker has called: its circuit breaker and last error (`GET /v1/status`, `/metrics`). */
+  connectorHealth(): BreakerState[];
+}
 
 /**
  * Builds the worker: one scheduler, the handler of each job kind (`send`, `fallback_check`) and
@@ -64,9 +70,11 @@ export function createWorker(options: WorkerOptions): Worker {
     backoffMaxMs: options.backoffMaxMs ?? 300_000,
     random: options.random ?? Math.random,
   };
-  const deps = { store, now, log };
-  return createScheduler({
+  const metrics = options.metrics ?? noMetrics;
+  const deps = { store, now, log, metrics };
+  const scheduler = createScheduler({
     ...deps,
+    onClaim: metrics.worker.claim,
     handlers: {
       send: createSendHandler({
         ...deps,
@@ -84,4 +92,5 @@ export function createWorker(options: WorkerOptions): Worker {
     leaseMs: options.leaseMs,
     pollMs: options.pollMs,
   });
+  return Object.assign(scheduler, { connectorHealth: () => breaker.health() });
 }

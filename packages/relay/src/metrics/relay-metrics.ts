@@ -105,7 +105,7 @@ function byTwo<S>(make: (a: string, b: string) => S): (a: string, b: string) => 
   const outer = new Map<string, Map<string, S>>();
   return (a, b) => {
     let inner = outer.get(a);
-    if (!inner) outer.set(a, (inner = new Map()));
+    if (!inner) outer.set(a, (inner = new Map<string, S>()));
     let series = inner.get(b);
     if (!series) inner.set(b, (series = make(a, b)));
     return series;
@@ -268,7 +268,11 @@ function scrapedGauges(registers: Registry[], now: () => number, sources: () => 
       },
     });
   workerGauge('messagejs_worker_in_flight', 'Deliveries this process’s worker is running now.', 'inFlight');
-  workerGauge('messagejs_worker_waiting', 'Jobs held in memory waiting for a free slot (hand-offs, prefetched rows).', 'waiting');
+  workerGauge(
+    'messagejs_worker_waiting',
+    'Jobs held in memory waiting for a free slot (hand-offs, prefetched rows).',
+    'waiting',
+  );
   workerGauge('messagejs_worker_concurrency', 'Deliveries this process’s worker runs at most at once.', 'concurrency');
   const breakerGauge = (name: string, help: string, value: (b: BreakerFigures) => number) =>
     new Gauge({

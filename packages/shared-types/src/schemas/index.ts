@@ -91,6 +91,7 @@ import {
   jwksResponseSchema,
   readinessResponseSchema,
 } from './platform.js';
+import { connectorHealthSchema, relayStatusSchema } from './status.js';
 import {
   powChallengeSchema,
   verifyCheckRequestSchema,
@@ -166,6 +167,8 @@ export const schemas = {
   HookReceipt: hookReceiptSchema,
   JwksResponse: jwksResponseSchema,
   DemoConfig: demoConfigSchema,
+  RelayStatus: relayStatusSchema,
+  ConnectorHealth: connectorHealthSchema,
   Project: projectSchema,
   ProjectLimits: projectLimitsSchema,
   CreateProjectRequest: createProjectRequestSchema,

@@ -83,19 +83,21 @@ export function createOutboxRepo(
       );
       return rows[0]?.t ?? null;
     },
-    async stats(now) {
-      // As on SQLite (`sqlite/outbox.ts`): the index only; a due row waits from when it became claimable.
-      const { rows } = await db.query<OutboxStats>(
-        `SELECT count(*) FILTER (WHERE lease_until > $1) AS leased,
-           count(*) FILTER (WHERE lease_until <= $1 AND due_at <= $1) AS due,
-           count(*) FILTER (WHERE lease_until <= $1 AND due_at > $1) AS later,
-           min(greatest(due_at, lease_until)) FILTER (WHERE lease_until <= $1 AND due_at <= $1) AS "oldestDueAt"
-         FROM outbox`,
-        [now],
-      );
-      return { ...rows[0]! };
-    },
+    stats: (now) => outboxStats(db, now),
   };
+}
+
+/** `outbox.stats`: as on SQLite (`sqlite/outbox.ts`), the index only; a due row waits from when it became claimable. */
+async function outboxStats(db: PgDb, now: number): Promise<OutboxStats> {
+  const { rows } = await db.query<OutboxStats>(
+    `SELECT count(*) FILTER (WHERE lease_until > $1) AS leased,
+       count(*) FILTER (WHERE lease_until <= $1 AND due_at <= $1) AS due,
+       count(*) FILTER (WHERE lease_until <= $1 AND due_at > $1) AS later,
+       min(greatest(due_at, lease_until)) FILTER (WHERE lease_until <= $1 AND due_at <= $1) AS "oldestDueAt"
+     FROM outbox`,
+    [now],
+  );
+  return { ...rows[0]! };
 }
 
 // A message whose body holds a secret (a verification code, sealed) keeps it only while it may be sent.
