@@ -181,8 +181,9 @@ describe('GET /metrics with MESSAGEJS_METRICS_TOKEN', () => {
     expect(m.value('messagejs_worker_concurrency')).toBe(32);
     expect(m.histogram('messagejs_worker_claim_duration_seconds')?.count).toBeGreaterThan(0);
     expect(m.value('messagejs_circuit_breaker_open', { connector_id: webhookId, connector: 'webhook' })).toBe(1);
-    const console = m.labelSets('messagejs_circuit_breaker_open').find((labels) => labels.connector === 'console');
-    expect(m.value('messagejs_circuit_breaker_open', console!)).toBe(0);
+    const consoleBreaker = m.labelSets('messagejs_circuit_breaker_open').find((l) => l.connector === 'console');
+    expect(consoleBreaker).toBeDefined();
+    expect(m.value('messagejs_circuit_breaker_open', consoleBreaker)).toBe(0);
     expect(m.value('messagejs_relay_info', { version: VERSION, backend: testBackend })).toBe(1);
     for (const name of [
       'process_cpu_user_seconds_total',
