@@ -44,6 +44,8 @@ const onPostgres = features(
   'message-export',
   'rate-limits',
   'fuzz',
+  'metrics',
+  'status',
 );
 
 /**
