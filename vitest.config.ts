@@ -49,6 +49,8 @@ const onPostgres = features(
   'cli-messages',
   'rate-limits',
   'fuzz',
+  'metrics',
+  'status',
 );
 
 /**

@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import { createRequire } from 'node:module';
 import express, { type Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import type { RelayConfig } from './config.js';
@@ -46,16 +45,15 @@ import type { ScryptCost } from './crypto/password.js';
 import { createAccounts } from './features/accounts/create-accounts.js';
 import type { AccountsDeps } from './features/accounts/deps.js';
 import { createPrincipalResolver } from './features/accounts/resolve-principal.js';
-import { authRoutes, selfRoutes } from './features/accounts/routes.js';
-import { accountRoutes, adminTokenRoutes } from './features/accounts/account-routes.js';
 import { mintSetupLink } from './features/accounts/setup.js';
 import { templateRoutes } from './features/templates/routes.js';
 import { auditRoutes } from './features/audit/routes.js';
 import { docsRoutes } from './http/platform/docs.js';
 import type { Route } from './http/platform/route.js';
-import type { Handler } from './http/platform/handler.js';
 import type { LastUsed } from './features/accounts/last-used.js';
-import { createKeysLastUsed, projectAdminRoutes } from './features/projects/admin-routes.js';
+import { createKeysLastUsed } from './features/projects/admin-routes.js';
+import { mountAdmin } from './app/admin.js';
+import { createOperations, RELAY_VERSION, type Operations } from './app/operations.js';
 
 /** What tests and embedders may inject besides the config. */
 export interface RelayDeps {
@@ -114,15 +112,14 @@ export interface Relay {
    * once per project whose phone channels a console connector serves outside development.
    */
   listen(port?: number, host?: string): Promise<{ url: string; server: http.Server }>;
+  /** Serves `GET /metrics` on `MESSAGEJS_METRICS_PORT` (`listen` does it too); its URL, or null without that port. */
+  listenMetrics(): Promise<string | null>;
   /** Stops the server and worker and closes the store. */
   close(): Promise<void>;
 }
 
-/** The relay's version, for the OpenAPI document (`src/` and `dist/` both sit beside `package.json`). */
-const RELAY_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-
 /** What the relay's parts share: built once by `openParts`, wired by `buildApp` and `relayOf`. */
-interface Parts {
+export interface Parts {
   config: Readonly<RelayConfig>;
   now: () => number;
   logger: Logger;
@@ -145,6 +142,8 @@ interface Parts {
   keysLastUsed: LastUsed;
   /** What relays share through Redis (limits, locks, spent challenges, invalidation), or this process's own. */
   shared: SharedState;
+  /** Metrics and the relay's status (`app/operations.ts`). */
+  ops: Operations;
 }
 
 /** Opens the store and keys and builds the services every route and job uses. */
@@ -176,7 +175,9 @@ async function openParts(
     baseUrls: connectorBaseUrls,
     ...(deps.consoleWrite && { consoleWrite: deps.consoleWrite }),
   });
-  const worker = workerFor(config, { store, pool, logger, now, sealer }, deps.worker);
+  const ops = createOperations(config, now);
+  const worker = workerFor(config, { store, pool, logger, now, sealer, metrics: ops.metrics }, deps.worker);
+  ops.watch({ store, worker, now });
   const keyCache = createKeyCache(store, { ttlMs: cacheTtlMs, now });
   // Another relay changed keys, projects or settings (or announcements may have been missed).
   shared.onInvalidate(() => {
@@ -191,7 +192,7 @@ async function openParts(
     sealer,
     masterKeyCreated: master.created,
     ...deriveKeys(master.key),
-    limits: deps.rateLimitStore ?? shared.limits,
+    limits: ops.countRefusals(deps.rateLimitStore ?? shared.limits),
     captcha,
     pool,
     connectorBaseUrls,
@@ -200,6 +201,7 @@ async function openParts(
     readCache,
     keysLastUsed: createKeysLastUsed(store, deps.lastUsedFlushMs),
     shared,
+    ops,
   };
 }
 
@@ -213,9 +215,11 @@ function buildApp(
   accounts: AccountsDeps,
 ): { app: Express; handler: http.RequestListener; routes: () => readonly Route[] } {
   const { config, store, sealer, limits, captcha, worker, now, logger, cursorKey } = parts;
-  const { app, context, trust } = expressApp({ logger, trustProxy: config.trustProxy });
+  const { metrics } = parts.ops;
+  const http = metrics.enabled ? metrics.http : null;
+  const { app, context, trust } = expressApp({ logger, trustProxy: config.trustProxy, metrics: http });
   const onError = errorHandler(logger);
-  const router = createRouter({ app, before: [context], onError, logger, trust });
+  const router = createRouter({ app, before: [context], onError, logger, trust, metrics: http });
   // Every `/v1` API route sits behind the same access step: key, origin rules, request limits.
   const refusals = originRefusals({ logger, now });
   const onKeyUsed = (keyId: string, at: number) => parts.keysLastUsed.touch(keyId, at);
@@ -226,12 +230,20 @@ function buildApp(
   const messageAccess = apiAccess({ ...keyAccess, admin: { resolve, store, publicUrl: config.publicUrl } });
   const dispatch = worker ? { dispatch: worker } : {};
   const locks = parts.shared.locks;
-  const verify = { store, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), now, logger, locks };
+  // What the send paths share; each counts the messages it accepts (or the callbacks report).
+  const common = { store, now, logger, metrics: metrics.messages };
+  const verify = { ...common, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), locks };
   const onEnqueued = () => worker?.wake();
   const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
-  const messages = messageRoutes({ store, limits, now, captcha, locks, cursorKey, logger, ...dispatch });
+  const messages = messageRoutes({ ...common, limits, captcha, locks, cursorKey, ...dispatch });
   const keyRoutes = [
-    { routes: [...messages, ...analyticsRoutes({ store, now })], use: messageAccess },
+    {
+      routes: [
+        ...messages,
+        ...analyticsRoutes({ store, now, ...(worker && { circuits: () => worker.connectorHealth() }) }),
+      ],
+      use: messageAccess,
+    },
     // The verification sessions' history takes members and admin tokens too, as the message history.
     { routes: verifySessionRoutes({ store, cursorKey, now }), use: messageAccess },
     { routes: verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), use: access },
@@ -248,12 +260,13 @@ function buildApp(
   });
   // Public routes: no key (health, provider webhooks with their own signatures, token keys, the demo).
   router.mount(healthRoutes({ store, worker, now, redis: parts.shared.status }));
-  router.mount(providerHookRoutes({ store, pool: parts.pool, publicUrl: config.publicUrl, now, logger }));
+  router.mount(providerHookRoutes({ ...common, pool: parts.pool, publicUrl: config.publicUrl }));
   router.mount(jwksRoutes({ store, sealer, now }));
   router.mount(demoRoutes(config.dataDir));
   const admin = adminAccess({ resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });
   mountAdmin(router, accounts, parts, admin, sameOriginOnly({ trust, publicUrl: config.publicUrl }));
   router.mount([...templateRoutes({ store, now }), ...auditRoutes({ store })], { use: [admin] });
+  router.mount(parts.ops.routes({ store, worker, now, shared: parts.shared, admin }));
   router.mount(
     docsRoutes({ routes: () => router.routes(), info: { title: 'MessageJS relay', version: RELAY_VERSION } }),
   );
@@ -266,26 +279,6 @@ function buildApp(
     if (!router.handle(req, res)) app(req, res);
   };
   return { app, handler, routes: () => router.routes() };
-}
-
-/** The management plane: sign-in (public), accounts and the projects' admin API (behind the admin access step). */
-function mountAdmin(
-  router: ReturnType<typeof createRouter>,
-  accounts: AccountsDeps,
-  parts: Parts,
-  admin: Handler,
-  sameOrigin: Handler,
-): void {
-  router.mount(authRoutes(accounts, { sameOrigin }));
-  router.mount([...selfRoutes(accounts), ...accountRoutes(accounts), ...adminTokenRoutes(accounts)], {
-    use: [admin],
-  });
-  // Keys and origins changed here are answered at once, by every relay with Redis, not after the caches' TTL.
-  const invalidate = () => {
-    parts.keyCache.clear();
-    return parts.shared.announce();
-  };
-  router.mount(projectAdminRoutes({ ...parts, invalidate }), { use: [admin] });
 }
 
 /**
@@ -359,6 +352,7 @@ function relayOf(
         server!.once('error', reject);
         server!.listen(port, host, () => resolve());
       });
+      await parts.ops.listen(config.http);
       worker?.start();
       accounts.passwords.warmUp();
       for (const { projectId, projectName, channels } of await consoleOnPhoneChannels(store)) {
@@ -371,6 +365,7 @@ function relayOf(
       onListening(url);
       return { url, server };
     },
+    listenMetrics: () => parts.ops.listen(config.http),
     async close() {
       if (server) {
         const s = server;
@@ -378,6 +373,7 @@ function relayOf(
         s.closeIdleConnections();
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
+      await parts.ops.close();
       await worker?.stop();
       await accounts.lastUsed.close();
       await parts.keysLastUsed.close();

@@ -78,6 +78,13 @@ const envSchema = z
       .string()
       .regex(/^[\x21-\x7e]{1,64}$/, 'must be 1 to 64 printable ASCII characters without spaces, e.g. messagejs:')
       .default('messagejs:'),
+    // Metrics (issue 14): never public by default.
+    MESSAGEJS_METRICS_TOKEN: z
+      .string()
+      .regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 printable ASCII characters without spaces')
+      .optional(),
+    MESSAGEJS_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    MESSAGEJS_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   })
   .refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
     path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
@@ -158,6 +165,28 @@ export interface RelayConfig {
   retentionDays: number | null;
   /** Days audit entries are kept (`MESSAGEJS_AUDIT_RETENTION_DAYS`); null keeps them all. @default null */
   auditRetentionDays: number | null;
+  /** Where and to whom `GET /metrics` (Prometheus text format) is served; off unless a token or a port is set. */
+  metrics: MetricsConfig;
+}
+
+/**
+ * `GET /metrics`. Never public by default: with neither a token nor a port, `/metrics` answers 404
+ * and the relay counts nothing.
+ */
+export interface MetricsConfig {
+  /**
+   * The bearer token a scraper sends (`MESSAGEJS_METRICS_TOKEN`, at least 16 characters): the
+   * relay's own port then serves `/metrics` to it (`401 unauthorized` without it, compared in
+   * constant time), and so does the metrics port when there is one. @default null
+   */
+  token: string | null;
+  /**
+   * A port of its own for `/metrics` (`MESSAGEJS_METRICS_PORT`; 0 picks a free one), served by a
+   * small listener on `host` that answers nothing else: keep it off the public network. @default null
+   */
+  port: number | null;
+  /** The interface the metrics port binds (`MESSAGEJS_METRICS_HOST`). @default '127.0.0.1' */
+  host: string;
 }
 
 /** How long a client may keep a connection, and how many it may hold: slow or silent clients must not hold sockets. */
@@ -248,6 +277,11 @@ export function loadConfig(
     redisKeyPrefix: e.MESSAGEJS_REDIS_KEY_PREFIX,
     retentionDays: e.MESSAGEJS_RETENTION_DAYS ?? null,
     auditRetentionDays: e.MESSAGEJS_AUDIT_RETENTION_DAYS ?? null,
+    metrics: Object.freeze({
+      token: e.MESSAGEJS_METRICS_TOKEN ?? null,
+      port: e.MESSAGEJS_METRICS_PORT ?? null,
+      host: e.MESSAGEJS_METRICS_HOST,
+    }),
     ...overrides,
   });
 }

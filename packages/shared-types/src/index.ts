@@ -210,6 +210,7 @@ export {
   openApiDocumentSchema,
   readinessResponseSchema,
 } from './schemas/platform.js';
+export { connectorHealthSchema, relayStatusSchema, type ConnectorHealth, type RelayStatus } from './schemas/status.js';
 export {
   addOriginRequestSchema,
   countriesRequestSchema,

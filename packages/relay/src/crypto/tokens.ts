@@ -61,3 +61,13 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: string | Buffe
 export function sha256Hex(value: string | Buffer): string {
   return oneShotHash ? oneShotHash('sha256', value, 'hex') : createHash('sha256').update(value).digest('hex');
 }
+
+/**
+ * Whether `given` is the configured secret `expected` (the metrics token), in time that tells
+ * nothing of either: both are hashed first, so even their lengths are compared in constant time.
+ */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}

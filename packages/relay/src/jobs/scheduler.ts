@@ -32,6 +32,8 @@ export interface SchedulerOptions {
    * @default 250, or 5000 when the store has `onWork`
    */
   pollMs?: number | undefined;
+  /** Told how long each outbox claim took, in seconds (the relay's metrics). */
+  onClaim?: ((seconds: number) => void) | undefined;
 }
 
 /** The chores of each turn, and what ends those running in the background when the scheduler stops. */
@@ -62,6 +64,10 @@ export interface Scheduler extends Dispatch {
   readonly running: boolean;
   /** When the loop last completed a pass (ms), for `/readyz`. */
   readonly lastTickAt: number;
+  /** Jobs running now, jobs held in memory waiting for a slot, and the slots (`GET /v1/status`, `/metrics`). */
+  readonly inFlight: number;
+  readonly waiting: number;
+  readonly concurrency: number;
 }
 
 /** Claims due outbox rows under a lease and runs each with the handler of its kind. */
@@ -82,6 +88,7 @@ class OutboxScheduler implements Scheduler, JobRecorder {
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #pollMs: number;
+  readonly #onClaim: ((seconds: number) => void) | undefined;
   /** True when the store notifies of work queued by other processes (`store.onWork`). */
   readonly #notified: boolean;
   #unsubscribe: (() => void) | null = null;
@@ -119,6 +126,7 @@ class OutboxScheduler implements Scheduler, JobRecorder {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#notified = typeof options.store.onWork === 'function';
     this.#pollMs = options.pollMs ?? (this.#notified ? NOTIFIED_POLL_MS : 250);
+    this.#onClaim = options.onClaim;
     this.#prefetch = this.#concurrency;
     this.#handoffLimit = Math.max(this.#concurrency * 8, 256);
     this.#leases = createLeaseKeeper({ store: this.#store, log: this.#log, now: this.#now, leaseMs: this.#leaseMs });
@@ -130,6 +138,18 @@ class OutboxScheduler implements Scheduler, JobRecorder {
 
   get lastTickAt(): number {
     return this.#lastTickAt;
+  }
+
+  get inFlight(): number {
+    return this.#inflight;
+  }
+
+  get waiting(): number {
+    return this.#jobs.waiting;
+  }
+
+  get concurrency(): number {
+    return this.#concurrency;
   }
 
   start(): void {
@@ -289,7 +309,9 @@ class OutboxScheduler implements Scheduler, JobRecorder {
     if (this.#claiming || want < Math.ceil(this.#concurrency / 4)) return [];
     this.#claiming = true;
     try {
+      const started = performance.now();
       const jobs = await this.#store.outbox.claim(this.#now(), want, this.#leaseMs, this.#owner);
+      this.#onClaim?.((performance.now() - started) / 1000);
       if (jobs.length < want) this.#backlog = false;
       return jobs;
     } finally {

@@ -3,7 +3,8 @@ import type { RelayConfig } from '../config.js';
 import type { Store } from '../store/types.js';
 import type { Sealer } from '../crypto/sealer.js';
 import type { ConnectorPool } from '../features/connectors/connector-pool.js';
-import { createCircuitBreaker } from './circuit-breaker.js';
+import { noMetrics, type MessageMetrics, type WorkerMetrics } from '../metrics/relay-metrics.js';
+import { createCircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { createHousekeeping } from './housekeeping.js';
 import type { RetentionSettings } from './retention.js';
@@ -45,10 +46,15 @@ export interface WorkerOptions {
   random?: () => number;
   /** How long old data is kept (`MESSAGEJS_RETENTION_DAYS`, …); housekeeping removes it hourly. @default keep everything */
   retention?: RetentionSettings;
+  /** Where claims, provider calls and message outcomes are counted. @default noMetrics */
+  metrics?: { messages: MessageMetrics; worker: WorkerMetrics };
 }
 
 /** The relay's in-process worker: the outbox scheduler with a handler for every job kind. */
-export type Worker = Scheduler;
+export interface Worker extends Scheduler {
+  /** Each connector this worker has called: its circuit breaker and last error (`GET /v1/status`, `/metrics`). */
+  connectorHealth(): BreakerState[];
+}
 
 /**
  * Builds the worker: one scheduler, the handler of each job kind (`send`, `fallback_check`) and
@@ -68,9 +74,11 @@ export function createWorker(options: WorkerOptions): Worker {
     backoffMaxMs: options.backoffMaxMs ?? 300_000,
     random: options.random ?? Math.random,
   };
-  const deps = { store, now, log };
-  return createScheduler({
+  const metrics = options.metrics ?? noMetrics;
+  const deps = { store, now, log, metrics };
+  const scheduler = createScheduler({
     ...deps,
+    onClaim: metrics.worker.claim,
     handlers: {
       send: createSendHandler({
         ...deps,
@@ -88,6 +96,7 @@ export function createWorker(options: WorkerOptions): Worker {
     leaseMs: options.leaseMs,
     pollMs: options.pollMs,
   });
+  return Object.assign(scheduler, { connectorHealth: () => breaker.health() });
 }
 
 /** What an embedder or a test may tune of the worker a relay builds (`RelayDeps.worker`). */
@@ -103,7 +112,7 @@ export type WorkerTuning = Partial<Omit<WorkerOptions, 'store' | 'pool' | 'logge
  */
 export function workerFor(
   config: Readonly<RelayConfig>,
-  parts: Pick<WorkerOptions, 'store' | 'pool' | 'logger' | 'now' | 'sealer'>,
+  parts: Pick<WorkerOptions, 'store' | 'pool' | 'logger' | 'now' | 'sealer' | 'metrics'>,
   tuning: WorkerTuning = {},
 ): Worker | null {
   if (!config.worker) return null;

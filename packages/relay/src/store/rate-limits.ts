@@ -41,6 +41,8 @@ const limitOf: Record<LimitDimension, keyof ProjectLimits | null> = {
 export interface RateLimitStore {
   /** Adds one hit and returns the count in the current window and the ms until it resets. */
   hit(dimension: LimitDimension, key: string): Promise<{ count: number; resetMs: number }>;
+  /** Told of each refusal `enforceLimit` answers (the relay's metrics count them by dimension). */
+  refused?: ((dimension: LimitDimension) => void) | undefined;
 }
 
 /** What the relay asks of a rate-limiter-flexible limiter: its prefix, points, window and block. */
@@ -76,6 +78,11 @@ export function createRateLimitStore(make: MakeLimiter): RateLimitStore {
   };
 }
 
+/** `store`, telling `refused` of each refusal `enforceLimit` answers (the relay's metrics). */
+export function withRefusals(store: RateLimitStore, refused: (dimension: LimitDimension) => void): RateLimitStore {
+  return { hit: (dimension, key) => store.hit(dimension, key), refused };
+}
+
 /** The in-memory store, on rate-limiter-flexible. */
 export function createMemoryRateLimitStore(): RateLimitStore {
   return createRateLimitStore(memoryLimiter);
@@ -107,6 +114,7 @@ export async function enforceLimit(
   const { count, resetMs } = await store.hit(dimension, key);
   const state = { limit, remaining: Math.max(limit - count, 0), resetSeconds: Math.max(Math.ceil(resetMs / 1000), 1) };
   if (count > limit) {
+    store.refused?.(dimension);
     throw new AppError(
       'rate_limited',
       `Too many requests for ${dimensionLabel[dimension]}; try again in ${state.resetSeconds} s.`,

@@ -46,6 +46,8 @@ export interface SharedState {
   onInvalidate: (listener: () => void) => void;
   /** `null` without Redis; else whether it answers. */
   status: () => SharedStatus | null;
+  /** With Redis: one `PING`, true when it answered (within the command timeout); absent without Redis. */
+  ping?: () => Promise<boolean>;
   close: () => Promise<void>;
 }
 

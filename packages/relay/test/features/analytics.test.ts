@@ -145,8 +145,11 @@ describe('GET /v1/analytics/messages', () => {
         failures: 0,
         successRate: 1,
         retries: 0,
+        circuit: 'closed',
       }),
     ]);
+    // The worker timed the console connector's answer.
+    expect(connectors.body.connectors[0].latencyMs).toEqual({ p50: expect.any(Number), p95: expect.any(Number) });
     const usage = await analytics('usage', `?from=${today}T00:00:00Z`);
     expect(usage.status).toBe(200);
     expect(usage.body.totals).toMatchObject({ messages: 1, segments: 1 });

@@ -265,6 +265,11 @@ const audit: Record<string, Fixture> = {
   },
 };
 
+/** The relay's status: its own figures and the caller's account's connectors (owners and admins with `manage_settings`). */
+const operations: Record<string, Fixture> = {
+  'GET /v1/status': { scope: 'own', ok: 200, build: async () => ({ path: '/v1/status' }) },
+};
+
 /** The matrix's context over a started relay with account A set up. */
 async function context(t: Ctx['t'], ids: { accountId: string; a1: string; a2: string }): Promise<Ctx> {
   let n = 0;
@@ -295,6 +300,7 @@ const byRoute: Record<string, Fixture> = {
   ...projectFixtures,
   ...templates,
   ...audit,
+  ...operations,
 };
 
 /** Every admin route's fixture, by `METHOD /path`, and the matrix's context. */

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
  */
 const LAYERS = [
   ['domain'],
-  ['config', 'logger'],
+  ['config', 'logger', 'metrics'],
   ['crypto'],
   ['store'],
   ['providers'],

@@ -92,6 +92,7 @@ import {
   jwksResponseSchema,
   readinessResponseSchema,
 } from './platform.js';
+import { connectorHealthSchema, relayStatusSchema } from './status.js';
 import {
   powChallengeSchema,
   verifyCheckRequestSchema,
@@ -182,6 +183,8 @@ export const schemas = {
   HookReceipt: hookReceiptSchema,
   JwksResponse: jwksResponseSchema,
   DemoConfig: demoConfigSchema,
+  RelayStatus: relayStatusSchema,
+  ConnectorHealth: connectorHealthSchema,
   Project: projectSchema,
   ProjectLimits: projectLimitsSchema,
   CreateProjectRequest: createProjectRequestSchema,

@@ -16,8 +16,8 @@ import { failureMeaning } from './failure-meanings.js';
 export interface AnalyticsDeps {
   store: Store;
   now: () => number;
-  /** This process's circuit breaker for a connector (absent without a worker here). */
-  circuitOpen?: (connectorId: string) => boolean;
+  /** The circuit breakers of this process's worker (absent without a worker here). */
+  circuits?: () => ReadonlyArray<{ connectorId: string; open: boolean }>;
 }
 
 const DENIED = 'Analytics take a secret key (from a server) or a member’s credential.';

@@ -21,6 +21,15 @@ export async function connectorAnalytics(
 ): Promise<AnalyticsConnectorsResponse> {
   const range = resolveRange(deps, projectId, parse(analyticsRangeQuerySchema, query), HOUR_MS);
   const rows = await deps.store.analytics.connectorStats(range);
+  // A connector this worker has not called since it started has a closed breaker.
+  const open = deps.circuits
+    ? new Set(
+        deps
+          .circuits()
+          .filter((c) => c.open)
+          .map((c) => c.connectorId),
+      )
+    : null;
   return {
     projectId: range.projectId,
     from: iso(range.from),
@@ -41,7 +50,7 @@ export async function connectorAnalytics(
               p50: histogramQuantile(r.latency, latencyBucketsMs, 0.5)!,
               p95: histogramQuantile(r.latency, latencyBucketsMs, 0.95)!,
             },
-      circuit: deps.circuitOpen ? (deps.circuitOpen(r.connectorId) ? 'open' : 'closed') : null,
+      circuit: open ? (open.has(r.connectorId) ? 'open' : 'closed') : null,
     })),
   };
 }

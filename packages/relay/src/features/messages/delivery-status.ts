@@ -1,18 +1,19 @@
 import type { StatusUpdate } from '../../providers/types.js';
-import type { Store } from '../../store/types.js';
+import type { Message, Store } from '../../store/types.js';
 
 /**
  * Pipeline step 11 (docs/architecture.md): applies provider-reported statuses. Each update finds its message by the
  * provider's id on that connector; a status that would move a message backwards (callbacks
  * arrive out of order) is ignored by the store. Every update that found its message, applied or
  * ignored, is recorded in the message's timeline by the same write. Returns how many changed a
- * message.
+ * message; `onApplied` hears of each (the relay's metrics).
  */
 export async function applyStatusUpdates(
   store: Store,
   connectorId: string,
   updates: StatusUpdate[],
   now: number,
+  onApplied?: (message: Message, status: StatusUpdate['status']) => void,
 ): Promise<number> {
   let applied = 0;
   for (const update of updates) {
@@ -31,7 +32,10 @@ export async function applyStatusUpdates(
         reportedAt: update.at ?? null,
       },
     });
-    if (changed) applied++;
+    if (changed) {
+      applied++;
+      onApplied?.(message, update.status);
+    }
     // A failure report ends the wait of a pending fallback: the next channel is tried now.
     if (changed && (update.status === 'failed' || update.status === 'undelivered'))
       await store.outbox.expedite(message.id, now);

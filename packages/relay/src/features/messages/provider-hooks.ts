@@ -3,6 +3,7 @@ import type { Store } from '../../store/types.js';
 import type { WebhookRequest } from '../../providers/types.js';
 import type { ConnectorPool } from '../connectors/connector-pool.js';
 import { AppError } from '../../domain/app-error.js';
+import type { MessageMetrics } from '../../metrics/relay-metrics.js';
 import { applyStatusUpdates } from './delivery-status.js';
 
 export interface ProviderHookDeps {
@@ -10,6 +11,8 @@ export interface ProviderHookDeps {
   pool: ConnectorPool;
   now: () => number;
   logger: Logger;
+  /** Counts the deliveries and failures the callbacks report. */
+  metrics?: Pick<MessageMetrics, 'delivered' | 'failed'>;
 }
 
 /** The connector a webhook names, with its provider code and credentials; unknown ids are a 404. */
@@ -17,7 +20,7 @@ async function loadConnector(deps: ProviderHookDeps, connectorId: string) {
   const record = /^con_[0-9A-Za-z]{22}$/.test(connectorId) ? await deps.store.connectors.get(connectorId) : null;
   if (!record) throw new AppError('connector_not_found', 'No such connector.');
   const { connector, credentials } = deps.pool.get(record);
-  return { connector, credentials: credentials() };
+  return { record, connector, credentials: credentials() };
 }
 
 /** A subscription handshake (WhatsApp's `hub.challenge`): the text to answer, or `invalid_signature`. */
@@ -33,13 +36,24 @@ export async function answerHandshake(deps: ProviderHookDeps, connectorId: strin
  * is read; a bad or missing one is refused and changes nothing.
  */
 export async function receiveStatusWebhook(deps: ProviderHookDeps, connectorId: string, hook: WebhookRequest) {
-  const { connector, credentials } = await loadConnector(deps, connectorId);
+  const { record, connector, credentials } = await loadConnector(deps, connectorId);
   if (!connector.verifyWebhook || !connector.parseStatus)
     throw new AppError('not_found', 'This connector takes no webhooks.');
   if (!connector.verifyWebhook(hook, credentials)) {
     deps.logger.warn({ connectorId }, 'webhook with a bad or missing signature refused');
     throw new AppError('invalid_signature', 'The webhook signature is missing or wrong.');
   }
-  const applied = await applyStatusUpdates(deps.store, connectorId, connector.parseStatus(hook), deps.now());
+  const { metrics } = deps;
+  const applied = await applyStatusUpdates(
+    deps.store,
+    connectorId,
+    connector.parseStatus(hook),
+    deps.now(),
+    metrics &&
+      ((message, status) => {
+        if (status === 'delivered') metrics.delivered(message.channel, record.type);
+        else if (status === 'failed' || status === 'undelivered') metrics.failed(message.channel, record.type);
+      }),
+  );
   deps.logger.info({ connectorId, applied }, 'provider status webhook');
 }

@@ -49,6 +49,7 @@ export function messageRoutes(
         const outcome = await answerOnce(deps, caller.key.id, idempotency, () =>
           sendMessage(deps, caller, request.body, idempotency, clientIp),
         );
+        if (!outcome.replayed) deps.metrics?.accepted(outcome.body.channel);
         return { status: outcome.status, body: outcome.body, ...(outcome.replayed && { headers: REPLAYED }) };
       },
     },

@@ -17,6 +17,7 @@ import { idempotencyRecord, replayAnswer, storedAnswer, type Answer } from './id
 import type { Dispatch } from './dispatch.js';
 import { requireCaptcha, type CaptchaDeps } from '../verify/verify-captcha.js';
 import { loadVerifySettings } from '../verify/verify-settings.js';
+import type { MessageMetrics } from '../../metrics/relay-metrics.js';
 
 export interface SendDeps {
   store: Store;
@@ -26,6 +27,8 @@ export interface SendDeps {
   dispatch?: Dispatch;
   /** CAPTCHA checking, for projects that ask it of public-key sends (`captchaOnSends`). */
   captcha?: CaptchaDeps;
+  /** Counts each message accepted (stored and answered 202, not a replay), by channel: `routes.ts`. */
+  metrics?: Pick<MessageMetrics, 'accepted'>;
 }
 
 export type SendOutcome = Answer<SendMessageResponse>;

@@ -27,6 +27,7 @@ import type { ProofOfWork } from './proof-of-work.js';
 import type { InFlightLocks } from '../../store/shared-state.js';
 import { DEFAULT_VERIFY_BODY, DEFAULT_VERIFY_SUBJECT, loadVerifySettings } from './verify-settings.js';
 import { admitVerifySend, clientOf, sendWindows } from './admit-verify-send.js';
+import type { MessageMetrics } from '../../metrics/relay-metrics.js';
 
 /** Session ids: `ver_` and 22 base62 characters (≈131 bits), unguessable. */
 export const SESSION_ID = /^ver_[0-9A-Za-z]{22}$/;
@@ -48,6 +49,8 @@ export interface VerifyDeps {
   onEnqueued?: (messageId: string) => void;
   /** In-flight locks on `Idempotency-Key`s, shared by relays (`store/shared-state.ts`). */
   locks?: InFlightLocks | null;
+  /** Counts each code's message accepted, by channel. */
+  metrics?: Pick<MessageMetrics, 'accepted'>;
 }
 
 /** The request's context the HTTP layer knows. */
@@ -142,6 +145,7 @@ export async function startVerification(
       : sentMeanwhile(settings);
   }
   deps.onEnqueued?.(message.id);
+  deps.metrics?.accepted(message.channel);
   return { status: 202, body: response, replayed: false };
 }
 

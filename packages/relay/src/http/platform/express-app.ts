@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import type { HttpMetrics } from '../../metrics/relay-metrics.js';
 import type { Handler } from './handler.js';
 import { requestContext } from './request-context.js';
 import type { TrustProxy } from './request-info.js';
@@ -8,7 +9,7 @@ import type { TrustProxy } from './request-info.js';
  * The relay's Express app with its settings and the first middleware of every request (request
  * id, security headers, request log), and the `trust proxy` function every route reads.
  */
-export function expressApp(options: { logger: Logger; trustProxy: string }): {
+export function expressApp(options: { logger: Logger; trustProxy: string; metrics?: HttpMetrics | null }): {
   app: Express;
   context: Handler;
   trust: TrustProxy;
@@ -19,6 +20,7 @@ export function expressApp(options: { logger: Logger; trustProxy: string }): {
   app.set('etag', false);
   const context = requestContext({
     logger: options.logger,
+    metrics: options.metrics ?? null,
     helmet: {
       // The SDK bundles are loaded cross-origin by <script> tags; CORS protects the API itself.
       crossOriginResourcePolicy: { policy: 'cross-origin' },

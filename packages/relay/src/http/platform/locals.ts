@@ -1,6 +1,7 @@
 import type { ApiResponse } from './handler.js';
 import type { Principal } from '../../domain/principal.js';
 import { AppError } from '../../domain/app-error.js';
+import type { RouteObserver } from '../../metrics/relay-metrics.js';
 
 /** What middleware learn about a request, kept on `res.locals`. */
 export interface RequestLocals {
@@ -9,6 +10,8 @@ export interface RequestLocals {
   /** The client IP, for public keys: found once by the request limits, counted again by sends. */
   clientIp?: string;
   idempotency?: { key: string; requestHash: string };
+  /** The metrics of the route that took the request (set by the router when metrics are on). */
+  route?: RouteObserver;
 }
 
 export const localsOf = (res: ApiResponse) => res.locals as unknown as RequestLocals;

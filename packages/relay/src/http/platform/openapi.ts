@@ -33,11 +33,17 @@ const securitySchemes = {
     name: '__Host-mjs_at',
     description: 'A browser session; writes also send `X-CSRF-Token`.',
   },
+  metricsToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The relay’s metrics token (`MESSAGEJS_METRICS_TOKEN`), for a Prometheus scraper.',
+  },
 } as const;
 
 const security: Record<RouteDoc['auth'], Json[]> = {
   key: [{ projectKey: [] }],
   admin: [{ adminBearer: [] }, { adminCookie: [] }],
+  metrics: [{ metricsToken: [] }],
   public: [],
 };
 

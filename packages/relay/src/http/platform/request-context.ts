@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Logger } from 'pino';
 import { headers } from '@messagejs/shared-types';
+import type { HttpMetrics } from '../../metrics/relay-metrics.js';
 import { localsOf } from './locals.js';
 import type { Handler } from './handler.js';
 import { withoutQuery } from './request-info.js';
@@ -63,9 +64,15 @@ function requestIds(): () => string {
  * The first middleware of every request, in one step: its id (a sane incoming `X-Request-Id` is
  * kept) echoed in `X-Request-Id`, helmet's headers, and one log line when it finishes — method,
  * path (no query string: it may carry secrets), status, duration, request id and the key's
- * prefix; never the key, body or recipient.
+ * prefix; never the key, body or recipient. With `metrics`, the answer is counted under its
+ * route's pattern (`res.locals.route`, set by the router), or `(other)`.
  */
-export function requestContext(options: { logger: Logger; helmet: Readonly<HelmetOptions> }): Handler {
+export function requestContext(options: {
+  logger: Logger;
+  helmet: Readonly<HelmetOptions>;
+  metrics?: HttpMetrics | null;
+}): Handler {
+  const metrics = options.metrics ?? null;
   // The request line is built here from fixed fields that hold no secret (method, path without
   // query, status, timing, ids, key prefix), so it skips the redaction pass every other log line
   // gets: that pass was a tenth of the request log's cost.
@@ -80,6 +87,8 @@ export function requestContext(options: { logger: Logger; helmet: Readonly<Helme
     locals.requestId = id;
     res.setHeader(headers.requestId, id);
     res.on('finish', () => {
+      const ms = performance.now() - started;
+      if (metrics !== null) (locals.route ?? metrics.other(req.method ?? 'GET')).observe(res.statusCode, ms / 1000);
       if (!logger.isLevelEnabled('info')) return;
       logger.info(
         {
@@ -87,7 +96,7 @@ export function requestContext(options: { logger: Logger; helmet: Readonly<Helme
           method: req.method,
           path: withoutQuery(req.originalUrl ?? req.url ?? '/'),
           status: res.statusCode,
-          ms: Math.round((performance.now() - started) * 1000) / 1000,
+          ms: Math.round(ms * 1000) / 1000,
           keyPrefix: locals.principal?.kind === 'key' ? locals.principal.key.prefix : undefined,
         },
         'request',

@@ -153,8 +153,11 @@ export interface RouteDoc {
   summary: string;
   /** The group it is listed under (e.g. `Messages`, `Projects`). */
   tag: string;
-  /** Who may call it: a project key, an admin credential (a member's session or a `mat_` token), or anyone. */
-  auth: 'key' | 'admin' | 'public';
+  /**
+   * Who may call it: a project key, an admin credential (a member's session or a `mat_` token),
+   * a scraper with the metrics token (`MESSAGEJS_METRICS_TOKEN`), or anyone.
+   */
+  auth: 'key' | 'admin' | 'metrics' | 'public';
   /** The permission an admin credential needs, when one does. */
   permission?: Permission;
   body?: ZodType;

@@ -2,12 +2,15 @@ import type { Logger } from 'pino';
 import type { ClaimedJob, MessageAttemptRecord, Store } from '../../store/types.js';
 import { maskText } from '../../domain/mask.js';
 import type { GiveUp } from '../delivery-policy.js';
+import type { MessageMetrics, WorkerMetrics } from '../../metrics/relay-metrics.js';
 
-/** What the delivery handlers write to and log with. */
+/** What the delivery handlers write to, log with and count in. */
 export interface DeliveryDeps {
   store: Store;
   now: () => number;
   log: Logger;
+  /** Messages sent, delivered and failed, and provider calls (`noMetrics` when metrics are off). */
+  metrics: { messages: MessageMetrics; worker: WorkerMetrics };
 }
 
 /**
@@ -59,5 +62,6 @@ export async function giveUp(
     at,
     event: { ...event, type: 'failed', status: 'failed' },
   });
+  deps.metrics.messages.failed(message.channel, attempt?.connectorType ?? 'none');
   log.warn({ messageId: message.id, code, error: maskText(text) }, 'message failed');
 }

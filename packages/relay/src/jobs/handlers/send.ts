@@ -72,37 +72,44 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
     // messages pay for the project lookup.
     const revealSensitive =
       message.sensitive === true && (await store.projects.get(message.projectId))?.development === true;
-    const started = now();
+    // The provider call's own duration (monotonic: the relay's clock may be frozen in tests).
+    const started = performance.now();
+    let result: SendResult;
     try {
-      const result = await callProvider(deps, connector, outbound, credentials(), record, revealSensitive);
-      const at = now();
-      breaker.success(record.id);
-      const fallbackAt = fallbackCheckAt(message, result.status, at);
-      // The record joins the store's next batch; the job's slot is held until it commits. Should
-      // it fail, the lease expires and the message is sent again.
-      recorder.record(
-        job,
-        store.outbox.complete(job, {
-          attempt: attemptOf(message, record, result.providerMessageId, result.status, null, at),
-          status: result.status,
-          at,
-          ...(fallbackAt !== undefined && { fallbackAt }),
-        }),
-      );
-      log.debug(
-        {
-          messageId: message.id,
-          channel: message.channel,
-          connector: record.type,
-          to: maskAddress(message.to),
-          status: result.status,
-          ms: at - started,
-        },
-        'message handed to provider',
-      );
+      result = await callProvider(deps, connector, outbound, credentials(), record, revealSensitive);
     } catch (error) {
-      await failed(deps, job, error, { outbound, record, connectors });
+      return failed(deps, job, error, { outbound, record, connectors, latencyMs: performance.now() - started });
     }
+    const latencyMs = performance.now() - started;
+    const at = now();
+    breaker.success(record, at);
+    const fallbackAt = fallbackCheckAt(message, result.status, at);
+    // The record joins the store's next batch; the job's slot is held until it commits. Should
+    // it fail, the lease expires and the message is sent again.
+    const attempt = attemptOf(message, record, result.providerMessageId, result.status, null, at, latencyMs);
+    recorder.record(
+      job,
+      store.outbox.complete(job, {
+        attempt,
+        status: result.status,
+        at,
+        ...(fallbackAt !== undefined && { fallbackAt }),
+      }),
+    );
+    deps.metrics.worker.providerCall(record.type, 'ok', latencyMs / 1000);
+    deps.metrics.messages.sent(message.channel, record.type);
+    if (result.status === 'delivered') deps.metrics.messages.delivered(message.channel, record.type);
+    log.debug(
+      {
+        messageId: message.id,
+        channel: message.channel,
+        connector: record.type,
+        to: maskAddress(message.to),
+        status: result.status,
+        ms: Math.round(latencyMs),
+      },
+      'message handed to provider',
+    );
   }
 
   return send;
@@ -139,7 +146,7 @@ async function failed(
   deps: SendHandlerDeps,
   job: ClaimedJob,
   error: unknown,
-  sent: { outbound: OutboundMessage; record: ConnectorRecord; connectors: ConnectorRecord[] },
+  sent: { outbound: OutboundMessage; record: ConnectorRecord; connectors: ConnectorRecord[]; latencyMs: number },
 ): Promise<void> {
   const { store, now, log, breaker, policy } = deps;
   const { message } = job;
@@ -158,12 +165,12 @@ async function failed(
   // A provider may quote the body it refused: the code stays out of the stored error text.
   const errorText = message.sensitive ? withoutCode(failure.message, sent.outbound.text) : failure.message;
   const at = now();
-  const attempt = attemptOf(message, record, null, 'failed', failure.providerCode ?? failure.code, at);
-  if (failure.kind === 'permanent') {
-    if (failure.code === 'recipient_opted_out') await store.optOuts.add(message.projectId, message.to, at);
-  } else {
-    breaker.failure(record.id);
-  }
+  const errorCode = failure.providerCode ?? failure.code;
+  const attempt = attemptOf(message, record, null, 'failed', errorCode, at, sent.latencyMs);
+  deps.metrics.worker.providerCall(record.type, failure.kind, sent.latencyMs / 1000);
+  breaker.failure(record, { code: failure.code, transient: failure.kind === 'transient' }, at);
+  if (failure.kind === 'permanent' && failure.code === 'recipient_opted_out')
+    await store.optOuts.add(message.projectId, message.to, at);
   const decision = decideDelivery(
     failure,
     { attempts: job.attempts, connectors: sent.connectors.length, cascade: message.cascade, at },
@@ -243,6 +250,7 @@ function attemptOf(
   status: MessageAttemptRecord['status'],
   errorCode: string | null,
   at: number,
+  latencyMs: number,
 ): MessageAttemptRecord {
   return {
     messageId: message.id,
@@ -253,5 +261,6 @@ function attemptOf(
     status,
     errorCode,
     at,
+    latencyMs,
   };
 }

@@ -124,6 +124,16 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
         return false;
       }
     },
+    async about() {
+      const { rows } = await pool.query<{ server_version: string; schema: number | null }>(
+        "SELECT current_setting('server_version') AS server_version, (SELECT max(version) FROM schema_migrations) AS schema",
+      );
+      return {
+        backend: 'postgres',
+        serverVersion: rows[0]!.server_version,
+        schemaVersion: Number(rows[0]!.schema ?? 0),
+      };
+    },
     close() {
       // The pool may be ended once only: later calls wait for the first.
       closing ??= (async () => {

@@ -1,4 +1,4 @@
-import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types/index.js';
+import type { ClaimedJob, MessageAttemptRecord, OutboxRepo, OutboxStats } from '../types/index.js';
 import { toMessage, type MessageRow } from '../message-rows.js';
 import { notifyOutbox } from './messages.js';
 import { withoutNul } from './nul-text.js';
@@ -84,7 +84,21 @@ export function createOutboxRepo(
       );
       return rows[0]?.t ?? null;
     },
+    stats: (now) => outboxStats(db, now),
   };
+}
+
+/** `outbox.stats`: as on SQLite (`sqlite/outbox.ts`), the index only; a due row waits from when it became claimable. */
+async function outboxStats(db: PgDb, now: number): Promise<OutboxStats> {
+  const { rows } = await db.query<OutboxStats>(
+    `SELECT count(*) FILTER (WHERE lease_until > $1) AS leased,
+       count(*) FILTER (WHERE lease_until <= $1 AND due_at <= $1) AS due,
+       count(*) FILTER (WHERE lease_until <= $1 AND due_at > $1) AS later,
+       min(greatest(due_at, lease_until)) FILTER (WHERE lease_until <= $1 AND due_at <= $1) AS "oldestDueAt"
+     FROM outbox`,
+    [now],
+  );
+  return { ...rows[0]! };
 }
 
 // A message whose body holds a secret (a verification code, sealed) keeps it only while it may be sent.

@@ -63,6 +63,11 @@ export async function openRedisSharedState(options: RedisSharedOptions): Promise
     announce: () => invalidation.announce(),
     onInvalidate: (listener) => invalidation.onInvalidate(listener),
     status: () => health.status(),
+    ping: () =>
+      client.ping().then(
+        () => true,
+        () => false,
+      ),
     async close() {
       health.close();
       await closeConnections(connections);

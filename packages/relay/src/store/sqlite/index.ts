@@ -62,6 +62,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
 export function createSqliteStore(dataDir: string): Store {
   const db = openDatabase(dataDir);
   const ping = db.prepare('SELECT 1');
+  const version = db.prepare('SELECT sqlite_version() AS v').pluck();
   // Prepared on the first unit of work: most processes (and every send) never open one.
   let direct: Repositories | null = null;
   return {
@@ -73,6 +74,10 @@ export function createSqliteStore(dataDir: string): Store {
       } catch {
         return false;
       }
+    },
+    async about() {
+      const schemaVersion = db.pragma('user_version', { simple: true }) as number;
+      return { backend: 'sqlite', serverVersion: version.get() as string, schemaVersion };
     },
     async close() {
       if (db.open) db.close();

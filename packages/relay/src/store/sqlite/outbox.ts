@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ClaimedJob, MessageAttemptRecord, OutboxRepo } from '../types/index.js';
+import type { ClaimedJob, MessageAttemptRecord, OutboxRepo, OutboxStats } from '../types/index.js';
 import { createGroupCommit } from './group-commit.js';
 import { messageColumns, messageFromValues } from './messages.js';
 import { createEventWriter } from './message-events.js';
@@ -96,7 +96,16 @@ function prepareQueueState(db: Database.Database) {
   );
   const pending = db.prepare('SELECT count(*) AS n FROM outbox');
   const nextDue = db.prepare('SELECT min(max(due_at, lease_until)) AS t FROM outbox');
-  return { renew, releaseLeases, pending, nextDue };
+  // Reads only the `(due_at, lease_until)` index. A due row's wait starts when it became
+  // claimable: its due time, or the end of a lease that ran out.
+  const stats = db.prepare(
+    `SELECT count(*) FILTER (WHERE lease_until > @now) AS leased,
+       count(*) FILTER (WHERE lease_until <= @now AND due_at <= @now) AS due,
+       count(*) FILTER (WHERE lease_until <= @now AND due_at > @now) AS later,
+       min(max(due_at, lease_until)) FILTER (WHERE lease_until <= @now AND due_at <= @now) AS oldestDueAt
+     FROM outbox`,
+  );
+  return { renew, releaseLeases, pending, nextDue, stats };
 }
 
 type Completion = { job: ClaimedJob; result: Parameters<OutboxRepo['complete']>[1] };
@@ -266,6 +275,9 @@ export function createOutboxRepo(
     },
     async nextDue() {
       return (s.nextDue.get() as { t: number | null }).t;
+    },
+    async stats(now) {
+      return { ...(s.stats.get({ now }) as OutboxStats) };
     },
   };
 }

@@ -89,11 +89,22 @@ export interface Repositories {
  */
 export type UnitOfWork = <T>(work: (tx: Repositories) => Promise<T>) => Promise<T>;
 
+/** What `store.about()` tells of the database. */
+export interface DatabaseAbout {
+  backend: 'sqlite' | 'postgres';
+  /** SQLite's library version (`sqlite_version()`), or the PostgreSQL server's (`server_version`). */
+  serverVersion: string;
+  /** The migrations applied: `PRAGMA user_version`, or the highest of `schema_migrations`. */
+  schemaVersion: number;
+}
+
 /** Every repository of one backend, and its unit of work. Nothing outside `store/` writes SQL. */
 export interface Store extends Repositories {
   transaction: UnitOfWork;
   /** True when the database answers. */
   ping(): Promise<boolean>;
+  /** Which database this is: its backend, the server's version and the schema version applied (`GET /v1/status`). */
+  about(): Promise<DatabaseAbout>;
   close(): Promise<void>;
   /**
    * Calls `listener` when another process queued work (PostgreSQL LISTEN/NOTIFY): a message

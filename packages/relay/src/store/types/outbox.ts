@@ -74,4 +74,21 @@ export interface OutboxRepo {
   pending(): Promise<number>;
   /** The earliest due time among rows, or null. */
   nextDue(): Promise<number | null>;
+  /**
+   * What the outbox holds at `now`, by state, for metrics and `GET /v1/status`: one statement
+   * over the `(due_at, lease_until)` index.
+   */
+  stats(now: number): Promise<OutboxStats>;
+}
+
+/** The outbox's rows at one moment, by state; every row is in exactly one. */
+export interface OutboxStats {
+  /** Due, and not leased (or its lease ran out): waiting for a worker to claim it. */
+  due: number;
+  /** Leased to a worker that is delivering it (or holds it in memory, a hand-off). */
+  leased: number;
+  /** Not due yet: scheduled messages, retries waiting for their backoff, fallback checks. */
+  later: number;
+  /** Since when the longest-waiting due row has been claimable (ms), or null when none is due. */
+  oldestDueAt: number | null;
 }
