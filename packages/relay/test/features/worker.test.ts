@@ -74,7 +74,8 @@ describe('worker', () => {
 
   it('reads as `sending` while a worker holds the message, then as what the provider answered', async () => {
     t = await startRelay();
-    receiver = await scriptedServer([200], { delayMs: 400 });
+    // The provider holds the answer 2 s: long enough to read the message in the worker's hands on a loaded machine.
+    receiver = await scriptedServer([200], { delayMs: 2000 });
     await addConnector(
       t.relay.store,
       t.relay.sealer,

@@ -21,7 +21,7 @@ const COLUMNS: ReadonlyArray<UnnestColumn<Completed>> = [
   ['attempt_status', 'text', (c) => c.result.attempt.status],
   ['attempt_error_code', 'text', (c) => withoutNul(c.result.attempt.errorCode)],
   ['attempt_at', 'bigint', (c) => c.result.attempt.at],
-  ['latency_ms', 'bigint', (c) => c.result.attempt.latencyMs ?? null],
+  ['latency_ms', 'bigint', (c) => (c.result.attempt.latencyMs == null ? null : Math.round(c.result.attempt.latencyMs))],
   ['status', 'text', (c) => c.result.status],
   ['at', 'bigint', (c) => c.result.at],
 ];

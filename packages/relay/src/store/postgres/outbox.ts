@@ -147,7 +147,7 @@ function attemptStep(a: MessageAttemptRecord, param: (value: unknown) => string)
     a.status,
     withoutNul(a.errorCode),
     a.at,
-    a.latencyMs ?? null,
+    a.latencyMs == null ? null : Math.round(a.latencyMs),
   ];
   return `attempt AS (
     INSERT INTO message_attempts (message_id, channel, connector_id, connector_type, provider_message_id, status, error_code, at, latency_ms)

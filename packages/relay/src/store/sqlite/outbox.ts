@@ -148,7 +148,7 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
         a.status,
         a.errorCode,
         a.at,
-        a.latencyMs ?? null,
+        a.latencyMs == null ? null : Math.round(a.latencyMs),
       );
   };
   // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.
