@@ -10,7 +10,8 @@
 //
 // Knobs: BENCH_HISTORY_ROWS, BENCH_HISTORY_SAMPLES (requests per page figure, default 200),
 // BENCH_HISTORY_BACKENDS (sqlite,pg), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres),
-// BENCH_CPU_PROF=1 (the relays under --cpu-prof, in .tmp/prof-history/<backend>/).
+// BENCH_CPU_PROF=1 (the relays under --cpu-prof, in .tmp/prof-history/<backend>/), BENCH_HISTORY_CLI
+// (another build's dist/cli.js, to compare builds in alternating runs; default this checkout's).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,7 +41,9 @@ export const name = 'history';
 export const title = 'History and analytics — pages, export and rollups over 1,000,000 messages, SQLite and PostgreSQL';
 export const TARGETS = { maxPageP95Ms: 20, maxAnalyticsP95Ms: 100, minExportRowsPerS: 100_000, maxRssGrowthMB: 50 };
 
-const CLI = path.join(ROOT, 'packages/relay/dist/cli.js');
+const CLI = process.env.BENCH_HISTORY_CLI
+  ? path.resolve(process.env.BENCH_HISTORY_CLI)
+  : path.join(ROOT, 'packages/relay/dist/cli.js');
 /** The seeded messages span 90 days before this. */
 const END = Date.parse('2026-11-01T00:00:00Z');
 const SPAN = 90 * 86_400_000;

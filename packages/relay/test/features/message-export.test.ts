@@ -4,11 +4,14 @@ import type { Message } from '../../src/store/types.js';
 import { call, DEMO_ORIGIN } from '../helpers/start-relay.js';
 import { addMember, setUpOwner, startAccountsRelay, type Tokens } from '../helpers/accounts.js';
 import { messageRecord } from '../helpers/store-records.js';
+import { write } from '../helpers/store-snapshot.js';
 
 let t: Awaited<ReturnType<typeof startAccountsRelay>>;
 let owner: Tokens;
 const T0 = Date.parse('2026-05-01T00:00:00Z');
 const MANY = 5000;
+/** The messages seeded one by one before the many: the export's edge cases. */
+const FEW = 5;
 
 /** Stores messages as a relay would, due a year from now (the worker leaves them be), 500 at a time. */
 async function seed(messages: Message[]): Promise<void> {
@@ -27,6 +30,13 @@ const record = (n: number, fields: Partial<Message> = {}) =>
     ...fields,
   });
 
+/** A CSV cell as the export writes the NDJSON line's value (its formula escape; csv-parse unquotes). */
+const asCell = (value: unknown): string => {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+};
+
 const exportOf = (query: string, key = t.demo.secretKey, headers: Record<string, string> = {}) =>
   fetch(`${t.url}/v1/messages/export${query}`, { headers: { authorization: `Bearer ${key}`, ...headers } });
 
@@ -40,7 +50,29 @@ beforeAll(async () => {
     record(2, { body: 'line one\nline two, with a comma and "quotes"', to: '+33612345678', country: 'FR' }),
     record(3, { body: '@SUM(1,2)', status: 'failed' }),
     record(4, { body: 'sealed code', sensitive: true }),
+    // Every column set; an error text holding a number (masked for managers) and starting with `-`.
+    record(5, {
+      channel: 'email',
+      to: 'someone@example.com',
+      country: null,
+      operator: 'IAM',
+      template: 'order_update',
+      templateVersion: 3,
+      subject: 'Your order',
+      body: 'Shipped, "today"',
+      status: 'failed',
+      costEur: 0.01,
+      costMad: 0.1,
+      updatedAt: T0 + 5700,
+    }),
   ]);
+  // What only deliveries write, set by hand.
+  await write(
+    t.location,
+    `UPDATE messages SET provider_message_id = 'SM123', connector_id = 'con_mail', error_code = '30003',
+       error_message = '-1: +212612345678 is unreachable', sent_at = @sentAt, delivered_at = @deliveredAt WHERE id = @id`,
+    { id: `msg_${'5'.padStart(29, '0')}`, sentAt: T0 + 5500, deliveredAt: T0 + 5600 },
+  );
   // 12 MB in all: more than the sockets between relay and test can hold, so an export the client
   // stops reading has to wait for it.
   const filler = 'x'.repeat(2400);
@@ -113,8 +145,88 @@ describe('GET /v1/messages/export', () => {
       line = t.logs().find((l) => l.msg === 'history export cancelled by the client');
     }
     expect(line).toMatchObject({ cancelled: true, format: 'csv' });
-    expect(line!.rows as number).toBeLessThan(MANY + 4);
-    expect(t.logs().some((l) => l.msg === 'history exported' && l.format === 'csv' && l.rows === MANY + 4)).toBe(false);
+    expect(line!.rows as number).toBeLessThan(MANY + FEW);
+    expect(t.logs().some((l) => l.msg === 'history exported' && l.format === 'csv' && l.rows === MANY + FEW)).toBe(
+      false,
+    );
+  });
+
+  it('reads no page after the client went away but the one already asked for', async () => {
+    // Pages of 100 rows (the export asks for more): 51 pages, many more than the sockets hold.
+    const messages = t.relay.store.messages;
+    const page = messages.page;
+    const reads: number[] = [];
+    messages.page = (projectId, filter, request) => {
+      reads.push(Date.now());
+      return page(projectId, filter, { ...request, limit: 100 });
+    };
+    try {
+      const before = t.logs().filter((l) => l.msg === 'history export cancelled by the client').length;
+      const controller = new AbortController();
+      const res = await fetch(`${t.url}/v1/messages/export?format=ndjson`, {
+        headers: { authorization: `Bearer ${t.demo.secretKey}` },
+        signal: controller.signal,
+      });
+      await res.body!.getReader().read();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const abortedAt = Date.now();
+      controller.abort();
+      let cancelled = false;
+      for (let i = 0; i < 100 && !cancelled; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        cancelled = t.logs().filter((l) => l.msg === 'history export cancelled by the client').length > before;
+      }
+      expect(cancelled).toBe(true);
+      const readsAtCancel = reads.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(reads.length).toBe(readsAtCancel);
+      expect(reads.length).toBeLessThan(Math.ceil((MANY + FEW) / 100));
+      // The relay waits for the full sockets to drain when the client leaves: it reads nothing more.
+      expect(reads.filter((at) => at >= abortedAt).length).toBeLessThanOrEqual(1);
+    } finally {
+      messages.page = page;
+    }
+  });
+
+  it('writes in each CSV cell what the NDJSON line holds, for full and masked readers', async () => {
+    const manager = await addMember(t, owner, { email: 'csv-manager@example.com', role: 'manager' });
+    const readers: Array<{ key: string; headers: Record<string, string> }> = [
+      { key: t.demo.secretKey, headers: {} },
+      { key: manager.accessToken, headers: { 'messagejs-project': t.demo.projectId } },
+    ];
+    const query = `createdBefore=${new Date(T0 + 100_000).toISOString()}`;
+    for (const { key, headers } of readers) {
+      const csv = parse<Record<string, string>>(await (await exportOf(`?format=csv&${query}`, key, headers)).text(), {
+        columns: true,
+      });
+      const ndjson = (await (await exportOf(`?format=ndjson&${query}`, key, headers)).text())
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown> & { cost: { eur: number; mad: number } | null });
+      expect(ndjson).toHaveLength(FEW);
+      const expected = ndjson.map((m) =>
+        Object.fromEntries(
+          Object.keys(csv[0]!).map((column) => {
+            const value = column === 'costEur' ? m.cost?.eur : column === 'costMad' ? m.cost?.mad : m[column];
+            return [column, asCell(value)];
+          }),
+        ),
+      );
+      expect(csv).toEqual(expected);
+    }
+    const full = parse<Record<string, string>>(await (await exportOf(`?format=csv&${query}`)).text(), {
+      columns: true,
+    })[0]!;
+    expect(full).toMatchObject({
+      errorMessage: `'-1: +212612345678 is unreachable`,
+      connector: 'con_mail',
+      providerMessageId: 'SM123',
+      costEur: '0.01',
+      templateVersion: '3',
+      sentAt: new Date(T0 + 5500).toISOString(),
+      deliveredAt: new Date(T0 + 5600).toISOString(),
+      updatedAt: new Date(T0 + 5700).toISOString(),
+    });
   });
 
   it('needs export_data: public keys and viewers are refused, managers read masked numbers', async () => {

@@ -11,6 +11,7 @@ import { requirePermission } from '../../domain/permissions.js';
 import { toValidationError } from '../../domain/validation.js';
 import { AppError } from '../../domain/app-error.js';
 import { maskAddress, maskText } from '../../domain/mask.js';
+import { isoTime } from '../../domain/iso-time.js';
 import { readSignedCursor, signCursor } from '../../crypto/cursor.js';
 
 export interface HistoryDeps {
@@ -22,7 +23,7 @@ export interface HistoryDeps {
 /** A parsed query's filters: the history's and the export's are the same. */
 type MessageExportQueryOut = Omit<z.output<typeof messageExportQuerySchema>, 'format'>;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const iso = (ms: number | null) => (ms === null ? null : isoTime(ms));
 
 /**
  * Whether the caller reads full numbers: a secret key (the project's own server), and owners and

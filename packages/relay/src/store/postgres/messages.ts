@@ -10,9 +10,8 @@ import type {
 import type { MessageStatus } from '@messagejs/shared-types';
 import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { statusRank } from '../status-rank.js';
-import { historyStatement } from '../message-history.js';
+import { historyPage, historyStatement } from '../message-history.js';
 import { attemptsOf, EVENT_COLUMNS, callbackEvent, detailText } from '../message-event-rows.js';
-import { toPage } from '../sqlite/page.js';
 import { hasNul, refusingNul, withoutNul } from './nul-text.js';
 import { parameters } from './parameters.js';
 import { createBatcher, type Batcher } from './batcher.js';
@@ -245,8 +244,8 @@ export function createMessagesRepo(
         ? null
         : historyStatement(projectId, filter, page, 'postgres');
       if (!query) return { items: [], next: null };
-      const { rows } = await db.query<MessageRow>(query.text, query.values);
-      return toPage(rows, page, toMessage, (r) => ({ key: r.created_at, id: r.id }));
+      // Value arrays, not 29-key objects, as on SQLite: an export reads a million rows this way.
+      return historyPage(await db.arrays(query.text, query.values), page);
     },
     applyProviderStatus: (input) => applyProviderStatus(db, input),
   };

@@ -38,6 +38,10 @@ function guarded(q: Queryable): Queryable {
       if (values && hasNul(values)) return Promise.reject(refused());
       return q.query(text, values, name);
     },
+    arrays(text, values) {
+      if (values && hasNul(values)) return Promise.reject(refused());
+      return q.arrays(text, values);
+    },
   };
 }
 

@@ -46,16 +46,26 @@ function queryOn(on: pg.Pool | pg.PoolClient, text: string, values?: unknown[], 
   return (name ? on.query({ name, text, values }) : on.query(text, values)) as Promise<never>;
 }
 
+/** One statement on a pool or a client, its rows as value arrays (`Queryable.arrays`). */
+async function arraysOn(on: pg.Pool | pg.PoolClient, text: string, values?: unknown[]): Promise<unknown[][]> {
+  const result = await on.query<unknown[]>({ text, values, rowMode: 'array' });
+  return result.rows;
+}
+
 /** A `PgDb` on a pool: each `tx` checks out one client for `BEGIN … COMMIT`. */
 export function poolDb(pool: pg.Pool): PgDb {
   return {
     query: (text, values, name) => queryOn(pool, text, values, name),
+    arrays: (text, values) => arraysOn(pool, text, values),
     async tx(work) {
       const client = await checkOut(pool);
       let broken = false;
       try {
         await client.query('BEGIN');
-        const value = await work({ query: (text, values, name) => queryOn(client, text, values, name) });
+        const value = await work({
+          query: (text, values, name) => queryOn(client, text, values, name),
+          arrays: (text, values) => arraysOn(client, text, values),
+        });
         await client.query('COMMIT');
         return value;
       } catch (error) {
@@ -74,6 +84,7 @@ export function poolDb(pool: pg.Pool): PgDb {
 export function clientDb(client: Queryable): PgDb {
   return {
     query: (text, values, name) => client.query(text, values, name),
+    arrays: (text, values) => client.arrays(text, values),
     tx: (work) => work(client),
   };
 }

@@ -17,6 +17,12 @@ export interface Queryable {
     values?: unknown[],
     name?: string,
   ): Promise<{ rows: R[]; rowCount: number | null }>;
+  /**
+   * Runs one statement and answers its rows as value arrays in the select list's order (`pg`'s
+   * `rowMode: 'array'`): for statements reading many rows (the history, its export), which then
+   * build no object keyed by column names per row.
+   */
+  arrays: (text: string, values?: unknown[]) => Promise<unknown[][]>;
 }
 
 export interface PgDb extends Queryable {

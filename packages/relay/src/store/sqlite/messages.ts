@@ -10,9 +10,8 @@ import type {
 } from '../types/index.js';
 import { statusRank } from '../status-rank.js';
 import { createGroupCommit } from './group-commit.js';
-import { messageColumns, messageFromValues, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
-import { historyStatement } from '../message-history.js';
-import { toPage } from './page.js';
+import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
+import { historyPage, historyStatement } from '../message-history.js';
 import { createEventWriter } from './message-events.js';
 import { callbackEvent } from '../message-event-rows.js';
 
@@ -111,7 +110,6 @@ export function createMessagesRepo(
   const attempts = db.prepare('SELECT * FROM message_attempts WHERE message_id = ? ORDER BY id');
   const countAll = db.prepare('SELECT count(*) AS n FROM messages');
   const countProject = db.prepare('SELECT count(*) AS n FROM messages WHERE project_id = ?');
-  const CREATED_AT = messageColumns.indexOf('created_at');
   // One prepared statement per combination of filters used (a few hundred at most).
   const historyStatements = new Map<string, Database.Statement>();
 
@@ -149,7 +147,7 @@ export function createMessagesRepo(
       if (!statement) historyStatements.set(query.text, (statement = db.prepare(query.text).raw(true)));
       // Value arrays, not 29-key objects: an export reads a million rows this way.
       const rows = statement.all(...query.values) as unknown[][];
-      return toPage(rows, page, messageFromValues, (v) => ({ key: v[CREATED_AT] as number, id: v[0] as string }));
+      return historyPage(rows, page);
     },
     applyProviderStatus: createApplyProviderStatus(db),
   };
