@@ -216,10 +216,10 @@ function buildApp(
 ): { app: Express; handler: http.RequestListener; routes: () => readonly Route[] } {
   const { config, store, sealer, limits, captcha, worker, now, logger, cursorKey } = parts;
   const { metrics } = parts.ops;
-  const http = metrics.enabled ? metrics.http : null;
-  const { app, context, trust } = expressApp({ logger, trustProxy: config.trustProxy, metrics: http });
+  const httpMetrics = metrics.enabled ? metrics.http : null;
+  const { app, context, trust } = expressApp({ logger, trustProxy: config.trustProxy, metrics: httpMetrics });
   const onError = errorHandler(logger);
-  const router = createRouter({ app, before: [context], onError, logger, trust, metrics: http });
+  const router = createRouter({ app, before: [context], onError, logger, trust, metrics: httpMetrics });
   // Every `/v1` API route sits behind the same access step: key, origin rules, request limits.
   const refusals = originRefusals({ logger, now });
   const onKeyUsed = (keyId: string, at: number) => parts.keysLastUsed.touch(keyId, at);

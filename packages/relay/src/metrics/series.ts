@@ -52,8 +52,8 @@ export interface SeriesOptions<T extends string> {
 /**
  * A prom-client `Counter` whose series are bound once and counted in plain numbers, read only at
  * scrape time. prom-client's own child (`labels(…).inc()`) builds a label hash and objects on every
- * call: with a histogram observation beside it, about 1.7 µs per request on the 2-core VM, against
- * under 10 ns here. prom-client checks the name and label names, and its registry writes the
+ * call: with a histogram observation beside it, 1.0–1.4 µs per request on the 2-core VM, against
+ * 10–30 ns for a route's observer here (measured with `dist/`, 2 million calls). prom-client checks the name and label names, and its registry writes the
  * exposition from `get()`.
  */
 export class SeriesCounter<T extends string> extends Counter<T> {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addConnector } from '@messagejs/relay';
+import { addConnector, loadConfig } from '@messagejs/relay';
 import type { MessageAttemptRecord } from '../../src/store/types.js';
 import {
   call,
@@ -271,5 +271,20 @@ describe('GET /metrics without a token', () => {
     } finally {
       await t.cleanup();
     }
+  });
+});
+
+describe('metrics settings', () => {
+  it('are off by default, bind the metrics port to 127.0.0.1, and refuse a short or spaced token at start', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: null, port: null, host: '127.0.0.1' });
+    expect(loadConfig({ MESSAGEJS_METRICS_PORT: '9464', MESSAGEJS_METRICS_HOST: '10.0.0.5' }).metrics).toEqual({
+      token: null,
+      port: 9464,
+      host: '10.0.0.5',
+    });
+    for (const token of ['too-short', 'a token with spaces in it']) {
+      expect(() => loadConfig({ MESSAGEJS_METRICS_TOKEN: token })).toThrow(/MESSAGEJS_METRICS_TOKEN: must be 16/);
+    }
+    expect(() => loadConfig({ MESSAGEJS_METRICS_PORT: '70000' })).toThrow(/MESSAGEJS_METRICS_PORT/);
   });
 });

@@ -116,7 +116,11 @@ async function start(opts: {
     const kept = setup && 'kept' in setup ? keptLinkLines(setup.kept) : [];
     process.stdout.write(`${banner(url, demo, relay, setup && 'url' in setup ? setup.url : null, kept)}\n`);
   } else if (setup) process.stdout.write(`${setupBanner(setup)}\n`);
-  relay.logger.info({ url, dataDir: config.dataDir, worker: config.worker }, 'relay listening');
+  const metrics = await relay.listenMetrics();
+  relay.logger.info(
+    { url, dataDir: config.dataDir, worker: config.worker, ...(metrics && { metrics: `${metrics}/metrics` }) },
+    'relay listening',
+  );
   await warnRefusedPatterns(relay);
   const worker = config.worker ? '' : ', no worker';
   process.stdout.write(`MessageJS relay listening on ${url} (${storageLabel(config)}${worker})\n`);

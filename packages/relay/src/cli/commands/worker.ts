@@ -42,9 +42,12 @@ async function worker(opts: { dataDir?: string; healthPort?: number }): Promise<
   // idle worker would end by itself. A worker process runs until it is stopped.
   const alive = setInterval(() => {}, 3_600_000);
   const health = opts.healthPort === undefined ? null : await listenHealth(relay, opts.healthPort);
-  relay.logger.info({ health: health?.url ?? null }, 'worker running');
+  // MESSAGEJS_METRICS_PORT: a worker has no API port, so its metrics are served there only.
+  const metrics = await relay.listenMetrics();
+  relay.logger.info({ health: health?.url ?? null, metrics: metrics && `${metrics}/metrics` }, 'worker running');
   const checks = health ? `; health checks on ${health.url}/healthz and /readyz` : '';
-  process.stdout.write(`MessageJS worker running (${storageLabel(config)})${checks}\n`);
+  const scrape = metrics ? `; metrics on ${metrics}/metrics` : '';
+  process.stdout.write(`MessageJS worker running (${storageLabel(config)})${checks}${scrape}\n`);
   stopOnSignals(relay.logger, async () => {
     clearInterval(alive);
     if (health) await closeServer(health.server);
