@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { migrations as sqliteMigrations } from '../../src/store/sqlite/migrations/index.js';
 import { migrations as postgresMigrations } from '../../src/store/postgres/migrations/index.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
@@ -11,6 +11,10 @@ import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.j
 import { freshDatabase, postgresAvailable, testDatabaseUrl } from '../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { call, tempDir } from '../helpers/start-relay.js';
+
+// Each test spawns relays and workers, each loading a whole relay's modules: 20 s and more on a
+// busy 2-core machine, past the suite's default.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 /**
  * The relay as separate processes (issue 13): `start --no-worker` serves HTTP only, `worker`
