@@ -8,10 +8,11 @@ const days = new Map<number, string>();
 const MAX_DAYS = 4096;
 
 /**
- * `new Date(ms).toISOString()`, the same text, four to five times faster: the date part is
- * formatted once per day and cached, the time of day is a few table lookups. An export writes
- * four times per row, and `toISOString` had become a tenth of its time. Times that are not whole
- * milliseconds or that a `Date` cannot hold go to `toISOString` itself (its rounding, its error).
+ * `new Date(ms).toISOString()`, the same text, about five times faster (0.3 µs against 1.4): the
+ * date part is formatted once per day and cached, the time of day is a few table lookups. An
+ * export formats up to four times per row, and `toISOString` was 5 % of its time. Times that are
+ * not whole milliseconds, or that a `Date` cannot hold, go to `toISOString` itself (its rounding,
+ * its `RangeError`).
  */
 export function isoTime(ms: number): string {
   if (!Number.isInteger(ms) || ms > MAX_TIME || ms < -MAX_TIME) return new Date(ms).toISOString();

@@ -61,8 +61,9 @@ export function historyStatement(
 
 /**
  * The page of messages from the rows `historyStatement` read, as value arrays (better-sqlite3's
- * `raw` mode, `pg`'s `rowMode: 'array'`): no object keyed by column names is built per row, which
- * was most of an export's reading on SQLite and a fifth of it on PostgreSQL.
+ * `raw` mode, `pg`'s `rowMode: 'array'`), the same mapping on both backends. No object keyed by
+ * column names is built per row: on SQLite that was 40 % of an export; on PostgreSQL, where
+ * parsing the protocol costs the most, the gain stayed within the noise of a loaded machine.
  */
 export function historyPage(rows: unknown[][], page: PageRequest): Page<Message> {
   return toPage(rows, page, messageFromValues, (v) => ({ key: v[CREATED_AT] as number, id: v[0] as string }));
