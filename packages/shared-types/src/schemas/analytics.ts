@@ -88,57 +88,65 @@ const messageFigures = {
   cost: money,
 };
 
-export const analyticsMessagesResponseSchema = z.object({
-  projectId: z.string(),
-  groupBy: z.enum(analyticsGroups),
-  /** The range the figures cover (rounded to the rollups' hours or days). */
-  from: z.string(),
-  to: z.string(),
-  totals: z.object(messageFigures),
-  groups: z.array(
-    z.object({
-      /** The group: `2026-06-01` (day), `2026-06-01T08:00:00Z` (hour), or the dimension's value (null when unknown). */
-      key: z.string().nullable(),
-      ...messageFigures,
-    }),
-  ),
-  topFailureCodes: z.array(
-    z.object({
-      code: z.string(),
-      messages: count,
-      meaning: z.string().nullable().describe('What the code means, when known.'),
-    }),
-  ),
-});
+export const analyticsMessagesResponseSchema = z
+  .object({
+    projectId: z.string(),
+    groupBy: z.enum(analyticsGroups),
+    /** The range the figures cover (rounded to the rollups' hours or days). */
+    from: z.string(),
+    to: z.string(),
+    totals: z.object(messageFigures),
+    groups: z.array(
+      z.object({
+        /** The group: `2026-06-01` (day), `2026-06-01T08:00:00Z` (hour), or the dimension's value (null when unknown). */
+        key: z.string().nullable(),
+        ...messageFigures,
+      }),
+    ),
+    topFailureCodes: z.array(
+      z.object({
+        code: z.string(),
+        messages: count,
+        meaning: z.string().nullable().describe('What the code means, when known.'),
+      }),
+    ),
+  })
+  .describe(
+    'Message figures of a project over a range: totals, one entry per group, and the most frequent failure codes.',
+  );
 
-export const analyticsConnectorsResponseSchema = z.object({
-  projectId: z.string(),
-  from: z.string(),
-  to: z.string(),
-  connectors: z.array(
-    z.object({
-      connectorId: z.string(),
-      type: z.string(),
-      channel: z.string(),
-      attempts: count,
-      successes: count,
-      failures: count,
-      successRate: rate,
-      /** Attempts after an earlier one of the same message. */
-      retries: count,
-      latencyMs: z
-        .object({ p50: z.number(), p95: z.number() })
-        .nullable()
-        .describe(
-          'Provider latency percentiles, estimated within their histogram buckets; null when none was measured.',
-        ),
-      circuit: z
-        .enum(['closed', 'open'])
-        .nullable()
-        .describe('This relay’s circuit breaker for the connector now; null without a worker in this process.'),
-    }),
-  ),
-});
+export const analyticsConnectorsResponseSchema = z
+  .object({
+    projectId: z.string(),
+    from: z.string(),
+    to: z.string(),
+    connectors: z.array(
+      z.object({
+        connectorId: z.string(),
+        type: z.string(),
+        channel: z.string(),
+        attempts: count,
+        successes: count,
+        failures: count,
+        successRate: rate,
+        /** Attempts after an earlier one of the same message. */
+        retries: count,
+        latencyMs: z
+          .object({ p50: z.number(), p95: z.number() })
+          .nullable()
+          .describe(
+            'Provider latency percentiles, estimated within their histogram buckets; null when none was measured.',
+          ),
+        circuit: z
+          .enum(['closed', 'open'])
+          .nullable()
+          .describe('This relay’s circuit breaker for the connector now; null without a worker in this process.'),
+      }),
+    ),
+  })
+  .describe(
+    'Per connector over a range: attempts, success rate, retries, provider latency and the circuit breaker now.',
+  );
 
 const verifyFigures = {
   /** Verifications started (their first code sent). */
@@ -151,30 +159,36 @@ const verifyFigures = {
   conversionRate: rate.describe('Verified out of started; a low rate in one country is what SMS pumping looks like.'),
 };
 
-export const analyticsVerifyResponseSchema = z.object({
-  projectId: z.string(),
-  from: z.string(),
-  to: z.string(),
-  totals: z.object(verifyFigures),
-  countries: z.array(z.object({ country: z.string().nullable(), ...verifyFigures })),
-});
+export const analyticsVerifyResponseSchema = z
+  .object({
+    projectId: z.string(),
+    from: z.string(),
+    to: z.string(),
+    totals: z.object(verifyFigures),
+    countries: z.array(z.object({ country: z.string().nullable(), ...verifyFigures })),
+  })
+  .describe(
+    'Phone verifications over a range, in total and per country: started, codes sent, checks, verified, conversion.',
+  );
 
 const usageFigures = { messages: count, segments: count, cost: money };
 
-export const analyticsUsageResponseSchema = z.object({
-  projectId: z.string(),
-  from: z.string(),
-  to: z.string(),
-  totals: z.object(usageFigures),
-  /** Per UTC day: the project's figures and each key's. */
-  days: z.array(
-    z.object({
-      day: z.string(),
-      ...usageFigures,
-      keys: z.array(z.object({ keyId: z.string(), ...usageFigures })),
-    }),
-  ),
-});
+export const analyticsUsageResponseSchema = z
+  .object({
+    projectId: z.string(),
+    from: z.string(),
+    to: z.string(),
+    totals: z.object(usageFigures),
+    /** Per UTC day: the project's figures and each key's. */
+    days: z.array(
+      z.object({
+        day: z.string(),
+        ...usageFigures,
+        keys: z.array(z.object({ keyId: z.string(), ...usageFigures })),
+      }),
+    ),
+  })
+  .describe('Usage over a range per UTC day: messages, segments and cost, for the project and for each of its keys.');
 
 export type AnalyticsGroup = (typeof analyticsGroups)[number];
 export type AnalyticsMessagesQuery = z.input<typeof analyticsMessagesQuerySchema>;
