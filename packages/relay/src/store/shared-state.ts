@@ -34,8 +34,8 @@ export interface SharedState {
   limits: RateLimitStore;
   /** Makes the login throttle's limiters. */
   makeLimiter: MakeLimiter;
-  /** `null` without Redis: one process's requests with one key already meet in the database. */
-  locks: InFlightLocks | null;
+  /** The process's own without Redis; shared by every relay with it. */
+  locks: InFlightLocks;
   spent: SpentTokens;
   /**
    * Tells the other relays to forget their cached keys, projects and reads (after this one changed
@@ -55,15 +55,40 @@ export interface SharedState {
 export const noLock: InFlightLock = Object.freeze({ release: () => Promise.resolve() });
 
 /**
- * One process's own state: memory counters, no locks (one process's sends with one key already
- * meet in the database's unique key, `docs/architecture.md`, send pipeline step 3: the send path
- * stays as it was), nothing to announce.
+ * In-flight locks held in this process: enough for one relay, whose concurrent requests with one
+ * `Idempotency-Key` would otherwise each count the recipient's limits before meeting in the
+ * database's unique key (so a burst of retries could answer `429` to the caller's own retry).
+ * A process that dies takes its locks with it, so `ttlMs` has nothing to bound.
+ */
+export function memoryLocks(): InFlightLocks {
+  const held = new Set<string>();
+  return {
+    acquire(name) {
+      if (held.has(name)) return Promise.resolve(null);
+      held.add(name);
+      let released = false;
+      return Promise.resolve({
+        release() {
+          if (!released) {
+            released = true;
+            held.delete(name);
+          }
+          return Promise.resolve();
+        },
+      });
+    },
+  };
+}
+
+/**
+ * One process's own state: memory counters, in-process locks on the `Idempotency-Key`s in flight,
+ * nothing to announce.
  */
 export function createMemorySharedState(options: { now: () => number }): SharedState {
   return {
     limits: createMemoryRateLimitStore(),
     makeLimiter: memoryLimiter,
-    locks: null,
+    locks: memoryLocks(),
     spent: createMemorySpentTokens({ now: options.now }),
     announce: () => Promise.resolve(),
     onInvalidate: () => {},
