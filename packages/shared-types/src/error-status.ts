@@ -13,6 +13,7 @@ export const errorStatus = {
   invalid_code: 400,
   confirmation_required: 400,
   invalid_cursor: 400,
+  invalid_url: 400,
   // 401
   unauthorized: 401,
   invalid_credentials: 401,
