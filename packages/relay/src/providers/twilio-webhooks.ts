@@ -36,16 +36,20 @@ function first(value: string | string[] | undefined): string | undefined {
 /**
  * True when the fields are an incoming message, not a status callback. Twilio's request to the
  * incoming-message webhook carries `MessageSid`, `From`, `To`, `Body`, `NumMedia`… and
- * `SmsStatus=received`, never another status; a status callback always carries `MessageStatus`
- * (`queued`, `sent`, `delivered`, `read`, `undelivered`, `failed`…) for a message the relay sent.
+ * `SmsStatus=received`, never `MessageStatus`; a status callback always adds `MessageStatus` (and
+ * `ErrorCode`) to a subset of those fields, whatever the status, `received` included (it then
+ * lacks the `Body`, and taking it as the message would store it empty).
  * https://www.twilio.com/docs/messaging/guides/webhook-request and
  * https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
  */
 export function isTwilioInbound(params: TwilioWebhookParams): boolean {
   const sid = first(params.MessageSid) ?? first(params.SmsSid);
-  const status = first(params.MessageStatus) ?? first(params.SmsStatus);
+  const smsStatus = first(params.SmsStatus);
   return (
-    typeof sid === 'string' && typeof first(params.From) === 'string' && (status === undefined || status === 'received')
+    typeof sid === 'string' &&
+    typeof first(params.From) === 'string' &&
+    params.MessageStatus === undefined &&
+    (smsStatus === undefined || smsStatus === 'received')
   );
 }
 

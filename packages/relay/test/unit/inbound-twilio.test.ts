@@ -172,6 +172,18 @@ describe('twilio.parseInbound', () => {
       { providerMessageId: messageSid, status: 'delivered', errorCode: null, providerStatus: 'delivered' },
     ]);
 
+    // A status callback is never a message, even one reporting `received` (it carries no Body).
+    const received = post({
+      MessageSid: messageSid,
+      AccountSid: accountSid,
+      From: '+14155550111',
+      To: '+14155550100',
+      MessageStatus: 'received',
+      SmsStatus: 'received',
+    });
+    expect(connector.parseInbound!(received)).toEqual([]);
+    expect(connector.parseStatus!(received)).toEqual([]);
+
     const inbound = post(sms);
     expect(connector.parseStatus!(inbound)).toEqual([]);
     // Even an incoming message without SmsStatus is never a status.
