@@ -1,6 +1,7 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { callProvider, httpError, joinUrl, pick, type ProviderResponse } from './http.js';
-import { ConnectorError, type ConnectorDefinition, type OutboundMessage } from './types.js';
+import { callProvider, headerOf, httpError, joinUrl, pick, type ProviderResponse } from './http.js';
+import { ConnectorError, type ConnectorDefinition, type InboundMessage, type OutboundMessage } from './types.js';
 
 const PROVIDER = 'Telegram';
 const DEFAULT_BASE_URL = 'https://api.telegram.org';
@@ -101,9 +102,117 @@ export function telegramError(response: ProviderResponse): ConnectorError {
   return httpError(PROVIDER, { ...response, status }, { message: description || null, providerCode: status });
 }
 
+/** What the webhook secret is derived under: changing it changes every bot's secret (each then needs `setWebhook` again). */
+const SECRET_LABEL = 'messagejs telegram webhook secret v1';
+
+/**
+ * The `secret_token` the relay gives Telegram in `setWebhook`, which Telegram sends back in
+ * `X-Telegram-Bot-Api-Secret-Token` on every update (https://core.telegram.org/bots/api#setwebhook):
+ * the base64url HMAC-SHA256 of a fixed label keyed with the bot token. Derived, not stored, so a
+ * connector needs no credential beyond its token; 43 characters of `A–Z a–z 0–9 _ -`, within the
+ * 1–256 Telegram allows. Anyone who can forge it holds the bot token already.
+ */
+export function telegramWebhookSecret(botToken: string): string {
+  return createHmac('sha256', botToken).update(SECRET_LABEL).digest('base64url');
+}
+
+/**
+ * Points the bot's webhook at `url` (the relay's `/v1/hooks/<connector id>`) with Bot API
+ * `setWebhook`: the derived `secret_token`, and `allowed_updates: ["message"]` so Telegram sends
+ * new messages only (no edits, channel posts or button callbacks). Resolves when Telegram answers
+ * `ok: true`; throws `ConnectorError` otherwise (`provider_auth_failed` for a revoked token,
+ * `provider_rejected` with Telegram's description for a URL it refuses, such as one not HTTPS or
+ * on a port other than 443, 80, 88 and 8443). Without a `signal`, it gives up after 15 s.
+ */
+export async function setTelegramWebhook(
+  credentials: TelegramCredentials,
+  url: string,
+  options: { baseUrl?: string; signal?: AbortSignal } = {},
+): Promise<void> {
+  const response = await callProvider({
+    provider: PROVIDER,
+    method: 'POST',
+    url: joinUrl(options.baseUrl ?? DEFAULT_BASE_URL, `bot${credentials.botToken}/setWebhook`),
+    json: { url, secret_token: telegramWebhookSecret(credentials.botToken), allowed_updates: ['message'] },
+    signal: options.signal ?? AbortSignal.timeout(15_000),
+  });
+  if (response.status === 200 && pick(response.body, 'ok') === true) return;
+  const error = telegramError(response);
+  const description = pick(response.body, 'description');
+  throw new ConnectorError(
+    error.kind,
+    error.code,
+    `${PROVIDER} refused setWebhook: ${typeof description === 'string' && description ? description : `HTTP ${response.status}`}`,
+    { providerCode: error.providerCode, retryAfterMs: error.retryAfterMs },
+  );
+}
+
+/** A string value, or undefined. */
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The file kinds of a message besides `photo`, each an object with `file_id` and, for most, `mime_type`. */
+const fileKinds = ['document', 'voice', 'audio', 'video', 'animation', 'video_note', 'sticker'] as const;
+
+/**
+ * The attachments of a message. Telegram gives a `file_id` (fetched with `getFile`), never a URL.
+ * A `photo` is a list of sizes, smallest first: the largest is kept, as `image/jpeg` (Telegram
+ * stores every photo it compresses as JPEG; its PhotoSize names no type).
+ */
+function telegramMedia(message: unknown): InboundMessage['media'] {
+  const media: InboundMessage['media'] = [];
+  const photo = pick(message, 'photo');
+  const largest: unknown = Array.isArray(photo) ? photo.at(-1) : undefined;
+  const photoId = str(pick(largest, 'file_id'));
+  if (photoId) media.push({ url: null, contentType: 'image/jpeg', providerMediaId: photoId });
+  for (const kind of fileKinds) {
+    const fileId = str(pick(message, kind, 'file_id'));
+    if (fileId)
+      media.push({ url: null, contentType: str(pick(message, kind, 'mime_type')) ?? null, providerMediaId: fileId });
+  }
+  return media;
+}
+
+/**
+ * Reads a Bot API update (https://core.telegram.org/bots/api#update): its `message` — `message_id`,
+ * `date` in seconds, `chat.id` (the sender, as the relay sends to chats), `from.first_name` and
+ * `last_name`, `text` or a media's `caption`, and its files. The id is `<chat id>:<message_id>`,
+ * as for sends, since a message_id is unique only within its chat. The update names no bot, so
+ * `to` is ''.
+ *
+ * Every other update gives []. In particular `edited_message`: the message was already received
+ * (and stored by its id) when it was sent; an edit is not a new message, and taking it as one
+ * would store the same id twice or answer a keyword a second time. `setTelegramWebhook` asks for
+ * `message` updates only, but a webhook set by other means may still send the rest.
+ */
+export function parseTelegramUpdate(update: unknown): InboundMessage[] {
+  const message = pick(update, 'message');
+  const chatId = pick(message, 'chat', 'id');
+  const messageId = pick(message, 'message_id');
+  if ((typeof chatId !== 'number' && typeof chatId !== 'string') || typeof messageId !== 'number') return [];
+  const date = pick(message, 'date');
+  const name = [str(pick(message, 'from', 'first_name')), str(pick(message, 'from', 'last_name'))]
+    .filter(Boolean)
+    .join(' ');
+  return [
+    {
+      providerMessageId: `${chatId}:${messageId}`,
+      channel: 'telegram',
+      from: String(chatId),
+      to: '',
+      text: str(pick(message, 'text')) ?? str(pick(message, 'caption')) ?? '',
+      media: telegramMedia(message),
+      at: typeof date === 'number' && date > 0 ? date * 1000 : null,
+      senderName: name || null,
+    },
+  ];
+}
+
 /**
  * Telegram Bot API connector (`sendMessage`). Credentials `{ botToken }`, config `{ parseMode }`.
- * The recipient is a chat id: a user must have started the bot first.
+ * The recipient is a chat id: a user must have started the bot first. Updates reach the relay once
+ * `setTelegramWebhook` has pointed the bot at it; they are verified by the derived secret token.
  */
 export const telegramConnector: ConnectorDefinition<TelegramConfig, TelegramCredentials> = {
   type: 'telegram',
@@ -144,6 +253,20 @@ export const telegramConnector: ConnectorDefinition<TelegramConfig, TelegramCred
         if (response.status !== 200 || pick(response.body, 'ok') !== true) throw telegramError(response);
         const username = pick(response.body, 'result', 'username');
         return { detail: `The token belongs to the bot @${typeof username === 'string' ? username : 'unknown'}.` };
+      },
+      verifyWebhook(req, credentials) {
+        const given = headerOf(req.headers, 'x-telegram-bot-api-secret-token');
+        if (!given) return false;
+        const a = Buffer.from(given);
+        const b = Buffer.from(telegramWebhookSecret(credentials.botToken));
+        return a.length === b.length && timingSafeEqual(a, b);
+      },
+      parseInbound(req) {
+        try {
+          return parseTelegramUpdate(JSON.parse(req.rawBody.toString('utf8')));
+        } catch {
+          return [];
+        }
       },
     };
   },

@@ -4,14 +4,18 @@ import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { z } from 'zod';
 import { headerOf, networkError, parseRetryAfter, pick, rebase } from './http.js';
+import { ConnectorError, type ConnectorDefinition, type ConnectorErrorCode, type OutboundMessage } from './types.js';
 import {
-  ConnectorError,
-  type ConnectorDefinition,
-  type ConnectorErrorCode,
-  type OutboundMessage,
-  type StatusUpdate,
-  type WebhookRequest,
-} from './types.js';
+  formParams,
+  isForm,
+  parseTwilioInbound,
+  parseTwilioStatus,
+  toTwiml,
+  TWIML_CONTENT_TYPE,
+  twilioWebhookParams,
+} from './twilio-webhooks.js';
+
+export { parseTwilioInbound, parseTwilioStatus, toTwiml } from './twilio-webhooks.js';
 
 const PROVIDER = 'Twilio';
 
@@ -295,51 +299,13 @@ function twilioClients(
   };
 }
 
-/** Parses an `application/x-www-form-urlencoded` body the way Twilio's signature expects (repeated keys as arrays). */
-function formParams(rawBody: Buffer): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(rawBody.toString('utf8'))) {
-    const previous = params[key];
-    params[key] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
-  }
-  return params;
-}
-
-function isForm(req: WebhookRequest): boolean {
-  return (headerOf(req.headers, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
-}
-
-const statusMap: Record<string, StatusUpdate['status']> = {
-  queued: 'sent',
-  sending: 'sent',
-  sent: 'sent',
-  delivered: 'delivered',
-  read: 'read',
-  undelivered: 'undelivered',
-  failed: 'failed',
-};
-
-/**
- * Reads a Twilio status callback (form fields `MessageSid`, `MessageStatus`, `ErrorCode`):
- * queued/sending/sent → sent, then delivered, read, undelivered, failed; other statuses
- * (accepted, scheduled, canceled…) report nothing.
- * https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
- */
-export function parseTwilioStatus(params: Record<string, string | string[] | undefined>): StatusUpdate[] {
-  const sid = params.MessageSid ?? params.SmsSid;
-  const providerStatus = String(params.MessageStatus ?? params.SmsStatus);
-  const status = statusMap[providerStatus];
-  const code = params.ErrorCode;
-  if (typeof sid !== 'string' || !status) return [];
-  const errorCode = typeof code === 'string' && code !== '' ? code : null;
-  return [{ providerMessageId: sid, status, errorCode, providerStatus }];
-}
-
 /**
  * Twilio connector (SMS and WhatsApp, through the `twilio` package). Credentials
  * `{ accountSid, authToken }` or `{ accountSid, apiKey, apiSecret, authToken? }`; config
  * `{ from?, messagingServiceSid?, whatsappFrom? }`, one sender required. One twilio client per
  * set of credentials is kept for the connector's life, all sharing one keep-alive HTTP client.
+ * Its webhooks (status callbacks and incoming messages, answered with TwiML) are read in
+ * `twilio-webhooks.ts`.
  */
 export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredentials> = {
   type: 'twilio',
@@ -392,7 +358,13 @@ export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredential
         }
       },
       parseStatus(req) {
-        return parseTwilioStatus(isForm(req) ? formParams(req.rawBody) : req.query);
+        return parseTwilioStatus(twilioWebhookParams(req));
+      },
+      parseInbound(req) {
+        return parseTwilioInbound(twilioWebhookParams(req));
+      },
+      replyToInbound(replies) {
+        return { contentType: TWIML_CONTENT_TYPE, body: toTwiml(replies) };
       },
     };
   },

@@ -101,6 +101,44 @@ export interface StatusUpdate {
   at?: number;
 }
 
+/**
+ * A message a recipient sent to one of the project's numbers or bots, carried by a verified
+ * webhook. Connectors only read it; storing, routing and answering it are the relay's.
+ */
+export interface InboundMessage {
+  /**
+   * The provider's id for it (Twilio MessageSid, WhatsApp wamid, Telegram `<chat id>:<message_id>`,
+   * Vonage messageId): provider retries are stored once by it.
+   */
+  providerMessageId: string;
+  /** 'sms' | 'whatsapp' | 'telegram'. */
+  channel: Channel;
+  /** The sender: E.164 for sms/whatsapp (no `whatsapp:` prefix), the chat id for telegram. */
+  from: string;
+  /**
+   * The project's number / bot the message was sent to (E.164, the phone number id's display
+   * number, or the bot's username when known, else '').
+   */
+  to: string;
+  text: string;
+  /**
+   * Attachments. `url` is null when the provider gives only an id to fetch it by (WhatsApp media
+   * id, Telegram file_id: then `providerMediaId`); Twilio's and WhatsApp's URLs need the
+   * connector's credentials to download.
+   */
+  media: Array<{ url: string | null; contentType: string | null; providerMediaId?: string }>;
+  /** When the provider says it was sent (ms since epoch). */
+  at: number | null;
+  /**
+   * Set when the provider itself already acted on an opt-out keyword (Twilio Advanced Opt-Out
+   * sends `OptOutType` STOP/START/HELP): the relay then records the opt-out but does not answer
+   * it again.
+   */
+  providerHandledKeyword?: 'stop' | 'start' | 'help' | null;
+  /** The sender's display name when the provider gives one (WhatsApp profile name, Telegram first/last name). */
+  senderName?: string | null;
+}
+
 /** Options every connector factory takes. */
 export interface ConnectorOptions<Config> {
   /** Non-secret settings (from number, phone number id, SMTP host…), validated by the connector's `configSchema`. */
@@ -122,8 +160,19 @@ export interface Connector<Credentials = unknown> {
   verifyWebhook?(req: WebhookRequest, credentials: Credentials): boolean;
   /** A provider's subscription handshake (WhatsApp `hub.challenge`): the text to answer, or null to refuse. */
   handshake?(req: WebhookRequest, credentials: Credentials): string | null;
-  /** Status updates carried by a verified webhook. */
+  /** Status updates carried by a verified webhook; [] for a webhook that carries inbound messages only. */
   parseStatus?(req: WebhookRequest): StatusUpdate[];
+  /**
+   * Messages recipients sent, carried by a webhook whose `verifyWebhook` passed (it is never
+   * called before); [] when the webhook carries only statuses or nothing the relay reads.
+   */
+  parseInbound?(req: WebhookRequest): InboundMessage[];
+  /**
+   * How the provider wants the webhook answered when the relay replies inside the same HTTP
+   * answer (Twilio: TwiML `<Response><Message>…</Message></Response>`, `<Response/>` for no
+   * reply). Connectors without it are answered the relay's usual way and reply by `send`.
+   */
+  replyToInbound?(replies: string[]): { contentType: string; body: string };
   /** Releases what the connector keeps open between sends (the SMTP connection pool); called when the relay shuts down. */
   close?(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import {
   ConnectorError,
   type ConnectorDefinition,
   type ConnectorErrorCode,
+  type InboundMessage,
   type OutboundMessage,
   type StatusUpdate,
   type WebhookRequest,
@@ -37,11 +38,14 @@ const configSchema = z.object({
 const credentialsSchema = z.object({
   apiKey: z.string().min(1).meta({ description: 'The Vonage API key.' }),
   apiSecret: z.string().min(1).meta({ description: 'The Vonage API secret.', secret: true }),
-  /** The signature secret: delivery receipts are requested and accepted only when it is set, because unsigned ones cannot be trusted. */
+  /** The signature secret: delivery receipts (requested only then) and inbound SMS are accepted only when it is set, because unsigned ones cannot be trusted. */
   signatureSecret: z
     .string()
     .min(1)
-    .meta({ description: 'Checks signed delivery receipts; without it, none are requested.', secret: true })
+    .meta({
+      description: 'Checks signed delivery receipts and inbound SMS; without it, neither is accepted.',
+      secret: true,
+    })
     .optional(),
 });
 
@@ -163,12 +167,13 @@ const receiptStatus: Record<string, StatusUpdate['status']> = {
  * https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts
  */
 export function parseVonageReceipt(params: Record<string, string>): StatusUpdate[] {
+  if (isVonageInbound(params)) return [];
   const id = params.messageId;
   const providerStatus = params.status ?? '';
   const status = receiptStatus[providerStatus];
   if (!id || !status) return [];
   const errorCode = params['err-code'];
-  const at = params['message-timestamp'] ? Date.parse(`${params['message-timestamp'].replace(' ', 'T')}Z`) : Number.NaN;
+  const at = vonageTime(params['message-timestamp']);
   return [
     {
       providerMessageId: id,
@@ -180,8 +185,57 @@ export function parseVonageReceipt(params: Record<string, string>): StatusUpdate
   ];
 }
 
-/** The parameters of a delivery receipt, sent as a GET query or a POST form or JSON body. */
-function receiptParams(req: WebhookRequest): Record<string, string> {
+/** A Vonage time (`YYYY-MM-DD HH:MM:SS`, UTC) in ms since the epoch; NaN when unreadable. */
+function vonageTime(value: string | undefined): number {
+  return value ? Date.parse(`${value.replace(' ', 'T')}Z`) : Number.NaN;
+}
+
+/**
+ * True when the parameters are an inbound SMS, not a delivery receipt: an inbound message has a
+ * `type` (`text`, `unicode` or `binary`) and no `status`; a receipt always has a `status`.
+ * https://developer.vonage.com/en/messaging/sms/guides/inbound-sms
+ */
+export function isVonageInbound(params: Record<string, string>): boolean {
+  return (
+    params.status === undefined &&
+    Boolean(params.messageId) &&
+    Boolean(params.msisdn) &&
+    ['text', 'unicode', 'binary'].includes(params.type ?? '')
+  );
+}
+
+/** A Vonage number (digits, no `+`) as E.164; anything else (an alphanumeric sender) as given. */
+function vonageAddress(value: string | undefined): string {
+  return value && /^\d+$/.test(value) ? `+${value}` : (value ?? '');
+}
+
+/**
+ * Reads an inbound SMS (`msisdn` the sender, `to` the Vonage number, `messageId`, `type`, `text`,
+ * `message-timestamp` in UTC `YYYY-MM-DD HH:MM:SS`). A `binary` message has no text (its `data`
+ * and `udh` are not read): its text is ''. A long message arrives in parts (`concat=true` with
+ * `concat-ref`, `concat-part`, `concat-total`), each with its own `messageId`: each part is
+ * returned as its own message with its own text, stored once by that id; parts are not joined,
+ * since they may arrive in any order and on different webhooks. A delivery receipt gives [].
+ * https://developer.vonage.com/en/messaging/sms/guides/inbound-sms
+ */
+export function parseVonageInbound(params: Record<string, string>): InboundMessage[] {
+  if (!isVonageInbound(params)) return [];
+  const at = vonageTime(params['message-timestamp']);
+  return [
+    {
+      providerMessageId: params.messageId!,
+      channel: 'sms',
+      from: vonageAddress(params.msisdn),
+      to: vonageAddress(params.to),
+      text: params.type === 'binary' ? '' : (params.text ?? ''),
+      media: [],
+      at: Number.isNaN(at) ? null : at,
+    },
+  ];
+}
+
+/** The parameters of a webhook (delivery receipt or inbound SMS), sent as a GET query or a POST form or JSON body. */
+function webhookParams(req: WebhookRequest): Record<string, string> {
   const params: Record<string, string> = { ...req.query };
   const contentType = (headerOf(req.headers, 'content-type') ?? '').toLowerCase();
   const body = req.rawBody.toString('utf8');
@@ -202,7 +256,8 @@ function receiptParams(req: WebhookRequest): Record<string, string> {
 /**
  * Vonage SMS API connector (`POST /sms/json`). Credentials `{ apiKey, apiSecret, signatureSecret? }`,
  * config `{ from, signatureMethod }`. Delivery receipts are requested (`callback`) and accepted only
- * with a signature secret, since unsigned receipts could be forged by anyone knowing the URL.
+ * with a signature secret, since unsigned receipts could be forged by anyone knowing the URL; so
+ * are inbound SMS, which Vonage signs the same way once the account's signed webhooks are on.
  */
 export const vonageConnector: ConnectorDefinition<VonageConfig, VonageCredentials> = {
   type: 'vonage',
@@ -257,7 +312,7 @@ export const vonageConnector: ConnectorDefinition<VonageConfig, VonageCredential
       },
       verifyWebhook(req, credentials) {
         if (!credentials.signatureSecret) return false;
-        const params = receiptParams(req);
+        const params = webhookParams(req);
         // Signed webhooks carry the send time; Vonage asks receivers to refuse ones older than 5 minutes.
         const timestamp = Number(params.timestamp);
         if (
@@ -268,7 +323,10 @@ export const vonageConnector: ConnectorDefinition<VonageConfig, VonageCredential
         return verifyVonageSignature(params, credentials.signatureSecret, config.signatureMethod);
       },
       parseStatus(req) {
-        return parseVonageReceipt(receiptParams(req));
+        return parseVonageReceipt(webhookParams(req));
+      },
+      parseInbound(req) {
+        return parseVonageInbound(webhookParams(req));
       },
     };
   },

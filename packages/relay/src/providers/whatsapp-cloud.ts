@@ -9,6 +9,9 @@ import {
   type StatusUpdate,
   type WebhookRequest,
 } from './types.js';
+import { parseWhatsAppInbound } from './whatsapp-cloud-inbound.js';
+
+export { parseWhatsAppInbound } from './whatsapp-cloud-inbound.js';
 
 const PROVIDER = 'WhatsApp Cloud API';
 const DEFAULT_BASE_URL = 'https://graph.facebook.com';
@@ -212,10 +215,20 @@ export function parseWhatsAppStatuses(body: unknown): StatusUpdate[] {
   return updates;
 }
 
+/** A webhook's JSON body, or undefined when it is not JSON (it then carries nothing the relay reads). */
+function jsonBody(req: WebhookRequest): unknown {
+  try {
+    return JSON.parse(req.rawBody.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * WhatsApp Cloud API connector (Meta Graph API). Credentials `{ accessToken, appSecret?, verifyToken? }`,
  * config `{ phoneNumberId, apiVersion }`. Sends text messages, or template messages when the
- * template names a Meta-approved one; verifies and reads status webhooks.
+ * template names a Meta-approved one; verifies webhooks and reads their statuses and incoming messages
+ * (`whatsapp-cloud-inbound.ts`).
  */
 export const whatsAppCloudConnector: ConnectorDefinition<WhatsAppCloudConfig, WhatsAppCloudCredentials> = {
   type: 'whatsapp-cloud',
@@ -282,11 +295,12 @@ export const whatsAppCloudConnector: ConnectorDefinition<WhatsAppCloudConfig, Wh
         return given.length === expected.length && timingSafeEqual(given, expected) ? challenge : null;
       },
       parseStatus(req) {
-        try {
-          return parseWhatsAppStatuses(JSON.parse(req.rawBody.toString('utf8')));
-        } catch {
-          return [];
-        }
+        const body = jsonBody(req);
+        return body === undefined ? [] : parseWhatsAppStatuses(body);
+      },
+      parseInbound(req) {
+        const body = jsonBody(req);
+        return body === undefined ? [] : parseWhatsAppInbound(body, phoneNumberId);
       },
     };
   },
