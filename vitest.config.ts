@@ -51,6 +51,7 @@ const onPostgres = features(
   'fuzz',
   'metrics',
   'status',
+  'webhooks',
 );
 
 /**

@@ -53,6 +53,8 @@ import type { Route } from './http/platform/route.js';
 import type { LastUsed } from './features/accounts/last-used.js';
 import { createKeysLastUsed } from './features/projects/admin-routes.js';
 import { mountAdmin } from './app/admin.js';
+import { parseTargetPolicy, type TargetPolicy } from './features/webhooks/target-policy.js';
+import { endpointDisabledNotices } from './features/webhooks/notices.js';
 import { createOperations, RELAY_VERSION, type Operations } from './app/operations.js';
 
 /** What tests and embedders may inject besides the config. */
@@ -144,6 +146,8 @@ export interface Parts {
   shared: SharedState;
   /** Metrics and the relay's status (`app/operations.ts`). */
   ops: Operations;
+  /** Where webhooks may go (`MESSAGEJS_ALLOW_PRIVATE_TARGETS`, `MESSAGEJS_ALLOW_HTTP_WEBHOOKS`). */
+  webhookPolicy: TargetPolicy;
 }
 
 /** Opens the store and keys and builds the services every route and job uses. */
@@ -176,7 +180,10 @@ async function openParts(
     ...(deps.consoleWrite && { consoleWrite: deps.consoleWrite }),
   });
   const ops = createOperations(config, now);
-  const worker = workerFor(config, { store, pool, logger, now, sealer, metrics: ops.metrics }, deps.worker);
+  const { allowPrivateTargets, allowHttp } = config.webhooks;
+  const webhookPolicy = parseTargetPolicy({ allowPrivateTargets: allowPrivateTargets ?? undefined, allowHttp });
+  const webhooks = { policy: webhookPolicy, onDisabled: endpointDisabledNotices({ store, now, logger }) };
+  const worker = workerFor(config, { store, pool, logger, now, sealer, metrics: ops.metrics, webhooks }, deps.worker);
   ops.watch({ store, worker, now });
   const keyCache = createKeyCache(store, { ttlMs: cacheTtlMs, now });
   // Another relay changed keys, projects or settings (or announcements may have been missed).
@@ -202,6 +209,7 @@ async function openParts(
     keysLastUsed: createKeysLastUsed(store, deps.lastUsedFlushMs),
     shared,
     ops,
+    webhookPolicy,
   };
 }
 
@@ -235,7 +243,8 @@ function buildApp(
   const verify = { ...common, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), locks };
   const onEnqueued = () => worker?.wake();
   const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
-  const messages = messageRoutes({ ...common, limits, captcha, locks, cursorKey, ...dispatch });
+  const webhookPolicy = parts.webhookPolicy;
+  const messages = messageRoutes({ ...common, limits, captcha, locks, cursorKey, webhookPolicy, ...dispatch });
   const keyRoutes = [
     {
       routes: [

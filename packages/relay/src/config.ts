@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -85,6 +86,15 @@ const envSchema = z
       .optional(),
     MESSAGEJS_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     MESSAGEJS_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    // Webhooks (issue 15): targets the relay may post to although they are private.
+    MESSAGEJS_ALLOW_PRIVATE_TARGETS: z
+      .string()
+      .refine(
+        (v) => v.split(',').every((entry) => isTargetEntry(entry.trim())),
+        'must be comma-separated host names, IP addresses or CIDR ranges, e.g. localhost,10.0.0.0/8',
+      )
+      .optional(),
+    MESSAGEJS_ALLOW_HTTP_WEBHOOKS: z.enum(['on', 'off']).default('off'),
   })
   .refine((e) => e.MESSAGEJS_HEADERS_TIMEOUT_MS <= e.MESSAGEJS_REQUEST_TIMEOUT_MS, {
     path: ['MESSAGEJS_HEADERS_TIMEOUT_MS'],
@@ -167,6 +177,24 @@ export interface RelayConfig {
   auditRetentionDays: number | null;
   /** Where and to whom `GET /metrics` (Prometheus text format) is served; off unless a token or a port is set. */
   metrics: MetricsConfig;
+  /** What webhook URLs (endpoints, a message's `callbackUrl`) may point at. */
+  webhooks: WebhookTargetsConfig;
+}
+
+/**
+ * Webhook targets. By default the relay posts only to `https` URLs on public addresses: never to
+ * loopback, private, link-local (cloud metadata), CGNAT or other reserved addresses, checked on the
+ * address it connects to.
+ */
+export interface WebhookTargetsConfig {
+  /**
+   * Host names, addresses and CIDR ranges the relay may post to although they are private
+   * (`MESSAGEJS_ALLOW_PRIVATE_TARGETS`, comma-separated: `localhost,10.0.0.0/8`); an app on the
+   * relay's own network. @default null
+   */
+  allowPrivateTargets: string | null;
+  /** Plain `http://` URLs are taken too (`MESSAGEJS_ALLOW_HTTP_WEBHOOKS=on`): for development only. @default false */
+  allowHttp: boolean;
 }
 
 /**
@@ -220,6 +248,22 @@ export function decodeKey(value: string): Buffer | null {
     return buf.length === 32 ? buf : null;
   }
   return null;
+}
+
+/** One entry of `MESSAGEJS_ALLOW_PRIVATE_TARGETS`: a host name, an IP address or a CIDR range. */
+function isTargetEntry(entry: string): boolean {
+  if (entry.includes('/')) {
+    try {
+      ipaddr.parseCIDR(entry);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return (
+    ipaddr.isValid(entry) ||
+    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(entry)
+  );
 }
 
 /** True for a `postgres://` or `postgresql://` URL with a host. */
@@ -281,6 +325,10 @@ export function loadConfig(
       token: e.MESSAGEJS_METRICS_TOKEN ?? null,
       port: e.MESSAGEJS_METRICS_PORT ?? null,
       host: e.MESSAGEJS_METRICS_HOST,
+    }),
+    webhooks: Object.freeze({
+      allowPrivateTargets: e.MESSAGEJS_ALLOW_PRIVATE_TARGETS ?? null,
+      allowHttp: e.MESSAGEJS_ALLOW_HTTP_WEBHOOKS === 'on',
     }),
     ...overrides,
   });

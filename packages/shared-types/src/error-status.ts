@@ -46,6 +46,8 @@ export const errorStatus = {
   template_version_not_found: 404,
   opt_out_not_found: 404,
   audit_log_not_found: 404,
+  webhook_not_found: 404,
+  event_not_found: 404,
   // 405
   method_not_allowed: 405,
   // 422
@@ -59,6 +61,7 @@ export const errorStatus = {
   last_owner: 409,
   already_exists: 409,
   already_set_up: 409,
+  limit_exceeded: 409,
   // 410
   expired: 410,
   setup_token_expired: 410,

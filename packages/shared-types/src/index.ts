@@ -271,3 +271,27 @@ export {
 } from './schemas/connectors.js';
 export { errorBodySchema, type ErrorBody } from './schemas/error-body.js';
 export { schemas } from './schemas/index.js';
+export {
+  createWebhookRequestSchema,
+  maxWebhookEndpoints,
+  updateWebhookRequestSchema,
+  webhookAttemptSchema,
+  webhookDeliveriesQuerySchema,
+  webhookDeliveryDetailSchema,
+  webhookDeliverySchema,
+  webhookDeliveryStatuses,
+  webhookEndpointListSchema,
+  webhookEndpointSchema,
+  webhookEventTypesSchema,
+  webhookReplayRequestSchema,
+  webhookReplayResponseSchema,
+  webhookSecretResponseSchema,
+  webhookStatsSchema,
+  webhookTestResponseSchema,
+  type CreateWebhookRequest,
+  type UpdateWebhookRequest,
+  type WebhookDelivery,
+  type WebhookDeliveryDetail,
+  type WebhookEndpoint,
+  type WebhookStats,
+} from './schemas/webhooks.js';

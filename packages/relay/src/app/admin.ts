@@ -5,6 +5,7 @@ import type { AccountsDeps } from '../features/accounts/deps.js';
 import { authRoutes, selfRoutes } from '../features/accounts/routes.js';
 import { accountRoutes, adminTokenRoutes } from '../features/accounts/account-routes.js';
 import { projectAdminRoutes } from '../features/projects/admin-routes.js';
+import { webhookRoutes } from '../features/webhooks/routes.js';
 
 /** The management plane: sign-in (public), accounts and the projects' admin API (behind the admin access step). */
 export function mountAdmin(
@@ -24,4 +25,6 @@ export function mountAdmin(
     return parts.shared.announce();
   };
   router.mount(projectAdminRoutes({ ...parts, invalidate }), { use: [admin] });
+  const { store, sealer, now, webhookPolicy: policy, worker } = parts;
+  router.mount(webhookRoutes({ store, sealer, now, policy, wake: () => worker?.webhooks?.wake() }), { use: [admin] });
 }

@@ -48,6 +48,12 @@ export const auditActions = {
   'opt_out.add': 'A recipient was added to a project’s opt-out list.',
   'opt_out.remove': 'A recipient was taken off a project’s opt-out list.',
   'verify.settings': 'A project’s verification settings changed.',
+  'webhook.create': 'A webhook endpoint was added to a project.',
+  'webhook.update': 'A webhook endpoint’s URL, events, description or state changed.',
+  'webhook.rotate': 'A webhook endpoint’s signing secret was replaced (the old one signs beside it for 24 h).',
+  'webhook.delete': 'A webhook endpoint was deleted with its delivery log.',
+  'webhook.replay': 'Events were sent to a webhook endpoint again.',
+  'webhook.disabled': 'The relay turned a webhook endpoint off: it answered 410 Gone, or failed for 5 days.',
 } as const satisfies Readonly<Record<string, string>>;
 
 /** An action name of the audit log. */

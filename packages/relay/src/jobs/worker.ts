@@ -10,6 +10,11 @@ import { createHousekeeping } from './housekeeping.js';
 import type { RetentionSettings } from './retention.js';
 import { createSendHandler } from './handlers/send.js';
 import { createFallbackCheckHandler } from './handlers/fallback-check.js';
+import {
+  createWebhookDispatcher,
+  type WebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from './webhook-dispatcher.js';
 
 /** Worker settings; all have defaults that suit one relay process. */
 export interface WorkerOptions {
@@ -48,12 +53,16 @@ export interface WorkerOptions {
   retention?: RetentionSettings;
   /** Where claims, provider calls and message outcomes are counted. @default noMetrics */
   metrics?: { messages: MessageMetrics; worker: WorkerMetrics };
+  /** Delivers webhooks too (with the sealer that opens their secrets): `webhook-dispatcher.ts`. */
+  webhooks?: Omit<WebhookDispatcherOptions, 'store' | 'log' | 'now' | 'sealer'>;
 }
 
 /** The relay's in-process worker: the outbox scheduler with a handler for every job kind. */
 export interface Worker extends Scheduler {
   /** Each connector this worker has called: its circuit breaker and last error (`GET /v1/status`, `/metrics`). */
   connectorHealth(): BreakerState[];
+  /** The webhook dispatcher, when the worker delivers webhooks. */
+  readonly webhooks: WebhookDispatcher | null;
 }
 
 /**
@@ -96,11 +105,36 @@ export function createWorker(options: WorkerOptions): Worker {
     leaseMs: options.leaseMs,
     pollMs: options.pollMs,
   });
-  return Object.assign(scheduler, { connectorHealth: () => breaker.health() });
+  const webhooks =
+    options.webhooks && options.sealer
+      ? createWebhookDispatcher({
+          ...options.webhooks,
+          store,
+          now,
+          sealer: options.sealer,
+          log: log.child({ part: 'webhooks' }),
+        })
+      : null;
+  if (webhooks) {
+    const start = scheduler.start.bind(scheduler);
+    const stop = scheduler.stop.bind(scheduler);
+    scheduler.start = () => {
+      start();
+      webhooks.start();
+    };
+    scheduler.stop = async () => {
+      await Promise.all([stop(), webhooks.stop()]);
+    };
+  }
+  return Object.assign(scheduler, { connectorHealth: () => breaker.health(), webhooks });
 }
 
 /** What an embedder or a test may tune of the worker a relay builds (`RelayDeps.worker`). */
-export type WorkerTuning = Partial<Omit<WorkerOptions, 'store' | 'pool' | 'logger' | 'now' | 'retention'>> & {
+export type WorkerTuning = Partial<
+  Omit<WorkerOptions, 'store' | 'pool' | 'logger' | 'now' | 'retention' | 'webhooks'>
+> & {
+  /** The webhook dispatcher's settings (its policy and notices come from the relay). */
+  webhooks?: Partial<NonNullable<WorkerOptions['webhooks']>>;
   /** Retention's batch size and pauses (its days come from the configuration). */
   retention?: Partial<RetentionSettings>;
 };
@@ -112,14 +146,15 @@ export type WorkerTuning = Partial<Omit<WorkerOptions, 'store' | 'pool' | 'logge
  */
 export function workerFor(
   config: Readonly<RelayConfig>,
-  parts: Pick<WorkerOptions, 'store' | 'pool' | 'logger' | 'now' | 'sealer' | 'metrics'>,
+  parts: Pick<WorkerOptions, 'store' | 'pool' | 'logger' | 'now' | 'sealer' | 'metrics' | 'webhooks'>,
   tuning: WorkerTuning = {},
 ): Worker | null {
   if (!config.worker) return null;
   const { publicUrl } = config;
-  const { retention, ...rest } = tuning;
+  const { retention, webhooks, ...rest } = tuning;
   return createWorker({
     ...parts,
+    ...(parts.webhooks && { webhooks: { ...parts.webhooks, ...webhooks } }),
     concurrency: config.workerConcurrency,
     leaseMs: config.leaseMs,
     retention: { days: config.retentionDays, auditDays: config.auditRetentionDays, ...retention },

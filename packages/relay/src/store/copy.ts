@@ -46,6 +46,11 @@ export const COPY_TABLES = [
   'invites',
   'setup_tokens',
   'auth_signing_keys',
+  // Webhooks (issue 15): endpoints, the event log, deliveries and their attempts, as they are.
+  'webhook_endpoints',
+  'events',
+  'webhook_deliveries',
+  'webhook_attempts',
   // The analytics rollups, as they are (they outlive the messages retention removed); the
   // triggers that keep them are off while their sources are copied (`withoutRollupTriggers`).
   'message_stats_hourly',
@@ -56,8 +61,11 @@ export const COPY_TABLES = [
   'verify_stats_daily',
 ] as const;
 
-/** The tables whose triggers keep the analytics rollups (store/analytics-schema.ts). */
-const ROLLUP_SOURCES = ['messages', 'message_attempts', 'verify_sends', 'verify_sessions'];
+/**
+ * The tables whose triggers keep the analytics rollups (store/analytics-schema.ts) and write the
+ * event log and its deliveries (store/event-schema.ts): all copied as they are.
+ */
+const ROLLUP_SOURCES = ['messages', 'message_attempts', 'verify_sends', 'verify_sessions', 'opt_outs', 'events'];
 
 /** Rows per multi-row `INSERT` (fewer for wide tables: a statement takes at most 65,535 parameters). */
 const BATCH_ROWS = 500;
@@ -201,7 +209,7 @@ async function copyInTransaction(
     await client.query(`LOCK TABLE ${tables.map((t) => quote(t.name)).join(', ')} IN EXCLUSIVE MODE`);
     await checkTargetColumns(client, tables);
     await refuseNonEmpty(client, tables);
-    // The rollups are copied as they are: counting the copied rows again would add them twice.
+    // The rollups and the event log are copied as they are: counting or recording the copied rows again would add them twice.
     const triggers = (state: 'DISABLE' | 'ENABLE') =>
       client.query(ROLLUP_SOURCES.map((t) => `ALTER TABLE ${quote(t)} ${state} TRIGGER USER`).join('; '));
     await triggers('DISABLE');

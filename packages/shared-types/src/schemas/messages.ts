@@ -30,6 +30,15 @@ export const fallbackAfterSchema = z
   .max(7 * 24 * 3600)
   .describe('Seconds a channel has to report delivery before the next channel of `channels` is tried.');
 
+/** Where this message's status events are posted too (secret keys only), signed like the project's webhooks. */
+export const callbackUrlSchema = z
+  .string()
+  .min(1)
+  .max(2048)
+  .describe(
+    'Secret keys only: an `https` URL that receives this message’s status events too, signed with the secret of the project’s first webhook endpoint.',
+  );
+
 /** A solved CAPTCHA. Provider tokens run to a few KB (Turnstile caps them at 2048 characters). */
 export const captchaTokenSchema = z.string().min(1).max(8192).describe('A solved CAPTCHA token.');
 
@@ -48,6 +57,8 @@ export const templateMessageRequestSchema = z
     fallbackAfter: fallbackAfterSchema.optional(),
     /** A solved CAPTCHA, when the project asks public keys for one on sends (the client solves the relay's own proof of work by itself). */
     captchaToken: captchaTokenSchema.optional(),
+    /** Secret keys only: where this message's status events are posted too. */
+    callbackUrl: callbackUrlSchema.optional(),
   })
   .describe('`POST /v1/messages` with a template (public or secret key).');
 
@@ -66,6 +77,8 @@ export const textMessageRequestSchema = z
     channels: cascadeSchema.optional(),
     /** Seconds a channel has to report delivery before the next channel of `channels` is tried. */
     fallbackAfter: fallbackAfterSchema.optional(),
+    /** Where this message's status events are posted too. */
+    callbackUrl: callbackUrlSchema.optional(),
   })
   .describe('`POST /v1/messages` with free text (secret key only).');
 

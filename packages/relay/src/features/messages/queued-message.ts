@@ -24,6 +24,7 @@ export function queuedMessage(input: {
   fallbackAfterMs?: number | null;
   sensitive?: boolean;
   now: number;
+  callbackUrl?: string | null;
 }): Message {
   const { caller, channel, recipient, body, now } = input;
   const seg = isPhoneChannel(channel) ? countSegments(body) : null;
@@ -55,6 +56,7 @@ export function queuedMessage(input: {
     cascade: input.cascade ?? [],
     sensitive: input.sensitive ?? false,
     fallbackAfterMs: input.fallbackAfterMs ?? null,
+    ...(input.callbackUrl && { callbackUrl: input.callbackUrl }),
     providerMessageId: null,
     connectorId: null,
     errorCode: null,

@@ -18,6 +18,8 @@ import type { Dispatch } from './dispatch.js';
 import { requireCaptcha, type CaptchaDeps } from '../verify/verify-captcha.js';
 import { loadVerifySettings } from '../verify/verify-settings.js';
 import type { MessageMetrics } from '../../metrics/relay-metrics.js';
+import type { TargetPolicy } from '../webhooks/target-policy.js';
+import { checkTargetUrlSyntax } from '../webhooks/callback-url.js';
 
 export interface SendDeps {
   store: Store;
@@ -29,6 +31,8 @@ export interface SendDeps {
   captcha?: CaptchaDeps;
   /** Counts each message accepted (stored and answered 202, not a replay), by channel: `routes.ts`. */
   metrics?: Pick<MessageMetrics, 'accepted'>;
+  /** Where a message's `callbackUrl` may point. */
+  webhookPolicy?: TargetPolicy;
 }
 
 export type SendOutcome = Answer<SendMessageResponse>;
@@ -58,6 +62,8 @@ interface Draft {
   /** Seconds before falling back to the next channel, when the caller asked for it. */
   fallbackAfter: number | undefined;
   captchaToken: string | undefined;
+  /** Where the message's status events are posted too (secret keys only). */
+  callbackUrl: string | undefined;
 }
 
 /**
@@ -91,7 +97,7 @@ export async function sendMessage(
   } else {
     draft = textDraft(caller, body);
   }
-  checkFallbackAfter(draft);
+  await checkDeliveryOptions(deps, caller, draft);
   const { channel } = draft;
 
   const recipient = resolveRecipient(channel, draft.to, project);
@@ -196,6 +202,7 @@ function templateDraft({ key, project }: KeyPrincipal, req: TemplateRequest, tem
     fixedRecipient: template.recipient.mode === 'fixed',
     fallbackAfter: req.fallbackAfter,
     captchaToken: req.captchaToken,
+    callbackUrl: req.callbackUrl,
   };
 }
 
@@ -228,7 +235,14 @@ function textDraft({ key, project }: KeyPrincipal, body: object): Draft {
     fixedRecipient: false,
     fallbackAfter: req.fallbackAfter,
     captchaToken: undefined,
+    callbackUrl: req.callbackUrl,
   };
+}
+
+/** `fallbackAfter` and `callbackUrl`, which only some sends may carry. */
+async function checkDeliveryOptions(deps: SendDeps, caller: KeyPrincipal, draft: Draft): Promise<void> {
+  checkFallbackAfter(draft);
+  if (draft.callbackUrl !== undefined) await checkCallbackUrl(deps, caller, draft.callbackUrl);
 }
 
 /** `fallbackAfter` only makes sense with a channel to fall back to. */
@@ -270,7 +284,28 @@ function draftMessage(caller: KeyPrincipal, draft: Draft, recipient: Recipient, 
     cascade: draft.cascade,
     fallbackAfterMs: draft.fallbackAfter === undefined ? null : draft.fallbackAfter * 1000,
     now,
+    callbackUrl: draft.callbackUrl ?? null,
   });
+}
+
+/**
+ * A message's `callbackUrl`: secret keys only (a page's public key must not point the relay at
+ * anything), a URL the webhook policy takes as written (its address is checked again on each
+ * delivery: a name may resolve elsewhere later), and a project with a webhook endpoint, whose
+ * secret signs the callbacks.
+ */
+async function checkCallbackUrl(deps: SendDeps, { key, project }: KeyPrincipal, url: string): Promise<void> {
+  if (key.kind === 'public') {
+    throw new AppError('validation_failed', '`callbackUrl` needs a secret key.', { field: 'callbackUrl' });
+  }
+  if (deps.webhookPolicy) checkTargetUrlSyntax(url, deps.webhookPolicy, 'callbackUrl');
+  if ((await deps.store.webhooks.listEndpoints(project.id)).length === 0) {
+    throw new AppError(
+      'validation_failed',
+      '`callbackUrl` needs a webhook endpoint in the project: its secret signs the callbacks.',
+      { field: 'callbackUrl' },
+    );
+  }
 }
 
 /** The `202` answer for a stored message. */

@@ -27,6 +27,7 @@ const COLUMNS: ReadonlyArray<UnnestColumn<EnqueueInput>> = [
   ['updated_at', 'bigint', (i) => i.message.updatedAt],
   ['scheduled_at', 'bigint', (i) => i.message.scheduledAt],
   ['template_version', 'bigint', (i) => i.message.templateVersion ?? null],
+  ['callback_url', 'text', (i) => i.message.callbackUrl ?? null],
   ['idem_key_id', 'text', (i) => i.idempotency?.keyId ?? null],
   ['idem_key', 'text', (i) => i.idempotency?.idempotencyKey ?? null],
   ['idem_hash', 'text', (i) => i.idempotency?.requestHash ?? null],
@@ -40,8 +41,8 @@ const COLUMNS: ReadonlyArray<UnnestColumn<EnqueueInput>> = [
   ['template_id', 'text', (i) => i.templateId ?? null],
 ];
 
-/** The first 23 columns are the message's, named as in `messages`. */
-const MESSAGE = COLUMNS.slice(0, 23).map(([name]) => name);
+/** The first 24 columns are the message's, named as in `messages`. */
+const MESSAGE = COLUMNS.slice(0, 24).map(([name]) => name);
 const MESSAGE_COLUMNS = MESSAGE.join(', ');
 const SELECTED = MESSAGE.map((name) => `i.${name}`).join(', ');
 

@@ -3,7 +3,7 @@ import { migratePostgres, openPostgres, type StoreLogger } from './database.js';
 import { poolDb } from './pg-db.js';
 import type { PgDb } from './queryable.js';
 import { createUnitOfWork } from './unit-of-work.js';
-import { createWorkListener } from './work-listener.js';
+import { createWorkListener, WEBHOOKS_CHANNEL } from './work-listener.js';
 import { createProjectsRepo } from './projects.js';
 import { createKeysRepo } from './keys.js';
 import { createTemplatesRepo } from './templates.js';
@@ -26,6 +26,7 @@ import { createInvitesRepo } from './invites.js';
 import { createSetupTokensRepo } from './setup-tokens.js';
 import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
 import { createRetentionRepo } from './retention.js';
+import { createWebhooksRepo } from './webhooks.js';
 
 /** Group commit for sends on the store's pool (`batcher.ts`): statements in flight, inputs per statement. */
 const ENQUEUE_BATCH = { slots: 2, maxBatch: 256 };
@@ -60,6 +61,7 @@ function createRepositories(db: PgDb, pooled = false): Repositories & { drain: (
     setupTokens: createSetupTokensRepo(db),
     authSigningKeys: createAuthSigningKeysRepo(db),
     retention: createRetentionRepo(db),
+    webhooks: createWebhooksRepo(db),
     drain: () => Promise.all([messages.drain(), outbox.drain()]).then(() => undefined),
   };
 }
@@ -116,6 +118,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     ...repositories,
     transaction: createUnitOfWork(pool, (db) => createRepositories(db)),
     onWork: (listener) => work.subscribe(listener),
+    onWebhooks: (listener) => work.subscribe(listener, WEBHOOKS_CHANNEL),
     async ping() {
       try {
         await pool.query('SELECT 1');

@@ -48,6 +48,7 @@ const MESSAGE_COLUMNS = [
   'updated_at',
   'scheduled_at',
   'template_version',
+  'callback_url',
 ].join(', ');
 
 const messageValues = (m: Message): unknown[] => [
@@ -74,6 +75,7 @@ const messageValues = (m: Message): unknown[] => [
   m.updatedAt,
   m.scheduledAt,
   m.templateVersion ?? null,
+  m.callbackUrl ?? null,
 ];
 
 /**

@@ -2,10 +2,16 @@ import pg from 'pg';
 import type { StoreLogger } from './database.js';
 import { OUTBOX_CHANNEL } from './messages.js';
 
-/** Listeners told when another process queued work (`store.onWork`). */
+/** The channel webhook deliveries are announced on (`NOTIFY` in the trigger of migration 6). */
+export const WEBHOOKS_CHANNEL = 'messagejs_webhooks';
+
+/** What a listener waits for: queued messages (the outbox) or webhook deliveries. */
+export type WorkChannel = typeof OUTBOX_CHANNEL | typeof WEBHOOKS_CHANNEL;
+
+/** Listeners told when another process queued work (`store.onWork`, `store.onWebhooks`). */
 export interface WorkListener {
-  /** Adds `listener`; returns what removes it. The connection opens with the first listener. */
-  subscribe(listener: () => void): () => void;
+  /** Adds `listener` on `channel` (the outbox's by default); returns what removes it. The connection opens with the first listener. */
+  subscribe(listener: () => void, channel?: WorkChannel): () => void;
   /** Closes the connection; no listener is called afterwards. */
   close(): Promise<void>;
 }
@@ -24,9 +30,9 @@ export interface WorkListenerOptions {
 }
 
 /**
- * One connection of its own running `LISTEN messagejs_outbox` (outside the pool: a pooled
- * connection would go back to the pool and stop listening), calling every listener on each
- * notification. When the connection drops (a server restart, a network cut) it reconnects with
+ * One connection of its own running `LISTEN messagejs_outbox` and `LISTEN messagejs_webhooks`
+ * (outside the pool: a pooled connection would go back to the pool and stop listening), calling
+ * the listeners of the channel on each notification. When the connection drops (a server restart, a network cut) it reconnects with
  * a doubling backoff, and calls the listeners once when it is back: notifications sent meanwhile
  * were lost, and work may be waiting.
  */
@@ -37,7 +43,7 @@ export function createWorkListener(url: string, options: WorkListenerOptions = {
 class OutboxListener implements WorkListener {
   readonly #url: string;
   readonly #options: WorkListenerOptions;
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Map<() => void, WorkChannel>();
   #client: pg.Client | null = null;
   #attempt: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -52,8 +58,8 @@ class OutboxListener implements WorkListener {
     this.#delay = options.minDelayMs ?? 250;
   }
 
-  subscribe(listener: () => void): () => void {
-    this.#listeners.add(listener);
+  subscribe(listener: () => void, channel: WorkChannel = OUTBOX_CHANNEL): () => void {
+    this.#listeners.set(listener, channel);
     this.#start();
     return () => {
       this.#listeners.delete(listener);
@@ -70,8 +76,10 @@ class OutboxListener implements WorkListener {
     await client?.end().catch(() => {});
   }
 
-  #fire(): void {
-    for (const listener of [...this.#listeners]) {
+  /** Calls the listeners of `channel`, or every listener (work may have come on both). */
+  #fire(channel?: string): void {
+    for (const [listener, on] of [...this.#listeners]) {
+      if (channel !== undefined && on !== channel) continue;
       try {
         listener();
       } catch (error) {
@@ -118,11 +126,13 @@ class OutboxListener implements WorkListener {
     client.on('error', drop);
     client.on('end', () => drop());
     client.on('notification', (message) => {
-      if (message.channel === OUTBOX_CHANNEL && !this.#closed) this.#fire();
+      if ((message.channel === OUTBOX_CHANNEL || message.channel === WEBHOOKS_CHANNEL) && !this.#closed) {
+        this.#fire(message.channel);
+      }
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}; LISTEN ${WEBHOOKS_CHANNEL}`);
     } catch (error) {
       drop(error as Error);
       return;

@@ -24,6 +24,7 @@ import { createInvitesRepo } from './invites.js';
 import { createSetupTokensRepo } from './setup-tokens.js';
 import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
 import { createRetentionRepo } from './retention.js';
+import { createWebhooksRepo } from './webhooks.js';
 
 /**
  * Every repository on `db`. With `direct`, writes the store otherwise group-commits (enqueues,
@@ -55,6 +56,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     setupTokens: createSetupTokensRepo(db),
     authSigningKeys: createAuthSigningKeysRepo(db),
     retention: createRetentionRepo(db),
+    webhooks: createWebhooksRepo(db),
   };
 }
 

@@ -26,8 +26,8 @@ export function createMessageWriter(db: Database.Database) {
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, template, subject, body, html,
        status, segments, encoding, cost_eur, cost_mad, cascade, sensitive, fallback_after_ms, created_at, updated_at, scheduled_at,
-       template_version)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       template_version, callback_url)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   // The template's narrow counter row (created with the template): a send never rewrites the template row.
   const countTemplateUse = db.prepare(
@@ -71,6 +71,7 @@ export function createMessageWriter(db: Database.Database) {
         m.updatedAt,
         m.scheduledAt,
         m.templateVersion ?? null,
+        m.callbackUrl ?? null,
       );
       if (lease) insertLeasedOutbox.run(m.id, dueAt, lease.until, lease.owner);
       else insertOutbox.run(m.id, dueAt);

@@ -20,6 +20,7 @@ import type { RetentionRepo } from './retention.js';
 import type { SigningKeysRepo } from './signing-keys.js';
 import type { TemplatesRepo } from './templates.js';
 import type { VerifyRepo } from './verify.js';
+import type { WebhooksRepo } from './webhooks.js';
 
 export * from './accounts.js';
 export * from './admin-tokens.js';
@@ -44,6 +45,7 @@ export * from './retention.js';
 export * from './signing-keys.js';
 export * from './templates.js';
 export * from './verify.js';
+export * from './webhooks.js';
 
 /** Every repository of one backend, one per aggregate. */
 export interface Repositories {
@@ -70,6 +72,7 @@ export interface Repositories {
   setupTokens: SetupTokensRepo;
   authSigningKeys: AuthSigningKeysRepo;
   retention: RetentionRepo;
+  webhooks: WebhooksRepo;
 }
 
 /**
@@ -114,4 +117,6 @@ export interface Store extends Repositories {
    * in-process wake covers it.
    */
   onWork?(listener: () => void): () => void;
+  /** Calls `listener` when another process queued webhook deliveries (PostgreSQL `NOTIFY messagejs_webhooks`); absent on SQLite. */
+  onWebhooks?(listener: () => void): () => void;
 }

@@ -33,6 +33,8 @@ export interface Message {
   sensitive?: boolean;
   /** With a cascade: try the next channel when this one has not reported delivered/read in this time. */
   fallbackAfterMs?: number | null;
+  /** Where this message's status events are posted too (issue 15; `callbackUrl` of a secret-key send). Written, never read back. */
+  callbackUrl?: string | null;
   providerMessageId: string | null;
   connectorId: string | null;
   errorCode: string | null;

@@ -3,6 +3,7 @@ import messageHistory from './002-message-history.js';
 import verifyHistoryRetention from './003-verify-history-retention.js';
 import messageEvents from './004-message-events.js';
 import analytics from './005-analytics.js';
+import webhooks from './006-webhooks.js';
 
 /** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
 export const migrations: readonly string[] = [
@@ -11,4 +12,5 @@ export const migrations: readonly string[] = [
   verifyHistoryRetention,
   messageEvents,
   analytics,
+  webhooks,
 ];

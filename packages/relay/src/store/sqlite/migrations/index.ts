@@ -13,6 +13,7 @@ import { up as messageHistory } from './012-message-history.js';
 import { up as verifyHistoryRetention } from './013-verify-history-retention.js';
 import { up as messageEvents } from './014-message-events.js';
 import { up as analytics } from './015-analytics.js';
+import { up as webhooks } from './016-webhooks.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -34,4 +35,5 @@ export const migrations: readonly string[] = [
   verifyHistoryRetention,
   messageEvents,
   analytics,
+  webhooks,
 ];

@@ -1,0 +1,96 @@
+/**
+ * The event log (issue 15): what the triggers of SQLite migration 016 and PostgreSQL migration 006
+ * write into `events` when a message, a verification or an opt-out changes, in the transaction
+ * that changes it, and the webhook deliveries they fan out to. Events are recorded for a project
+ * only while it has an active webhook endpoint (or, for a message's own events, while the message
+ * carries a `callbackUrl`): a project that subscribes to nothing pays one indexed lookup per write.
+ *
+ * An event's `data` is a snapshot of the row that caused it, as JSON with the database's own
+ * column values (times in ms since the epoch); `features/webhooks/event-payload.ts` turns it into
+ * the public payload when it is delivered, so every attempt and every replay sends the same bytes.
+ *
+ * The field lists below are written into the triggers: a field added here needs a migration.
+ */
+
+/** The message fields of a message event's snapshot: [snapshot name, column]. */
+export const messageSnapshotFields: readonly (readonly [string, string])[] = Object.freeze([
+  ['id', 'id'],
+  ['status', 'status'],
+  ['channel', 'channel'],
+  ['to', 'recipient'],
+  ['country', 'country'],
+  ['template', 'template'],
+  ['keyId', 'key_id'],
+  ['connectorId', 'connector_id'],
+  ['providerMessageId', 'provider_message_id'],
+  ['errorCode', 'error_code'],
+  ['errorMessage', 'error_message'],
+  ['segments', 'segments'],
+  ['costEur', 'cost_eur'],
+  ['costMad', 'cost_mad'],
+  ['createdAt', 'created_at'],
+  ['updatedAt', 'updated_at'],
+  ['sentAt', 'sent_at'],
+  ['deliveredAt', 'delivered_at'],
+]);
+
+/** The verification fields of a verify event's snapshot. */
+export const verifySnapshotFields: readonly (readonly [string, string])[] = Object.freeze([
+  ['id', 'id'],
+  ['status', 'status'],
+  ['channel', 'channel'],
+  ['to', 'recipient'],
+  ['attempts', 'attempts'],
+  ['maxAttempts', 'max_attempts'],
+  ['sends', 'sends'],
+  ['expiresAt', 'expires_at'],
+  ['verifiedAt', 'verified_at'],
+  ['createdAt', 'created_at'],
+]);
+
+/** The opt-out fields of an opt-out event's snapshot. */
+export const optOutSnapshotFields: readonly (readonly [string, string])[] = Object.freeze([
+  ['address', 'address'],
+  ['source', 'source'],
+  ['reason', 'reason'],
+  ['createdAt', 'created_at'],
+]);
+
+/** The message statuses that raise `message.<status>` when a message reaches them. */
+export const messageEventStatuses: readonly string[] = Object.freeze([
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'undelivered',
+  'expired',
+  'canceled',
+]);
+
+/** A JSON object of `fields` read off row `r`, in SQLite (`json_object`) or PostgreSQL (`json_build_object`). */
+export function snapshot(
+  dialect: 'sqlite' | 'postgres',
+  r: string,
+  fields: readonly (readonly [string, string])[],
+  extra: readonly (readonly [string, string])[] = [],
+): string {
+  const pairs = [...fields.map(([name, column]) => [name, `${r}.${column}`] as const), ...extra]
+    .map(([name, expr]) => `'${name}', ${expr}`)
+    .join(', ');
+  return dialect === 'sqlite' ? `json_object(${pairs})` : `json_build_object(${pairs})::text`;
+}
+
+/** A new event id (`evt_` and 24 hex digits) made by the database. */
+export const eventIdSql = {
+  sqlite: `'evt_' || lower(hex(randomblob(12)))`,
+  postgres: `'evt_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 24)`,
+} as const;
+
+/**
+ * Webhook retry schedule: the delay before attempt n + 1 after n failures (ms), jittered by
+ * ±20 % when used. Eight attempts over about 28 hours (the issue: at least 24 h), as Standard
+ * Webhooks' reference schedule.
+ */
+export const webhookRetryDelaysMs: readonly number[] = Object.freeze([
+  5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+]);
