@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, DEMO_ORIGIN, startRelay, type TestRelay } from '../helpers/start-relay.js';
 import { CHEAP_PASSWORDS, setUpOwner, type Tokens } from '../helpers/accounts.js';
-import { redisAvailable, startRelayPair } from '../helpers/redis.js';
+import { redisAvailable, startRelayPair, testClient } from '../helpers/redis.js';
 
 const redis = await redisAvailable();
 
@@ -37,13 +37,32 @@ async function answersWithin(request: () => Promise<{ status: number }>, status:
 }
 
 /** Two relays on one data directory with 60 s caches: with Redis when `withRedis`, else alone. */
-async function relays(withRedis: boolean): Promise<{ a: TestRelay; b: TestRelay; owner: Tokens }> {
+async function relays(
+  withRedis: boolean,
+): Promise<{ a: TestRelay; b: TestRelay; owner: Tokens; announced?: (work: () => Promise<unknown>) => Promise<void> }> {
   let a: TestRelay;
   let b: TestRelay;
   if (withRedis) {
     const pair = await startRelayPair({ deps: LONG_CACHE });
     ({ a, b } = pair);
-    cleanup = pair.cleanup;
+    // The test listens on the relays' channel too: a change's announcement has reached this
+    // process (where relay B also runs) once the test's own subscriber has it.
+    const listener = testClient();
+    await listener.subscribe(`${pair.prefix}invalidate`);
+    let heard = 0;
+    listener.on('message', () => (heard += 1));
+    cleanup = async () => {
+      listener.disconnect();
+      await pair.cleanup();
+    };
+    const announced = async (work: () => Promise<unknown>) => {
+      const before = heard;
+      await work();
+      for (let i = 0; i < 200 && heard === before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      // B's subscriber got it in the same turn as ours, or the next: let it run.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    return { a, b, owner: await setUpOwner(a), announced };
   } else {
     a = await startRelay({ deps: LONG_CACHE });
     b = await startRelay({ deps: LONG_CACHE, dataDir: a.dataDir, demo: a.demo });
@@ -122,8 +141,15 @@ describe.runIf(redis)('cache invalidation through Redis', () => {
   });
 
   it('forgets on every relay what a command changed behind their backs (the CLI path: invalidateCaches)', async () => {
-    const { a, b, owner } = await relays(true);
-    const key = await keyCachedByB(a, b, owner);
+    const { a, b, owner, announced } = await relays(true);
+    // The key's creation is announced too: B must have heard it before it caches the key, or a
+    // late announcement would make it forget the key before the revocation below.
+    let created: { id: string; secret: string } | undefined;
+    await announced!(async () => {
+      created = await keyCachedByB(a, b, owner);
+    });
+    const key = created!;
+    expect((await sendWith(b, key.secret)).status).toBe(202);
     // What `messagejs-relay keys revoke` does: a write straight to the store, then the announcement.
     await a.relay.store.keys.revoke(key.id, Date.now());
     expect((await sendWith(b, key.secret)).status).toBe(202);
