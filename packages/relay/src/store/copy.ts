@@ -62,6 +62,12 @@ export const COPY_TABLES = [
 ] as const;
 
 /**
+ * Tables `copy` knows and leaves behind: what only running relays use, for seconds (a live event
+ * stream's registration, renewed by the relay that holds the stream).
+ */
+export const TRANSIENT_TABLES = ['event_listeners'] as const;
+
+/**
  * The tables whose triggers keep the analytics rollups (store/analytics-schema.ts) and write the
  * event log and its deliveries (store/event-schema.ts): all copied as they are.
  */
@@ -160,7 +166,7 @@ function sourceTables(sqlite: Database.Database): SourceTable[] {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .all() as Array<{ name: string }>
   ).map((r) => r.name);
-  const known = new Set<string>(COPY_TABLES);
+  const known = new Set<string>([...COPY_TABLES, ...TRANSIENT_TABLES]);
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length > 0) {
     throw new CopyError(

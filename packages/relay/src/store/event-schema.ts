@@ -2,8 +2,10 @@
  * The event log (issue 15): what the triggers of SQLite migration 016 and PostgreSQL migration 006
  * write into `events` when a message, a verification or an opt-out changes, in the transaction
  * that changes it, and the webhook deliveries they fan out to. Events are recorded for a project
- * only while it has an active webhook endpoint (or, for a message's own events, while the message
- * carries a `callbackUrl`): a project that subscribes to nothing pays one indexed lookup per write.
+ * only while someone listens: it has an active webhook endpoint, a live stream
+ * (`GET /v1/events/stream`) registered in `event_listeners` until a time, or — for a message's own
+ * events — the message carries a `callbackUrl`. A project that listens to nothing pays two indexed
+ * lookups per write, and stores no event.
  *
  * An event's `data` is a snapshot of the row that caused it, as JSON with the database's own
  * column values (times in ms since the epoch); `features/webhooks/event-payload.ts` turns it into
@@ -66,6 +68,22 @@ export const messageEventStatuses: readonly string[] = Object.freeze([
   'expired',
   'canceled',
 ]);
+
+/** The database's clock in ms since the epoch: what `event_listeners.until` is compared with. */
+export const dbNowMs = {
+  sqlite: `CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+  postgres: `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`,
+} as const;
+
+/**
+ * True while the project of row `r` has a listener: an active endpoint, a live stream, or (with
+ * `callback`) the message row's own callback URL.
+ */
+export function listeningSql(dialect: 'sqlite' | 'postgres', r: string, callback = false): string {
+  const own = callback ? `${r}.callback_url IS NOT NULL OR ` : '';
+  return `(${own}EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.project_id = ${r}.project_id AND w.active = 1)
+    OR EXISTS (SELECT 1 FROM event_listeners l WHERE l.project_id = ${r}.project_id AND l.until > ${dbNowMs[dialect]}))`;
+}
 
 /** A JSON object of `fields` read off row `r`, in SQLite (`json_object`) or PostgreSQL (`json_build_object`). */
 export function snapshot(

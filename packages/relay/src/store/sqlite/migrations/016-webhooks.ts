@@ -1,5 +1,6 @@
 import {
   eventIdSql,
+  listeningSql,
   messageEventStatuses,
   messageSnapshotFields,
   optOutSnapshotFields,
@@ -16,10 +17,7 @@ import {
  * next one.
  */
 
-/** True while the project of row `r` has an active endpoint (or the message its own callback URL). */
-const listening = (r: string, callback = false) =>
-  `(${callback ? `${r}.callback_url IS NOT NULL OR ` : ''}EXISTS (SELECT 1 FROM webhook_endpoints w
-    WHERE w.project_id = ${r}.project_id AND w.active = 1))`;
+const listening = (r: string, callback = false) => listeningSql('sqlite', r, callback);
 
 const event = (type: string, r: string, at: string, messageId: string, data: string) =>
   `INSERT INTO events (id, project_id, type, created_at, message_id, data)
@@ -50,6 +48,12 @@ export const up = `
     updated_at INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX webhook_endpoints_project ON webhook_endpoints(project_id, active);
+
+  -- A live event stream of a project (GET /v1/events/stream) records events until \`until\` (the database's clock, ms).
+  CREATE TABLE event_listeners (
+    project_id TEXT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+    until INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
 
   CREATE TABLE events (
     seq INTEGER PRIMARY KEY,
