@@ -75,6 +75,7 @@ const envSchema = z
     // Retention (issue 14): days data is kept; unset keeps it forever.
     MESSAGEJS_RETENTION_DAYS: retentionDays,
     MESSAGEJS_AUDIT_RETENTION_DAYS: retentionDays,
+    MESSAGEJS_EVENT_RETENTION_DAYS: retentionDays,
     MESSAGEJS_REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[\x21-\x7e]{1,64}$/, 'must be 1 to 64 printable ASCII characters without spaces, e.g. messagejs:')
@@ -175,6 +176,12 @@ export interface RelayConfig {
   retentionDays: number | null;
   /** Days audit entries are kept (`MESSAGEJS_AUDIT_RETENTION_DAYS`); null keeps them all. @default null */
   auditRetentionDays: number | null;
+  /**
+   * Days the event log is kept with its webhook deliveries and their attempts
+   * (`MESSAGEJS_EVENT_RETENTION_DAYS`; empty keeps it all). Events still to be delivered stay.
+   * @default 30
+   */
+  eventRetentionDays: number | null;
   /** Where and to whom `GET /metrics` (Prometheus text format) is served; off unless a token or a port is set. */
   metrics: MetricsConfig;
   /** What webhook URLs (endpoints, a message's `callbackUrl`) may point at. */
@@ -321,6 +328,7 @@ export function loadConfig(
     redisKeyPrefix: e.MESSAGEJS_REDIS_KEY_PREFIX,
     retentionDays: e.MESSAGEJS_RETENTION_DAYS ?? null,
     auditRetentionDays: e.MESSAGEJS_AUDIT_RETENTION_DAYS ?? null,
+    eventRetentionDays: e.MESSAGEJS_EVENT_RETENTION_DAYS === undefined ? 30 : e.MESSAGEJS_EVENT_RETENTION_DAYS,
     metrics: Object.freeze({
       token: e.MESSAGEJS_METRICS_TOKEN ?? null,
       port: e.MESSAGEJS_METRICS_PORT ?? null,

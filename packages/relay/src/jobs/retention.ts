@@ -9,6 +9,8 @@ export interface RetentionSettings {
   days: number | null;
   /** Days audit entries are kept; null keeps them forever. */
   auditDays: number | null;
+  /** Days events (and their webhook deliveries and attempts) are kept; null keeps them forever. @default null */
+  eventDays?: number | null;
   /** Rows per transaction. @default 500 */
   batchSize?: number;
   /** The shortest pause between two batches (ms); a pause also lasts at least as long as the batch before it. @default 10 */
@@ -21,6 +23,7 @@ export interface RetentionReport {
   messages: number;
   verifySessions: number;
   audit: number;
+  events: number;
   batches: number;
 }
 
@@ -78,6 +81,7 @@ function stepsOf(store: Store, settings: RetentionSettings) {
     ['messages', settings.days, (batch) => store.retention.deleteOld('messages', batch)],
     ['verifySessions', settings.days, (batch) => store.retention.deleteOld('verifySessions', batch)],
     ['audit', settings.auditDays, (batch) => store.retention.deleteOld('audit', batch)],
+    ['events', settings.eventDays ?? null, (batch) => store.retention.deleteOld('events', batch)],
   ];
   return steps;
 }
@@ -107,7 +111,7 @@ export function createRetention(deps: {
   const steps = stepsOf(store, settings);
 
   async function runAll(): Promise<RetentionReport> {
-    const report: RetentionReport = { bodies: 0, messages: 0, verifySessions: 0, audit: 0, batches: 0 };
+    const report: RetentionReport = { bodies: 0, messages: 0, verifySessions: 0, audit: 0, events: 0, batches: 0 };
     const at = now();
     for (const [field, days, step] of steps) {
       if (days === null) continue;
@@ -122,14 +126,14 @@ export function createRetention(deps: {
   }
 
   return {
-    enabled: settings.days !== null || settings.auditDays !== null,
+    enabled: settings.days !== null || settings.auditDays !== null || (settings.eventDays ?? null) !== null,
     run() {
       if (running) return running;
       stopping = false;
       running = runAll()
         .then((report): RetentionReport => {
-          const { bodies, messages, verifySessions, audit } = report;
-          if (bodies + messages + verifySessions + audit > 0) log.info(report, 'old data removed');
+          const { bodies, messages, verifySessions, audit, events } = report;
+          if (bodies + messages + verifySessions + audit + events > 0) log.info(report, 'old data removed');
           return report;
         })
         .catch((error: unknown) => {

@@ -157,7 +157,12 @@ export function workerFor(
     ...(parts.webhooks && { webhooks: { ...parts.webhooks, ...webhooks } }),
     concurrency: config.workerConcurrency,
     leaseMs: config.leaseMs,
-    retention: { days: config.retentionDays, auditDays: config.auditRetentionDays, ...retention },
+    retention: {
+      days: config.retentionDays,
+      auditDays: config.auditRetentionDays,
+      eventDays: config.eventRetentionDays,
+      ...retention,
+    },
     ...(publicUrl && { statusCallbackUrl: (id: string) => `${publicUrl}/v1/hooks/${id}/status` }),
     ...rest,
   });

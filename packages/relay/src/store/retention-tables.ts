@@ -43,6 +43,15 @@ export const retentionTables: Readonly<Record<RetentionTarget, RetentionTable>> 
     children: [{ table: 'verify_sends', column: 'session_id' }],
   },
   audit: { table: 'audit', id: 'id', age: 'at', children: [] },
+  // The event log (webhooks, the live stream): an event goes with its deliveries (their attempts
+  // follow by ON DELETE CASCADE), unless one is still to be delivered.
+  events: {
+    table: 'events',
+    id: 'seq',
+    age: 'created_at',
+    keep: () => "EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = r.seq AND d.status = 'pending')",
+    children: [{ table: 'webhook_deliveries', column: 'event_seq' }],
+  },
 });
 
 /** A message's content, which goes before its row: what is blanked, and which rows still hold some. */

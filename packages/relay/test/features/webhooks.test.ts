@@ -301,3 +301,40 @@ describe('bad input', () => {
     expect(res.body.error).toMatchObject({ code: 'forbidden', permission: 'manage_webhooks' });
   });
 });
+
+describe('the event log’s retention (MESSAGEJS_EVENT_RETENTION_DAYS, 30 by default) and endpoints failing for days', () => {
+  it('removes events past 30 days with their deliveries and attempts; turns off an endpoint failing for 5 days', async () => {
+    const { id } = await endpoint('/failing', { events: ['webhook.test'] });
+    receiver.answer((r) => (r.path === '/failing' ? { status: 503 } : { status: 204 }));
+    await call(t, 'POST', `${project}/webhooks/${id}/test`, as());
+    await receiver.until((r) => r.some((x) => x.path === '/failing'));
+    const deliveries = async (endpointId: string) =>
+      (await call(t, 'GET', `${project}/webhooks/${endpointId}/deliveries?limit=100`, as())).body.data as Array<{
+        createdAt: string;
+        eventType: string;
+      }>;
+    const all = (await call(t, 'GET', `${project}/webhooks`, as())).body.data as Array<{ id: string; url: string }>;
+    const everything = all.find((e) => e.url.endsWith('/all'))!;
+    expect((await deliveries(everything.id)).length).toBeGreaterThan(0);
+    const seen = t.logs().filter((line) => line.msg === 'old data removed').length;
+    t.clock.advance(31 * 24 * 3600_000);
+    const advanced = t.clock.now;
+    owner = await signIn(t, OWNER.email, OWNER.password);
+    await expect
+      .poll(() => t.logs().filter((line) => line.msg === 'old data removed').length, { timeout: 10_000 })
+      .toBeGreaterThan(seen);
+    expect(t.logs().filter((line) => line.msg === 'old data removed')[seen]!.events).toBeGreaterThan(0);
+    // Only what happened since the clock moved is left.
+    const left = await deliveries(everything.id);
+    expect(left.filter((d) => Date.parse(d.createdAt) < advanced)).toEqual([]);
+    // Its retry, 31 days on, fails again: failing for more than 5 days, the endpoint is turned off,
+    // the audit log says so, and the other endpoints hear of it (endpoint.disabled).
+    await expect
+      .poll(async () => (await call(t, 'GET', `${project}/webhooks/${id}`, as())).body, { timeout: 10_000 })
+      .toMatchObject({ active: false, disabledReason: 'failing' });
+    await receiver.until((r) =>
+      r.some((x) => x.path === '/all' && x.body.includes('endpoint.disabled') && x.body.includes(id)),
+    );
+    receiver.answer(() => ({ status: 204 }));
+  });
+});

@@ -13,7 +13,7 @@ const NOW = Date.parse('2026-06-01T00:00:00Z');
  */
 function fakeStore(rows: Partial<Record<'bodies' | RetentionTarget, number>>, options: { busy?: boolean } = {}) {
   const calls: Array<{ step: string } & RetentionBatch> = [];
-  const left = { bodies: 0, messages: 0, verifySessions: 0, audit: 0, ...rows };
+  const left = { bodies: 0, messages: 0, verifySessions: 0, audit: 0, events: 0, ...rows };
   const step =
     (name: keyof typeof left) =>
     async (batch: RetentionBatch): Promise<RetentionStep> => {
@@ -38,21 +38,25 @@ const run = (store: Store, settings: RetentionSettings, log = silent) =>
   createRetention({ store, now: () => NOW, log, settings: { pauseMs: 1, ...settings } }).run();
 
 describe('retention', () => {
-  it('blanks bodies first, then deletes messages, sessions and audit entries, batch after batch', async () => {
-    const { store, calls, left } = fakeStore({ bodies: 5, messages: 5, verifySessions: 1, audit: 2 });
-    const report = await run(store, { days: 30, auditDays: 90, batchSize: 2 });
-    expect(report).toEqual({ bodies: 5, messages: 5, verifySessions: 1, audit: 2, batches: 9 });
+  it('blanks bodies first, then deletes messages, sessions, audit entries and events, batch after batch', async () => {
+    const { store, calls, left } = fakeStore({ bodies: 5, messages: 5, verifySessions: 1, audit: 2, events: 1 });
+    const report = await run(store, { days: 30, auditDays: 90, eventDays: 14, batchSize: 2 });
+    expect(report).toEqual({ bodies: 5, messages: 5, verifySessions: 1, audit: 2, events: 1, batches: 10 });
     expect(calls.map((c) => c.step)).toEqual([
       ...['bodies', 'bodies', 'bodies'],
       ...['messages', 'messages', 'messages'],
       'verifySessions',
       // The second batch finds none left: a full batch never says the work is done.
       ...['audit', 'audit'],
+      'events',
     ]);
-    expect(left).toEqual({ bodies: 0, messages: 0, verifySessions: 0, audit: 0 });
+    expect(left).toEqual({ bodies: 0, messages: 0, verifySessions: 0, audit: 0, events: 0 });
+    expect(calls.filter((c) => c.step === 'events').every((c) => c.before === NOW - 14 * DAY)).toBe(true);
     // Each batch starts where the previous one ended; the age bounds come from the settings.
     expect(calls.filter((c) => c.step === 'bodies').map((c) => c.from)).toEqual([0, 120_000, 240_000]);
-    expect(new Set(calls.filter((c) => c.step !== 'audit').map((c) => c.before))).toEqual(new Set([NOW - 30 * DAY]));
+    expect(new Set(calls.filter((c) => !['audit', 'events'].includes(c.step)).map((c) => c.before))).toEqual(
+      new Set([NOW - 30 * DAY]),
+    );
     expect(calls.filter((c) => c.step === 'audit').every((c) => c.before === NOW - 90 * DAY)).toBe(true);
     expect(calls.every((c) => c.limit === 2)).toBe(true);
   });
@@ -73,6 +77,7 @@ describe('retention', () => {
       messages: 0,
       verifySessions: 0,
       audit: 0,
+      events: 0,
       batches: 0,
     });
     expect(calls.map((c) => c.step)).toEqual(['bodies']);

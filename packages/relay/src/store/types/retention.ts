@@ -3,7 +3,7 @@
  * messages with their child rows, verification sessions with theirs, and audit entries. Nothing
  * else: analytics rollups and every other table keep their rows.
  */
-export type RetentionTarget = 'messages' | 'verifySessions' | 'audit';
+export type RetentionTarget = 'messages' | 'verifySessions' | 'audit' | 'events';
 
 /**
  * One batch: at most `limit` rows older than `before`, oldest first, starting at the age `from`
