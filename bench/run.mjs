@@ -37,6 +37,11 @@ const BENCHES = [
     module: 'bench/history.mjs',
   },
   {
+    name: 'webhooks',
+    title: 'Webhook delivery — relay dispatcher vs plain fetch loop (30,000 deliveries)',
+    module: 'bench/webhook-delivery.mjs',
+  },
+  {
     name: 'scale',
     title: 'Scale-out — PostgreSQL and Redis, one and two relays / workers, beside SQLite',
     module: 'bench/scale-out.mjs',

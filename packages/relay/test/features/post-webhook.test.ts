@@ -414,3 +414,26 @@ describe('postWebhook', () => {
     expect(r.connections()).toBe(before);
   });
 });
+
+describe('postWebhook connections', () => {
+  it('keeps a connection that answered in full for the next post, and drops one cut at the body cap', async () => {
+    let big = false;
+    const r = await receiver((_req, res) => {
+      res.statusCode = 200;
+      res.end(big ? 'x'.repeat(64 * 1024) : 'ok');
+    });
+    const post = () =>
+      postWebhook({ url: `http://127.0.0.1:${r.port}/hook`, headers: {}, body: event }, { policy: local });
+    expect((await post()).ok).toBe(true);
+    expect((await post()).ok).toBe(true);
+    expect(r.connections()).toBe(1);
+    big = true;
+    const cut = await post();
+    expect(cut).toMatchObject({ ok: true, status: 200 });
+    expect(cut.body).toHaveLength(1024);
+    big = false;
+    expect((await post()).ok).toBe(true);
+    expect(r.connections()).toBe(2);
+    expect(r.requests).toHaveLength(4);
+  });
+});
