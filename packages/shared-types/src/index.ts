@@ -273,6 +273,7 @@ export { errorBodySchema, type ErrorBody } from './schemas/error-body.js';
 export { schemas } from './schemas/index.js';
 export {
   createWebhookRequestSchema,
+  eventStreamQuerySchema,
   maxWebhookEndpoints,
   updateWebhookRequestSchema,
   webhookAttemptSchema,
@@ -289,6 +290,7 @@ export {
   webhookStatsSchema,
   webhookTestResponseSchema,
   type CreateWebhookRequest,
+  type EventStreamQuery,
   type UpdateWebhookRequest,
   type WebhookDelivery,
   type WebhookDeliveryDetail,

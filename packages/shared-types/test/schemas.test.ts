@@ -7,6 +7,7 @@ import {
   verifyCheckRequestSchema,
   verifyStartRequestSchema,
   analyzeRecipientsRequestSchema,
+  eventStreamQuerySchema,
   type TemplateMessageRequest,
   type VerifyStartRequest,
 } from '@messagejs/shared-types';
@@ -78,6 +79,15 @@ describe('the request schemas', () => {
       analyzeRecipientsRequestSchema,
       { numbers: ['0612345678'], defaultCountry: 'ma' },
       'defaultCountry',
+    ],
+    ['a live stream of one project', eventStreamQuerySchema, { projectId: 'prj_1', types: 'message.failed' }, null],
+    ['a stream resumed after an event', eventStreamQuerySchema, { projectId: 'prj_1', lastEventId: '42' }, null],
+    ['a stream of no project', eventStreamQuerySchema, { types: '*' }, 'projectId'],
+    [
+      'a stream resumed after a word',
+      eventStreamQuerySchema,
+      { projectId: 'prj_1', lastEventId: 'evt_1' },
+      'lastEventId',
     ],
   ];
 

@@ -1,6 +1,7 @@
 import { errorBodySchema } from './error-body.js';
 import {
   createWebhookRequestSchema,
+  eventStreamQuerySchema,
   updateWebhookRequestSchema,
   webhookDeliveriesQuerySchema,
   webhookDeliveryDetailSchema,
@@ -162,6 +163,7 @@ export const schemas = {
   WebhookReplayRequest: webhookReplayRequestSchema,
   WebhookTestResponse: webhookTestResponseSchema,
   WebhookStats: webhookStatsSchema,
+  EventStreamQuery: eventStreamQuerySchema,
   VerifyStartRequest: verifyStartRequestSchema,
   VerifyStartResponse: verifyStartResponseSchema,
   VerifyCheckRequest: verifyCheckRequestSchema,

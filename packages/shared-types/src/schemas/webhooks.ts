@@ -146,9 +146,31 @@ export const webhookStatsSchema = z
   })
   .describe('An endpoint’s delivery figures.');
 
+/**
+ * `GET /v1/events/stream`: the project whose events it streams, which types (`*`, the default, for
+ * all), and where to resume (what the `Last-Event-ID` header says, for clients that cannot set it).
+ */
+export const eventStreamQuerySchema = z
+  .strictObject({
+    projectId: z.string().min(1).max(100),
+    types: z
+      .string()
+      .min(1)
+      .max(2048)
+      .optional()
+      .describe('Comma-separated event types (`GET /v1/webhooks/event-types`), or `*` (the default) for all.'),
+    lastEventId: z
+      .string()
+      .regex(/^\d{1,15}$/, 'Must be the `id` of an event the stream sent (digits only).')
+      .optional()
+      .describe('Start after this event, as the `Last-Event-ID` header does.'),
+  })
+  .describe('What a live event stream follows, and from where.');
+
 export type CreateWebhookRequest = z.input<typeof createWebhookRequestSchema>;
 export type UpdateWebhookRequest = z.input<typeof updateWebhookRequestSchema>;
 export type WebhookEndpoint = z.output<typeof webhookEndpointSchema>;
 export type WebhookDelivery = z.output<typeof webhookDeliverySchema>;
 export type WebhookDeliveryDetail = z.output<typeof webhookDeliveryDetailSchema>;
 export type WebhookStats = z.output<typeof webhookStatsSchema>;
+export type EventStreamQuery = z.input<typeof eventStreamQuerySchema>;

@@ -1,5 +1,5 @@
 import type { DeliveryOutcome, EndpointDisabledReason, WebhooksRepo } from '../types/index.js';
-import { eventIdSql } from '../event-schema.js';
+import { dbNowMs, eventIdSql } from '../event-schema.js';
 import {
   claimColumns,
   deliveryColumns,
@@ -36,6 +36,11 @@ const sql = {
     VALUES (${eventIdSql.postgres}, $1, $2, $3, $4, $5, $6) RETURNING id`,
   getEvent: 'SELECT * FROM events WHERE project_id = $1 AND id = $2',
   eventsAfter: 'SELECT * FROM events WHERE project_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+  lastEventSeq: 'SELECT coalesce(max(seq), 0) AS seq FROM events WHERE project_id = $1',
+  // The other projects' expired rows only: one statement may not both delete and upsert a row.
+  listen: `WITH gone AS (DELETE FROM event_listeners WHERE until <= ${dbNowMs.postgres} AND project_id <> $1)
+    INSERT INTO event_listeners (project_id, until) VALUES ($1, ${dbNowMs.postgres} + $2)
+    ON CONFLICT (project_id) DO UPDATE SET until = GREATEST(event_listeners.until, excluded.until)`,
   // Due rows in due order, skipping those another worker is claiming: one statement leases the
   // batch and reads each delivery with its event and endpoint.
   claim: `WITH c AS (
@@ -156,6 +161,8 @@ function endpointMethods(
   | 'recordEvent'
   | 'getEvent'
   | 'eventsAfter'
+  | 'lastEventSeq'
+  | 'listen'
 > {
   return {
     async createEndpoint(record) {
@@ -211,6 +218,14 @@ function endpointMethods(
       if (hasNul(projectId)) return [];
       const { rows } = await db.query<EventRow>(sql.eventsAfter, [projectId, seq, limit], 'events-after');
       return rows.map(toEvent);
+    },
+    async lastEventSeq(projectId) {
+      if (hasNul(projectId)) return 0;
+      const { rows } = await db.query<{ seq: number }>(sql.lastEventSeq, [projectId]);
+      return rows[0]!.seq;
+    },
+    async listen(projectId, forMs) {
+      await db.query(sql.listen, [projectId, forMs], 'event-listen');
     },
   };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DeliveryOutcome, WebhooksRepo } from '../types/index.js';
-import { eventIdSql } from '../event-schema.js';
+import { dbNowMs, eventIdSql } from '../event-schema.js';
 import {
   claimColumns,
   deliveryColumns,
@@ -43,6 +43,16 @@ function prepareEndpoints(db: Database.Database) {
     getEvent: db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE project_id = ? AND id = ?'),
     eventsAfter: db.prepare<[string, number, number], EventRow>(
       'SELECT * FROM events WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    lastEventSeq: db.prepare<[string], { seq: number }>(
+      'SELECT coalesce(max(seq), 0) AS seq FROM events WHERE project_id = ?',
+    ),
+    dropExpiredListeners: db.prepare<[string]>(
+      `DELETE FROM event_listeners WHERE until <= ${dbNowMs.sqlite} AND project_id <> ?`,
+    ),
+    listen: db.prepare<[string, number]>(
+      `INSERT INTO event_listeners (project_id, until) VALUES (?, ${dbNowMs.sqlite} + ?)
+       ON CONFLICT (project_id) DO UPDATE SET until = max(until, excluded.until)`,
     ),
   };
 }
@@ -150,6 +160,8 @@ type EndpointMethods = Pick<
   | 'recordEvent'
   | 'getEvent'
   | 'eventsAfter'
+  | 'lastEventSeq'
+  | 'listen'
 >;
 type DeliveryMethods = Pick<WebhooksRepo, 'claim' | 'record' | 'release' | 'pending' | 'nextDue'>;
 type LogMethods = Pick<
@@ -176,6 +188,10 @@ function endpointMethods(db: Database.Database, e: Endpoints): EndpointMethods {
       return toEndpoint(e.get.get(projectId, id)!);
     },
   );
+  const listen = db.transaction((projectId: string, forMs: number) => {
+    e.dropExpiredListeners.run(projectId);
+    e.listen.run(projectId, forMs);
+  });
   return {
     async createEndpoint(record) {
       e.insert.run(...endpointValues(record));
@@ -210,6 +226,12 @@ function endpointMethods(db: Database.Database, e: Endpoints): EndpointMethods {
     },
     async eventsAfter(projectId, seq, limit) {
       return e.eventsAfter.all(projectId, seq, limit).map(toEvent);
+    },
+    async lastEventSeq(projectId) {
+      return e.lastEventSeq.get(projectId)!.seq;
+    },
+    async listen(projectId, forMs) {
+      listen(projectId, forMs);
     },
   };
 }

@@ -155,8 +155,17 @@ export interface WebhooksRepo {
     messageId?: string | null;
   }): Promise<string>;
   getEvent(projectId: string, id: string): Promise<EventRecord | null>;
-  /** The project's events after `seq`, oldest first (the live stream's resumption). */
+  /** The project's events after `seq`, oldest first (the live stream's reads). */
   eventsAfter(projectId: string, seq: number, limit: number): Promise<EventRecord[]>;
+  /** The `seq` of the project's newest stored event, or 0: where a live stream that resumes nothing starts. */
+  lastEventSeq(projectId: string): Promise<number>;
+  /**
+   * Registers a live stream of the project (`event_listeners`): the triggers record its events
+   * until `forMs` after the database's clock (`dbNowMs`), or later when another stream asked for
+   * later. Every relay compares `until` with that one clock, so theirs need not agree. Other
+   * projects' registrations that have run out are dropped on the way.
+   */
+  listen(projectId: string, forMs: number): Promise<void>;
   /** Claims up to `limit` due deliveries under a lease of `leaseMs`. */
   claim(now: number, limit: number, leaseMs: number, owner: string): Promise<ClaimedDelivery[]>;
   /**
