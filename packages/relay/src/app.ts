@@ -55,6 +55,7 @@ import { createKeysLastUsed } from './features/projects/admin-routes.js';
 import { mountAdmin } from './app/admin.js';
 import { parseTargetPolicy, type TargetPolicy } from './features/webhooks/target-policy.js';
 import { endpointDisabledNotices } from './features/webhooks/notices.js';
+import { createEventStreams, type EventStreams, type EventStreamTuning } from './features/webhooks/event-stream.js';
 import { createOperations, RELAY_VERSION, type Operations } from './app/operations.js';
 
 /** What tests and embedders may inject besides the config. */
@@ -79,6 +80,7 @@ export interface RelayDeps {
   passwordHashing?: Partial<ScryptCost>;
   /** With `MESSAGEJS_REDIS_URL`: the key prefix (tests give each run its own), timeouts and probe interval. */
   redis?: Pick<RedisSharedOptions, 'keyPrefix' | 'timeouts' | 'probeMs'>;
+  eventStream?: EventStreamTuning; // live event streams' timings (tests shorten them)
 }
 
 /** A relay built by `createRelay`: nothing listens until `listen`. */
@@ -148,6 +150,7 @@ export interface Parts {
   ops: Operations;
   /** Where webhooks may go (`MESSAGEJS_ALLOW_PRIVATE_TARGETS`, `MESSAGEJS_ALLOW_HTTP_WEBHOOKS`). */
   webhookPolicy: TargetPolicy;
+  streams: EventStreams; // live event streams: `close` ends them first, else the server would wait on them
 }
 
 /** Opens the store and keys and builds the services every route and job uses. */
@@ -210,6 +213,7 @@ async function openParts(
     shared,
     ops,
     webhookPolicy,
+    streams: createEventStreams({ store, logger, tuning: deps.eventStream }),
   };
 }
 
@@ -376,6 +380,7 @@ function relayOf(
     },
     listenMetrics: () => parts.ops.listen(config.http),
     async close() {
+      await parts.streams.close();
       if (server) {
         const s = server;
         server = null;

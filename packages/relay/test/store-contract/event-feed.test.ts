@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import pino from 'pino';
 import type { Store } from '../../src/store/types/index.js';
 import { EventFeed } from '../../src/features/webhooks/event-feed.js';
+import { createEventStreams } from '../../src/features/webhooks/event-stream.js';
+import { systemPrincipal } from '../../src/domain/principal.js';
 import { messageRecord, projectRecord } from '../helpers/store-records.js';
 import { rows } from '../helpers/store-snapshot.js';
 import { backends, type OpenedStore } from './backends.js';
@@ -187,5 +190,43 @@ describe.each(postgres)('EventFeed on PostgreSQL’s out-of-order commits ($name
     await slow.query('COMMIT');
     expect(low).toBeLessThan(high);
     expect(await feed.next()).toEqual([]);
+  });
+  it('streams both over SSE, once each, the late one under the highest id sent', async () => {
+    const [slow, fast] = clients as [pg.Client, pg.Client];
+    const streams = createEventStreams({
+      store: opened.store,
+      logger: pino({ level: 'silent' }),
+      tuning: { pollMs: 10, recheckMs: 0 },
+    });
+    const stream = await streams.open(systemPrincipal, { projectId: A }, undefined);
+    let text = '';
+    const running = stream.run({
+      signal: new AbortController().signal,
+      write: async (chunk) => {
+        text += chunk;
+        return true;
+      },
+    });
+    await slow.query('BEGIN');
+    await fast.query('BEGIN');
+    const low = await insert(slow, 1);
+    const high = await insert(fast, 2);
+    await fast.query('COMMIT');
+    await expect.poll(() => text).toContain('evt_gap2');
+    await slow.query('COMMIT');
+    await expect.poll(() => text).toContain('evt_gap1');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await streams.close();
+    await running;
+    const frames = [...text.matchAll(/^id: (\d+)\nevent: (\S+)\ndata: (.*)$/gm)].map((m) => [
+      Number(m[1]),
+      JSON.parse(m[3]!).id,
+    ]);
+    expect(text.startsWith('retry: 2000\n\n')).toBe(true);
+    expect(low).toBeLessThan(high);
+    expect(frames).toEqual([
+      [high, 'evt_gap2'],
+      [high, 'evt_gap1'],
+    ]);
   });
 });

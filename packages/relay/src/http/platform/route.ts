@@ -39,6 +39,8 @@ export interface ReplyStream {
    * producer reads no faster than the client takes). False when the client has gone: stop then.
    */
   write(chunk: string): Promise<boolean>;
+  /** Aborted once the client has gone: a reply that waits between writes (a live stream) stops then. */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -195,12 +197,15 @@ async function streamReply(res: ServerResponse, reply: Reply, stream: NonNullabl
   res.setHeader('Content-Type', reply.contentType ?? 'application/octet-stream');
   let gone = false;
   let wake: (() => void) | null = null;
+  const client = new AbortController();
   const onClose = () => {
     gone = true;
+    client.abort();
     wake?.();
   };
   res.on('close', onClose);
   const out: ReplyStream = {
+    signal: client.signal,
     async write(chunk) {
       if (gone || res.destroyed) return false;
       if (res.write(chunk)) return true;
