@@ -15,6 +15,7 @@ import { registerPrices } from './commands/prices.js';
 import { registerFallbacks } from './commands/fallbacks.js';
 import { registerUsers } from './commands/users.js';
 import { registerOptOuts } from './commands/opt-outs.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { registerCopy } from './commands/copy.js';
 import { registerMessages } from './commands/messages.js';
 import { registerStats } from './commands/stats.js';
@@ -42,6 +43,7 @@ export function createProgram(): Command {
     registerPrices,
     registerFallbacks,
     registerOptOuts,
+    registerWebhooks,
     registerMessages,
     registerUsers,
     registerStats,

@@ -15,7 +15,15 @@ describe('messagejs-relay --help', () => {
 
   it('finds the commands it checks', () => {
     const names = commands.map(([name]) => name);
-    for (const name of ['keys rotate', 'connectors types', 'opt-outs check', 'projects delete', 'users create']) {
+    for (const name of [
+      'keys rotate',
+      'connectors types',
+      'opt-outs check',
+      'projects delete',
+      'users create',
+      'webhooks rotate-secret',
+      'webhooks replay',
+    ]) {
       expect(names).toContain(name);
     }
   });
