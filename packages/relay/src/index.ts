@@ -34,5 +34,6 @@ export type {
   WebhookRequest,
 } from './providers/types.js';
 export { connectorRegistry } from './providers/registry.js';
+export { verifyWebhook, WebhookVerificationError } from './features/webhooks/signing.js';
 export type { Repositories, Store, UnitOfWork } from './store/types.js';
 export type { Method, Route, RouteDoc } from './http/platform/route.js';
