@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   ClaimedDelivery,
@@ -8,6 +9,7 @@ import type {
 } from '../../src/store/types/index.js';
 import { backends, type OpenedStore } from './backends.js';
 import { projectRecord } from '../helpers/store-records.js';
+import { message } from './fixtures.js';
 
 const at = 1_700_000_000_000;
 const project: Project = projectRecord('prj_hooks', { name: 'Hooks' });
@@ -174,5 +176,38 @@ describe.each(backends)('webhook deliveries ($name)', (backend) => {
       next: null,
     });
     expect(await store.webhooks.pending()).toBe(1);
+  });
+});
+
+describe.each(backends.filter((b) => b.name === 'postgres'))('webhook wake-ups ($name)', (backend) => {
+  it('sends NOTIFY messagejs_webhooks only for a write that recorded an event', async () => {
+    const opened = await backend.open();
+    const { store } = opened;
+    const listener = new pg.Client({ connectionString: opened.location.databaseUrl });
+    try {
+      await store.projects.create(project);
+      await listener.connect();
+      let notified = 0;
+      listener.on('notification', (n) => {
+        if (n.channel === 'messagejs_webhooks') notified++;
+      });
+      await listener.query('LISTEN messagejs_webhooks');
+      // Nobody listens to the project: the message's write records no event, and wakes nobody.
+      await store.messages.enqueue({
+        message: message('msg_quiet', { projectId: project.id, createdAt: at }),
+        dueAt: at,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(notified).toBe(0);
+      await store.webhooks.createEndpoint(endpoint('whe_all'));
+      await store.messages.enqueue({
+        message: message('msg_heard', { projectId: project.id, createdAt: at }),
+        dueAt: at,
+      });
+      await expect.poll(() => notified).toBe(1);
+    } finally {
+      await listener.end();
+      await opened.dispose();
+    }
   });
 });

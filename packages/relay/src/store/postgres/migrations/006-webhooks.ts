@@ -159,7 +159,11 @@ ${statementTrigger(
 ${statementTrigger(
   'events_fan_out',
   'AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows',
-  `INSERT INTO webhook_deliveries (event_seq, project_id, endpoint_id, url, due_at, created_at, updated_at)
+  `-- A statement that recorded no event (a project nobody listens to) wakes nobody.
+  IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO webhook_deliveries (event_seq, project_id, endpoint_id, url, due_at, created_at, updated_at)
   SELECT e.seq, e.project_id, w.id, NULL, e.created_at, e.created_at, e.created_at
   FROM new_rows e JOIN webhook_endpoints w ON w.project_id = e.project_id
   WHERE w.id = e.endpoint_id OR (e.endpoint_id IS NULL AND w.active = 1
