@@ -6,6 +6,7 @@ import { authRoutes, selfRoutes } from '../features/accounts/routes.js';
 import { accountRoutes, adminTokenRoutes } from '../features/accounts/account-routes.js';
 import { projectAdminRoutes } from '../features/projects/admin-routes.js';
 import { webhookRoutes } from '../features/webhooks/routes.js';
+import { inboundAdminRoutes } from '../features/inbound/admin-routes.js';
 
 /** The management plane: sign-in (public), accounts and the projects' admin API (behind the admin access step). */
 export function mountAdmin(
@@ -27,4 +28,5 @@ export function mountAdmin(
   router.mount(projectAdminRoutes({ ...parts, invalidate }), { use: [admin] });
   const { store, sealer, now, webhookPolicy: policy, worker } = parts;
   router.mount(webhookRoutes({ store, sealer, now, policy, wake: () => worker?.webhooks?.wake() }), { use: [admin] });
+  router.mount(inboundAdminRoutes({ store, now }), { use: [admin] });
 }

@@ -18,6 +18,7 @@ import { registerOptOuts } from './commands/opt-outs.js';
 import { registerCopy } from './commands/copy.js';
 import { registerMessages } from './commands/messages.js';
 import { registerStats } from './commands/stats.js';
+import { registerInbound } from './commands/inbound.js';
 
 /**
  * The `messagejs-relay` program: each command lives in `commands/<resource>.ts` and calls the
@@ -43,6 +44,7 @@ export function createProgram(): Command {
     registerFallbacks,
     registerOptOuts,
     registerMessages,
+    registerInbound,
     registerUsers,
     registerStats,
   ]) {
