@@ -52,6 +52,7 @@ const onPostgres = features(
   'metrics',
   'status',
   'webhooks',
+  'inbound',
 );
 
 /**
