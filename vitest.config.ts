@@ -53,6 +53,7 @@ const onPostgres = features(
   'status',
   'webhooks',
   'inbound',
+  'inbound-admin',
 );
 
 /**
