@@ -298,6 +298,9 @@ describe('auto-reply rules', () => {
     const off = await call(t, 'PATCH', `${rules()}/${regex.body.id}`, { ...as(), body: { active: false } });
     expect(off.body.active).toBe(false);
     expect((await sms('+212612340902', 'Hours')).text).toContain('<Message>Open 9 to 5.</Message>');
+    // A sender who opted out gets no auto-reply (keywords are still answered).
+    expect((await sms('+212612340902', 'STOP')).text).toContain('<Message>You are unsubscribed');
+    expect((await sms('+212612340902', 'Hours')).text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
     expect((await call(t, 'DELETE', `${rules()}/${keyword.body.id}`, as())).status).toBe(200);
     expect((await sms('+212612340903', 'hours')).text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
     const gone = await call(t, 'GET', `${rules()}/${keyword.body.id}`, as());

@@ -74,7 +74,10 @@ function replyCaller(project: Project): KeyPrincipal {
   };
 }
 
-/** What the relay answers `message`, and which keyword it was: keywords first, then the project's rules. */
+/**
+ * What the relay answers `message`, and which keyword it was: keywords first, then the project's
+ * rules (not for a sender who opted out).
+ */
 async function answerOf(
   store: Store,
   project: Project,
@@ -86,7 +89,9 @@ async function answerOf(
   const match = matchKeyword(message.text, settings);
   if (match) return { keyword: match.kind, reply: keywordReply(match, settings, project.name) };
   const rule = firstMatchingRule(await store.inbound.listRules(project.id), message.text);
-  return { keyword: null, reply: rule?.reply ?? null };
+  // A sender who opted out gets the answers to keywords (the STOP confirmation, HELP), never an auto-reply.
+  if (!rule || (await store.optOuts.has(project.id, message.from))) return { keyword: null, reply: null };
+  return { keyword: null, reply: rule.reply };
 }
 
 /**
