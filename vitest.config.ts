@@ -54,6 +54,8 @@ const onPostgres = features(
   'webhooks',
   'webhooks-crash',
   'events-stream',
+  'inbound',
+  'inbound-admin',
 );
 
 /**

@@ -23,6 +23,7 @@ import { analyticsRoutes } from './features/analytics/routes.js';
 import { providerHookRoutes } from './features/messages/hooks-routes.js';
 import { verifyRoutes, jwksRoutes } from './features/verify/routes.js';
 import { verifySessionRoutes } from './features/verify/session-routes.js';
+import { inboundRoutes } from './features/inbound/routes.js';
 import type { CaptchaDeps, CaptchaProvider } from './features/verify/verify-captcha.js';
 import { createProofOfWork, derivePowKey } from './features/verify/proof-of-work.js';
 import { recipientsRoutes } from './features/recipients/routes.js';
@@ -257,8 +258,9 @@ function buildApp(
       ],
       use: messageAccess,
     },
-    // The verification sessions' history takes members and admin tokens too, as the message history.
+    // The verification sessions' and inbound histories take members and admin tokens too, as the message history.
     { routes: verifySessionRoutes({ store, cursorKey, now }), use: messageAccess },
+    { routes: inboundRoutes({ store, cursorKey }), use: messageAccess },
     { routes: verifyRoutes({ ...verify, issuer, ...captchaOptions, onEnqueued }), use: access },
     { routes: recipientsRoutes(), use: access },
   ];
@@ -273,7 +275,8 @@ function buildApp(
   });
   // Public routes: no key (health, provider webhooks with their own signatures, token keys, the demo).
   router.mount(healthRoutes({ store, worker, now, redis: parts.shared.status }));
-  router.mount(providerHookRoutes({ ...common, pool: parts.pool, publicUrl: config.publicUrl }));
+  const hooks = { ...common, pool: parts.pool, publicUrl: config.publicUrl, onEnqueued };
+  router.mount(providerHookRoutes({ ...hooks, onInboundEvent: () => worker?.webhooks?.wake() }));
   router.mount(jwksRoutes({ store, sealer, now }));
   router.mount(demoRoutes(config.dataDir));
   const admin = adminAccess({ resolve, csrfKey: parts.csrfKey, trust, publicUrl: config.publicUrl });

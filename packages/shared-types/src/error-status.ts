@@ -48,12 +48,16 @@ export const errorStatus = {
   audit_log_not_found: 404,
   webhook_not_found: 404,
   event_not_found: 404,
+  inbound_not_found: 404,
+  phone_mapping_not_found: 404,
+  inbound_rule_not_found: 404,
   // 405
   method_not_allowed: 405,
   // 422
   channel_not_configured: 422,
   template_invalid: 422,
   template_inactive: 422,
+  phone_not_verified: 422,
   // 409
   idempotency_conflict: 409,
   idempotency_in_progress: 409,

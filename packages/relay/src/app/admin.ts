@@ -7,6 +7,7 @@ import { accountRoutes, adminTokenRoutes } from '../features/accounts/account-ro
 import { projectAdminRoutes } from '../features/projects/admin-routes.js';
 import { webhookRoutes } from '../features/webhooks/routes.js';
 import { eventStreamRoutes } from '../features/webhooks/stream-routes.js';
+import { inboundAdminRoutes } from '../features/inbound/admin-routes.js';
 
 /** The management plane: sign-in (public), accounts and the projects' admin API (behind the admin access step). */
 export function mountAdmin(
@@ -29,4 +30,5 @@ export function mountAdmin(
   const { store, sealer, now, webhookPolicy: policy, worker } = parts;
   router.mount(webhookRoutes({ store, sealer, now, policy, wake: () => worker?.webhooks?.wake() }), { use: [admin] });
   router.mount(eventStreamRoutes(parts.streams), { use: [admin] });
+  router.mount(inboundAdminRoutes({ store, now }), { use: [admin] });
 }

@@ -19,6 +19,7 @@ import { registerWebhooks } from './commands/webhooks.js';
 import { registerCopy } from './commands/copy.js';
 import { registerMessages } from './commands/messages.js';
 import { registerStats } from './commands/stats.js';
+import { registerInbound } from './commands/inbound.js';
 
 /**
  * The `messagejs-relay` program: each command lives in `commands/<resource>.ts` and calls the
@@ -45,6 +46,7 @@ export function createProgram(): Command {
     registerOptOuts,
     registerWebhooks,
     registerMessages,
+    registerInbound,
     registerUsers,
     registerStats,
   ]) {

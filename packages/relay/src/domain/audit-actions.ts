@@ -54,6 +54,13 @@ export const auditActions = {
   'webhook.delete': 'A webhook endpoint was deleted with its delivery log.',
   'webhook.replay': 'Events were sent to a webhook endpoint again.',
   'webhook.disabled': 'The relay turned a webhook endpoint off: it answered 410 Gone, or failed for 5 days.',
+  'phone_mapping.create': 'A number was mapped to one of the developer’s users (inbound from it names that user).',
+  'phone_mapping.update': 'A phone mapping was made primary or not, or marked verified or not.',
+  'phone_mapping.delete': 'A phone mapping was removed.',
+  'inbound.settings': 'A project’s inbound keywords or their answers changed.',
+  'inbound_rule.create': 'An auto-reply rule was added to a project.',
+  'inbound_rule.update': 'An auto-reply rule’s pattern, answer, priority or state changed.',
+  'inbound_rule.delete': 'An auto-reply rule was deleted.',
 } as const satisfies Readonly<Record<string, string>>;
 
 /** An action name of the audit log. */

@@ -51,6 +51,12 @@ export const COPY_TABLES = [
   'events',
   'webhook_deliveries',
   'webhook_attempts',
+  // Messages in (issue 15): inbound messages (their events above, as they are), phone mappings,
+  // auto-reply rules and settings.
+  'inbound_messages',
+  'phone_mappings',
+  'inbound_rules',
+  'inbound_settings',
   // The analytics rollups, as they are (they outlive the messages retention removed); the
   // triggers that keep them are off while their sources are copied (`withoutRollupTriggers`).
   'message_stats_hourly',
@@ -71,7 +77,15 @@ export const TRANSIENT_TABLES = ['event_listeners'] as const;
  * The tables whose triggers keep the analytics rollups (store/analytics-schema.ts) and write the
  * event log and its deliveries (store/event-schema.ts): all copied as they are.
  */
-const ROLLUP_SOURCES = ['messages', 'message_attempts', 'verify_sends', 'verify_sessions', 'opt_outs', 'events'];
+const ROLLUP_SOURCES = [
+  'messages',
+  'message_attempts',
+  'verify_sends',
+  'verify_sessions',
+  'opt_outs',
+  'events',
+  'inbound_messages',
+];
 
 /** Rows per multi-row `INSERT` (fewer for wide tables: a statement takes at most 65,535 parameters). */
 const BATCH_ROWS = 500;

@@ -1,11 +1,11 @@
 /**
- * The event log (issue 15): what the triggers of SQLite migration 016 and PostgreSQL migration 006
- * write into `events` when a message, a verification or an opt-out changes, in the transaction
- * that changes it, and the webhook deliveries they fan out to. Events are recorded for a project
- * only while someone listens: it has an active webhook endpoint, a live stream
- * (`GET /v1/events/stream`) registered in `event_listeners` until a time, or — for a message's own
- * events — the message carries a `callbackUrl`. A project that listens to nothing pays two indexed
- * lookups per write, and stores no event.
+ * The event log (issue 15): what the triggers of SQLite migrations 016–017 and PostgreSQL
+ * migrations 006–007 write into `events` when a message, a verification or an opt-out changes, or
+ * an inbound message is stored, in the transaction that writes it, and the webhook deliveries they
+ * fan out to. Events are recorded for a project only while someone listens: it has an active
+ * webhook endpoint, a live stream (`GET /v1/events/stream`) registered in `event_listeners` until
+ * a time, or — for a message's own events — the message carries a `callbackUrl`. A project that
+ * listens to nothing pays two indexed lookups per write, and stores no event.
  *
  * An event's `data` is a snapshot of the row that caused it, as JSON with the database's own
  * column values (times in ms since the epoch); `features/webhooks/event-payload.ts` turns it into
@@ -56,6 +56,28 @@ export const optOutSnapshotFields: readonly (readonly [string, string])[] = Obje
   ['source', 'source'],
   ['reason', 'reason'],
   ['createdAt', 'created_at'],
+]);
+
+/**
+ * The inbound message fields of an `inbound.received` snapshot (SQLite migration 017, PostgreSQL
+ * 007); `media`, a JSON array in its column, is added as JSON by each trigger.
+ */
+export const inboundSnapshotFields: readonly (readonly [string, string])[] = Object.freeze([
+  ['id', 'id'],
+  ['connectorId', 'connector_id'],
+  ['channel', 'channel'],
+  ['from', 'sender'],
+  ['to', 'recipient'],
+  ['text', 'body'],
+  ['senderName', 'sender_name'],
+  ['userId', 'user_id'],
+  ['keyword', 'keyword'],
+  ['autoReply', 'auto_reply'],
+  ['replyMessageId', 'reply_message_id'],
+  ['providerMessageId', 'provider_message_id'],
+  ['receivedAt', 'received_at'],
+  ['sentAt', 'sent_at'],
+  ['processingMs', 'processing_ms'],
 ]);
 
 /** The message statuses that raise `message.<status>` when a message reaches them. */

@@ -109,8 +109,9 @@ describe('the tables copy knows', () => {
 /**
  * A SQLite installation with rows in every table: an owner, a member limited to one project, an
  * admin token limited to it, a Twilio connector with sealed credentials, a template with versions,
- * a verified number, history with attempts and a delivery report, an idempotent send, an opt-out, and one message still
- * in the outbox (sent while the worker was off).
+ * a verified number, history with attempts and a delivery report, an idempotent send, an opt-out, an inbound message
+ * with a phone mapping, an auto-reply and keyword settings, and one message still in the outbox (sent while the worker
+ * was off).
  */
 async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: TestRelay['demo']; pending: string }> {
   const t = await startAccountsRelay({
@@ -176,6 +177,29 @@ async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: Te
     body: new URLSearchParams(report).toString(),
   });
   expect(reported.status).toBe(200);
+
+  // Messages in: a number mapped to a user (verified above), an auto-reply, keyword settings, and a
+  // message from that number through Twilio's hook (its inbound.received goes to the endpoint).
+  const mapped = { phone: TO, userId: 'user-1', verification: 'verify' };
+  expect((await call(t, 'POST', `${project}/phone-mappings`, { ...as, body: mapped })).status).toBe(201);
+  const rule = { kind: 'regex', pattern: 'opening\\s+hours', reply: 'Open 9 to 5.' };
+  expect((await call(t, 'POST', `${project}/inbound-rules`, { ...as, body: rule })).status).toBe(201);
+  const settings = (await call(t, 'GET', `${project}/inbound-settings`, as)).body;
+  const { defaultLanguage, languages } = settings;
+  expect(
+    (await call(t, 'PUT', `${project}/inbound-settings`, { ...as, body: { defaultLanguage, languages } })).status,
+  ).toBe(200);
+  const inbound = { MessageSid: `SM${'9'.repeat(32)}`, From: TO, To: '+15005550006', Body: 'opening hours?' };
+  const inHook = `/v1/hooks/${connector.body.id}`;
+  const received = await fetch(`${t.url}${inHook}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature(TWILIO_TOKEN, `${t.url}${inHook}`, inbound),
+    },
+    body: new URLSearchParams(inbound).toString(),
+  });
+  expect(await received.text()).toContain('<Message>Open 9 to 5.</Message>');
 
   const optOut = await call(t, 'POST', `${project}/opt-outs`, { ...as, body: { address: '+212612349999' } });
   expect(optOut.status).toBe(201);

@@ -3,6 +3,7 @@ import { call, type TestRelay } from './start-relay.js';
 import { addMember, OWNER, type Tokens } from './accounts.js';
 import { session, type Caller } from './matrix-principals.js';
 import { projectFixtures } from './matrix-fixtures-projects.js';
+import { inboundFixtures } from './matrix-fixtures-inbound.js';
 
 /** What the fixtures work with: the relay, account A's ids, and a session of A's owner to prepare requests. */
 export interface Ctx {
@@ -298,6 +299,7 @@ const byRoute: Record<string, Fixture> = {
   ...accounts,
   ...adminTokens,
   ...projectFixtures,
+  ...inboundFixtures,
   ...templates,
   ...audit,
   ...operations,

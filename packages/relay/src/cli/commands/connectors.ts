@@ -15,6 +15,7 @@ import {
   updateConnector,
 } from '../../features/connectors/update-connectors.js';
 import { connectorTypeHelp, listConnectorTypes } from '../../features/connectors/connector-types.js';
+import { setupInboundWebhook } from '../../features/inbound/webhook-setup.js';
 import { connectorRegistry } from '../../providers/registry.js';
 import { adminAction, projectOption } from '../options.js';
 import { splitList } from '../parse.js';
@@ -136,7 +137,7 @@ function registerUpdates(connectors: Command): void {
   );
 }
 
-/** `connectors add | list | show | update | credentials | enable | disable | remove | test | types`. */
+/** `connectors add | list | show | update | credentials | enable | disable | remove | test | webhook-setup | types`. */
 export function registerConnectors(program: Command): void {
   const connectors = program
     .command('connectors')
@@ -173,6 +174,15 @@ export function registerConnectors(program: Command): void {
       if (!check.ok) process.exitCode = 1;
       return check;
     },
+  );
+  adminAction(
+    connectors
+      .command('webhook-setup <connectorId>')
+      .description(
+        'Point a provider at the connector’s hook URL (MESSAGEJS_PUBLIC_URL/v1/hooks/<id>): registered with Telegram, else where to set it.',
+      ),
+    async ({ store, sealer, config }, _opts, id) =>
+      setupInboundWebhook(store, sealer, id, { publicUrl: config.publicUrl, baseUrls: config.connectorBaseUrls }),
   );
   adminAction(
     connectors.command('types').description('List the connector types, their channels and fields.'),

@@ -25,7 +25,8 @@ function publicData(type: string, raw: Record<string, unknown>): Record<string, 
   if (type.startsWith('opt_out.')) {
     return { address: raw.address, source: raw.source, reason: raw.reason ?? null, createdAt: time(raw.createdAt) };
   }
-  // webhook.test, endpoint.disabled, inbound.received: written by the relay in their public form.
+  if (type.startsWith('inbound.')) return inboundData(raw);
+  // webhook.test, endpoint.disabled: written by the relay in their public form.
   return raw;
 }
 
@@ -67,5 +68,29 @@ function verifyData(raw: Record<string, unknown>): Record<string, unknown> {
     expiresAt: time(raw.expiresAt),
     verifiedAt: time(raw.verifiedAt),
     createdAt: time(raw.createdAt),
+  };
+}
+
+/** An inbound message as `GET /v1/inbound/:id` shows it (`InboundMessage` of the contract), full numbers. */
+function inboundData(raw: Record<string, unknown>): Record<string, unknown> {
+  const media = Array.isArray(raw.media) ? (raw.media as unknown[]) : [];
+  return {
+    id: raw.id,
+    direction: 'inbound',
+    connectorId: raw.connectorId,
+    channel: raw.channel,
+    from: raw.from,
+    to: raw.to,
+    text: raw.text,
+    media,
+    senderName: raw.senderName ?? null,
+    userId: raw.userId ?? null,
+    keyword: raw.keyword ?? null,
+    autoReply: raw.autoReply ?? null,
+    replyMessageId: raw.replyMessageId ?? null,
+    providerMessageId: raw.providerMessageId,
+    receivedAt: time(raw.receivedAt),
+    sentAt: time(raw.sentAt),
+    processingMs: raw.processingMs ?? null,
   };
 }

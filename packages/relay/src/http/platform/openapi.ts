@@ -131,7 +131,11 @@ function responsesOf(doc: RouteDoc, use: ReturnType<typeof componentRegistry>['u
       continue;
     }
     const media = doc.contentType ?? 'application/json';
-    responses[status] = { description, content: { [media]: { schema: use(schema, 'output') } } };
+    const content: Record<string, Json> = { [media]: { schema: use(schema, 'output') } };
+    for (const [type, other] of Object.entries(doc.alsoAnswers?.[Number(status)] ?? {})) {
+      content[type] = { schema: use(other, 'output') };
+    }
+    responses[status] = { description, content };
   }
   responses.default = { $ref: ERROR_RESPONSE };
   return responses;

@@ -168,6 +168,11 @@ export interface RouteDoc {
   responses: Readonly<Record<number, ZodType | null>>;
   /** The media type of the answers when it is not JSON (a page, a script, a handshake's text). @default 'application/json' */
   contentType?: string;
+  /**
+   * Other media types an answer of a status may come in, beside `contentType`'s (a provider
+   * webhook answered in the provider's own format: `{ 200: { 'text/xml': z.string() } }`).
+   */
+  alsoAnswers?: Readonly<Record<number, Readonly<Record<string, ZodType>>>>;
 }
 
 /** Writes a route's reply. */

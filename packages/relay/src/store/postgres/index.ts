@@ -27,6 +27,7 @@ import { createSetupTokensRepo } from './setup-tokens.js';
 import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
 import { createRetentionRepo } from './retention.js';
 import { createWebhooksRepo } from './webhooks.js';
+import { createInboundRepo } from './inbound.js';
 
 /** Group commit for sends on the store's pool (`batcher.ts`): statements in flight, inputs per statement. */
 const ENQUEUE_BATCH = { slots: 2, maxBatch: 256 };
@@ -62,6 +63,7 @@ function createRepositories(db: PgDb, pooled = false): Repositories & { drain: (
     authSigningKeys: createAuthSigningKeysRepo(db),
     retention: createRetentionRepo(db),
     webhooks: createWebhooksRepo(db),
+    inbound: createInboundRepo(db),
     drain: () => Promise.all([messages.drain(), outbox.drain()]).then(() => undefined),
   };
 }

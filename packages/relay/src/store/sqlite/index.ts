@@ -25,6 +25,7 @@ import { createSetupTokensRepo } from './setup-tokens.js';
 import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
 import { createRetentionRepo } from './retention.js';
 import { createWebhooksRepo } from './webhooks.js';
+import { createInboundRepo } from './inbound.js';
 
 /**
  * Every repository on `db`. With `direct`, writes the store otherwise group-commits (enqueues,
@@ -57,6 +58,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     authSigningKeys: createAuthSigningKeysRepo(db),
     retention: createRetentionRepo(db),
     webhooks: createWebhooksRepo(db),
+    inbound: createInboundRepo(db),
   };
 }
 

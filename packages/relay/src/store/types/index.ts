@@ -10,6 +10,7 @@ import type { SetupTokensRepo } from './setup-tokens.js';
 import type { UsersRepo } from './users.js';
 import type { ConnectorsRepo } from './connectors.js';
 import type { IdempotencyRepo } from './idempotency.js';
+import type { InboundRepo } from './inbound.js';
 import type { KeysRepo } from './keys.js';
 import type { MessagesRepo, StatusRepo } from './messages.js';
 import type { MessageEventsRepo } from './message-events.js';
@@ -35,6 +36,7 @@ export * from './setup-tokens.js';
 export * from './users.js';
 export * from './connectors.js';
 export * from './idempotency.js';
+export * from './inbound.js';
 export * from './keys.js';
 export * from './messages.js';
 export * from './message-events.js';
@@ -73,6 +75,7 @@ export interface Repositories {
   authSigningKeys: AuthSigningKeysRepo;
   retention: RetentionRepo;
   webhooks: WebhooksRepo;
+  inbound: InboundRepo;
 }
 
 /**

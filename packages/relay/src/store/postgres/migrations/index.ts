@@ -4,6 +4,7 @@ import verifyHistoryRetention from './003-verify-history-retention.js';
 import messageEvents from './004-message-events.js';
 import analytics from './005-analytics.js';
 import webhooks from './006-webhooks.js';
+import inbound from './007-inbound.js';
 
 /** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
 export const migrations: readonly string[] = [
@@ -13,4 +14,5 @@ export const migrations: readonly string[] = [
   messageEvents,
   analytics,
   webhooks,
+  inbound,
 ];

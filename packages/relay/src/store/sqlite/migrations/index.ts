@@ -14,6 +14,7 @@ import { up as verifyHistoryRetention } from './013-verify-history-retention.js'
 import { up as messageEvents } from './014-message-events.js';
 import { up as analytics } from './015-analytics.js';
 import { up as webhooks } from './016-webhooks.js';
+import { up as inbound } from './017-inbound.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -36,4 +37,5 @@ export const migrations: readonly string[] = [
   messageEvents,
   analytics,
   webhooks,
+  inbound,
 ];
