@@ -66,7 +66,15 @@ let ctx: Ctx;
 let callers: Caller[];
 
 beforeAll(async () => {
-  const t = await startAccountsRelay({ env: { MESSAGEJS_SIGNUP: 'open', MESSAGEJS_WORKER: 'off' } });
+  const t = await startAccountsRelay({
+    env: {
+      MESSAGEJS_SIGNUP: 'open',
+      MESSAGEJS_WORKER: 'off',
+      // Webhook endpoints on a local port (never posted to: no worker).
+      MESSAGEJS_ALLOW_PRIVATE_TARGETS: '127.0.0.1',
+      MESSAGEJS_ALLOW_HTTP_WEBHOOKS: 'on',
+    },
+  });
   const first = await setUpOwner(t);
   const a2 = await createProject(t.relay.store, { name: 'A2', allowedCountries: ['MA'] }, t.clock.now);
   callers = await makeCallers(t, first, { a2: a2.id });

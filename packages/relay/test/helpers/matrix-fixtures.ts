@@ -4,6 +4,7 @@ import { addMember, OWNER, type Tokens } from './accounts.js';
 import { session, type Caller } from './matrix-principals.js';
 import { projectFixtures } from './matrix-fixtures-projects.js';
 import { inboundFixtures } from './matrix-fixtures-inbound.js';
+import { webhookFixtures } from './matrix-fixtures-webhooks.js';
 
 /** What the fixtures work with: the relay, account A's ids, and a session of A's owner to prepare requests. */
 export interface Ctx {
@@ -300,6 +301,7 @@ const byRoute: Record<string, Fixture> = {
   ...adminTokens,
   ...projectFixtures,
   ...inboundFixtures,
+  ...webhookFixtures,
   ...templates,
   ...audit,
   ...operations,

@@ -218,12 +218,16 @@ export function createEventStreams(deps: {
 
   return {
     async open(principal, query, lastEventId) {
+      // Access first (404, then 403), as every admin route; the rest of the query after (a
+      // missing projectId is refused by the schema).
+      if (typeof query.projectId === 'string' && query.projectId !== '') {
+        await projectFor(store, query.projectId, 'view_history', principal);
+      }
       const parsed = eventStreamQuerySchema.safeParse(query);
       if (!parsed.success) throw toValidationError(parsed.error);
       const { projectId } = parsed.data;
       const types = parseTypes(parsed.data.types);
       const resume = parseResume(lastEventId, parsed.data.lastEventId);
-      await projectFor(store, projectId, 'view_history', principal);
       // Registered before the start is read: an event written after it is recorded.
       await store.webhooks.listen(projectId, t.listenForMs);
       const after = resume ?? (await store.webhooks.lastEventSeq(projectId));
