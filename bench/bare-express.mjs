@@ -28,6 +28,11 @@ app.post('/v1/messages', (req, res) => {
     createdAt: new Date().toISOString(),
   });
 });
+// The inbound benchmark's reference (bench/inbound.mjs): a provider's form POST, parsed, answered
+// with an empty TwiML response, and nothing else (no signature check, no storage).
+app.post('/v1/hooks/:connectorId', express.urlencoded({ extended: false }), (req, res) => {
+  res.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+});
 app.get('/healthz', (req, res) => {
   res.json({ ok: true });
 });

@@ -209,7 +209,8 @@ export function logTail(logFile, lines = 15) {
 
 /**
  * Runs autocannon programmatically, bounded by `duration + graceMs`. `onBody(status, body)` is
- * called for every response (used to collect message ids).
+ * called for every response (used to collect message ids); `setupRequest(request)` may change
+ * each request before it is sent (a distinct, signed body per request).
  */
 export async function cannon({
   url,
@@ -220,10 +221,11 @@ export async function cannon({
   duration,
   pipelining = 1,
   onBody,
+  setupRequest,
   graceMs = 20_000,
 }) {
   const autocannon = rootRequire('autocannon');
-  const request = { method, headers, body };
+  const request = { method, headers, body, ...(setupRequest && { setupRequest }) };
   if (onBody) request.onResponse = (status, resBody) => onBody(status, resBody);
   let instance;
   const run = new Promise((resolve, reject) => {

@@ -42,6 +42,11 @@ const BENCHES = [
     module: 'bench/webhook-delivery.mjs',
   },
   {
+    name: 'inbound',
+    title: 'Inbound — signed Twilio webhooks, relay vs bare Express 5',
+    module: 'bench/inbound.mjs',
+  },
+  {
     name: 'scale',
     title: 'Scale-out — PostgreSQL and Redis, one and two relays / workers, beside SQLite',
     module: 'bench/scale-out.mjs',

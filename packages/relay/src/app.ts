@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import express, { type Express } from 'express';
-import type { DestinationStream, Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { RelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { Store } from './store/types.js';
@@ -9,13 +9,13 @@ import { warnAboutOpenDataFiles } from './store/sqlite/database.js';
 import { createReadCache, type ReadCache } from './store/read-cache.js';
 import type { RateLimitStore } from './store/rate-limits.js';
 import type { SharedState } from './store/shared-state.js';
-import { openSharedState, type RedisSharedOptions } from './store/redis/index.js';
+import { openSharedState } from './store/redis/index.js';
 import { createSealer, type Sealer } from './crypto/sealer.js';
 import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './crypto/master-key.js';
 import { createTokenSigner } from './crypto/token-signer.js';
 import { AppError } from './domain/app-error.js';
 import { systemActor } from './domain/actor.js';
-import { workerFor, type Worker, type WorkerTuning } from './jobs/worker.js';
+import { workerFor, type Worker } from './jobs/worker.js';
 import { createConnectorPool, type ConnectorPool } from './features/connectors/connector-pool.js';
 import { consoleOnPhoneChannels } from './features/connectors/console-on-phone-channels.js';
 import { messageRoutes } from './features/messages/routes.js';
@@ -24,13 +24,13 @@ import { providerHookRoutes } from './features/messages/hooks-routes.js';
 import { verifyRoutes, jwksRoutes } from './features/verify/routes.js';
 import { verifySessionRoutes } from './features/verify/session-routes.js';
 import { inboundRoutes } from './features/inbound/routes.js';
-import type { CaptchaDeps, CaptchaProvider } from './features/verify/verify-captcha.js';
+import type { CaptchaDeps } from './features/verify/verify-captcha.js';
 import { createProofOfWork, derivePowKey } from './features/verify/proof-of-work.js';
 import { recipientsRoutes } from './features/recipients/routes.js';
 import { healthRoutes } from './features/health/routes.js';
 import { demoRoutes } from './features/demo/routes.js';
 import { demoDir, writeDemoConfig } from './features/demo/demo-files.js';
-import { demoOrigins, ensureDemoProject, type DemoCredentials } from './features/demo/demo.js';
+import { demoOrigins, ensureDemoProject } from './features/demo/demo.js';
 import { expressApp } from './http/platform/express-app.js';
 import { createKeyCache, type KeyCache } from './http/platform/authenticate.js';
 import { originRefusals, preflight } from './http/platform/origin.js';
@@ -42,7 +42,6 @@ import { baseUrlOf, createHttpServer } from './http/platform/server.js';
 import { adminAccess } from './http/platform/admin-access.js';
 import { sameOriginOnly } from './http/platform/csrf.js';
 import { deriveKeys } from './crypto/derived-keys.js';
-import type { ScryptCost } from './crypto/password.js';
 import { createAccounts } from './features/accounts/create-accounts.js';
 import type { AccountsDeps } from './features/accounts/deps.js';
 import { createPrincipalResolver } from './features/accounts/resolve-principal.js';
@@ -54,74 +53,14 @@ import type { Route } from './http/platform/route.js';
 import type { LastUsed } from './features/accounts/last-used.js';
 import { createKeysLastUsed } from './features/projects/admin-routes.js';
 import { mountAdmin } from './app/admin.js';
-import { parseTargetPolicy, type TargetPolicy } from './features/webhooks/target-policy.js';
-import { endpointDisabledNotices } from './features/webhooks/notices.js';
-import { createEventStreams, type EventStreams, type EventStreamTuning } from './features/webhooks/event-stream.js';
+import type { TargetPolicy } from './features/webhooks/target-policy.js';
+import { webhookSetup } from './app/webhooks.js';
+import { createEventStreams, type EventStreams } from './features/webhooks/event-stream.js';
 import { createOperations, RELAY_VERSION, type Operations } from './app/operations.js';
 
-/** What tests and embedders may inject besides the config. */
-export interface RelayDeps {
-  /** The clock, in ms since epoch. @default Date.now */
-  now?: () => number;
-  /** Where logs go (tests capture them). @default stdout */
-  logDestination?: DestinationStream;
-  /** Where the console connector prints. @default stdout */
-  consoleWrite?: (text: string) => void;
-  /** Provider API base URLs by connector type (tests point them at local servers). */
-  connectorBaseUrls?: Record<string, string>;
-  rateLimitStore?: RateLimitStore; // rate-limit counters (default: in memory)
-  /** Worker tuning (backoff, lease, poll, retention's batches). */
-  worker?: WorkerTuning;
-  /** How long key and origin lookups are cached (`cacheTtlMs`, default 2000), how often keys' last-used times are written (`lastUsedFlushMs`, default 30000). */
-  cacheTtlMs?: number;
-  lastUsedFlushMs?: number;
-  /** CAPTCHA siteverify base URLs by provider (tests point them at a local server). */
-  captchaBaseUrls?: Partial<Record<CaptchaProvider, string>>;
-  /** The scrypt cost of new password hashes (tests make it cheap). @default { logN: 17, r: 8, p: 1 } */
-  passwordHashing?: Partial<ScryptCost>;
-  /** With `MESSAGEJS_REDIS_URL`: the key prefix (tests give each run its own), timeouts and probe interval. */
-  redis?: Pick<RedisSharedOptions, 'keyPrefix' | 'timeouts' | 'probeMs'>;
-  eventStream?: EventStreamTuning; // live event streams' timings (tests shorten them)
-}
+import type { Relay, RelayDeps } from './app/types.js';
 
-/** A relay built by `createRelay`: nothing listens until `listen`. */
-export interface Relay {
-  /** The Express app: every route. */
-  app: Express;
-  /** Every route the relay mounted, in order, with its `doc`: what `GET /v1/openapi.json` documents. */
-  routes(): readonly Route[];
-  /** The relay's request listener: each route the fast way when its URL is an exact match, else `app` (`http/platform/router.ts`). Serve this, not `app`. */
-  handler: http.RequestListener;
-  store: Store;
-  worker: Worker | null;
-  config: Readonly<RelayConfig>;
-  sealer: Sealer;
-  logger: Logger;
-  /** True when this start created the master key file. */
-  masterKeyCreated: boolean;
-  /**
-   * Creates the demo project when the store has none and returns its keys (shown once), or null.
-   * Its public key — public by design, it is meant for page source — is kept in `demo.json` so
-   * the demo page at `/` can use it.
-   */
-  ensureDemo(): Promise<DemoCredentials | null>;
-  /**
-   * While the relay has no user, a new one-time link that creates the first owner
-   * (`…/setup?token=…`, valid 24 h; earlier links stop working), else null. `start` prints it.
-   */
-  setupLink(): Promise<string | null>;
-  /** Forgets cached keys, projects, origins and reads (this process changed them); with Redis, on every relay. */
-  invalidateCaches(): Promise<void>;
-  /**
-   * Listens (port 0 for an ephemeral one) and starts the worker; resolves with the base URL. Warns
-   * once per project whose phone channels a console connector serves outside development.
-   */
-  listen(port?: number, host?: string): Promise<{ url: string; server: http.Server }>;
-  /** Serves `GET /metrics` on `MESSAGEJS_METRICS_PORT` (`listen` does it too); its URL, or null without that port. */
-  listenMetrics(): Promise<string | null>;
-  /** Stops the server and worker and closes the store. */
-  close(): Promise<void>;
-}
+export type { Relay, RelayDeps };
 
 /** What the relay's parts share: built once by `openParts`, wired by `buildApp` and `relayOf`. */
 export interface Parts {
@@ -184,10 +123,12 @@ async function openParts(
     ...(deps.consoleWrite && { consoleWrite: deps.consoleWrite }),
   });
   const ops = createOperations(config, now);
-  const { allowPrivateTargets, allowHttp } = config.webhooks;
-  const webhookPolicy = parseTargetPolicy({ allowPrivateTargets: allowPrivateTargets ?? undefined, allowHttp });
-  const webhooks = { policy: webhookPolicy, onDisabled: endpointDisabledNotices({ store, now, logger }) };
-  const worker = workerFor(config, { store, pool, logger, now, sealer, metrics: ops.metrics, webhooks }, deps.worker);
+  const hooks = webhookSetup(config, { store, now, logger });
+  const worker = workerFor(
+    config,
+    { store, pool, logger, now, sealer, metrics: ops.metrics, webhooks: hooks.worker },
+    deps.worker,
+  );
   ops.watch({ store, worker, now });
   const keyCache = createKeyCache(store, { ttlMs: cacheTtlMs, now });
   // Another relay changed keys, projects or settings (or announcements may have been missed).
@@ -213,7 +154,7 @@ async function openParts(
     keysLastUsed: createKeysLastUsed(store, deps.lastUsedFlushMs),
     shared,
     ops,
-    webhookPolicy,
+    webhookPolicy: hooks.policy,
     streams: createEventStreams({ store, logger, tuning: deps.eventStream }),
   };
 }
@@ -248,16 +189,10 @@ function buildApp(
   const verify = { ...common, limits, sealer, codeKey: parts.codeKey, signer: createTokenSigner(), locks };
   const onEnqueued = () => worker?.wake();
   const captchaOptions = { pow: captcha.pow, ...(captcha.captcha && { captcha: captcha.captcha }) };
-  const webhookPolicy = parts.webhookPolicy;
-  const messages = messageRoutes({ ...common, limits, captcha, locks, cursorKey, webhookPolicy, ...dispatch });
+  const sends = { ...common, limits, captcha, locks, cursorKey, webhookPolicy: parts.webhookPolicy, ...dispatch };
+  const circuits = worker && { circuits: () => worker.connectorHealth() };
   const keyRoutes = [
-    {
-      routes: [
-        ...messages,
-        ...analyticsRoutes({ store, now, ...(worker && { circuits: () => worker.connectorHealth() }) }),
-      ],
-      use: messageAccess,
-    },
+    { routes: [...messageRoutes(sends), ...analyticsRoutes({ store, now, ...circuits })], use: messageAccess },
     // The verification sessions' and inbound histories take members and admin tokens too, as the message history.
     { routes: verifySessionRoutes({ store, cursorKey, now }), use: messageAccess },
     { routes: inboundRoutes({ store, cursorKey }), use: messageAccess },

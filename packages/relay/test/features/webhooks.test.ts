@@ -220,6 +220,14 @@ describe('failures, retries and replays', () => {
       .toMatchObject({ active: false, disabledReason: 'gone' });
     const audit = await call(t, 'GET', `/v1/audit-logs?action=webhook.disabled`, as());
     expect(JSON.stringify(audit.body)).toContain(id);
+    // The owner hears of it by email (the demo project has an email connector: the console).
+    const mail = async () =>
+      (await call(t, 'GET', '/v1/messages?template=webhook_disabled', { key: t.demo.secretKey })).body.data as Array<{
+        to: string;
+        channel: string;
+      }>;
+    await expect.poll(async () => (await mail()).length).toBeGreaterThan(0);
+    expect((await mail())[0]).toMatchObject({ channel: 'email', to: OWNER.email });
     receiver.answer(() => ({ status: 204 }));
   });
 

@@ -12,7 +12,7 @@ import type { Actor } from '../../domain/actor.js';
 import { newId, randomBase62, sha256Hex } from '../../crypto/tokens.js';
 import type { InviteRecord, Page, PageRequest, Project } from '../../store/types.js';
 import { recordChange } from '../audit/record-change.js';
-import { queuedMessage, sealContent } from '../messages/queued-message.js';
+import { queuedMessage, relayCaller, sealContent } from '../messages/queued-message.js';
 import { resolveRecipient } from '../recipients/recipients.js';
 import type { AccountsDeps } from './deps.js';
 import { requireOwnAccount } from './me.js';
@@ -125,20 +125,7 @@ function inviteMessage(
   content: { to: string; account: string; url: string },
   now: number,
 ) {
-  const caller = {
-    kind: 'key' as const,
-    project,
-    key: {
-      id: principal.memberId,
-      projectId: project.id,
-      kind: 'secret' as const,
-      prefix: 'member',
-      name: null,
-      createdAt: 0,
-      expiresAt: null,
-      revokedAt: null,
-    },
-  };
+  const caller = relayCaller(project, principal.memberId, 'member');
   const message = queuedMessage({
     caller,
     channel: 'email',

@@ -5,7 +5,29 @@ import { isPhoneChannel, type Recipient } from '../recipients/recipients.js';
 import { countSegments } from '../../domain/segments.js';
 import { defaultPriceTable, estimateCost } from '../../domain/pricing.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
+import type { Project } from '../../store/types.js';
 import type { Sealer } from '../../crypto/sealer.js';
+
+/**
+ * The sender of a message the relay writes itself (an invite, a notice to owners): a secret key of
+ * the project that exists nowhere, named `keyId` in the history (`prefix` says what sent it).
+ */
+export function relayCaller(project: Project, keyId: string, prefix: string): KeyPrincipal {
+  return {
+    kind: 'key',
+    project,
+    key: {
+      id: keyId,
+      projectId: project.id,
+      kind: 'secret',
+      prefix,
+      name: null,
+      createdAt: 0,
+      expiresAt: null,
+      revokedAt: null,
+    },
+  };
+}
 
 /**
  * A new message, status `queued`, ready for the outbox (pipeline step 8, docs/architecture.md): segments and encoding
