@@ -52,6 +52,7 @@ export function createOperations(config: Readonly<RelayConfig>, now: () => numbe
     watch({ store, worker }) {
       metrics.watch({
         outbox: () => store.outbox.stats(now()),
+        webhooksPending: () => store.webhooks.pending(),
         ...(worker && { worker: () => worker, breakers: () => worker.connectorHealth() }),
       });
     },

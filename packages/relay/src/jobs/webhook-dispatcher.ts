@@ -7,6 +7,7 @@ import { eventPayload } from '../features/webhooks/event-payload.js';
 import { signatureHeaders } from '../features/webhooks/signing.js';
 import { postWebhook, type PostResult } from '../features/webhooks/post-webhook.js';
 import type { TargetPolicy } from '../features/webhooks/target-policy.js';
+import { noMetrics, type WorkerMetrics } from '../metrics/relay-metrics.js';
 
 /** Webhook dispatcher settings; the optional ones suit one relay. */
 export interface WebhookDispatcherOptions {
@@ -30,6 +31,8 @@ export interface WebhookDispatcherOptions {
   random?: () => number;
   /** The delay before each retry (`webhookRetryDelaysMs`); tests shorten it. */
   retryDelaysMs?: readonly number[];
+  /** Counts each attempt by what it left its delivery. */
+  metrics?: Pick<WorkerMetrics, 'webhookAttempt'>;
   /** Tests replace the poster. */
   post?: typeof postWebhook;
   /** Told of endpoints the dispatcher turned off (to record and announce it). */
@@ -131,6 +134,7 @@ class Dispatcher implements WebhookDispatcher {
       random: Math.random,
       retryDelaysMs: webhookRetryDelaysMs,
       post: postWebhook,
+      metrics: noMetrics.worker,
       ...options,
     };
   }
@@ -235,7 +239,9 @@ class Dispatcher implements WebhookDispatcher {
       this.#o.log.warn({ err: error, deliveryId: delivery.id }, 'webhook delivery could not be attempted');
       result = { ok: false, status: null, latencyMs: 0, body: '', error: 'internal', retryable: true };
     }
-    this.#outcomes.push(outcomeOf(delivery, result, at, this.#o.random, this.#o.retryDelaysMs));
+    const outcome = outcomeOf(delivery, result, at, this.#o.random, this.#o.retryDelaysMs);
+    this.#o.metrics.webhookAttempt(outcome.status === 'pending' ? 'retry' : outcome.status, result.latencyMs / 1000);
+    this.#outcomes.push(outcome);
     if (this.#outcomes.length >= FLUSH_SIZE) void this.#flush();
     else this.#flushTimer ??= setTimeout(() => void this.#flush(), FLUSH_MS);
     // The slot is free before the outcome is written: the delivery's lease keeps it from being

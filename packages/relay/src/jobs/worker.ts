@@ -108,6 +108,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const webhooks =
     options.webhooks && options.sealer
       ? createWebhookDispatcher({
+          metrics: metrics.worker,
           ...options.webhooks,
           store,
           now,

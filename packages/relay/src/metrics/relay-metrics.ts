@@ -34,7 +34,12 @@ export interface WorkerMetrics {
   claim: (seconds: number) => void;
   /** One provider call took this long and ended so. */
   providerCall: (connector: string, outcome: ProviderOutcome, seconds: number) => void;
+  /** One webhook attempt took this long and left its delivery so (delivered, retry later, failed for good). */
+  webhookAttempt: (outcome: WebhookOutcome, seconds: number) => void;
 }
+
+/** What one webhook attempt left its delivery: delivered, to be tried again, or failed for good. */
+export type WebhookOutcome = 'delivered' | 'retry' | 'failed';
 
 /** Rate-limit refusals (`429 rate_limited`) by dimension (`key`, `ip`, `recipient`, `project`…). */
 export interface LimitMetrics {
@@ -63,6 +68,8 @@ export interface ScrapeSources {
   outbox?: () => Promise<OutboxFigures>;
   worker?: () => { inFlight: number; waiting: number; concurrency: number };
   breakers?: () => readonly BreakerFigures[];
+  /** Webhook deliveries waiting (due or later), across every relay of the database. */
+  webhooksPending?: () => Promise<number>;
 }
 
 /**
@@ -94,7 +101,7 @@ export const noMetrics: RelayMetrics = Object.freeze({
   enabled: false,
   http: Object.freeze({ route: () => noObserver, other: () => noObserver }),
   messages: Object.freeze({ accepted: nothing, sent: nothing, delivered: nothing, failed: nothing }),
-  worker: Object.freeze({ claim: nothing, providerCall: nothing }),
+  worker: Object.freeze({ claim: nothing, providerCall: nothing, webhookAttempt: nothing }),
   limits: Object.freeze({ refused: nothing }),
   watch: nothing,
   exposition: () => Promise.resolve({ text: '', contentType: Registry.PROMETHEUS_CONTENT_TYPE }),
@@ -199,9 +206,18 @@ function workerMetrics(registers: Registry[]): WorkerMetrics {
     registers,
   });
   const callSeries = byTwo((connector, outcome) => calls.series(connector, outcome));
+  const webhooks = new SeriesHistogram({
+    name: 'messagejs_webhook_attempt_duration_seconds',
+    help: 'Time one webhook POST took, by what it left its delivery (delivered, retry, failed); its count is the attempts.',
+    labelNames: ['outcome'],
+    buckets: PROVIDER_BUCKETS,
+    registers,
+  });
+  const webhookSeries = byOne((outcome) => webhooks.series(outcome));
   return {
     claim: (seconds) => claims.observe(seconds),
     providerCall: (connector, outcome, seconds) => callSeries(connector, outcome).observe(seconds),
+    webhookAttempt: (outcome, seconds) => webhookSeries(outcome).observe(seconds),
   };
 }
 
@@ -299,6 +315,21 @@ function scrapedGauges(registers: Registry[], now: () => number, sources: () => 
   );
 }
 
+/** The webhook deliveries waiting, read at scrape time. */
+function webhookGauge(registers: Registry[], sources: () => ScrapeSources): void {
+  new Gauge({
+    name: 'messagejs_webhook_deliveries_pending',
+    help: 'Webhook deliveries waiting to be sent or retried (the whole database: every relay’s).',
+    registers,
+    async collect() {
+      this.reset();
+      const read = sources().webhooksPending;
+      const pending = read ? await read().catch(() => null) : null;
+      if (pending !== null) this.set(pending);
+    },
+  });
+}
+
 /**
  * The metrics of one relay on a registry of its own, with Node's process metrics
  * (`collectDefaultMetrics`) and `messagejs_relay_info{version,backend}`.
@@ -315,6 +346,7 @@ export function createRelayMetrics(options: { version: string; backend: string; 
   }).set({ version: options.version, backend: options.backend }, 1);
   let sources: ScrapeSources = {};
   scrapedGauges(registers, options.now, () => sources);
+  webhookGauge(registers, () => sources);
   return {
     enabled: true,
     http: httpMetrics(registers),

@@ -11,6 +11,8 @@ import {
   waitForMessage,
   type TestRelay,
 } from '../helpers/start-relay.js';
+import { createEndpoint, sendTestEvent } from '../../src/features/webhooks/endpoints.js';
+import { parseTargetPolicy } from '../../src/features/webhooks/target-policy.js';
 import { scriptedServer } from '../helpers/scripted-server.js';
 import { messageRecord } from '../helpers/store-records.js';
 import { parseScrape, type Scrape } from '../helpers/prometheus.js';
@@ -47,7 +49,12 @@ describe('GET /metrics with MESSAGEJS_METRICS_TOKEN', () => {
 
   beforeAll(async () => {
     t = await startRelay({
-      env: { MESSAGEJS_METRICS_TOKEN: TOKEN, MESSAGEJS_METRICS_PORT: '0' },
+      env: {
+        MESSAGEJS_METRICS_TOKEN: TOKEN,
+        MESSAGEJS_METRICS_PORT: '0',
+        MESSAGEJS_ALLOW_PRIVATE_TARGETS: '127.0.0.1',
+        MESSAGEJS_ALLOW_HTTP_WEBHOOKS: 'on',
+      },
       // One transient failure opens a breaker; its retry waits ten minutes (still `later` when scraped).
       deps: { worker: { pollMs: 20, breakerThreshold: 1, backoffBaseMs: 600_000, backoffMaxMs: 600_000 } },
     });
@@ -191,6 +198,27 @@ describe('GET /metrics with MESSAGEJS_METRICS_TOKEN', () => {
       'nodejs_eventloop_lag_seconds',
     ])
       expect(m.families.has(name), name).toBe(true);
+  });
+
+  it('times each webhook attempt by what it left its delivery, and reads the deliveries waiting', async () => {
+    const hooks = await scriptedServer([204]);
+    try {
+      const { store, sealer } = t.relay;
+      const policy = parseTargetPolicy({ allowPrivateTargets: '127.0.0.1', allowHttp: true });
+      const made = await createEndpoint({ store, sealer, policy, now: Date.now }, t.demo.projectId, {
+        url: hooks.url,
+        events: ['webhook.test'],
+      });
+      await sendTestEvent({ store, sealer, policy, now: Date.now }, t.demo.projectId, made.endpoint.id);
+      t.relay.worker?.webhooks?.wake();
+      await expect.poll(() => hooks.requests.length).toBe(1);
+      await expect.poll(() => store.webhooks.pending()).toBe(0);
+      const m = await scrape(t);
+      expect(m.histogram('messagejs_webhook_attempt_duration_seconds', { outcome: 'delivered' })?.count).toBe(1);
+      expect(m.value('messagejs_webhook_deliveries_pending')).toBe(0);
+    } finally {
+      await hooks.close();
+    }
   });
 
   it('answers 401 in the API’s error shape without the token, with another token or a project key', async () => {
