@@ -160,6 +160,8 @@ describe('Twilio SMS in', () => {
     const refused = await send(from);
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('recipient_opted_out');
+    // The relay's clock stands still: a second on, so the list's newest-first order is the replies' order.
+    t.clock.advance(1000);
     const start = await postTwilio(t, twilioHook(), twilioSms(nextSid(), from, 'START'));
     expect(start.text).toContain('<Message>You are subscribed to Demo again.');
     expect((await send(from)).status).toBe(202);
