@@ -258,26 +258,39 @@ export async function run({ log = console.log } = {}) {
   onCleanup(() => stopChild(receiver));
   await waitForHttp(`http://${HOST}:${port}/__stats`, { child: receiver });
   const results = { relay: [], reference: [] };
-  for (let round = 1; round <= rounds; round++) {
-    log(`  round ${round}`);
-    const dataDir = fs.mkdtempSync(path.join(TMP, 'webhooks-'));
-    const requests = path.join(TMP, `webhooks-requests-${round}.json`);
-    if (quietS) await waitForQuiet({ maxS: quietS });
-    // The relay's phase comes first each round: the reference posts what it sent.
-    await fetch(`http://${HOST}:${port}/__reset`, { method: 'POST' });
-    const relay = await side('relay', { port, messages, 'data-dir': dataDir }, log);
-    await fetch(`http://${HOST}:${port}/__dump?file=${encodeURIComponent(requests)}`, { method: 'POST' });
-    if (relay.unique !== relay.deliveries)
-      throw new HarnessError(`the relay delivered ${relay.unique} of ${relay.deliveries}`);
-    await fetch(`http://${HOST}:${port}/__reset?keep=0`, { method: 'POST' });
-    await fetch(`http://${HOST}:${port}/__nokeep`, { method: 'POST' });
-    if (quietS) await waitForQuiet({ maxS: quietS });
-    const reference = await side('reference', { port, requests }, log);
-    results.relay.push(relay);
-    results.reference.push(reference);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    fs.rmSync(requests, { force: true });
+  try {
+    await runRounds(results);
+  } finally {
+    // The receiver goes now: a child left running would keep this process from ending.
+    await stopChild(receiver);
   }
+  return report(results);
+
+  async function runRounds(results) {
+    for (let round = 1; round <= rounds; round++) {
+      log(`  round ${round}`);
+      const dataDir = fs.mkdtempSync(path.join(TMP, 'webhooks-'));
+      const requests = path.join(TMP, `webhooks-requests-${round}.json`);
+      if (quietS) await waitForQuiet({ maxS: quietS });
+      // The relay's phase comes first each round: the reference posts what it sent.
+      await fetch(`http://${HOST}:${port}/__reset`, { method: 'POST' });
+      const relay = await side('relay', { port, messages, 'data-dir': dataDir }, log);
+      await fetch(`http://${HOST}:${port}/__dump?file=${encodeURIComponent(requests)}`, { method: 'POST' });
+      if (relay.unique !== relay.deliveries)
+        throw new HarnessError(`the relay delivered ${relay.unique} of ${relay.deliveries}`);
+      await fetch(`http://${HOST}:${port}/__reset?keep=0`, { method: 'POST' });
+      await fetch(`http://${HOST}:${port}/__nokeep`, { method: 'POST' });
+      if (quietS) await waitForQuiet({ maxS: quietS });
+      const reference = await side('reference', { port, requests }, log);
+      results.relay.push(relay);
+      results.reference.push(reference);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(requests, { force: true });
+    }
+  }
+}
+
+function report(results) {
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const relayRate = median(results.relay.map((r) => r.rate));
   const refRate = median(results.reference.map((r) => r.rate));

@@ -10,11 +10,11 @@ import { historyFilter, messageSummary, seesFullNumbers } from './history.js';
 
 /**
  * Rows read per statement: one page of the history's index at a time, the next asked for while
- * this one is written. Read as value arrays, pages of 500, 2,000 and 5,000 rows cost the same
- * within the noise of a loaded machine; 2,000 makes 500 statements of a million rows. (Read as
- * 29-key objects, 2,000 grew the RSS by 69 MB over 200,000 rows.)
+ * this one is written. Pages of 2,000 exported a million rows on SQLite at 190,673 rows/s but grew
+ * the relay's RSS by 109 MB (two pages of messages and their lines alive at once: the issue allows
+ * 50 MB); pages of 500 keep it under that (BENCHMARKS.md, session 10).
  */
-const PAGE_ROWS = 2000;
+const PAGE_ROWS = 500;
 
 /** The CSV's columns, in order: the header row names them as the NDJSON lines do. */
 const COLUMNS = [
