@@ -10,7 +10,8 @@
 // answers, each provider id once.
 //
 // Knobs: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS
-// (default 50), BENCH_QUIET_WAIT (s, default 30; 0 = don't wait).
+// (default 50), BENCH_QUIET_WAIT (s, default 30; 0 = don't wait), BENCH_CPU_PROF=1 (profile the
+// relay and print its hottest frames; such a run's figures are not the benchmark's).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,7 @@ import {
   relayRequire,
   spawnNode,
   stopChild,
+  summariseCpuProfile,
   table,
   waitForHttp,
   waitForQuiet,
@@ -129,7 +131,9 @@ async function runRelay(s) {
   if (!connectorId) throw new HarnessError(`connectors add printed no id:\n${added}`);
   const port = await freePort();
   const base = `http://${HOST}:${port}`;
-  const child = spawnNode([CLI, 'start', '--data-dir', dataDir, '--port', String(port)], {
+  const profDir = path.join(TMP, 'prof-inbound');
+  const prof = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const child = spawnNode([...prof, CLI, 'start', '--data-dir', dataDir, '--port', String(port)], {
     env: { ...env, MESSAGEJS_PUBLIC_URL: base, HOST },
   });
   let result;
@@ -138,6 +142,10 @@ async function runRelay(s) {
     result = await hammer(`${base}/v1/hooks/${connectorId}`, s);
   } finally {
     await stopChild(child);
+  }
+  if (prof.length) {
+    const file = fs.readdirSync(profDir).map((f) => path.join(profDir, f)).sort().at(-1);
+    console.log(summariseCpuProfile(file, { limit: 30 }));
   }
   const Database = relayRequire('better-sqlite3');
   const db = new Database(path.join(dataDir, 'messagejs.db'), { readonly: true });

@@ -54,6 +54,8 @@ export interface WebhookDispatcher {
 /** Outcomes are written in batches: at most this many, or after this long. */
 const FLUSH_SIZE = 200;
 const FLUSH_MS = 10;
+/** How soon a wake runs a turn: every wake of a burst shares it. */
+const WAKE_MS = 5;
 
 /** What one attempt came to: the poster's result, or why the relay made none. */
 export type AttemptResult = Omit<PostResult, 'error'> & {
@@ -119,6 +121,7 @@ class Dispatcher implements WebhookDispatcher {
   #timer: NodeJS.Timeout | null = null;
   #loop: Promise<void> | null = null;
   #again = false;
+  #soon: NodeJS.Timeout | null = null;
   #idle: Array<() => void> = [];
   #unsubscribe: (() => void) | null = null;
   readonly #controller = new AbortController();
@@ -154,7 +157,9 @@ class Dispatcher implements WebhookDispatcher {
     this.#running = false;
     this.#unsubscribe?.();
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#soon) clearTimeout(this.#soon);
     this.#timer = null;
+    this.#soon = null;
     await this.#loop;
     if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
     const waiting = this.#waiting.splice(0);
@@ -164,7 +169,25 @@ class Dispatcher implements WebhookDispatcher {
     });
   }
 
+  /**
+   * Looks for due deliveries within `WAKE_MS`: the writes of one burst (a provider posting
+   * thousands of inbound messages a second, each announcing a possible event) make one turn, not
+   * one claim each.
+   */
   wake() {
+    if (!this.#running || this.#soon) return;
+    if (this.#loop) {
+      this.#again = true;
+      return;
+    }
+    this.#soon = setTimeout(() => {
+      this.#soon = null;
+      this.#run();
+    }, WAKE_MS);
+    this.#soon.unref();
+  }
+
+  #run() {
     if (!this.#running) return;
     if (this.#loop) {
       this.#again = true;
@@ -176,7 +199,7 @@ class Dispatcher implements WebhookDispatcher {
       this.#loop = null;
       if (this.#again) {
         this.#again = false;
-        this.wake();
+        this.#run();
       }
     });
   }
@@ -201,7 +224,7 @@ class Dispatcher implements WebhookDispatcher {
       delay = 1000;
     }
     if (!this.#running) return;
-    this.#timer = setTimeout(() => this.wake(), delay);
+    this.#timer = setTimeout(() => this.#run(), delay);
     this.#timer.unref();
   }
 

@@ -223,16 +223,20 @@ export async function receiveInbound(
     reply,
     replyMessageId: outbound?.id ?? null,
   });
-  const stored = await store.transaction(async (tx) => {
-    if (!(await tx.inbound.insert(record))) return false;
-    if (answer.keyword === 'stop') {
-      await tx.optOuts.add(project.id, message.from, now, { reason: optOutReason(message), source: 'provider' });
-    } else if (answer.keyword === 'start') {
-      await tx.optOuts.remove(project.id, message.from);
-    }
-    if (outbound) await tx.messages.enqueue({ message: outbound, dueAt: now });
-    return true;
-  });
+  // A message that changes nothing else is one insert (group-committed with others on SQLite).
+  const alone = answer.keyword !== 'stop' && answer.keyword !== 'start' && !outbound;
+  const stored = alone
+    ? await store.inbound.insert(record)
+    : await store.transaction(async (tx) => {
+        if (!(await tx.inbound.insert(record))) return false;
+        if (answer.keyword === 'stop') {
+          await tx.optOuts.add(project.id, message.from, now, { reason: optOutReason(message), source: 'provider' });
+        } else if (answer.keyword === 'start') {
+          await tx.optOuts.remove(project.id, message.from);
+        }
+        if (outbound) await tx.messages.enqueue({ message: outbound, dueAt: now });
+        return true;
+      });
   // Two deliveries of one message at once: the other stored it first.
   if (!stored) return (await retry())!;
   deps.onEvent?.();

@@ -15,14 +15,15 @@ import {
   type PhoneMappingRow,
 } from '../inbound-rows.js';
 import { createInboundConfigRepo } from './inbound-config.js';
+import { createGroupCommit } from './group-commit.js';
 import { toPage } from './page.js';
 
 /** Inbound messages, phone mappings, rules and settings on SQLite (issue 15). */
-export function createInboundRepo(db: Database.Database): InboundRepo {
-  return { ...inboundMessages(db), ...phoneMappings(db), ...createInboundConfigRepo(db) };
+export function createInboundRepo(db: Database.Database, options: { direct?: boolean } = {}): InboundRepo {
+  return { ...inboundMessages(db, options.direct), ...phoneMappings(db), ...createInboundConfigRepo(db) };
 }
 
-function inboundMessages(db: Database.Database): InboundMessagesRepo {
+function inboundMessages(db: Database.Database, direct: boolean | undefined): InboundMessagesRepo {
   const insert = db.prepare(
     `INSERT INTO inbound_messages (${inboundColumns.join(', ')}) VALUES (${inboundColumns.map(() => '?').join(', ')})
       ON CONFLICT (connector_id, provider_message_id) DO NOTHING`,
@@ -40,10 +41,18 @@ function inboundMessages(db: Database.Database): InboundMessagesRepo {
   const counts = db.prepare<[string, number, number], InboundCountsRow>(inboundStatsSql.counts);
   const rank = db.prepare<[string, number, number, number], { ms: number }>(inboundStatsSql.rank);
   const pages = new Map<string, Database.Statement<unknown[], InboundRow>>();
+  // Inserts made outside a unit of work (a message that asks nothing more) are group-committed, as
+  // sends are: a provider posting thousands a second pays one transaction per batch.
+  const one = (record: Parameters<InboundMessagesRepo['insert']>[0]) =>
+    insert.run(...inboundValues(record)).changes > 0;
+  const write = createGroupCommit(
+    (records: Array<Parameters<InboundMessagesRepo['insert']>[0]>) =>
+      db.transaction(() => records.map(one)).immediate(),
+    (record: Parameters<InboundMessagesRepo['insert']>[0]) => db.transaction(() => one(record)).immediate(),
+    { direct },
+  );
   return {
-    async insert(record) {
-      return insert.run(...inboundValues(record)).changes > 0;
-    },
+    insert: (record) => write(record),
     async get(projectId, id) {
       const row = get.get(projectId, id);
       return row ? toInbound(row) : null;

@@ -58,7 +58,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     authSigningKeys: createAuthSigningKeysRepo(db),
     retention: createRetentionRepo(db),
     webhooks: createWebhooksRepo(db),
-    inbound: createInboundRepo(db),
+    inbound: createInboundRepo(db, options),
   };
 }
 
