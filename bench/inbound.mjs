@@ -144,7 +144,11 @@ async function runRelay(s) {
     await stopChild(child);
   }
   if (prof.length) {
-    const file = fs.readdirSync(profDir).map((f) => path.join(profDir, f)).sort().at(-1);
+    const file = fs
+      .readdirSync(profDir)
+      .map((f) => path.join(profDir, f))
+      .sort()
+      .at(-1);
     console.log(summariseCpuProfile(file, { limit: 30 }));
   }
   const Database = relayRequire('better-sqlite3');
