@@ -69,10 +69,9 @@ export const COPY_TABLES = [
 
 /**
  * Tables `copy` knows and leaves behind: what only running relays use, for seconds (a live event
- * stream's registration, renewed by the relay that holds the stream; SQLite's flag of a batch
- * counting its own rollups, empty between transactions).
+ * stream's registration, renewed by the relay that holds the stream).
  */
-export const TRANSIENT_TABLES = ['event_listeners', 'rollup_deferred'] as const;
+export const TRANSIENT_TABLES = ['event_listeners'] as const;
 
 /**
  * The tables whose triggers keep the analytics rollups (store/analytics-schema.ts) and write the

@@ -10,7 +10,6 @@ import type {
 } from '../types/index.js';
 import { statusRank } from '../status-rank.js';
 import { createGroupCommit } from './group-commit.js';
-import { createRollupBatches } from './rollup-batch.js';
 import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { historyPage, historyStatement } from '../message-history.js';
 import { createEventWriter } from './message-events.js';
@@ -167,17 +166,8 @@ function createEnqueue(db: Database.Database, direct: boolean | undefined): Mess
     if (input.templateId) writer.countTemplateUse(input.templateId, input.message.createdAt);
     return true;
   };
-  const rollups = createRollupBatches(db);
   const enqueue = createGroupCommit(
-    (items: EnqueueInput[]) =>
-      db
-        .transaction(() =>
-          rollups.inserting(() => {
-            const results = items.map(write);
-            return { results, inserted: items.filter((_, i) => results[i]).map((item) => item.message.id) };
-          }),
-        )
-        .immediate(),
+    (items: EnqueueInput[]) => db.transaction(() => items.map(write)).immediate(),
     (item: EnqueueInput) => db.transaction(() => write(item)).immediate(),
     { direct },
   );

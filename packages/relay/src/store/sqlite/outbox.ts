@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ClaimedJob, MessageAttemptRecord, OutboxRepo, OutboxStats } from '../types/index.js';
 import { createGroupCommit } from './group-commit.js';
-import { createRollupBatches } from './rollup-batch.js';
 import { messageColumns, messageFromValues } from './messages.js';
 import { createEventWriter } from './message-events.js';
 
@@ -227,21 +226,14 @@ export function createOutboxRepo(
   // Deliveries that finish within 2 ms of each other are recorded in one transaction, and the
   // worker's next claim joins it: a transaction per delivery (WAL frames for every page touched)
   // would cost more than the delivery's own statements.
-  // A batch's rollups are counted once for the batch, not by a trigger per message (rollup-batch.ts).
-  const rollups = createRollupBatches(db);
-  const completeBatch = (items: Completion[]) =>
-    rollups.updating(
-      items.map((item) => item.job.messageId),
-      () => items.map(completeOne),
-    );
   const complete = createGroupCommit(
-    (items: Completion[]) => db.transaction(() => completeBatch(items)).immediate(),
+    (items: Completion[]) => db.transaction(() => items.map(completeOne)).immediate(),
     (item: Completion) => db.transaction(() => completeOne(item)).immediate(),
     { windowMs: options.completionWindowMs ?? 2, direct: options.direct },
   );
   const completeAndClaim = db.transaction(
     (items: Completion[], now: number, limit: number, leaseMs: number, owner: string) => ({
-      results: items.length > 0 ? completeBatch(items) : [],
+      results: items.map(completeOne),
       value: claimRows(now, limit, leaseMs, owner),
     }),
   );

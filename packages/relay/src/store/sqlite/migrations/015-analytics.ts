@@ -128,18 +128,14 @@ export const up = `
     PRIMARY KEY (project_id, day, country, shard)
   ) WITHOUT ROWID;
 
-  -- A row here while a group-committed batch counts its own messages (store/sqlite/rollup-batch.ts):
-  -- the message triggers below skip its rows.
-  CREATE TABLE rollup_deferred (one INTEGER PRIMARY KEY CHECK (one = 1)) STRICT;
-
-  CREATE TRIGGER messages_stats_insert AFTER INSERT ON messages WHEN NOT EXISTS (SELECT 1 FROM rollup_deferred) BEGIN
+  CREATE TRIGGER messages_stats_insert AFTER INSERT ON messages BEGIN
     ${hourly('new', '1')}
     ${daily('new', '1')}
   END;
   CREATE TRIGGER messages_stats_update AFTER UPDATE OF status, channel, connector_id, error_code, segments, cost_eur, cost_mad ON messages
-  WHEN (old.status IS NOT new.status OR old.channel IS NOT new.channel OR old.connector_id IS NOT new.connector_id
+  WHEN old.status IS NOT new.status OR old.channel IS NOT new.channel OR old.connector_id IS NOT new.connector_id
     OR old.error_code IS NOT new.error_code OR old.segments IS NOT new.segments OR old.cost_eur IS NOT new.cost_eur
-    OR old.cost_mad IS NOT new.cost_mad) AND NOT EXISTS (SELECT 1 FROM rollup_deferred)
+    OR old.cost_mad IS NOT new.cost_mad
   BEGIN
     ${hourly('old', '-1')}
     ${hourly('new', '1')}
@@ -147,7 +143,7 @@ export const up = `
     ${daily('new', '1')}
   END;
   CREATE TRIGGER messages_delivery_time AFTER UPDATE OF delivered_at ON messages
-  WHEN old.delivered_at IS NULL AND new.delivered_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rollup_deferred)
+  WHEN old.delivered_at IS NULL AND new.delivered_at IS NOT NULL
   BEGIN
     INSERT INTO delivery_times_hourly (project_id, hour, channel, bucket, messages)
     VALUES (new.project_id, ${hourOf('new.created_at')}, new.channel, ${deliveryBucket('new')}, 1)
@@ -156,8 +152,7 @@ export const up = `
     VALUES (${deliveryDaily('new')}, 1)
     ON CONFLICT DO UPDATE SET messages = messages + 1;
   END;
-  CREATE TRIGGER message_attempts_stats AFTER INSERT ON message_attempts WHEN NOT EXISTS (SELECT 1 FROM rollup_deferred)
-  BEGIN
+  CREATE TRIGGER message_attempts_stats AFTER INSERT ON message_attempts BEGIN
     INSERT INTO connector_stats_hourly (project_id, hour, connector_id, connector_type, channel, attempts, successes, retries,
       timed, ${latencyColumns.join(', ')})
     SELECT m.project_id, ${hourOf('new.at')}, new.connector_id, new.connector_type, new.channel, 1,
