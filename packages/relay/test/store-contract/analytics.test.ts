@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClaimedJob, Store, StatsRange } from '../../src/store/types/index.js';
 import { backends, type OpenedStore } from './backends.js';
 import { attempt, message, project } from './fixtures.js';
+import { rows } from '../helpers/store-snapshot.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -135,5 +136,104 @@ describe.each(backends)('analytics rollups ($name)', (backend) => {
     expect(await store.analytics.connectorStats(other)).toEqual([]);
     expect(await store.analytics.verifyStats(other)).toEqual([]);
     expect((await store.analytics.messageStats(range, 'day')).map((r) => r.messages)).toEqual([1]);
+  });
+});
+
+describe.each(backends)('analytics rollups of batched writes ($name)', (backend) => {
+  let opened: OpenedStore;
+  let store: Store;
+  beforeEach(async () => {
+    opened = await backend.open();
+    store = opened.store;
+    await store.projects.create(project);
+  });
+  afterEach(() => opened?.dispose());
+
+  /** Sums of a rollup table by its columns `by`, shards added up, rows of nothing left out. */
+  async function summed(table: string, by: string[], figures: string[]) {
+    const sums = new Map<string, Record<string, number>>();
+    for (const row of await rows(opened.location, table)) {
+      const key = by.map((c) => String(row[c])).join('|');
+      const entry = sums.get(key) ?? Object.fromEntries(figures.map((f) => [f, 0]));
+      for (const f of figures) entry[f] = (entry[f] ?? 0) + Number(row[f]);
+      sums.set(key, entry);
+    }
+    for (const [key, entry] of sums) if (figures.every((f) => entry[f] === 0)) sums.delete(key);
+    return Object.fromEntries([...sums].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  it('count what many sends and deliveries at once wrote exactly as the messages are', async () => {
+    // 60 sends at once (group-committed in batches), over two hours, two channels, three keys.
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        store.messages.enqueue({
+          message: message(`msg_b${String(i).padStart(2, '0')}`, {
+            createdAt: T + (i % 2) * HOUR + i,
+            channel: i % 3 === 0 ? 'whatsapp' : 'sms',
+            keyId: `key_${i % 3}`,
+            segments: 1 + (i % 2),
+            costEur: 0.01 * (i % 4),
+          }),
+          dueAt: T,
+        }),
+      ),
+    );
+    // Claimed, then completed at once: most delivered, some only sent, some through another connector.
+    const jobs = await store.outbox.claim(T + 2 * HOUR, 100, 60_000, 'w1');
+    expect(jobs).toHaveLength(60);
+    await Promise.all(
+      jobs.map((job, i) =>
+        store.outbox.complete(job, {
+          attempt: attempt(job.messageId, {
+            channel: job.message.channel,
+            connectorId: i % 5 === 0 ? 'con_b' : 'con_a',
+            latencyMs: 10 + i * 7,
+            at: T + 2 * HOUR + i,
+          }),
+          status: i % 4 === 0 ? 'sent' : 'delivered',
+          at: T + 2 * HOUR + i,
+        }),
+      ),
+    );
+    const messages = await rows(opened.location, 'messages');
+    // What the rollups must hold: the messages counted afresh, under their current state.
+    const expected = new Map<string, number>();
+    for (const m of messages) {
+      const key = [
+        m.project_id,
+        Number(m.created_at) - (Number(m.created_at) % HOUR),
+        m.key_id,
+        m.channel,
+        m.status,
+      ].join('|');
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    const hourly = await summed(
+      'message_stats_hourly',
+      ['project_id', 'hour', 'key_id', 'channel', 'status'],
+      ['messages'],
+    );
+    expect(Object.fromEntries(Object.entries(hourly).map(([k, v]) => [k, v.messages]))).toEqual(
+      Object.fromEntries([...expected].sort(([a], [b]) => (a < b ? -1 : 1))),
+    );
+    const daily = await summed('message_stats_daily', ['status'], ['messages', 'segments']);
+    expect(daily).toEqual({
+      delivered: {
+        messages: 45,
+        segments: messages.filter((m) => m.status === 'delivered').reduce((s, m) => s + Number(m.segments), 0),
+      },
+      sent: {
+        messages: 15,
+        segments: messages.filter((m) => m.status === 'sent').reduce((s, m) => s + Number(m.segments), 0),
+      },
+    });
+    expect(await summed('delivery_times_hourly', ['project_id'], ['messages'])).toEqual({
+      [project.id]: { messages: 45 },
+    });
+    const connectors = await summed('connector_stats_hourly', ['connector_id'], ['attempts', 'successes', 'timed']);
+    expect(connectors).toEqual({
+      con_a: { attempts: 48, successes: 48, timed: 48 },
+      con_b: { attempts: 12, successes: 12, timed: 12 },
+    });
   });
 });
