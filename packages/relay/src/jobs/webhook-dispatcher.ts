@@ -276,7 +276,7 @@ class Dispatcher implements WebhookDispatcher {
     if (endpoint && !endpoint.active) {
       return { ok: false, status: null, latencyMs: 0, body: '', error: 'endpoint_disabled', retryable: false };
     }
-    const secrets = await this.#secretsFor(delivery);
+    const secrets = this.#secretsFor(delivery);
     if (secrets === null) {
       return { ok: false, status: null, latencyMs: 0, body: '', error: 'no_signing_secret', retryable: false };
     }
@@ -294,15 +294,11 @@ class Dispatcher implements WebhookDispatcher {
 
   /**
    * The secrets that sign a delivery: the endpoint's (and its previous one during a rotation); a
-   * message's callback is signed with the project's first endpoint's.
+   * message's callback is signed with the project's first endpoint's, which the claim joined.
    */
-  async #secretsFor(delivery: ClaimedDelivery): Promise<string[] | null> {
-    let endpoint = delivery.endpoint;
-    if (!endpoint) {
-      const [first] = await this.#o.store.webhooks.listEndpoints(delivery.projectId);
-      if (!first) return null;
-      endpoint = first;
-    }
+  #secretsFor(delivery: ClaimedDelivery): string[] | null {
+    const endpoint = delivery.signer;
+    if (!endpoint) return null;
     const secrets = [this.#open(endpoint.secretSealed)];
     if (endpoint.previousSecretSealed && (endpoint.previousSecretUntil ?? 0) > this.#o.now()) {
       secrets.push(this.#open(endpoint.previousSecretSealed));

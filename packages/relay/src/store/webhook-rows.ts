@@ -190,7 +190,14 @@ export interface ClaimRow {
   endpoint_active: number | null;
 }
 
-/** `SELECT` list of a claim (`d` deliveries, `e` events, `w` endpoints, left-joined). */
+/**
+ * The endpoint whose secret signs delivery `d`: its own, or — for a message's callback URL — the
+ * project's first (oldest) endpoint. Joined as `w` by a claim, so no delivery reads it again.
+ */
+export const signingEndpointJoin = `LEFT JOIN webhook_endpoints w ON w.id = coalesce(d.endpoint_id,
+  (SELECT f.id FROM webhook_endpoints f WHERE f.project_id = d.project_id ORDER BY f.created_at, f.id LIMIT 1))`;
+
+/** `SELECT` list of a claim (`d` deliveries, `e` events, `w` the signing endpoint, left-joined). */
 export const claimColumns = `d.id, d.project_id, d.attempts, d.url, d.endpoint_id, e.id AS event_id, e.type AS event_type,
   e.created_at AS event_created_at, e.data AS event_data, w.url AS endpoint_url, w.secret_sealed,
   w.previous_secret_sealed, w.previous_secret_until, w.active AS endpoint_active`;
@@ -213,6 +220,14 @@ export const toClaimed = (r: ClaimRow, owner: string): ClaimedDelivery => ({
           active: r.endpoint_active === 1,
         },
   url: r.url,
+  signer:
+    r.secret_sealed === null
+      ? null
+      : {
+          secretSealed: r.secret_sealed,
+          previousSecretSealed: r.previous_secret_sealed,
+          previousSecretUntil: r.previous_secret_until,
+        },
 });
 
 /** The error a delivery fails with when its endpoint is turned off. */

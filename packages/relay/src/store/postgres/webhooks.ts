@@ -7,6 +7,7 @@ import {
   endpointColumns,
   endpointPatchColumns,
   endpointValues,
+  signingEndpointJoin,
   toAttempt,
   toClaimed,
   toDelivery,
@@ -49,7 +50,7 @@ const sql = {
       UPDATE webhook_deliveries d SET due_at = $3, lease_owner = $4 FROM c WHERE d.id = c.id RETURNING d.*
     )
     SELECT ${claimColumns} FROM d JOIN events e ON e.seq = d.event_seq
-      LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id ORDER BY d.id`,
+      ${signingEndpointJoin} ORDER BY d.id`,
   release: `UPDATE webhook_deliveries SET due_at = 0, lease_owner = NULL
     WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'pending'`,
   pending: "SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'",

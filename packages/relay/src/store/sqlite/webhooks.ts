@@ -8,6 +8,7 @@ import {
   endpointColumns,
   endpointPatchColumns,
   endpointValues,
+  signingEndpointJoin,
   toAttempt,
   toClaimed,
   toDelivery,
@@ -66,7 +67,7 @@ function prepareDelivery(db: Database.Database) {
     ),
     claimed: db.prepare<[string], ClaimRow>(
       `SELECT ${claimColumns} FROM webhook_deliveries d JOIN events e ON e.seq = d.event_seq
-        LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.id`,
+        ${signingEndpointJoin} WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.id`,
     ),
     attempt: db.prepare<[number, number, number | null, number, string, string | null]>(
       'INSERT INTO webhook_attempts (delivery_id, at, status_code, latency_ms, response, error) VALUES (?, ?, ?, ?, ?, ?)',

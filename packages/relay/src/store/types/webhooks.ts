@@ -98,6 +98,11 @@ export interface ClaimedDelivery {
   > | null;
   /** The callback URL (endpoint null). */
   url: string | null;
+  /**
+   * The secrets that sign it: the endpoint's, or for a callback URL the project's first
+   * endpoint's; null when the project has none left.
+   */
+  signer: Pick<WebhookEndpointRecord, 'secretSealed' | 'previousSecretSealed' | 'previousSecretUntil'> | null;
 }
 
 /** What one attempt of a claimed delivery came to. */
