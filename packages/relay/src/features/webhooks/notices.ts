@@ -47,12 +47,13 @@ async function emailOwners(store: Store, projectId: string, endpointId: string, 
   const project = await store.projects.get(projectId);
   if (!project?.accountId || (await store.connectors.forChannel(projectId, 'email')).length === 0) return 0;
   const endpoint = await store.webhooks.getEndpoint(projectId, endpointId);
-  const owners = [];
-  for (let page = await store.members.page(project.accountId, { limit: 100 }); ;) {
-    owners.push(...page.items.filter((m) => m.role === 'owner' && m.status === 'active'));
-    if (!page.next) break;
+  let page = await store.members.page(project.accountId, { limit: 100 });
+  const members = [...page.items];
+  while (page.next) {
     page = await store.members.page(project.accountId, { limit: 100, after: page.next });
+    members.push(...page.items);
   }
+  const owners = members.filter((m) => m.role === 'owner' && m.status === 'active');
   const caller = relayCaller(project, 'relay', 'relay');
   for (const owner of owners) {
     const message = queuedMessage({
