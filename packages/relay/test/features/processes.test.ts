@@ -218,7 +218,15 @@ describe('processes on SQLite (one data directory)', () => {
     await sleep(500);
     proc.kill('SIGTERM');
     expect(await exited).toEqual({ code: 0, signal: null });
-    expect(out).toMatch(/"msg":"worker running"[\s\S]*"signal":"SIGTERM","msg":"shutting down"[\s\S]*"msg":"stopped"/);
+    // In the order of their times: pino writes asynchronously, so a line may reach the pipe after a later one.
+    const lines = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { time: string; msg: string; signal?: string });
+    const at = (msg: string) => Date.parse(lines.find((l) => l.msg === msg)?.time ?? 'NaN');
+    expect(lines.find((l) => l.msg === 'shutting down')?.signal).toBe('SIGTERM');
+    expect(at('worker running')).toBeLessThanOrEqual(at('shutting down'));
+    expect(at('shutting down')).toBeLessThanOrEqual(at('stopped'));
   });
 
   it('migrate applies the pending migrations and prints the versions; a second run has nothing to do', () => {
