@@ -69,9 +69,10 @@ export const COPY_TABLES = [
 
 /**
  * Tables `copy` knows and leaves behind: what only running relays use, for seconds (a live event
- * stream's registration, renewed by the relay that holds the stream).
+ * stream's registration, renewed by the relay that holds the stream; SQLite's flag of a batch that
+ * counts its own rollups, never committed).
  */
-export const TRANSIENT_TABLES = ['event_listeners'] as const;
+export const TRANSIENT_TABLES = ['event_listeners', 'rollups_deferred'] as const;
 
 /**
  * The tables whose triggers keep the analytics rollups (store/analytics-schema.ts) and write the

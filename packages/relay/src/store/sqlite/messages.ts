@@ -14,6 +14,7 @@ import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { historyPage, historyStatement } from '../message-history.js';
 import { createEventWriter } from './message-events.js';
 import { callbackEvent } from '../message-event-rows.js';
+import { createRollupBatch, type RollupDeltas } from './rollup-batch.js';
 
 export { messageColumns, messageFromValues, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 
@@ -159,16 +160,19 @@ type EnqueueInput = Parameters<MessagesRepo['enqueue']>[0];
 /** `messages.enqueue`: each accepted message in its own transaction, or group-committed unless `direct`. */
 function createEnqueue(db: Database.Database, direct: boolean | undefined): MessagesRepo['enqueue'] {
   const writer = createMessageWriter(db);
+  const counted = createRollupBatch(db);
   // Inside the transaction: false when the idempotency key is taken (nothing is written then).
-  const write = (input: EnqueueInput): boolean => {
+  const write = (input: EnqueueInput, rollups: RollupDeltas): boolean => {
     if (input.idempotency && !writer.writeIdempotency(input.idempotency)) return false;
     writer.writeMessage(input.message, input.dueAt, input.lease);
+    rollups.inserted(input.message);
     if (input.templateId) writer.countTemplateUse(input.templateId, input.message.createdAt);
     return true;
   };
   const enqueue = createGroupCommit(
-    (items: EnqueueInput[]) => db.transaction(() => items.map(write)).immediate(),
-    (item: EnqueueInput) => db.transaction(() => write(item)).immediate(),
+    (items: EnqueueInput[]) =>
+      db.transaction(() => counted((rollups) => items.map((item) => write(item, rollups)))).immediate(),
+    (item: EnqueueInput) => db.transaction(() => counted((rollups) => write(item, rollups))).immediate(),
     { direct },
   );
   return async (input) => {

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { ClaimedJob, MessageAttemptRecord, OutboxRepo, OutboxStats } from '../types/index.js';
+import type { ClaimedJob, Message, MessageAttemptRecord, OutboxRepo, OutboxStats } from '../types/index.js';
 import { createGroupCommit } from './group-commit.js';
-import { messageColumns, messageFromValues } from './messages.js';
+import { messageColumns, messageFromValues, toMessage, type MessageRow } from './messages.js';
+import { createRollupBatch, type RollupDeltas } from './rollup-batch.js';
 import { createEventWriter } from './message-events.js';
 
 /** The outbox's statements, prepared once. */
@@ -47,13 +48,36 @@ function prepareRecording(db: Database.Database) {
   const ownsLease = db.prepare<[string, string], { n: number }>(
     'SELECT 1 AS n FROM outbox WHERE message_id = ? AND lease_owner = ?',
   );
-  // Parameters: status, provider id, connector id, channel, at, at, status, at, message id.
-  const succeed = db.prepare<[string, string | null, string, string, number, number, string, number, string]>(
+  // Parameters: status, provider id, connector id, channel, at, at, status, at, message id, then
+  // the state the batch counts the message's move from (status, channel, connector id, error code,
+  // delivered at): a message that changed since it was claimed (a late status callback) is left
+  // alone, read again and updated from what it is now.
+  const succeed = db.prepare<
+    [
+      string,
+      string | null,
+      string,
+      string,
+      number,
+      number,
+      string,
+      number,
+      string,
+      string,
+      string,
+      string | null,
+      string | null,
+      number | null,
+    ]
+  >(
     `UPDATE messages SET status = ?, provider_message_id = ?, connector_id = ?,
        channel = ?, error_code = NULL, error_message = NULL, updated_at = ?, sent_at = coalesce(sent_at, ?),
        delivered_at = CASE WHEN ? IN ('delivered', 'read') THEN ? ELSE delivered_at END
-     WHERE id = ?`,
+     WHERE id = ? AND status = ? AND channel = ? AND connector_id IS ? AND error_code IS ? AND delivered_at IS ?`,
   );
+  const current = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
+  // Whether the message had an attempt before this one (a retry, in the connectors' figures).
+  const attempted = db.prepare<[string], number>('SELECT 1 FROM message_attempts WHERE message_id = ? LIMIT 1').pluck();
   // A message whose body holds a secret (a verification code, sealed) keeps it only while it may be
   // sent; secure_delete (database.ts) zeroes the bytes it leaves behind.
   const redact = db.prepare(
@@ -61,7 +85,7 @@ function prepareRecording(db: Database.Database) {
   );
   // Why a job goes on or ends (retry, failover, fallback, failure): the message's timeline.
   const writeEvent = createEventWriter(db);
-  return { insertAttempt, deleteRow, supersede, ownsLease, succeed, redact, writeEvent };
+  return { insertAttempt, deleteRow, supersede, ownsLease, succeed, current, attempted, redact, writeEvent };
 }
 
 /** A job that goes on: a fallback check, a retry or a failover, or the end of a failed message. */
@@ -135,7 +159,7 @@ function claimWrite({ due, attemptsAt, lease }: ReturnType<typeof prepareClaim>)
 
 /** What each outcome of a delivery writes: completed, finished, retried or failed. */
 function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeof prepareRescheduling>) {
-  const { insertAttempt, deleteRow, supersede, ownsLease, succeed, redact, writeEvent } = s;
+  const { insertAttempt, deleteRow, supersede, ownsLease, succeed, current, attempted, redact, writeEvent } = s;
   const { awaitFallback, requeue, reschedule, failMessage } = s;
   const addAttempt = (a: MessageAttemptRecord | null) => {
     if (a)
@@ -154,8 +178,43 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
   // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.
   const owned = (messageId: string, owner: string) => ownsLease.get(messageId, owner) !== undefined;
 
-  const completeOne = ({ job, result: { attempt, status, at, fallbackAt } }: Completion) => {
+  // Moves the message to the attempt's outcome, counted in `rollups` from the state it was in.
+  const moveMessage = (job: ClaimedJob, { attempt, status, at }: Completion['result'], rollups: RollupDeltas) => {
+    const to = (before: Message) =>
+      succeed.run(
+        status,
+        attempt.providerMessageId,
+        attempt.connectorId,
+        attempt.channel,
+        at,
+        at,
+        status,
+        at,
+        job.messageId,
+        before.status,
+        before.channel,
+        before.connectorId,
+        before.errorCode,
+        before.deliveredAt,
+      ).changes > 0;
+    let before = job.message;
+    if (!to(before)) {
+      const row = current.get(job.messageId);
+      if (!row || !to((before = toMessage(row)))) return;
+    }
+    const delivered = status === 'delivered' || status === 'read';
+    rollups.move(before, {
+      ...before,
+      status,
+      connectorId: attempt.connectorId,
+      channel: attempt.channel,
+      errorCode: null,
+      deliveredAt: delivered ? at : before.deliveredAt,
+    });
+  };
+  const completeOne = ({ job, result }: Completion, rollups: RollupDeltas) => {
     const { owner } = job;
+    const { attempt, fallbackAt } = result;
     // Taking the row (or turning it into a fallback check) doubles as the lease check: a worker
     // whose lease was taken over changes nothing.
     const taken =
@@ -165,18 +224,9 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
     if (taken.changes === 0) return;
     // Moving to a new provider id: the earlier ones are now only in the attempts.
     if (job.message.providerMessageId !== null) supersede.run(job.messageId);
+    rollups.attempt(job.message.projectId, attempt, attempted.get(job.messageId) !== undefined);
     addAttempt(attempt);
-    succeed.run(
-      status,
-      attempt.providerMessageId,
-      attempt.connectorId,
-      attempt.channel,
-      at,
-      at,
-      status,
-      at,
-      job.messageId,
-    );
+    moveMessage(job, result, rollups);
     if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);
   };
   const finishOne = (job: ClaimedJob) => {
@@ -226,14 +276,17 @@ export function createOutboxRepo(
   // Deliveries that finish within 2 ms of each other are recorded in one transaction, and the
   // worker's next claim joins it: a transaction per delivery (WAL frames for every page touched)
   // would cost more than the delivery's own statements.
+  // Each batch counts its rollups itself (rollup-batch.ts).
+  const counted = createRollupBatch(db);
+  const completeAll = (items: Completion[]) => counted((rollups) => items.map((item) => completeOne(item, rollups)));
   const complete = createGroupCommit(
-    (items: Completion[]) => db.transaction(() => items.map(completeOne)).immediate(),
-    (item: Completion) => db.transaction(() => completeOne(item)).immediate(),
+    (items: Completion[]) => db.transaction(completeAll).immediate(items),
+    (item: Completion) => db.transaction(completeAll).immediate([item])[0],
     { windowMs: options.completionWindowMs ?? 2, direct: options.direct },
   );
   const completeAndClaim = db.transaction(
     (items: Completion[], now: number, limit: number, leaseMs: number, owner: string) => ({
-      results: items.map(completeOne),
+      results: completeAll(items),
       value: claimRows(now, limit, leaseMs, owner),
     }),
   );

@@ -12,7 +12,8 @@ import {
  * counters and the triggers that keep them in the transactions that write messages, attempts and
  * verifications, then a backfill from what is already stored. Their `shard` is always 0 here
  * (PostgreSQL spreads its writers over shards): the same columns on both backends, so `copy`
- * moves them as they are. Never edit a shipped migration: add the next one.
+ * moves them as they are. Never edit a shipped migration: add the next one. (Its SQL builders are
+ * exported for 018, which recreates its triggers: they must go on building the same text.)
  */
 
 /** A message row's rollup values (`r` is `new` or `old`), counted with `sign`. */
@@ -22,7 +23,7 @@ const metrics = (r: string, sign: string) =>
 const metricColumns = 'messages, segments, cost_eur_micros, cost_mad_micros';
 const addMetrics = `ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, segments = segments + excluded.segments,
   cost_eur_micros = cost_eur_micros + excluded.cost_eur_micros, cost_mad_micros = cost_mad_micros + excluded.cost_mad_micros`;
-const hourOf = (column: string) => `${column} - ${column} % ${HOUR_MS}`;
+export const hourOf = (column: string) => `${column} - ${column} % ${HOUR_MS}`;
 const dayOf = (column: string) => `${column} - ${column} % ${DAY_MS}`;
 /** The daily row's dimensions of message `r`; the error code only keys failures. */
 const dailyKey = (r: string) =>
@@ -30,22 +31,48 @@ const dailyKey = (r: string) =>
    coalesce(${r}.operator, ''), coalesce(${r}.connector_id, ''), coalesce(${r}.template, ''),
    CASE WHEN ${r}.status IN ('failed', 'undelivered') THEN coalesce(${r}.error_code, '') ELSE '' END`;
 
-const hourly = (r: string, sign: string) =>
+export const hourly = (r: string, sign: string) =>
   `INSERT INTO message_stats_hourly (project_id, hour, key_id, channel, status, ${metricColumns})
    VALUES (${r}.project_id, ${hourOf(`${r}.created_at`)}, ${r}.key_id, ${r}.channel, ${r}.status, ${metrics(r, sign)})
    ${addMetrics};`;
-const daily = (r: string, sign: string) =>
+export const daily = (r: string, sign: string) =>
   `INSERT INTO message_stats_daily (project_id, day, channel, status, country, operator, connector_id, template, error_code, ${metricColumns})
    VALUES (${dailyKey(r)}, ${metrics(r, sign)})
    ${addMetrics};`;
-const deliveryBucket = (r: string) => bucketCase(`max(${r}.delivered_at - ${r}.created_at, 0)`, deliveryBucketsMs);
+export const deliveryBucket = (r: string) =>
+  bucketCase(`max(${r}.delivered_at - ${r}.created_at, 0)`, deliveryBucketsMs);
 /** The time-to-delivered rows' dimensions of message `r`. */
-const deliveryDaily = (r: string) =>
+export const deliveryDaily = (r: string) =>
   `${r}.project_id, ${dayOf(`${r}.created_at`)}, ${r}.channel, coalesce(${r}.country, ''), coalesce(${r}.operator, ''),
    coalesce(${r}.connector_id, ''), coalesce(${r}.template, ''), ${deliveryBucket(r)}`;
-const latencyValues = latencyColumns
+export const latencyValues = latencyColumns
   .map((_, i) => `coalesce(${bucketCase('new.latency_ms', latencyBucketsMs)} = ${i}, 0)`)
   .join(', ');
+
+/** An update that moves a message between rollup rows. */
+export const countedChange = `old.status IS NOT new.status OR old.channel IS NOT new.channel OR old.connector_id IS NOT new.connector_id
+    OR old.error_code IS NOT new.error_code OR old.segments IS NOT new.segments OR old.cost_eur IS NOT new.cost_eur
+    OR old.cost_mad IS NOT new.cost_mad`;
+/** What the time-to-delivered trigger adds for message `new`. */
+export const deliveryInserts = `
+    INSERT INTO delivery_times_hourly (project_id, hour, channel, bucket, messages)
+    VALUES (new.project_id, ${hourOf('new.created_at')}, new.channel, ${deliveryBucket('new')}, 1)
+    ON CONFLICT DO UPDATE SET messages = messages + 1;
+    INSERT INTO delivery_times_daily (project_id, day, channel, country, operator, connector_id, template, bucket, messages)
+    VALUES (${deliveryDaily('new')}, 1)
+    ON CONFLICT DO UPDATE SET messages = messages + 1;`;
+/** What the attempts trigger adds for attempt `new`. */
+export const attemptStats = `
+    INSERT INTO connector_stats_hourly (project_id, hour, connector_id, connector_type, channel, attempts, successes, retries,
+      timed, ${latencyColumns.join(', ')})
+    SELECT m.project_id, ${hourOf('new.at')}, new.connector_id, new.connector_type, new.channel, 1,
+      new.status NOT IN ('failed', 'undelivered'),
+      EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = new.message_id AND a.id < new.id),
+      new.latency_ms IS NOT NULL, ${latencyValues}
+    FROM messages m WHERE m.id = new.message_id
+    ON CONFLICT DO UPDATE SET attempts = attempts + 1, successes = successes + excluded.successes,
+      retries = retries + excluded.retries, timed = timed + excluded.timed,
+      ${latencyColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')};`;
 
 export const up = `
   ALTER TABLE message_attempts ADD COLUMN latency_ms INTEGER;
@@ -133,9 +160,7 @@ export const up = `
     ${daily('new', '1')}
   END;
   CREATE TRIGGER messages_stats_update AFTER UPDATE OF status, channel, connector_id, error_code, segments, cost_eur, cost_mad ON messages
-  WHEN old.status IS NOT new.status OR old.channel IS NOT new.channel OR old.connector_id IS NOT new.connector_id
-    OR old.error_code IS NOT new.error_code OR old.segments IS NOT new.segments OR old.cost_eur IS NOT new.cost_eur
-    OR old.cost_mad IS NOT new.cost_mad
+  WHEN ${countedChange}
   BEGIN
     ${hourly('old', '-1')}
     ${hourly('new', '1')}
@@ -145,24 +170,10 @@ export const up = `
   CREATE TRIGGER messages_delivery_time AFTER UPDATE OF delivered_at ON messages
   WHEN old.delivered_at IS NULL AND new.delivered_at IS NOT NULL
   BEGIN
-    INSERT INTO delivery_times_hourly (project_id, hour, channel, bucket, messages)
-    VALUES (new.project_id, ${hourOf('new.created_at')}, new.channel, ${deliveryBucket('new')}, 1)
-    ON CONFLICT DO UPDATE SET messages = messages + 1;
-    INSERT INTO delivery_times_daily (project_id, day, channel, country, operator, connector_id, template, bucket, messages)
-    VALUES (${deliveryDaily('new')}, 1)
-    ON CONFLICT DO UPDATE SET messages = messages + 1;
+    ${deliveryInserts}
   END;
   CREATE TRIGGER message_attempts_stats AFTER INSERT ON message_attempts BEGIN
-    INSERT INTO connector_stats_hourly (project_id, hour, connector_id, connector_type, channel, attempts, successes, retries,
-      timed, ${latencyColumns.join(', ')})
-    SELECT m.project_id, ${hourOf('new.at')}, new.connector_id, new.connector_type, new.channel, 1,
-      new.status NOT IN ('failed', 'undelivered'),
-      EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = new.message_id AND a.id < new.id),
-      new.latency_ms IS NOT NULL, ${latencyValues}
-    FROM messages m WHERE m.id = new.message_id
-    ON CONFLICT DO UPDATE SET attempts = attempts + 1, successes = successes + excluded.successes,
-      retries = retries + excluded.retries, timed = timed + excluded.timed,
-      ${latencyColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')};
+    ${attemptStats}
   END;
   CREATE TRIGGER verify_sends_stats AFTER INSERT ON verify_sends BEGIN
     INSERT INTO verify_stats_daily (project_id, day, country, sessions, sends)
