@@ -39,11 +39,9 @@ function micros(value: number | null): number {
   return r < 0 ? -Math.trunc(-r + 0.5) : Math.trunc(r + 0.5);
 }
 
-/** The index of `value`'s bucket among `bounds` (the last one past them all, and for NULL), as `bucketCase`. */
-function bucketOf(value: number | null, bounds: readonly number[]): number {
-  if (value !== null) {
-    for (let i = 0; i < bounds.length; i++) if (value < bounds[i]!) return i;
-  }
+/** The index of `value`'s bucket among `bounds` (the last one past them all), as `bucketCase`. */
+function bucketOf(value: number, bounds: readonly number[]): number {
+  for (let i = 0; i < bounds.length; i++) if (value < bounds[i]!) return i;
   return bounds.length;
 }
 
@@ -136,7 +134,8 @@ export class RollupDeltas {
   /** Attempt `a` of a message of `projectId` (`retry`: it had an earlier one): `message_attempts_stats`. */
   attempt(projectId: string, a: MessageAttemptRecord, retry: boolean): void {
     const latency = a.latencyMs == null ? null : Math.round(a.latencyMs);
-    const bucket = bucketOf(latency, latencyBucketsMs);
+    // An attempt without a latency is in no bucket (018).
+    const bucket = latency === null ? -1 : bucketOf(latency, latencyBucketsMs);
     const histogram = latencyColumns.map((_, i) => (i === bucket ? 1 : 0));
     this.connectors.add(
       [projectId, a.at - (a.at % HOUR_MS), a.connectorId, a.connectorType, a.channel],

@@ -16,7 +16,7 @@ import {
  * Readers sum the shards. Then a backfill from what is already stored.
  */
 
-const SHARD = 'pg_backend_pid() % 16';
+export const SHARD = 'pg_backend_pid() % 16';
 const metricColumns = 'messages, segments, cost_eur_micros, cost_mad_micros';
 /** Rollup sums over the rows of `d`, each counted with its `sign`. */
 const metricSums = `sum(d.sign), sum(d.sign * coalesce(d.segments, 0)),
@@ -59,15 +59,19 @@ const addDeliveries = (source: string, shard: string) => `
   ON CONFLICT (project_id, day, channel, country, operator, connector_id, template, bucket, shard)
   DO UPDATE SET messages = s.messages + excluded.messages;`;
 
-/** Adds the attempts of `source` (joined to their messages) to the connector rollup. */
-const addAttempts = (source: string, shard: string) => `
+/**
+ * Adds the attempts of `source` (joined to their messages) to the connector rollup. As written
+ * here, an attempt without a latency fell in the last bucket of the histogram; migration 8 puts it
+ * in none (`timedOnly`).
+ */
+export const addAttempts = (source: string, shard: string, timedOnly = false) => `
   INSERT INTO connector_stats_hourly AS s (project_id, hour, connector_id, connector_type, channel, shard, attempts, successes,
     retries, timed, ${latencyColumns.join(', ')})
   SELECT m.project_id, ${hourOf('a.at')}, a.connector_id, a.connector_type, a.channel, ${shard}, count(*),
     count(*) FILTER (WHERE a.status NOT IN ('failed', 'undelivered')),
     count(*) FILTER (WHERE EXISTS (SELECT 1 FROM message_attempts p WHERE p.message_id = a.message_id AND p.id < a.id)),
     count(a.latency_ms),
-    ${latencyColumns.map((_, i) => `count(*) FILTER (WHERE (${bucketCase('a.latency_ms', latencyBucketsMs)}) = ${i})`).join(',\n    ')}
+    ${latencyColumns.map((_, i) => `count(*) FILTER (WHERE ${timedOnly ? 'a.latency_ms IS NOT NULL AND ' : ''}(${bucketCase('a.latency_ms', latencyBucketsMs)}) = ${i})`).join(',\n    ')}
   FROM ${source} a JOIN messages m ON m.id = a.message_id
   GROUP BY ${positions(5)} ORDER BY ${positions(5)}
   ON CONFLICT (project_id, hour, connector_id, connector_type, channel, shard) DO UPDATE SET

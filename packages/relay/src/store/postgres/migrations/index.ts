@@ -5,6 +5,7 @@ import messageEvents from './004-message-events.js';
 import analytics from './005-analytics.js';
 import webhooks from './006-webhooks.js';
 import inbound from './007-inbound.js';
+import untimedAttempts from './008-untimed-attempts.js';
 
 /** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
 export const migrations: readonly string[] = [
@@ -15,4 +16,5 @@ export const migrations: readonly string[] = [
   analytics,
   webhooks,
   inbound,
+  untimedAttempts,
 ];

@@ -45,9 +45,14 @@ export const deliveryBucket = (r: string) =>
 export const deliveryDaily = (r: string) =>
   `${r}.project_id, ${dayOf(`${r}.created_at`)}, ${r}.channel, coalesce(${r}.country, ''), coalesce(${r}.operator, ''),
    coalesce(${r}.connector_id, ''), coalesce(${r}.template, ''), ${deliveryBucket(r)}`;
-export const latencyValues = latencyColumns
-  .map((_, i) => `coalesce(${bucketCase('new.latency_ms', latencyBucketsMs)} = ${i}, 0)`)
-  .join(', ');
+/** The latency histogram's values of attempt `new`; as written here, an untimed attempt fell in the last bucket (018 puts it in none). */
+export const latencyValues = (timedOnly = false) =>
+  latencyColumns
+    .map(
+      (_, i) =>
+        `coalesce(${timedOnly ? 'new.latency_ms IS NOT NULL AND ' : ''}${bucketCase('new.latency_ms', latencyBucketsMs)} = ${i}, 0)`,
+    )
+    .join(', ');
 
 /** An update that moves a message between rollup rows. */
 export const countedChange = `old.status IS NOT new.status OR old.channel IS NOT new.channel OR old.connector_id IS NOT new.connector_id
@@ -62,13 +67,13 @@ export const deliveryInserts = `
     VALUES (${deliveryDaily('new')}, 1)
     ON CONFLICT DO UPDATE SET messages = messages + 1;`;
 /** What the attempts trigger adds for attempt `new`. */
-export const attemptStats = `
+export const attemptStats = (timedOnly = false) => `
     INSERT INTO connector_stats_hourly (project_id, hour, connector_id, connector_type, channel, attempts, successes, retries,
       timed, ${latencyColumns.join(', ')})
     SELECT m.project_id, ${hourOf('new.at')}, new.connector_id, new.connector_type, new.channel, 1,
       new.status NOT IN ('failed', 'undelivered'),
       EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = new.message_id AND a.id < new.id),
-      new.latency_ms IS NOT NULL, ${latencyValues}
+      new.latency_ms IS NOT NULL, ${latencyValues(timedOnly)}
     FROM messages m WHERE m.id = new.message_id
     ON CONFLICT DO UPDATE SET attempts = attempts + 1, successes = successes + excluded.successes,
       retries = retries + excluded.retries, timed = timed + excluded.timed,
@@ -173,7 +178,7 @@ export const up = `
     ${deliveryInserts}
   END;
   CREATE TRIGGER message_attempts_stats AFTER INSERT ON message_attempts BEGIN
-    ${attemptStats}
+    ${attemptStats()}
   END;
   CREATE TRIGGER verify_sends_stats AFTER INSERT ON verify_sends BEGIN
     INSERT INTO verify_stats_daily (project_id, day, country, sessions, sends)
