@@ -210,6 +210,6 @@ describe.each(backends)('analytics rollups against a recount ($name)', (backend)
         ['attempts', 'successes', 'retries', 'timed', ...latencyColumns],
       ),
     ).toEqual(expected.connectors);
-    if (backend.name === 'sqlite') expect(await rows(opened.location, 'rollups_deferred')).toEqual([]);
+    if (backend.name === 'sqlite') expect(await rows(opened.location, 'message_triggers_deferred')).toEqual([]);
   });
 });

@@ -1,22 +1,24 @@
 import { finalStatuses, type MessageStatus } from '@messagejs/shared-types';
-import type { Message, MessageFilter, Store } from '../../store/types.js';
+import type { EventRecord, Message, MessageFilter, Store } from '../../store/types.js';
+import { EventFeed } from '../../features/webhooks/event-feed.js';
 
 /**
- * `messages tail`'s follower: the last messages, then each new one as it is stored, and the status
- * changes of those it printed, by polling the history's own query (`store.messages.page`).
+ * `messages tail`'s follower: the last messages from the history, then what the project's live
+ * event stream says (the same feed as `GET /v1/events/stream`, read from the store): each message
+ * stored since, once, in the order it committed, and the status changes of those it printed.
  *
- * New messages are found by creation time: every poll reads the messages created since `LOOKBACK_MS`
- * before the newest one seen, and prints those it has not printed (the ids of that window are
- * kept). A watermark alone would skip a message stored a little after a newer one (its insert
- * committed later, another relay's clock a little behind) and print twice, or skip, several made in
- * one millisecond; the window catches the late ones, the ids the ties.
+ * While it runs, the tail registers the project as listened to (`event_listeners`), so the
+ * triggers record the project's events even when no webhook endpoint is configured; the
+ * registration runs out a minute after the tail stops renewing it. The history's filters apply to
+ * each message the events name (one indexed read of the history per creation time), so `--status
+ * failed` prints a message when it fails.
  */
 
-/** How far behind the newest message seen a poll looks again for messages stored late. */
-export const LOOKBACK_MS = 2000;
 /** How many printed messages, the newest, have their status followed until it is final. */
 export const FOLLOWED = 100;
-/** Rows read per statement while walking a window (the history's largest page). */
+/** How many printed ids are remembered, so a message is never printed twice. */
+const REMEMBERED = 10_000;
+/** Rows read per statement (the history's largest page). */
 const CHUNK = 200;
 
 const isFinal = (status: MessageStatus) => (finalStatuses as readonly string[]).includes(status);
@@ -27,13 +29,21 @@ export interface TailEvents {
   status: (m: Message, previous: MessageStatus) => void;
 }
 
+/** Timings; tests shorten them. */
+export interface TailTuning {
+  /** How long one registration makes the triggers record the project's events. @default 60000 */
+  listenForMs?: number;
+  /** How often the registration is renewed. @default 20000 */
+  renewMs?: number;
+}
+
 /** Newest first, like the history: `created_at`, then id, both descending. */
 const newestFirst = (a: Message, b: Message) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
-/** Every message of `filter` created at or after `since`, newest first, a chunk at a time. */
-async function readWindow(store: Store, projectId: string, filter: MessageFilter, since: number): Promise<Message[]> {
-  const from = Math.max(since, filter.createdFrom ?? -Infinity);
-  const scoped: MessageFilter = Number.isFinite(from) ? { ...filter, createdFrom: from } : filter;
+/** Every message of `filter` created in the millisecond `at`. */
+async function createdIn(store: Store, projectId: string, filter: MessageFilter, at: number): Promise<Message[]> {
+  if ((filter.createdFrom ?? -Infinity) > at || (filter.createdBefore ?? Infinity) <= at) return [];
+  const scoped: MessageFilter = { ...filter, createdFrom: at, createdBefore: at + 1 };
   const rows: Message[] = [];
   let page = await store.messages.page(projectId, scoped, { limit: CHUNK });
   rows.push(...page.items);
@@ -44,25 +54,42 @@ async function readWindow(store: Store, projectId: string, filter: MessageFilter
   return rows;
 }
 
-/** A follower of one project's history; `start` prints the last messages, each `poll` what changed since. */
-export function createFollower(store: Store, projectId: string, filter: MessageFilter, events: TailEvents) {
-  /** Ids of the messages printed (or skipped on purpose) created at or after `since`, with their creation time. */
-  const seen = new Map<string, number>();
+/** The message an event is about, with its creation time (from the event's snapshot). */
+function messageOf(event: EventRecord): { id: string; createdAt: number } | null {
+  if (event.messageId === null || !event.type.startsWith('message.')) return null;
+  const data = JSON.parse(event.data) as { createdAt?: unknown };
+  return typeof data.createdAt === 'number' ? { id: event.messageId, createdAt: data.createdAt } : null;
+}
+
+/** A follower of one project's messages; `start` prints the last messages, each `poll` what the events say since. */
+export function createFollower(
+  store: Store,
+  projectId: string,
+  filter: MessageFilter,
+  events: TailEvents,
+  tuning: TailTuning = {},
+) {
+  const listenForMs = tuning.listenForMs ?? 60_000;
+  const renewMs = tuning.renewMs ?? 20_000;
+  /** Ids printed, oldest first (bounded). */
+  const printed = new Set<string>();
   /** Status last printed of the newest messages not yet final, oldest first. */
   const followed = new Map<string, MessageStatus>();
-  let since = -Infinity;
-  let newest = -Infinity;
+  let feed: EventFeed | null = null;
+  let renewedAt = -Infinity;
 
-  function follow(m: Message): void {
+  const listen = async () => {
+    await store.webhooks.listen(projectId, listenForMs);
+    renewedAt = performance.now();
+  };
+
+  function print(m: Message): void {
+    printed.add(m.id);
+    if (printed.size > REMEMBERED) printed.delete(printed.values().next().value!);
+    events.created(m);
     if (isFinal(m.status)) return;
     followed.set(m.id, m.status);
     if (followed.size > FOLLOWED) followed.delete(followed.keys().next().value!);
-  }
-
-  function advance(rows: readonly Message[]): void {
-    for (const m of rows) newest = Math.max(newest, m.createdAt);
-    since = Math.max(since, newest - LOOKBACK_MS);
-    for (const [id, createdAt] of seen) if (createdAt < since) seen.delete(id);
   }
 
   /** A followed message whose status moved: print it, and stop following it once final. */
@@ -74,46 +101,46 @@ export function createFollower(store: Store, projectId: string, filter: MessageF
     else followed.set(m.id, m.status);
   }
 
+  /** Prints those of `named` (in order) that the filter takes and were not printed. */
+  async function printNew(named: Array<{ id: string; createdAt: number }>): Promise<void> {
+    const matching = new Map<string, Message>();
+    for (const at of new Set(named.map((m) => m.createdAt))) {
+      for (const m of await createdIn(store, projectId, filter, at)) matching.set(m.id, m);
+    }
+    for (const { id } of named) {
+      const m = matching.get(id);
+      if (m && !printed.has(id)) print(m);
+    }
+  }
+
   return {
     /**
-     * Prints the last `last` messages, oldest first. Every message of the window behind the newest
-     * is then seen: one stored between the two reads is among the last ones printed, or older than
-     * they are, never printed later as new.
+     * Registers the project as listened to, then prints the last `last` messages, oldest first.
+     * The feed starts at the newest event stored before the history is read: a message stored
+     * between the two reads is printed once.
      */
     async start(last: number): Promise<void> {
+      await listen();
+      const after = await store.webhooks.lastEventSeq(projectId);
+      feed = new EventFeed({ store, projectId, after, settleMs: store.onWebhooks ? 5000 : 0 });
       const top = await store.messages.page(projectId, filter, { limit: Math.max(last, 1) });
-      const existing = new Map(top.items.map((m) => [m.id, m]));
-      if (top.items.length > 0) {
-        advance(top.items);
-        for (const m of await readWindow(store, projectId, filter, since)) {
-          existing.set(m.id, m);
-          seen.set(m.id, m.createdAt);
-        }
-        advance([...existing.values()]);
-      }
-      for (const m of [...existing.values()].sort(newestFirst).slice(0, last).reverse()) {
-        events.created(m);
-        follow(m);
-      }
+      for (const m of top.items.sort(newestFirst).slice(0, last).reverse()) print(m);
     },
 
-    /** Prints the messages stored since the last poll, oldest first, then the status changes. */
+    /** Prints the messages the events since the last poll name, then the status changes. */
     async poll(): Promise<void> {
-      const rows = await readWindow(store, projectId, filter, since);
-      const fresh = rows.filter((m) => !seen.has(m.id)).sort(newestFirst);
-      const inWindow = new Set<string>();
-      for (const m of rows) {
-        inWindow.add(m.id);
-        check(m);
+      if (!feed) throw new Error('poll before start');
+      if (performance.now() - renewedAt >= renewMs) await listen();
+      const fresh: Array<{ id: string; createdAt: number }> = [];
+      const moved = new Set<string>();
+      for (const event of await feed.next()) {
+        const named = messageOf(event);
+        if (!named) continue;
+        if (followed.has(named.id)) moved.add(named.id);
+        else if (!printed.has(named.id)) fresh.push(named);
       }
-      for (const m of fresh.reverse()) {
-        seen.set(m.id, m.createdAt);
-        events.created(m);
-        follow(m);
-      }
-      advance(rows);
-      for (const id of [...followed.keys()]) {
-        if (inWindow.has(id)) continue;
+      await printNew(fresh);
+      for (const id of moved) {
         const m = await store.messages.get(id);
         if (m) check(m);
       }

@@ -18,8 +18,8 @@ import { createFollower } from './messages-tail.js';
 const LIST_DEFAULT = 20;
 /** Messages `messages tail` prints before it follows, unless `--last` says otherwise. */
 const TAIL_DEFAULT = 10;
-/** How often `messages tail` reads the store. */
-const POLL_MS = 1000;
+/** How often `messages tail` reads the project's new events. */
+const POLL_MS = 250;
 
 /** The history's filters as flags; each is the `GET /v1/messages` parameter of the same name but two. */
 interface FilterOptions {

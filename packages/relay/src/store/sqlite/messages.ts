@@ -14,7 +14,7 @@ import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { historyPage, historyStatement } from '../message-history.js';
 import { createEventWriter } from './message-events.js';
 import { callbackEvent } from '../message-event-rows.js';
-import { createRollupBatch, type RollupDeltas } from './rollup-batch.js';
+import { createMessageBatch, type MessageBatch } from './message-batch.js';
 
 export { messageColumns, messageFromValues, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 
@@ -160,19 +160,19 @@ type EnqueueInput = Parameters<MessagesRepo['enqueue']>[0];
 /** `messages.enqueue`: each accepted message in its own transaction, or group-committed unless `direct`. */
 function createEnqueue(db: Database.Database, direct: boolean | undefined): MessagesRepo['enqueue'] {
   const writer = createMessageWriter(db);
-  const counted = createRollupBatch(db);
+  const batched = createMessageBatch(db);
   // Inside the transaction: false when the idempotency key is taken (nothing is written then).
-  const write = (input: EnqueueInput, rollups: RollupDeltas): boolean => {
+  const write = (input: EnqueueInput, batch: MessageBatch): boolean => {
     if (input.idempotency && !writer.writeIdempotency(input.idempotency)) return false;
     writer.writeMessage(input.message, input.dueAt, input.lease);
-    rollups.inserted(input.message);
+    batch.inserted(input.message);
     if (input.templateId) writer.countTemplateUse(input.templateId, input.message.createdAt);
     return true;
   };
   const enqueue = createGroupCommit(
     (items: EnqueueInput[]) =>
-      db.transaction(() => counted((rollups) => items.map((item) => write(item, rollups)))).immediate(),
-    (item: EnqueueInput) => db.transaction(() => counted((rollups) => write(item, rollups))).immediate(),
+      db.transaction(() => batched((batch) => items.map((item) => write(item, batch)))).immediate(),
+    (item: EnqueueInput) => db.transaction(() => batched((batch) => write(item, batch))).immediate(),
     { direct },
   );
   return async (input) => {

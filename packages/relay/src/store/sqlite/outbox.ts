@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ClaimedJob, Message, MessageAttemptRecord, OutboxRepo, OutboxStats } from '../types/index.js';
 import { createGroupCommit } from './group-commit.js';
 import { messageColumns, messageFromValues, toMessage, type MessageRow } from './messages.js';
-import { createRollupBatch, type RollupDeltas } from './rollup-batch.js';
+import { createMessageBatch, type MessageBatch } from './message-batch.js';
 import { createEventWriter } from './message-events.js';
 
 /** The outbox's statements, prepared once. */
@@ -157,11 +157,9 @@ function claimWrite({ due, attemptsAt, lease }: ReturnType<typeof prepareClaim>)
   };
 }
 
-/** What each outcome of a delivery writes: completed, finished, retried or failed. */
-function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeof prepareRescheduling>) {
-  const { insertAttempt, deleteRow, supersede, ownsLease, succeed, current, attempted, redact, writeEvent } = s;
-  const { awaitFallback, requeue, reschedule, failMessage } = s;
-  const addAttempt = (a: MessageAttemptRecord | null) => {
+/** An attempt's row (its latency rounded to the ms). */
+function attemptWriter(insertAttempt: ReturnType<typeof prepareRecording>['insertAttempt']) {
+  return (a: MessageAttemptRecord | null) => {
     if (a)
       insertAttempt.run(
         a.messageId,
@@ -175,11 +173,14 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
         a.latencyMs == null ? null : Math.round(a.latencyMs),
       );
   };
-  // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.
-  const owned = (messageId: string, owner: string) => ownsLease.get(messageId, owner) !== undefined;
+}
 
-  // Moves the message to the attempt's outcome, counted in `rollups` from the state it was in.
-  const moveMessage = (job: ClaimedJob, { attempt, status, at }: Completion['result'], rollups: RollupDeltas) => {
+/** What a completed delivery writes, inside a batch that writes its rollups and events (message-batch.ts). */
+function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeof prepareRescheduling>) {
+  const { deleteRow, supersede, succeed, current, attempted, redact, awaitFallback } = s;
+  const addAttempt = attemptWriter(s.insertAttempt);
+  // Moves the message to the attempt's outcome, counted in `batch` from the state it was in.
+  const moveMessage = (job: ClaimedJob, { attempt, status, at }: Completion['result'], batch: MessageBatch) => {
     const to = (before: Message) =>
       succeed.run(
         status,
@@ -203,7 +204,7 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
       if (!row || !to((before = toMessage(row)))) return;
     }
     const delivered = status === 'delivered' || status === 'read';
-    rollups.move(before, {
+    batch.changed(job.messageId, before, {
       ...before,
       status,
       connectorId: attempt.connectorId,
@@ -212,7 +213,7 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
       deliveredAt: delivered ? at : before.deliveredAt,
     });
   };
-  const completeOne = ({ job, result }: Completion, rollups: RollupDeltas) => {
+  return ({ job, result }: Completion, batch: MessageBatch) => {
     const { owner } = job;
     const { attempt, fallbackAt } = result;
     // Taking the row (or turning it into a fallback check) doubles as the lease check: a worker
@@ -224,11 +225,21 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
     if (taken.changes === 0) return;
     // Moving to a new provider id: the earlier ones are now only in the attempts.
     if (job.message.providerMessageId !== null) supersede.run(job.messageId);
-    rollups.attempt(job.message.projectId, attempt, attempted.get(job.messageId) !== undefined);
+    batch.attempt(job.message.projectId, attempt, attempted.get(job.messageId) !== undefined);
     addAttempt(attempt);
-    moveMessage(job, result, rollups);
+    moveMessage(job, result, batch);
     if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);
   };
+}
+
+/** What the other outcomes of a delivery write: finished, retried or failed. */
+function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeof prepareRescheduling>) {
+  const { deleteRow, ownsLease, redact, writeEvent } = s;
+  const { requeue, reschedule, failMessage } = s;
+  const addAttempt = attemptWriter(s.insertAttempt);
+  // A worker whose lease expired (it stalled past leaseMs) must not overwrite what the next owner did.
+  const owned = (messageId: string, owner: string) => ownsLease.get(messageId, owner) !== undefined;
+
   const finishOne = (job: ClaimedJob) => {
     if (deleteRow.run(job.messageId, job.owner).changes > 0) redact.run(job.messageId);
   };
@@ -256,7 +267,7 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
     redact.run(job.messageId);
     if (r.event) writeEvent(job.messageId, r.at, r.event);
   };
-  return { completeOne, finishOne, retryOne, failOne };
+  return { completeOne: completionWrites(s), finishOne, retryOne, failOne };
 }
 
 /**
@@ -276,9 +287,9 @@ export function createOutboxRepo(
   // Deliveries that finish within 2 ms of each other are recorded in one transaction, and the
   // worker's next claim joins it: a transaction per delivery (WAL frames for every page touched)
   // would cost more than the delivery's own statements.
-  // Each batch counts its rollups itself (rollup-batch.ts).
-  const counted = createRollupBatch(db);
-  const completeAll = (items: Completion[]) => counted((rollups) => items.map((item) => completeOne(item, rollups)));
+  // Each batch writes its rollups and events itself (message-batch.ts).
+  const batched = createMessageBatch(db);
+  const completeAll = (items: Completion[]) => batched((batch) => items.map((item) => completeOne(item, batch)));
   const complete = createGroupCommit(
     (items: Completion[]) => db.transaction(completeAll).immediate(items),
     (item: Completion) => db.transaction(completeAll).immediate([item])[0],

@@ -14,18 +14,19 @@ import {
  * `callback_url`. Triggers write the events in the transactions that change messages,
  * verifications and opt-outs, and fan each event out to the endpoints subscribed to it, so no
  * write path can forget one and a crash cannot lose one. Never edit a shipped migration: add the
- * next one.
+ * next one. (Its SQL builders are exported for 018, which merges its message triggers: they must
+ * go on building the same text.)
  */
 
-const listening = (r: string, callback = false) => listeningSql('sqlite', r, callback);
+export const listening = (r: string, callback = false) => listeningSql('sqlite', r, callback);
 
-const event = (type: string, r: string, at: string, messageId: string, data: string) =>
+export const event = (type: string, r: string, at: string, messageId: string, data: string) =>
   `INSERT INTO events (id, project_id, type, created_at, message_id, data)
    VALUES (${eventIdSql.sqlite}, ${r}.project_id, ${type}, ${at}, ${messageId}, ${data});`;
 
-const messageData = (extra: readonly (readonly [string, string])[] = []) =>
+export const messageData = (extra: readonly (readonly [string, string])[] = []) =>
   snapshot('sqlite', 'new', messageSnapshotFields, extra);
-const statuses = messageEventStatuses.map((s) => `'${s}'`).join(', ');
+export const statuses = messageEventStatuses.map((s) => `'${s}'`).join(', ');
 
 export const up = `
   ALTER TABLE messages ADD COLUMN callback_url TEXT;

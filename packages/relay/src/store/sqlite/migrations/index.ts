@@ -15,7 +15,7 @@ import { up as messageEvents } from './014-message-events.js';
 import { up as analytics } from './015-analytics.js';
 import { up as webhooks } from './016-webhooks.js';
 import { up as inbound } from './017-inbound.js';
-import { up as batchedRollups } from './018-batched-rollups.js';
+import { up as messageBatches } from './018-message-batches.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -39,5 +39,5 @@ export const migrations: readonly string[] = [
   analytics,
   webhooks,
   inbound,
-  batchedRollups,
+  messageBatches,
 ];

@@ -1,0 +1,290 @@
+import type Database from 'better-sqlite3';
+import type { Message, MessageAttemptRecord } from '../types/index.js';
+import { DAY_MS, deliveryBucketsMs, HOUR_MS, latencyBucketsMs, latencyColumns } from '../analytics-schema.js';
+import { eventIdSql, listeningSql, messageEventStatuses, messageSnapshotFields, snapshot } from '../event-schema.js';
+
+/**
+ * What the triggers on `messages` and `message_attempts` write, written by a group-committed batch
+ * itself (SQLite migration 018): the analytics rollups (015) and the message events (016).
+ *
+ * The triggers ran up to nine upserts per message on the send path, and tested for listeners on
+ * every row. A batch of sends or of finished deliveries instead adds its messages' rollup moves up
+ * here and writes one upsert per distinct rollup row (a handful for the whole batch), and looks
+ * once per project at whether anyone listens before it records events. While the batch runs, its
+ * transaction holds the row of `message_triggers_deferred`, and the triggers stop at their first
+ * test; they write as before for every other write.
+ *
+ * Each function here gives the numbers and events the trigger it stands in for would (the
+ * consistency test recounts the rollups from the messages on both backends:
+ * test/store-contract/analytics-recount.test.ts; the webhook tests read the events).
+ */
+
+/** What a message's rollup rows are keyed and measured by. */
+export type RollupState = Pick<
+  Message,
+  | 'projectId'
+  | 'keyId'
+  | 'createdAt'
+  | 'channel'
+  | 'status'
+  | 'country'
+  | 'operator'
+  | 'connectorId'
+  | 'template'
+  | 'errorCode'
+  | 'segments'
+  | 'costEur'
+  | 'costMad'
+  | 'deliveredAt'
+>;
+
+/** SQLite's `CAST(round(x * 1000000) AS INTEGER)` for the costs' millionths (round half away from zero). */
+function micros(value: number | null): number {
+  const r = (value ?? 0) * 1_000_000;
+  return r < 0 ? -Math.trunc(-r + 0.5) : Math.trunc(r + 0.5);
+}
+
+/** The index of `value`'s bucket among `bounds` (the last one past them all), as `bucketCase`. */
+function bucketOf(value: number, bounds: readonly number[]): number {
+  for (let i = 0; i < bounds.length; i++) if (value < bounds[i]!) return i;
+  return bounds.length;
+}
+
+const failedStatuses = new Set(['failed', 'undelivered']);
+const eventStatuses = new Set(messageEventStatuses);
+
+/** Sums keyed by a rollup row's primary key: the key's values, then the counters to add. */
+class Sums {
+  readonly rows = new Map<string, { key: unknown[]; add: number[] }>();
+
+  /** Adds `add` to the row `id` (the key's values joined), whose values `key()` gives when it is new. */
+  add(id: string, key: () => unknown[], add: number[]): void {
+    const row = this.rows.get(id);
+    if (!row) this.rows.set(id, { key: key(), add });
+    else for (let i = 0; i < add.length; i++) row.add[i]! += add[i]!;
+  }
+}
+
+/** An event a batch may record: the trigger's, once the batch knows whether anyone listens. */
+interface EventWanted {
+  messageId: string;
+  projectId: string;
+  type: string;
+  /** The channel a fallback moved from. */
+  fromChannel?: string;
+  /** The message has a callback URL (true), has none (false), or is not known here (null). */
+  callback: boolean | null;
+}
+
+/** What one batch wrote, added up: rollup moves and the events it may record. */
+export class MessageBatch {
+  readonly hourly = new Sums();
+  readonly daily = new Sums();
+  readonly deliveryHourly = new Sums();
+  readonly deliveryDaily = new Sums();
+  readonly connectors = new Sums();
+  readonly events: EventWanted[] = [];
+
+  /** Message `m` counted (`sign` 1) or taken out (-1) under its state. */
+  private count(m: RollupState, sign: 1 | -1): void {
+    const hour = m.createdAt - (m.createdAt % HOUR_MS);
+    const day = m.createdAt - (m.createdAt % DAY_MS);
+    const segments = sign * (m.segments ?? 0);
+    const eur = sign * micros(m.costEur);
+    const mad = sign * micros(m.costMad);
+    this.hourly.add(
+      `${m.projectId}\0${hour}\0${m.keyId}\0${m.channel}\0${m.status}`,
+      () => [m.projectId, hour, m.keyId, m.channel, m.status],
+      [sign, segments, eur, mad],
+    );
+    const country = m.country ?? '';
+    const operator = m.operator ?? '';
+    const connector = m.connectorId ?? '';
+    const template = m.template ?? '';
+    const error = failedStatuses.has(m.status) ? (m.errorCode ?? '') : '';
+    this.daily.add(
+      `${m.projectId}\0${day}\0${m.channel}\0${m.status}\0${country}\0${operator}\0${connector}\0${template}\0${error}`,
+      () => [m.projectId, day, m.channel, m.status, country, operator, connector, template, error],
+      [sign, segments, eur, mad],
+    );
+  }
+
+  /** Message `m` inserted (an insert writes no connector nor error code): `messages_written`. */
+  inserted(m: RollupState & Pick<Message, 'id' | 'callbackUrl'>): void {
+    this.count(m.connectorId === null && m.errorCode === null ? m : { ...m, connectorId: null, errorCode: null }, 1);
+    this.events.push({
+      messageId: m.id,
+      projectId: m.projectId,
+      type: 'message.queued',
+      callback: m.callbackUrl !== undefined && m.callbackUrl !== null,
+    });
+  }
+
+  /** Message `id`'s update from `before` to `after`: `messages_changed`. */
+  changed(id: string, before: RollupState, after: RollupState): void {
+    if (
+      before.status !== after.status ||
+      before.channel !== after.channel ||
+      before.connectorId !== after.connectorId ||
+      before.errorCode !== after.errorCode ||
+      before.segments !== after.segments ||
+      before.costEur !== after.costEur ||
+      before.costMad !== after.costMad
+    ) {
+      this.count(before, -1);
+      this.count(after, 1);
+    }
+    if (before.deliveredAt === null && after.deliveredAt !== null) this.delivered(after);
+    const { projectId } = after;
+    if (before.channel !== after.channel) {
+      this.events.push({
+        messageId: id,
+        projectId,
+        type: 'message.fallback',
+        fromChannel: before.channel,
+        callback: null,
+      });
+    }
+    if (before.status !== after.status && eventStatuses.has(after.status)) {
+      this.events.push({ messageId: id, projectId, type: `message.${after.status}`, callback: null });
+    }
+  }
+
+  /** Message `m` delivered: its time to delivered counted. */
+  private delivered(m: RollupState): void {
+    const bucket = bucketOf(Math.max(m.deliveredAt! - m.createdAt, 0), deliveryBucketsMs);
+    const hour = m.createdAt - (m.createdAt % HOUR_MS);
+    const day = m.createdAt - (m.createdAt % DAY_MS);
+    this.deliveryHourly.add(
+      `${m.projectId}\0${hour}\0${m.channel}\0${bucket}`,
+      () => [m.projectId, hour, m.channel, bucket],
+      [1],
+    );
+    const dims = [m.country ?? '', m.operator ?? '', m.connectorId ?? '', m.template ?? ''];
+    this.deliveryDaily.add(
+      `${m.projectId}\0${day}\0${m.channel}\0${dims.join('\0')}\0${bucket}`,
+      () => [m.projectId, day, m.channel, ...dims, bucket],
+      [1],
+    );
+  }
+
+  /** Attempt `a` of a message of `projectId` (`retry`: it had an earlier one): `message_attempts_stats`. */
+  attempt(projectId: string, a: MessageAttemptRecord, retry: boolean): void {
+    const latency = a.latencyMs == null ? null : Math.round(a.latencyMs);
+    // An attempt without a latency is in no bucket (018).
+    const bucket = latency === null ? -1 : bucketOf(latency, latencyBucketsMs);
+    const hour = a.at - (a.at % HOUR_MS);
+    this.connectors.add(
+      `${projectId}\0${hour}\0${a.connectorId}\0${a.connectorType}\0${a.channel}`,
+      () => [projectId, hour, a.connectorId, a.connectorType, a.channel],
+      [
+        1,
+        failedStatuses.has(a.status) ? 0 : 1,
+        retry ? 1 : 0,
+        latency === null ? 0 : 1,
+        ...latencyColumns.map((_, i) => (i === bucket ? 1 : 0)),
+      ],
+    );
+  }
+}
+
+const metricSums = `ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, segments = segments + excluded.segments,
+  cost_eur_micros = cost_eur_micros + excluded.cost_eur_micros, cost_mad_micros = cost_mad_micros + excluded.cost_mad_micros`;
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/** The upserts of each rollup table, prepared once. */
+function prepareUpserts(db: Database.Database) {
+  const connectorCounters = ['attempts', 'successes', 'retries', 'timed', ...latencyColumns];
+  return {
+    hourly: db.prepare(
+      `INSERT INTO message_stats_hourly (project_id, hour, key_id, channel, status, messages, segments, cost_eur_micros,
+         cost_mad_micros) VALUES (${placeholders(9)}) ${metricSums}`,
+    ),
+    daily: db.prepare(
+      `INSERT INTO message_stats_daily (project_id, day, channel, status, country, operator, connector_id, template, error_code,
+         messages, segments, cost_eur_micros, cost_mad_micros) VALUES (${placeholders(13)}) ${metricSums}`,
+    ),
+    deliveryHourly: db.prepare(
+      `INSERT INTO delivery_times_hourly (project_id, hour, channel, bucket, messages) VALUES (${placeholders(5)})
+       ON CONFLICT DO UPDATE SET messages = messages + excluded.messages`,
+    ),
+    deliveryDaily: db.prepare(
+      `INSERT INTO delivery_times_daily (project_id, day, channel, country, operator, connector_id, template, bucket, messages)
+       VALUES (${placeholders(9)}) ON CONFLICT DO UPDATE SET messages = messages + excluded.messages`,
+    ),
+    connectors: db.prepare(
+      `INSERT INTO connector_stats_hourly (project_id, hour, connector_id, connector_type, channel, ${connectorCounters.join(', ')})
+       VALUES (${placeholders(5 + connectorCounters.length)})
+       ON CONFLICT DO UPDATE SET ${connectorCounters.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+    ),
+  };
+}
+
+/** The statements that record a batch's events as the triggers of 016 do, prepared once. */
+function prepareEvents(db: Database.Database) {
+  const insert = (at: string, extra: ReadonlyArray<readonly [string, string]>) =>
+    db.prepare(
+      `INSERT INTO events (id, project_id, type, created_at, message_id, data)
+       SELECT ${eventIdSql.sqlite}, m.project_id, @type, ${at}, m.id, ${snapshot('sqlite', 'm', messageSnapshotFields, extra)}
+       FROM messages m WHERE m.id = @id`,
+    );
+  return {
+    listening: db
+      .prepare<[string], number>(`SELECT ${listeningSql('sqlite', 'p')} FROM (SELECT ? AS project_id) p`)
+      .pluck(),
+    withCallback: db
+      .prepare<[string], string>(
+        'SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?)) AND callback_url IS NOT NULL',
+      )
+      .pluck(),
+    queued: insert('m.created_at', []),
+    changed: insert('m.updated_at', []),
+    fallback: insert('m.updated_at', [['fromChannel', '@fromChannel']]),
+  };
+}
+
+/**
+ * Runs a batch's writes with the message triggers deferred, then writes what the batch counted and
+ * the events it raised. Call inside a transaction: if `write` throws, the transaction's rollback
+ * takes the flag back. Batches never nest (the flag's insert would fail loudly).
+ */
+export function createMessageBatch(db: Database.Database) {
+  const defer = db.prepare('INSERT INTO message_triggers_deferred (id) VALUES (1)');
+  const resume = db.prepare('DELETE FROM message_triggers_deferred');
+  const upserts = prepareUpserts(db);
+  const events = prepareEvents(db);
+  const writeRollups = (batch: MessageBatch) => {
+    for (const name of ['hourly', 'daily', 'deliveryHourly', 'deliveryDaily', 'connectors'] as const) {
+      const statement = upserts[name];
+      for (const { key, add } of batch[name].rows.values()) {
+        if (add.some((n) => n !== 0)) statement.run(...key, ...add);
+      }
+    }
+  };
+  const writeEvents = (wanted: readonly EventWanted[]) => {
+    if (wanted.length === 0) return;
+    const listening = new Map<string, boolean>();
+    for (const e of wanted) {
+      if (!listening.has(e.projectId)) listening.set(e.projectId, events.listening.get(e.projectId) === 1);
+    }
+    // Messages of projects nobody listens to still have theirs when they carry a callback URL.
+    const unknown = wanted.filter((e) => e.callback === null && !listening.get(e.projectId)).map((e) => e.messageId);
+    const called = new Set(unknown.length > 0 ? events.withCallback.all(JSON.stringify(unknown)) : []);
+    for (const e of wanted) {
+      if (!listening.get(e.projectId) && !e.callback && !called.has(e.messageId)) continue;
+      if (e.type === 'message.queued') events.queued.run({ type: e.type, id: e.messageId });
+      else if (e.fromChannel !== undefined) {
+        events.fallback.run({ type: e.type, id: e.messageId, fromChannel: e.fromChannel });
+      } else events.changed.run({ type: e.type, id: e.messageId });
+    }
+  };
+  return <T>(write: (batch: MessageBatch) => T): T => {
+    defer.run();
+    const batch = new MessageBatch();
+    const result = write(batch);
+    resume.run();
+    writeRollups(batch);
+    writeEvents(batch.events);
+    return result;
+  };
+}
