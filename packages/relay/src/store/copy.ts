@@ -72,7 +72,12 @@ export const COPY_TABLES = [
  * stream's registration, renewed by the relay that holds the stream; SQLite's flag of a batch that
  * counts its own rollups, never committed).
  */
-export const TRANSIENT_TABLES = ['event_listeners', 'message_triggers_deferred'] as const;
+export const TRANSIENT_TABLES = [
+  'event_listeners',
+  'message_triggers_deferred',
+  'message_writes',
+  'attempt_writes',
+] as const;
 
 /**
  * The tables whose triggers keep the analytics rollups (store/analytics-schema.ts) and write the

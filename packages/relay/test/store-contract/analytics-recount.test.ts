@@ -3,7 +3,7 @@ import type { ClaimedJob, Store } from '../../src/store/types/index.js';
 import { deliveryBucketsMs, latencyBucketsMs, latencyColumns } from '../../src/store/analytics-schema.js';
 import { backends, type OpenedStore } from './backends.js';
 import { attempt, message, project } from './fixtures.js';
-import { rows, type StoredRow } from '../helpers/store-snapshot.js';
+import { rows, write, type StoredRow } from '../helpers/store-snapshot.js';
 
 // Every rollup table against a recount of the messages and attempts that the test does here, on
 // its own: whatever writes the rollups (SQLite's batches that count in JavaScript, its triggers for
@@ -122,7 +122,7 @@ describe.each(backends)('analytics rollups against a recount ($name)', (backend)
             keyId: `key_${i % 3}`,
             country: i % 7 === 0 ? null : i % 2 === 0 ? 'MA' : 'FR',
             operator: i % 4 === 0 ? null : 'IAM',
-            template: i % 5 === 0 ? null : 'order_update',
+            template: i % 5 === 0 ? null : i % 5 === 1 ? '123' : 'order_update',
             segments: i % 6 === 0 ? null : 1 + (i % 3),
             costEur: i % 6 === 0 ? null : 0.0123457 * (1 + (i % 4)),
             costMad: i % 6 === 0 ? null : 0.1333333 * (1 + (i % 3)),
@@ -147,19 +147,20 @@ describe.each(backends)('analytics rollups against a recount ($name)', (backend)
     }
     for (const [i, job] of failed.entries()) {
       await store.outbox.fail(job, {
-        attempt: i === 0 ? null : attempt(job.messageId, { status: 'failed', errorCode: 'E_BAD', at: now + i }),
-        errorCode: 'E_BAD',
+        attempt: i === 0 ? null : attempt(job.messageId, { status: 'failed', errorCode: '30007', at: now + i }),
+        errorCode: '30007',
         errorMessage: 'rejected',
         at: now + i,
       });
     }
-    // Late provider callbacks on claimed messages (a stale claim): their batch must count the
+    // Late provider callbacks on claimed messages (a stale claim; the error code a number, as
+    // Twilio's are, kept as text everywhere): their batch must count the
     // messages from what they are when it writes, not from what they were when claimed.
     for (const job of rest.slice(0, 3)) {
       await store.status.applyProviderStatus({
         messageId: job.messageId,
         status: 'failed',
-        errorCode: 'E_LATE',
+        errorCode: '30003',
         at: now,
       });
     }
@@ -182,6 +183,12 @@ describe.each(backends)('analytics rollups against a recount ($name)', (backend)
         ...(i % 9 === 0 ? { fallbackAt: now + 2 * DAY } : {}),
       });
     await Promise.all([...rest.map(complete), ...again.map((job, i) => complete(job, i + 100))]);
+
+    // A write no API makes, by hand: the failed message moved on with its numeric error code (its
+    // state before the update handed through SQLite's \`message_writes\` as it was).
+    await write(opened.location, "UPDATE messages SET status = 'undelivered', error_code = '30008' WHERE id = @id", {
+      id: failed[1]!.messageId,
+    });
 
     const expected = recount(await rows(opened.location, 'messages'), await rows(opened.location, 'message_attempts'));
     expect(expected.connectors).not.toEqual({});

@@ -1,5 +1,6 @@
+import { messageSnapshotFields, snapshot } from '../../event-schema.js';
 import { attemptStats, countedChange, daily, deliveryInserts, hourly } from './015-analytics.js';
-import { event, listening, messageData, statuses } from './016-webhooks.js';
+import { event, listening, statuses } from './016-webhooks.js';
 
 /**
  * Schema version 18: the send path's writes made cheaper (issue 14's A/B of the send route).
@@ -10,41 +11,91 @@ import { event, listening, messageData, statuses } from './016-webhooks.js';
  * message), and records their events (016) itself, after one look per project at whether anyone
  * listens. While such a batch runs, its transaction holds the one row of
  * `message_triggers_deferred`, and the triggers on `messages` and `message_attempts` stop at their
- * first test. They do everything as before for every other write (status callbacks, retries,
+ * first test. They write as before for every other write (status callbacks, retries,
  * verifications, the CLI, a row written by hand). The row is deleted before the batch commits, so
  * no other connection ever sees it.
  *
- * **One trigger per write on `messages`** instead of two on an insert and four on an update: SQLite
- * runs each trigger an `UPDATE OF` names for every row, even when its `WHEN` is false. Each
- * statement of the merged bodies keeps its own trigger's condition (as a `WHERE`), and their
- * order: the fallback event before the status event, as 016's triggers fired.
+ * **Small triggers on the hot tables.** SQLite runs a row trigger as a subprogram whose registers
+ * it allocates for each row, before the `WHEN` is tested: a trigger with a large body costs every
+ * insert and update even when it writes nothing, and 015 and 016 put six on `messages`. Now one
+ * trigger per write on `messages` (and one on `message_attempts`) only hands what changed, the
+ * message's columns before an update, to a row of `message_writes` (`attempt_writes`); the
+ * trigger on that table does the counting and the event, reading the message as it is now, and
+ * deletes the row. Each statement keeps its old trigger's condition, and their order: the
+ * fallback event before the status event, as 016's triggers fired.
  *
  * An attempt without a measured latency is now in no bucket of the latency histogram (015 put it
  * in the last one, which raised the connector's p95); PostgreSQL's migration 8 does the same.
  */
 const triggersOn = 'NOT EXISTS (SELECT 1 FROM message_triggers_deferred)';
 
-/** `statement` (an `INSERT … VALUES (…)`, with or without `ON CONFLICT`) made to write only when `condition` holds. */
-function onlyIf(condition: string, statement: string): string {
+/**
+ * `statement` (an `INSERT … VALUES (…)`, with or without `ON CONFLICT`) made to read the message
+ * `m` that the write row `new` names, and to write only when `condition` holds.
+ */
+function fromMessage(condition: string, statement: string): string {
   const text = statement.trim();
+  const from = `FROM messages m WHERE m.id = new.id AND ${condition}`;
   const upsert = /VALUES \(([\s\S]*)\)\s*(ON CONFLICT[\s\S]*)$/.exec(text);
-  if (upsert) return `${text.slice(0, upsert.index)}SELECT ${upsert[1]} WHERE ${condition} ${upsert[2]}`;
+  if (upsert) return `${text.slice(0, upsert.index)}SELECT ${upsert[1]} ${from} ${upsert[2]}`;
   const insert = /VALUES \(([\s\S]*)\);$/.exec(text);
-  if (!insert) throw new Error(`018: cannot guard ${text.slice(0, 60)}`);
-  return `${text.slice(0, insert.index)}SELECT ${insert[1]} WHERE ${condition};`;
+  if (!insert) throw new Error(`018: cannot rewrite ${text.slice(0, 60)}`);
+  return `${text.slice(0, insert.index)}SELECT ${insert[1]} ${from};`;
 }
 
+/** An update trigger's condition read in the write row: `old.` is the row `new`, `new.` the message `m`. */
+const asWrite = (condition: string) => condition.replaceAll('new.', 'm.').replaceAll('old.', 'new.');
+
+/** The columns of a message before an update that the counting reads (015's rollup keys and measures). */
+const before = [
+  'project_id',
+  'created_at',
+  'key_id',
+  'channel',
+  'status',
+  'country',
+  'operator',
+  'connector_id',
+  'template',
+  'error_code',
+  'segments',
+  'cost_eur',
+  'cost_mad',
+  'delivered_at',
+];
+
+const updated = 'new.inserted = 0';
+const moved = `${updated} AND (${asWrite(countedChange)})`;
 const delivered = 'old.delivered_at IS NULL AND new.delivered_at IS NOT NULL';
-const statusEvent = `new.status IS NOT old.status AND new.status IN (${statuses})`;
-const fallbackEvent = 'new.channel IS NOT old.channel';
-const recorded = listening('new', true);
+const statusChange = `new.status IS NOT old.status AND new.status IN (${statuses})`;
+const channelChange = 'new.channel IS NOT old.channel';
+const recorded = listening('m', true);
+const messageData = (extra: ReadonlyArray<readonly [string, string]> = []) =>
+  snapshot('sqlite', 'm', messageSnapshotFields, extra);
 const deliveryStatements = deliveryInserts
+  .replaceAll('new.', 'm.')
   .split(';')
   .filter((s) => s.trim())
-  .map((s) => onlyIf(delivered, `${s};`));
+  .map((s) => fromMessage(`${updated} AND ${asWrite(delivered)}`, `${s};`));
+/** 015's attempt statement read through the write row: the attempt is `x`. */
+const attemptStatement = attemptStats(true)
+  .replaceAll('new.', 'x.')
+  .replace(
+    'FROM messages m WHERE m.id = x.message_id',
+    'FROM message_attempts x JOIN messages m ON m.id = x.message_id WHERE x.id = new.id',
+  );
+if (!attemptStatement.includes('WHERE x.id = new.id')) throw new Error('018: cannot rewrite the attempt statement');
 
 export const up = `
   CREATE TABLE message_triggers_deferred (id INTEGER PRIMARY KEY CHECK (id = 1));
+  -- A write to a message handed to the trigger that counts it (deleted by that trigger): \`inserted\`,
+  -- or the message's columns before an update, kept as they were (STRICT, ANY: no conversion).
+  CREATE TABLE message_writes (
+    id TEXT NOT NULL,
+    inserted INTEGER NOT NULL,
+    ${before.map((c) => `${c} ANY`).join(',\n    ')}
+  ) STRICT;
+  CREATE TABLE attempt_writes (id INTEGER NOT NULL) STRICT;
 
   DROP TRIGGER messages_stats_insert;
   DROP TRIGGER messages_stats_update;
@@ -56,23 +107,41 @@ export const up = `
 
   CREATE TRIGGER messages_written AFTER INSERT ON messages WHEN ${triggersOn}
   BEGIN
-    ${hourly('new', '1')}
-    ${daily('new', '1')}
-    ${onlyIf(recorded, event(`'message.queued'`, 'new', 'new.created_at', 'new.id', messageData()))}
+    INSERT INTO message_writes (id, inserted) VALUES (new.id, 1);
   END;
   CREATE TRIGGER messages_changed
   AFTER UPDATE OF status, channel, connector_id, error_code, segments, cost_eur, cost_mad, delivered_at ON messages
-  WHEN ${triggersOn} AND (${countedChange} OR ${delivered} OR ((${statusEvent} OR ${fallbackEvent}) AND ${recorded}))
+  WHEN ${triggersOn} AND (${countedChange} OR ${delivered} OR ${statusChange} OR ${channelChange})
   BEGIN
-    ${onlyIf(countedChange, hourly('old', '-1'))}
-    ${onlyIf(countedChange, hourly('new', '1'))}
-    ${onlyIf(countedChange, daily('old', '-1'))}
-    ${onlyIf(countedChange, daily('new', '1'))}
-    ${deliveryStatements.join('\n    ')}
-    ${onlyIf(`${fallbackEvent} AND ${recorded}`, event(`'message.fallback'`, 'new', 'new.updated_at', 'new.id', messageData([['fromChannel', 'old.channel']])))}
-    ${onlyIf(`${statusEvent} AND ${recorded}`, event(`'message.' || new.status`, 'new', 'new.updated_at', 'new.id', messageData()))}
+    INSERT INTO message_writes (id, inserted, ${before.join(', ')})
+    VALUES (new.id, 0, ${before.map((c) => `old.${c}`).join(', ')});
   END;
+  CREATE TRIGGER message_writes_counted AFTER INSERT ON message_writes
+  BEGIN
+    ${fromMessage('new.inserted = 1', hourly('m', '1'))}
+    ${fromMessage('new.inserted = 1', daily('m', '1'))}
+    ${fromMessage(`new.inserted = 1 AND ${recorded}`, event(`'message.queued'`, 'm', 'm.created_at', 'm.id', messageData()))}
+    ${fromMessage(moved, hourly('new', '-1'))}
+    ${fromMessage(moved, hourly('m', '1'))}
+    ${fromMessage(moved, daily('new', '-1'))}
+    ${fromMessage(moved, daily('m', '1'))}
+    ${deliveryStatements.join('\n    ')}
+    ${fromMessage(
+      `${updated} AND ${asWrite(channelChange)} AND ${recorded}`,
+      event(`'message.fallback'`, 'm', 'm.updated_at', 'm.id', messageData([['fromChannel', 'new.channel']])),
+    )}
+    ${fromMessage(
+      `${updated} AND ${asWrite(statusChange)} AND ${recorded}`,
+      event(`'message.' || m.status`, 'm', 'm.updated_at', 'm.id', messageData()),
+    )}
+    DELETE FROM message_writes WHERE rowid = new.rowid;
+  END;
+
   CREATE TRIGGER message_attempts_stats AFTER INSERT ON message_attempts WHEN ${triggersOn} BEGIN
-    ${attemptStats(true)}
+    INSERT INTO attempt_writes (id) VALUES (new.id);
+  END;
+  CREATE TRIGGER attempt_writes_counted AFTER INSERT ON attempt_writes BEGIN
+    ${attemptStatement}
+    DELETE FROM attempt_writes WHERE rowid = new.rowid;
   END;
 `;
