@@ -159,7 +159,7 @@ function claimWrite({ due, attemptsAt, lease }: ReturnType<typeof prepareClaim>)
 
 /** An attempt's row (its latency rounded to the ms). */
 function attemptWriter(insertAttempt: ReturnType<typeof prepareRecording>['insertAttempt']) {
-  return (a: MessageAttemptRecord | null) => {
+  return function addAttempt(a: MessageAttemptRecord | null) {
     if (a)
       insertAttempt.run(
         a.messageId,
@@ -179,6 +179,7 @@ function attemptWriter(insertAttempt: ReturnType<typeof prepareRecording>['inser
 function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeof prepareRescheduling>) {
   const { deleteRow, supersede, succeed, current, attempted, redact, awaitFallback } = s;
   const addAttempt = attemptWriter(s.insertAttempt);
+  const hadAttempt = (messageId: string) => attempted.get(messageId) !== undefined;
   // Moves the message to the attempt's outcome, counted in `batch` from the state it was in.
   const moveMessage = (job: ClaimedJob, { attempt, status, at }: Completion['result'], batch: MessageBatch) => {
     const to = (before: Message) =>
@@ -213,7 +214,7 @@ function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<ty
       deliveredAt: delivered ? at : before.deliveredAt,
     });
   };
-  return ({ job, result }: Completion, batch: MessageBatch) => {
+  return function completeOne({ job, result }: Completion, batch: MessageBatch) {
     const { owner } = job;
     const { attempt, fallbackAt } = result;
     // Taking the row (or turning it into a fallback check) doubles as the lease check: a worker
@@ -225,7 +226,7 @@ function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<ty
     if (taken.changes === 0) return;
     // Moving to a new provider id: the earlier ones are now only in the attempts.
     if (job.message.providerMessageId !== null) supersede.run(job.messageId);
-    batch.attempt(job.message.projectId, attempt, attempted.get(job.messageId) !== undefined);
+    batch.attempt(job.message.projectId, attempt, hadAttempt(job.messageId));
     addAttempt(attempt);
     moveMessage(job, result, batch);
     if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);
