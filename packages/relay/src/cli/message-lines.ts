@@ -1,4 +1,4 @@
-import type { MessageSummary } from '@messagejs/shared-types';
+import type { InboundMessage, MessageSummary } from '@messagejs/shared-types';
 import { fields, table } from './table.js';
 
 /**
@@ -43,8 +43,15 @@ export function headerLines(): string {
   return `${line(COLUMNS.map(([name]) => name))}\n${line(COLUMNS.map(([name, width]) => '-'.repeat(width || name.length)))}`;
 }
 
+/** An inbound message as a line (`--direction inbound`): received, from its sender, its keyword in the template's place. */
+function inboundLine(m: InboundMessage): string {
+  return line([m.id, m.receivedAt, 'received', m.channel, m.from, m.keyword ?? '-', m.connectorId, '-'].map(clean));
+}
+
 /** One message as a line; `status` replaces its status (`queued → delivered` for a change `tail` saw). */
-export function messageLine(m: MessageSummary, status: string = m.status): string {
+export function messageLine(m: MessageSummary | InboundMessage, status?: string): string {
+  if ('from' in m) return inboundLine(m);
+  status ??= m.status;
   const error = m.errorCode === null ? '-' : `${m.errorCode}${m.errorMessage === null ? '' : `: ${m.errorMessage}`}`;
   const template =
     m.template === null ? '-' : `${m.template}${m.templateVersion === null ? '' : ` v${m.templateVersion}`}`;
@@ -63,7 +70,7 @@ export function messageLine(m: MessageSummary, status: string = m.status): strin
 }
 
 /** A page of messages: the header and a line each, or `(none)` as `table.ts` says it. */
-export function messageLines(messages: readonly MessageSummary[]): string {
+export function messageLines(messages: ReadonlyArray<MessageSummary | InboundMessage>): string {
   return messages.length === 0 ? '(none)' : [headerLines(), ...messages.map((m) => messageLine(m))].join('\n');
 }
 

@@ -12,6 +12,7 @@ import type {
   PhoneMappingRecord,
   PhoneVerificationMethod,
 } from './types/index.js';
+import { bodyHolds } from './message-history.js';
 
 /**
  * Rows of the inbound tables (migrations sqlite/017, postgres/007) and what both backends share to
@@ -219,6 +220,9 @@ export function inboundPageStatement(
   for (const [column, value] of equal) if (value !== undefined) where.push(`${column} = ${param(value)}`);
   if (filter.receivedFrom !== undefined) where.push(`received_at >= ${param(filter.receivedFrom)}`);
   if (filter.receivedBefore !== undefined) where.push(`received_at < ${param(filter.receivedBefore)}`);
+  // Digits only (the API checks): LIKE has nothing to read as a wildcard in them.
+  if (filter.toSuffix !== undefined) where.push(`recipient LIKE '%' || ${param(filter.toSuffix)}`);
+  if (filter.text !== undefined) where.push(bodyHolds(param(filter.text), dialect));
   const text = `SELECT * FROM inbound_messages WHERE ${where.join(' AND ')}
     ORDER BY received_at DESC, ${id} DESC LIMIT ${param(page.limit + 1)}`;
   return { text, values };

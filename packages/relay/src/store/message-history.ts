@@ -6,6 +6,16 @@ const SELECTED = messageColumns.join(', ');
 const CREATED_AT = messageColumns.indexOf('created_at');
 
 /**
+ * The condition that column `body` holds the text of parameter `text`, ASCII letters in any case:
+ * SQLite's lower() folds ASCII letters only, PostgreSQL's does the same under COLLATE "C".
+ */
+export function bodyHolds(text: string, dialect: 'sqlite' | 'postgres'): string {
+  return dialect === 'sqlite'
+    ? `instr(lower(body), lower(${text})) > 0`
+    : `strpos(lower(body COLLATE "C"), lower(${text} COLLATE "C")) > 0`;
+}
+
+/**
  * The history's statement (`messages.page`) for both backends, so that SQLite and PostgreSQL
  * select and order exactly the same rows: newest first by `created_at`, then by id in byte order
  * (`COLLATE "C"` on PostgreSQL, SQLite's only order), read through the index
@@ -45,14 +55,7 @@ export function historyStatement(
   if (filter.to && 'suffix' in filter.to) where.push(`recipient LIKE '%' || ${param(filter.to.suffix)}`);
   if (filter.createdFrom !== undefined) where.push(`created_at >= ${param(filter.createdFrom)}`);
   if (filter.createdBefore !== undefined) where.push(`created_at < ${param(filter.createdBefore)}`);
-  if (filter.text !== undefined) {
-    // SQLite's lower() folds ASCII letters only; PostgreSQL's does the same under COLLATE "C".
-    const found =
-      dialect === 'sqlite'
-        ? `instr(lower(body), lower(${param(filter.text)})) > 0`
-        : `strpos(lower(body COLLATE "C"), lower(${param(filter.text)} COLLATE "C")) > 0`;
-    where.push(`sensitive = 0 AND ${found}`);
-  }
+  if (filter.text !== undefined) where.push(`sensitive = 0 AND ${bodyHolds(param(filter.text), dialect)}`);
   // The columns `messageFromValues` reads, in its order: both backends read the rows as arrays.
   const text = `SELECT ${SELECTED} FROM messages WHERE ${where.join(' AND ')}
     ORDER BY created_at DESC, ${id} DESC LIMIT ${param(page.limit + 1)}`;

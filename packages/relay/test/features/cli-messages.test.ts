@@ -400,6 +400,7 @@ describe('messagejs-relay messages tail', () => {
       [['--project', 'Demo', '--status', 'lost'], /^Error \(validation_failed, --status\)/],
       [['--project', 'Demo', '--since', 'soon'], /^Error \(validation_failed, --since\)/],
       [['--project', 'Demo', '--last', '500'], /^Error \(validation_failed, --last\)/],
+      [['--project', 'Demo', '--direction', 'inbound'], /^Error \(validation_failed, --direction\)/],
     ] as const;
     const answers = await inTurns(cases, ([args]) => cli('messages', 'tail', ...args));
     cases.forEach(([args, pattern], i) => {

@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../helpers/start-relay.js';
 import { addMember, setUpOwner, startAccountsRelay, type Tokens } from '../helpers/accounts.js';
@@ -451,6 +452,68 @@ describe('inbound stats and history', () => {
   });
 });
 
+describe('received messages in the message history (direction=inbound)', () => {
+  it('lists them a page at a time, filtered by text and the project’s number, exports them, and keeps the default to sent ones', async () => {
+    const from = '+212612341301';
+    t.clock.advance(1000);
+    const since = encodeURIComponent(new Date(t.clock.now).toISOString());
+    await sms(from, 'Where is parcel 42?');
+    await sms(from, 'hello again');
+    const key = { key: t.demo.secretKey };
+    const q = `direction=inbound&createdAfter=${since}`;
+    const first = await call(t, 'GET', `/v1/messages?${q}&limit=1`, key);
+    expect(first.status).toBe(200);
+    expect(first.body.data).toEqual([
+      expect.objectContaining({ direction: 'inbound', from, to: '+15005550006', text: 'hello again' }),
+    ]);
+    const second = await call(t, 'GET', `/v1/messages?${q}&limit=1&cursor=${first.body.nextCursor}`, key);
+    expect(second.body.data.map((m: any) => m.text)).toEqual(['Where is parcel 42?']);
+    // `q` over the text, in any ASCII case; `to` is the project's number, whole or its last digits.
+    for (const to of ['0006', '%2B15005550006']) {
+      const found = await call(t, 'GET', `/v1/messages?${q}&q=PARCEL&to=${to}`, key);
+      expect(found.body.data.map((m: any) => m.text)).toEqual(['Where is parcel 42?']);
+    }
+    const elsewhere = await call(t, 'GET', `/v1/messages?${q}&to=9999`, key);
+    expect(elsewhere.body.data).toEqual([]);
+    // Without `direction`, the history is the messages the project sent.
+    const sent = await call(t, 'GET', `/v1/messages?createdAfter=${since}`, key);
+    expect(sent.status).toBe(200);
+    expect(sent.body.data.every((m: any) => m.direction === 'outbound')).toBe(true);
+
+    const exported = async (format: string) => {
+      const res = await fetch(`${t.url}/v1/messages/export?format=${format}&${q}`, {
+        headers: { authorization: `Bearer ${t.demo.secretKey}` },
+      });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const lines = (await exported('ndjson'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([first.body.data[0], second.body.data[0]]);
+    const csv = parse<Record<string, string>>(await exported('csv'), { columns: true });
+    // The sender's `+` escaped as a formula cell would be, as in every export.
+    expect(csv.map((r) => [r.direction, r.from, r.text, r.media])).toEqual([
+      ['inbound', `'${from}`, 'hello again', '[]'],
+      ['inbound', `'${from}`, 'Where is parcel 42?', '[]'],
+    ]);
+  });
+
+  it.each([
+    ['status=failed', 'status'],
+    ['template=order_update', 'template'],
+    ['country=MA', 'country'],
+    ['operator=IAM', 'operator'],
+  ])('refuses %s (a filter only sent messages have) with 400 naming it, listed or exported', async (filter, field) => {
+    for (const path of ['/v1/messages', '/v1/messages/export']) {
+      const res = await call(t, 'GET', `${path}?direction=inbound&${filter}`, { key: t.demo.secretKey });
+      expect(res.status, path).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'validation_failed', field });
+    }
+  });
+});
+
 describe('the CLI', () => {
   const cli = (args: string[], env: Record<string, string> = {}) =>
     runCliAsync([...args, '--data-dir', t.dataDir], { env: { ...cliEnv, ...env } });
@@ -489,5 +552,51 @@ describe('the CLI', () => {
     const bad = await cli(['inbound', 'list', '--project', t.demo.projectId, '--limit', '0']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('limit');
+  });
+
+  it('lists received messages in the history with messages list --direction inbound', async () => {
+    const json = await cli(['messages', 'list', '--project', t.demo.projectId, '--direction', 'inbound', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const listed = JSON.parse(json.stdout) as Array<{
+      id: string;
+      direction: string;
+      from: string;
+      receivedAt: string;
+      channel: string;
+    }>;
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((m) => m.direction === 'inbound')).toBe(true);
+    const table = await cli([
+      'messages',
+      'list',
+      '--project',
+      t.demo.projectId,
+      '--direction',
+      'inbound',
+      '--limit',
+      '1',
+    ]);
+    expect(table.code, table.stderr).toBe(0);
+    const [, , row] = table.stdout.trimEnd().split('\n');
+    const newest = listed[0]!;
+    expect(row!.split(/\s+/).slice(0, 5)).toEqual([
+      newest.id,
+      newest.receivedAt,
+      'received',
+      newest.channel,
+      newest.from,
+    ]);
+    const refused = await cli([
+      'messages',
+      'list',
+      '--project',
+      t.demo.projectId,
+      '--direction',
+      'inbound',
+      '--status',
+      'failed',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^Error \(validation_failed, --status\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { channelSchema, messageStatusSchema } from './messages.js';
-import { pageQueryShape, pageSchema } from './page.js';
+import { pageQueryShape } from './page.js';
 
 /** How far apart `createdAfter` and `createdBefore` may be in one query (366 days). */
 export const maxHistoryRangeMs = 366 * 24 * 3600 * 1000;
@@ -51,6 +51,11 @@ export const filterShape = {
   createdAfter: z.iso.datetime({ offset: true }).optional(),
   /** Messages created before this time (ISO 8601). */
   createdBefore: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * `outbound` (the default): the messages the project sent; `inbound`: those it received, as
+   * `GET /v1/inbound` shows them (filtered by `channel`, `connector`, `to` — the project's number —,
+   * the dates and `q`; the filters only sent messages have are refused).
+   */
   direction: z.enum(messageDirections).optional(),
   /** Text the message body holds (1–200 characters; ASCII letters match in any case). */
   q: plain(200).optional(),
@@ -122,10 +127,6 @@ export const messageSummarySchema = z
     deliveredAt: z.iso.datetime().nullable(),
   })
   .describe('One message of `GET /v1/messages`.');
-
-export const messageHistoryResponseSchema = pageSchema(messageSummarySchema).describe(
-  '`GET /v1/messages`: the newest messages first.',
-);
 
 export type MessageHistoryQuery = z.input<typeof messageHistoryQuerySchema>;
 export type MessageExportQuery = z.input<typeof messageExportQuerySchema>;

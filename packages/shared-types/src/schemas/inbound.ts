@@ -81,6 +81,14 @@ export const inboundMessageSchema = z
   })
   .describe('A message a recipient sent to one of the project’s numbers or bots.');
 
+/**
+ * `GET /v1/messages`: the newest messages first, sent ones (`direction` `outbound`, the default)
+ * or, with `direction=inbound`, received ones (as `GET /v1/inbound` shows them).
+ */
+export const messageHistoryResponseSchema = pageSchema(z.union([messageSummarySchema, inboundMessageSchema])).describe(
+  '`GET /v1/messages`: the newest messages first (received ones with `direction=inbound`).',
+);
+
 /** `GET /v1/inbound`: the filters and the page. */
 export const inboundListQuerySchema = z
   .strictObject({

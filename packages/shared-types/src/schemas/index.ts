@@ -9,6 +9,7 @@ import {
   inboundListResponseSchema,
   inboundMediaSchema,
   inboundMessageSchema,
+  messageHistoryResponseSchema,
   inboundRuleListSchema,
   inboundRuleSchema,
   inboundSettingsRequestSchema,
@@ -137,12 +138,7 @@ import {
   verifySettingsSchema,
   verifyStartResponseSchema,
 } from './verify.js';
-import {
-  messageExportQuerySchema,
-  messageHistoryQuerySchema,
-  messageHistoryResponseSchema,
-  messageSummarySchema,
-} from './history.js';
+import { messageExportQuerySchema, messageHistoryQuerySchema, messageSummarySchema } from './history.js';
 import {
   analyticsConnectorsResponseSchema,
   analyticsMessagesQuerySchema,

@@ -54,6 +54,20 @@ async function createdIn(store: Store, projectId: string, filter: MessageFilter,
   return rows;
 }
 
+/** Those of the messages `named` that the filter takes, in the order named (once each). */
+async function matching(
+  store: Store,
+  projectId: string,
+  filter: MessageFilter,
+  named: ReadonlyArray<{ id: string; createdAt: number }>,
+): Promise<Message[]> {
+  const found = new Map<string, Message>();
+  for (const at of new Set(named.map((m) => m.createdAt))) {
+    for (const m of await createdIn(store, projectId, filter, at)) found.set(m.id, m);
+  }
+  return [...new Set(named.map((m) => m.id))].flatMap((id) => found.get(id) ?? []);
+}
+
 /** The message an event is about, with its creation time (from the event's snapshot). */
 function messageOf(event: EventRecord): { id: string; createdAt: number } | null {
   if (event.messageId === null || !event.type.startsWith('message.')) return null;
@@ -101,18 +115,6 @@ export function createFollower(
     else followed.set(m.id, m.status);
   }
 
-  /** Prints those of `named` (in order) that the filter takes and were not printed. */
-  async function printNew(named: Array<{ id: string; createdAt: number }>): Promise<void> {
-    const matching = new Map<string, Message>();
-    for (const at of new Set(named.map((m) => m.createdAt))) {
-      for (const m of await createdIn(store, projectId, filter, at)) matching.set(m.id, m);
-    }
-    for (const { id } of named) {
-      const m = matching.get(id);
-      if (m && !printed.has(id)) print(m);
-    }
-  }
-
   return {
     /**
      * Registers the project as listened to, then prints the last `last` messages, oldest first.
@@ -139,7 +141,7 @@ export function createFollower(
         if (followed.has(named.id)) moved.add(named.id);
         else if (!printed.has(named.id)) fresh.push(named);
       }
-      await printNew(fresh);
+      for (const m of await matching(store, projectId, filter, fresh)) if (!printed.has(m.id)) print(m);
       for (const id of moved) {
         const m = await store.messages.get(id);
         if (m) check(m);

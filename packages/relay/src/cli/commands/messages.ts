@@ -172,6 +172,13 @@ async function tail(opts: TailOptions): Promise<void> {
     const project: Project = await projectByIdOrName(relay.store, opts.project);
     const last = lastOf(opts.last);
     const { filter } = await asFlags(async () => historyQuery({ project }, queryOf(opts, Date.now())));
+    if (filter.direction === 'inbound') {
+      throw new AppError(
+        'validation_failed',
+        '`messages tail` follows the messages the project sends; `inbound list` shows the ones it received.',
+        { field: '--direction' },
+      );
+    }
     let stopped = false;
     let wake = () => {};
     const stop = () => {

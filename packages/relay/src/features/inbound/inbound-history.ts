@@ -7,16 +7,16 @@ import {
   type InboundMessage,
   type MessageSummary,
 } from '@messagejs/shared-types';
-import type { InboundFilter, InboundRecord, PagePosition, Store } from '../../store/types.js';
+import type { InboundFilter, PagePosition, Store } from '../../store/types.js';
 import { systemPrincipal, type KeyPrincipal, type Principal } from '../../domain/principal.js';
 import { AppError } from '../../domain/app-error.js';
-import { isoTime } from '../../domain/iso-time.js';
 import { maskAddress } from '../../domain/mask.js';
 import { requirePermission } from '../../domain/permissions.js';
 import { toValidationError } from '../../domain/validation.js';
 import { readSignedCursor, signCursor } from '../../crypto/cursor.js';
 import { messageSummary, seesFullNumbers } from '../messages/history.js';
 import { projectFor } from '../projects/require-project.js';
+import { inboundView } from './inbound-view.js';
 
 /**
  * The inbound messages' history (issue 15): `GET /v1/inbound`, one message, and a conversation
@@ -32,30 +32,6 @@ export interface InboundHistoryDeps {
 }
 
 const PERMISSION_HINT = 'Inbound messages take a secret key (from a server) or a member’s credential.';
-
-/** One inbound message as the API shows it; `full`: the sender's whole number. */
-export function inboundView(m: InboundRecord, full: boolean): InboundMessage {
-  return {
-    id: m.id,
-    projectId: m.projectId,
-    direction: 'inbound',
-    connectorId: m.connectorId,
-    channel: m.channel,
-    from: full ? m.from : maskAddress(m.from),
-    to: m.to,
-    text: m.text,
-    media: m.media,
-    senderName: m.senderName,
-    userId: m.userId,
-    keyword: m.keyword,
-    autoReply: m.autoReply,
-    replyMessageId: m.replyMessageId,
-    providerMessageId: m.providerMessageId,
-    receivedAt: isoTime(m.receivedAt),
-    sentAt: m.sentAt === null ? null : isoTime(m.sentAt),
-    processingMs: m.processingMs,
-  };
-}
 
 /** The caller's project, when the query names one: another is unseen, as in the message history. */
 function sameProject(caller: KeyPrincipal, projectId: string | undefined): void {

@@ -1,11 +1,12 @@
 import {
   defaultPageSize,
   messageHistoryQuerySchema,
+  type InboundMessage,
   type messageExportQuerySchema,
   type MessageSummary,
 } from '@messagejs/shared-types';
 import type { z } from 'zod';
-import type { Message, MessageFilter, Store } from '../../store/types.js';
+import type { InboundFilter, Message, MessageFilter, PagePosition, Store } from '../../store/types.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
 import { requirePermission } from '../../domain/permissions.js';
 import { toValidationError } from '../../domain/validation.js';
@@ -13,6 +14,7 @@ import { AppError } from '../../domain/app-error.js';
 import { maskAddress, maskText } from '../../domain/mask.js';
 import { isoTime } from '../../domain/iso-time.js';
 import { readSignedCursor, signCursor } from '../../crypto/cursor.js';
+import { inboundView } from '../inbound/inbound-view.js';
 
 export interface HistoryDeps {
   store: Store;
@@ -89,6 +91,38 @@ export function historyFilter(caller: Pick<KeyPrincipal, 'project'>, q: MessageE
   };
 }
 
+/**
+ * The inbound messages' filter of a history query with `direction=inbound` (their `to` is the
+ * project's number; `createdAfter` and `createdBefore` bound the time they were received). The
+ * filters only sent messages have are refused, naming the filter: an inbound message has none of
+ * them, and an empty page would hide the mistake.
+ */
+export function inboundFilterOf(filter: MessageFilter): InboundFilter {
+  const sentOnly: Array<[string, unknown]> = [
+    ['status', filter.statuses],
+    ['template', filter.template],
+    ['country', filter.country],
+    ['operator', filter.operator],
+  ];
+  for (const [field, value] of sentOnly) {
+    if (value !== undefined) {
+      throw new AppError(
+        'validation_failed',
+        `\`${field}\` filters sent messages: it does not apply with \`direction=inbound\`.`,
+        { field },
+      );
+    }
+  }
+  return {
+    ...(filter.channel && { channel: filter.channel }),
+    ...(filter.connectorId !== undefined && { connectorId: filter.connectorId }),
+    ...(filter.to && ('exact' in filter.to ? { to: filter.to.exact } : { toSuffix: filter.to.suffix })),
+    ...(filter.createdFrom !== undefined && { receivedFrom: filter.createdFrom }),
+    ...(filter.createdBefore !== undefined && { receivedBefore: filter.createdBefore }),
+    ...(filter.text !== undefined && { text: filter.text }),
+  };
+}
+
 /** A history query as `GET /v1/messages` takes it, validated: the store's filter and the page it asks for. */
 export interface HistoryQuery {
   filter: MessageFilter;
@@ -119,17 +153,17 @@ export async function historyPage(
   project: KeyPrincipal['project'],
   query: Record<string, string>,
   full: boolean,
-): Promise<{ data: MessageSummary[]; nextCursor: string | null }> {
+): Promise<{ data: Array<MessageSummary | InboundMessage>; nextCursor: string | null }> {
   const { filter, limit, cursor } = historyQuery({ project }, query);
   const after = cursor ? readSignedCursor(deps.cursorKey, project.id, cursor) : undefined;
-  const page = await deps.store.messages.page(project.id, filter, {
-    limit: limit ?? defaultPageSize,
-    ...(after && { after }),
-  });
-  return {
-    data: page.items.map((m) => messageSummary(m, full)),
-    nextCursor: page.next ? signCursor(deps.cursorKey, project.id, page.next) : null,
-  };
+  const request = { limit: limit ?? defaultPageSize, ...(after && { after }) };
+  const next = (position: PagePosition | null) => (position ? signCursor(deps.cursorKey, project.id, position) : null);
+  if (filter.direction === 'inbound') {
+    const page = await deps.store.inbound.page(project.id, inboundFilterOf(filter), request);
+    return { data: page.items.map((m) => inboundView(m, full)), nextCursor: next(page.next) };
+  }
+  const page = await deps.store.messages.page(project.id, filter, request);
+  return { data: page.items.map((m) => messageSummary(m, full)), nextCursor: next(page.next) };
 }
 
 /**
@@ -141,7 +175,7 @@ export async function listMessages(
   deps: HistoryDeps,
   caller: KeyPrincipal,
   query: Record<string, string>,
-): Promise<{ data: MessageSummary[]; nextCursor: string | null }> {
+): Promise<{ data: Array<MessageSummary | InboundMessage>; nextCursor: string | null }> {
   requirePermission(caller, 'view_history', 'The history takes a secret key (from a server) or a member’s credential.');
   return historyPage(deps, caller.project, query, seesFullNumbers(caller));
 }

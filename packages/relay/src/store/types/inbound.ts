@@ -45,6 +45,8 @@ export interface InboundRecord {
 export interface InboundFilter {
   from?: string;
   to?: string;
+  /** The last digits of the recipient (the project's number). */
+  toSuffix?: string;
   channel?: Channel;
   connectorId?: string;
   userId?: string;
@@ -53,6 +55,8 @@ export interface InboundFilter {
   receivedFrom?: number;
   /** Received before (ms). */
   receivedBefore?: number;
+  /** Text the body holds, ASCII letters in any case (as the message history's `q`). */
+  text?: string;
 }
 
 /** Inbound figures over a window. */
