@@ -120,6 +120,8 @@ const cases = {
 for (let round = 1; round <= 3; round++) {
   for (const [name, drop] of Object.entries(cases)) {
     const { enqueue, complete } = await run(drop);
-    console.log(`round ${round}  ${name}: enqueue ${enqueue.toFixed(1)} µs/message, delivery recorded ${complete.toFixed(1)} µs/message`);
+    console.log(
+      `round ${round}  ${name}: enqueue ${enqueue.toFixed(1)} µs/message, delivery recorded ${complete.toFixed(1)} µs/message`,
+    );
   }
 }
