@@ -10,7 +10,10 @@
 // request, then the medians and the ratio B ÷ A.
 //
 // Knobs: --rounds N (default 6, pairs of one A and one B run), --duration S (default 8),
-// --warmup S (default 2), --connections N (default 50).
+// --warmup S (default 2), --connections N (default 50), --profile (each relay runs under
+// `node --cpu-prof`, its profiles in .tmp/ab-prof/<sha>/; the report then ends with the functions
+// whose self time per request differs most between A and B, over all rounds: where B's time goes.
+// The profiler slows both sides: the req/s of such a run are not the A/B's).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +34,7 @@ import {
   runNode,
   spawnNode,
   stopChild,
+  selfTimeByFunction,
   summariseCannon,
   table,
   waitForHttp,
@@ -43,6 +47,7 @@ const { values: opts, positionals } = parseArgs({
     duration: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
+    profile: { type: 'boolean', default: false },
   },
 });
 if (positionals.length !== 2) {
@@ -121,6 +126,8 @@ async function measure(build) {
       .filter(Boolean);
     const port = await freePort();
     const logFile = path.join(TMP, `ab-${build.sha.slice(0, 12)}.log`);
+    const profDir = path.join(TMP, 'ab-prof', build.sha.slice(0, 12));
+    if (opts.profile) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', profDir);
     const child = spawnNode([...nodeArgs, build.cli, 'start', '--port', String(port), '--data-dir', dataDir], {
       env,
       logFile,
@@ -136,7 +143,7 @@ async function measure(build) {
         body: BODY,
         connections,
       };
-      await cannon({ ...request, duration: warmupS });
+      const warm = summariseCannon(await cannon({ ...request, duration: warmupS }));
       await delay(250);
       const cpu0 = procCpuSeconds(child.pid);
       const result = summariseCannon(await cannon({ ...request, duration: durationS }));
@@ -149,6 +156,8 @@ async function measure(build) {
         reqPerSec: result.reqPerSecAvg,
         p50: result.latencyMs.p50,
         p99: result.latencyMs.p99,
+        // Every request the relay answered while it ran (its profile covers them all).
+        answered: warm.totalResponses + result.totalResponses,
         cpuUsPerReq: cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) * 1e6) / result.totalResponses : null,
       };
     } finally {
@@ -166,6 +175,10 @@ const median = (xs) => {
 
 const a = prepare(positionals[0]);
 const b = prepare(positionals[1]);
+if (opts.profile) {
+  for (const build of [a, b])
+    fs.rmSync(path.join(TMP, 'ab-prof', build.sha.slice(0, 12)), { recursive: true, force: true });
+}
 console.log(
   `A/B POST /v1/messages: A = ${a.rev} (${a.sha.slice(0, 12)}), B = ${b.rev} (${b.sha.slice(0, 12)}); ${rounds} rounds × ${durationS} s, ${connections} connections`,
 );
@@ -198,3 +211,28 @@ console.log(
     `B ${fmtInt(med('B', 'reqPerSec'))} req/s, p99 ${fmtNum(med('B', 'p99'), 0)} ms, ${fmtInt(med('B', 'cpuUsPerReq'))} µs/req`,
 );
 console.log(`B ÷ A (req/s, medians): ${fmtNum(med('B', 'reqPerSec') / med('A', 'reqPerSec'), 3)}×`);
+
+if (opts.profile) {
+  /** Self time per function and request over every profile of `build`. */
+  const perRequest = (build, label) => {
+    const dir = path.join(TMP, 'ab-prof', build.sha.slice(0, 12));
+    const answered = results[label].reduce((n, r) => n + r.answered, 0);
+    const sums = new Map();
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+      for (const [key, us] of selfTimeByFunction(path.join(dir, file))) sums.set(key, (sums.get(key) ?? 0) + us);
+    }
+    return new Map([...sums].map(([key, us]) => [key, us / answered]));
+  };
+  const pa = perRequest(a, 'A');
+  const pb = perRequest(b, 'B');
+  const diff = [...new Set([...pa.keys(), ...pb.keys()])]
+    .map((key) => [key, pa.get(key) ?? 0, pb.get(key) ?? 0])
+    .sort((x, y) => Math.abs(y[2] - y[1]) - Math.abs(x[2] - x[1]))
+    .slice(0, 30);
+  console.log(
+    `\nself time per request (µs, under the profiler), the 30 largest differences:\n${table(
+      ['function', 'A', 'B', 'B − A'],
+      diff.map(([key, x, y]) => [key.slice(0, 100), fmtNum(x, 2), fmtNum(y, 2), fmtNum(y - x, 2)]),
+    )}`,
+  );
+}

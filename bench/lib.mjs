@@ -423,6 +423,31 @@ export const kbToMiB = (kb) => kb / 1024;
 // CPU profiles (node --cpu-prof)
 
 /**
+ * Self time per function of a .cpuprofile (µs), keyed `name file` (no line: two builds of the
+ * same code compare), idle left out.
+ */
+export function selfTimeByFunction(file) {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const byFunction = new Map();
+  for (const [id, us] of self) {
+    const { functionName, url } = byId.get(id).callFrame;
+    if (functionName === '(idle)') continue;
+    const where = url
+      .replace(/^file:\/\//, '')
+      .replace(/.*node_modules\//, '')
+      .replace(/.*\/(dist|bench)\//, '$1/');
+    const key = `${functionName || '(anonymous)'}  ${where}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+  }
+  return byFunction;
+}
+
+/**
  * Summarises a .cpuprofile: the top `limit` functions by self time, and the top files/packages
  * by self time. Returns plain-text lines.
  */

@@ -211,6 +211,7 @@ class OutboxScheduler implements Scheduler, JobRecorder {
       owner: this.#owner,
       kind: 'send',
       message,
+      callback: message.callbackUrl != null,
     };
     if (!this.#running) {
       this.#store.outbox

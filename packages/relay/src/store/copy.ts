@@ -67,17 +67,14 @@ export const COPY_TABLES = [
   'verify_stats_daily',
 ] as const;
 
+/** SQLite's working tables of its triggers and batches (migration 018): no row after a commit, and none on PostgreSQL. */
+export const SQLITE_WORK_TABLES = ['message_triggers_deferred', 'message_writes', 'attempt_writes'] as const;
+
 /**
  * Tables `copy` knows and leaves behind: what only running relays use, for seconds (a live event
- * stream's registration, renewed by the relay that holds the stream; SQLite's flag of a batch that
- * counts its own rollups, never committed).
+ * stream's registration, renewed by the relay that holds the stream) and SQLite's working tables.
  */
-export const TRANSIENT_TABLES = [
-  'event_listeners',
-  'message_triggers_deferred',
-  'message_writes',
-  'attempt_writes',
-] as const;
+export const TRANSIENT_TABLES = ['event_listeners', ...SQLITE_WORK_TABLES] as const;
 
 /**
  * The tables whose triggers keep the analytics rollups (store/analytics-schema.ts) and write the

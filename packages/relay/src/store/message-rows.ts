@@ -35,6 +35,7 @@ export interface MessageRow {
   scheduled_at: number | null;
   sent_at: number | null;
   delivered_at: number | null;
+  callback_url?: string | null;
 }
 
 /** A stored cascade: most messages have none (`[]`), which needs no JSON parse. */

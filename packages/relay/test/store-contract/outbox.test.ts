@@ -40,6 +40,7 @@ describe.each(backends)('outbox ($name)', (backend) => {
         owner: 'w1',
         kind: 'send',
         message: asRead('msg_first'),
+        callback: false,
       },
       {
         messageId: 'msg_early',
@@ -48,6 +49,7 @@ describe.each(backends)('outbox ($name)', (backend) => {
         owner: 'w1',
         kind: 'send',
         message: asRead('msg_early'),
+        callback: false,
       },
     ]);
     // Leased rows are not claimed again; the future one is not due.

@@ -134,6 +134,7 @@ async function claim(db: PgDb, now: number, limit: number, leaseMs: number, owne
     owner,
     kind: row.outbox_kind,
     message: toMessage(row),
+    callback: row.callback_url != null,
   }));
 }
 

@@ -57,11 +57,14 @@ const eventStatuses = new Set(messageEventStatuses);
 class Sums {
   readonly rows = new Map<string, { key: unknown[]; add: number[] }>();
 
-  /** Adds `add` to the row `id` (the key's values joined), whose values `key()` gives when it is new. */
-  add(id: string, key: () => unknown[], add: number[]): void {
-    const row = this.rows.get(id);
-    if (!row) this.rows.set(id, { key: key(), add });
-    else for (let i = 0; i < add.length; i++) row.add[i]! += add[i]!;
+  /** The row `id` (the key's values joined), or null when the batch has not touched it yet. */
+  get(id: string): number[] | null {
+    return this.rows.get(id)?.add ?? null;
+  }
+
+  /** Starts the row `id` with its key's values and the counters to add. */
+  start(id: string, key: unknown[], add: number[]): void {
+    this.rows.set(id, { key, add });
   }
 }
 
@@ -76,6 +79,17 @@ interface EventWanted {
   callback: boolean | null;
 }
 
+/** What a completed delivery changes in a message (the rest stays as it was). */
+export interface MessageChange {
+  status: Message['status'];
+  connectorId: string | null;
+  channel: Message['channel'];
+  errorCode: string | null;
+  deliveredAt: number | null;
+  /** Whether the message has a callback URL; null when not known. */
+  callback: boolean | null;
+}
+
 /** What one batch wrote, added up: rollup moves and the events it may record. */
 export class MessageBatch {
   readonly hourly = new Sums();
@@ -85,33 +99,56 @@ export class MessageBatch {
   readonly connectors = new Sums();
   readonly events: EventWanted[] = [];
 
-  /** Message `m` counted (`sign` 1) or taken out (-1) under its state. */
-  private count(m: RollupState, sign: 1 | -1): void {
+  /**
+   * Message `m` counted (`sign` 1) or taken out (-1) in the state `m` has, but for the fields
+   * `status`, `channel`, `connectorId` and `errorCode` given (the arguments, not an object: a
+   * batch of a thousand messages would build four thousand).
+   */
+  private count(
+    m: RollupState,
+    sign: 1 | -1,
+    status: Message['status'],
+    channel: Message['channel'],
+    connectorId: string | null,
+    errorCode: string | null,
+  ): void {
     const hour = m.createdAt - (m.createdAt % HOUR_MS);
     const day = m.createdAt - (m.createdAt % DAY_MS);
     const segments = sign * (m.segments ?? 0);
     const eur = sign * micros(m.costEur);
     const mad = sign * micros(m.costMad);
-    this.hourly.add(
-      `${m.projectId}\0${hour}\0${m.keyId}\0${m.channel}\0${m.status}`,
-      () => [m.projectId, hour, m.keyId, m.channel, m.status],
-      [sign, segments, eur, mad],
-    );
+    const hourlyId = `${m.projectId}\0${hour}\0${m.keyId}\0${channel}\0${status}`;
+    const hourly = this.hourly.get(hourlyId);
+    if (hourly) {
+      hourly[0]! += sign;
+      hourly[1]! += segments;
+      hourly[2]! += eur;
+      hourly[3]! += mad;
+    } else this.hourly.start(hourlyId, [m.projectId, hour, m.keyId, channel, status], [sign, segments, eur, mad]);
     const country = m.country ?? '';
     const operator = m.operator ?? '';
-    const connector = m.connectorId ?? '';
+    const connector = connectorId ?? '';
     const template = m.template ?? '';
-    const error = failedStatuses.has(m.status) ? (m.errorCode ?? '') : '';
-    this.daily.add(
-      `${m.projectId}\0${day}\0${m.channel}\0${m.status}\0${country}\0${operator}\0${connector}\0${template}\0${error}`,
-      () => [m.projectId, day, m.channel, m.status, country, operator, connector, template, error],
-      [sign, segments, eur, mad],
-    );
+    const error = failedStatuses.has(status) ? (errorCode ?? '') : '';
+    const dailyId = `${m.projectId}\0${day}\0${channel}\0${status}\0${country}\0${operator}\0${connector}\0${template}\0${error}`;
+    const daily = this.daily.get(dailyId);
+    if (daily) {
+      daily[0]! += sign;
+      daily[1]! += segments;
+      daily[2]! += eur;
+      daily[3]! += mad;
+    } else {
+      this.daily.start(
+        dailyId,
+        [m.projectId, day, channel, status, country, operator, connector, template, error],
+        [sign, segments, eur, mad],
+      );
+    }
   }
 
   /** Message `m` inserted (an insert writes no connector nor error code): `messages_written`. */
   inserted(m: RollupState & Pick<Message, 'id' | 'callbackUrl'>): void {
-    this.count(m.connectorId === null && m.errorCode === null ? m : { ...m, connectorId: null, errorCode: null }, 1);
+    this.count(m, 1, m.status, m.channel, null, null);
     this.events.push({
       messageId: m.id,
       projectId: m.projectId,
@@ -120,52 +157,58 @@ export class MessageBatch {
     });
   }
 
-  /** Message `id`'s update from `before` to `after`: `messages_changed`. */
-  changed(id: string, before: RollupState, after: RollupState): void {
+  /** Message `id`'s update from `before` by `change`: `messages_changed`. */
+  changed(id: string, before: RollupState, change: MessageChange): void {
     if (
-      before.status !== after.status ||
-      before.channel !== after.channel ||
-      before.connectorId !== after.connectorId ||
-      before.errorCode !== after.errorCode ||
-      before.segments !== after.segments ||
-      before.costEur !== after.costEur ||
-      before.costMad !== after.costMad
+      before.status !== change.status ||
+      before.channel !== change.channel ||
+      before.connectorId !== change.connectorId ||
+      before.errorCode !== change.errorCode
     ) {
-      this.count(before, -1);
-      this.count(after, 1);
+      this.count(before, -1, before.status, before.channel, before.connectorId, before.errorCode);
+      this.count(before, 1, change.status, change.channel, change.connectorId, change.errorCode);
     }
-    if (before.deliveredAt === null && after.deliveredAt !== null) this.delivered(after);
-    const { projectId } = after;
-    if (before.channel !== after.channel) {
+    if (before.deliveredAt === null && change.deliveredAt !== null) {
+      this.delivered(before, change.channel, change.connectorId, change.deliveredAt);
+    }
+    const { projectId } = before;
+    if (before.channel !== change.channel) {
       this.events.push({
         messageId: id,
         projectId,
         type: 'message.fallback',
         fromChannel: before.channel,
-        callback: null,
+        callback: change.callback,
       });
     }
-    if (before.status !== after.status && eventStatuses.has(after.status)) {
-      this.events.push({ messageId: id, projectId, type: `message.${after.status}`, callback: null });
+    if (before.status !== change.status && eventStatuses.has(change.status)) {
+      this.events.push({ messageId: id, projectId, type: `message.${change.status}`, callback: change.callback });
     }
   }
 
-  /** Message `m` delivered: its time to delivered counted. */
-  private delivered(m: RollupState): void {
-    const bucket = bucketOf(Math.max(m.deliveredAt! - m.createdAt, 0), deliveryBucketsMs);
+  /** Message `m`, on `channel` through `connectorId`, delivered at `deliveredAt`: its time to delivered counted. */
+  private delivered(m: RollupState, channel: string, connectorId: string | null, deliveredAt: number): void {
+    const bucket = bucketOf(Math.max(deliveredAt - m.createdAt, 0), deliveryBucketsMs);
     const hour = m.createdAt - (m.createdAt % HOUR_MS);
     const day = m.createdAt - (m.createdAt % DAY_MS);
-    this.deliveryHourly.add(
-      `${m.projectId}\0${hour}\0${m.channel}\0${bucket}`,
-      () => [m.projectId, hour, m.channel, bucket],
-      [1],
-    );
-    const dims = [m.country ?? '', m.operator ?? '', m.connectorId ?? '', m.template ?? ''];
-    this.deliveryDaily.add(
-      `${m.projectId}\0${day}\0${m.channel}\0${dims.join('\0')}\0${bucket}`,
-      () => [m.projectId, day, m.channel, ...dims, bucket],
-      [1],
-    );
+    const hourlyId = `${m.projectId}\0${hour}\0${channel}\0${bucket}`;
+    const hourly = this.deliveryHourly.get(hourlyId);
+    if (hourly) hourly[0]! += 1;
+    else this.deliveryHourly.start(hourlyId, [m.projectId, hour, channel, bucket], [1]);
+    const key = [
+      m.projectId,
+      day,
+      channel,
+      m.country ?? '',
+      m.operator ?? '',
+      connectorId ?? '',
+      m.template ?? '',
+      bucket,
+    ];
+    const dailyId = key.join('\0');
+    const daily = this.deliveryDaily.get(dailyId);
+    if (daily) daily[0]! += 1;
+    else this.deliveryDaily.start(dailyId, key, [1]);
   }
 
   /** Attempt `a` of a message of `projectId` (`retry`: it had an earlier one): `message_attempts_stats`. */
@@ -174,17 +217,22 @@ export class MessageBatch {
     // An attempt without a latency is in no bucket (018).
     const bucket = latency === null ? -1 : bucketOf(latency, latencyBucketsMs);
     const hour = a.at - (a.at % HOUR_MS);
-    this.connectors.add(
-      `${projectId}\0${hour}\0${a.connectorId}\0${a.connectorType}\0${a.channel}`,
-      () => [projectId, hour, a.connectorId, a.connectorType, a.channel],
-      [
-        1,
-        failedStatuses.has(a.status) ? 0 : 1,
-        retry ? 1 : 0,
-        latency === null ? 0 : 1,
-        ...latencyColumns.map((_, i) => (i === bucket ? 1 : 0)),
-      ],
-    );
+    const id = `${projectId}\0${hour}\0${a.connectorId}\0${a.connectorType}\0${a.channel}`;
+    const ok = failedStatuses.has(a.status) ? 0 : 1;
+    const row = this.connectors.get(id);
+    if (row) {
+      row[0]! += 1;
+      row[1]! += ok;
+      if (retry) row[2]! += 1;
+      if (latency !== null) {
+        row[3]! += 1;
+        row[4 + bucket]! += 1;
+      }
+      return;
+    }
+    const add = [1, ok, retry ? 1 : 0, latency === null ? 0 : 1, ...latencyColumns.map(() => 0)];
+    if (latency !== null) add[4 + bucket] = 1;
+    this.connectors.start(id, [projectId, hour, a.connectorId, a.connectorType, a.channel], add);
   }
 }
 

@@ -12,10 +12,12 @@ function prepareOutbox(db: Database.Database) {
 
 /** Claiming: the due jobs with their messages, and the lease on them. */
 function prepareClaim(db: Database.Database) {
-  // Value arrays, not row objects: the message's columns, then the outbox row's attempts and kind.
+  // Value arrays, not row objects: the message's columns, then the outbox row's attempts and kind,
+  // and whether the message has a callback URL.
   const due = db
     .prepare<[number, number, number], unknown[]>(
-      `SELECT ${messageColumns.map((c) => `m.${c}`).join(', ')}, o.attempts, o.kind FROM outbox o JOIN messages m ON m.id = o.message_id
+      `SELECT ${messageColumns.map((c) => `m.${c}`).join(', ')}, o.attempts, o.kind, m.callback_url IS NOT NULL
+        FROM outbox o JOIN messages m ON m.id = o.message_id
         WHERE o.due_at <= ? AND o.lease_until <= ? ORDER BY o.due_at LIMIT ?`,
     )
     .raw(true);
@@ -151,6 +153,7 @@ function claimWrite({ due, attemptsAt, lease }: ReturnType<typeof prepareClaim>)
       owner,
       kind: row[attemptsAt + 1] as ClaimedJob['kind'],
       message: messageFromValues(row),
+      callback: row[attemptsAt + 2] === 1,
     }));
     lease.run(now + leaseMs, owner, JSON.stringify(jobs.map((j) => j.messageId)));
     return jobs;
@@ -206,12 +209,13 @@ function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<ty
     }
     const delivered = status === 'delivered' || status === 'read';
     batch.changed(job.messageId, before, {
-      ...before,
       status,
       connectorId: attempt.connectorId,
       channel: attempt.channel,
       errorCode: null,
       deliveredAt: delivered ? at : before.deliveredAt,
+      // A message read again may have changed since it was claimed: its callback is not known then.
+      callback: before === job.message ? (job.callback ?? null) : null,
     });
   };
   return function completeOne({ job, result }: Completion, batch: MessageBatch) {

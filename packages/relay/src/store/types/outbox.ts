@@ -13,6 +13,11 @@ export interface ClaimedJob {
   kind: 'send' | 'fallback_check';
   /** The message as it was when claimed (read in the claiming transaction). */
   message: Message;
+  /**
+   * Whether the message has a callback URL (its events are recorded whoever listens), as read with
+   * it; absent when not known.
+   */
+  callback?: boolean;
 }
 
 /** Who holds an outbox row, and until when (ms). */
