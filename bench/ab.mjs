@@ -7,7 +7,8 @@
 // limits raised), warms it up, and measures `POST /v1/messages` (public key, template
 // `order_update`, allowed origin) with autocannon, 50 connections, pipelining 1, exactly as
 // bench/relay-http.mjs does. The report gives each round's req/s, p50, p99 and the relay's CPU per
-// request, then the medians and the ratio B ÷ A.
+// request, then the medians and the ratio B ÷ A, and each round's own ratio (drift between rounds
+// cancels out of it) with their median.
 //
 // Knobs: --rounds N (default 6, pairs of one A and one B run), --duration S (default 8),
 // --warmup S (default 2), --connections N (default 50), --profile (each relay runs under
@@ -211,6 +212,9 @@ console.log(
     `B ${fmtInt(med('B', 'reqPerSec'))} req/s, p99 ${fmtNum(med('B', 'p99'), 0)} ms, ${fmtInt(med('B', 'cpuUsPerReq'))} µs/req`,
 );
 console.log(`B ÷ A (req/s, medians): ${fmtNum(med('B', 'reqPerSec') / med('A', 'reqPerSec'), 3)}×`);
+// Each round's own ratio: the machine's drift between rounds cancels out of it.
+const paired = results.B.map((r, i) => r.reqPerSec / results.A[i].reqPerSec);
+console.log(`B ÷ A per round: ${paired.map((x) => fmtNum(x, 3)).join(', ')}; median ${fmtNum(median(paired), 3)}×`);
 
 if (opts.profile) {
   /** Self time per function and request over every profile of `build`. */
