@@ -344,6 +344,13 @@ describe('messagejs-relay messages tail', () => {
     await seed('late', now - 1000, { status: 'queued' });
     await until(p, (out) => out.includes(id('late')), 'the late message');
 
+    // A status change of an older message the tail did not print is not news.
+    await t.relay.store.status.applyProviderStatus({
+      messageId: id('a'),
+      status: 'read',
+      errorCode: null,
+      at: Date.now(),
+    });
     // A provider's status callback on a message the tail printed.
     await t.relay.store.status.applyProviderStatus({
       messageId: id('t2'),
@@ -381,6 +388,15 @@ describe('messagejs-relay messages tail', () => {
     await seed('x-ok', Date.now(), { status: 'queued' });
     await seed('x-bad', Date.now(), { status: 'failed', errorCode: 'provider_rejected' });
     await until(p, (out) => out.includes(id('x-bad')), 'the failed message');
+    // One stored queued, then failed by its provider: printed when it fails.
+    await seed('x-later', Date.now(), { status: 'queued' });
+    await t.relay.store.status.applyProviderStatus({
+      messageId: id('x-later'),
+      status: 'failed',
+      errorCode: 'provider_rejected',
+      at: Date.now(),
+    });
+    await until(p, (out) => out.includes(id('x-later')), 'the message that failed later');
     expect(p.output()).not.toContain(id('x-ok'));
 
     // `| head` closing the pipe: the next line it writes meets EPIPE.

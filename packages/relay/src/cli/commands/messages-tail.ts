@@ -10,8 +10,10 @@ import { EventFeed } from '../../features/webhooks/event-feed.js';
  * While it runs, the tail registers the project as listened to (`event_listeners`), so the
  * triggers record the project's events even when no webhook endpoint is configured; the
  * registration runs out a minute after the tail stops renewing it. The history's filters apply to
- * each message the events name (one indexed read of the history per creation time), so `--status
- * failed` prints a message when it fails.
+ * each message the events name (one indexed read of the history per creation time). A message is
+ * new when it is stored; under a status filter, also when it reaches a status the filter takes
+ * (`--status failed` prints a message when it fails). A status change of an older message the
+ * tail did not print is not news.
  */
 
 /** How many printed messages, the newest, have their status followed until it is final. */
@@ -91,6 +93,7 @@ export function createFollower(
   const followed = new Map<string, MessageStatus>();
   let feed: EventFeed | null = null;
   let renewedAt = -Infinity;
+  const statusFiltered = (filter.statuses?.length ?? 0) > 0;
 
   const listen = async () => {
     await store.webhooks.listen(projectId, listenForMs);
@@ -139,7 +142,9 @@ export function createFollower(
         const named = messageOf(event);
         if (!named) continue;
         if (followed.has(named.id)) moved.add(named.id);
-        else if (!printed.has(named.id)) fresh.push(named);
+        // A message not printed yet is new when it was just stored; under a status filter, also
+        // when it reaches a status the filter takes (`--status failed` prints it when it fails).
+        else if (!printed.has(named.id) && (event.type === 'message.queued' || statusFiltered)) fresh.push(named);
       }
       for (const m of await matching(store, projectId, filter, fresh)) if (!printed.has(m.id)) print(m);
       for (const id of moved) {
