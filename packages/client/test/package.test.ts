@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -11,20 +12,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // work in every resolution mode (issue 12); `pnpm test` also runs @arethetypeswrong/cli and
 // publint on it (package.json, `check:package`).
 const tarball = fileURLToPath(new URL('../dist/messagejs-client.tgz', import.meta.url));
+const execFileAsync = promisify(execFile);
 
 let app: string;
-beforeAll(() => {
+beforeAll(async () => {
   if (!fs.existsSync(tarball)) throw new Error(`${tarball} is missing: run \`pnpm build\` (pnpm test does) first`);
   app = fs.mkdtempSync(path.join(os.tmpdir(), 'messagejs-types-'));
   const scope = path.join(app, 'node_modules/@messagejs');
   fs.mkdirSync(scope, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', scope]);
+  await execFileAsync('tar', ['-xzf', tarball, '-C', scope]);
   fs.renameSync(path.join(scope, 'package'), path.join(scope, 'client'));
 });
 afterAll(() => fs.rmSync(app, { recursive: true, force: true }));
 
 /** The diagnostics of type-checking `files` (name → code) in the app, as a Node project with `options`. */
-function typeCheck(files: Record<string, string>, options: ts.CompilerOptions): string[] {
+async function typeCheck(files: Record<string, string>, options: ts.CompilerOptions): Promise<string[]> {
+  // A type-check blocks for seconds and vitest does not yield between tests: without this, the
+  // checks of this file block the worker in one stretch, and vitest's RPC replies go unread past
+  // their 60 s timeout on a loaded machine. Yielding first lets the worker read them.
+  await new Promise((resolve) => setImmediate(resolve));
   for (const [name, code] of Object.entries(files)) fs.writeFileSync(path.join(app, name), code);
   const program = ts.createProgram(
     Object.keys(files).map((name) => path.join(app, name)),
@@ -44,8 +50,11 @@ const server = "{ secretKey: 'sk_x', relayUrl: 'https://relay.example.com' }";
 const message = "{ template: 'otp', to: '+212612345678', channels: ['whatsapp', 'sms'], fallbackAfter: 300 }";
 
 describe('the packed client', () => {
-  it('holds the builds, both types, the README and the LICENSE, and not itself', () => {
-    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
+  it('holds the builds, both types, the README and the LICENSE, and not itself', async () => {
+    const files = (await execFileAsync('tar', ['-tzf', tarball], { encoding: 'utf8' })).stdout
+      .trim()
+      .split('\n')
+      .sort();
     for (const file of [
       'package/LICENSE',
       'package/README.md',
@@ -61,7 +70,7 @@ describe('the packed client', () => {
     expect(files.filter((file) => file.endsWith('.tgz'))).toEqual([]);
   });
 
-  it('type-checks `import messagejs from` and named imports in an .mts file (module: nodenext)', () => {
+  it('type-checks `import messagejs from` and named imports in an .mts file (module: nodenext)', async () => {
     const code = [
       "import messagejs, { createClient, isMessageJSError, MessageJSError, type ClientOptions, type SendMessageRequest } from '@messagejs/client';",
       `messagejs.init(${init});`,
@@ -75,10 +84,10 @@ describe('the packed client', () => {
       "messagejs.init({ publicKey: 'pk_x', relayUrl: 'https://relay.example.com', retry: 3 });",
     ].join('\n');
 
-    expect(typeCheck({ 'esm.mts': code }, nodeNext)).toEqual([]);
+    expect(await typeCheck({ 'esm.mts': code }, nodeNext)).toEqual([]);
   });
 
-  it('type-checks `require` and a default import in .cts files (module: nodenext)', () => {
+  it('type-checks `require` and a default import in .cts files (module: nodenext)', async () => {
     const required = [
       "import messagejs = require('@messagejs/client');",
       "import type { ClientOptions, MessageJS, MessageJSError } from '@messagejs/client';",
@@ -97,20 +106,22 @@ describe('the packed client', () => {
       `export const sent = createClient(${server}).send(${message});`,
     ].join('\n');
 
-    expect(typeCheck({ 'required.cts': required }, nodeNext)).toEqual([]);
-    expect(typeCheck({ 'default-import.cts': defaultImport }, { ...nodeNext, esModuleInterop: true })).toEqual([]);
+    expect(await typeCheck({ 'required.cts': required }, nodeNext)).toEqual([]);
+    expect(await typeCheck({ 'default-import.cts': defaultImport }, { ...nodeNext, esModuleInterop: true })).toEqual(
+      [],
+    );
   });
 
   it.each([
     ['node10', { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }],
     ['bundler', { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }],
-  ])('type-checks `import messagejs from` under moduleResolution %s', (_, options) => {
+  ])('type-checks `import messagejs from` under moduleResolution %s', async (_, options) => {
     const code = [
       "import messagejs, { createClient } from '@messagejs/client';",
       `messagejs.init(${init});`,
       `export const sent = createClient(${server}).send(${message});`,
     ].join('\n');
 
-    expect(typeCheck({ 'app.ts': code }, { ...options, esModuleInterop: true })).toEqual([]);
+    expect(await typeCheck({ 'app.ts': code }, { ...options, esModuleInterop: true })).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import {
   fetchChecked,
 } from '../helpers/start-relay.js';
 import { rows } from '../helpers/store-snapshot.js';
-import { runCliAsync, spawnRelay } from '../helpers/cli.js';
+import { runCli, spawnRelay } from '../helpers/cli.js';
 import {
   CHEAP_PASSWORDS,
   OWNER,
@@ -121,17 +121,17 @@ describe('auth.setup', () => {
     const dir = path.join(tempDir(), 'data');
     const storage = await storageFor(dir);
     try {
-      const init = await runCliAsync(['init', '--data-dir', dir, '--json'], { env: storage.env });
+      const init = await runCli(['init', '--data-dir', dir, '--json'], { env: storage.env });
       expect(init.code).toBe(0);
       const demo = JSON.parse(init.stdout);
       expect(demo.setupUrl).toMatch(/\/setup\?token=st_/);
-      const created = await runCliAsync(
+      const created = await runCli(
         ['users', 'create', '--data-dir', dir, '--email', OWNER.email, '--password-stdin', '--role', 'owner', '--json'],
         { input: `${OWNER.password}\n`, env: storage.env },
       );
       expect(created.code).toBe(0);
       expect(JSON.parse(created.stdout)).toMatchObject({ email: OWNER.email, role: 'owner' });
-      const again = await runCliAsync(
+      const again = await runCli(
         ['users', 'create', '--data-dir', dir, '--email', OWNER.email, '--password-stdin', '--role', 'owner'],
         { input: OWNER.password, env: storage.env },
       );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../src/store/types.js';
-import { runCliAsync, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 import { call, startRelay, waitForMessage, type TestRelay } from '../helpers/start-relay.js';
 import { messageRecord, projectRecord } from '../helpers/store-records.js';
 
@@ -61,7 +61,7 @@ async function seedFailed(name: string, createdAt: number, fields: Partial<Messa
 }
 
 /** `messagejs-relay …args` against the test relay's storage (its PostgreSQL database on that backend). */
-const cli = (...args: string[]) => runCliAsync([...args, '--data-dir', t.dataDir], { env });
+const cli = (...args: string[]) => runCli([...args, '--data-dir', t.dataDir], { env });
 const json = async (...args: string[]): Promise<any> => {
   const res = await cli(...args, '--json');
   expect(res.stderr).toBe('');

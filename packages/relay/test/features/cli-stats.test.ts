@@ -12,7 +12,7 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 const root = tempDir();
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const dir = path.join(root, 'data');
-const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
+const { projectId } = JSON.parse((await runCli(['init', '--data-dir', dir, '--json'])).stdout);
 const T0 = Date.parse('2026-06-01T08:00:00Z');
 const RANGE = ['--from', '2026-06-01T00:00:00Z', '--to', '2026-06-03T00:00:00Z'];
 
@@ -38,7 +38,7 @@ describe('messagejs-relay stats', () => {
       await store.close();
     }
 
-    const json = runCli(['stats', '--project', projectId, ...RANGE, '--data-dir', dir, '--json']);
+    const json = await runCli(['stats', '--project', projectId, ...RANGE, '--data-dir', dir, '--json']);
     expect(json.code, json.stderr).toBe(0);
     const answer = JSON.parse(json.stdout);
     expect(answer).toMatchObject({
@@ -51,7 +51,7 @@ describe('messagejs-relay stats', () => {
       ['2026-06-02', 1],
     ]);
 
-    const text = runCli(['stats', '--project', projectId, ...RANGE, '--group-by', 'channel', '--data-dir', dir]);
+    const text = await runCli(['stats', '--project', projectId, ...RANGE, '--group-by', 'channel', '--data-dir', dir]);
     expect(text.code, text.stderr).toBe(0);
     const lines = text.stdout.trim().split('\n');
     expect(lines[0]).toBe('2026-06-01T00:00:00.000Z → 2026-06-03T00:00:00.000Z');
@@ -60,19 +60,19 @@ describe('messagejs-relay stats', () => {
     expect(lines[4]).toMatch(/^total\s+3\s+3/);
   });
 
-  it('refuses an unknown grouping, a reversed range and an unknown project, with the field at fault', () => {
-    const bad = (args: string[], code: string, field: string) => {
-      const res = runCli(['stats', ...args, '--data-dir', dir]);
+  it('refuses an unknown grouping, a reversed range and an unknown project, with the field at fault', async () => {
+    const bad = async (args: string[], code: string, field: string) => {
+      const res = await runCli(['stats', ...args, '--data-dir', dir]);
       expect(res.code, args.join(' ')).toBe(1);
       expect(res.stderr).toContain(`(${code}, ${field})`);
       expect(res.stdout).toBe('');
     };
-    bad(['--project', projectId, '--group-by', 'week'], 'validation_failed', 'groupBy');
-    bad(
+    await bad(['--project', projectId, '--group-by', 'week'], 'validation_failed', 'groupBy');
+    await bad(
       ['--project', projectId, '--from', '2026-06-03T00:00:00Z', '--to', '2026-06-01T00:00:00Z'],
       'validation_failed',
       'to',
     );
-    bad(['--project', 'prj_nope'], 'project_not_found', 'project');
+    await bad(['--project', 'prj_nope'], 'project_not_found', 'project');
   });
 });

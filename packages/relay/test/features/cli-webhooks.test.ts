@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCliAsync } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { startRelay, type TestRelay } from '../helpers/start-relay.js';
 import { rows } from '../helpers/store-snapshot.js';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** `messagejs-relay webhooks …args` on the relay's data directory (by project name: the demo's is `Demo`). */
-const cli = (...args: string[]) => runCliAsync(['webhooks', ...args, '--data-dir', t.dataDir], { env });
+const cli = (...args: string[]) => runCli(['webhooks', ...args, '--data-dir', t.dataDir], { env });
 async function ok(...args: string[]): Promise<string> {
   const res = await cli(...args);
   expect(res.stderr, args.join(' ')).toBe('');

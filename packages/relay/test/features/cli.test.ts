@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runCli, runCliAsync, spawnRelay } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli, spawnRelay } from '../helpers/cli.js';
 import { startFakeProvider } from '../helpers/fake-provider.js';
 import { tempDir, fetchChecked } from '../helpers/start-relay.js';
 
@@ -18,9 +18,9 @@ const fresh = () => {
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 describe('messagejs-relay init', () => {
-  it('creates the data directory, the master key (0600) and the demo project, and prints them as JSON', () => {
+  it('creates the data directory, the master key (0600) and the demo project, and prints them as JSON', async () => {
     const dir = fresh();
-    const res = runCli(['init', '--data-dir', dir, '--json']);
+    const res = await runCli(['init', '--data-dir', dir, '--json']);
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
     expect(out).toEqual({
@@ -38,26 +38,26 @@ describe('messagejs-relay init', () => {
     expect(db.includes(out.secretKey)).toBe(false);
   });
 
-  it('allows the demo page from the port of the relay when PORT is not the default', () => {
-    const res = runCli(['init', '--data-dir', fresh(), '--json'], { env: { PORT: '8899' } });
+  it('allows the demo page from the port of the relay when PORT is not the default', async () => {
+    const res = await runCli(['init', '--data-dir', fresh(), '--json'], { env: { PORT: '8899' } });
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
     expect(out.allowedOrigins).toEqual(['http://localhost:8899', 'http://127.0.0.1:8899']);
     expect(out.setupUrl).toMatch(/^http:\/\/localhost:8899\/setup\?token=/);
   });
 
-  it('refuses to print old keys on an existing directory and says how to make new ones', () => {
+  it('refuses to print old keys on an existing directory and says how to make new ones', async () => {
     const dir = fresh();
-    const first = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
-    const again = runCli(['init', '--data-dir', dir, '--json']);
+    const first = JSON.parse((await runCli(['init', '--data-dir', dir, '--json'])).stdout);
+    const again = await runCli(['init', '--data-dir', dir, '--json']);
     expect(again.code).toBe(1);
     expect(again.stdout).toBe('');
     expect(again.stderr).toContain('already initialised');
     expect(again.stderr).toContain(`keys create --project ${first.projectId} --kind public`);
   });
 
-  it('fails at start with every configuration problem listed', () => {
-    const res = runCli(['init', '--data-dir', fresh()], {
+  it('fails at start with every configuration problem listed', async () => {
+    const res = await runCli(['init', '--data-dir', fresh()], {
       env: { PORT: 'eighty', LOG_LEVEL: 'loud', MESSAGEJS_MASTER_KEY: 'short' },
     });
     expect(res.code).toBe(1);
@@ -70,98 +70,107 @@ describe('messagejs-relay init', () => {
 describe('messagejs-relay admin commands', () => {
   const dir = fresh();
   const cli = (...args: string[]) => runCli([...args, '--data-dir', dir, '--json']);
-  const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
+  let projectId: string;
+  beforeAll(async () => {
+    projectId = JSON.parse((await runCli(['init', '--data-dir', dir, '--json'])).stdout).projectId;
+  });
 
-  it('creates, lists (prefixes only) and revokes keys', () => {
+  it('creates, lists (prefixes only) and revokes keys', async () => {
     const created = JSON.parse(
-      cli('keys', 'create', '--project', projectId, '--kind', 'public', '--expires', '30d').stdout,
+      (await cli('keys', 'create', '--project', projectId, '--kind', 'public', '--expires', '30d')).stdout,
     );
     expect(created.key).toMatch(/^pk_/);
     const { id } = created.apiKey;
     expect(Date.parse(created.apiKey.expiresAt)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
-    const listed = JSON.parse(cli('keys', 'list', '--project', projectId).stdout);
+    const listed = JSON.parse((await cli('keys', 'list', '--project', projectId)).stdout);
     expect(listed).toHaveLength(3);
     expect(JSON.stringify(listed)).not.toContain(created.key);
     expect(listed.find((k: { id: string }) => k.id === id).prefix).toBe(`${created.key.slice(0, 11)}…`);
-    expect(cli('keys', 'revoke', id).code).toBe(0);
+    expect((await cli('keys', 'revoke', id)).code).toBe(0);
     expect(
-      JSON.parse(cli('keys', 'list', '--project', projectId).stdout).find((k: { id: string }) => k.id === id).status,
+      JSON.parse((await cli('keys', 'list', '--project', projectId)).stdout).find((k: { id: string }) => k.id === id)
+        .status,
     ).toBe('revoked');
-    expect(cli('keys', 'revoke', id).code).toBe(1);
+    expect((await cli('keys', 'revoke', id)).code).toBe(1);
   });
 
-  it('manages origins, countries and limits', () => {
-    expect(JSON.parse(cli('origins', 'add', 'https://shop.example', '--project', projectId).stdout)).toContain(
+  it('manages origins, countries and limits', async () => {
+    expect(JSON.parse((await cli('origins', 'add', 'https://shop.example', '--project', projectId)).stdout)).toContain(
       'https://shop.example',
     );
-    expect(cli('origins', 'add', 'https://shop.example/path', '--project', projectId).stderr).toContain('origin');
-    expect(JSON.parse(cli('origins', 'remove', 'https://shop.example', '--project', projectId).stdout)).not.toContain(
-      'https://shop.example',
+    expect((await cli('origins', 'add', 'https://shop.example/path', '--project', projectId)).stderr).toContain(
+      'origin',
     );
-    expect(JSON.parse(cli('countries', 'set', 'ma,fr', '--project', projectId, '--default', 'fr').stdout)).toEqual({
+    expect(
+      JSON.parse((await cli('origins', 'remove', 'https://shop.example', '--project', projectId)).stdout),
+    ).not.toContain('https://shop.example');
+    expect(
+      JSON.parse((await cli('countries', 'set', 'ma,fr', '--project', projectId, '--default', 'fr')).stdout),
+    ).toEqual({
       allowedCountries: ['MA', 'FR'],
       defaultCountry: 'FR',
     });
-    expect(cli('countries', 'set', 'Morocco', '--project', projectId).code).toBe(1);
+    expect((await cli('countries', 'set', 'Morocco', '--project', projectId)).code).toBe(1);
     expect(
-      JSON.parse(cli('limits', 'set', '--project', projectId, '--per-ip-per-minute', '100').stdout).perIpPerMinute,
+      JSON.parse((await cli('limits', 'set', '--project', projectId, '--per-ip-per-minute', '100')).stdout)
+        .perIpPerMinute,
     ).toBe(100);
-    expect(cli('limits', 'set', '--project', projectId, '--per-ip-per-minute', '-1').code).toBe(1);
+    expect((await cli('limits', 'set', '--project', projectId, '--per-ip-per-minute', '-1')).code).toBe(1);
   });
 
-  it('sets the ceiling of fixed-recipient templates, all clients together', () => {
+  it('sets the ceiling of fixed-recipient templates, all clients together', async () => {
     expect(
-      JSON.parse(cli('limits', 'set', '--project', projectId, '--per-template-per-10-minutes', '40').stdout)
+      JSON.parse((await cli('limits', 'set', '--project', projectId, '--per-template-per-10-minutes', '40')).stdout)
         .perTemplatePer10Minutes,
     ).toBe(40);
   });
 
-  it('marks a project as a development project and back', () => {
-    expect(JSON.parse(cli('projects', 'create', '--name', 'Lab', '--development').stdout)).toMatchObject({
+  it('marks a project as a development project and back', async () => {
+    expect(JSON.parse((await cli('projects', 'create', '--name', 'Lab', '--development')).stdout)).toMatchObject({
       name: 'Lab',
       development: true,
     });
-    expect(JSON.parse(cli('projects', 'create', '--name', 'Shop').stdout)).toMatchObject({
+    expect(JSON.parse((await cli('projects', 'create', '--name', 'Shop')).stdout)).toMatchObject({
       name: 'Shop',
       development: false,
       allowedNumberTypes: ['mobile', 'fixed_line_or_mobile'],
     });
-    expect(JSON.parse(cli('projects', 'development', 'on', '--project', projectId).stdout)).toEqual({
+    expect(JSON.parse((await cli('projects', 'development', 'on', '--project', projectId)).stdout)).toEqual({
       development: true,
     });
-    expect(JSON.parse(cli('projects', 'development', 'off', '--project', projectId).stdout)).toEqual({
+    expect(JSON.parse((await cli('projects', 'development', 'off', '--project', projectId)).stdout)).toEqual({
       development: false,
     });
-    const bad = cli('projects', 'development', 'maybe', '--project', projectId);
+    const bad = await cli('projects', 'development', 'maybe', '--project', projectId);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('validation_failed, development');
   });
 
-  it('manages the number types phone channels send to, and names a bad type', () => {
-    expect(JSON.parse(cli('number-types', 'set', 'mobile,fixed_line', '--project', projectId).stdout)).toEqual({
+  it('manages the number types phone channels send to, and names a bad type', async () => {
+    expect(JSON.parse((await cli('number-types', 'set', 'mobile,fixed_line', '--project', projectId)).stdout)).toEqual({
       allowedNumberTypes: ['mobile', 'fixed_line'],
     });
-    const bad = cli('number-types', 'set', 'mobile,premium', '--project', projectId);
+    const bad = await cli('number-types', 'set', 'mobile,premium', '--project', projectId);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('validation_failed, allowedNumberTypes');
     expect(bad.stderr).toContain('`premium` is not a number type');
-    expect(JSON.parse(cli('number-types', 'show', '--project', projectId).stdout)).toEqual({
+    expect(JSON.parse((await cli('number-types', 'show', '--project', projectId)).stdout)).toEqual({
       allowedNumberTypes: ['mobile', 'fixed_line'],
     });
   });
 
-  it('adds templates from a YAML file and from flags, and refuses undeclared placeholders', () => {
+  it('adds templates from a YAML file and from flags, and refuses undeclared placeholders', async () => {
     const file = path.join(path.dirname(dir), 'welcome.yaml');
     fs.writeFileSync(
       file,
       'name: welcome\nchannel: sms\nrecipient: { mode: caller }\nbody: "Welcome, {{first}}!"\nparams:\n  first: { type: text, maxLength: 30 }\n',
     );
-    expect(JSON.parse(cli('templates', 'add', '--project', projectId, '--file', file).stdout)).toEqual({
+    expect(JSON.parse((await cli('templates', 'add', '--project', projectId, '--file', file)).stdout)).toEqual({
       name: 'welcome',
       channel: 'sms',
       params: ['first'],
     });
-    const flags = cli(
+    const flags = await cli(
       'templates',
       'add',
       '--project',
@@ -178,7 +187,7 @@ describe('messagejs-relay admin commands', () => {
       'n:number',
     );
     expect(flags.code).toBe(0);
-    const bad = cli(
+    const bad = await cli(
       'templates',
       'add',
       '--project',
@@ -192,18 +201,18 @@ describe('messagejs-relay admin commands', () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('{{who}}');
-    const names = JSON.parse(cli('templates', 'list', '--project', projectId).stdout).map(
+    const names = JSON.parse((await cli('templates', 'list', '--project', projectId)).stdout).map(
       (t: { name: string }) => t.name,
     );
     expect(names).toEqual(['contact', 'order_update', 'ping', 'welcome']);
-    expect(JSON.parse(cli('templates', 'show', 'welcome', '--project', projectId).stdout).body).toBe(
+    expect(JSON.parse((await cli('templates', 'show', 'welcome', '--project', projectId)).stdout).body).toBe(
       'Welcome, {{first}}!',
     );
   });
 
-  it('seals connector credentials read from stdin and never shows them', () => {
+  it('seals connector credentials read from stdin and never shows them', async () => {
     const secret = 'whsec-should-never-be-seen-again-1234';
-    const res = runCli(
+    const res = await runCli(
       [
         'connectors',
         'add',
@@ -227,10 +236,10 @@ describe('messagejs-relay admin commands', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).not.toContain(secret);
     expect(JSON.parse(res.stdout).credentials).toBe('sealed');
-    const list = cli('connectors', 'list', '--project', projectId);
+    const list = await cli('connectors', 'list', '--project', projectId);
     expect(list.stdout).not.toContain(secret);
     expect(fs.readFileSync(path.join(dir, 'messagejs.db')).includes(secret)).toBe(false);
-    const fromFlag = cli(
+    const fromFlag = await cli(
       'connectors',
       'add',
       '--project',
@@ -246,7 +255,7 @@ describe('messagejs-relay admin commands', () => {
     expect(fromFlag.stdout).not.toContain(secret);
     const fileDir = path.dirname(dir);
     fs.writeFileSync(path.join(fileDir, 'creds.yaml'), `secret: ${secret}-file\n`);
-    const fromFile = cli(
+    const fromFile = await cli(
       'connectors',
       'add',
       '--project',
@@ -260,7 +269,7 @@ describe('messagejs-relay admin commands', () => {
     );
     expect(fromFile.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'messagejs.db')).includes(`${secret}-f`)).toBe(false);
-    const bad = runCli(
+    const bad = await runCli(
       [
         'connectors',
         'add',
@@ -287,12 +296,12 @@ describe('messagejs-relay admin commands', () => {
 describe('messagejs-relay connectors test', () => {
   it("calls the provider's cheapest authenticated endpoint and reports clearly", async () => {
     const dir = fresh();
-    const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json']).stdout);
+    const { projectId } = JSON.parse((await runCli(['init', '--data-dir', dir, '--json'])).stdout);
     const fake = await startFakeProvider();
     try {
       const sid = `AC${'b'.repeat(32)}`;
       const env = { MESSAGEJS_CONNECTOR_BASE_URLS: JSON.stringify({ twilio: fake.url }) };
-      const added = runCli(
+      const added = await runCli(
         [
           'connectors',
           'add',
@@ -315,14 +324,14 @@ describe('messagejs-relay connectors test', () => {
       );
       const { id } = JSON.parse(added.stdout);
       fake.reply({ status: 200, body: { sid, friendly_name: 'Shop', status: 'active' } });
-      const ok = runCliAsync(['connectors', 'test', id, '--data-dir', dir, '--json'], { env });
+      const ok = runCli(['connectors', 'test', id, '--data-dir', dir, '--json'], { env });
       const okRes = await ok;
       expect(okRes.code).toBe(0);
       expect(JSON.parse(okRes.stdout)).toMatchObject({ ok: true, type: 'twilio' });
       expect(fake.last().url).toBe(`/2010-04-01/Accounts/${sid}.json`);
       expect(fake.last().headers.authorization).toMatch(/^Basic /);
       fake.reply({ status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } });
-      const bad = await runCliAsync(['connectors', 'test', id, '--data-dir', dir, '--json'], { env });
+      const bad = await runCli(['connectors', 'test', id, '--data-dir', dir, '--json'], { env });
       expect(bad.code).toBe(1);
       expect(JSON.parse(bad.stdout)).toMatchObject({
         ok: false,

@@ -14,7 +14,7 @@ import { call, startRelay, tempDir, waitForIdle, waitForMessage, type TestRelay 
 import { setUpOwner, startAccountsRelay, addMember, type Tokens } from '../helpers/accounts.js';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 import { waitForCode } from '../helpers/verify.js';
-import { runCliAsync } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { freshDatabase, postgresAvailable } from '../helpers/postgres.js';
 
 const TO = '+212612345678';
@@ -243,14 +243,14 @@ describe.skipIf(!pgUp || !sqliteProject)('messagejs-relay copy', () => {
   let fake: FakeProvider;
   let source: Awaited<ReturnType<typeof populate>>;
   let target: Awaited<ReturnType<typeof freshDatabase>>;
-  let copied: Awaited<ReturnType<typeof runCliAsync>>;
+  let copied: Awaited<ReturnType<typeof runCli>>;
   const extra: Array<{ drop: () => Promise<void> }> = [];
 
   beforeAll(async () => {
     fake = await startFakeProvider();
     source = await populate(fake);
     target = await freshDatabase({ migrate: false });
-    copied = await runCliAsync(['copy', '--from', source.dataDir, '--to', target.url]);
+    copied = await runCli(['copy', '--from', source.dataDir, '--to', target.url]);
   }, 60_000);
   afterAll(async () => {
     await target?.drop();
@@ -292,7 +292,7 @@ describe.skipIf(!pgUp || !sqliteProject)('messagejs-relay copy', () => {
 
   it('refuses a target that has rows, and writes nothing', async () => {
     const before = await targetCounts(target.pool);
-    const again = await runCliAsync(['copy', '--from', source.dataDir, '--to', target.url]);
+    const again = await runCli(['copy', '--from', source.dataDir, '--to', target.url]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(
       /The target database is not empty \(rows in accounts, users, projects.*Nothing was written/,
@@ -308,7 +308,7 @@ describe.skipIf(!pgUp || !sqliteProject)('messagejs-relay copy', () => {
     db.close();
     const empty = await freshDatabase({ migrate: false });
     extra.push(empty);
-    const res = await runCliAsync(['copy', '--from', dir, '--to', empty.url]);
+    const res = await runCli(['copy', '--from', dir, '--to', empty.url]);
     fs.rmSync(dir, { recursive: true, force: true });
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('tables this relay does not know (future_things)');

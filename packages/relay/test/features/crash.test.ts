@@ -23,10 +23,10 @@ async function statusOf(url: string, key: string, id: string): Promise<string> {
 describe('a relay killed with SIGKILL', () => {
   it('loses no accepted message: the next start delivers every one, re-sending only those in flight', async () => {
     const { projectId, secretKey } = JSON.parse(
-      runCli(['init', '--data-dir', dir, '--json'], { env: storage.env }).stdout,
+      (await runCli(['init', '--data-dir', dir, '--json'], { env: storage.env })).stdout,
     );
     const receiver = await scriptedServer([200], { delayMs: 150 });
-    const add = runCli(
+    const add = await runCli(
       [
         'connectors',
         'add',

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliAsync } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { startRelay, type TestRelay } from '../helpers/start-relay.js';
 
 /**
@@ -107,7 +107,7 @@ describe('deploy/compose.yaml', () => {
 describe('the commands deploy/ runs', () => {
   it.each(invocations)('%s: a real command with real flags', async (_where, argv) => {
     const { command, flags } = split(argv);
-    const help = await runCliAsync([...command.split(' '), '--help']);
+    const help = await runCli([...command.split(' '), '--help']);
     // Commander answers `--help` after an unknown command with the program's help (exit 0): the
     // command exists when its own usage line is printed.
     const usage = help.code === 0 && help.stdout.startsWith(`Usage: messagejs-relay ${command} `);

@@ -4,7 +4,7 @@ import { call } from '../helpers/start-relay.js';
 import { addMember, setUpOwner, startAccountsRelay, type Tokens } from '../helpers/accounts.js';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 import { waitForCode } from '../helpers/verify.js';
-import { runCliAsync } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { postTelegram, postTwilio, twilioSms } from '../helpers/inbound-hooks.js';
 
 /**
@@ -516,7 +516,7 @@ describe('received messages in the message history (direction=inbound)', () => {
 
 describe('the CLI', () => {
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    runCliAsync([...args, '--data-dir', t.dataDir], { env: { ...cliEnv, ...env } });
+    runCli([...args, '--data-dir', t.dataDir], { env: { ...cliEnv, ...env } });
 
   it('registers a Telegram bot’s webhook with the secret token the hook then accepts', async () => {
     const res = await cli(['connectors', 'webhook-setup', telegramId, '--json'], {

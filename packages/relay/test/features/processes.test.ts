@@ -70,8 +70,8 @@ async function startWorker(dataDir: string, env: Record<string, string> = {}) {
 }
 
 /** A webhook connector of the demo project that posts to the fake provider. */
-function addProviderConnector(dataDir: string, projectId: string, url: string, env: Record<string, string> = {}) {
-  const res = runCli(
+async function addProviderConnector(dataDir: string, projectId: string, url: string, env: Record<string, string> = {}) {
+  const res = await runCli(
     [
       'connectors',
       'add',
@@ -95,8 +95,11 @@ function addProviderConnector(dataDir: string, projectId: string, url: string, e
 }
 
 /** `init` in `dataDir`: the demo project's id and secret key. */
-function init(dataDir: string, env: Record<string, string> = {}): { projectId: string; secretKey: string } {
-  const res = runCli(['init', '--data-dir', dataDir, '--json'], { env });
+async function init(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ projectId: string; secretKey: string }> {
+  const res = await runCli(['init', '--data-dir', dataDir, '--json'], { env });
   expect(res.code, res.stderr).toBe(0);
   return JSON.parse(res.stdout) as { projectId: string; secretKey: string };
 }
@@ -120,10 +123,10 @@ async function health(base: string, route: string): Promise<{ status: number; bo
 describe('processes on SQLite (one data directory)', () => {
   it('start --no-worker stores and waits; a worker process delivers; its listener answers /healthz and /readyz only', async () => {
     const dataDir = path.join(root, 'sqlite-split');
-    const { projectId, secretKey } = init(dataDir);
+    const { projectId, secretKey } = await init(dataDir);
     provider = await startFakeProvider();
     provider.reply({ body: { id: 'rcv_1' } });
-    addProviderConnector(dataDir, projectId, provider.url);
+    await addProviderConnector(dataDir, projectId, provider.url);
     const relay = await startHttpOnly(dataDir);
 
     const accepted = await send(relay.url, secretKey, 1);
@@ -155,10 +158,10 @@ describe('processes on SQLite (one data directory)', () => {
 
   it('a worker stopped with SIGTERM finishes the delivery in flight, then exits 0', async () => {
     const dataDir = path.join(root, 'sqlite-sigterm');
-    const { projectId, secretKey } = init(dataDir);
+    const { projectId, secretKey } = await init(dataDir);
     provider = await startFakeProvider();
     provider.reply({ body: { id: 'rcv_slow' }, delayMs: 1500 });
-    addProviderConnector(dataDir, projectId, provider.url);
+    await addProviderConnector(dataDir, projectId, provider.url);
     const relay = await startHttpOnly(dataDir);
     const worker = await startWorker(dataDir);
     const accepted = await send(relay.url, secretKey, 2);
@@ -174,7 +177,7 @@ describe('processes on SQLite (one data directory)', () => {
 
   it('a worker without --health-port stays up while idle; SIGTERM then ends it with 0 and a `stopped` log line', async () => {
     const dataDir = path.join(root, 'sqlite-idle');
-    init(dataDir);
+    await init(dataDir);
     const worker = await spawnCli(['worker', '--data-dir', dataDir], {
       env: { LOG_LEVEL: 'info' },
       ready: /MessageJS worker running/,
@@ -201,7 +204,7 @@ describe('processes on SQLite (one data directory)', () => {
 
   it('a worker signalled while it starts still stops cleanly: exit 0, not killed by SIGTERM', async () => {
     const dataDir = path.join(root, 'sqlite-early');
-    init(dataDir);
+    await init(dataDir);
     requireBuiltCli();
     const proc = spawn(process.execPath, [CLI, 'worker', '--data-dir', dataDir], {
       env: { ...process.env, LOG_LEVEL: 'info' },
@@ -229,13 +232,13 @@ describe('processes on SQLite (one data directory)', () => {
     expect(at('shutting down')).toBeLessThanOrEqual(at('stopped'));
   });
 
-  it('migrate applies the pending migrations and prints the versions; a second run has nothing to do', () => {
+  it('migrate applies the pending migrations and prints the versions; a second run has nothing to do', async () => {
     const dataDir = path.join(root, 'sqlite-migrate');
     fs.mkdirSync(dataDir);
-    const first = runCli(['migrate', '--data-dir', dataDir]);
+    const first = await runCli(['migrate', '--data-dir', dataDir]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe(`SQLite (${dataDir}): schema migrated from version 0 to ${sqliteMigrations.length}.\n`);
-    const again = runCli(['migrate', '--data-dir', dataDir, '--json']);
+    const again = await runCli(['migrate', '--data-dir', dataDir, '--json']);
     expect(JSON.parse(again.stdout)).toEqual({
       backend: 'sqlite',
       database: dataDir,
@@ -244,9 +247,9 @@ describe('processes on SQLite (one data directory)', () => {
     });
   });
 
-  it('migrate creates no SQLite data directory', () => {
+  it('migrate creates no SQLite data directory', async () => {
     const missing = path.join(root, 'sqlite-missing');
-    const res = runCli(['migrate', '--data-dir', missing]);
+    const res = await runCli(['migrate', '--data-dir', missing]);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(`No data directory at ${missing}`);
     expect(fs.existsSync(missing)).toBe(false);
@@ -261,14 +264,14 @@ describe.skipIf(!postgresUp)('migrate on PostgreSQL', () => {
     const db = await freshDatabase({ migrate: false });
     cleanups.push(() => db.drop());
     const env = { MESSAGEJS_DATABASE_URL: db.url, MESSAGEJS_MASTER_KEY: crypto.randomBytes(32).toString('hex') };
-    const first = runCli(['migrate'], { env, cwd: root });
+    const first = await runCli(['migrate'], { env, cwd: root });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(
       new RegExp(
         `^PostgreSQL \\(postgres://.+\\): schema migrated from version 0 to ${postgresMigrations.length}\\.\\n$`,
       ),
     );
-    const again = JSON.parse(runCli(['migrate', '--json'], { env, cwd: root }).stdout);
+    const again = JSON.parse((await runCli(['migrate', '--json'], { env, cwd: root })).stdout);
     expect(again).toMatchObject({
       backend: 'postgres',
       from: postgresMigrations.length,
@@ -314,10 +317,10 @@ describe.skipIf(skipPostgres !== null)('processes on PostgreSQL (one database, s
     const { env } = await database();
     const relayDir = path.join(root, 'pg-relay');
     const workerDir = path.join(root, 'pg-worker');
-    const { projectId, secretKey } = init(relayDir, env);
+    const { projectId, secretKey } = await init(relayDir, env);
     provider = await startFakeProvider();
     provider.reply({ body: { id: 'rcv_pg' } });
-    addProviderConnector(relayDir, projectId, provider.url, env);
+    await addProviderConnector(relayDir, projectId, provider.url, env);
     const relay = await startHttpOnly(relayDir, env);
     const worker = await startWorker(workerDir, env);
     await until(async () => (await health(worker.health, '/readyz')).status === 200 || undefined);
@@ -404,8 +407,8 @@ describe.skipIf(skipPostgres !== null)('processes on PostgreSQL (one database, s
         return viaProxy.toString();
       });
       const dataDir = path.join(root, 'pg-down');
-      // Straight to the server: `runCli` blocks this process, and with it the proxy.
-      const { secretKey } = init(dataDir, { ...env, MESSAGEJS_DATABASE_URL: db.url });
+      // Straight to the server: the setup does not depend on the proxy this test takes down.
+      const { secretKey } = await init(dataDir, { ...env, MESSAGEJS_DATABASE_URL: db.url });
       const relay = await startHttpOnly(dataDir, env);
       expect((await send(relay.url, secretKey, 20)).status).toBe(202);
 

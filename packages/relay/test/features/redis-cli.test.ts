@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKey } from '@messagejs/relay';
 import { startRelay, type TestRelay } from '../helpers/start-relay.js';
-import { runCliAsync } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { closedPortUrl, redisAvailable, testClient, testRedisUrl } from '../helpers/redis.js';
 
 const redis = await redisAvailable();
@@ -24,7 +24,7 @@ describe.runIf(redis)('the CLI with MESSAGEJS_REDIS_URL', () => {
     listener.on('message', (channel: string, message: string) => heard.push(`${channel} ${message}`));
     await listener.subscribe('messagejs:invalidate');
     try {
-      const revoked = await runCliAsync(
+      const revoked = await runCli(
         ['keys', 'revoke', key.id, '--project', t.demo.projectId, '--data-dir', t.dataDir, '--json'],
         { env: { MESSAGEJS_REDIS_URL: testRedisUrl } },
       );
@@ -44,7 +44,7 @@ describe('the CLI with a MESSAGEJS_REDIS_URL that does not answer', () => {
     t = await startRelay();
     const { key } = await createKey(t.relay.store, { projectId: t.demo.projectId, kind: 'secret' }, Date.now());
     await t.close();
-    const revoked = await runCliAsync(
+    const revoked = await runCli(
       ['keys', 'revoke', key.id, '--project', t.demo.projectId, '--data-dir', t.dataDir, '--json'],
       { env: { MESSAGEJS_REDIS_URL: await closedPortUrl() } },
     );

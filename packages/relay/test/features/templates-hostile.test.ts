@@ -239,10 +239,10 @@ describe('text params in caller-recipient templates', () => {
 describe('templates add (CLI)', () => {
   let dataDir: string;
   let projectId: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     requireBuiltCli();
     dataDir = tempDir();
-    projectId = JSON.parse(runCli(['init', '--data-dir', dataDir, '--json']).stdout).projectId;
+    projectId = JSON.parse((await runCli(['init', '--data-dir', dataDir, '--json'])).stdout).projectId;
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const add = (...params: string[]) =>
@@ -266,30 +266,30 @@ describe('templates add (CLI)', () => {
   it.each([
     ['a lookahead', 'v:pattern:^(?=a)a+$'],
     ['a backreference', 'v:pattern:^(a)\\1$'],
-  ])('refuses %s in a pattern', (_, param) => {
-    const res = add(param);
+  ])('refuses %s in a pattern', async (_, param) => {
+    const res = await add(param);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/validation_failed, params\.v\.pattern/);
   });
 
-  it('reads text options after the length: name:text:100:multiline,links', () => {
-    expect(add('v:text:100:multiline,links').code).toBe(0);
+  it('reads text options after the length: name:text:100:multiline,links', async () => {
+    expect((await add('v:text:100:multiline,links')).code).toBe(0);
     const shown = JSON.parse(
-      runCli(['templates', 'show', 'cli_t', '--project', projectId, '--data-dir', dataDir, '--json']).stdout,
+      (await runCli(['templates', 'show', 'cli_t', '--project', projectId, '--data-dir', dataDir, '--json'])).stdout,
     );
     expect(shown.params.v).toEqual({ type: 'text', maxLength: 100, multiline: true, allowLinks: true });
   });
 
-  it('refuses an unknown text option', () => {
-    const res = add('v:text:100:html');
+  it('refuses an unknown text option', async () => {
+    const res = await add('v:text:100:html');
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/multiline and links/);
   });
 
-  it('keeps colons inside a pattern', () => {
-    expect(add('v:pattern:^[0-9]{2}:[0-9]{2}$').code).toBe(0);
+  it('keeps colons inside a pattern', async () => {
+    expect((await add('v:pattern:^[0-9]{2}:[0-9]{2}$')).code).toBe(0);
     const shown = JSON.parse(
-      runCli(['templates', 'show', 'cli_t', '--project', projectId, '--data-dir', dataDir, '--json']).stdout,
+      (await runCli(['templates', 'show', 'cli_t', '--project', projectId, '--data-dir', dataDir, '--json'])).stdout,
     );
     expect(shown.params.v).toEqual({ type: 'pattern', pattern: '^[0-9]{2}:[0-9]{2}$' });
   });
@@ -300,7 +300,7 @@ describe('start (CLI)', () => {
     requireBuiltCli();
     const dataDir = tempDir();
     try {
-      expect(runCli(['init', '--data-dir', dataDir, '--json']).code).toBe(0);
+      expect((await runCli(['init', '--data-dir', dataDir, '--json'])).code).toBe(0);
       // As an older relay stored it: a lookahead was accepted before patterns were checked.
       await write({ dataDir }, `UPDATE templates SET params = @params WHERE name = 'order_update'`, {
         params: JSON.stringify({

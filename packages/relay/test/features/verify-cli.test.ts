@@ -18,12 +18,12 @@ afterAll(async () => {
   await dropStorage(dir);
 });
 const cli = (...args: string[]) => runCli([...args, '--data-dir', dir, '--json'], { env: storage.env });
-const { projectId } = JSON.parse(runCli(['init', '--data-dir', dir, '--json'], { env: storage.env }).stdout);
+const { projectId } = JSON.parse((await runCli(['init', '--data-dir', dir, '--json'], { env: storage.env })).stdout);
 beforeAll(() => expectProjectStored(storage.location, projectId));
 
 describe('messagejs-relay verify', () => {
-  it('shows the defaults', () => {
-    const res = cli('verify', 'show', '--project', projectId);
+  it('shows the defaults', async () => {
+    const res = await cli('verify', 'show', '--project', projectId);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual({
       codeLength: 6,
@@ -48,8 +48,8 @@ describe('messagejs-relay verify', () => {
     });
   });
 
-  it("turns on the relay's own proof-of-work CAPTCHA for codes and sends, without a secret", () => {
-    const res = cli(
+  it("turns on the relay's own proof-of-work CAPTCHA for codes and sends, without a secret", async () => {
+    const res = await cli(
       'verify',
       'set',
       '--project',
@@ -66,21 +66,24 @@ describe('messagejs-relay verify', () => {
       captchaOnSends: true,
       powMaxNumber: 200_000,
     });
-    expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--no-captcha-on-sends').stdout)).toMatchObject({
+    expect(
+      JSON.parse((await cli('verify', 'set', '--project', projectId, '--no-captcha-on-sends')).stdout),
+    ).toMatchObject({
       captcha: { provider: 'pow' },
       captchaOnSends: false,
     });
-    const withSecret = cli('verify', 'set', '--project', projectId, '--captcha', 'pow', '--captcha-secret', 'x');
+    const withSecret = await cli('verify', 'set', '--project', projectId, '--captcha', 'pow', '--captcha-secret', 'x');
     expect(withSecret.code).toBe(1);
     expect(withSecret.stderr).toContain('captchaSecret');
     expect(
-      JSON.parse(cli('verify', 'set', '--project', projectId, '--captcha', 'none', '--pow-max-number', '100000').stdout)
-        .captcha,
+      JSON.parse(
+        (await cli('verify', 'set', '--project', projectId, '--captcha', 'none', '--pow-max-number', '100000')).stdout,
+      ).captcha,
     ).toBe('none');
   });
 
   it('sets the rules and a CAPTCHA, sealing its secret', async () => {
-    const res = cli(
+    const res = await cli(
       'verify',
       'set',
       '--project',
@@ -117,7 +120,7 @@ describe('messagejs-relay verify', () => {
       expect(fs.readFileSync(path.join(dir, file)).includes('cf-secret-123')).toBe(false);
     expect(JSON.stringify(await snapshot(storage.location))).not.toContain('cf-secret-123');
 
-    const fromStdin = runCli(
+    const fromStdin = await runCli(
       [
         'verify',
         'set',
@@ -133,11 +136,13 @@ describe('messagejs-relay verify', () => {
       { input: 'hc-secret\n', env: storage.env },
     );
     expect(JSON.parse(fromStdin.stdout).captcha).toEqual({ provider: 'hcaptcha', secret: 'sealed' });
-    expect(JSON.parse(cli('verify', 'set', '--project', projectId, '--captcha', 'none').stdout).captcha).toBe('none');
+    expect(JSON.parse((await cli('verify', 'set', '--project', projectId, '--captcha', 'none')).stdout).captcha).toBe(
+      'none',
+    );
   });
 
-  it('sets the anti-pumping caps and the success-rate guard', () => {
-    const res = cli(
+  it('sets the anti-pumping caps and the success-rate guard', async () => {
+    const res = await cli(
       'verify',
       'set',
       '--project',
@@ -167,39 +172,39 @@ describe('messagejs-relay verify', () => {
       guardMinSuccessPercent: 0,
       guardMinSends: 50,
     });
-    const bad = cli('verify', 'set', '--project', projectId, '--guard-min-success-percent', '101');
+    const bad = await cli('verify', 'set', '--project', projectId, '--guard-min-success-percent', '101');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('guardMinSuccessPercent');
   });
 
-  it('refuses bad values, naming the flag', () => {
-    const res = cli('verify', 'set', '--project', projectId, '--code-length', '12');
+  it('refuses bad values, naming the flag', async () => {
+    const res = await cli('verify', 'set', '--project', projectId, '--code-length', '12');
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('codeLength');
-    const noSecret = cli('verify', 'set', '--project', projectId, '--captcha', 'recaptcha');
+    const noSecret = await cli('verify', 'set', '--project', projectId, '--captcha', 'recaptcha');
     expect(noSecret.code).toBe(1);
     expect(noSecret.stderr).toContain('--captcha-secret');
   });
 });
 
 describe('messagejs-relay keys rotate-signing', () => {
-  it('adds a signing key and publishes it with the previous one', () => {
-    const first = JSON.parse(cli('keys', 'rotate-signing', '--project', projectId).stdout);
+  it('adds a signing key and publishes it with the previous one', async () => {
+    const first = JSON.parse((await cli('keys', 'rotate-signing', '--project', projectId)).stdout);
     expect(first.published).toHaveLength(2);
     expect(first.published[0]).toBe(first.kid);
-    const second = JSON.parse(cli('keys', 'rotate-signing', '--project', projectId).stdout);
+    const second = JSON.parse((await cli('keys', 'rotate-signing', '--project', projectId)).stdout);
     expect(second.published).toEqual([second.kid, first.kid]);
   });
 
-  it('fails for an unknown project', () => {
-    const res = cli('keys', 'rotate-signing', '--project', 'prj_missing');
+  it('fails for an unknown project', async () => {
+    const res = await cli('keys', 'rotate-signing', '--project', 'prj_missing');
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('project_not_found');
   });
 
-  it('gives a new project its signing key at creation', () => {
-    const project = JSON.parse(cli('projects', 'create', '--name', 'Shop', '--countries', 'MA').stdout);
-    const rotated = JSON.parse(cli('keys', 'rotate-signing', '--project', project.id).stdout);
+  it('gives a new project its signing key at creation', async () => {
+    const project = JSON.parse((await cli('projects', 'create', '--name', 'Shop', '--countries', 'MA')).stdout);
+    const rotated = JSON.parse((await cli('keys', 'rotate-signing', '--project', project.id)).stdout);
     // One key from creation, one from the rotation.
     expect(rotated.published).toHaveLength(2);
   });

@@ -20,7 +20,7 @@ const ALLOW = { MESSAGEJS_ALLOW_PRIVATE_TARGETS: '127.0.0.1', MESSAGEJS_ALLOW_HT
 
 describe('a relay killed with SIGKILL between status changes and their webhooks', () => {
   it('loses no event: the next start delivers every one', async () => {
-    const init = JSON.parse(runCli(['init', '--data-dir', dir, '--json'], { env: storage.env }).stdout);
+    const init = JSON.parse((await runCli(['init', '--data-dir', dir, '--json'], { env: storage.env })).stdout);
     const { projectId, secretKey } = init;
     // The receiver is slow at first: deliveries are in flight when the relay dies.
     const receiver = await startReceiver();

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI: `pnpm test` builds it before running the tests. */
@@ -10,37 +10,37 @@ export function requireBuiltCli(): void {
     throw new Error(`${CLI} is missing: run \`pnpm build\` (pnpm test does) before the CLI tests.`);
 }
 
-/** Runs `messagejs-relay …` to completion (in `cwd`, when given). */
-export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}) {
-  requireBuiltCli();
-  const res = spawnSync(process.execPath, [CLI, ...args], {
-    ...(options.cwd && { cwd: options.cwd }),
-    env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
-    encoding: 'utf8',
-    input: options.input ?? '',
-    timeout: 30_000,
-  });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-/** Runs `messagejs-relay …` without blocking the event loop (needed when the test also serves HTTP). */
-export function runCliAsync(
+/**
+ * Runs `messagejs-relay …` to completion (in `cwd`, when given), without blocking the event loop:
+ * a test file of synchronous runs (seconds each on a loaded machine) kept the worker from reading
+ * vitest's RPC replies past their 60 s timeout, and the test also serving HTTP needs the loop.
+ */
+export function runCli(
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   requireBuiltCli();
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [CLI, ...args], {
+      ...(options.cwd && { cwd: options.cwd }),
       env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
     });
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (c) => (stdout += c));
-    proc.stderr.on('data', (c) => (stderr += c));
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (c: string) => (stdout += c));
+    proc.stderr.on('data', (c: string) => (stderr += c));
+    // A CLI that exits without reading all of its input must not fail the run with EPIPE.
+    proc.stdin.on('error', () => {});
     proc.stdin.end(options.input ?? '');
     const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-    proc.once('error', reject);
-    proc.once('exit', (code) => {
+    proc.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    // 'close', not 'exit': all of its output has been read by then.
+    proc.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });

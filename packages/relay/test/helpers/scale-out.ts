@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { runCliAsync, spawnCli, type CliProcess } from './cli.js';
+import { runCli, spawnCli, type CliProcess } from './cli.js';
 
 /**
  * Several relay processes (`start --no-worker`) and workers (`worker`) on one PostgreSQL database
@@ -41,17 +41,17 @@ export function cluster(root: string, env: Record<string, string>): Cluster {
     env: shared,
     processes,
     async init() {
-      const res = await runCliAsync(['init', '--data-dir', dir('init'), '--json'], { env: shared });
+      const res = await runCli(['init', '--data-dir', dir('init'), '--json'], { env: shared });
       if (res.code !== 0) throw new Error(`init failed:\n${res.stderr}`);
       return JSON.parse(res.stdout) as { projectId: string; secretKey: string; publicKey: string };
     },
     async run(args) {
-      const res = await runCliAsync([...args, '--data-dir', dir('init')], { env: shared });
+      const res = await runCli([...args, '--data-dir', dir('init')], { env: shared });
       if (res.code !== 0) throw new Error(`${args.join(' ')} failed:\n${res.stderr}`);
       return res.stdout;
     },
     async addWebhook(projectId, url) {
-      const res = await runCliAsync(
+      const res = await runCli(
         [
           'connectors',
           'add',

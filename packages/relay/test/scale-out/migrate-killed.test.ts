@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import type pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../src/store/postgres/migrations/index.js';
-import { CLI, requireBuiltCli, runCliAsync } from '../helpers/cli.js';
+import { CLI, requireBuiltCli, runCli } from '../helpers/cli.js';
 import { freshDatabase, postgresAvailable, testDatabaseUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/start-relay.js';
 
@@ -126,7 +126,7 @@ describe.skipIf(!postgresUp)('scale-out: `migrate` killed with SIGKILL midway', 
     expect(await schemaOf(db.pool)).toEqual(before);
     expect((await db.pool.query('SELECT * FROM schema_migrations')).rows).toEqual([]);
     // Nothing is left locked: the next `migrate` applies everything at once.
-    const again = await runCliAsync(['migrate', '--json'], { env });
+    const again = await runCli(['migrate', '--json'], { env });
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ backend: 'postgres', from: 0, to: migrations.length });
     const versions = await db.pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY 1');
