@@ -5,13 +5,17 @@ import { createRetention, type RetentionSettings } from './retention.js';
 /** Idempotency records are kept ≥ 24 h (a client may retry within a day); older ones are dropped. */
 export const IDEMPOTENCY_TTL_MS = 25 * 3600_000;
 const PURGE_EVERY_MS = 3600_000;
+/** How often the analytics rollups count what was written since (SQLite folds them: migration 019). */
+export const SETTLE_EVERY_MS = 2_000;
 
 /** The chores of each scheduler turn (`housekeeping()`), and `stop`, which ends any still running. */
 export type Housekeeping = (() => Promise<void>) & { stop: () => Promise<void> };
 
 /**
- * Chores the scheduler runs on its turns, so tables do not grow without bound: idempotency records
- * past their TTL are purged hourly, and with `retention`, old data is removed hourly too
+ * Chores the scheduler runs on its turns, so tables do not grow without bound: the analytics
+ * rollups count what was written since they last did every couple of seconds (on SQLite, the
+ * messages and attempts written since are folded in, so the rows waiting stay few), idempotency
+ * records past their TTL are purged hourly, and with `retention`, old data is removed hourly too
  * (`retention.ts`). Returns the function to call on each turn; it does nothing until a chore is
  * due. Retention runs in the background, in batches: the turn does not wait for it, so claims and
  * deliveries go on meanwhile.
@@ -25,7 +29,12 @@ export function createHousekeeping(deps: {
   const { store, now, log } = deps;
   const retention = deps.retention && createRetention({ store, now, log, settings: deps.retention });
   let lastPurgeAt = 0;
+  let lastSettleAt = 0;
   async function housekeeping() {
+    if (now() - lastSettleAt >= SETTLE_EVERY_MS) {
+      lastSettleAt = now();
+      await store.analytics.settle();
+    }
     if (now() - lastPurgeAt < PURGE_EVERY_MS) return;
     lastPurgeAt = now();
     const purged = await store.idempotency.purge(now() - IDEMPOTENCY_TTL_MS);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import pg from 'pg';
 import { DATABASE_FILE, openDatabase } from './sqlite/database.js';
+import { createRollupFold } from './sqlite/rollup-fold.js';
 import { migratePostgres } from './postgres/database.js';
 import { pgTypes } from './postgres/pg-db.js';
 
@@ -68,13 +69,20 @@ export const COPY_TABLES = [
 ] as const;
 
 /** SQLite's working tables of its triggers and batches (migration 018): no row after a commit, and none on PostgreSQL. */
-export const SQLITE_WORK_TABLES = ['message_triggers_deferred', 'message_writes', 'attempt_writes'] as const;
+export const SQLITE_WORK_TABLES = ['message_triggers_deferred', 'message_writes'] as const;
+
+/**
+ * SQLite's own tables, with no PostgreSQL twin: its working tables, and how far its fold has
+ * counted new messages and attempts in the rollups (migration 019; PostgreSQL counts as it writes).
+ */
+export const SQLITE_ONLY_TABLES = [...SQLITE_WORK_TABLES, 'rollup_marks'] as const;
 
 /**
  * Tables `copy` knows and leaves behind: what only running relays use, for seconds (a live event
- * stream's registration, renewed by the relay that holds the stream) and SQLite's working tables.
+ * stream's registration, renewed by the relay that holds the stream), and SQLite's own tables (the
+ * copy folds the source first, so its rollups count every message and attempt it copies).
  */
-export const TRANSIENT_TABLES = ['event_listeners', ...SQLITE_WORK_TABLES] as const;
+export const UNCOPIED_TABLES = ['event_listeners', ...SQLITE_ONLY_TABLES] as const;
 
 /**
  * The tables whose triggers keep the analytics rollups (store/analytics-schema.ts) and write the
@@ -156,6 +164,9 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
   });
   pool.on('error', () => {});
   try {
+    // The rollups are copied as they are: first they count what the source wrote since its last fold.
+    const fold = createRollupFold(sqlite);
+    while (fold.step());
     sqlite.exec('BEGIN');
     const tables = sourceTables(sqlite);
     const sealedKeyIds = sealedKeyIdsOf(sqlite);
@@ -183,7 +194,7 @@ function sourceTables(sqlite: Database.Database): SourceTable[] {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .all() as Array<{ name: string }>
   ).map((r) => r.name);
-  const known = new Set<string>([...COPY_TABLES, ...TRANSIENT_TABLES]);
+  const known = new Set<string>([...COPY_TABLES, ...UNCOPIED_TABLES]);
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length > 0) {
     throw new CopyError(

@@ -6,7 +6,7 @@ import pg from 'pg';
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@messagejs/relay';
-import { COPY_TABLES, copySqliteToPostgres, TRANSIENT_TABLES } from '../../src/store/copy.js';
+import { COPY_TABLES, copySqliteToPostgres, UNCOPIED_TABLES } from '../../src/store/copy.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
 import { migratePostgres } from '../../src/store/postgres/database.js';
 import { masterKeyId } from '../../src/crypto/sealer.js';
@@ -90,7 +90,7 @@ describe('the tables copy knows', () => {
           name: string;
         }>
       ).map((r) => r.name);
-      expect([...tables].sort()).toEqual([...COPY_TABLES, ...TRANSIENT_TABLES].sort());
+      expect([...tables].sort()).toEqual([...COPY_TABLES, ...UNCOPIED_TABLES].sort());
       for (const [index, table] of COPY_TABLES.entries()) {
         const parents = db.prepare('SELECT "table" FROM pragma_foreign_key_list(?)').all(table) as Array<{
           table: string;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { pgTypes } from '../../src/store/postgres/pg-db.js';
-import { SQLITE_WORK_TABLES } from '../../src/store/copy.js';
+import { SQLITE_ONLY_TABLES } from '../../src/store/copy.js';
 
 /**
  * What tests read from the relay's database behind its store (and, rarely, write to it), in one
@@ -52,9 +52,9 @@ function sqliteTables(db: Database.Database): string[] {
   const tables = db.prepare(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
   );
-  // SQLite's working tables (no row after a commit) have no PostgreSQL twin.
-  const work: readonly string[] = SQLITE_WORK_TABLES;
-  return (tables.all() as Array<{ name: string }>).map((r) => r.name).filter((name) => !work.includes(name));
+  // SQLite's own tables (its working tables, its fold's marks) have no PostgreSQL twin.
+  const own: readonly string[] = SQLITE_ONLY_TABLES;
+  return (tables.all() as Array<{ name: string }>).map((r) => r.name).filter((name) => !own.includes(name));
 }
 
 // Rows in storage order: rowid, or the primary key of a WITHOUT ROWID table (the outbox).

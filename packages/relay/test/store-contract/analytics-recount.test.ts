@@ -39,6 +39,7 @@ function settled(sums: Map<string, number[]>) {
 
 /** A rollup table's rows summed over their shards. */
 async function table(opened: OpenedStore, name: string, key: string[], figures: string[]) {
+  await opened.store.analytics.settle();
   const sums = new Map<string, number[]>();
   for (const row of await rows(opened.location, name)) {
     add(
@@ -101,6 +102,35 @@ function recount(messages: StoredRow[], attempts: StoredRow[]) {
 const metrics = ['messages', 'segments', 'cost_eur_micros', 'cost_mad_micros'];
 const dims = ['country', 'operator', 'connector_id', 'template'];
 
+/** Every rollup table of `opened` holds what `expected` (a recount) says. */
+async function expectCounted(opened: OpenedStore, expected: ReturnType<typeof recount>) {
+  expect(
+    await table(opened, 'message_stats_hourly', ['project_id', 'hour', 'key_id', 'channel', 'status'], metrics),
+  ).toEqual(expected.hourly);
+  expect(
+    await table(
+      opened,
+      'message_stats_daily',
+      ['project_id', 'day', 'channel', 'status', ...dims, 'error_code'],
+      metrics,
+    ),
+  ).toEqual(expected.daily);
+  expect(
+    await table(opened, 'delivery_times_hourly', ['project_id', 'hour', 'channel', 'bucket'], ['messages']),
+  ).toEqual(expected.deliveryHourly);
+  expect(
+    await table(opened, 'delivery_times_daily', ['project_id', 'day', 'channel', ...dims, 'bucket'], ['messages']),
+  ).toEqual(expected.deliveryDaily);
+  expect(
+    await table(
+      opened,
+      'connector_stats_hourly',
+      ['project_id', 'hour', 'connector_id', 'connector_type', 'channel'],
+      ['attempts', 'successes', 'retries', 'timed', ...latencyColumns],
+    ),
+  ).toEqual(expected.connectors);
+}
+
 describe.each(backends)('analytics rollups against a recount ($name)', (backend) => {
   let opened: OpenedStore;
   let store: Store;
@@ -113,25 +143,28 @@ describe.each(backends)('analytics rollups against a recount ($name)', (backend)
 
   it('hold what the messages and attempts say after batched sends, deliveries, retries, failures and late callbacks', async () => {
     // 48 sends at once (group-committed), over two days and several hours, with every dimension
-    // varied and some left empty.
-    await Promise.all(
-      Array.from({ length: 48 }, (_, i) =>
-        store.messages.enqueue({
-          message: message(`msg_r${String(i).padStart(2, '0')}`, {
-            createdAt: T + (i % 2) * DAY + (i % 5) * HOUR + i,
-            channel: i % 3 === 0 ? 'whatsapp' : 'sms',
-            keyId: `key_${i % 3}`,
-            country: i % 7 === 0 ? null : i % 2 === 0 ? 'MA' : 'FR',
-            operator: i % 4 === 0 ? null : 'IAM',
-            template: i % 5 === 0 ? null : i % 5 === 1 ? '123' : 'order_update',
-            segments: i % 6 === 0 ? null : 1 + (i % 3),
-            costEur: i % 6 === 0 ? null : 0.0123457 * (1 + (i % 4)),
-            costMad: i % 6 === 0 ? null : 0.1333333 * (1 + (i % 3)),
-          }),
-          dueAt: T,
+    // varied and some left empty. Half are settled in the rollups before anything else happens to
+    // them (SQLite folds them in: migration 019), so the writes below move counted messages and
+    // uncounted ones alike.
+    const send = (i: number) =>
+      store.messages.enqueue({
+        message: message(`msg_r${String(i).padStart(2, '0')}`, {
+          createdAt: T + (i % 2) * DAY + (i % 5) * HOUR + i,
+          channel: i % 3 === 0 ? 'whatsapp' : 'sms',
+          keyId: `key_${i % 3}`,
+          country: i % 7 === 0 ? null : i % 2 === 0 ? 'MA' : 'FR',
+          operator: i % 4 === 0 ? null : 'IAM',
+          template: i % 5 === 0 ? null : i % 5 === 1 ? '123' : 'order_update',
+          segments: i % 6 === 0 ? null : 1 + (i % 3),
+          costEur: i % 6 === 0 ? null : 0.0123457 * (1 + (i % 4)),
+          costMad: i % 6 === 0 ? null : 0.1333333 * (1 + (i % 3)),
         }),
-      ),
-    );
+        dueAt: T,
+      });
+    const indexes = Array.from({ length: 48 }, (_, i) => i);
+    await Promise.all(indexes.filter((i) => i % 2 === 0).map(send));
+    await store.analytics.settle();
+    await Promise.all(indexes.filter((i) => i % 2 === 1).map(send));
     const now = T + 3 * DAY;
     const jobs = await store.outbox.claim(now, 100, 60_000, 'w1');
     expect(jobs).toHaveLength(48);
@@ -193,34 +226,64 @@ describe.each(backends)('analytics rollups against a recount ($name)', (backend)
 
     const expected = recount(await rows(opened.location, 'messages'), await rows(opened.location, 'message_attempts'));
     expect(expected.connectors).not.toEqual({});
-    expect(
-      await table(opened, 'message_stats_hourly', ['project_id', 'hour', 'key_id', 'channel', 'status'], metrics),
-    ).toEqual(expected.hourly);
-    expect(
-      await table(
-        opened,
-        'message_stats_daily',
-        ['project_id', 'day', 'channel', 'status', ...dims, 'error_code'],
-        metrics,
-      ),
-    ).toEqual(expected.daily);
-    expect(
-      await table(opened, 'delivery_times_hourly', ['project_id', 'hour', 'channel', 'bucket'], ['messages']),
-    ).toEqual(expected.deliveryHourly);
-    expect(
-      await table(opened, 'delivery_times_daily', ['project_id', 'day', 'channel', ...dims, 'bucket'], ['messages']),
-    ).toEqual(expected.deliveryDaily);
-    expect(
-      await table(
-        opened,
-        'connector_stats_hourly',
-        ['project_id', 'hour', 'connector_id', 'connector_type', 'channel'],
-        ['attempts', 'successes', 'retries', 'timed', ...latencyColumns],
-      ),
-    ).toEqual(expected.connectors);
+    await expectCounted(opened, expected);
     // SQLite's working tables hold nothing once a write committed.
     if (backend.name === 'sqlite') {
       for (const table of SQLITE_WORK_TABLES) expect(await rows(opened.location, table), table).toEqual([]);
     }
+  });
+  it('count messages deleted before they were counted, and the messages written after them', async () => {
+    const send = (i: number, at: number) =>
+      store.messages.enqueue({
+        message: message(`msg_d${String(i).padStart(2, '0')}`, {
+          createdAt: at,
+          channel: i % 2 === 0 ? 'whatsapp' : 'sms',
+          segments: 1 + (i % 2),
+          costEur: 0.01 * i,
+        }),
+        dueAt: T,
+      });
+    await Promise.all([0, 1, 2, 3, 4, 5].map((i) => send(i, T + i)));
+    await store.analytics.settle();
+    await Promise.all([6, 7, 8, 9].map((i) => send(i, T + i)));
+    const jobs = await store.outbox.claim(T + HOUR, 100, 60_000, 'w1');
+    expect(jobs).toHaveLength(10);
+    await Promise.all(
+      jobs.map((job, i) =>
+        store.outbox.complete(job, {
+          attempt: attempt(job.messageId, { latencyMs: 20 * i, at: T + HOUR + i }),
+          status: i % 3 === 0 ? 'sent' : 'delivered',
+          at: T + HOUR + i,
+        }),
+      ),
+    );
+    const before = {
+      messages: await rows(opened.location, 'messages'),
+      attempts: await rows(opened.location, 'message_attempts'),
+    };
+    // The newest messages, with their attempts, deleted before anything counted them (by hand:
+    // retention keeps messages this new), then new ones written: SQLite may give them the deleted
+    // rows' rowids, which the fold must not take for counted ones. The rollups outlive messages.
+    await write(opened.location, "DELETE FROM message_attempts WHERE message_id IN ('msg_d08', 'msg_d09')");
+    await write(opened.location, "DELETE FROM messages WHERE id IN ('msg_d08', 'msg_d09')");
+    await Promise.all([10, 11, 12].map((i) => send(i, T + DAY + i)));
+    // Their attempts may take the deleted attempts' ids too.
+    for (const job of await store.outbox.claim(T + DAY + HOUR, 100, 60_000, 'w2')) {
+      await store.outbox.complete(job, {
+        attempt: attempt(job.messageId, { latencyMs: 700, at: T + DAY + HOUR }),
+        status: 'delivered',
+        at: T + DAY + HOUR,
+      });
+    }
+    const known = new Set(before.messages.map((m) => m.id));
+    const added = (await rows(opened.location, 'messages')).filter((m) => !known.has(m.id));
+    expect(added.map((m) => [m.id, m.status])).toEqual([
+      ['msg_d10', 'delivered'],
+      ['msg_d11', 'delivered'],
+      ['msg_d12', 'delivered'],
+    ]);
+    const addedAttempts = (await rows(opened.location, 'message_attempts')).filter((a) => !known.has(a.message_id));
+    expect(addedAttempts).toHaveLength(3);
+    await expectCounted(opened, recount([...before.messages, ...added], [...before.attempts, ...addedAttempts]));
   });
 });

@@ -151,6 +151,7 @@ describe.each(backends)('analytics rollups of batched writes ($name)', (backend)
 
   /** Sums of a rollup table by its columns `by`, shards added up, rows of nothing left out. */
   async function summed(table: string, by: string[], figures: string[]) {
+    await store.analytics.settle();
     const sums = new Map<string, Record<string, number>>();
     for (const row of await rows(opened.location, table)) {
       const key = by.map((c) => String(row[c])).join('|');

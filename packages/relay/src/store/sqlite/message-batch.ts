@@ -1,18 +1,21 @@
 import type Database from 'better-sqlite3';
-import type { Message, MessageAttemptRecord } from '../types/index.js';
-import { DAY_MS, deliveryBucketsMs, HOUR_MS, latencyBucketsMs, latencyColumns } from '../analytics-schema.js';
+import type { Message } from '../types/index.js';
+import { DAY_MS, deliveryBucketsMs, HOUR_MS } from '../analytics-schema.js';
 import { eventIdSql, listeningSql, messageEventStatuses, messageSnapshotFields, snapshot } from '../event-schema.js';
 
 /**
- * What the triggers on `messages` and `message_attempts` write, written by a group-committed batch
- * itself (SQLite migration 018): the analytics rollups (015) and the message events (016).
+ * What the triggers on `messages` write, written by a group-committed batch itself (SQLite
+ * migrations 018 and 019): the analytics rollups' moves of the messages the fold has counted
+ * already (015), and the message events (016).
  *
- * The triggers ran up to nine upserts per message on the send path, and tested for listeners on
- * every row. A batch of sends or of finished deliveries instead adds its messages' rollup moves up
- * here and writes one upsert per distinct rollup row (a handful for the whole batch), and looks
- * once per project at whether anyone listens before it records events. While the batch runs, its
- * transaction holds the row of `message_triggers_deferred`, and the triggers stop at their first
- * test; they write as before for every other write.
+ * A new message or attempt counts nothing here: the fold counts it later as it is then (019,
+ * rollup-fold.ts), so a message sent and delivered between two folds costs its batches no
+ * counting at all. A completed delivery of a message the fold has counted is a move out of the
+ * rows of its old state into those of the new one: the batch adds those moves up in JavaScript
+ * and writes one upsert per distinct rollup row. It also looks once per project at whether anyone
+ * listens before it records events. While the batch runs, its transaction holds the row of
+ * `message_triggers_deferred`, and the triggers stop at their first test; they write as before
+ * for every other write.
  *
  * Each function here gives the numbers and events the trigger it stands in for would (the
  * consistency test recounts the rollups from the messages on both backends:
@@ -96,8 +99,16 @@ export class MessageBatch {
   readonly daily = new Sums();
   readonly deliveryHourly = new Sums();
   readonly deliveryDaily = new Sums();
-  readonly connectors = new Sums();
   readonly events: EventWanted[] = [];
+  #mark: number | undefined;
+
+  /** `readMark` gives the fold's mark of messages (019), read once, when a change first needs it. */
+  constructor(private readonly readMark: () => number) {}
+
+  /** The highest rowid of the messages the fold has counted. */
+  #counted(): number {
+    return (this.#mark ??= this.readMark());
+  }
 
   /**
    * Message `m` counted (`sign` 1) or taken out (-1) in the state `m` has, but for the fields
@@ -146,9 +157,8 @@ export class MessageBatch {
     }
   }
 
-  /** Message `m` inserted (an insert writes no connector nor error code): `messages_written`. */
-  inserted(m: RollupState & Pick<Message, 'id' | 'callbackUrl'>): void {
-    this.count(m, 1, m.status, m.channel, null, null);
+  /** Message `m` inserted: its `message.queued` event (the fold counts it: 019). */
+  inserted(m: Pick<Message, 'id' | 'projectId' | 'callbackUrl'>): void {
     this.events.push({
       messageId: m.id,
       projectId: m.projectId,
@@ -157,20 +167,33 @@ export class MessageBatch {
     });
   }
 
-  /** Message `id`'s update from `before` by `change`: `messages_changed`. */
-  changed(id: string, before: RollupState, change: MessageChange): void {
-    if (
+  /**
+   * Message `id`'s update from `before` by `change`: `messages_changed`. `rowid` is the message's:
+   * one past the fold's mark is not counted yet, and its update moves nothing (019).
+   */
+  changed(id: string, rowid: number, before: RollupState, change: MessageChange): void {
+    if (rowid <= this.#counted() && this.#moves(before, change)) {
+      this.count(before, -1, before.status, before.channel, before.connectorId, before.errorCode);
+      this.count(before, 1, change.status, change.channel, change.connectorId, change.errorCode);
+    }
+    if (rowid <= this.#counted() && before.deliveredAt === null && change.deliveredAt !== null) {
+      this.delivered(before, change.channel, change.connectorId, change.deliveredAt);
+    }
+    this.#recordChange(id, before, change);
+  }
+
+  /** Whether `change` moves a message out of its rollup rows (`countedChange` of 015). */
+  #moves(before: RollupState, change: MessageChange): boolean {
+    return (
       before.status !== change.status ||
       before.channel !== change.channel ||
       before.connectorId !== change.connectorId ||
       before.errorCode !== change.errorCode
-    ) {
-      this.count(before, -1, before.status, before.channel, before.connectorId, before.errorCode);
-      this.count(before, 1, change.status, change.channel, change.connectorId, change.errorCode);
-    }
-    if (before.deliveredAt === null && change.deliveredAt !== null) {
-      this.delivered(before, change.channel, change.connectorId, change.deliveredAt);
-    }
+    );
+  }
+
+  /** The fallback and status events of message `id`'s change. */
+  #recordChange(id: string, before: RollupState, change: MessageChange): void {
     const { projectId } = before;
     if (before.channel !== change.channel) {
       this.events.push({
@@ -210,30 +233,6 @@ export class MessageBatch {
     if (daily) daily[0]! += 1;
     else this.deliveryDaily.start(dailyId, key, [1]);
   }
-
-  /** Attempt `a` of a message of `projectId` (`retry`: it had an earlier one): `message_attempts_stats`. */
-  attempt(projectId: string, a: MessageAttemptRecord, retry: boolean): void {
-    const latency = a.latencyMs == null ? null : Math.round(a.latencyMs);
-    // An attempt without a latency is in no bucket (018).
-    const bucket = latency === null ? -1 : bucketOf(latency, latencyBucketsMs);
-    const hour = a.at - (a.at % HOUR_MS);
-    const id = `${projectId}\0${hour}\0${a.connectorId}\0${a.connectorType}\0${a.channel}`;
-    const ok = failedStatuses.has(a.status) ? 0 : 1;
-    const row = this.connectors.get(id);
-    if (row) {
-      row[0]! += 1;
-      row[1]! += ok;
-      if (retry) row[2]! += 1;
-      if (latency !== null) {
-        row[3]! += 1;
-        row[4 + bucket]! += 1;
-      }
-      return;
-    }
-    const add = [1, ok, retry ? 1 : 0, latency === null ? 0 : 1, ...latencyColumns.map(() => 0)];
-    if (latency !== null) add[4 + bucket] = 1;
-    this.connectors.start(id, [projectId, hour, a.connectorId, a.connectorType, a.channel], add);
-  }
 }
 
 const metricSums = `ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, segments = segments + excluded.segments,
@@ -242,7 +241,6 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 
 /** The upserts of each rollup table, prepared once. */
 function prepareUpserts(db: Database.Database) {
-  const connectorCounters = ['attempts', 'successes', 'retries', 'timed', ...latencyColumns];
   return {
     hourly: db.prepare(
       `INSERT INTO message_stats_hourly (project_id, hour, key_id, channel, status, messages, segments, cost_eur_micros,
@@ -259,11 +257,6 @@ function prepareUpserts(db: Database.Database) {
     deliveryDaily: db.prepare(
       `INSERT INTO delivery_times_daily (project_id, day, channel, country, operator, connector_id, template, bucket, messages)
        VALUES (${placeholders(9)}) ON CONFLICT DO UPDATE SET messages = messages + excluded.messages`,
-    ),
-    connectors: db.prepare(
-      `INSERT INTO connector_stats_hourly (project_id, hour, connector_id, connector_type, channel, ${connectorCounters.join(', ')})
-       VALUES (${placeholders(5 + connectorCounters.length)})
-       ON CONFLICT DO UPDATE SET ${connectorCounters.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
     ),
   };
 }
@@ -300,9 +293,11 @@ export function createMessageBatch(db: Database.Database) {
   const defer = db.prepare('INSERT INTO message_triggers_deferred (id) VALUES (1)');
   const resume = db.prepare('DELETE FROM message_triggers_deferred');
   const upserts = prepareUpserts(db);
+  const mark = db.prepare<[], number>("SELECT mark FROM rollup_marks WHERE source = 'messages'").pluck();
+  const readMark = () => mark.get() ?? 0;
   const events = prepareEvents(db);
   const writeRollups = (batch: MessageBatch) => {
-    for (const name of ['hourly', 'daily', 'deliveryHourly', 'deliveryDaily', 'connectors'] as const) {
+    for (const name of ['hourly', 'daily', 'deliveryHourly', 'deliveryDaily'] as const) {
       const statement = upserts[name];
       for (const { key, add } of batch[name].rows.values()) {
         if (add.some((n) => n !== 0)) statement.run(...key, ...add);
@@ -328,7 +323,7 @@ export function createMessageBatch(db: Database.Database) {
   };
   return <T>(write: (batch: MessageBatch) => T): T => {
     defer.run();
-    const batch = new MessageBatch();
+    const batch = new MessageBatch(readMark);
     const result = write(batch);
     resume.run();
     writeRollups(batch);

@@ -53,33 +53,36 @@ function prepareRecording(db: Database.Database) {
   // Parameters: status, provider id, connector id, channel, at, at, status, at, message id, then
   // the state the batch counts the message's move from (status, channel, connector id, error code,
   // delivered at): a message that changed since it was claimed (a late status callback) is left
-  // alone, read again and updated from what it is now.
-  const succeed = db.prepare<
-    [
-      string,
-      string | null,
-      string,
-      string,
-      number,
-      number,
-      string,
-      number,
-      string,
-      string,
-      string,
-      string | null,
-      string | null,
-      number | null,
-    ]
-  >(
-    `UPDATE messages SET status = ?, provider_message_id = ?, connector_id = ?,
+  // alone, read again and updated from what it is now. Gives the message's rowid (the batch counts
+  // the move only of a message the fold has counted: migration 019), or nothing when unchanged.
+  const succeed = db
+    .prepare<
+      [
+        string,
+        string | null,
+        string,
+        string,
+        number,
+        number,
+        string,
+        number,
+        string,
+        string,
+        string,
+        string | null,
+        string | null,
+        number | null,
+      ],
+      number
+    >(
+      `UPDATE messages SET status = ?, provider_message_id = ?, connector_id = ?,
        channel = ?, error_code = NULL, error_message = NULL, updated_at = ?, sent_at = coalesce(sent_at, ?),
        delivered_at = CASE WHEN ? IN ('delivered', 'read') THEN ? ELSE delivered_at END
-     WHERE id = ? AND status = ? AND channel = ? AND connector_id IS ? AND error_code IS ? AND delivered_at IS ?`,
-  );
+     WHERE id = ? AND status = ? AND channel = ? AND connector_id IS ? AND error_code IS ? AND delivered_at IS ?
+     RETURNING rowid`,
+    )
+    .pluck();
   const current = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
-  // Whether the message had an attempt before this one (a retry, in the connectors' figures).
-  const attempted = db.prepare<[string], number>('SELECT 1 FROM message_attempts WHERE message_id = ? LIMIT 1').pluck();
   // A message whose body holds a secret (a verification code, sealed) keeps it only while it may be
   // sent; secure_delete (database.ts) zeroes the bytes it leaves behind.
   const redact = db.prepare(
@@ -87,7 +90,7 @@ function prepareRecording(db: Database.Database) {
   );
   // Why a job goes on or ends (retry, failover, fallback, failure): the message's timeline.
   const writeEvent = createEventWriter(db);
-  return { insertAttempt, deleteRow, supersede, ownsLease, succeed, current, attempted, redact, writeEvent };
+  return { insertAttempt, deleteRow, supersede, ownsLease, succeed, current, redact, writeEvent };
 }
 
 /** A job that goes on: a fallback check, a retry or a failover, or the end of a failed message. */
@@ -180,13 +183,12 @@ function attemptWriter(insertAttempt: ReturnType<typeof prepareRecording>['inser
 
 /** What a completed delivery writes, inside a batch that writes its rollups and events (message-batch.ts). */
 function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeof prepareRescheduling>) {
-  const { deleteRow, supersede, succeed, current, attempted, redact, awaitFallback } = s;
+  const { deleteRow, supersede, succeed, current, redact, awaitFallback } = s;
   const addAttempt = attemptWriter(s.insertAttempt);
-  const hadAttempt = (messageId: string) => attempted.get(messageId) !== undefined;
   // Moves the message to the attempt's outcome, counted in `batch` from the state it was in.
   const moveMessage = (job: ClaimedJob, { attempt, status, at }: Completion['result'], batch: MessageBatch) => {
     const to = (before: Message) =>
-      succeed.run(
+      succeed.get(
         status,
         attempt.providerMessageId,
         attempt.connectorId,
@@ -201,14 +203,15 @@ function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<ty
         before.connectorId,
         before.errorCode,
         before.deliveredAt,
-      ).changes > 0;
+      );
     let before = job.message;
-    if (!to(before)) {
+    let rowid = to(before);
+    if (rowid === undefined) {
       const row = current.get(job.messageId);
-      if (!row || !to((before = toMessage(row)))) return;
+      if (!row || (rowid = to((before = toMessage(row)))) === undefined) return;
     }
     const delivered = status === 'delivered' || status === 'read';
-    batch.changed(job.messageId, before, {
+    batch.changed(job.messageId, rowid, before, {
       status,
       connectorId: attempt.connectorId,
       channel: attempt.channel,
@@ -230,7 +233,6 @@ function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<ty
     if (taken.changes === 0) return;
     // Moving to a new provider id: the earlier ones are now only in the attempts.
     if (job.message.providerMessageId !== null) supersede.run(job.messageId);
-    batch.attempt(job.message.projectId, attempt, hadAttempt(job.messageId));
     addAttempt(attempt);
     moveMessage(job, result, batch);
     if (fallbackAt === undefined && job.message.sensitive) redact.run(job.messageId);

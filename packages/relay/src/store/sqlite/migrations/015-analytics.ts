@@ -20,13 +20,13 @@ import {
 const metrics = (r: string, sign: string) =>
   `${sign}, ${sign} * coalesce(${r}.segments, 0), ${sign} * CAST(round(coalesce(${r}.cost_eur, 0) * 1000000) AS INTEGER),
    ${sign} * CAST(round(coalesce(${r}.cost_mad, 0) * 1000000) AS INTEGER)`;
-const metricColumns = 'messages, segments, cost_eur_micros, cost_mad_micros';
-const addMetrics = `ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, segments = segments + excluded.segments,
+export const metricColumns = 'messages, segments, cost_eur_micros, cost_mad_micros';
+export const addMetrics = `ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, segments = segments + excluded.segments,
   cost_eur_micros = cost_eur_micros + excluded.cost_eur_micros, cost_mad_micros = cost_mad_micros + excluded.cost_mad_micros`;
 export const hourOf = (column: string) => `${column} - ${column} % ${HOUR_MS}`;
-const dayOf = (column: string) => `${column} - ${column} % ${DAY_MS}`;
+export const dayOf = (column: string) => `${column} - ${column} % ${DAY_MS}`;
 /** The daily row's dimensions of message `r`; the error code only keys failures. */
-const dailyKey = (r: string) =>
+export const dailyKey = (r: string) =>
   `${r}.project_id, ${dayOf(`${r}.created_at`)}, ${r}.channel, ${r}.status, coalesce(${r}.country, ''),
    coalesce(${r}.operator, ''), coalesce(${r}.connector_id, ''), coalesce(${r}.template, ''),
    CASE WHEN ${r}.status IN ('failed', 'undelivered') THEN coalesce(${r}.error_code, '') ELSE '' END`;

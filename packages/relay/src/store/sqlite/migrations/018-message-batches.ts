@@ -26,14 +26,17 @@ import { event, listening, statuses } from './016-webhooks.js';
  *
  * An attempt without a measured latency is now in no bucket of the latency histogram (015 put it
  * in the last one, which raised the connector's p95); PostgreSQL's migration 8 does the same.
+ *
+ * (Its SQL builders are exported for 019, which recreates the counting trigger: they must go on
+ * building the same text.)
  */
-const triggersOn = 'NOT EXISTS (SELECT 1 FROM message_triggers_deferred)';
+export const triggersOn = 'NOT EXISTS (SELECT 1 FROM message_triggers_deferred)';
 
 /**
  * `statement` (an `INSERT … VALUES (…)`, with or without `ON CONFLICT`) made to read the message
  * `m` that the write row `new` names, and to write only when `condition` holds.
  */
-function fromMessage(condition: string, statement: string): string {
+export function fromMessage(condition: string, statement: string): string {
   const text = statement.trim();
   const from = `FROM messages m WHERE m.id = new.id AND ${condition}`;
   const upsert = /VALUES \(([\s\S]*)\)\s*(ON CONFLICT[\s\S]*)$/.exec(text);
@@ -44,7 +47,7 @@ function fromMessage(condition: string, statement: string): string {
 }
 
 /** An update trigger's condition read in the write row: `old.` is the row `new`, `new.` the message `m`. */
-const asWrite = (condition: string) => condition.replaceAll('new.', 'm.').replaceAll('old.', 'new.');
+export const asWrite = (condition: string) => condition.replaceAll('new.', 'm.').replaceAll('old.', 'new.');
 
 /** The columns of a message before an update that the counting reads (015's rollup keys and measures). */
 const before = [
@@ -64,15 +67,15 @@ const before = [
   'delivered_at',
 ];
 
-const updated = 'new.inserted = 0';
-const moved = `${updated} AND (${asWrite(countedChange)})`;
-const delivered = 'old.delivered_at IS NULL AND new.delivered_at IS NOT NULL';
-const statusChange = `new.status IS NOT old.status AND new.status IN (${statuses})`;
-const channelChange = 'new.channel IS NOT old.channel';
-const recorded = listening('m', true);
-const messageData = (extra: ReadonlyArray<readonly [string, string]> = []) =>
+export const updated = 'new.inserted = 0';
+export const moved = `${updated} AND (${asWrite(countedChange)})`;
+export const delivered = 'old.delivered_at IS NULL AND new.delivered_at IS NOT NULL';
+export const statusChange = `new.status IS NOT old.status AND new.status IN (${statuses})`;
+export const channelChange = 'new.channel IS NOT old.channel';
+export const recorded = listening('m', true);
+export const messageData = (extra: ReadonlyArray<readonly [string, string]> = []) =>
   snapshot('sqlite', 'm', messageSnapshotFields, extra);
-const deliveryStatements = deliveryInserts
+export const deliveryStatements = deliveryInserts
   .replaceAll('new.', 'm.')
   .split(';')
   .filter((s) => s.trim())

@@ -16,6 +16,7 @@ import { up as analytics } from './015-analytics.js';
 import { up as webhooks } from './016-webhooks.js';
 import { up as inbound } from './017-inbound.js';
 import { up as messageBatches } from './018-message-batches.js';
+import { up as rollupFold } from './019-rollup-fold.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -40,4 +41,5 @@ export const migrations: readonly string[] = [
   webhooks,
   inbound,
   messageBatches,
+  rollupFold,
 ];
