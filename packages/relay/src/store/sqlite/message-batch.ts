@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Message } from '../types/index.js';
 import { DAY_MS, deliveryBucketsMs, HOUR_MS } from '../analytics-schema.js';
+import { createRollupWriter, newRollupSums } from './rollup-sums.js';
 import { eventIdSql, listeningSql, messageEventStatuses, messageSnapshotFields, snapshot } from '../event-schema.js';
 
 /**
@@ -56,21 +57,6 @@ function bucketOf(value: number, bounds: readonly number[]): number {
 const failedStatuses = new Set(['failed', 'undelivered']);
 const eventStatuses = new Set(messageEventStatuses);
 
-/** Sums keyed by a rollup row's primary key: the key's values, then the counters to add. */
-class Sums {
-  readonly rows = new Map<string, { key: unknown[]; add: number[] }>();
-
-  /** The row `id` (the key's values joined), or null when the batch has not touched it yet. */
-  get(id: string): number[] | null {
-    return this.rows.get(id)?.add ?? null;
-  }
-
-  /** Starts the row `id` with its key's values and the counters to add. */
-  start(id: string, key: unknown[], add: number[]): void {
-    this.rows.set(id, { key, add });
-  }
-}
-
 /** An event a batch may record: the trigger's, once the batch knows whether anyone listens. */
 interface EventWanted {
   messageId: string;
@@ -95,10 +81,8 @@ export interface MessageChange {
 
 /** What one batch wrote, added up: rollup moves and the events it may record. */
 export class MessageBatch {
-  readonly hourly = new Sums();
-  readonly daily = new Sums();
-  readonly deliveryHourly = new Sums();
-  readonly deliveryDaily = new Sums();
+  /** The moves, as rollup sums (a batch writes no attempts': the fold counts those). */
+  readonly sums = newRollupSums();
   readonly events: EventWanted[] = [];
   #mark: number | undefined;
 
@@ -129,27 +113,27 @@ export class MessageBatch {
     const eur = sign * micros(m.costEur);
     const mad = sign * micros(m.costMad);
     const hourlyId = `${m.projectId}\0${hour}\0${m.keyId}\0${channel}\0${status}`;
-    const hourly = this.hourly.get(hourlyId);
+    const hourly = this.sums.hourly.get(hourlyId);
     if (hourly) {
       hourly[0]! += sign;
       hourly[1]! += segments;
       hourly[2]! += eur;
       hourly[3]! += mad;
-    } else this.hourly.start(hourlyId, [m.projectId, hour, m.keyId, channel, status], [sign, segments, eur, mad]);
+    } else this.sums.hourly.start(hourlyId, [m.projectId, hour, m.keyId, channel, status], [sign, segments, eur, mad]);
     const country = m.country ?? '';
     const operator = m.operator ?? '';
     const connector = connectorId ?? '';
     const template = m.template ?? '';
     const error = failedStatuses.has(status) ? (errorCode ?? '') : '';
     const dailyId = `${m.projectId}\0${day}\0${channel}\0${status}\0${country}\0${operator}\0${connector}\0${template}\0${error}`;
-    const daily = this.daily.get(dailyId);
+    const daily = this.sums.daily.get(dailyId);
     if (daily) {
       daily[0]! += sign;
       daily[1]! += segments;
       daily[2]! += eur;
       daily[3]! += mad;
     } else {
-      this.daily.start(
+      this.sums.daily.start(
         dailyId,
         [m.projectId, day, channel, status, country, operator, connector, template, error],
         [sign, segments, eur, mad],
@@ -215,9 +199,9 @@ export class MessageBatch {
     const hour = m.createdAt - (m.createdAt % HOUR_MS);
     const day = m.createdAt - (m.createdAt % DAY_MS);
     const hourlyId = `${m.projectId}\0${hour}\0${channel}\0${bucket}`;
-    const hourly = this.deliveryHourly.get(hourlyId);
+    const hourly = this.sums.deliveryHourly.get(hourlyId);
     if (hourly) hourly[0]! += 1;
-    else this.deliveryHourly.start(hourlyId, [m.projectId, hour, channel, bucket], [1]);
+    else this.sums.deliveryHourly.start(hourlyId, [m.projectId, hour, channel, bucket], [1]);
     const key = [
       m.projectId,
       day,
@@ -229,36 +213,10 @@ export class MessageBatch {
       bucket,
     ];
     const dailyId = key.join('\0');
-    const daily = this.deliveryDaily.get(dailyId);
+    const daily = this.sums.deliveryDaily.get(dailyId);
     if (daily) daily[0]! += 1;
-    else this.deliveryDaily.start(dailyId, key, [1]);
+    else this.sums.deliveryDaily.start(dailyId, key, [1]);
   }
-}
-
-const metricSums = `ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, segments = segments + excluded.segments,
-  cost_eur_micros = cost_eur_micros + excluded.cost_eur_micros, cost_mad_micros = cost_mad_micros + excluded.cost_mad_micros`;
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-
-/** The upserts of each rollup table, prepared once. */
-function prepareUpserts(db: Database.Database) {
-  return {
-    hourly: db.prepare(
-      `INSERT INTO message_stats_hourly (project_id, hour, key_id, channel, status, messages, segments, cost_eur_micros,
-         cost_mad_micros) VALUES (${placeholders(9)}) ${metricSums}`,
-    ),
-    daily: db.prepare(
-      `INSERT INTO message_stats_daily (project_id, day, channel, status, country, operator, connector_id, template, error_code,
-         messages, segments, cost_eur_micros, cost_mad_micros) VALUES (${placeholders(13)}) ${metricSums}`,
-    ),
-    deliveryHourly: db.prepare(
-      `INSERT INTO delivery_times_hourly (project_id, hour, channel, bucket, messages) VALUES (${placeholders(5)})
-       ON CONFLICT DO UPDATE SET messages = messages + excluded.messages`,
-    ),
-    deliveryDaily: db.prepare(
-      `INSERT INTO delivery_times_daily (project_id, day, channel, country, operator, connector_id, template, bucket, messages)
-       VALUES (${placeholders(9)}) ON CONFLICT DO UPDATE SET messages = messages + excluded.messages`,
-    ),
-  };
 }
 
 /** The statements that record a batch's events as the triggers of 016 do, prepared once. */
@@ -292,18 +250,10 @@ function prepareEvents(db: Database.Database) {
 export function createMessageBatch(db: Database.Database) {
   const defer = db.prepare('INSERT INTO message_triggers_deferred (id) VALUES (1)');
   const resume = db.prepare('DELETE FROM message_triggers_deferred');
-  const upserts = prepareUpserts(db);
+  const writeRollups = createRollupWriter(db);
   const mark = db.prepare<[], number>("SELECT mark FROM rollup_marks WHERE source = 'messages'").pluck();
   const readMark = () => mark.get() ?? 0;
   const events = prepareEvents(db);
-  const writeRollups = (batch: MessageBatch) => {
-    for (const name of ['hourly', 'daily', 'deliveryHourly', 'deliveryDaily'] as const) {
-      const statement = upserts[name];
-      for (const { key, add } of batch[name].rows.values()) {
-        if (add.some((n) => n !== 0)) statement.run(...key, ...add);
-      }
-    }
-  };
   const writeEvents = (wanted: readonly EventWanted[]) => {
     if (wanted.length === 0) return;
     const listening = new Map<string, boolean>();
@@ -326,7 +276,7 @@ export function createMessageBatch(db: Database.Database) {
     const batch = new MessageBatch(readMark);
     const result = write(batch);
     resume.run();
-    writeRollups(batch);
+    writeRollups(batch.sums);
     writeEvents(batch.events);
     return result;
   };
