@@ -7,14 +7,20 @@ export const IDEMPOTENCY_TTL_MS = 25 * 3600_000;
 const PURGE_EVERY_MS = 3600_000;
 /** How often the analytics rollups count what was written since (SQLite folds them: migration 019). */
 export const SETTLE_EVERY_MS = 2_000;
+/**
+ * The age of the messages the worker settles: most are delivered by then, so each is counted once,
+ * as it ends (a message counted while queued is moved between rollup rows by its delivery). Reads
+ * settle everything first, so none waits for it.
+ */
+export const SETTLE_LAG_MS = 10_000;
 
 /** The chores of each scheduler turn (`housekeeping()`), and `stop`, which ends any still running. */
 export type Housekeeping = (() => Promise<void>) & { stop: () => Promise<void> };
 
 /**
- * Chores the scheduler runs on its turns, so tables do not grow without bound: the analytics
- * rollups count what was written since they last did every couple of seconds (on SQLite, the
- * messages and attempts written since are folded in, so the rows waiting stay few), idempotency
+ * Chores the scheduler runs on its turns, so tables do not grow without bound: every couple of
+ * seconds the analytics rollups count the messages written more than a few seconds ago (on
+ * SQLite, they are folded in, so the rows waiting stay few), idempotency
  * records past their TTL are purged hourly, and with `retention`, old data is removed hourly too
  * (`retention.ts`). Returns the function to call on each turn; it does nothing until a chore is
  * due. Retention runs in the background, in batches: the turn does not wait for it, so claims and
@@ -33,7 +39,7 @@ export function createHousekeeping(deps: {
   async function housekeeping() {
     if (now() - lastSettleAt >= SETTLE_EVERY_MS) {
       lastSettleAt = now();
-      await store.analytics.settle();
+      await store.analytics.settle(now() - SETTLE_LAG_MS);
     }
     if (now() - lastPurgeAt < PURGE_EVERY_MS) return;
     lastPurgeAt = now();

@@ -163,8 +163,16 @@ describe.each(backends)('analytics rollups against a recount ($name)', (backend)
       });
     const indexes = Array.from({ length: 48 }, (_, i) => i);
     await Promise.all(indexes.filter((i) => i % 2 === 0).map(send));
-    await store.analytics.settle();
     await Promise.all(indexes.filter((i) => i % 2 === 1).map(send));
+    // The first day's: the others are the young ones a settle leaves (SQLite: the fold's mark
+    // stops before the first of them).
+    await store.analytics.settle(T + DAY);
+    if (backend.name === 'sqlite') {
+      expect(await rows(opened.location, 'rollup_marks')).toEqual([
+        { source: 'messages', mark: 24 },
+        { source: 'message_attempts', mark: 0 },
+      ]);
+    }
     const now = T + 3 * DAY;
     const jobs = await store.outbox.claim(now, 100, 60_000, 'w1');
     expect(jobs).toHaveLength(48);

@@ -24,6 +24,6 @@ export function createAnalyticsRepo(db: Database.Database): AnalyticsRepo {
     connectorStats: async (range) => statsRows.connectorStats(await all(queries.connectorStats(range))),
     verifyStats: async (range) => statsRows.verifyStats(await all(queries.verifyStats(range))),
     usage: async (range) => statsRows.usage(await all(queries.usage(range))),
-    settle: () => fold.all(),
+    settle: (before) => fold.all(before),
   };
 }

@@ -85,9 +85,29 @@ export class MessageBatch {
   readonly sums = newRollupSums();
   readonly events: EventWanted[] = [];
   #mark: number | undefined;
+  readonly #listening = new Map<string, boolean>();
 
-  /** `readMark` gives the fold's mark of messages (019), read once, when a change first needs it. */
-  constructor(private readonly readMark: () => number) {}
+  /**
+   * `readMark` gives the fold's mark of messages (019), read once, when a change first needs it;
+   * `listens` whether anyone listens to a project's events, asked once per project.
+   */
+  constructor(
+    private readonly readMark: () => number,
+    private readonly listens: (projectId: string) => boolean,
+  ) {}
+
+  /** Whether anyone listens to project `projectId`'s events (it cannot change within the batch's transaction). */
+  listening(projectId: string): boolean {
+    let listening = this.#listening.get(projectId);
+    if (listening === undefined) this.#listening.set(projectId, (listening = this.listens(projectId)));
+    return listening;
+  }
+
+  /** Keeps event `e` unless it is known that nothing will record it (no callback URL, nobody listening). */
+  #want(e: EventWanted): void {
+    if (e.callback === false && !this.listening(e.projectId)) return;
+    this.events.push(e);
+  }
 
   /** The highest rowid of the messages the fold has counted. */
   #counted(): number {
@@ -143,7 +163,7 @@ export class MessageBatch {
 
   /** Message `m` inserted: its `message.queued` event (the fold counts it: 019). */
   inserted(m: Pick<Message, 'id' | 'projectId' | 'callbackUrl'>): void {
-    this.events.push({
+    this.#want({
       messageId: m.id,
       projectId: m.projectId,
       type: 'message.queued',
@@ -180,7 +200,7 @@ export class MessageBatch {
   #recordChange(id: string, before: RollupState, change: MessageChange): void {
     const { projectId } = before;
     if (before.channel !== change.channel) {
-      this.events.push({
+      this.#want({
         messageId: id,
         projectId,
         type: 'message.fallback',
@@ -189,7 +209,7 @@ export class MessageBatch {
       });
     }
     if (before.status !== change.status && eventStatuses.has(change.status)) {
-      this.events.push({ messageId: id, projectId, type: `message.${change.status}`, callback: change.callback });
+      this.#want({ messageId: id, projectId, type: `message.${change.status}`, callback: change.callback });
     }
   }
 
@@ -254,17 +274,15 @@ export function createMessageBatch(db: Database.Database) {
   const mark = db.prepare<[], number>("SELECT mark FROM rollup_marks WHERE source = 'messages'").pluck();
   const readMark = () => mark.get() ?? 0;
   const events = prepareEvents(db);
-  const writeEvents = (wanted: readonly EventWanted[]) => {
+  const listens = (projectId: string) => events.listening.get(projectId) === 1;
+  const writeEvents = (batch: MessageBatch) => {
+    const wanted = batch.events;
     if (wanted.length === 0) return;
-    const listening = new Map<string, boolean>();
-    for (const e of wanted) {
-      if (!listening.has(e.projectId)) listening.set(e.projectId, events.listening.get(e.projectId) === 1);
-    }
     // Messages of projects nobody listens to still have theirs when they carry a callback URL.
-    const unknown = wanted.filter((e) => e.callback === null && !listening.get(e.projectId)).map((e) => e.messageId);
+    const unknown = wanted.filter((e) => e.callback === null && !batch.listening(e.projectId)).map((e) => e.messageId);
     const called = new Set(unknown.length > 0 ? events.withCallback.all(JSON.stringify(unknown)) : []);
     for (const e of wanted) {
-      if (!listening.get(e.projectId) && !e.callback && !called.has(e.messageId)) continue;
+      if (!batch.listening(e.projectId) && !e.callback && !called.has(e.messageId)) continue;
       if (e.type === 'message.queued') events.queued.run({ type: e.type, id: e.messageId });
       else if (e.fromChannel !== undefined) {
         events.fallback.run({ type: e.type, id: e.messageId, fromChannel: e.fromChannel });
@@ -273,11 +291,11 @@ export function createMessageBatch(db: Database.Database) {
   };
   return <T>(write: (batch: MessageBatch) => T): T => {
     defer.run();
-    const batch = new MessageBatch(readMark);
+    const batch = new MessageBatch(readMark, listens);
     const result = write(batch);
     resume.run();
     writeRollups(batch.sums);
-    writeEvents(batch.events);
+    writeEvents(batch);
     return result;
   };
 }

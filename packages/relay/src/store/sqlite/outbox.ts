@@ -5,6 +5,13 @@ import { messageColumns, messageFromValues, toMessage, type MessageRow } from '.
 import { createMessageBatch, type MessageBatch } from './message-batch.js';
 import { createEventWriter } from './message-events.js';
 
+/**
+ * The rowid of each claimed job's message, read with the claim: a completion counts its move in
+ * the rollups only when the fold has counted the message (migration 019). Keyed by the job the
+ * claim returned, so nothing is kept once the worker lets go of it.
+ */
+const rowids = new WeakMap<ClaimedJob, number>();
+
 /** The outbox's statements, prepared once. */
 function prepareOutbox(db: Database.Database) {
   return { ...prepareClaim(db), ...prepareRecording(db), ...prepareRescheduling(db), ...prepareQueueState(db) };
@@ -13,10 +20,10 @@ function prepareOutbox(db: Database.Database) {
 /** Claiming: the due jobs with their messages, and the lease on them. */
 function prepareClaim(db: Database.Database) {
   // Value arrays, not row objects: the message's columns, then the outbox row's attempts and kind,
-  // and whether the message has a callback URL.
+  // whether the message has a callback URL, and its rowid (the fold's order: migration 019).
   const due = db
     .prepare<[number, number, number], unknown[]>(
-      `SELECT ${messageColumns.map((c) => `m.${c}`).join(', ')}, o.attempts, o.kind, m.callback_url IS NOT NULL
+      `SELECT ${messageColumns.map((c) => `m.${c}`).join(', ')}, o.attempts, o.kind, m.callback_url IS NOT NULL, m.rowid
         FROM outbox o JOIN messages m ON m.id = o.message_id
         WHERE o.due_at <= ? AND o.lease_until <= ? ORDER BY o.due_at LIMIT ?`,
     )
@@ -53,36 +60,32 @@ function prepareRecording(db: Database.Database) {
   // Parameters: status, provider id, connector id, channel, at, at, status, at, message id, then
   // the state the batch counts the message's move from (status, channel, connector id, error code,
   // delivered at): a message that changed since it was claimed (a late status callback) is left
-  // alone, read again and updated from what it is now. Gives the message's rowid (the batch counts
-  // the move only of a message the fold has counted: migration 019), or nothing when unchanged.
-  const succeed = db
-    .prepare<
-      [
-        string,
-        string | null,
-        string,
-        string,
-        number,
-        number,
-        string,
-        number,
-        string,
-        string,
-        string,
-        string | null,
-        string | null,
-        number | null,
-      ],
-      number
-    >(
-      `UPDATE messages SET status = ?, provider_message_id = ?, connector_id = ?,
+  // alone, read again and updated from what it is now.
+  const succeed = db.prepare<
+    [
+      string,
+      string | null,
+      string,
+      string,
+      number,
+      number,
+      string,
+      number,
+      string,
+      string,
+      string,
+      string | null,
+      string | null,
+      number | null,
+    ]
+  >(
+    `UPDATE messages SET status = ?, provider_message_id = ?, connector_id = ?,
        channel = ?, error_code = NULL, error_message = NULL, updated_at = ?, sent_at = coalesce(sent_at, ?),
        delivered_at = CASE WHEN ? IN ('delivered', 'read') THEN ? ELSE delivered_at END
-     WHERE id = ? AND status = ? AND channel = ? AND connector_id IS ? AND error_code IS ? AND delivered_at IS ?
-     RETURNING rowid`,
-    )
-    .pluck();
+     WHERE id = ? AND status = ? AND channel = ? AND connector_id IS ? AND error_code IS ? AND delivered_at IS ?`,
+  );
   const current = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
+  const rowidOf = db.prepare<[string], number>('SELECT rowid FROM messages WHERE id = ?').pluck();
   // A message whose body holds a secret (a verification code, sealed) keeps it only while it may be
   // sent; secure_delete (database.ts) zeroes the bytes it leaves behind.
   const redact = db.prepare(
@@ -90,7 +93,7 @@ function prepareRecording(db: Database.Database) {
   );
   // Why a job goes on or ends (retry, failover, fallback, failure): the message's timeline.
   const writeEvent = createEventWriter(db);
-  return { insertAttempt, deleteRow, supersede, ownsLease, succeed, current, redact, writeEvent };
+  return { insertAttempt, deleteRow, supersede, ownsLease, succeed, current, rowidOf, redact, writeEvent };
 }
 
 /** A job that goes on: a fallback check, a retry or a failover, or the end of a failed message. */
@@ -158,6 +161,7 @@ function claimWrite({ due, attemptsAt, lease }: ReturnType<typeof prepareClaim>)
       message: messageFromValues(row),
       callback: row[attemptsAt + 2] === 1,
     }));
+    rows.forEach((row, i) => rowids.set(jobs[i]!, row[attemptsAt + 3] as number));
     lease.run(now + leaseMs, owner, JSON.stringify(jobs.map((j) => j.messageId)));
     return jobs;
   };
@@ -183,12 +187,12 @@ function attemptWriter(insertAttempt: ReturnType<typeof prepareRecording>['inser
 
 /** What a completed delivery writes, inside a batch that writes its rollups and events (message-batch.ts). */
 function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeof prepareRescheduling>) {
-  const { deleteRow, supersede, succeed, current, redact, awaitFallback } = s;
+  const { deleteRow, supersede, succeed, current, rowidOf, redact, awaitFallback } = s;
   const addAttempt = attemptWriter(s.insertAttempt);
   // Moves the message to the attempt's outcome, counted in `batch` from the state it was in.
   const moveMessage = (job: ClaimedJob, { attempt, status, at }: Completion['result'], batch: MessageBatch) => {
     const to = (before: Message) =>
-      succeed.get(
+      succeed.run(
         status,
         attempt.providerMessageId,
         attempt.connectorId,
@@ -203,13 +207,13 @@ function completionWrites(s: ReturnType<typeof prepareRecording> & ReturnType<ty
         before.connectorId,
         before.errorCode,
         before.deliveredAt,
-      );
+      ).changes > 0;
     let before = job.message;
-    let rowid = to(before);
-    if (rowid === undefined) {
+    if (!to(before)) {
       const row = current.get(job.messageId);
-      if (!row || (rowid = to((before = toMessage(row)))) === undefined) return;
+      if (!row || !to((before = toMessage(row)))) return;
     }
+    const rowid = rowids.get(job) ?? rowidOf.get(job.messageId)!;
     const delivered = status === 'delivered' || status === 'read';
     batch.changed(job.messageId, rowid, before, {
       status,

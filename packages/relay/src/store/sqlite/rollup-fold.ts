@@ -94,7 +94,9 @@ function addAttempts(sums: RollupSums, rows: unknown[][]): void {
 /**
  * The fold of SQLite's analytics rollups (migration 019): counts the messages and attempts
  * written since the last fold, each as it is now, and moves the marks up. Every read of the
- * rollups folds first; the worker folds every couple of seconds so the rows waiting stay few.
+ * rollups folds everything first. The worker folds every couple of seconds the messages created
+ * more than a few seconds before (`SETTLE_LAG_MS`): most are delivered by then, so each is counted
+ * once, as it ends, and no batch has to move it between rollup rows.
  * (The triggers that fold before a delete use 019's statements, which count the same.)
  */
 export function createRollupFold(db: Database.Database) {
@@ -106,16 +108,28 @@ export function createRollupFold(db: Database.Database) {
   const attempts = db.prepare<[number, number], unknown[]>(attemptsSql).raw(true);
   const write = createRollupWriter(db);
 
-  /** The span of `source` past its mark to count now (at most `limit` rowids), and whether more is left. */
-  const span = (source: string, last: number | null, limit: number) => {
+  // The first message past `from` created after `before`: `+created_at` walks the table from the
+  // mark (what is folded next), not the index of every message created since.
+  const firstYoung = db
+    .prepare<[number, number], number>(
+      'SELECT rowid FROM messages WHERE rowid > ? AND +created_at > ? ORDER BY rowid LIMIT 1',
+    )
+    .pluck();
+
+  /** The span of `source` past its mark to count now, at most `limit` rowids, ending before `young`. */
+  const span = (source: string, last: number | null, limit: number, young?: (from: number) => number | undefined) => {
     const from = markOf.get(source) ?? 0;
-    const to = Math.min(last ?? 0, from + limit);
-    return { from, to, more: to < (last ?? 0) };
+    const end = Math.min(last ?? 0, from + limit);
+    const first = young?.(from);
+    const to = first === undefined ? end : Math.min(end, first - 1);
+    return { from, to, more: to === from + limit && to < (last ?? 0) };
   };
-  const step = db.transaction((limit: number) => {
+  const step = db.transaction((limit: number, before: number | undefined) => {
     const sums = newRollupSums();
-    const m = span('messages', lastMessage.get() ?? null, limit);
+    const young = before === undefined ? undefined : (from: number) => firstYoung.get(from, before);
+    const m = span('messages', lastMessage.get() ?? null, limit, young);
     if (m.to > m.from) addMessages(sums, messages.all(m.from, m.to));
+    // Attempts never change once written: each is counted as soon as the fold comes.
     const a = span('message_attempts', lastAttempt.get() ?? null, limit);
     if (a.to > a.from) addAttempts(sums, attempts.all(a.from, a.to));
     write(sums);
@@ -125,11 +139,17 @@ export function createRollupFold(db: Database.Database) {
   });
 
   return {
-    /** One transaction of at most `limit` rows of each table; true when more are waiting. */
-    step: (limit = FOLD_CHUNK_ROWS): boolean => step.immediate(limit),
-    /** Everything waiting, a transaction per chunk, giving the event loop a turn between them. */
-    async all(limit = FOLD_CHUNK_ROWS): Promise<void> {
-      while (step.immediate(limit)) await new Promise((resolve) => setImmediate(resolve));
+    /**
+     * One transaction of at most `limit` rows of each table (of messages created before `before`,
+     * when given); true when more are waiting.
+     */
+    step: (limit = FOLD_CHUNK_ROWS, before?: number): boolean => step.immediate(limit, before),
+    /**
+     * Everything waiting (the messages created before `before`, when given), a transaction per
+     * chunk, giving the event loop a turn between them.
+     */
+    async all(before?: number, limit = FOLD_CHUNK_ROWS): Promise<void> {
+      while (step.immediate(limit, before)) await new Promise((resolve) => setImmediate(resolve));
     },
   };
 }

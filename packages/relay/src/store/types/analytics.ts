@@ -75,9 +75,11 @@ export interface AnalyticsRepo {
   verifyStats(range: StatsRange): Promise<VerifyStatsRow[]>;
   usage(range: StatsRange): Promise<UsageRow[]>;
   /**
-   * Counts what the rollups have not counted yet. SQLite counts new messages and attempts after
-   * they are written (migration 019): this folds them in, and each read above does it first;
-   * the worker does it every couple of seconds. PostgreSQL counts in the writing transaction.
+   * Counts what the rollups have not counted yet: with `before`, only the messages created before
+   * it (and every attempt). SQLite counts new messages and attempts after they are written
+   * (migration 019): this folds them in. Each read above settles everything first; the worker
+   * settles every couple of seconds what is a few seconds old. PostgreSQL counts in the writing
+   * transaction: nothing to do.
    */
-  settle(): Promise<void>;
+  settle(before?: number): Promise<void>;
 }
