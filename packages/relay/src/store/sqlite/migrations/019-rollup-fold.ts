@@ -30,12 +30,12 @@ import {
  * `rollup_marks` holds, for `messages` (by rowid) and `message_attempts` (by id), the highest row
  * the rollups have counted. A row past its mark is not counted yet: writing it, and changing it,
  * counts nothing. The fold (store/sqlite/rollup-fold.ts) counts the rows past the marks as they
- * are then, in a few set-based statements, and moves the marks up; the worker runs it every
- * couple of seconds, and every read of the rollups runs it first, so a read never misses a
- * message. A change to a message at or below its mark is counted as a move, as before: by the
+ * are then, and moves the marks up. Every couple of seconds the worker folds the messages a few
+ * seconds old (most are delivered by then), and every read of the rollups folds everything first,
+ * so a read never misses a message. A change to a message at or below its mark is counted as a move, as before: by the
  * batch that completes deliveries (message-batch.ts), or by the counting trigger of 018 for any
- * other write, which now tests the mark. So a message sent and delivered within the fold's period
- * is counted once, delivered, and nothing on the send path counts it.
+ * other write, which now tests the mark. So a message delivered before the worker folds it is
+ * counted once, delivered, and nothing on the send path counts it.
  *
  * Deleting messages or attempts (retention, a deleted project) first folds every uncounted row, so
  * nothing is lost (the rollups outlive the messages). The rowids of the last rows deleted may be given again
