@@ -7,10 +7,13 @@ import { rows } from '../helpers/store-snapshot.js';
 import { openSse, type SseStream } from '../helpers/sse.js';
 import { eventPayload } from '../../src/features/webhooks/event-payload.js';
 
-/** Short timings: a registration lasts a second, renewed every 200 ms; an idle stream pings every 300 ms. */
+/**
+ * Short timings: a registration lasts a second, renewed every 200 ms; an idle stream pings every
+ * 300 ms; the credential is checked again every 100 ms.
+ */
 const deps: RelayDeps = {
   passwordHashing: CHEAP_PASSWORDS,
-  eventStream: { pollMs: 20, pingMs: 300, listenForMs: 1000, renewMs: 200 },
+  eventStream: { pollMs: 20, pingMs: 300, listenForMs: 1000, renewMs: 200, authMs: 100 },
 };
 
 let t: TestRelay;
@@ -170,6 +173,46 @@ describe('who may open a stream, and bad requests', () => {
     });
     expect(res.status).toBe(status);
     expect(res.body.error.field ?? '').toBe(field);
+  });
+});
+
+describe('a stream whose credential goes', () => {
+  const ends = async (s: SseStream) => {
+    let ended = false;
+    void s.ended.then(() => (ended = true));
+    await expect.poll(() => ended, { timeout: 5000 }).toBe(true);
+  };
+
+  it('ends once its admin token is revoked, and the client’s reconnection is refused', async () => {
+    const token = await call(t, 'POST', '/v1/admin-tokens', {
+      key: owner.accessToken,
+      body: { name: 'revoked while streaming', permissions: ['view_history'] },
+    });
+    const headers = { authorization: `Bearer ${token.body.token}` };
+    const s = await stream({}, headers);
+    const kept = await stream();
+    const del = await call(t, 'DELETE', `/v1/admin-tokens/${token.body.adminToken.id}`, { key: owner.accessToken });
+    expect(del.status).toBe(200);
+    await ends(s);
+    expect((await call(t, 'GET', `/v1/events/stream?projectId=${t.demo.projectId}`, { headers })).status).toBe(401);
+    // The owner's stream goes on (pinged every 300 ms; a send here would pass the recipient's limit).
+    const pings = kept.comments.length;
+    await expect.poll(() => kept.comments.length, { timeout: 3000 }).toBeGreaterThan(pings + 1);
+    kept.close();
+  });
+
+  it('ends once its member may no longer read the project’s history', async () => {
+    const member = await addMember(t, owner, { email: 'leaving@example.com', role: 'viewer' });
+    const s = await stream({}, { authorization: `Bearer ${member.accessToken}` });
+    const withdrawn = await call(t, 'PATCH', `/v1/accounts/${owner.accountId}/members/${member.memberId}`, {
+      key: owner.accessToken,
+      body: { withdraw: ['view_history'] },
+    });
+    expect(withdrawn.status).toBe(200);
+    await ends(s);
+    expect(
+      t.logs().some((l) => l.msg === 'event stream ended: its credential was refused' && l.code === 'forbidden'),
+    ).toBe(true);
   });
 });
 

@@ -198,7 +198,7 @@ describe.each(postgres)('EventFeed on PostgreSQL’s out-of-order commits ($name
       logger: pino({ level: 'silent' }),
       tuning: { pollMs: 10, recheckMs: 0 },
     });
-    const stream = await streams.open(systemPrincipal, { projectId: A }, undefined);
+    const stream = await streams.open(systemPrincipal, { projectId: A }, undefined, async () => systemPrincipal);
     let text = '';
     const running = stream.run({
       signal: new AbortController().signal,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { eventStreamQuerySchema } from '@messagejs/shared-types';
+import { errorStatus, eventStreamQuerySchema } from '@messagejs/shared-types';
 import type { EventRecord, Store } from '../../store/types.js';
-import { AppError } from '../../domain/app-error.js';
+import { AppError, isAppError } from '../../domain/app-error.js';
 import type { Principal } from '../../domain/principal.js';
 import { toValidationError } from '../../domain/validation.js';
 import { projectFor } from '../projects/require-project.js';
@@ -23,6 +23,11 @@ export interface EventStreamTuning {
   settleMs?: number;
   /** How often the window of unsettled events is read again. @default 1000 */
   recheckMs?: number;
+  /**
+   * How often an open stream checks its credential again (revoked, expired, signed out, no
+   * longer allowed to see the project's history): the stream ends when it fails. @default 30000
+   */
+  authMs?: number;
 }
 
 /** The `retry:` a stream asks an `EventSource` to wait before it reconnects (ms). */
@@ -41,9 +46,14 @@ export interface EventStreamOut {
   readonly signal: AbortSignal;
 }
 
+/** The request's credential resolved again (`request.adminReauthorizer()`); throws `401` once it is no longer good. */
+export type Reauthorize = () => Promise<Principal>;
+
 /** A stream checked and registered, ready to run. */
 export interface OpenedStream {
   projectId: string;
+  /** Checks the credential again, and that it may still read the project's history. */
+  stillAllowed: () => Promise<void>;
   /** The types it sends; null for every type. */
   types: ReadonlySet<string> | null;
   /** The `seq` it starts after. */
@@ -58,9 +68,15 @@ export interface EventStreams {
    * Checks a request and registers its project as listened to: `projectId` (404 for one the
    * principal cannot see, 403 without `view_history`), `types`, and where to resume — the
    * `Last-Event-ID` header or `lastEventId` (400 `validation_failed` naming it when it is not an
-   * event's id), else the project's newest event.
+   * event's id), else the project's newest event. While it runs, the stream resolves the
+   * credential again with `reauthorize` every `authMs` and ends once it is refused.
    */
-  open(principal: Principal, query: Record<string, string>, lastEventId: string | undefined): Promise<OpenedStream>;
+  open(
+    principal: Principal,
+    query: Record<string, string>,
+    lastEventId: string | undefined,
+    reauthorize: Reauthorize,
+  ): Promise<OpenedStream>;
   /** Streams open now. */
   size(): number;
   /** Ends every open stream (and refuses to run new ones); resolves once they ended, or after 2 s. */
@@ -127,6 +143,31 @@ interface StreamContext {
   wakers: Set<() => void>;
 }
 
+/**
+ * Whether the stream's credential still may read its project's history. A refusal (`401`, `403`,
+ * `404`) ends the stream: the client's reconnection then gets that answer. Any other failure (the
+ * database away) is logged and leaves the stream open until the next check.
+ */
+async function allowed(ctx: StreamContext, stream: OpenedStream): Promise<boolean> {
+  try {
+    await stream.stillAllowed();
+    return true;
+  } catch (error) {
+    if (isAppError(error) && [401, 403, 404].includes(errorStatus[error.code])) {
+      ctx.logger.info(
+        { projectId: stream.projectId, code: error.code },
+        'event stream ended: its credential was refused',
+      );
+      return false;
+    }
+    ctx.logger.warn(
+      { err: error, projectId: stream.projectId },
+      'event stream: checking its credential failed; retrying',
+    );
+    return true;
+  }
+}
+
 /** Writes one stream until the client goes away or the relay closes. */
 async function runStream(ctx: StreamContext, stream: OpenedStream, out: EventStreamOut): Promise<void> {
   const { store, logger, t, signal } = ctx;
@@ -135,6 +176,7 @@ async function runStream(ctx: StreamContext, stream: OpenedStream, out: EventStr
   let lastWrite = clock();
   let lastRenew = clock();
   let lastRead = clock();
+  let lastAuth = clock();
   let sentId = stream.after;
   let sent = 0;
   let failing = false;
@@ -167,6 +209,10 @@ async function runStream(ctx: StreamContext, stream: OpenedStream, out: EventStr
       if (open) sent++;
     }
     if (open && clock() - lastWrite >= t.pingMs) open = await write(': ping\n\n');
+    if (open && clock() - lastAuth >= t.authMs) {
+      lastAuth = clock();
+      open = await allowed(ctx, stream);
+    }
     if (open && clock() - lastRenew >= t.renewMs) {
       lastRenew = clock();
       await store.webhooks.listen(stream.projectId, t.listenForMs).catch((error) => fail(error, 'renewing'));
@@ -204,6 +250,7 @@ export function createEventStreams(deps: {
     renewMs: 20_000,
     settleMs: store.onWebhooks ? 5000 : 0,
     recheckMs: 1000,
+    authMs: 30_000,
     ...deps.tuning,
   };
   const closing = new AbortController();
@@ -217,7 +264,7 @@ export function createEventStreams(deps: {
     runStream({ store, logger, t, wakers, signal: AbortSignal.any([out.signal, closing.signal]) }, stream, out);
 
   return {
-    async open(principal, query, lastEventId) {
+    async open(principal, query, lastEventId, reauthorize) {
       // Access first (404, then 403), as every admin route; the rest of the query after (a
       // missing projectId is refused by the schema).
       if (typeof query.projectId === 'string' && query.projectId !== '') {
@@ -233,6 +280,7 @@ export function createEventStreams(deps: {
       const after = resume ?? (await store.webhooks.lastEventSeq(projectId));
       const opened: OpenedStream = {
         projectId,
+        stillAllowed: async () => void (await projectFor(store, projectId, 'view_history', await reauthorize())),
         types,
         after,
         async run(out) {

@@ -7,7 +7,8 @@ import type { EventStreams } from './event-stream.js';
  * `GET /v1/events/stream`: a project's events as Server-Sent Events (`event-stream.ts`), for the
  * CLI and the dashboard. Mounted behind the admin access step: a member's session (Bearer or the
  * browser's cookie, which an `EventSource` sends) or a `mat_` token; the credential is checked
- * when the stream opens.
+ * when the stream opens, and again every 30 s while it runs (a revoked or expired credential, or
+ * a member removed from the project, ends the stream).
  */
 export function eventStreamRoutes(streams: EventStreams): Route[] {
   return [
@@ -27,7 +28,12 @@ export function eventStreamRoutes(streams: EventStreams): Route[] {
       async handle(request) {
         const header = request.headers['last-event-id'];
         const lastEventId = Array.isArray(header) ? header[0] : header;
-        const stream = await streams.open(request.adminPrincipal(), request.query(), lastEventId);
+        const stream = await streams.open(
+          request.adminPrincipal(),
+          request.query(),
+          lastEventId,
+          request.adminReauthorizer(),
+        );
         return {
           contentType: 'text/event-stream; charset=utf-8',
           // Proxies (nginx's `X-Accel-Buffering`) and caches must pass each event on at once.

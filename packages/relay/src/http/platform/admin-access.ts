@@ -31,7 +31,8 @@ export function bearerToken(req: ApiRequest): string | undefined {
  * The management plane's access step, for routes mounted with `{ use: [adminAccess(…)] }`: a Bearer
  * access token (JWT) or admin token (`mat_…`), else the browser's `__Host-mjs_at` cookie. A cookie
  * write must also pass the CSRF check (`csrf.ts`). A project key is refused with 401 whatever it
- * could do on the send path. The principal is left in `res.locals` for `request.adminPrincipal()`.
+ * could do on the send path. The principal is left in `res.locals` for `request.adminPrincipal()`,
+ * and how to resolve the same credential again for `request.adminReauthorizer()`.
  */
 export function adminAccess(options: {
   resolve: AdminResolver;
@@ -52,18 +53,22 @@ export function adminAccess(options: {
         );
       }
       let principal: AdminPrincipal;
+      let reauthorize: () => Promise<AdminPrincipal>;
       if (bearer !== undefined) {
-        principal = await options.resolve(bearer, 'bearer');
+        reauthorize = () => options.resolve(bearer, 'bearer');
+        principal = await reauthorize();
       } else {
         const cookie = readCookie(req, COOKIES.access);
         if (!cookie)
           throw new AppError('unauthorized', 'Sign in (POST /v1/auth/login) or pass an admin token (mat_…).');
-        principal = await options.resolve(cookie, 'cookie');
+        reauthorize = () => options.resolve(cookie, 'cookie');
+        principal = await reauthorize();
         if (principal.kind === 'member' && isUnsafeMethod(req.method)) {
           checkCsrf(req, { ...options, sessionId: principal.sessionId });
         }
       }
       localsOf(res).principal = principal;
+      localsOf(res).reauthorize = reauthorize;
     } catch (error) {
       return next(error);
     }

@@ -1,5 +1,5 @@
 import type { ApiResponse } from './handler.js';
-import type { Principal } from '../../domain/principal.js';
+import type { AdminPrincipal, Principal } from '../../domain/principal.js';
 import { AppError } from '../../domain/app-error.js';
 import type { RouteObserver } from '../../metrics/relay-metrics.js';
 
@@ -7,6 +7,11 @@ import type { RouteObserver } from '../../metrics/relay-metrics.js';
 export interface RequestLocals {
   requestId: string;
   principal?: Principal;
+  /**
+   * Resolves the request's admin credential again (`admin-access.ts`): what a long-lived answer
+   * (the event stream) asks now and then, so a revoked token or removed member stops it.
+   */
+  reauthorize?: () => Promise<AdminPrincipal>;
   /** The client IP, for public keys: found once by the request limits, counted again by sends. */
   clientIp?: string;
   idempotency?: { key: string; requestHash: string };

@@ -92,6 +92,16 @@ export class RouteRequest {
     return principal;
   }
 
+  /**
+   * Resolves this request's admin credential again, as `adminPrincipal()` did: throws `401` once
+   * it was revoked, expired or signed out (for answers that outlive the request's start).
+   */
+  adminReauthorizer(): () => Promise<AdminPrincipal> {
+    const reauthorize = localsOf(this.res).reauthorize;
+    if (!reauthorize) throw new AppError('unauthorized', 'Sign in, or pass an admin token.');
+    return reauthorize;
+  }
+
   /** Who makes a change, for the audit log: the principal, the client's address, user agent and request id. */
   actor(): Actor {
     const userAgent = this.raw.headers['user-agent'];
