@@ -25,6 +25,7 @@ function fakeStore(rows: Partial<Record<'bodies' | RetentionTarget, number>>, op
     };
   const store = {
     idempotency: { purge: async () => 0 },
+    analytics: { settle: async () => {} },
     retention: {
       blankMessageBodies: step('bodies'),
       deleteOld: (target: RetentionTarget, batch: RetentionBatch) => step(target)(batch),
@@ -144,6 +145,7 @@ describe('retention', () => {
     let finished = false;
     const store = {
       idempotency: { purge: async () => 0 },
+      analytics: { settle: async () => {} },
       retention: {
         blankMessageBodies: async () => {
           await held;
