@@ -56,6 +56,7 @@ const onPostgres = features(
   'events-stream',
   'inbound',
   'inbound-admin',
+  'message-cancel',
 );
 
 /**

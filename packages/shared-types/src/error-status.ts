@@ -66,6 +66,7 @@ export const errorStatus = {
   already_exists: 409,
   already_set_up: 409,
   limit_exceeded: 409,
+  message_not_cancelable: 409,
   // 410
   expired: 410,
   setup_token_expired: 410,

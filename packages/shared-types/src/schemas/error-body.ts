@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorCodes } from '../error-status.js';
-import { numberTypes, permissions } from '../enums.js';
+import { messageStatuses, numberTypes, permissions } from '../enums.js';
 import { powChallengeSchema } from './verify.js';
 
 /** The body of every error answer: `{ "error": { "code", "message", "field"? } }`. */
@@ -17,6 +17,8 @@ export const errorBodySchema = z
       numberType: z.enum(numberTypes).optional(),
       /** With `forbidden` on the management plane: the permission the caller lacks. */
       permission: z.enum(permissions).optional(),
+      /** With `message_not_cancelable`: the message's status (`sending`, `sent`, `delivered`, …). */
+      messageStatus: z.enum(messageStatuses).optional(),
       /** With `captcha_required`, when the project uses the relay's own proof-of-work CAPTCHA: the challenge to solve. */
       challenge: powChallengeSchema.optional(),
     }),

@@ -14,6 +14,7 @@ import type { InFlightLocks } from '../../store/shared-state.js';
 import { sendMessage, type SendDeps } from './send-message.js';
 import { answerOnce } from './idempotent-answer.js';
 import { getMessage } from './get-message.js';
+import { cancelMessage } from './cancel-message.js';
 import { listMessages } from './history.js';
 import { exportMessages } from './export.js';
 import { jsonBody } from '../../http/platform/json-body.js';
@@ -23,7 +24,8 @@ import type { Route } from '../../http/platform/route.js';
 const REPLAYED = Object.freeze({ [headers.idempotentReplayed]: 'true' });
 
 /**
- * `POST /v1/messages`, `GET /v1/messages` (the history) and `GET /v1/messages/:id`, mounted behind
+ * `POST /v1/messages`, `GET /v1/messages` (the history), `GET /v1/messages/:id` and
+ * `POST /v1/messages/:id/cancel`, mounted behind
  * the API's access step (key, origin, request limits). With `locks`, sends with one
  * `Idempotency-Key` run one at a time across relays.
  */
@@ -100,5 +102,25 @@ export function messageRoutes(
         return { body: await getMessage(deps.store, request.keyPrincipal(), request.params.id!, deps.now()) };
       },
     },
+    cancelRoute(deps),
   ];
+}
+
+/** `POST /v1/messages/:id/cancel` (`cancel-message.ts`). */
+function cancelRoute(deps: SendDeps & { store: Store }): Route {
+  return {
+    method: 'POST',
+    path: '/v1/messages/:id/cancel',
+    doc: {
+      summary:
+        'Cancel a message still waiting to be sent (queued, scheduled or waiting to retry): it is never sent; secret keys and members',
+      tag: 'Messages',
+      auth: 'key',
+      permission: 'send_messages',
+      responses: { 200: messageResponseSchema },
+    },
+    async handle(request) {
+      return { body: await cancelMessage(deps, request.keyPrincipal(), request.params.id!) };
+    },
+  };
 }

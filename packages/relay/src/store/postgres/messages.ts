@@ -175,6 +175,29 @@ export interface MessagesRepoOptions {
 }
 
 /** Messages and their statuses. */
+/**
+ * `messages.cancel`, in one statement: the outbox row taken only when it is a send not leased at
+ * `at` and its message is waiting, and the message canceled (a sensitive body redacted).
+ */
+async function cancel(db: PgDb, id: string, at: number): Promise<boolean> {
+  if (hasNul(id)) return false;
+  // One statement: the row taken only when its message is waiting, and the message canceled.
+  const { rows } = await db.query(
+    `WITH waiting AS (
+         SELECT o.message_id FROM outbox o JOIN messages m ON m.id = o.message_id
+          WHERE o.message_id = $1 AND o.kind = 'send' AND o.lease_until <= $2 AND m.status IN ('queued', 'scheduled')
+          FOR UPDATE OF o, m),
+       taken AS (DELETE FROM outbox WHERE message_id IN (SELECT message_id FROM waiting) RETURNING message_id)
+       UPDATE messages SET status = 'canceled', updated_at = $2,
+         body = CASE WHEN sensitive = 1 THEN '[redacted]' ELSE body END,
+         subject = CASE WHEN sensitive = 1 THEN NULL ELSE subject END,
+         html = CASE WHEN sensitive = 1 THEN NULL ELSE html END
+        WHERE id IN (SELECT message_id FROM taken) RETURNING id`,
+    [id, at],
+  );
+  return rows.length > 0;
+}
+
 export function createMessagesRepo(
   db: PgDb,
   options: MessagesRepoOptions = {},
@@ -215,6 +238,7 @@ export function createMessagesRepo(
       );
       return earlier.rows[0] ? toMessage(earlier.rows[0]) : null;
     },
+    cancel: (id, at) => cancel(db, id, at),
     async attempts(id) {
       if (hasNul(id)) return [];
       const { rows } = await db.query<Record<string, unknown>>(

@@ -110,6 +110,7 @@ export function createMessagesRepo(
       WHERE a.connector_id = ? AND a.provider_message_id = ? AND a.superseded = 1 LIMIT 1`,
   );
   const attempts = db.prepare('SELECT * FROM message_attempts WHERE message_id = ? ORDER BY id');
+  const cancel = createCancel(db);
   const countAll = db.prepare('SELECT count(*) AS n FROM messages');
   const countProject = db.prepare('SELECT count(*) AS n FROM messages WHERE project_id = ?');
   // One prepared statement per combination of filters used (a few hundred at most).
@@ -125,6 +126,9 @@ export function createMessagesRepo(
       const row =
         byProvider.get(connectorId, providerMessageId) ?? byAttemptProvider.get(connectorId, providerMessageId);
       return row ? toMessage(row) : null;
+    },
+    async cancel(id, at) {
+      return cancel(id, at);
     },
     async attempts(id) {
       return (attempts.all(id) as Array<Record<string, unknown>>).map((r): MessageAttemptRecord => ({
@@ -156,6 +160,35 @@ export function createMessagesRepo(
 }
 
 type EnqueueInput = Parameters<MessagesRepo['enqueue']>[0];
+
+/** `messages.cancel`: the outbox row of a send not leased at `at` taken, then the message canceled. */
+function createCancel(db: Database.Database): (id: string, at: number) => boolean {
+  const take = db.prepare("DELETE FROM outbox WHERE message_id = ? AND kind = 'send' AND lease_until <= ?");
+  const canceled = db.prepare(
+    "UPDATE messages SET status = 'canceled', updated_at = ? WHERE id = ? AND status IN ('queued', 'scheduled')",
+  );
+  const redact = db.prepare(
+    "UPDATE messages SET body = '[redacted]', subject = NULL, html = NULL WHERE id = ? AND sensitive = 1",
+  );
+  const run = db.transaction((id: string, at: number) => {
+    if (take.run(id, at).changes === 0) return false;
+    // A waiting row whose message is not waiting would be a bug elsewhere: leave both as they were.
+    if (canceled.run(at, id).changes === 0) throw new CancelRefused();
+    redact.run(id);
+    return true;
+  });
+  return (id, at) => {
+    try {
+      return run.immediate(id, at);
+    } catch (error) {
+      if (error instanceof CancelRefused) return false;
+      throw error;
+    }
+  };
+}
+
+/** Rolls a cancel back (the transaction's throw) when the message was not waiting. */
+class CancelRefused extends Error {}
 
 /** `messages.enqueue`: each accepted message in its own transaction, or group-committed unless `direct`. */
 function createEnqueue(db: Database.Database, direct: boolean | undefined): MessagesRepo['enqueue'] {

@@ -88,6 +88,13 @@ export interface MessagesRepo {
    */
   get(id: string): Promise<(Message & { leaseUntil: number | null }) | null>;
   getByProviderId(connectorId: string, providerMessageId: string): Promise<Message | null>;
+  /**
+   * Cancels a message still waiting to be sent, in one transaction: its outbox row (a send, not
+   * leased at `at`) is taken, the message set `canceled` at `at` (its `message.canceled` event and
+   * rollups follow from the write, as for any status) and a sensitive body redacted. False, and
+   * nothing written, when it is not waiting: being sent, sent (a fallback check), or past sending.
+   */
+  cancel(id: string, at: number): Promise<boolean>;
   attempts(id: string): Promise<MessageAttemptRecord[]>;
   /** Count of messages in the project (tests and analytics). */
   count(projectId?: string): Promise<number>;
