@@ -428,3 +428,17 @@ describe('messagejs-relay messages tail', () => {
     });
   });
 });
+
+describe('messagejs-relay messages cancel', () => {
+  it('cancels a message still waiting, once; refuses it after, and a message that is not there', async () => {
+    const waiting = await seed('cancel1', Date.now());
+    const canceled = await json('messages', 'cancel', waiting.id);
+    expect(canceled).toMatchObject({ id: waiting.id, status: 'canceled', attempts: [] });
+    expect((await t.relay.store.messages.get(waiting.id))?.leaseUntil).toBeNull();
+    const [again, missing] = await inTurns([waiting.id, id('zz')], (m) => cli('messages', 'cancel', m));
+    expect(again!.code).toBe(1);
+    expect(again!.stderr).toMatch(/^Error \(message_not_cancelable, id\): The message is canceled/);
+    expect(missing!.code).toBe(1);
+    expect(missing!.stderr).toMatch(/^Error \(message_not_found, id\): No message/);
+  });
+});

@@ -3,6 +3,7 @@ import { channels, maxPageSize, messageDirections, messageStatuses, type Message
 import type { RelayConfig } from '../../config.js';
 import { historyPage, historyQuery, messageSummary } from '../../features/messages/history.js';
 import { messageDetail } from '../../features/messages/message-detail.js';
+import { cancelWaiting } from '../../features/messages/cancel-message.js';
 import { projectByIdOrName } from '../../features/projects/require-project.js';
 import { AppError, isAppError } from '../../domain/app-error.js';
 import { deriveCursorKey } from '../../crypto/cursor.js';
@@ -227,7 +228,7 @@ async function tail(opts: TailOptions): Promise<void> {
   }
 }
 
-/** `messages list | show | tail`: a project's history from the shell, full numbers (the operator holds the key). */
+/** `messages list | show | cancel | tail`: a project's history from the shell, full numbers (the operator holds the key). */
 export function registerMessages(program: Command): void {
   const messages = program.command('messages').description('Read the message history, or follow it live.');
   adminAction(
@@ -241,6 +242,17 @@ export function registerMessages(program: Command): void {
   adminAction(
     messages.command('show <id>').description('Show one message in full, with its delivery attempts.'),
     async ({ store }, opts: { json?: boolean }, id) => {
+      const detail = await messageDetail(store, id);
+      streamOutput().write(`${opts.json ? JSON.stringify(detail, null, 2) : messageDetailText(detail)}\n`);
+    },
+  );
+  adminAction(
+    messages
+      .command('cancel <id>')
+      .description('Cancel a message still waiting to be sent (queued, or waiting to retry): it is never sent.'),
+    async ({ store, now }, opts: { json?: boolean }, id) => {
+      const before = await messageDetail(store, id);
+      await cancelWaiting(store, before.id, before.status, now);
       const detail = await messageDetail(store, id);
       streamOutput().write(`${opts.json ? JSON.stringify(detail, null, 2) : messageDetailText(detail)}\n`);
     },

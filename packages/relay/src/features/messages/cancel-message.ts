@@ -1,4 +1,4 @@
-import type { MessageResponse } from '@messagejs/shared-types';
+import type { MessageResponse, MessageStatus } from '@messagejs/shared-types';
 import type { Store } from '../../store/types.js';
 import { AppError } from '../../domain/app-error.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
@@ -22,16 +22,21 @@ export async function cancelMessage(
   }
   // The same lookup as a read: another project's message is not confirmed to exist.
   const before = await getMessage(deps.store, caller, id, deps.now());
-  if (!(await deps.store.messages.cancel(id, deps.now()))) {
-    const status = before.status === 'queued' || before.status === 'scheduled' ? 'sending' : before.status;
-    throw new AppError(
-      'message_not_cancelable',
-      `The message is ${status}: only a message waiting to be sent can be canceled.`,
-      {
-        field: 'id',
-        detail: { messageStatus: status },
-      },
-    );
-  }
+  await cancelWaiting(deps.store, id, before.status, deps.now());
   return getMessage(deps.store, caller, id, deps.now());
+}
+
+/**
+ * Cancels message `id` (read with status `status`) if it is still waiting to be sent, else throws
+ * `409 message_not_cancelable` with its status (`sending` when a worker took it since): the
+ * API's and the CLI's (`messages cancel`) one rule.
+ */
+export async function cancelWaiting(store: Store, id: string, status: string, now: number): Promise<void> {
+  if (await store.messages.cancel(id, now)) return;
+  const messageStatus = (status === 'queued' || status === 'scheduled' ? 'sending' : status) as MessageStatus;
+  throw new AppError(
+    'message_not_cancelable',
+    `The message is ${messageStatus}: only a message waiting to be sent can be canceled.`,
+    { field: 'id', detail: { messageStatus } },
+  );
 }
