@@ -10,7 +10,7 @@ import { eventIdSql, listeningSql, messageEventStatuses, messageSnapshotFields, 
  * already (015), and the message events (016).
  *
  * A new message or attempt counts nothing here: the fold counts it later as it is then (019,
- * rollup-fold.ts), so a message sent and delivered between two folds costs its batches no
+ * rollup-fold.ts), so a message delivered before the worker folds it costs its batches no
  * counting at all. A completed delivery of a message the fold has counted is a move out of the
  * rows of its old state into those of the new one: the batch adds those moves up in JavaScript
  * and writes one upsert per distinct rollup row. It also looks once per project at whether anyone
