@@ -108,25 +108,30 @@ export function createRollupFold(db: Database.Database) {
   const attempts = db.prepare<[number, number], unknown[]>(attemptsSql).raw(true);
   const write = createRollupWriter(db);
 
-  // The first message past `from` created after `before`: `+created_at` walks the table from the
-  // mark (what is folded next), not the index of every message created since.
+  // The first message of a span created after `before`: `+created_at` walks the span from the
+  // mark (what is folded next, at most a chunk), not the index of every message created since.
   const firstYoung = db
-    .prepare<[number, number], number>(
-      'SELECT rowid FROM messages WHERE rowid > ? AND +created_at > ? ORDER BY rowid LIMIT 1',
+    .prepare<[number, number, number], number>(
+      'SELECT rowid FROM messages WHERE rowid > ? AND rowid <= ? AND +created_at > ? ORDER BY rowid LIMIT 1',
     )
     .pluck();
 
-  /** The span of `source` past its mark to count now, at most `limit` rowids, ending before `young`. */
-  const span = (source: string, last: number | null, limit: number, young?: (from: number) => number | undefined) => {
+  /** The span of `source` past its mark to count now: at most `limit` rowids, ending before the first `young` one. */
+  const span = (
+    source: string,
+    last: number | null,
+    limit: number,
+    young?: (from: number, to: number) => number | undefined,
+  ) => {
     const from = markOf.get(source) ?? 0;
     const end = Math.min(last ?? 0, from + limit);
-    const first = young?.(from);
+    const first = young?.(from, end);
     const to = first === undefined ? end : Math.min(end, first - 1);
     return { from, to, more: to === from + limit && to < (last ?? 0) };
   };
   const step = db.transaction((limit: number, before: number | undefined) => {
     const sums = newRollupSums();
-    const young = before === undefined ? undefined : (from: number) => firstYoung.get(from, before);
+    const young = before === undefined ? undefined : (from: number, to: number) => firstYoung.get(from, to, before);
     const m = span('messages', lastMessage.get() ?? null, limit, young);
     if (m.to > m.from) addMessages(sums, messages.all(m.from, m.to));
     // Attempts never change once written: each is counted as soon as the fold comes.
