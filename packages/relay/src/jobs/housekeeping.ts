@@ -14,6 +14,15 @@ export const SETTLE_EVERY_MS = 2_000;
  */
 export const SETTLE_LAG_MS = 10_000;
 
+/**
+ * How often housekeeping settles the analytics rollups (`everyMs`; `Infinity`: never, reads still
+ * settle first) and how old a message must be to be settled then (`lagMs`).
+ */
+export interface SettleTuning {
+  everyMs?: number;
+  lagMs?: number;
+}
+
 /** The chores of each scheduler turn (`housekeeping()`), and `stop`, which ends any still running. */
 export type Housekeeping = (() => Promise<void>) & { stop: () => Promise<void> };
 
@@ -31,15 +40,19 @@ export function createHousekeeping(deps: {
   now: () => number;
   log: Logger;
   retention?: RetentionSettings | undefined;
+  /** How often the rollups are settled, and the age of the messages settled. @default SETTLE_EVERY_MS, SETTLE_LAG_MS */
+  settle?: SettleTuning | undefined;
 }): Housekeeping {
   const { store, now, log } = deps;
+  const settleEveryMs = deps.settle?.everyMs ?? SETTLE_EVERY_MS;
+  const settleLagMs = deps.settle?.lagMs ?? SETTLE_LAG_MS;
   const retention = deps.retention && createRetention({ store, now, log, settings: deps.retention });
   let lastPurgeAt = 0;
   let lastSettleAt = 0;
   async function housekeeping() {
-    if (now() - lastSettleAt >= SETTLE_EVERY_MS) {
+    if (now() - lastSettleAt >= settleEveryMs) {
       lastSettleAt = now();
-      await store.analytics.settle(now() - SETTLE_LAG_MS);
+      await store.analytics.settle(now() - settleLagMs);
     }
     if (now() - lastPurgeAt < PURGE_EVERY_MS) return;
     lastPurgeAt = now();

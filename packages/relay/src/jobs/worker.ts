@@ -6,7 +6,7 @@ import type { ConnectorPool } from '../features/connectors/connector-pool.js';
 import { noMetrics, type MessageMetrics, type WorkerMetrics } from '../metrics/relay-metrics.js';
 import { createCircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
-import { createHousekeeping } from './housekeeping.js';
+import { createHousekeeping, type SettleTuning } from './housekeeping.js';
 import type { RetentionSettings } from './retention.js';
 import { createSendHandler } from './handlers/send.js';
 import { createFallbackCheckHandler } from './handlers/fallback-check.js';
@@ -51,6 +51,8 @@ export interface WorkerOptions {
   random?: () => number;
   /** How long old data is kept (`MESSAGEJS_RETENTION_DAYS`, …); housekeeping removes it hourly. @default keep everything */
   retention?: RetentionSettings;
+  /** How often housekeeping settles the analytics rollups, and how old the messages it settles are (`housekeeping.ts`). */
+  settle?: SettleTuning;
   /** Where claims, provider calls and message outcomes are counted. @default noMetrics */
   metrics?: { messages: MessageMetrics; worker: WorkerMetrics };
   /** Delivers webhooks too (with the sealer that opens their secrets): `webhook-dispatcher.ts`. */
@@ -100,7 +102,7 @@ export function createWorker(options: WorkerOptions): Worker {
       }),
       fallback_check: createFallbackCheckHandler(deps),
     },
-    housekeeping: createHousekeeping({ ...deps, retention: options.retention }),
+    housekeeping: createHousekeeping({ ...deps, retention: options.retention, settle: options.settle }),
     concurrency: options.concurrency,
     leaseMs: options.leaseMs,
     pollMs: options.pollMs,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/store/types.js';
-import { call, DEMO_ORIGIN, waitForMessage } from '../helpers/start-relay.js';
+import { call, DEMO_ORIGIN, startRelay, waitForMessage } from '../helpers/start-relay.js';
+import { rows } from '../helpers/store-snapshot.js';
 import { addMember, setUpOwner, startAccountsRelay, type Tokens } from '../helpers/accounts.js';
 import { messageRecord } from '../helpers/store-records.js';
 import { printedCodes, waitForCode, wrongCode } from '../helpers/verify.js';
@@ -212,5 +213,32 @@ describe('GET /v1/analytics/verify', () => {
     expect(res.body.countries).toEqual([
       { country: 'MA', sessions: 2, sends: 2, checks: 2, verified: 1, conversionRate: 0.5 },
     ]);
+  });
+});
+
+describe('the worker’s settling of the rollups', () => {
+  it('counts what was sent and delivered in the background, with no read of the analytics', async () => {
+    // Every 50 ms, whatever the messages' age (SQLite folds them then; PostgreSQL counted them as written).
+    const relay = await startRelay({ deps: { worker: { pollMs: 20, settle: { everyMs: 50, lagMs: 0 } } } });
+    try {
+      const sent = await call(relay, 'POST', '/v1/messages', {
+        key: relay.demo.secretKey,
+        body: { to: '+212611111112', text: 'settled', channel: 'sms' },
+      });
+      expect(sent.status).toBe(202);
+      await waitForMessage(relay, sent.body.id, (m) => m.status === 'delivered');
+      const counted = async () => {
+        const hourly = await rows<{ status: string; messages: number }>(relay.location, 'message_stats_hourly');
+        const connectors = await rows<{ attempts: number }>(relay.location, 'connector_stats_hourly');
+        return {
+          delivered: hourly.filter((r) => r.status === 'delivered').reduce((n, r) => n + Number(r.messages), 0),
+          queued: hourly.filter((r) => r.status === 'queued').reduce((n, r) => n + Number(r.messages), 0),
+          attempts: connectors.reduce((n, r) => n + Number(r.attempts), 0),
+        };
+      };
+      await expect.poll(counted, { timeout: 5000 }).toEqual({ delivered: 1, queued: 0, attempts: 1 });
+    } finally {
+      await relay.cleanup();
+    }
   });
 });

@@ -108,7 +108,10 @@ export async function startRelay(
     relay = await createRelay(config, {
       logDestination,
       consoleWrite: (text) => consoleOut.push(text),
-      worker: { pollMs: 20 },
+      // The worker's periodic settling of the rollups (a background write, as key last-used
+      // flushes are) would race the suites' "writes nothing" snapshots: off here, and tested on
+      // its own (analytics.test.ts); every analytics read still settles first.
+      worker: { pollMs: 20, settle: { everyMs: Infinity } },
       cacheTtlMs: 0,
       ...options.deps,
     });
