@@ -161,34 +161,24 @@ export function createMessagesRepo(
 
 type EnqueueInput = Parameters<MessagesRepo['enqueue']>[0];
 
-/** `messages.cancel`: the outbox row of a send not leased at `at` taken, then the message canceled. */
+/** `messages.cancel`: the outbox row of a waiting message (a send not leased at `at`) taken, then the message canceled. */
 function createCancel(db: Database.Database): (id: string, at: number) => boolean {
-  const take = db.prepare("DELETE FROM outbox WHERE message_id = ? AND kind = 'send' AND lease_until <= ?");
-  const canceled = db.prepare(
-    "UPDATE messages SET status = 'canceled', updated_at = ? WHERE id = ? AND status IN ('queued', 'scheduled')",
+  const take = db.prepare(
+    `DELETE FROM outbox WHERE message_id = @id AND kind = 'send' AND lease_until <= @at
+       AND EXISTS (SELECT 1 FROM messages WHERE id = @id AND status IN ('queued', 'scheduled'))`,
   );
+  const canceled = db.prepare("UPDATE messages SET status = 'canceled', updated_at = @at WHERE id = @id");
   const redact = db.prepare(
-    "UPDATE messages SET body = '[redacted]', subject = NULL, html = NULL WHERE id = ? AND sensitive = 1",
+    "UPDATE messages SET body = '[redacted]', subject = NULL, html = NULL WHERE id = @id AND sensitive = 1",
   );
   const run = db.transaction((id: string, at: number) => {
-    if (take.run(id, at).changes === 0) return false;
-    // A waiting row whose message is not waiting would be a bug elsewhere: leave both as they were.
-    if (canceled.run(at, id).changes === 0) throw new CancelRefused();
-    redact.run(id);
+    if (take.run({ id, at }).changes === 0) return false;
+    canceled.run({ id, at });
+    redact.run({ id });
     return true;
   });
-  return (id, at) => {
-    try {
-      return run.immediate(id, at);
-    } catch (error) {
-      if (error instanceof CancelRefused) return false;
-      throw error;
-    }
-  };
+  return (id, at) => run.immediate(id, at);
 }
-
-/** Rolls a cancel back (the transaction's throw) when the message was not waiting. */
-class CancelRefused extends Error {}
 
 /** `messages.enqueue`: each accepted message in its own transaction, or group-committed unless `direct`. */
 function createEnqueue(db: Database.Database, direct: boolean | undefined): MessagesRepo['enqueue'] {

@@ -24,7 +24,7 @@ export const metricColumns = 'messages, segments, cost_eur_micros, cost_mad_micr
 export const addMetrics = `ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, segments = segments + excluded.segments,
   cost_eur_micros = cost_eur_micros + excluded.cost_eur_micros, cost_mad_micros = cost_mad_micros + excluded.cost_mad_micros`;
 export const hourOf = (column: string) => `${column} - ${column} % ${HOUR_MS}`;
-export const dayOf = (column: string) => `${column} - ${column} % ${DAY_MS}`;
+const dayOf = (column: string) => `${column} - ${column} % ${DAY_MS}`;
 /** The daily row's dimensions of message `r`; the error code only keys failures. */
 export const dailyKey = (r: string) =>
   `${r}.project_id, ${dayOf(`${r}.created_at`)}, ${r}.channel, ${r}.status, coalesce(${r}.country, ''),

@@ -27,16 +27,16 @@ import { event, listening, statuses } from './016-webhooks.js';
  * An attempt without a measured latency is now in no bucket of the latency histogram (015 put it
  * in the last one, which raised the connector's p95); PostgreSQL's migration 8 does the same.
  *
- * (Its SQL builders are exported for 019, which recreates the counting trigger: they must go on
- * building the same text.)
+ * (`countingTrigger` is exported for 019, which recreates the trigger with the fold's mark: it
+ * must go on building the same text for this migration.)
  */
-export const triggersOn = 'NOT EXISTS (SELECT 1 FROM message_triggers_deferred)';
+const triggersOn = 'NOT EXISTS (SELECT 1 FROM message_triggers_deferred)';
 
 /**
  * `statement` (an `INSERT … VALUES (…)`, with or without `ON CONFLICT`) made to read the message
  * `m` that the write row `new` names, and to write only when `condition` holds.
  */
-export function fromMessage(condition: string, statement: string): string {
+function fromMessage(condition: string, statement: string): string {
   const text = statement.trim();
   const from = `FROM messages m WHERE m.id = new.id AND ${condition}`;
   const upsert = /VALUES \(([\s\S]*)\)\s*(ON CONFLICT[\s\S]*)$/.exec(text);
@@ -47,7 +47,7 @@ export function fromMessage(condition: string, statement: string): string {
 }
 
 /** An update trigger's condition read in the write row: `old.` is the row `new`, `new.` the message `m`. */
-export const asWrite = (condition: string) => condition.replaceAll('new.', 'm.').replaceAll('old.', 'new.');
+const asWrite = (condition: string) => condition.replaceAll('new.', 'm.').replaceAll('old.', 'new.');
 
 /** The columns of a message before an update that the counting reads (015's rollup keys and measures). */
 const before = [
@@ -67,19 +67,14 @@ const before = [
   'delivered_at',
 ];
 
-export const updated = 'new.inserted = 0';
-export const moved = `${updated} AND (${asWrite(countedChange)})`;
-export const delivered = 'old.delivered_at IS NULL AND new.delivered_at IS NOT NULL';
-export const statusChange = `new.status IS NOT old.status AND new.status IN (${statuses})`;
-export const channelChange = 'new.channel IS NOT old.channel';
-export const recorded = listening('m', true);
-export const messageData = (extra: ReadonlyArray<readonly [string, string]> = []) =>
+const updated = 'new.inserted = 0';
+const moved = `${updated} AND (${asWrite(countedChange)})`;
+const delivered = 'old.delivered_at IS NULL AND new.delivered_at IS NOT NULL';
+const statusChange = `new.status IS NOT old.status AND new.status IN (${statuses})`;
+const channelChange = 'new.channel IS NOT old.channel';
+const recorded = listening('m', true);
+const messageData = (extra: ReadonlyArray<readonly [string, string]> = []) =>
   snapshot('sqlite', 'm', messageSnapshotFields, extra);
-export const deliveryStatements = deliveryInserts
-  .replaceAll('new.', 'm.')
-  .split(';')
-  .filter((s) => s.trim())
-  .map((s) => fromMessage(`${updated} AND ${asWrite(delivered)}`, `${s};`));
 /** 015's attempt statement read through the write row: the attempt is `x`. */
 const attemptStatement = attemptStats(true)
   .replaceAll('new.', 'x.')
@@ -88,6 +83,47 @@ const attemptStatement = attemptStats(true)
     'FROM message_attempts x JOIN messages m ON m.id = x.message_id WHERE x.id = new.id',
   );
 if (!attemptStatement.includes('WHERE x.id = new.id')) throw new Error('018: cannot rewrite the attempt statement');
+
+/**
+ * The trigger that counts a write handed to `message_writes` and records its event. With
+ * `counted` (019: the message has been counted by the fold), an update's rollup statements also
+ * need it, and an insert counts nothing: the fold counts new messages.
+ */
+export function countingTrigger(counted?: string): string {
+  const also = (condition: string) => (counted ? `${condition} AND ${counted}` : condition);
+  const inserts = counted
+    ? []
+    : [fromMessage('new.inserted = 1', hourly('m', '1')), fromMessage('new.inserted = 1', daily('m', '1'))];
+  const deliveries = deliveryInserts
+    .replaceAll('new.', 'm.')
+    .split(';')
+    .filter((s) => s.trim())
+    .map((s) => fromMessage(also(`${updated} AND ${asWrite(delivered)}`), `${s};`));
+  return `CREATE TRIGGER message_writes_counted AFTER INSERT ON message_writes
+  BEGIN
+    ${[
+      ...inserts,
+      fromMessage(
+        `new.inserted = 1 AND ${recorded}`,
+        event(`'message.queued'`, 'm', 'm.created_at', 'm.id', messageData()),
+      ),
+      fromMessage(also(moved), hourly('new', '-1')),
+      fromMessage(also(moved), hourly('m', '1')),
+      fromMessage(also(moved), daily('new', '-1')),
+      fromMessage(also(moved), daily('m', '1')),
+      deliveries.join('\n    '),
+      fromMessage(
+        `${updated} AND ${asWrite(channelChange)} AND ${recorded}`,
+        event(`'message.fallback'`, 'm', 'm.updated_at', 'm.id', messageData([['fromChannel', 'new.channel']])),
+      ),
+      fromMessage(
+        `${updated} AND ${asWrite(statusChange)} AND ${recorded}`,
+        event(`'message.' || m.status`, 'm', 'm.updated_at', 'm.id', messageData()),
+      ),
+    ].join('\n    ')}
+    DELETE FROM message_writes WHERE rowid = new.rowid;
+  END;`;
+}
 
 export const up = `
   CREATE TABLE message_triggers_deferred (id INTEGER PRIMARY KEY CHECK (id = 1));
@@ -119,26 +155,7 @@ export const up = `
     INSERT INTO message_writes (id, inserted, ${before.join(', ')})
     VALUES (new.id, 0, ${before.map((c) => `old.${c}`).join(', ')});
   END;
-  CREATE TRIGGER message_writes_counted AFTER INSERT ON message_writes
-  BEGIN
-    ${fromMessage('new.inserted = 1', hourly('m', '1'))}
-    ${fromMessage('new.inserted = 1', daily('m', '1'))}
-    ${fromMessage(`new.inserted = 1 AND ${recorded}`, event(`'message.queued'`, 'm', 'm.created_at', 'm.id', messageData()))}
-    ${fromMessage(moved, hourly('new', '-1'))}
-    ${fromMessage(moved, hourly('m', '1'))}
-    ${fromMessage(moved, daily('new', '-1'))}
-    ${fromMessage(moved, daily('m', '1'))}
-    ${deliveryStatements.join('\n    ')}
-    ${fromMessage(
-      `${updated} AND ${asWrite(channelChange)} AND ${recorded}`,
-      event(`'message.fallback'`, 'm', 'm.updated_at', 'm.id', messageData([['fromChannel', 'new.channel']])),
-    )}
-    ${fromMessage(
-      `${updated} AND ${asWrite(statusChange)} AND ${recorded}`,
-      event(`'message.' || m.status`, 'm', 'm.updated_at', 'm.id', messageData()),
-    )}
-    DELETE FROM message_writes WHERE rowid = new.rowid;
-  END;
+  ${countingTrigger()}
 
   CREATE TRIGGER message_attempts_stats AFTER INSERT ON message_attempts WHEN ${triggersOn} BEGIN
     INSERT INTO attempt_writes (id) VALUES (new.id);

@@ -1,27 +1,6 @@
 import { bucketCase, latencyBucketsMs, latencyColumns } from '../../analytics-schema.js';
-import {
-  addMetrics,
-  daily,
-  dailyKey,
-  deliveryBucket,
-  deliveryDaily,
-  deliveryInserts,
-  hourly,
-  hourOf,
-  metricColumns,
-} from './015-analytics.js';
-import { event } from './016-webhooks.js';
-import {
-  asWrite,
-  channelChange,
-  delivered,
-  fromMessage,
-  messageData,
-  moved,
-  recorded,
-  statusChange,
-  updated,
-} from './018-message-batches.js';
+import { addMetrics, dailyKey, deliveryBucket, deliveryDaily, hourOf, metricColumns } from './015-analytics.js';
+import { countingTrigger } from './018-message-batches.js';
 
 /**
  * Schema version 19: new messages and attempts are counted in the analytics rollups after they are
@@ -29,17 +8,17 @@ import {
  *
  * `rollup_marks` holds, for `messages` (by rowid) and `message_attempts` (by id), the highest row
  * the rollups have counted. A row past its mark is not counted yet: writing it, and changing it,
- * counts nothing. The fold (store/sqlite/rollup-fold.ts) counts the rows past the marks as they
- * are then, and moves the marks up. Every couple of seconds the worker folds the messages a few
- * seconds old (most are delivered by then), and every read of the rollups folds everything first,
- * so a read never misses a message. A change to a message at or below its mark is counted as a move, as before: by the
- * batch that completes deliveries (message-batch.ts), or by the counting trigger of 018 for any
- * other write, which now tests the mark. So a message delivered before the worker folds it is
- * counted once, delivered, and nothing on the send path counts it.
+ * counts nothing. The fold (store/sqlite/rollup-fold.ts) counts the rows past the marks as they are
+ * then, and moves the marks up. Every couple of seconds the worker folds the messages a few seconds
+ * old (most are delivered by then), and every read of the rollups folds everything first, so a read
+ * never misses a message. A change to a message at or below its mark is counted as a move, as
+ * before: by the batch that completes deliveries (message-batch.ts), or by the counting trigger of
+ * 018 for any other write, which now tests the mark. So a message delivered before the worker folds
+ * it is counted once, delivered, and nothing on the send path counts it.
  *
  * Deleting messages or attempts (retention, a deleted project) first folds every uncounted row, so
- * nothing is lost (the rollups outlive the messages). The rowids of the last rows deleted may be given again
- * to new rows: after a delete, a mark above the table's highest row comes down to it.
+ * nothing is lost (the rollups outlive the messages). The rowids of the last rows deleted may be
+ * given again to new rows: after a delete, a mark above the table's highest row comes down to it.
  */
 
 /** A message `m` past the counted mark, whose project still exists (a project being deleted is not counted). */
@@ -119,29 +98,7 @@ export const up = `
   INSERT INTO rollup_marks (source, mark) VALUES ('messages', ${lastMessage}), ('message_attempts', ${lastAttempt});
 
   DROP TRIGGER message_writes_counted;
-  CREATE TRIGGER message_writes_counted AFTER INSERT ON message_writes
-  BEGIN
-    ${fromMessage(`new.inserted = 1 AND ${recorded}`, event(`'message.queued'`, 'm', 'm.created_at', 'm.id', messageData()))}
-    ${fromMessage(`${moved} AND ${counted}`, hourly('new', '-1'))}
-    ${fromMessage(`${moved} AND ${counted}`, hourly('m', '1'))}
-    ${fromMessage(`${moved} AND ${counted}`, daily('new', '-1'))}
-    ${fromMessage(`${moved} AND ${counted}`, daily('m', '1'))}
-    ${deliveryInserts
-      .replaceAll('new.', 'm.')
-      .split(';')
-      .filter((s) => s.trim())
-      .map((s) => fromMessage(`${updated} AND ${asWrite(delivered)} AND ${counted}`, `${s};`))
-      .join('\n    ')}
-    ${fromMessage(
-      `${updated} AND ${asWrite(channelChange)} AND ${recorded}`,
-      event(`'message.fallback'`, 'm', 'm.updated_at', 'm.id', messageData([['fromChannel', 'new.channel']])),
-    )}
-    ${fromMessage(
-      `${updated} AND ${asWrite(statusChange)} AND ${recorded}`,
-      event(`'message.' || m.status`, 'm', 'm.updated_at', 'm.id', messageData()),
-    )}
-    DELETE FROM message_writes WHERE rowid = new.rowid;
-  END;
+  ${countingTrigger(counted)}
 
   DROP TRIGGER message_attempts_stats;
   DROP TRIGGER attempt_writes_counted;
