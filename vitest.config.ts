@@ -57,6 +57,7 @@ const onPostgres = features(
   'inbound',
   'inbound-admin',
   'message-cancel',
+  'message-options',
 );
 
 /**

@@ -42,6 +42,17 @@ export const messageStatuses = [
 ] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
 
+/** How soon a due message is claimed: `high` (OTP, alerts) before `normal` before `low`. */
+export const messagePriorities = ['high', 'normal', 'low'] as const;
+export type MessagePriority = (typeof messagePriorities)[number];
+
+/**
+ * What a message is for. `marketing` waits out the project's quiet hours in the recipient's time
+ * zone; every category respects opt-outs.
+ */
+export const messageCategories = ['transactional', 'marketing', 'otp', 'alert'] as const;
+export type MessageCategory = (typeof messageCategories)[number];
+
 /** Statuses after which nothing more will happen to a message. */
 export const finalStatuses = ['delivered', 'read', 'failed', 'undelivered', 'canceled', 'expired'] as const;
 

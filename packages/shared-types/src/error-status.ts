@@ -58,6 +58,8 @@ export const errorStatus = {
   template_invalid: 422,
   template_inactive: 422,
   phone_not_verified: 422,
+  sender_not_allowed: 422,
+  flash_not_supported: 422,
   // 409
   idempotency_conflict: 409,
   idempotency_in_progress: 409,
@@ -72,6 +74,7 @@ export const errorStatus = {
   setup_token_expired: 410,
   // 413
   payload_too_large: 413,
+  too_many_messages: 413,
   // 415
   unsupported_media_type: 415,
   // 429

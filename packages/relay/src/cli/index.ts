@@ -13,6 +13,7 @@ import { registerConnectors } from './commands/connectors.js';
 import { registerVerify } from './commands/verify.js';
 import { registerPrices } from './commands/prices.js';
 import { registerFallbacks } from './commands/fallbacks.js';
+import { registerQuietHours } from './commands/quiet-hours.js';
 import { registerUsers } from './commands/users.js';
 import { registerOptOuts } from './commands/opt-outs.js';
 import { registerWebhooks } from './commands/webhooks.js';
@@ -43,6 +44,7 @@ export function createProgram(): Command {
     registerVerify,
     registerPrices,
     registerFallbacks,
+    registerQuietHours,
     registerOptOuts,
     registerWebhooks,
     registerMessages,

@@ -50,7 +50,7 @@ function inboundLine(m: InboundMessage): string {
 
 /** One message as a line; `status` replaces its status (`queued → delivered` for a change `tail` saw). */
 export function messageLine(m: MessageSummary | InboundMessage, status?: string): string {
-  if ('from' in m) return inboundLine(m);
+  if ('media' in m) return inboundLine(m);
   status ??= m.status;
   const error = m.errorCode === null ? '-' : `${m.errorCode}${m.errorMessage === null ? '' : `: ${m.errorMessage}`}`;
   const template =

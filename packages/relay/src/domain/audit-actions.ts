@@ -30,6 +30,7 @@ export const auditActions = {
   'project.limits': 'A project’s rate limits changed.',
   'project.prices': 'A project’s price table changed.',
   'project.fallbacks': 'A project’s channel fallbacks changed.',
+  'project.quiet_hours': 'A project’s quiet hours (when marketing messages wait) changed.',
   'key.create': 'A project key (`pk_…`/`sk_…`) was created.',
   'key.update': 'A project key’s name or rate limit changed.',
   'key.rotate': 'A project key was replaced by a new one.',

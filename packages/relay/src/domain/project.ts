@@ -43,6 +43,16 @@ export const defaultNumberTypes: readonly NumberType[] = Object.freeze([
   'fixed_line_or_mobile',
 ] as NumberType[]);
 
+/**
+ * Quiet hours: local times `HH:MM` (24 h; the window may cross midnight), and the IANA time zone
+ * used when the recipient's is not known.
+ */
+export interface QuietHours {
+  start: string;
+  end: string;
+  timeZone: string;
+}
+
 /** A project: what its keys may send, where, how fast, and at what price. */
 export interface Project {
   id: string;
@@ -63,5 +73,7 @@ export interface Project {
   allowedNumberTypes: NumberType[];
   /** A development project (the demo is one): the console connector may print verification codes in full. */
   development: boolean;
+  /** Marketing messages wait out these hours in the recipient's time zone (issue 16); null: none. */
+  quietHours?: QuietHours | null;
   createdAt: number;
 }

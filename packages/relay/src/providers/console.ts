@@ -28,6 +28,10 @@ function bufferedStdout(): (text: string) => void {
  */
 export const SENSITIVE_PLACEHOLDER = '[verification message hidden: codes are printed only for development projects]';
 
+/** The sender and flash marks of the console's header line. */
+const extras = (message: { from?: string; flash?: boolean }) =>
+  `${message.from ? ` · from ${message.from}` : ''}${message.flash ? ' · flash' : ''}`;
+
 /**
  * The development connector and the relay's default: prints each message to the relay's terminal
  * and reports it `delivered`, so a new relay works with no provider account. The recipient is
@@ -39,6 +43,9 @@ export const consoleConnector: ConnectorDefinition<z.infer<typeof configSchema>,
   channels: ['console', 'sms', 'whatsapp', 'telegram', 'email', 'chat'],
   configSchema,
   credentialsSchema,
+  // Development: any sender, and flash SMS, are printed as asked.
+  senders: () => 'any',
+  flash: true,
   create({ write = bufferedStdout() }) {
     return {
       type: 'console',
@@ -47,7 +54,7 @@ export const consoleConnector: ConnectorDefinition<z.infer<typeof configSchema>,
         const hide = message.sensitive === true && ctx.revealSensitive !== true;
         const subject = message.subject ? `  subject: ${hide ? SENSITIVE_PLACEHOLDER : message.subject}\n` : '';
         write(
-          `\n┌─ messagejs console · ${message.channel} → ${maskAddress(message.to)} · ${message.id}\n` +
+          `\n┌─ messagejs console · ${message.channel} → ${maskAddress(message.to)} · ${message.id}${extras(message)}\n` +
             subject +
             (hide ? SENSITIVE_PLACEHOLDER : message.text)
               .split('\n')

@@ -21,6 +21,20 @@ const PROVIDER = 'Twilio';
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'Use E.164, like +14155550100');
 
+/** Other senders of the account a message may choose (`from`): numbers or alphanumeric ids. */
+const sendersSchema = z
+  .array(
+    z.union([
+      e164,
+      z
+        .string()
+        .regex(/^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/, 'An alphanumeric sender id has 1 to 11 letters, digits or spaces'),
+    ]),
+  )
+  .max(100)
+  .meta({ description: 'Other senders of the account (numbers, alphanumeric ids) a message may choose with `from`.' })
+  .optional();
+
 const configSchema = z
   .object({
     from: z
@@ -41,6 +55,7 @@ const configSchema = z
       .meta({ description: 'A Messaging Service (MG…) that picks the sender; used instead of `from`.' })
       .optional(),
     whatsappFrom: e164.meta({ description: 'The WhatsApp sender (+E.164) when it differs from `from`.' }).optional(),
+    senders: sendersSchema,
   })
   .refine(
     (config) =>
@@ -93,7 +108,7 @@ export type TwilioCredentials = z.infer<typeof credentialsSchema>;
  * way to write outside the 24-hour window.
  */
 export function toTwilioParams(
-  message: Pick<OutboundMessage, 'channel' | 'to' | 'text' | 'template'>,
+  message: Pick<OutboundMessage, 'channel' | 'to' | 'text' | 'template' | 'from'>,
   config: TwilioConfig,
   statusCallbackUrl?: string,
 ): MessageListInstanceCreateOptions {
@@ -101,7 +116,12 @@ export function toTwilioParams(
   const address = (value: string) => (whatsapp && !value.startsWith('whatsapp:') ? `whatsapp:${value}` : value);
   const params: MessageListInstanceCreateOptions = { to: address(message.to) };
 
-  if (whatsapp && config.whatsappFrom) params.from = address(config.whatsappFrom);
+  // A sender the message chose goes as `From`, beside the Messaging Service when there is one
+  // (Twilio then checks that the service owns it).
+  if (message.from) {
+    params.from = address(message.from);
+    if (config.messagingServiceSid && !whatsapp) params.messagingServiceSid = config.messagingServiceSid;
+  } else if (whatsapp && config.whatsappFrom) params.from = address(config.whatsappFrom);
   else if (config.messagingServiceSid) params.messagingServiceSid = config.messagingServiceSid;
   else if (config.from) params.from = address(config.from);
 
@@ -302,7 +322,8 @@ function twilioClients(
 /**
  * Twilio connector (SMS and WhatsApp, through the `twilio` package). Credentials
  * `{ accountSid, authToken }` or `{ accountSid, apiKey, apiSecret, authToken? }`; config
- * `{ from?, messagingServiceSid?, whatsappFrom? }`, one sender required. One twilio client per
+ * `{ from?, messagingServiceSid?, whatsappFrom?, senders? }`, one sender required; a message may
+ * choose any of them as its `from`. No flash SMS (Twilio's API has no message class). One twilio client per
  * set of credentials is kept for the connector's life, all sharing one keep-alive HTTP client.
  * Its webhooks (status callbacks and incoming messages, answered with TwiML) are read in
  * `twilio-webhooks.ts`.
@@ -312,6 +333,8 @@ export const twilioConnector: ConnectorDefinition<TwilioConfig, TwilioCredential
   channels: ['sms', 'whatsapp'],
   configSchema,
   credentialsSchema,
+  senders: (config) =>
+    [config.from, config.whatsappFrom, ...(config.senders ?? [])].filter((s): s is string => s !== undefined),
   create({ config: rawConfig, baseUrl }) {
     const config = configSchema.parse(rawConfig);
     const tw = loadTwilio();

@@ -17,6 +17,10 @@ export interface OutboundMessage {
   html?: string;
   /** A message that carries a secret (a verification code): connectors that print or keep text must not show it. */
   sensitive?: boolean;
+  /** The sender the message chose (`from`), among the connector's `senders`; else the connector's own. */
+  from?: string;
+  /** A class 0 SMS: only for connectors with `flash`. */
+  flash?: boolean;
   /** The template the message came from, when any (WhatsApp template messages use it). */
   template?: { name: string; params: Params; provider?: { name: string; language: string } };
 }
@@ -186,4 +190,12 @@ export interface ConnectorDefinition<Config = unknown, Credentials = unknown> {
   /** Validates the secret credentials (sealed at rest, never returned). */
   credentialsSchema: ZodType<Credentials>;
   create(options: ConnectorOptions<Config>): Connector<Credentials>;
+  /**
+   * The senders a message may choose on this connector (`from`, issue 16), read off its settings;
+   * `'any'` when it takes whatever it is given (the console). Without it, a connector sends from
+   * its own sender only and takes no message that chooses one.
+   */
+  senders?(config: Config): readonly string[] | 'any';
+  /** Sends class 0 (flash) SMS when a message asks (`flash: true`). */
+  flash?: boolean;
 }

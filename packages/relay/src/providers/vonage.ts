@@ -25,6 +25,14 @@ const configSchema = z.object({
       'The `from` is a number like +447700900000 or a sender id of up to 11 letters and digits',
     )
     .meta({ description: 'The sender: a Vonage number (E.164) or a sender id of up to 11 letters and digits.' }),
+  /** Other senders of the account a message may choose (`from`). */
+  senders: z
+    .array(
+      z.string().regex(/^(\+?\d{6,15}|[A-Za-z0-9 ]{1,11})$/, 'A number or a sender id of up to 11 letters and digits'),
+    )
+    .max(100)
+    .meta({ description: 'Other senders of the account (numbers, sender ids) a message may choose with `from`.' })
+    .optional(),
   /**
    * The "signature method" chosen in the Vonage dashboard, used to check signed delivery receipts.
    * @default 'md5hash'
@@ -64,25 +72,30 @@ export interface VonageParams {
   to: string;
   text: string;
   type?: 'unicode';
+  /** `'0'`: a flash SMS (class 0), shown at once and not stored by the handset. */
+  'message-class'?: '0';
   'client-ref': string;
   callback?: string;
 }
 
 /**
- * Maps a message to the SMS API fields: numbers without the `+`, `type=unicode` when the text
- * leaves the GSM-7 alphabet, the relay's message id as `client-ref`, and the delivery-receipt
+ * Maps a message to the SMS API fields: numbers without the `+` (the message's chosen sender or
+ * the connector's), `type=unicode` when the text leaves the GSM-7 alphabet, `message-class=0` for
+ * a flash SMS, the relay's message id as `client-ref`, and the delivery-receipt
  * `callback` when given (https://developer.vonage.com/en/api/sms#send-an-sms).
  */
 export function toVonageParams(
-  message: Pick<OutboundMessage, 'id' | 'to' | 'text'>,
+  message: Pick<OutboundMessage, 'id' | 'to' | 'text' | 'from' | 'flash'>,
   config: Pick<VonageConfig, 'from'>,
   callbackUrl?: string,
 ): VonageParams {
+  const from = message.from ?? config.from;
   return {
-    from: /^\+\d+$/.test(config.from) ? config.from.slice(1) : config.from,
+    from: /^\+\d+$/.test(from) ? from.slice(1) : from,
     to: message.to.replace(/^\+/, ''),
     text: message.text,
     ...(gsm7.test(message.text) ? {} : { type: 'unicode' as const }),
+    ...(message.flash && { 'message-class': '0' as const }),
     // Vonage caps client-ref at 100 characters.
     'client-ref': message.id.slice(0, 100),
     ...(callbackUrl ? { callback: callbackUrl } : {}),
@@ -263,6 +276,8 @@ export const vonageConnector: ConnectorDefinition<VonageConfig, VonageCredential
   type: 'vonage',
   channels: ['sms'],
   configSchema,
+  senders: (config) => [config.from, ...(config.senders ?? [])],
+  flash: true,
   credentialsSchema,
   create({ config: rawConfig, baseUrl = DEFAULT_BASE_URL }) {
     const config = configSchema.parse(rawConfig);

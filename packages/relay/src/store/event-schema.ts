@@ -36,6 +36,21 @@ export const messageSnapshotFields: readonly (readonly [string, string])[] = Obj
   ['deliveredAt', 'delivered_at'],
 ]);
 
+/**
+ * What SQLite migration 020 and PostgreSQL migration 9 (issue 16) add to a message event's
+ * snapshot, after `messageSnapshotFields`: the caller's `reference` and `metadata` (a JSON object
+ * in its column, added as JSON), read off row `r`.
+ */
+export function messageSnapshotOptions(
+  dialect: 'sqlite' | 'postgres',
+  r: string,
+): readonly (readonly [string, string])[] {
+  return [
+    ['reference', `${r}.reference`],
+    ['metadata', dialect === 'sqlite' ? `json(${r}.metadata)` : `${r}.metadata::json`],
+  ];
+}
+
 /** The verification fields of a verify event's snapshot. */
 export const verifySnapshotFields: readonly (readonly [string, string])[] = Object.freeze([
   ['id', 'id'],

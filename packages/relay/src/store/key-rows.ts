@@ -61,6 +61,7 @@ export function keyProjectOf(r: KeyProjectColumns): Project {
     fallbacks: r.fallbacks,
     allowed_number_types: r.allowed_number_types,
     development: r.development,
+    quiet_hours: r.quiet_hours ?? null,
     created_at: r.p_created_at,
   });
 }

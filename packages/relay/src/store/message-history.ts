@@ -48,6 +48,7 @@ export function historyStatement(
     ['connector_id', filter.connectorId],
     ['country', filter.country],
     ['operator', filter.operator],
+    ['reference', filter.reference],
   ];
   for (const [column, value] of equal) if (value !== undefined) where.push(`${column} = ${param(value)}`);
   if (filter.to && 'exact' in filter.to) where.push(`recipient = ${param(filter.to.exact)}`);

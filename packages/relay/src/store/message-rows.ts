@@ -1,5 +1,12 @@
 import type { Channel, MessageStatus } from '@messagejs/shared-types';
-import type { IdempotencyRecord, Message } from './types/index.js';
+import {
+  priorityOfRank,
+  priorityRank,
+  type IdempotencyRecord,
+  type Message,
+  type MessageMetadata,
+} from './types/index.js';
+import type { MessageCategory } from '@messagejs/shared-types';
 
 /**
  * A row of `messages`. The same on every backend (the PostgreSQL schema mirrors SQLite's columns
@@ -36,6 +43,62 @@ export interface MessageRow {
   sent_at: number | null;
   delivered_at: number | null;
   callback_url?: string | null;
+  priority?: number;
+  expire_at?: number | null;
+  category?: MessageCategory | null;
+  reference?: string | null;
+  metadata?: string | null;
+  sender?: string | null;
+  flash?: number;
+}
+
+/** The columns of a message's options (issue 16), in the order `optionValues` gives them; `priority` first. */
+export const OPTION_COLUMNS = [
+  'priority',
+  'expire_at',
+  'category',
+  'reference',
+  'metadata',
+  'sender',
+  'flash',
+] as const;
+
+/** The values of `OPTION_COLUMNS` for `m`: its priority's rank (the outbox's too) first. */
+export const optionValues = (
+  m: Message,
+): [number, number | null, string | null, string | null, string | null, string | null, number] => [
+  m.priority ? priorityRank[m.priority] : 1,
+  m.expireAt ?? null,
+  m.category ?? null,
+  m.reference ?? null,
+  m.metadata ? JSON.stringify(m.metadata) : null,
+  m.sender ?? null,
+  m.flash ? 1 : 0,
+];
+
+/** A stored `metadata` column: most messages have none. */
+const parseMetadata = (text: unknown): MessageMetadata | null =>
+  typeof text === 'string' ? (JSON.parse(text) as MessageMetadata) : null;
+
+/** The options of issue 16 as stored, only those a message has (most have none). */
+function options(
+  priority: unknown,
+  expireAt: unknown,
+  category: unknown,
+  reference: unknown,
+  metadata: unknown,
+  sender: unknown,
+  flash: unknown,
+): Partial<Message> {
+  const o: Partial<Message> = {};
+  if (priority !== 1 && priority != null) o.priority = priorityOfRank(priority as number);
+  if (expireAt != null) o.expireAt = expireAt as number;
+  if (category != null) o.category = category as MessageCategory;
+  if (reference != null) o.reference = reference as string;
+  if (metadata != null) o.metadata = parseMetadata(metadata);
+  if (sender != null) o.sender = sender as string;
+  if (flash === 1) o.flash = true;
+  return o;
 }
 
 /** A stored cascade: most messages have none (`[]`), which needs no JSON parse. */
@@ -71,6 +134,7 @@ export const toMessage = (r: MessageRow): Message => ({
   scheduledAt: r.scheduled_at,
   sentAt: r.sent_at,
   deliveredAt: r.delivered_at,
+  ...options(r.priority, r.expire_at, r.category, r.reference, r.metadata, r.sender, r.flash),
 });
 
 /**
@@ -108,6 +172,13 @@ export const messageColumns = [
   'sent_at',
   'delivered_at',
   'template_version',
+  'priority',
+  'expire_at',
+  'category',
+  'reference',
+  'metadata',
+  'sender',
+  'flash',
 ] as const satisfies ReadonlyArray<keyof MessageRow>;
 
 /** `toMessage` for a row read in `messageColumns` order. */
@@ -141,6 +212,7 @@ export const messageFromValues = (v: unknown[]): Message => ({
   sentAt: v[26] as number | null,
   deliveredAt: v[27] as number | null,
   templateVersion: v[28] as number | null,
+  ...options(v[29], v[30], v[31], v[32], v[33], v[34], v[35]),
 });
 
 export const toIdempotency = (r: {

@@ -17,6 +17,7 @@ export interface ProjectRow {
   fallbacks: string;
   allowed_number_types: string;
   development: number;
+  quiet_hours?: string | null;
   created_at: number;
 }
 
@@ -35,5 +36,6 @@ export function toProject(row: ProjectRow): Project {
     allowedNumberTypes: JSON.parse(row.allowed_number_types) as Project['allowedNumberTypes'],
     development: row.development === 1,
     createdAt: row.created_at,
+    ...(row.quiet_hours && { quietHours: JSON.parse(row.quiet_hours) as Project['quietHours'] }),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelSchema, messageStatusSchema } from './messages.js';
+import { channelSchema, messageOptionsViewShape, messageStatusSchema } from './messages.js';
 import { pageQueryShape } from './page.js';
 
 /** How far apart `createdAfter` and `createdBefore` may be in one query (366 days). */
@@ -42,6 +42,8 @@ export const filterShape = {
     .optional(),
   /** The recipient's mobile operator, as the relay detected it. */
   operator: name.optional(),
+  /** The `reference` the sender gave the message (whole). */
+  reference: plain(128).optional(),
   to: z
     .string()
     .regex(/^(\+[1-9]\d{6,14}|\d{2,8})$/, 'a full E.164 number (+212612345678) or its last 2 to 8 digits')
@@ -125,6 +127,7 @@ export const messageSummarySchema = z
     updatedAt: z.iso.datetime(),
     sentAt: z.iso.datetime().nullable(),
     deliveredAt: z.iso.datetime().nullable(),
+    ...messageOptionsViewShape,
   })
   .describe('One message of `GET /v1/messages`.');
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channels, messageStatuses } from '../enums.js';
+import { channels, messageCategories, messagePriorities, messageStatuses } from '../enums.js';
 
 /** A delivery channel. */
 export const channelSchema = z.enum(channels).describe('A delivery channel.');
@@ -42,6 +42,94 @@ export const callbackUrlSchema = z
 /** A solved CAPTCHA. Provider tokens run to a few KB (Turnstile caps them at 2048 characters). */
 export const captchaTokenSchema = z.string().min(1).max(8192).describe('A solved CAPTCHA token.');
 
+/** The UTF-8 size of `text` in bytes (no `Buffer` or `TextEncoder`: this package runs anywhere). */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+const metadataValue = z.union([z.string().max(1000), z.number().finite(), z.boolean(), z.null()]);
+
+/** The caller's data on a message: at most 16 keys, 4 KB as JSON; returned on GET and in events. */
+export const metadataSchema = z
+  .record(z.string().min(1).max(64), metadataValue)
+  .refine((m) => Object.keys(m).length <= 16, 'at most 16 keys')
+  .refine((m) => utf8Length(JSON.stringify(m)) <= 4096, 'at most 4 KB as JSON')
+  .describe('Your own data on the message (at most 16 keys of strings, numbers, booleans or null; 4 KB as JSON).');
+
+/**
+ * What a send may ask besides its content (issue 16). `sendAt`, `priority`, `category`, `from` and
+ * `flash` need a secret key; `expireAt`/`validFor`, `reference` and `metadata` are open to public keys.
+ */
+export const messageOptionsShape = {
+  /** Send later (ISO 8601 with a zone, up to a year ahead): the message is `scheduled` until then. */
+  sendAt: z.iso
+    .datetime({ offset: true })
+    .describe('Send at this time (ISO 8601 with a zone, up to a year ahead); the message is `scheduled` until then.')
+    .optional(),
+  /** Not sent after this time: the message becomes `expired`. */
+  expireAt: z.iso
+    .datetime({ offset: true })
+    .describe('Not sent after this time (ISO 8601 with a zone): the message becomes `expired`.')
+    .optional(),
+  /** Seconds the message stays sendable, counted from `sendAt` (or now); instead of `expireAt`. */
+  validFor: z
+    .number()
+    .int()
+    .min(1)
+    .max(366 * 24 * 3600)
+    .describe('Seconds the message stays sendable, from `sendAt` or now (instead of `expireAt`).')
+    .optional(),
+  /** `high` (OTP, alerts) is claimed before `normal` and `low`. */
+  priority: z
+    .enum(messagePriorities)
+    .describe(
+      '`high` is sent before `normal` and `low` (default: `high` for `otp` and `alert`, `low` for `marketing`).',
+    )
+    .optional(),
+  /** What the message is for: `marketing` waits out the project's quiet hours. */
+  category: z
+    .enum(messageCategories)
+    .describe('What the message is for; `marketing` waits out the project’s quiet hours in the recipient’s time zone.')
+    .optional(),
+  metadata: metadataSchema.optional(),
+  /** Your own id for the message, filterable in the history (`?reference=`). */
+  reference: z
+    .string()
+    .min(1)
+    .max(128)
+    .describe('Your own id for the message (filter the history with `?reference=`).')
+    .optional(),
+  /** A sender id or number among those the channel's connectors allow. */
+  from: z
+    .string()
+    .min(1)
+    .max(32)
+    .describe('A sender (number, short code or alphanumeric id) among those the channel’s connectors allow.')
+    .optional(),
+  /** A class 0 SMS (shown at once, not stored), where the connector supports it. */
+  flash: z.boolean().describe('A class 0 SMS, shown at once and not stored, on connectors that support it.').optional(),
+};
+
+/** A message's options as `GET /v1/messages/:id` and the history show them (issue 16). */
+export const messageOptionsViewShape = {
+  /** When a scheduled message is (or was) due: its `sendAt`, or the end of the quiet hours it waited out. */
+  sendAt: z.iso.datetime().nullable(),
+  /** Not sent after this time. */
+  expireAt: z.iso.datetime().nullable(),
+  priority: z.enum(messagePriorities),
+  category: z.enum(messageCategories).nullable(),
+  reference: z.string().nullable(),
+  metadata: z.record(z.string(), metadataValue).nullable(),
+  /** The sender the caller chose (`from`); null: the connector's own. */
+  from: z.string().nullable(),
+  flash: z.boolean(),
+};
+
 /** `POST /v1/messages` with a template (public or secret key). */
 export const templateMessageRequestSchema = z
   .strictObject({
@@ -59,6 +147,7 @@ export const templateMessageRequestSchema = z
     captchaToken: captchaTokenSchema.optional(),
     /** Secret keys only: where this message's status events are posted too. */
     callbackUrl: callbackUrlSchema.optional(),
+    ...messageOptionsShape,
   })
   .describe('`POST /v1/messages` with a template (public or secret key).');
 
@@ -79,6 +168,7 @@ export const textMessageRequestSchema = z
     fallbackAfter: fallbackAfterSchema.optional(),
     /** Where this message's status events are posted too. */
     callbackUrl: callbackUrlSchema.optional(),
+    ...messageOptionsShape,
   })
   .describe('`POST /v1/messages` with free text (secret key only).');
 
@@ -98,6 +188,8 @@ export const sendMessageResponseSchema = z
     segments: z.number().int().nullable(),
     encoding: encodingSchema.optional(),
     createdAt: z.iso.datetime(),
+    /** When a `scheduled` message will be sent (its `sendAt`, or the end of the quiet hours). */
+    sendAt: z.iso.datetime().optional(),
   })
   .describe('`202` answer of `POST /v1/messages`.');
 
@@ -193,6 +285,7 @@ export const messageResponseSchema = z
     updatedAt: z.iso.datetime(),
     sentAt: z.iso.datetime().nullable(),
     deliveredAt: z.iso.datetime().nullable(),
+    ...messageOptionsViewShape,
     attempts: z.array(messageAttemptSchema).optional(),
     /** The message's timeline, oldest first: secret keys and members only (not public keys). */
     events: z.array(messageEventSchema).optional(),

@@ -195,6 +195,46 @@ export const fallbacksResponseSchema = z
   .object({ fallbacks: z.partialRecord(z.enum(channels), z.array(z.enum(channels))) })
   .describe('The channels each channel falls back to when a message names none.');
 
+/** True when `zone` is an IANA time zone the runtime knows (`Europe/Paris`, `UTC`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone (`Africa/Casablanca`). */
+export const timeZoneSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine(isTimeZone, 'an IANA time zone, like Europe/Paris')
+  .describe('An IANA time zone, like `Europe/Paris`.');
+
+const localTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:MM (24 h), like 21:00')
+  .describe('A local time, `HH:MM` (24 h).');
+
+/**
+ * `PUT /v1/projects/:projectId/quiet-hours`: marketing messages wait until `end` when they would
+ * be sent between `start` and `end` in the recipient's time zone (the window may cross midnight);
+ * `timeZone` stands in when the recipient's is not known.
+ */
+export const quietHoursSchema = z
+  .strictObject({ start: localTime, end: localTime, timeZone: timeZoneSchema.default('UTC') })
+  .refine((q) => q.start !== q.end, { message: 'start and end must differ', path: ['end'] })
+  .describe('Quiet hours: marketing messages wait them out in the recipient’s time zone.');
+
+/** A project's quiet hours, or null when it has none. */
+export const quietHoursResponseSchema = z
+  .object({
+    quietHours: z.object({ start: z.string(), end: z.string(), timeZone: z.string() }).nullable(),
+  })
+  .describe('The project’s quiet hours (null: none).');
+
 export type Project = z.output<typeof projectSchema>;
 export type CreateProjectRequest = z.input<typeof createProjectRequestSchema>;
 export type UpdateProjectRequest = z.input<typeof updateProjectRequestSchema>;

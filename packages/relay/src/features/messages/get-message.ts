@@ -1,3 +1,4 @@
+import { optionsView } from './message-options.js';
 import type { MessageResponse } from '@messagejs/shared-types';
 import type { Store } from '../../store/types.js';
 import { AppError } from '../../domain/app-error.js';
@@ -53,6 +54,7 @@ export async function getMessage(
     updatedAt: iso(message.updatedAt)!,
     sentAt: iso(message.sentAt),
     deliveredAt: iso(message.deliveredAt),
+    ...optionsView(message),
   };
   if (!isPublic) {
     const [attempts, events] = await Promise.all([

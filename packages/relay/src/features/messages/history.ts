@@ -15,6 +15,7 @@ import { maskAddress, maskText } from '../../domain/mask.js';
 import { isoTime } from '../../domain/iso-time.js';
 import { readSignedCursor, signCursor } from '../../crypto/cursor.js';
 import { inboundView } from '../inbound/inbound-view.js';
+import { optionsView } from './message-options.js';
 
 export interface HistoryDeps {
   store: Store;
@@ -64,6 +65,7 @@ export function messageSummary(m: Message, full: boolean): MessageSummary {
     updatedAt: iso(m.updatedAt)!,
     sentAt: iso(m.sentAt),
     deliveredAt: iso(m.deliveredAt),
+    ...optionsView(m),
   };
 }
 
@@ -83,6 +85,7 @@ export function historyFilter(caller: Pick<KeyPrincipal, 'project'>, q: MessageE
     ...(q.connector !== undefined && { connectorId: q.connector }),
     ...(q.country !== undefined && { country: q.country }),
     ...(q.operator !== undefined && { operator: q.operator }),
+    ...(q.reference !== undefined && { reference: q.reference }),
     ...(q.to !== undefined && { to: q.to.startsWith('+') ? { exact: q.to } : { suffix: q.to } }),
     ...(q.createdAfter !== undefined && { createdFrom: Date.parse(q.createdAfter) }),
     ...(q.createdBefore !== undefined && { createdBefore: Date.parse(q.createdBefore) }),
@@ -103,6 +106,7 @@ export function inboundFilterOf(filter: MessageFilter): InboundFilter {
     ['template', filter.template],
     ['country', filter.country],
     ['operator', filter.operator],
+    ['reference', filter.reference],
   ];
   for (const [field, value] of sentOnly) {
     if (value !== undefined) {

@@ -3,9 +3,10 @@ import {
   textMessageRequestSchema,
   type Channel,
   type SendMessageResponse,
+  type TemplateCategory,
 } from '@messagejs/shared-types';
 import type { z } from 'zod';
-import type { EnqueueInput, Message, OutboxLease, Store, Template } from '../../store/types.js';
+import type { EnqueueInput, Message, OutboxLease, Project, Store, Template } from '../../store/types.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
 import { toValidationError } from '../../domain/validation.js';
 import { AppError } from '../../domain/app-error.js';
@@ -20,6 +21,14 @@ import { loadVerifySettings } from '../verify/verify-settings.js';
 import type { MessageMetrics } from '../../metrics/relay-metrics.js';
 import type { TargetPolicy } from '../webhooks/target-policy.js';
 import { checkTargetUrlSyntax } from '../webhooks/callback-url.js';
+import {
+  checkSenderAndFlash,
+  dueTime,
+  optionFields,
+  readOptions,
+  type MessageOptions,
+  type OptionsRequest,
+} from './message-options.js';
 
 export interface SendDeps {
   store: Store;
@@ -64,6 +73,10 @@ interface Draft {
   captchaToken: string | undefined;
   /** Where the message's status events are posted too (secret keys only). */
   callbackUrl: string | undefined;
+  /** The options the caller asked (issue 16), checked by `readOptions`. */
+  options: OptionsRequest;
+  /** The template's category, which a message takes unless the caller names one. */
+  templateCategory: TemplateCategory | null;
 }
 
 /**
@@ -98,19 +111,9 @@ export async function sendMessage(
     draft = textDraft(caller, body);
   }
   await checkDeliveryOptions(deps, caller, draft);
-  const { channel } = draft;
+  const options = readOptions(caller, draft.options, deps.now(), draft.templateCategory);
 
-  const recipient = resolveRecipient(channel, draft.to, project);
-  if (await store.optOuts.has(project.id, recipient.address)) {
-    throw new AppError('recipient_opted_out', 'This recipient has opted out of messages from this project.', {
-      field: 'to',
-    });
-  }
-  if ((await store.connectors.forChannel(project.id, channel)).length === 0) {
-    throw new AppError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, {
-      field: 'channel',
-    });
-  }
+  const recipient = await checkRecipient(store, project, draft.channel, draft.to, options);
 
   // Verify settings are served from the read cache: no database round trip per send, and the
   // full settings are built only for a project that asks a CAPTCHA of sends.
@@ -132,13 +135,15 @@ export async function sendMessage(
   await enforceLimit(limits, project.limits, 'project', project.id);
 
   const now = deps.now();
-  const message = draftMessage(caller, draft, recipient, now);
+  const dueAt = dueTime(options, project, recipient, now);
+  const message = { ...draftMessage(caller, draft, recipient, now), ...optionFields(options, dueAt, now) };
   const response = acceptedResponse(message, now);
-  const lease = deps.dispatch?.reserve(now) ?? null;
+  // A scheduled message waits in the outbox; only a message due now goes to the worker at once.
+  const lease = dueAt <= now ? (deps.dispatch?.reserve(now) ?? null) : null;
   let result: Awaited<ReturnType<Store['messages']['enqueue']>>;
   try {
     result = await store.messages.enqueue(
-      enqueueInput(message, now, lease, key.id, idempotency, response, draft.templateUse?.id),
+      enqueueInput(message, dueAt, lease, key.id, idempotency, response, draft.templateUse?.id),
     );
   } catch (error) {
     deps.dispatch?.unreserve(lease);
@@ -150,6 +155,33 @@ export async function sendMessage(
   }
   deps.dispatch?.stored(message, lease);
   return { status: 202, body: response, replayed: false };
+}
+
+/**
+ * Step 7: the recipient normalised, not opted out, on a channel the project delivers (from the
+ * sender, and as flash SMS, when the message asks).
+ */
+export async function checkRecipient(
+  store: Store,
+  project: Project,
+  channel: Channel,
+  to: string,
+  options: MessageOptions,
+): Promise<Recipient> {
+  const recipient = resolveRecipient(channel, to, project);
+  if (await store.optOuts.has(project.id, recipient.address)) {
+    throw new AppError('recipient_opted_out', 'This recipient has opted out of messages from this project.', {
+      field: 'to',
+    });
+  }
+  const connectors = await store.connectors.forChannel(project.id, channel);
+  if (connectors.length === 0) {
+    throw new AppError('channel_not_configured', `No connector in this project delivers the \`${channel}\` channel.`, {
+      field: 'channel',
+    });
+  }
+  if (options.sender !== null || options.flash) checkSenderAndFlash(options, channel, recipient, connectors);
+  return recipient;
 }
 
 /**
@@ -203,6 +235,8 @@ function templateDraft({ key, project }: KeyPrincipal, req: TemplateRequest, tem
     fallbackAfter: req.fallbackAfter,
     captchaToken: req.captchaToken,
     callbackUrl: req.callbackUrl,
+    options: req,
+    templateCategory: template.category,
   };
 }
 
@@ -236,6 +270,8 @@ function textDraft({ key, project }: KeyPrincipal, body: object): Draft {
     fallbackAfter: req.fallbackAfter,
     captchaToken: undefined,
     callbackUrl: req.callbackUrl,
+    options: req,
+    templateCategory: null,
   };
 }
 
@@ -312,18 +348,19 @@ async function checkCallbackUrl(deps: SendDeps, { key, project }: KeyPrincipal, 
 function acceptedResponse(message: Message, now: number): SendMessageResponse {
   return {
     id: message.id,
-    status: 'queued',
+    status: message.status,
     channel: message.channel,
     segments: message.segments,
     encoding: message.encoding,
     createdAt: new Date(now).toISOString(),
+    ...(message.scheduledAt !== null && { sendAt: new Date(message.scheduledAt).toISOString() }),
   };
 }
 
-/** What the store writes in one transaction: the message, its outbox row and the idempotency record. */
+/** What the store writes in one transaction: the message, its outbox row (due at `dueAt`) and the idempotency record. */
 function enqueueInput(
   message: Message,
-  now: number,
+  dueAt: number,
   lease: OutboxLease | null,
   keyId: string,
   idempotency: { key: string; requestHash: string } | undefined,
@@ -332,10 +369,10 @@ function enqueueInput(
 ): EnqueueInput {
   return {
     message,
-    dueAt: now,
+    dueAt,
     ...(templateId && { templateId }),
     ...(lease && { lease }),
-    ...(idempotency && { idempotency: idempotencyRecord(keyId, idempotency, 202, response, now) }),
+    ...(idempotency && { idempotency: idempotencyRecord(keyId, idempotency, 202, response, message.createdAt) }),
   };
 }
 

@@ -28,6 +28,7 @@ export {
   setLimits,
   setNumberTypes,
   setPrices,
+  setQuietHours,
   showPrices,
   updateOrigins,
 } from './settings.js';

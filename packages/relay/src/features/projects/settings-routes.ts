@@ -12,6 +12,8 @@ import {
   pricesRequestSchema,
   pricesResponseSchema,
   projectLimitsSchema,
+  quietHoursResponseSchema,
+  quietHoursSchema,
   verifySettingsPatchSchema,
   verifySettingsSchema,
 } from '@messagejs/shared-types';
@@ -28,6 +30,7 @@ import {
   setLimits,
   setNumberTypes,
   setPrices,
+  setQuietHours,
   updateOrigins,
 } from './settings.js';
 import type { ProjectAdminDeps } from './route-deps.js';
@@ -188,6 +191,36 @@ function limitRoutes(deps: ProjectAdminDeps): Route[] {
         return {
           body: (await changing(deps, setLimits(store, projectIdOf(request), patch, now(), request.actor()))).limits,
         };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/quiet-hours`,
+      doc: doc('The hours marketing messages wait out', { 200: quietHoursResponseSchema }),
+      handle: async (request) => ({ body: { quietHours: (await settings(deps, request)).quietHours } }),
+    },
+    {
+      method: 'PUT',
+      path: `${BASE}/quiet-hours`,
+      use: body,
+      doc: doc(
+        'Set the hours marketing messages wait out, in the recipient’s time zone',
+        { 200: quietHoursResponseSchema },
+        quietHoursSchema,
+      ),
+      async handle(request) {
+        const input = await settingsBody(deps, request, quietHoursSchema);
+        const project = await changing(deps, setQuietHours(store, projectIdOf(request), input, now(), request.actor()));
+        return { body: { quietHours: project.quietHours ?? null } };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${BASE}/quiet-hours`,
+      doc: doc('Remove the quiet hours: marketing messages go at any hour', { 200: quietHoursResponseSchema }),
+      async handle(request) {
+        const project = await changing(deps, setQuietHours(store, projectIdOf(request), null, now(), request.actor()));
+        return { body: { quietHours: project.quietHours ?? null } };
       },
     },
     {

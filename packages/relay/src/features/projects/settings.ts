@@ -7,9 +7,11 @@ import {
   numberTypesRequestSchema,
   originSchema,
   priceTableSchema,
+  quietHoursSchema,
   type Channel,
 } from '@messagejs/shared-types';
 import type { Project, ProjectLimits, Store } from '../../store/types.js';
+import type { QuietHours } from '../../domain/project.js';
 import { numberTypes } from '../../store/types.js';
 import { AppError } from '../../domain/app-error.js';
 import { toValidationError } from '../../domain/validation.js';
@@ -211,6 +213,28 @@ export async function setFallbacks(
   return changeSettings(store, project, { action: 'project.fallbacks', patch: { fallbacks }, view }, now, actor);
 }
 
+/**
+ * Sets a project's quiet hours (issue 16), or removes them (`null`): marketing messages accepted
+ * between `start` and `end` in the recipient's time zone wait until `end`.
+ */
+export async function setQuietHours(
+  store: Store,
+  projectId: string,
+  input: unknown,
+  now = Date.now(),
+  actor: Actor = systemActor,
+): Promise<Project> {
+  const project = await settingsOf(actor.principal)(store, projectId);
+  let quietHours: QuietHours | null = null;
+  if (input !== null) {
+    const parsed = quietHoursSchema.safeParse(input);
+    if (!parsed.success) throw toValidationError(parsed.error);
+    quietHours = parsed.data;
+  }
+  const view = (p: Project) => ({ quietHours: p.quietHours ?? null });
+  return changeSettings(store, project, { action: 'project.quiet_hours', patch: { quietHours }, view }, now, actor);
+}
+
 /** A project's settings as `GET …/origins|number-types|limits|fallbacks` read them (`manage_settings`). */
 export async function readSettings(store: Store, projectId: string, principal: Principal) {
   const project = await settingsOf(principal)(store, projectId);
@@ -222,5 +246,6 @@ export async function readSettings(store: Store, projectId: string, principal: P
     limits: { ...project.limits },
     fallbacks: project.fallbacks,
     prices: project.prices,
+    quietHours: project.quietHours ?? null,
   };
 }

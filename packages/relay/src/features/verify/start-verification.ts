@@ -325,7 +325,7 @@ function verifyMessage(input: {
   const { caller, channel, recipient, code, settings, now } = input;
   const values = { code, brand: settings.brand ?? caller.project.name, ttl: String(settings.ttlMinutes) };
   const text = fill(settings.body ?? DEFAULT_VERIFY_BODY, values);
-  return queuedMessage({
+  const message = queuedMessage({
     caller,
     channel,
     recipient,
@@ -336,4 +336,6 @@ function verifyMessage(input: {
     sensitive: true,
     now,
   });
+  // A code goes before any other message, and not at all once its session has expired (issue 16).
+  return { ...message, priority: 'high', category: 'otp', expireAt: now + settings.ttlMinutes * 60_000 };
 }

@@ -49,6 +49,8 @@ function messageData(raw: Record<string, unknown>): Record<string, unknown> {
     error: raw.errorCode ? { code: raw.errorCode, message: raw.errorMessage ?? null } : null,
     segments: raw.segments ?? null,
     cost,
+    reference: raw.reference ?? null,
+    metadata: raw.metadata ?? null,
     createdAt: time(raw.createdAt),
     sentAt: time(raw.sentAt),
     deliveredAt: time(raw.deliveredAt),

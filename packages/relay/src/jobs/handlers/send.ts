@@ -16,6 +16,7 @@ import {
 } from '../delivery-policy.js';
 import { maskedError } from '../masked-error.js';
 import { giveUp, type DeliveryDeps } from './give-up.js';
+import { canSend } from '../../features/connectors/capabilities.js';
 
 /** What the `send` handler needs besides the store. */
 export interface SendHandlerDeps extends DeliveryDeps {
@@ -40,18 +41,18 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
 
   async function send(job: ClaimedJob, recorder: JobRecorder): Promise<void> {
     const { message } = job;
-    const connectors = await store.connectors.forChannel(message.projectId, message.channel);
+    if (message.expireAt != null && now() >= message.expireAt) return expire(deps, job);
+    const all = await store.connectors.forChannel(message.projectId, message.channel);
+    // A chosen sender or a flash SMS goes only through connectors that can send it (issue 16).
+    const connectors = message.sender || message.flash ? all.filter((c) => canSend(c, message)) : all;
     const index = connectorIndex(job.attempts, policy);
     const record = pickConnector(connectors, index, isOpen);
     if (!record) {
-      return giveUp(
-        deps,
-        job,
-        cascadeOrFail(message.cascade),
-        null,
-        'channel_not_configured',
-        `No connector left for the ${message.channel} channel.`,
-      );
+      const [code, text] =
+        connectors.length < all.length && connectors.length === 0
+          ? unsendable(message)
+          : (['channel_not_configured', `No connector left for the ${message.channel} channel.`] as const);
+      return giveUp(deps, job, cascadeOrFail(message.cascade), null, code, text);
     }
     let outbound: OutboundMessage;
     try {
@@ -113,6 +114,34 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
   }
 
   return send;
+}
+
+/** The message's `expireAt` has passed: it ends `expired`, never sent (no attempt, no cascade). */
+async function expire(deps: SendHandlerDeps, job: ClaimedJob): Promise<void> {
+  const at = deps.now();
+  await deps.store.outbox.fail(job, {
+    status: 'expired',
+    attempt: null,
+    errorCode: 'message_expired',
+    errorMessage: 'The message was not sent before it expired (`expireAt`).',
+    at,
+    event: {
+      type: 'failed',
+      channel: job.message.channel,
+      connectorId: null,
+      status: 'expired',
+      errorCode: 'message_expired',
+      detail: {},
+    },
+  });
+  deps.log.info({ messageId: job.message.id, channel: job.message.channel }, 'message expired before it was sent');
+}
+
+/** Why no connector of the channel could take a message with a sender or flash (the send route checked; they changed since). */
+function unsendable(message: Message): readonly [string, string] {
+  return message.flash
+    ? ['flash_not_supported', `No connector of the ${message.channel} channel sends flash SMS.`]
+    : ['sender_not_allowed', `No connector of the ${message.channel} channel sends from \`${message.sender}\`.`];
 }
 
 /** Calls the provider, aborting the call after `sendTimeoutMs`. */
@@ -237,6 +266,8 @@ function toOutbound(message: Message, sealer: Sealer | undefined): OutboundMessa
     channel: message.channel,
     to: message.to,
     text: body,
+    ...(message.sender && { from: message.sender }),
+    ...(message.flash && { flash: true }),
     ...(message.sensitive && { sensitive: true }),
     ...(subject && { subject }),
     ...(message.html && { html: message.html }),

@@ -1,6 +1,18 @@
 import type { EnqueueInput } from '../types/index.js';
 import type { Queryable } from './queryable.js';
+import { OPTION_COLUMNS, optionValues } from '../message-rows.js';
 import { unnestInput, unnestValues, type UnnestColumn } from './unnest.js';
+
+/** The PostgreSQL types of the option columns (issue 16). */
+const OPTION_TYPES: Record<(typeof OPTION_COLUMNS)[number], string> = {
+  priority: 'bigint',
+  expire_at: 'bigint',
+  category: 'text',
+  reference: 'text',
+  metadata: 'text',
+  sender: 'text',
+  flash: 'bigint',
+};
 
 /** The enqueue statement's input columns: `[name, PostgreSQL type, value of one input]`. */
 const COLUMNS: ReadonlyArray<UnnestColumn<EnqueueInput>> = [
@@ -28,6 +40,11 @@ const COLUMNS: ReadonlyArray<UnnestColumn<EnqueueInput>> = [
   ['scheduled_at', 'bigint', (i) => i.message.scheduledAt],
   ['template_version', 'bigint', (i) => i.message.templateVersion ?? null],
   ['callback_url', 'text', (i) => i.message.callbackUrl ?? null],
+  ...OPTION_COLUMNS.map((name, n): UnnestColumn<EnqueueInput> => [
+    name,
+    OPTION_TYPES[name],
+    (i) => optionValues(i.message)[n],
+  ]),
   ['idem_key_id', 'text', (i) => i.idempotency?.keyId ?? null],
   ['idem_key', 'text', (i) => i.idempotency?.idempotencyKey ?? null],
   ['idem_hash', 'text', (i) => i.idempotency?.requestHash ?? null],
@@ -41,8 +58,8 @@ const COLUMNS: ReadonlyArray<UnnestColumn<EnqueueInput>> = [
   ['template_id', 'text', (i) => i.templateId ?? null],
 ];
 
-/** The first 24 columns are the message's, named as in `messages`. */
-const MESSAGE = COLUMNS.slice(0, 24).map(([name]) => name);
+/** The first 31 columns are the message's, named as in `messages`. */
+const MESSAGE = COLUMNS.slice(0, 24 + OPTION_COLUMNS.length).map(([name]) => name);
 const MESSAGE_COLUMNS = MESSAGE.join(', ');
 const SELECTED = MESSAGE.map((name) => `i.${name}`).join(', ');
 
@@ -70,8 +87,8 @@ export const ENQUEUE_BATCH_SQL = `WITH input AS (
       OR EXISTS (SELECT 1 FROM idem d WHERE d.key_id = i.idem_key_id AND d.idempotency_key = i.idem_key)
   RETURNING id
 ), queued AS (
-  INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner)
-  SELECT i.id, i.due_at, i.leased, i.lease_until, i.lease_owner FROM input i JOIN message m ON m.id = i.id
+  INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner, priority)
+  SELECT i.id, i.due_at, i.leased, i.lease_until, i.lease_owner, i.priority FROM input i JOIN message m ON m.id = i.id
   RETURNING message_id, lease_owner
 ), used AS (
   UPDATE template_stats t SET usage_count = t.usage_count + u.n, last_used_at = greatest(t.last_used_at, u.last)

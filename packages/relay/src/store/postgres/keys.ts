@@ -9,7 +9,7 @@ import { hasNul, refuseNul } from './nul-text.js';
 const BY_HASH = `SELECT k.id, k.project_id, k.kind, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at,
     k.rate_limit, k.last_used_at, k.replaced_by,
     p.id AS p_id, p.name AS p_name, p.account_id AS p_account_id, p.allowed_origins, p.allowed_countries,
-    p.default_country, p.limits, p.prices, p.fallbacks, p.allowed_number_types, p.development, p.created_at AS p_created_at
+    p.default_country, p.limits, p.prices, p.fallbacks, p.allowed_number_types, p.development, p.quiet_hours, p.created_at AS p_created_at
   FROM api_keys k JOIN projects p ON p.id = k.project_id
   WHERE k.hash = $1`;
 

@@ -8,7 +8,7 @@ import type {
   StatusRepo,
 } from '../types/index.js';
 import type { MessageStatus } from '@messagejs/shared-types';
-import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
+import { OPTION_COLUMNS, optionValues, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { statusRank } from '../status-rank.js';
 import { historyPage, historyStatement } from '../message-history.js';
 import { attemptsOf, EVENT_COLUMNS, callbackEvent, detailText } from '../message-event-rows.js';
@@ -49,6 +49,7 @@ const MESSAGE_COLUMNS = [
   'scheduled_at',
   'template_version',
   'callback_url',
+  ...OPTION_COLUMNS,
 ].join(', ');
 
 const messageValues = (m: Message): unknown[] => [
@@ -76,6 +77,7 @@ const messageValues = (m: Message): unknown[] => [
   m.scheduledAt,
   m.templateVersion ?? null,
   m.callbackUrl ?? null,
+  ...optionValues(m),
 ];
 
 /**
@@ -113,8 +115,8 @@ export function enqueueStatement(input: EnqueueInput): { text: string; values: u
   parts.push(`message AS (INSERT INTO messages (${MESSAGE_COLUMNS}) ${source} RETURNING id)`);
   const lease: Partial<OutboxLease> = input.lease ?? {};
   parts.push(
-    `queued AS (INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner)
-      SELECT id, ${params([input.dueAt, input.lease ? 1 : 0, lease.until ?? 0, lease.owner ?? null])} FROM message
+    `queued AS (INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner, priority)
+      SELECT id, ${params([input.dueAt, input.lease ? 1 : 0, lease.until ?? 0, lease.owner ?? null, optionValues(m)[0]])} FROM message
       RETURNING message_id)`,
   );
   if (input.templateId) {

@@ -107,7 +107,9 @@ const REDACT_IF_SENSITIVE =
   "body = CASE WHEN sensitive = 1 THEN '[redacted]' ELSE body END, subject = CASE WHEN sensitive = 1 THEN NULL ELSE subject END, html = CASE WHEN sensitive = 1 THEN NULL ELSE html END";
 
 /**
- * Leases up to `limit` due rows, oldest due first. `FOR UPDATE SKIP LOCKED` passes over rows
+ * Leases up to `limit` due rows, high priority first (issue 16), then oldest due first: one range
+ * of the `(priority, due_at, lease_until)` index per priority, each read (and locked) only while
+ * the limit is not reached. `FOR UPDATE SKIP LOCKED` passes over rows
  * another claimer holds at this moment, and re-checks the lease on each row it locks: two workers
  * claiming at once never get the same row. The messages keep their status (a leased row reads as
  * `sending`), as on SQLite.
@@ -116,15 +118,17 @@ async function claim(db: PgDb, now: number, limit: number, leaseMs: number, owne
   const leaseUntil = now + leaseMs;
   const { rows } = await db.query<MessageRow & { outbox_attempts: number; outbox_kind: ClaimedJob['kind'] }>(
     `WITH due AS (
-       SELECT message_id FROM outbox WHERE due_at <= $1 AND lease_until <= $1
-        ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       SELECT x.message_id FROM (VALUES (0), (1), (2)) p(priority) CROSS JOIN LATERAL (
+         SELECT message_id FROM outbox WHERE priority = p.priority AND due_at <= $1 AND lease_until <= $1
+          ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) x
+       LIMIT $2
      ), leased AS (
        UPDATE outbox o SET lease_until = $3, lease_owner = $4, attempts = o.attempts + 1
          FROM due WHERE o.message_id = due.message_id
-       RETURNING o.message_id, o.attempts, o.kind, o.due_at
+       RETURNING o.message_id, o.attempts, o.kind, o.due_at, o.priority
      )
      SELECT m.*, l.attempts AS outbox_attempts, l.kind AS outbox_kind
-       FROM leased l JOIN messages m ON m.id = l.message_id ORDER BY l.due_at, l.message_id`,
+       FROM leased l JOIN messages m ON m.id = l.message_id ORDER BY l.priority, l.due_at, l.message_id`,
     [now, limit, leaseUntil, owner],
   );
   return rows.map((row) => ({
@@ -225,7 +229,7 @@ async function fail(db: PgDb, job: ClaimedJob, r: Parameters<OutboxRepo['fail']>
   if (r.event) steps.push(eventStep('taken', r.at, r.event, param, { withAttempt: r.attempt !== null }));
   await db.query(
     `WITH ${steps.join(',\n')}
-     UPDATE messages SET status = 'failed', error_code = ${param(withoutNul(r.errorCode))}, error_message = ${param(withoutNul(r.errorMessage))},
+     UPDATE messages SET status = ${param(r.status ?? 'failed')}, error_code = ${param(withoutNul(r.errorCode))}, error_message = ${param(withoutNul(r.errorMessage))},
        updated_at = ${param(r.at)}, ${REDACT_IF_SENSITIVE}
      WHERE id IN (SELECT message_id FROM taken)`,
     values,

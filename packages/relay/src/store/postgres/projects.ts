@@ -7,19 +7,19 @@ import type { PgDb } from './queryable.js';
 import { hasNul, refuseNul } from './nul-text.js';
 
 const INSERT = `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks,
-    allowed_number_types, development, account_id, created_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+    allowed_number_types, development, quiet_hours, account_id, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 /** `INSERT`, unless the table holds a project already (a SELECT's parameters need their types). */
 const INSERT_FIRST = `INSERT INTO projects (id, name, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks,
-    allowed_number_types, development, account_id, created_at)
+    allowed_number_types, development, quiet_hours, account_id, created_at)
   SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::bigint, $11::text,
-    $12::bigint
+    $12::text, $13::bigint
   WHERE NOT EXISTS (SELECT 1 FROM projects)`;
 const SAVE = `UPDATE projects SET name = $2, allowed_origins = $3, allowed_countries = $4, default_country = $5, limits = $6,
-    prices = $7, fallbacks = $8, allowed_number_types = $9, development = $10
+    prices = $7, fallbacks = $8, allowed_number_types = $9, development = $10, quiet_hours = $11
   WHERE id = $1`;
 
-/** The columns a save writes, as parameters `$1`–`$10` (an insert adds the account and creation time). */
+/** The columns a save writes, as parameters `$1`–`$11` (an insert adds the account and creation time). */
 function settings(p: Project): unknown[] {
   refuseNul({ id: p.id, name: p.name, defaultCountry: p.defaultCountry });
   return [
@@ -33,6 +33,7 @@ function settings(p: Project): unknown[] {
     JSON.stringify(p.fallbacks),
     JSON.stringify(p.allowedNumberTypes),
     p.development ? 1 : 0,
+    p.quietHours ? JSON.stringify(p.quietHours) : null,
   ];
 }
 

@@ -2,7 +2,14 @@ import type Database from 'better-sqlite3';
 import type { Message } from '../types/index.js';
 import { DAY_MS, deliveryBucketsMs, HOUR_MS } from '../analytics-schema.js';
 import { createRollupWriter, newRollupSums } from './rollup-sums.js';
-import { eventIdSql, listeningSql, messageEventStatuses, messageSnapshotFields, snapshot } from '../event-schema.js';
+import {
+  eventIdSql,
+  listeningSql,
+  messageEventStatuses,
+  messageSnapshotFields,
+  messageSnapshotOptions,
+  snapshot,
+} from '../event-schema.js';
 
 /**
  * What the triggers on `messages` write, written by a group-committed batch itself (SQLite
@@ -239,12 +246,12 @@ export class MessageBatch {
   }
 }
 
-/** The statements that record a batch's events as the triggers of 016 do, prepared once. */
+/** The statements that record a batch's events as the triggers of 016 (and 020) do, prepared once. */
 function prepareEvents(db: Database.Database) {
   const insert = (at: string, extra: ReadonlyArray<readonly [string, string]>) =>
     db.prepare(
       `INSERT INTO events (id, project_id, type, created_at, message_id, data)
-       SELECT ${eventIdSql.sqlite}, m.project_id, @type, ${at}, m.id, ${snapshot('sqlite', 'm', messageSnapshotFields, extra)}
+       SELECT ${eventIdSql.sqlite}, m.project_id, @type, ${at}, m.id, ${snapshot('sqlite', 'm', messageSnapshotFields, [...messageSnapshotOptions('sqlite', 'm'), ...extra])}
        FROM messages m WHERE m.id = @id`,
     );
   return {

@@ -10,7 +10,7 @@ import type {
 } from '../types/index.js';
 import { statusRank } from '../status-rank.js';
 import { createGroupCommit } from './group-commit.js';
-import { toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
+import { OPTION_COLUMNS, optionValues, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
 import { historyPage, historyStatement } from '../message-history.js';
 import { createEventWriter } from './message-events.js';
 import { callbackEvent } from '../message-event-rows.js';
@@ -27,16 +27,16 @@ export function createMessageWriter(db: Database.Database) {
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, template, subject, body, html,
        status, segments, encoding, cost_eur, cost_mad, cascade, sensitive, fallback_after_ms, created_at, updated_at, scheduled_at,
-       template_version, callback_url)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       template_version, callback_url, ${OPTION_COLUMNS.join(', ')})
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   // The template's narrow counter row (created with the template): a send never rewrites the template row.
   const countTemplateUse = db.prepare(
     'UPDATE template_stats SET usage_count = usage_count + 1, last_used_at = max(coalesce(last_used_at, 0), ?) WHERE template_id = ?',
   );
-  const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at) VALUES (?, ?)');
+  const insertOutbox = db.prepare('INSERT INTO outbox (message_id, due_at, priority) VALUES (?, ?, ?)');
   const insertLeasedOutbox = db.prepare(
-    'INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner) VALUES (?, ?, 1, ?, ?)',
+    'INSERT INTO outbox (message_id, due_at, attempts, lease_until, lease_owner, priority) VALUES (?, ?, 1, ?, ?, ?)',
   );
   const insertIdem = db.prepare(
     `INSERT INTO idempotency (key_id, idempotency_key, request_hash, status_code, response, created_at)
@@ -47,6 +47,8 @@ export function createMessageWriter(db: Database.Database) {
   return {
     /** Inserts the message and its outbox row, due at `dueAt` (leased for its first attempt with `lease`). */
     writeMessage(m: Message, dueAt: number, lease?: OutboxLease): void {
+      const options = optionValues(m);
+      const priority = options[0];
       // Positional: binding 22 named parameters from a copy of the message cost more than the insert.
       insertMessage.run(
         m.id,
@@ -73,9 +75,10 @@ export function createMessageWriter(db: Database.Database) {
         m.scheduledAt,
         m.templateVersion ?? null,
         m.callbackUrl ?? null,
+        ...options,
       );
-      if (lease) insertLeasedOutbox.run(m.id, dueAt, lease.until, lease.owner);
-      else insertOutbox.run(m.id, dueAt);
+      if (lease) insertLeasedOutbox.run(m.id, dueAt, lease.until, lease.owner, priority);
+      else insertOutbox.run(m.id, dueAt, priority);
     },
     /** Counts a send of the template `templateId` at `at`. */
     countTemplateUse(templateId: string, at: number): void {

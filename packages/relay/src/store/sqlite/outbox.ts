@@ -21,11 +21,16 @@ function prepareOutbox(db: Database.Database) {
 function prepareClaim(db: Database.Database) {
   // Value arrays, not row objects: the message's columns, then the outbox row's attempts and kind,
   // whether the message has a callback URL, and its rowid (the fold's order: migration 019).
+  // Each priority's due rows in due order, high first (issue 16): one range of the outbox's
+  // `(priority, due_at, lease_until)` index per priority, read only while the limit is not reached.
+  const byPriority = (priority: number) =>
+    `SELECT * FROM (SELECT ${messageColumns.map((c) => `m.${c}`).join(', ')}, o.attempts, o.kind,
+         m.callback_url IS NOT NULL AS has_callback, m.rowid AS message_rowid
+       FROM outbox o JOIN messages m ON m.id = o.message_id
+       WHERE o.priority = ${priority} AND o.due_at <= @now AND o.lease_until <= @now ORDER BY o.due_at LIMIT @limit)`;
   const due = db
-    .prepare<[number, number, number], unknown[]>(
-      `SELECT ${messageColumns.map((c) => `m.${c}`).join(', ')}, o.attempts, o.kind, m.callback_url IS NOT NULL, m.rowid
-        FROM outbox o JOIN messages m ON m.id = o.message_id
-        WHERE o.due_at <= ? AND o.lease_until <= ? ORDER BY o.due_at LIMIT ?`,
+    .prepare<[{ now: number; limit: number }], unknown[]>(
+      `${[0, 1, 2].map(byPriority).join('\n     UNION ALL ')} LIMIT @limit`,
     )
     .raw(true);
   const attemptsAt = messageColumns.length;
@@ -115,7 +120,7 @@ function prepareRescheduling(db: Database.Database) {
      WHERE id = @messageId`,
   );
   const failMessage = db.prepare(
-    `UPDATE messages SET status = 'failed', error_code = @errorCode, error_message = @errorMessage, updated_at = @at WHERE id = @messageId`,
+    `UPDATE messages SET status = @status, error_code = @errorCode, error_message = @errorMessage, updated_at = @at WHERE id = @messageId`,
   );
   return { awaitFallback, expedite, reschedule, requeue, failMessage };
 }
@@ -150,7 +155,7 @@ function outboxWrites(s: ReturnType<typeof prepareOutbox>) {
 /** Claims up to `limit` due jobs for `owner`, leased until `now + leaseMs`. */
 function claimWrite({ due, attemptsAt, lease }: ReturnType<typeof prepareClaim>) {
   return (now: number, limit: number, leaseMs: number, owner: string): ClaimedJob[] => {
-    const rows = due.all(now, now, limit);
+    const rows = due.all({ now, limit });
     if (rows.length === 0) return [];
     const jobs = rows.map((row): ClaimedJob => ({
       messageId: row[0] as string,
@@ -273,7 +278,13 @@ function outcomeWrites(s: ReturnType<typeof prepareRecording> & ReturnType<typeo
     const { owner } = job;
     if (!owned(job.messageId, owner)) return;
     addAttempt(r.attempt);
-    failMessage.run({ messageId: job.messageId, errorCode: r.errorCode, errorMessage: r.errorMessage, at: r.at });
+    failMessage.run({
+      messageId: job.messageId,
+      status: r.status ?? 'failed',
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+      at: r.at,
+    });
     deleteRow.run(job.messageId, owner);
     redact.run(job.messageId);
     if (r.event) writeEvent(job.messageId, r.at, r.event);

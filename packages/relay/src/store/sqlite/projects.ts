@@ -21,16 +21,29 @@ function removal(db: Database.Database): (id: string) => boolean {
  */
 function firstInsert(db: Database.Database): Database.Statement {
   return db.prepare(
-    `INSERT INTO projects (id, name, account_id, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, created_at)
-     SELECT @id, @name, @accountId, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @createdAt
+    `INSERT INTO projects (id, name, account_id, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, quiet_hours, created_at)
+     SELECT @id, @name, @accountId, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @quietHours, @createdAt
       WHERE NOT EXISTS (SELECT 1 FROM projects)`,
   );
 }
 
+/** A project's columns as the statements' named parameters. */
+const params = (p: Project) => ({
+  ...p,
+  allowedOrigins: JSON.stringify(p.allowedOrigins),
+  allowedCountries: JSON.stringify(p.allowedCountries),
+  limits: JSON.stringify(p.limits),
+  prices: p.prices ? JSON.stringify(p.prices) : null,
+  fallbacks: JSON.stringify(p.fallbacks),
+  allowedNumberTypes: JSON.stringify(p.allowedNumberTypes),
+  development: p.development ? 1 : 0,
+  quietHours: p.quietHours ? JSON.stringify(p.quietHours) : null,
+});
+
 export function createProjectsRepo(db: Database.Database): ProjectsRepo {
   const insert = db.prepare(
-    `INSERT INTO projects (id, name, account_id, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, created_at)
-     VALUES (@id, @name, @accountId, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @createdAt)`,
+    `INSERT INTO projects (id, name, account_id, allowed_origins, allowed_countries, default_country, limits, prices, fallbacks, allowed_number_types, development, quiet_hours, created_at)
+     VALUES (@id, @name, @accountId, @allowedOrigins, @allowedCountries, @defaultCountry, @limits, @prices, @fallbacks, @allowedNumberTypes, @development, @quietHours, @createdAt)`,
   );
   const insertFirst = firstInsert(db);
   const byId = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?');
@@ -52,18 +65,8 @@ export function createProjectsRepo(db: Database.Database): ProjectsRepo {
   const save = db.prepare(
     `UPDATE projects SET name = @name, allowed_origins = @allowedOrigins, allowed_countries = @allowedCountries,
        default_country = @defaultCountry, limits = @limits, prices = @prices, fallbacks = @fallbacks,
-       allowed_number_types = @allowedNumberTypes, development = @development WHERE id = @id`,
+       allowed_number_types = @allowedNumberTypes, development = @development, quiet_hours = @quietHours WHERE id = @id`,
   );
-  const params = (p: Project) => ({
-    ...p,
-    allowedOrigins: JSON.stringify(p.allowedOrigins),
-    allowedCountries: JSON.stringify(p.allowedCountries),
-    limits: JSON.stringify(p.limits),
-    prices: p.prices ? JSON.stringify(p.prices) : null,
-    fallbacks: JSON.stringify(p.fallbacks),
-    allowedNumberTypes: JSON.stringify(p.allowedNumberTypes),
-    development: p.development ? 1 : 0,
-  });
   return {
     async create(project) {
       insert.run(params(project));

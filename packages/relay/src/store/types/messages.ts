@@ -1,4 +1,4 @@
-import type { Channel, MessageStatus } from '@messagejs/shared-types';
+import type { Channel, MessageCategory, MessagePriority, MessageStatus } from '@messagejs/shared-types';
 import type { IdempotencyRecord } from './idempotency.js';
 import type { ProviderCallback } from './message-events.js';
 import type { OutboxLease } from './outbox.js';
@@ -35,6 +35,19 @@ export interface Message {
   fallbackAfterMs?: number | null;
   /** Where this message's status events are posted too (issue 15; `callbackUrl` of a secret-key send). Written, never read back. */
   callbackUrl?: string | null;
+  /** Claimed before lower priorities when due (issue 16); `normal` when absent. */
+  priority?: MessagePriority;
+  /** Not sent after this (ms): the worker sets it `expired` instead. */
+  expireAt?: number | null;
+  category?: MessageCategory | null;
+  /** The caller's own id for the message (filterable in the history). */
+  reference?: string | null;
+  /** The caller's data, returned on GET and in the message's events. */
+  metadata?: MessageMetadata | null;
+  /** The sender id or number the caller chose, among those its connectors allow. */
+  sender?: string | null;
+  /** A class 0 SMS, shown at once and not stored by the handset. */
+  flash?: boolean;
   providerMessageId: string | null;
   connectorId: string | null;
   errorCode: string | null;
@@ -45,6 +58,14 @@ export interface Message {
   sentAt: number | null;
   deliveredAt: number | null;
 }
+
+/** A message's `metadata`: at most 16 keys of strings, numbers, booleans or null. */
+export type MessageMetadata = Record<string, string | number | boolean | null>;
+
+/** The numbers `priority` is stored as (the outbox's claim order). */
+export const priorityRank: Readonly<Record<MessagePriority, number>> = { high: 0, normal: 1, low: 2 };
+export const priorityOfRank = (rank: number | null | undefined): MessagePriority =>
+  rank === 0 ? 'high' : rank === 2 ? 'low' : 'normal';
 
 /** One delivery attempt of a message on one connector. */
 export interface MessageAttemptRecord {
@@ -119,6 +140,8 @@ export interface MessageFilter {
   createdFrom?: number;
   /** Created before (ms). */
   createdBefore?: number;
+  /** The caller's `reference`, whole. */
+  reference?: string;
   /** Every stored message is outbound until inbound messages exist: `inbound` matches none. */
   direction?: 'outbound' | 'inbound';
   /**

@@ -60,10 +60,14 @@ export interface OutboxRepo {
       event?: MessageEventFields;
     },
   ): Promise<void>;
-  /** The message failed for good: record it (with its `event`, at `at`), delete the outbox row. */
+  /**
+   * The message failed for good: record it (with its `event`, at `at`), delete the outbox row. With
+   * `status: 'expired'`, it was not sent before its `expireAt` (issue 16) and ends `expired`.
+   */
   fail(
     job: ClaimedJob,
     result: {
+      status?: 'failed' | 'expired';
       attempt: MessageAttemptRecord | null;
       errorCode: string;
       errorMessage: string;

@@ -47,6 +47,7 @@ export interface ProjectsRepo {
         | 'fallbacks'
         | 'allowedNumberTypes'
         | 'development'
+        | 'quietHours'
       >
     >,
   ): Promise<Project | null>;

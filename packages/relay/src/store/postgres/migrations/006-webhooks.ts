@@ -18,9 +18,34 @@ import {
 
 const listening = (r: string, callback = false) => listeningSql('postgres', r, callback);
 const statuses = messageEventStatuses.map((s) => `'${s}'`).join(', ');
-const messageData = (r: string, extra: readonly (readonly [string, string])[] = []) =>
-  snapshot('postgres', r, messageSnapshotFields, extra);
+type Pairs = readonly (readonly [string, string])[];
 const insertEvents = 'INSERT INTO events (id, project_id, type, created_at, message_id, data)';
+
+/**
+ * The body of the `messages_event_insert` trigger function: `message.queued` for the listened-to
+ * rows of a statement. `more(r)` adds fields to the snapshots, after 016's (migration 9: the
+ * message's `reference` and `metadata`); without it, this migration's text.
+ */
+export function messageInsertEvents(more: (r: string) => Pairs = () => []): string {
+  return `${insertEvents}
+  SELECT ${eventIdSql.postgres}, n.project_id, 'message.queued', n.created_at, n.id, ${snapshot('postgres', 'n', messageSnapshotFields, more('n'))}
+  FROM new_rows n WHERE ${listening('n', true)} ORDER BY n.id;`;
+}
+
+/** The body of `messages_event_update`: status and fallback events (`more` as for `messageInsertEvents`). */
+export function messageUpdateEvents(more: (r: string) => Pairs = () => []): string {
+  const messageData = (r: string, extra: Pairs = []) =>
+    snapshot('postgres', r, messageSnapshotFields, [...more(r), ...extra]);
+  return `${insertEvents}
+  SELECT ${eventIdSql.postgres}, n.project_id, 'message.' || n.status, n.updated_at, n.id, ${messageData('n')}
+  FROM new_rows n JOIN old_rows o ON o.id = n.id
+  WHERE n.status IS DISTINCT FROM o.status AND n.status IN (${statuses}) AND ${listening('n', true)}
+  UNION ALL
+  SELECT ${eventIdSql.postgres}, n.project_id, 'message.fallback', n.updated_at, n.id,
+    ${messageData('n', [['fromChannel', 'o.channel']])}
+  FROM new_rows n JOIN old_rows o ON o.id = n.id
+  WHERE n.channel IS DISTINCT FROM o.channel AND ${listening('n', true)};`;
+}
 
 /** A trigger function `name` running `body`, and its statement trigger on `table` `on` (with its transition tables). */
 const statementTrigger = (name: string, on: string, body: string) => `
@@ -103,25 +128,11 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id);
 
-${statementTrigger(
-  'messages_event_insert',
-  'AFTER INSERT ON messages REFERENCING NEW TABLE AS new_rows',
-  `${insertEvents}
-  SELECT ${eventIdSql.postgres}, n.project_id, 'message.queued', n.created_at, n.id, ${messageData('n')}
-  FROM new_rows n WHERE ${listening('n', true)} ORDER BY n.id;`,
-)}
+${statementTrigger('messages_event_insert', 'AFTER INSERT ON messages REFERENCING NEW TABLE AS new_rows', messageInsertEvents())}
 ${statementTrigger(
   'messages_event_update',
   'AFTER UPDATE ON messages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows',
-  `${insertEvents}
-  SELECT ${eventIdSql.postgres}, n.project_id, 'message.' || n.status, n.updated_at, n.id, ${messageData('n')}
-  FROM new_rows n JOIN old_rows o ON o.id = n.id
-  WHERE n.status IS DISTINCT FROM o.status AND n.status IN (${statuses}) AND ${listening('n', true)}
-  UNION ALL
-  SELECT ${eventIdSql.postgres}, n.project_id, 'message.fallback', n.updated_at, n.id,
-    ${messageData('n', [['fromChannel', 'o.channel']])}
-  FROM new_rows n JOIN old_rows o ON o.id = n.id
-  WHERE n.channel IS DISTINCT FROM o.channel AND ${listening('n', true)};`,
+  messageUpdateEvents(),
 )}
 ${statementTrigger(
   'verify_sends_event',

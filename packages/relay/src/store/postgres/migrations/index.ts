@@ -6,6 +6,7 @@ import analytics from './005-analytics.js';
 import webhooks from './006-webhooks.js';
 import inbound from './007-inbound.js';
 import untimedAttempts from './008-untimed-attempts.js';
+import messageOptions from './009-message-options.js';
 
 /** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
 export const migrations: readonly string[] = [
@@ -17,4 +18,5 @@ export const migrations: readonly string[] = [
   webhooks,
   inbound,
   untimedAttempts,
+  messageOptions,
 ];

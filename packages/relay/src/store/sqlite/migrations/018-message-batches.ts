@@ -73,8 +73,7 @@ const delivered = 'old.delivered_at IS NULL AND new.delivered_at IS NOT NULL';
 const statusChange = `new.status IS NOT old.status AND new.status IN (${statuses})`;
 const channelChange = 'new.channel IS NOT old.channel';
 const recorded = listening('m', true);
-const messageData = (extra: ReadonlyArray<readonly [string, string]> = []) =>
-  snapshot('sqlite', 'm', messageSnapshotFields, extra);
+type Pairs = ReadonlyArray<readonly [string, string]>;
 /** 015's attempt statement read through the write row: the attempt is `x`. */
 const attemptStatement = attemptStats(true)
   .replaceAll('new.', 'x.')
@@ -87,9 +86,11 @@ if (!attemptStatement.includes('WHERE x.id = new.id')) throw new Error('018: can
 /**
  * The trigger that counts a write handed to `message_writes` and records its event. With
  * `counted` (019: the message has been counted by the fold), an update's rollup statements also
- * need it, and an insert counts nothing: the fold counts new messages.
+ * need it, and an insert counts nothing: the fold counts new messages. `more` (020: the message's
+ * `reference` and `metadata`) adds fields to the events' snapshots, after 016's.
  */
-export function countingTrigger(counted?: string): string {
+export function countingTrigger(counted?: string, more: Pairs = []): string {
+  const messageData = (extra: Pairs = []) => snapshot('sqlite', 'm', messageSnapshotFields, [...more, ...extra]);
   const also = (condition: string) => (counted ? `${condition} AND ${counted}` : condition);
   const inserts = counted
     ? []

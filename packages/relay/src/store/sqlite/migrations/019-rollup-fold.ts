@@ -75,8 +75,8 @@ export function foldAttempts(range: string): string {
 }
 
 const markOf = (source: string) => `(SELECT mark FROM rollup_marks WHERE source = '${source}')`;
-/** The message `m` (as the counting trigger reads it) is counted already. */
-const counted = `m.rowid <= ${markOf('messages')}`;
+/** The message `m` (as the counting trigger reads it) is counted already (020 makes the trigger again with it). */
+export const counted = `m.rowid <= ${markOf('messages')}`;
 const lastMessage = 'coalesce((SELECT max(rowid) FROM messages), 0)';
 const lastAttempt = 'coalesce((SELECT max(id) FROM message_attempts), 0)';
 

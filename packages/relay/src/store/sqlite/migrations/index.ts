@@ -17,6 +17,7 @@ import { up as webhooks } from './016-webhooks.js';
 import { up as inbound } from './017-inbound.js';
 import { up as messageBatches } from './018-message-batches.js';
 import { up as rollupFold } from './019-rollup-fold.js';
+import { up as messageOptions } from './020-message-options.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -42,4 +43,5 @@ export const migrations: readonly string[] = [
   inbound,
   messageBatches,
   rollupFold,
+  messageOptions,
 ];

@@ -1,0 +1,38 @@
+import { messageSnapshotOptions } from '../../event-schema.js';
+import { messageInsertEvents, messageUpdateEvents } from './006-webhooks.js';
+
+/** A trigger function made again with `body`. */
+const replaceFunction = (name: string, body: string) => `
+CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  ${body}
+  RETURN NULL;
+END
+$fn$;`;
+
+const options = (r: string) => messageSnapshotOptions('postgres', r);
+
+/**
+ * Version 9: a message's options (issue 16), as SQLite's migration 20. `priority` (0 high,
+ * 1 normal, 2 low) is copied to the outbox row, whose claim index leads with it; `expire_at`,
+ * `category`, `reference` (indexed per project), `metadata` (JSON text), `sender`, `flash`; a project's `quiet_hours`. The
+ * message events' snapshots gain `reference` and `metadata`.
+ */
+export default `
+ALTER TABLE messages ADD COLUMN priority BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE messages ADD COLUMN expire_at BIGINT;
+ALTER TABLE messages ADD COLUMN category TEXT;
+ALTER TABLE messages ADD COLUMN reference TEXT;
+ALTER TABLE messages ADD COLUMN metadata TEXT;
+ALTER TABLE messages ADD COLUMN sender TEXT;
+ALTER TABLE messages ADD COLUMN flash BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX messages_reference ON messages(project_id, reference, created_at) WHERE reference IS NOT NULL;
+
+ALTER TABLE projects ADD COLUMN quiet_hours TEXT;
+
+ALTER TABLE outbox ADD COLUMN priority BIGINT NOT NULL DEFAULT 1;
+DROP INDEX outbox_due;
+CREATE INDEX outbox_due ON outbox(priority, due_at, lease_until);
+${replaceFunction('messages_event_insert', messageInsertEvents(options))}
+${replaceFunction('messages_event_update', messageUpdateEvents(options))}
+`;
