@@ -42,7 +42,6 @@ export {
   messageAttemptSchema,
   messageEventSchema,
   messageEventTypes,
-  messageOptionsShape,
   messageResponseSchema,
   messageStatusSchema,
   metadataSchema,

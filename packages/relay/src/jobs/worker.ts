@@ -9,6 +9,7 @@ import { createScheduler, type Scheduler } from './scheduler.js';
 import { createHousekeeping, type SettleTuning } from './housekeeping.js';
 import type { RetentionSettings } from './retention.js';
 import { createSendHandler } from './handlers/send.js';
+import { createSendPacer } from './send-pacer.js';
 import { createFallbackCheckHandler } from './handlers/fallback-check.js';
 import {
   createWebhookDispatcher,
@@ -99,6 +100,7 @@ export function createWorker(options: WorkerOptions): Worker {
         sendTimeoutMs: options.sendTimeoutMs ?? 15_000,
         statusCallbackUrl: options.statusCallbackUrl,
         sealer: options.sealer,
+        pacer: createSendPacer(),
       }),
       fallback_check: createFallbackCheckHandler(deps),
     },

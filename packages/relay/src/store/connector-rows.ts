@@ -14,6 +14,7 @@ export interface ConnectorRow {
   config: string;
   sealed_credentials: string | null;
   priority: number;
+  send_rate?: number | null;
   enabled: number;
   created_at: number;
   updated_at: number;
@@ -29,6 +30,7 @@ export const toConnector = (row: ConnectorRow): ConnectorRecord => ({
   config: JSON.parse(row.config) as Record<string, unknown>,
   sealedCredentials: row.sealed_credentials,
   priority: row.priority,
+  ...(row.send_rate != null && { sendRate: row.send_rate }),
   enabled: row.enabled === 1,
   createdAt: row.created_at,
   updatedAt: row.updated_at,

@@ -41,7 +41,12 @@ describe('the connectors admin API', () => {
     expect(field('authToken').description).toContain('auth token');
     expect(field('accountSid')).toMatchObject({ secret: false, required: true });
     expect(twilio.help.credentials).toContain('apiKey');
-    expect(twilio.config.map((f: { name: string }) => f.name)).toEqual(['from', 'messagingServiceSid', 'whatsappFrom']);
+    expect(twilio.config.map((f: { name: string }) => f.name)).toEqual([
+      'from',
+      'messagingServiceSid',
+      'whatsappFrom',
+      'senders',
+    ]);
     const webhook = res.body.data.find((c: { type: string }) => c.type === 'webhook');
     expect(webhook.credentials).toEqual([
       expect.objectContaining({ name: 'secret', secret: true, required: true, description: expect.any(String) }),

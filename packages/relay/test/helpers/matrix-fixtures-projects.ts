@@ -123,6 +123,18 @@ const settings: Record<string, Fixture> = {
       body: { to: (await current(ctx, 'fallbacks')).fallbacks.whatsapp ?? [] },
     }),
   },
+  [`GET ${PROJECT}/quiet-hours`]: read('/quiet-hours'),
+  // A1 has no quiet hours: setting some and removing them leaves it as it was for the other rows.
+  [`PUT ${PROJECT}/quiet-hours`]: {
+    scope: 'project',
+    ok: 200,
+    build: async (ctx) => ({ path: at(ctx, '/quiet-hours'), body: { start: '21:00', end: '08:00' } }),
+  },
+  [`DELETE ${PROJECT}/quiet-hours`]: {
+    scope: 'project',
+    ok: 200,
+    build: async (ctx) => ({ path: at(ctx, '/quiet-hours') }),
+  },
   [`GET ${PROJECT}/prices`]: read('/prices'),
   [`PUT ${PROJECT}/prices`]: {
     scope: 'project',

@@ -17,6 +17,8 @@ export const connectorSchema = z
     config: z.record(z.string(), z.unknown()),
     /** Lower sends first among the connectors of a channel. */
     priority: z.number().int(),
+    /** Messages per second the worker sends through it; null: as fast as the provider answers. */
+    sendRate: z.number().nullable(),
     enabled: z.boolean(),
     /** Credentials are write-only: only whether there are some. */
     credentials: z.enum(['sealed', 'none']),
@@ -27,6 +29,15 @@ export const connectorSchema = z
 
 const nameSchema = z.string().trim().min(1).max(100);
 const prioritySchema = z.number().int().min(0).max(1_000_000);
+/** Messages per second (a Twilio long code takes 1, WhatsApp Cloud 80); null: unpaced. */
+const sendRateSchema = z
+  .number()
+  .min(0.01)
+  .max(10_000)
+  .nullable()
+  .describe(
+    'Messages per second the worker sends through this connector (e.g. 1 for a Twilio long code); null: unpaced.',
+  );
 const channelListSchema = z.array(z.enum(channels)).min(1).max(channels.length);
 
 /** `POST /v1/projects/:projectId/connectors`. */
@@ -41,6 +52,7 @@ export const createConnectorRequestSchema = z
     /** Write-only: sealed at once (AES-256-GCM), never answered. */
     credentials: settingsObject.optional(),
     priority: prioritySchema.optional(),
+    sendRate: sendRateSchema.optional(),
     enabled: z.boolean().optional(),
   })
   .describe('`POST /v1/projects/:projectId/connectors`: connect a provider.');
@@ -53,6 +65,7 @@ export const updateConnectorRequestSchema = z
     /** Replaces the settings whole, checked against the type's schema. */
     config: settingsObject.optional(),
     priority: prioritySchema.optional(),
+    sendRate: sendRateSchema.optional(),
     enabled: z.boolean().optional(),
   })
   .describe('`PATCH /v1/projects/:projectId/connectors/:connectorId`: change a connector’s settings.');

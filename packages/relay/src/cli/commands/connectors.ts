@@ -32,6 +32,7 @@ interface AddOptions extends CredentialOptions {
   name?: string;
   channels?: string;
   priority: string;
+  sendRate?: string;
   config?: string;
 }
 
@@ -72,11 +73,14 @@ function addCommand(connectors: Command): Command {
     .option('--name <name>')
     .option('--channels <list>', 'comma-separated channels it serves (default: all it supports)')
     .option('--priority <n>', 'lower sends first among connectors of a channel', '100')
+    .option('--send-rate <n>', 'messages per second the worker sends through it (default: unpaced)')
     .option('--config <json>', 'non-secret settings as JSON');
   return withCredentialOptions(command).addHelpText('after', typeHelp);
 }
 
-const columns = ['id', 'type', 'name', 'channels', 'priority', 'enabled', 'credentials'];
+const columns = ['id', 'type', 'name', 'channels', 'priority', 'sendRate', 'enabled', 'credentials'];
+/** `--send-rate`: a number, or `none` for an unpaced connector. */
+const sendRateOf = (text: string) => (text === 'none' ? null : Number(text));
 const ids = (opts: { project: string }, connectorId: string | undefined) => ({
   projectId: opts.project,
   connectorId: connectorId!,
@@ -86,17 +90,19 @@ function registerUpdates(connectors: Command): void {
   adminAction(
     connectors
       .command('update <connectorId>')
-      .description("Change a connector's name, channels, settings or priority.")
+      .description("Change a connector's name, channels, settings, priority or send rate.")
       .addOption(projectOption())
       .option('--name <name>')
       .option('--channels <list>', 'comma-separated channels it serves')
       .option('--priority <n>', 'lower sends first among connectors of a channel')
+      .option('--send-rate <n>', 'messages per second the worker sends through it; `none`: unpaced')
       .option('--config <json>', 'non-secret settings as JSON (replaces them whole)'),
     async ({ store, actor, now }, opts: Record<string, string> & { project: string }, id) => {
       const body = {
         ...(opts.name !== undefined && { name: opts.name }),
         ...(opts.channels !== undefined && { channels: splitList(opts.channels) }),
         ...(opts.priority !== undefined && { priority: Number(opts.priority) }),
+        ...(opts.sendRate !== undefined && { sendRate: sendRateOf(opts.sendRate) }),
         ...(opts.config !== undefined && { config: JSON.parse(opts.config) as unknown }),
       };
       return updateConnector(store, ids(opts, id), body, now, actor);
@@ -150,6 +156,7 @@ export function registerConnectors(program: Command): void {
       ...(opts.name && { name: opts.name }),
       ...(opts.channels && { channels: splitList(opts.channels) as Channel[] }),
       priority: Number(opts.priority),
+      ...(opts.sendRate !== undefined && { sendRate: sendRateOf(opts.sendRate) }),
       config: opts.config ? (JSON.parse(opts.config) as Record<string, unknown>) : {},
       ...(credentials !== undefined && { credentials: credentials as Record<string, unknown> }),
     };

@@ -34,6 +34,7 @@ export function connectorView(c: ConnectorRecord): ConnectorView {
     channels: c.channels,
     config: c.config,
     priority: c.priority,
+    sendRate: c.sendRate ?? null,
     enabled: c.enabled,
     credentials: c.sealedCredentials ? 'sealed' : 'none',
     createdAt: iso(c.createdAt),
@@ -138,6 +139,7 @@ export async function createConnector(
     sealedCredentials:
       request.credentials === undefined ? null : sealedCredentials(definition, request.credentials, sealer),
     priority: request.priority ?? 100,
+    ...(request.sendRate != null && { sendRate: request.sendRate }),
     enabled: request.enabled ?? true,
     createdAt: now,
     updatedAt: now,

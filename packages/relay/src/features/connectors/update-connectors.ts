@@ -54,7 +54,7 @@ async function change(
 
 /**
  * `PATCH …/connectors/:connectorId`: name, channels, settings (replaced whole, checked against the
- * type's schema), priority, and `enabled`. A change of `enabled` alone is audited as
+ * type's schema), priority, send rate, and `enabled`. A change of `enabled` alone is audited as
  * `connector.enable` or `connector.disable`; a disabled connector sends nothing (a channel with no
  * enabled connector answers `422 channel_not_configured`).
  */
@@ -75,6 +75,7 @@ export async function updateConnector(
     ...(request.channels !== undefined && { channels: checkedChannels(definition, request.channels) }),
     ...(request.config !== undefined && { config: checkedConfig(definition, request.config) }),
     ...(request.priority !== undefined && { priority: request.priority }),
+    ...(request.sendRate !== undefined && { sendRate: request.sendRate }),
     ...(request.enabled !== undefined && { enabled: request.enabled }),
   };
   const onlyEnabled = Object.keys(patch).length === 1 && patch.enabled !== undefined;

@@ -1,6 +1,6 @@
 import type { Channel, MessageCategory, MessagePriority, TemplateCategory } from '@messagejs/shared-types';
 import type { z } from 'zod';
-import type { messageOptionsShape } from '@messagejs/shared-types';
+import type { textMessageRequestSchema } from '@messagejs/shared-types';
 import type { ConnectorRecord, Message, MessageMetadata, Project } from '../../store/types.js';
 import type { KeyPrincipal } from '../../domain/principal.js';
 import { AppError } from '../../domain/app-error.js';
@@ -10,9 +10,10 @@ import type { Recipient } from '../recipients/recipients.js';
 import { afterQuietHours, recipientZones } from './quiet-hours.js';
 
 /** The options of a send as the schema reads them (issue 16). */
-export type OptionsRequest = {
-  [K in keyof typeof messageOptionsShape]?: z.output<(typeof messageOptionsShape)[K]>;
-};
+export type OptionsRequest = Pick<
+  z.output<typeof textMessageRequestSchema>,
+  'sendAt' | 'expireAt' | 'validFor' | 'priority' | 'category' | 'metadata' | 'reference' | 'from' | 'flash'
+>;
 
 /** A year ahead, the furthest `sendAt` may be (366 days: a leap year's). */
 export const MAX_SCHEDULE_MS = 366 * 24 * 3600 * 1000;

@@ -17,6 +17,7 @@ import {
 import { maskedError } from '../masked-error.js';
 import { giveUp, type DeliveryDeps } from './give-up.js';
 import { canSend } from '../../features/connectors/capabilities.js';
+import type { SendPacer } from '../send-pacer.js';
 
 /** What the `send` handler needs besides the store. */
 export interface SendHandlerDeps extends DeliveryDeps {
@@ -29,7 +30,12 @@ export interface SendHandlerDeps extends DeliveryDeps {
   statusCallbackUrl?: ((connectorId: string) => string | undefined) | undefined;
   /** Opens the sealed body of a sensitive message (a verification code) just before it is sent. */
   sealer?: Sealer | undefined;
+  /** Paces connectors that have a send rate. */
+  pacer: SendPacer;
 }
+
+/** A paced connector's slot this close is waited for; a later one sends the message back to the outbox until then. */
+export const PACE_WAIT_MS = 500;
 
 /**
  * The `send` job: hands the message to a connector of its channel and records what the provider
@@ -68,6 +74,7 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
         (error as Error).message,
       );
     }
+    if (record.sendRate && !(await paced(deps, job, record, record.sendRate))) return;
     const { connector, credentials } = pool.get(record);
     // The console connector prints a code only for a development project; only sensitive
     // messages pay for the project lookup.
@@ -114,6 +121,22 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
   }
 
   return send;
+}
+
+/**
+ * Waits for the message's slot on a paced connector, when it is near: true then. A later slot is
+ * held for the message, which goes back to the outbox due at it: false.
+ */
+async function paced(deps: SendHandlerDeps, job: ClaimedJob, record: ConnectorRecord, rate: number): Promise<boolean> {
+  const now = deps.now();
+  const slot = deps.pacer.slot(record.id, job.messageId, rate, now);
+  if (slot - now > PACE_WAIT_MS) {
+    deps.pacer.hold(record.id, job.messageId, slot);
+    await deps.store.outbox.defer(job, slot);
+    return false;
+  }
+  if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  return true;
 }
 
 /** The message's `expireAt` has passed: it ends `expired`, never sent (no attempt, no cascade). */

@@ -6,11 +6,11 @@ import type { PgDb } from './queryable.js';
 import { hasNul, refuseNul } from './nul-text.js';
 
 const INSERT = `INSERT INTO connectors (id, name, channels, config, sealed_credentials, priority, enabled, updated_at,
-    project_id, type, created_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+    send_rate, project_id, type, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
 
 const SAVE = `UPDATE connectors SET name = $2, channels = $3, config = $4, sealed_credentials = $5, priority = $6,
-    enabled = $7, updated_at = $8
+    enabled = $7, updated_at = $8, send_rate = $9
   WHERE id = $1`;
 
 // Ids compare as SQLite's do (by code point), whatever the database's collation. Rows equal in
@@ -23,7 +23,7 @@ const FOR_CHANNEL = `SELECT c.* FROM connectors c CROSS JOIN LATERAL json_array_
   WHERE c.project_id = $1 AND c.enabled = 1 AND ch.value = $2
   ORDER BY c.priority, c.created_at, c.id COLLATE "C"`;
 
-/** What a save writes, as parameters `$1`–`$8` (an insert adds the project, type and creation time). */
+/** What a save writes, as parameters `$1`–`$9` (an insert adds the project, type and creation time). */
 function settings(r: ConnectorRecord): unknown[] {
   refuseNul({ id: r.id, name: r.name, sealedCredentials: r.sealedCredentials });
   return [
@@ -35,6 +35,7 @@ function settings(r: ConnectorRecord): unknown[] {
     r.priority,
     r.enabled ? 1 : 0,
     r.updatedAt ?? r.createdAt,
+    r.sendRate ?? null,
   ];
 }
 

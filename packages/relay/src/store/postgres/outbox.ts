@@ -62,6 +62,13 @@ export function createOutboxRepo(
       );
       return (rowCount ?? 0) > 0;
     },
+    async defer(job, dueAt) {
+      await db.query(
+        `UPDATE outbox SET due_at = $1, lease_until = 0, lease_owner = NULL, attempts = greatest(attempts - 1, 0)
+          WHERE message_id = $2 AND lease_owner = $3`,
+        [dueAt, job.messageId, job.owner],
+      );
+    },
     async release(jobs) {
       if (jobs.length === 0) return;
       await db.query(

@@ -10,12 +10,15 @@ const params = (r: ConnectorRecord) => ({
   config: JSON.stringify(r.config),
   enabled: r.enabled ? 1 : 0,
   updatedAt: r.updatedAt ?? r.createdAt,
+  sendRate: r.sendRate ?? null,
 });
 
 export function createConnectorsRepo(db: Database.Database): ConnectorsRepo {
   const insert = db.prepare(
-    `INSERT INTO connectors (id, project_id, type, name, channels, config, sealed_credentials, priority, enabled, created_at, updated_at)
-     VALUES (@id, @projectId, @type, @name, @channels, @config, @sealedCredentials, @priority, @enabled, @createdAt, @updatedAt)`,
+    `INSERT INTO connectors (id, project_id, type, name, channels, config, sealed_credentials, priority, enabled, created_at, updated_at,
+       send_rate)
+     VALUES (@id, @projectId, @type, @name, @channels, @config, @sealedCredentials, @priority, @enabled, @createdAt, @updatedAt,
+       @sendRate)`,
   );
   const byId = db.prepare<[string], ConnectorRow>('SELECT * FROM connectors WHERE id = ?');
   const byProject = db.prepare<[string], ConnectorRow>(
@@ -31,7 +34,8 @@ export function createConnectorsRepo(db: Database.Database): ConnectorsRepo {
   );
   const save = db.prepare(
     `UPDATE connectors SET name = @name, channels = @channels, config = @config,
-       sealed_credentials = @sealedCredentials, priority = @priority, enabled = @enabled, updated_at = @updatedAt
+       sealed_credentials = @sealedCredentials, priority = @priority, enabled = @enabled, updated_at = @updatedAt,
+       send_rate = @sendRate
      WHERE id = @id`,
   );
   const update = db.transaction((id: string, patch: Partial<ConnectorRecord>, at: number) => {

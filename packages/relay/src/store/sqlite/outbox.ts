@@ -128,6 +128,9 @@ function prepareRescheduling(db: Database.Database) {
 /** Leases kept or given back, and what the queue holds. */
 function prepareQueueState(db: Database.Database) {
   const renew = db.prepare('UPDATE outbox SET lease_until = ? WHERE message_id = ? AND lease_owner = ?');
+  const defer = db.prepare(
+    'UPDATE outbox SET due_at = ?, lease_until = 0, lease_owner = NULL, attempts = max(attempts - 1, 0) WHERE message_id = ? AND lease_owner = ?',
+  );
   const releaseLeases = db.prepare(
     'UPDATE outbox SET lease_until = 0, lease_owner = NULL, attempts = max(attempts - 1, 0) WHERE message_id IN (SELECT value FROM json_each(?)) AND lease_owner = ?',
   );
@@ -142,7 +145,7 @@ function prepareQueueState(db: Database.Database) {
        min(max(due_at, lease_until)) FILTER (WHERE lease_until <= @now AND due_at <= @now) AS oldestDueAt
      FROM outbox`,
   );
-  return { renew, releaseLeases, pending, nextDue, stats };
+  return { renew, defer, releaseLeases, pending, nextDue, stats };
 }
 
 type Completion = { job: ClaimedJob; result: Parameters<OutboxRepo['complete']>[1] };
@@ -348,6 +351,9 @@ export function createOutboxRepo(
     },
     async renew(job, until) {
       return s.renew.run(until, job.messageId, job.owner).changes > 0;
+    },
+    async defer(job, dueAt) {
+      s.defer.run(dueAt, job.messageId, job.owner);
     },
     async release(jobs) {
       const byOwner = new Map<string, string[]>();

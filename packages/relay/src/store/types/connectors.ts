@@ -15,6 +15,8 @@ export interface ConnectorRecord {
   sealedCredentials: string | null;
   /** Lower sends first among connectors of a channel. */
   priority: number;
+  /** Messages per second the worker sends through it (issue 16); absent: as fast as it can. */
+  sendRate?: number | null;
   enabled: boolean;
   createdAt: number;
   /** When its settings or credentials last changed (its creation, until then). */
@@ -23,7 +25,7 @@ export interface ConnectorRecord {
 
 /** What an update may change; credentials are replaced whole, never merged. */
 export type ConnectorPatch = Partial<
-  Pick<ConnectorRecord, 'name' | 'channels' | 'config' | 'sealedCredentials' | 'priority' | 'enabled'>
+  Pick<ConnectorRecord, 'name' | 'channels' | 'config' | 'sealedCredentials' | 'priority' | 'sendRate' | 'enabled'>
 >;
 
 /** The connectors of each project. */

@@ -75,6 +75,11 @@ export interface OutboxRepo {
       event?: MessageEventFields;
     },
   ): Promise<void>;
+  /**
+   * Puts the job back, due at `dueAt`, without counting its attempt (a paced connector's next
+   * free slot is later): the lease is freed and the message keeps its status.
+   */
+  defer(job: ClaimedJob, dueAt: number): Promise<void>;
   /** Extends the job's lease to `until`; false when the job's worker no longer holds it. */
   renew(job: ClaimedJob, until: number): Promise<boolean>;
   /** Gives the jobs' leases up (a stopping worker), so any worker may claim them at once. */

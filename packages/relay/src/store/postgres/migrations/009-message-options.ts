@@ -29,6 +29,7 @@ ALTER TABLE messages ADD COLUMN flash BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX messages_reference ON messages(project_id, reference, created_at) WHERE reference IS NOT NULL;
 
 ALTER TABLE projects ADD COLUMN quiet_hours TEXT;
+ALTER TABLE connectors ADD COLUMN send_rate DOUBLE PRECISION;
 
 ALTER TABLE outbox ADD COLUMN priority BIGINT NOT NULL DEFAULT 1;
 DROP INDEX outbox_due;

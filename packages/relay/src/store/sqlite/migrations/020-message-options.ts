@@ -23,6 +23,8 @@ export const up = `
   CREATE INDEX messages_reference ON messages(project_id, reference, created_at) WHERE reference IS NOT NULL;
 
   ALTER TABLE projects ADD COLUMN quiet_hours TEXT;
+  -- Messages per second the worker sends through a connector (null: unpaced).
+  ALTER TABLE connectors ADD COLUMN send_rate REAL;
 
   ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
   DROP INDEX outbox_due;
