@@ -16,6 +16,8 @@ beforeAll(async () => {
   receiver = await startReceiver();
   t = await startAccountsRelay({
     env: { MESSAGEJS_ALLOW_PRIVATE_TARGETS: '127.0.0.1', MESSAGEJS_ALLOW_HTTP_WEBHOOKS: 'on' },
+    // One delivery at a time: the order the console prints is the order of the claims.
+    deps: { worker: { pollMs: 20, concurrency: 1, settle: { everyMs: Infinity } } },
   });
   await setUpOwner(t);
   // Numbers of the United States too (alphanumeric senders do not reach them).

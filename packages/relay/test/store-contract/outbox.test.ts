@@ -60,6 +60,44 @@ describe.each(backends)('outbox ($name)', (backend) => {
     expect(await store.outbox.nextDue()).toBe(at + 20 + LEASE);
   });
 
+  it('claims due rows by priority, high before normal before low, each in due order; scheduled ones wait', async () => {
+    await enqueue('msg_low', at, { priority: 'low' });
+    await enqueue('msg_normal_late', at + 10);
+    await enqueue('msg_high_future', at + 60_000, { priority: 'high' });
+    await enqueue('msg_normal', at);
+    await enqueue('msg_high', at + 5, { priority: 'high' });
+    const first = await store.outbox.claim(at + 10, 3, LEASE, 'w1');
+    expect(first.map((j) => j.messageId)).toEqual(['msg_high', 'msg_normal', 'msg_normal_late']);
+    expect(first[0]!.message.priority).toBe('high');
+    expect((await store.outbox.claim(at + 10, 10, LEASE, 'w2')).map((j) => j.messageId)).toEqual(['msg_low']);
+    // Once due (and the leases above run out), the high one goes first again.
+    expect((await store.outbox.claim(at + 60_000, 10, LEASE, 'w3')).map((j) => j.messageId)).toEqual([
+      'msg_high',
+      'msg_high_future',
+      'msg_normal',
+      'msg_normal_late',
+      'msg_low',
+    ]);
+  });
+
+  it('defers a job to a later time without counting its attempt, and ends one expired', async () => {
+    await enqueue('msg_paced');
+    const job = await claimOne(at);
+    await store.outbox.defer(job, at + 5000);
+    expect(await store.outbox.claim(at + 4999, 10, LEASE, 'w2')).toEqual([]);
+    const again = await claimOne(at + 5000, 'w2');
+    expect(again.attempts).toBe(1);
+    await store.outbox.fail(again, {
+      status: 'expired',
+      attempt: null,
+      errorCode: 'message_expired',
+      errorMessage: 'late',
+      at: at + 5001,
+    });
+    expect(await store.messages.get('msg_paced')).toMatchObject({ status: 'expired', errorCode: 'message_expired' });
+    expect(await count('outbox')).toBe(0);
+  });
+
   it('gives a row whose lease ran out to another worker, and ignores the first worker then', async () => {
     await enqueue('msg_1');
     const stale = await claimOne(at, 'w1');

@@ -42,24 +42,14 @@ export const PACE_WAIT_MS = 500;
  * answered; on failure, does what the delivery policy decides (retry, fail over, cascade, fail).
  */
 export function createSendHandler(deps: SendHandlerDeps): JobHandler {
-  const { store, now, log, pool, breaker, policy } = deps;
+  const { store, now, log, pool, breaker } = deps;
   const isOpen = (connectorId: string) => breaker.isOpen(connectorId);
 
   async function send(job: ClaimedJob, recorder: JobRecorder): Promise<void> {
     const { message } = job;
     if (message.expireAt != null && now() >= message.expireAt) return expire(deps, job);
-    const all = await store.connectors.forChannel(message.projectId, message.channel);
-    // A chosen sender or a flash SMS goes only through connectors that can send it (issue 16).
-    const connectors = message.sender || message.flash ? all.filter((c) => canSend(c, message)) : all;
-    const index = connectorIndex(job.attempts, policy);
-    const record = pickConnector(connectors, index, isOpen);
-    if (!record) {
-      const [code, text] =
-        connectors.length < all.length && connectors.length === 0
-          ? unsendable(message)
-          : (['channel_not_configured', `No connector left for the ${message.channel} channel.`] as const);
-      return giveUp(deps, job, cascadeOrFail(message.cascade), null, code, text);
-    }
+    const { connectors, record, none } = await chooseConnector(deps, job, isOpen);
+    if (!record) return giveUp(deps, job, cascadeOrFail(message.cascade), null, ...none);
     let outbound: OutboundMessage;
     try {
       outbound = toOutbound(message, deps.sealer);
@@ -121,6 +111,23 @@ export function createSendHandler(deps: SendHandlerDeps): JobHandler {
   }
 
   return send;
+}
+
+/**
+ * The connectors of the message's channel that can send it (a chosen sender or a flash SMS goes
+ * only through those that can: issue 16), and the one this attempt uses; when none is left, the
+ * code and text of the failure.
+ */
+async function chooseConnector(deps: SendHandlerDeps, job: ClaimedJob, isOpen: (connectorId: string) => boolean) {
+  const { message } = job;
+  const all = await deps.store.connectors.forChannel(message.projectId, message.channel);
+  const connectors = message.sender || message.flash ? all.filter((c) => canSend(c, message)) : all;
+  const record = pickConnector(connectors, connectorIndex(job.attempts, deps.policy), isOpen);
+  const none =
+    all.length > 0 && connectors.length === 0
+      ? unsendable(message)
+      : (['channel_not_configured', `No connector left for the ${message.channel} channel.`] as const);
+  return { connectors, record, none };
 }
 
 /**
