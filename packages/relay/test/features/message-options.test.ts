@@ -300,6 +300,33 @@ describe('from and flash', () => {
     expect(t.console.find((text) => text.includes('flash-check'))).toContain('· from ACME Shop · flash');
   });
 
+  it('refuses a sender no connector of the channel has, and flash SMS where none sends them', async () => {
+    const key = await admin();
+    const created = await call(t, 'POST', '/v1/projects', { key, body: { name: 'Twilio only' } });
+    const project = `/v1/projects/${created.body.id}`;
+    await call(t, 'PUT', `${project}/countries`, { key, body: { allowedCountries: ['MA'], defaultCountry: 'MA' } });
+    const connector = await call(t, 'POST', `${project}/connectors`, {
+      key,
+      body: {
+        type: 'twilio',
+        channels: ['sms'],
+        config: { from: '+15005550006', senders: ['ACME'] },
+        credentials: { accountSid: `AC${'d'.repeat(32)}`, authToken: 'token-never-used-0123456789' },
+      },
+    });
+    expect(connector.status, JSON.stringify(connector.body)).toBe(201);
+    const secret = await call(t, 'POST', `${project}/keys`, { key, body: { kind: 'secret', name: 'server' } });
+    const as = secret.body.key as string;
+
+    const other = await send({ from: 'SHOP' }, as);
+    expect(other.status).toBe(422);
+    expect(other.body.error).toMatchObject({ code: 'sender_not_allowed', field: 'from' });
+    expect(other.body.error.message).toContain('+15005550006, ACME');
+    const flash = await send({ flash: true }, as);
+    expect(flash.status).toBe(422);
+    expect(flash.body.error).toMatchObject({ code: 'flash_not_supported', field: 'flash' });
+  });
+
   it('refuses an alphanumeric sender to a country whose networks do not take one, and malformed senders', async () => {
     const us = await send({ to: '+14155552671', from: 'ACME' });
     expect(us.status).toBe(422);

@@ -44,6 +44,24 @@ describe('toTwilioParams', () => {
     });
   });
 
+  it('sends from the sender the message chose, beside the Messaging Service that owns it (issue 16)', () => {
+    expect(toTwilioParams({ ...sms, from: 'ACME' }, { messagingServiceSid, senders: ['ACME'] })).toEqual({
+      to: '+14155550111',
+      from: 'ACME',
+      messagingServiceSid,
+      body: 'Your code is 123456',
+    });
+    expect(toTwilioParams({ ...whatsapp, from: '+14155550188' }, from)).toMatchObject({
+      from: 'whatsapp:+14155550188',
+    });
+    expect(twilioConnector.senders!({ ...from, whatsappFrom: '+14155550199', senders: ['ACME'] })).toEqual([
+      '+14155550100',
+      '+14155550199',
+      'ACME',
+    ]);
+    expect(twilioConnector.flash).toBeUndefined();
+  });
+
   it('prefixes both WhatsApp addresses with whatsapp:', () => {
     expect(toTwilioParams(whatsapp, from)).toMatchObject({
       to: 'whatsapp:+14155550111',

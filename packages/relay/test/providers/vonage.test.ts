@@ -87,6 +87,20 @@ describe('vonage.send', () => {
     });
   });
 
+  it('sends a flash SMS as message-class 0, from the sender the message chose (issue 16)', async () => {
+    await connector().send({ ...message, from: '+447700900002', flash: true }, credentials, sendContext());
+    expect(Object.fromEntries(fake.last().form)).toMatchObject({ from: '447700900002', 'message-class': '0' });
+    await connector().send(message, credentials, sendContext());
+    expect(fake.last().form.has('message-class')).toBe(false);
+    expect(fake.last().form.get('from')).toBe('Acme');
+    expect(vonageConnector.flash).toBe(true);
+    expect(vonageConnector.senders!({ ...config, senders: ['+447700900002', 'Shop'] })).toEqual([
+      'Acme',
+      '+447700900002',
+      'Shop',
+    ]);
+  });
+
   it('asks for delivery receipts only when it can verify them (signature secret set)', async () => {
     const ctx = sendContext({ statusCallbackUrl: 'https://relay.example/hooks/vonage' });
     await connector().send(message, credentials, ctx);
