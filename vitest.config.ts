@@ -58,6 +58,8 @@ const onPostgres = features(
   'inbound-admin',
   'message-cancel',
   'message-options',
+  'send-rate',
+  'bulk',
 );
 
 /**

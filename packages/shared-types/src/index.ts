@@ -62,6 +62,17 @@ export {
   type TextMessageRequest,
 } from './schemas/messages.js';
 export {
+  batchResponseSchema,
+  bulkRejectionSchema,
+  bulkRequestSchema,
+  bulkResponseSchema,
+  maxBulkMessages,
+  type BatchResponse,
+  type BulkRejection,
+  type BulkRequest,
+  type BulkResponse,
+} from './schemas/bulk.js';
+export {
   powChallengeSchema,
   verifyCheckRequestSchema,
   verifyCheckResponseSchema,

@@ -28,6 +28,7 @@ export const COPY_TABLES = [
   'template_versions',
   'template_stats',
   'connectors',
+  'batches',
   'messages',
   'message_attempts',
   'message_events',

@@ -50,6 +50,7 @@ export interface MessageRow {
   metadata?: string | null;
   sender?: string | null;
   flash?: number;
+  batch_id?: string | null;
 }
 
 /** The columns of a message's options (issue 16), in the order `optionValues` gives them; `priority` first. */
@@ -61,12 +62,11 @@ export const OPTION_COLUMNS = [
   'metadata',
   'sender',
   'flash',
-] as const;
+  'batch_id',
+] as const satisfies ReadonlyArray<keyof MessageRow>;
 
 /** The values of `OPTION_COLUMNS` for `m`: its priority's rank (the outbox's too) first. */
-export const optionValues = (
-  m: Message,
-): [number, number | null, string | null, string | null, string | null, string | null, number] => [
+export const optionValues = (m: Message): [number, ...unknown[]] => [
   m.priority ? priorityRank[m.priority] : 1,
   m.expireAt ?? null,
   m.category ?? null,
@@ -74,30 +74,21 @@ export const optionValues = (
   m.metadata ? JSON.stringify(m.metadata) : null,
   m.sender ?? null,
   m.flash ? 1 : 0,
+  m.batchId ?? null,
 ];
 
-/** A stored `metadata` column: most messages have none. */
-const parseMetadata = (text: unknown): MessageMetadata | null =>
-  typeof text === 'string' ? (JSON.parse(text) as MessageMetadata) : null;
-
-/** The options of issue 16 as stored, only those a message has (most have none). */
-function options(
-  priority: unknown,
-  expireAt: unknown,
-  category: unknown,
-  reference: unknown,
-  metadata: unknown,
-  sender: unknown,
-  flash: unknown,
-): Partial<Message> {
+/** The options of issue 16 as stored (`OPTION_COLUMNS`' values from `at`), only those a message has. */
+function options(v: readonly unknown[], at = 0): Partial<Message> {
   const o: Partial<Message> = {};
+  const [priority, expireAt, category, reference, metadata, sender, flash, batchId] = v.slice(at, at + 8);
   if (priority !== 1 && priority != null) o.priority = priorityOfRank(priority as number);
   if (expireAt != null) o.expireAt = expireAt as number;
   if (category != null) o.category = category as MessageCategory;
   if (reference != null) o.reference = reference as string;
-  if (metadata != null) o.metadata = parseMetadata(metadata);
+  if (metadata != null) o.metadata = JSON.parse(metadata as string) as MessageMetadata;
   if (sender != null) o.sender = sender as string;
   if (flash === 1) o.flash = true;
+  if (batchId != null) o.batchId = batchId as string;
   return o;
 }
 
@@ -134,7 +125,7 @@ export const toMessage = (r: MessageRow): Message => ({
   scheduledAt: r.scheduled_at,
   sentAt: r.sent_at,
   deliveredAt: r.delivered_at,
-  ...options(r.priority, r.expire_at, r.category, r.reference, r.metadata, r.sender, r.flash),
+  ...options(OPTION_COLUMNS.map((c) => r[c])),
 });
 
 /**
@@ -172,13 +163,7 @@ export const messageColumns = [
   'sent_at',
   'delivered_at',
   'template_version',
-  'priority',
-  'expire_at',
-  'category',
-  'reference',
-  'metadata',
-  'sender',
-  'flash',
+  ...OPTION_COLUMNS,
 ] as const satisfies ReadonlyArray<keyof MessageRow>;
 
 /** `toMessage` for a row read in `messageColumns` order. */
@@ -212,7 +197,7 @@ export const messageFromValues = (v: unknown[]): Message => ({
   sentAt: v[26] as number | null,
   deliveredAt: v[27] as number | null,
   templateVersion: v[28] as number | null,
-  ...options(v[29], v[30], v[31], v[32], v[33], v[34], v[35]),
+  ...options(v, 29),
 });
 
 export const toIdempotency = (r: {

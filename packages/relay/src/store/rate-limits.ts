@@ -39,8 +39,8 @@ const limitOf: Record<LimitDimension, keyof ProjectLimits | null> = {
  * share the counts.
  */
 export interface RateLimitStore {
-  /** Adds one hit and returns the count in the current window and the ms until it resets. */
-  hit(dimension: LimitDimension, key: string): Promise<{ count: number; resetMs: number }>;
+  /** Adds `points` hits (one by default) and returns the count in the current window and the ms until it resets. */
+  hit(dimension: LimitDimension, key: string, points?: number): Promise<{ count: number; resetMs: number }>;
   /** Told of each refusal `enforceLimit` answers (the relay's metrics count them by dimension). */
   refused?: ((dimension: LimitDimension) => void) | undefined;
 }
@@ -71,8 +71,8 @@ export function createRateLimitStore(make: MakeLimiter): RateLimitStore {
     ]),
   ) as Record<LimitDimension, RateLimiterAbstract>;
   return {
-    async hit(dimension, key) {
-      const res = await limiters[dimension].consume(key, 1);
+    async hit(dimension, key, points = 1) {
+      const res = await limiters[dimension].consume(key, points);
       return { count: res.consumedPoints, resetMs: res.msBeforeNext };
     },
   };
@@ -80,7 +80,7 @@ export function createRateLimitStore(make: MakeLimiter): RateLimitStore {
 
 /** `store`, telling `refused` of each refusal `enforceLimit` answers (the relay's metrics). */
 export function withRefusals(store: RateLimitStore, refused: (dimension: LimitDimension) => void): RateLimitStore {
-  return { hit: (dimension, key) => store.hit(dimension, key), refused };
+  return { hit: (dimension, key, points) => store.hit(dimension, key, points), refused };
 }
 
 /** The in-memory store, on rate-limiter-flexible. */
@@ -108,10 +108,12 @@ export async function enforceLimit(
   dimension: LimitDimension,
   key: string,
   own?: number,
+  /** Hits this request counts (a bulk request: its messages). */
+  points = 1,
 ): Promise<LimitState> {
   const name = limitOf[dimension];
   const limit = own ?? (name === null ? Number.MAX_SAFE_INTEGER : limits[name]);
-  const { count, resetMs } = await store.hit(dimension, key);
+  const { count, resetMs } = await store.hit(dimension, key, points);
   const state = { limit, remaining: Math.max(limit - count, 0), resetSeconds: Math.max(Math.ceil(resetMs / 1000), 1) };
   if (count > limit) {
     store.refused?.(dimension);

@@ -110,8 +110,8 @@ describe('the tables copy knows', () => {
  * A SQLite installation with rows in every table: an owner, a member limited to one project, an
  * admin token limited to it, a Twilio connector with sealed credentials, a template with versions,
  * a verified number, history with attempts and a delivery report, an idempotent send, an opt-out, an inbound message
- * with a phone mapping, an auto-reply and keyword settings, and one message still in the outbox (sent while the worker
- * was off).
+ * with a phone mapping, an auto-reply and keyword settings, a bulk request's batch, and one message still in the
+ * outbox (sent while the worker was off).
  */
 async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: TestRelay['demo']; pending: string }> {
   const t = await startAccountsRelay({
@@ -201,6 +201,13 @@ async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: Te
   });
   expect(await received.text()).toContain('<Message>Open 9 to 5.</Message>');
 
+  // A bulk request (issue 16): its batch, and a message naming it.
+  const bulk = await call(t, 'POST', '/v1/messages/bulk', {
+    key: t.demo.secretKey,
+    body: { template: 'ping', recipients: [{ to: '+212612348888', params: { n: 'bulk' } }], reference: 'copy-bulk' },
+  });
+  expect(bulk.status).toBe(202);
+  expect(bulk.body.accepted).toBe(1);
   const optOut = await call(t, 'POST', `${project}/opt-outs`, { ...as, body: { address: '+212612349999' } });
   expect(optOut.status).toBe(201);
   const other = await call(t, 'POST', '/v1/projects', { ...as, body: { name: 'Second' } });

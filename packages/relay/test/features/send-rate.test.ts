@@ -56,10 +56,12 @@ describe('sendRate', () => {
       sent.push(Date.parse(m.attempts[0].at));
     }
     sent.sort((a, b) => a - b);
-    // 5 a second: consecutive sends at least 200 ms apart (a timer may fire a few ms early).
+    // 5 a second: slots 200 ms apart. An attempt's time is read after the provider answers, so a
+    // gap may come out a few ms short of its slot's, never near the 0 ms of a burst; over the 11
+    // gaps they add up to the slots'.
     const gaps = sent.slice(1).map((at, i) => at - sent[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(190);
-    expect(sent.at(-1)! - sent[0]!).toBeGreaterThanOrEqual(11 * 190);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(150);
+    expect(sent.at(-1)! - sent[0]!).toBeGreaterThanOrEqual(11 * 200 - 40);
     expect(t.console.filter((text) => text.includes('paced ')).length).toBe(12);
 
     await call(t, 'PATCH', `${connectors}/${id}`, { key: owner.accessToken, body: { sendRate: null } });

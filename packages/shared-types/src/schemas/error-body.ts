@@ -19,6 +19,12 @@ export const errorBodySchema = z
       permission: z.enum(permissions).optional(),
       /** With `message_not_cancelable`: the message's status (`sending`, `sent`, `delivered`, …). */
       messageStatus: z.enum(messageStatuses).optional(),
+      /** With `validation_failed` on an `atomic` bulk request: every item refused, and why (nothing was sent). */
+      rejected: z
+        .array(
+          z.object({ index: z.number().int(), code: z.string(), field: z.string().nullable(), message: z.string() }),
+        )
+        .optional(),
       /** With `captcha_required`, when the project uses the relay's own proof-of-work CAPTCHA: the challenge to solve. */
       challenge: powChallengeSchema.optional(),
     }),

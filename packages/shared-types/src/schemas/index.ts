@@ -1,4 +1,5 @@
 import { errorBodySchema } from './error-body.js';
+import { batchResponseSchema, bulkRequestSchema, bulkResponseSchema } from './bulk.js';
 import {
   conversationQuerySchema,
   conversationResponseSchema,
@@ -160,6 +161,9 @@ export const schemas = {
   TextMessageRequest: textMessageRequestSchema,
   SendMessageRequest: sendMessageRequestSchema,
   SendMessageResponse: sendMessageResponseSchema,
+  BulkRequest: bulkRequestSchema,
+  BulkResponse: bulkResponseSchema,
+  BatchResponse: batchResponseSchema,
   MessageAttempt: messageAttemptSchema,
   MessageEvent: messageEventSchema,
   MessageResponse: messageResponseSchema,

@@ -1,4 +1,7 @@
 import {
+  batchResponseSchema,
+  bulkRequestSchema,
+  bulkResponseSchema,
   headers,
   messageExportQuerySchema,
   messageHistoryQuerySchema,
@@ -15,6 +18,7 @@ import { sendMessage, type SendDeps } from './send-message.js';
 import { answerOnce } from './idempotent-answer.js';
 import { getMessage } from './get-message.js';
 import { cancelMessage } from './cancel-message.js';
+import { getBatch, sendBulk } from './bulk-send.js';
 import { listMessages } from './history.js';
 import { exportMessages } from './export.js';
 import { jsonBody } from '../../http/platform/json-body.js';
@@ -103,6 +107,50 @@ export function messageRoutes(
       },
     },
     cancelRoute(deps),
+    ...bulkRoutes(deps),
+  ];
+}
+
+/** `POST /v1/messages/bulk` and `GET /v1/batches/:id` (`bulk-send.ts`). */
+function bulkRoutes(deps: SendDeps & { store: Store; locks?: InFlightLocks | null }): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/messages/bulk',
+      // Up to 10,000 messages: 4 MB here, 64 KB everywhere else. Control characters refuse one item, not the batch.
+      use: [jsonBody({ limit: '4mb', controls: 'route' }), idempotencyKey()],
+      doc: {
+        summary:
+          'Send up to 10,000 messages: recipients of one template or text, or full messages; secret keys and members',
+        tag: 'Messages',
+        auth: 'key',
+        permission: 'send_messages',
+        body: bulkRequestSchema,
+        responses: { 202: bulkResponseSchema },
+      },
+      async handle(request) {
+        const { idempotency } = request.locals;
+        const caller = request.keyPrincipal();
+        const outcome = await answerOnce(deps, caller.key.id, idempotency, () =>
+          sendBulk(deps, caller, request.body, idempotency),
+        );
+        return { status: outcome.status, body: outcome.body, ...(outcome.replayed && { headers: REPLAYED }) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/batches/:id',
+      doc: {
+        summary: 'A bulk request’s batch: its messages’ progress by status; secret keys and members',
+        tag: 'Messages',
+        auth: 'key',
+        permission: 'view_history',
+        responses: { 200: batchResponseSchema },
+      },
+      async handle(request) {
+        return { body: await getBatch(deps.store, request.keyPrincipal(), request.params.id!) };
+      },
+    },
   ];
 }
 

@@ -104,6 +104,12 @@ function controlField(value: unknown, path: string[] = []): string | undefined {
   return undefined;
 }
 
+/** The path of the first string or key of `value` holding a control character, or undefined (a bulk request's items). */
+export const controlFieldOf = (value: unknown): string | undefined => {
+  const found = controlField(value);
+  return found === undefined ? undefined : found || '(body)';
+};
+
 /** `validation_failed` for text holding a control character, naming the field at fault. */
 function controlRefused(body: unknown): AppError {
   const field = controlField(body) || undefined;
@@ -118,9 +124,12 @@ function controlRefused(body: unknown): AppError {
  * Parses a JSON body of at most `limit` bytes. Not JSON → 415 `unsupported_media_type`; bad JSON
  * → 400 `invalid_json`; too large → 413 `payload_too_large`; nested deeper than
  * `MAX_BODY_DEPTH` → 400 `nesting_too_deep`, before any recursive work; a string or key holding a
- * control character (U+0000 included) → 400 `validation_failed` naming it, on every backend.
+ * control character (U+0000 included) → 400 `validation_failed` naming it, on every backend —
+ * unless `controls: 'route'`: the route checks them itself (a bulk request refuses one item, not
+ * the whole batch, with `controlFieldOf`).
  */
-export function jsonBody(options: { limit?: string } = {}): Handler {
+export function jsonBody(options: { limit?: string; controls?: 'refuse' | 'route' } = {}): Handler {
+  const refuseControls = options.controls !== 'route';
   const parse = express.json({ limit: options.limit ?? '64kb', strict: true });
   return function jsonBodyMiddleware(req, res, next) {
     if (!hasContentType(req, ['application/json'])) {
@@ -130,7 +139,7 @@ export function jsonBody(options: { limit?: string } = {}): Handler {
     }
     parse(req, res, (error?: unknown) => {
       if (!error) {
-        if (checkBody(req.body)) return next(sawControl ? controlRefused(req.body) : undefined);
+        if (checkBody(req.body)) return next(sawControl && refuseControls ? controlRefused(req.body) : undefined);
         const field = tooDeepField(req.body);
         return next(
           new AppError('nesting_too_deep', `The body nests deeper than ${MAX_BODY_DEPTH} levels.`, {

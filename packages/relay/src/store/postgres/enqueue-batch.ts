@@ -12,6 +12,7 @@ const OPTION_TYPES: Record<(typeof OPTION_COLUMNS)[number], string> = {
   metadata: 'text',
   sender: 'text',
   flash: 'bigint',
+  batch_id: 'text',
 };
 
 /** The enqueue statement's input columns: `[name, PostgreSQL type, value of one input]`. */
@@ -58,7 +59,7 @@ const COLUMNS: ReadonlyArray<UnnestColumn<EnqueueInput>> = [
   ['template_id', 'text', (i) => i.templateId ?? null],
 ];
 
-/** The first 31 columns are the message's, named as in `messages`. */
+/** The first columns are the message's, named as in `messages`. */
 const MESSAGE = COLUMNS.slice(0, 24 + OPTION_COLUMNS.length).map(([name]) => name);
 const MESSAGE_COLUMNS = MESSAGE.join(', ');
 const SELECTED = MESSAGE.map((name) => `i.${name}`).join(', ');

@@ -28,6 +28,7 @@ import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
 import { createRetentionRepo } from './retention.js';
 import { createWebhooksRepo } from './webhooks.js';
 import { createInboundRepo } from './inbound.js';
+import { createBatchesRepo } from './batches.js';
 
 /** Group commit for sends on the store's pool (`batcher.ts`): statements in flight, inputs per statement. */
 const ENQUEUE_BATCH = { slots: 2, maxBatch: 256 };
@@ -44,6 +45,7 @@ function createRepositories(db: PgDb, pooled = false): Repositories & { drain: (
     templates: createTemplatesRepo(db),
     connectors: createConnectorsRepo(db),
     messages,
+    batches: createBatchesRepo(db),
     status: messages,
     messageEvents: createMessageEventsRepo(db),
     outbox,

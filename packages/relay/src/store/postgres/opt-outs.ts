@@ -33,6 +33,15 @@ export function createOptOutsRepo(pg: PgDb): OptOutsRepo {
       ]);
       return (rowCount ?? 0) > 0;
     },
+    async among(projectId, addresses) {
+      const wanted = addresses.filter((a) => !hasNul(a));
+      if (wanted.length === 0 || hasNul(projectId)) return new Set();
+      const { rows } = await db.query<{ address: string }>(
+        'SELECT address FROM opt_outs WHERE project_id = $1 AND address = ANY($2::text[])',
+        [projectId, wanted],
+      );
+      return new Set(rows.map((r) => r.address));
+    },
     async has(projectId, address) {
       if (hasNul(projectId, address)) return false;
       const { rows } = await db.query('SELECT 1 FROM opt_outs WHERE project_id = $1 AND address = $2', [

@@ -26,6 +26,7 @@ import { createAuthSigningKeysRepo } from './auth-signing-keys.js';
 import { createRetentionRepo } from './retention.js';
 import { createWebhooksRepo } from './webhooks.js';
 import { createInboundRepo } from './inbound.js';
+import { createBatchesRepo } from './batches.js';
 
 /**
  * Every repository on `db`. With `direct`, writes the store otherwise group-commits (enqueues,
@@ -39,6 +40,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     templates: createTemplatesRepo(db),
     connectors: createConnectorsRepo(db),
     messages,
+    batches: createBatchesRepo(db),
     status: messages,
     messageEvents: createMessageEventsRepo(db),
     outbox: createOutboxRepo(db, options),

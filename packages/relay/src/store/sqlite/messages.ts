@@ -28,7 +28,7 @@ export function createMessageWriter(db: Database.Database) {
     `INSERT INTO messages (id, project_id, key_id, channel, recipient, country, operator, template, subject, body, html,
        status, segments, encoding, cost_eur, cost_mad, cascade, sensitive, fallback_after_ms, created_at, updated_at, scheduled_at,
        template_version, callback_url, ${OPTION_COLUMNS.join(', ')})
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (${'?, '.repeat(23 + OPTION_COLUMNS.length)}?)`,
   );
   // The template's narrow counter row (created with the template): a send never rewrites the template row.
   const countTemplateUse = db.prepare(

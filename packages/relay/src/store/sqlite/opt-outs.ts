@@ -8,6 +8,11 @@ export function createOptOutsRepo(db: Database.Database): OptOutsRepo {
     'INSERT INTO opt_outs (project_id, address, created_at, reason, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
   const has = db.prepare('SELECT 1 FROM opt_outs WHERE project_id = ? AND address = ?');
+  const among = db
+    .prepare<[string, string], string>(
+      'SELECT address FROM opt_outs WHERE project_id = ? AND address IN (SELECT value FROM json_each(?))',
+    )
+    .pluck();
   const get = db.prepare<[string, string], OptOutRow>('SELECT * FROM opt_outs WHERE project_id = ? AND address = ?');
   const list = db.prepare<{ projectId: string; afterKey: number; afterId: string; limit: number }, OptOutRow>(
     `SELECT * FROM opt_outs WHERE project_id = @projectId AND (created_at, address) < (@afterKey, @afterId)
@@ -20,6 +25,9 @@ export function createOptOutsRepo(db: Database.Database): OptOutsRepo {
     },
     async has(projectId, address) {
       return has.get(projectId, address) !== undefined;
+    },
+    async among(projectId, addresses) {
+      return new Set(addresses.length === 0 ? [] : among.all(projectId, JSON.stringify(addresses)));
     },
     async get(projectId, address) {
       const row = get.get(projectId, address);

@@ -1,6 +1,7 @@
 import type { AccountsRepo } from './accounts.js';
 import type { AdminTokensRepo } from './admin-tokens.js';
 import type { AuditRepo } from './audit.js';
+import type { BatchesRepo } from './batches.js';
 import type { AnalyticsRepo } from './analytics.js';
 import type { AuthSigningKeysRepo } from './auth-signing-keys.js';
 import type { InvitesRepo } from './invites.js';
@@ -26,6 +27,7 @@ import type { WebhooksRepo } from './webhooks.js';
 export * from './accounts.js';
 export * from './admin-tokens.js';
 export * from './audit.js';
+export * from './batches.js';
 export * from './analytics.js';
 export * from './auth-signing-keys.js';
 export * from './invites.js';
@@ -56,6 +58,8 @@ export interface Repositories {
   templates: TemplatesRepo;
   connectors: ConnectorsRepo;
   messages: MessagesRepo;
+  /** Bulk requests' batches and their messages (issue 16). */
+  batches: BatchesRepo;
   outbox: OutboxRepo;
   idempotency: IdempotencyRepo;
   status: StatusRepo;

@@ -48,6 +48,8 @@ export interface Message {
   sender?: string | null;
   /** A class 0 SMS, shown at once and not stored by the handset. */
   flash?: boolean;
+  /** The bulk request's batch it came in (issue 16). */
+  batchId?: string | null;
   providerMessageId: string | null;
   connectorId: string | null;
   errorCode: string | null;

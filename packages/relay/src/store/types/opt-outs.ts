@@ -26,6 +26,8 @@ export interface OptOutsRepo {
     entry?: { reason?: string | null; source?: OptOutSource },
   ): Promise<boolean>;
   has(projectId: string, address: string): Promise<boolean>;
+  /** Which of `addresses` opted out of the project: one read for a bulk request's recipients. */
+  among(projectId: string, addresses: readonly string[]): Promise<Set<string>>;
   get(projectId: string, address: string): Promise<OptOutRecord | null>;
   /** The project's opt-outs, newest first. */
   page(projectId: string, page: PageRequest): Promise<Page<OptOutRecord>>;

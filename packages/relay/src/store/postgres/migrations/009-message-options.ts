@@ -13,7 +13,7 @@ $fn$;`;
 const options = (r: string) => messageSnapshotOptions('postgres', r);
 
 /**
- * Version 9: a message's options (issue 16), as SQLite's migration 20. `priority` (0 high,
+ * Version 9: a message's options and bulk requests' `batches` (issue 16), as SQLite's migration 20. `priority` (0 high,
  * 1 normal, 2 low) is copied to the outbox row, whose claim index leads with it; `expire_at`,
  * `category`, `reference` (indexed per project), `metadata` (JSON text), `sender`, `flash`; a project's `quiet_hours`. The
  * message events' snapshots gain `reference` and `metadata`.
@@ -30,6 +30,19 @@ CREATE INDEX messages_reference ON messages(project_id, reference, created_at) W
 
 ALTER TABLE projects ADD COLUMN quiet_hours TEXT;
 ALTER TABLE connectors ADD COLUMN send_rate DOUBLE PRECISION;
+
+CREATE TABLE batches (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  key_id TEXT NOT NULL,
+  total BIGINT NOT NULL,
+  accepted BIGINT NOT NULL,
+  rejected BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX batches_project ON batches(project_id, created_at);
+ALTER TABLE messages ADD COLUMN batch_id TEXT;
+CREATE INDEX messages_batch ON messages(batch_id, status) WHERE batch_id IS NOT NULL;
 
 ALTER TABLE outbox ADD COLUMN priority BIGINT NOT NULL DEFAULT 1;
 DROP INDEX outbox_due;

@@ -1,0 +1,97 @@
+import type { MessageStatus } from '@messagejs/shared-types';
+import type { BatchRecord, BatchesRepo, IdempotencyRecord } from '../types/index.js';
+import { toIdempotency } from '../message-rows.js';
+import { enqueueBatch } from './enqueue-batch.js';
+import type { PgDb } from './queryable.js';
+import { hasNul } from './nul-text.js';
+
+/** Messages per statement: the unnest statement's arrays stay a few MB. */
+const CHUNK = 2_000;
+
+interface BatchRow {
+  id: string;
+  project_id: string;
+  key_id: string;
+  total: number;
+  accepted: number;
+  rejected: number;
+  created_at: number;
+}
+
+/** Thrown inside the transaction to roll it back when the idempotency key is taken. */
+class KeyTaken extends Error {}
+
+/**
+ * Bulk requests' batches (issue 16), as on SQLite: the idempotency record, the batch and its
+ * messages in one transaction, the messages written by the send path's unnest statement in chunks
+ * (their statement triggers record the events and count the rollups).
+ */
+export function createBatchesRepo(db: PgDb): BatchesRepo {
+  return {
+    async create(batch, inputs, idempotency) {
+      try {
+        await db.tx(async (q) => {
+          if (idempotency) {
+            const { rowCount } = await q.query(
+              `INSERT INTO idempotency (key_id, idempotency_key, request_hash, status_code, response, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+              [
+                idempotency.keyId,
+                idempotency.idempotencyKey,
+                idempotency.requestHash,
+                idempotency.statusCode,
+                JSON.stringify(idempotency.response),
+                idempotency.createdAt,
+              ],
+            );
+            if (rowCount === 0) throw new KeyTaken();
+          }
+          await q.query(
+            `INSERT INTO batches (id, project_id, key_id, total, accepted, rejected, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [batch.id, batch.projectId, batch.keyId, batch.total, batch.accepted, batch.rejected, batch.createdAt],
+          );
+          for (let i = 0; i < inputs.length; i += CHUNK) await enqueueBatch(q, inputs.slice(i, i + CHUNK));
+        });
+        return { ok: true };
+      } catch (error) {
+        if (!(error instanceof KeyTaken)) throw error;
+        return { ok: false, existing: await storedRecord(db, idempotency!) };
+      }
+    },
+    async get(id) {
+      if (hasNul(id)) return null;
+      const { rows } = await db.query<BatchRow>('SELECT * FROM batches WHERE id = $1', [id]);
+      const r = rows[0];
+      return r
+        ? {
+            id: r.id,
+            projectId: r.project_id,
+            keyId: r.key_id,
+            total: r.total,
+            accepted: r.accepted,
+            rejected: r.rejected,
+            createdAt: r.created_at,
+          }
+        : null;
+    },
+    async statuses(id) {
+      if (hasNul(id)) return {};
+      const { rows } = await db.query<{ status: MessageStatus; n: number }>(
+        'SELECT status, count(*)::bigint AS n FROM messages WHERE batch_id = $1 GROUP BY status',
+        [id],
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+  };
+}
+
+async function storedRecord(db: PgDb, r: IdempotencyRecord): Promise<IdempotencyRecord> {
+  const { rows } = await db.query<Parameters<typeof toIdempotency>[0]>(
+    'SELECT * FROM idempotency WHERE key_id = $1 AND idempotency_key = $2',
+    [r.keyId, r.idempotencyKey],
+  );
+  return toIdempotency(rows[0]!);
+}
+
+export type { BatchRecord };
