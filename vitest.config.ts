@@ -60,6 +60,7 @@ const onPostgres = features(
   'message-options',
   'send-rate',
   'bulk',
+  'contacts',
 );
 
 /**

@@ -47,6 +47,11 @@ const BENCHES = [
     module: 'bench/inbound.mjs',
   },
   {
+    name: 'bulk',
+    title: 'Bulk — POST /v1/messages/bulk with 10,000 messages, SQLite and PostgreSQL',
+    module: 'bench/bulk.mjs',
+  },
+  {
     name: 'scale',
     title: 'Scale-out — PostgreSQL and Redis, one and two relays / workers, beside SQLite',
     module: 'bench/scale-out.mjs',

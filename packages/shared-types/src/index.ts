@@ -358,3 +358,21 @@ export {
   type UpdateInboundRuleRequest,
   type UpdatePhoneMappingRequest,
 } from './schemas/inbound.js';
+export {
+  contactListQuerySchema,
+  contactSchema,
+  contactStatuses,
+  createContactRequestSchema,
+  createGroupRequestSchema,
+  customFieldsSchema,
+  groupMembersRequestSchema,
+  groupMembersResponseSchema,
+  groupSchema,
+  updateContactRequestSchema,
+  updateGroupRequestSchema,
+  type Contact,
+  type ContactStatus,
+  type CreateContactRequest,
+  type Group,
+  type UpdateContactRequest,
+} from './schemas/contacts.js';

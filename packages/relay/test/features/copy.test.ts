@@ -110,7 +110,7 @@ describe('the tables copy knows', () => {
  * A SQLite installation with rows in every table: an owner, a member limited to one project, an
  * admin token limited to it, a Twilio connector with sealed credentials, a template with versions,
  * a verified number, history with attempts and a delivery report, an idempotent send, an opt-out, an inbound message
- * with a phone mapping, an auto-reply and keyword settings, a bulk request's batch, and one message still in the
+ * with a phone mapping, an auto-reply and keyword settings, a bulk request's batch, a contact in a group, and one message still in the
  * outbox (sent while the worker was off).
  */
 async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: TestRelay['demo']; pending: string }> {
@@ -208,6 +208,14 @@ async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: Te
   });
   expect(bulk.status).toBe(202);
   expect(bulk.body.accepted).toBe(1);
+  // A contact in a group (issue 16).
+  const group = await call(t, 'POST', `${project}/groups`, { ...as, body: { name: 'VIP' } });
+  expect(group.status).toBe(201);
+  const contact = await call(t, 'POST', `${project}/contacts`, {
+    ...as,
+    body: { name: 'Copy', phone: '+212612347777', custom: { tier: 1 }, groups: [group.body.id] },
+  });
+  expect(contact.status).toBe(201);
   const optOut = await call(t, 'POST', `${project}/opt-outs`, { ...as, body: { address: '+212612349999' } });
   expect(optOut.status).toBe(201);
   const other = await call(t, 'POST', '/v1/projects', { ...as, body: { name: 'Second' } });

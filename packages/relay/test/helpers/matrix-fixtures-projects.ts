@@ -244,6 +244,76 @@ const optOuts: Record<string, Fixture> = {
   },
 };
 
+async function freshContact(ctx: Ctx): Promise<string> {
+  return (await ctx.prepare('POST', at(ctx, '/contacts'), { email: `${ctx.unique('contact')}@a.example` })).id;
+}
+
+async function freshGroup(ctx: Ctx): Promise<string> {
+  return (await ctx.prepare('POST', at(ctx, '/groups'), { name: ctx.unique('group') })).id;
+}
+
+/** Contacts and groups (issue 16): each write on a contact or group of its own. */
+const contacts: Record<string, Fixture> = {
+  [`GET ${PROJECT}/contacts`]: read('/contacts'),
+  [`POST ${PROJECT}/contacts`]: {
+    scope: 'project',
+    ok: 201,
+    build: async (ctx) => ({ path: at(ctx, '/contacts'), body: { email: `${ctx.unique('contact')}@a.example` } }),
+  },
+  [`GET ${PROJECT}/contacts/:contactId`]: {
+    scope: 'project',
+    ok: 200,
+    build: async (ctx) => ({ path: at(ctx, `/contacts/${await freshContact(ctx)}`) }),
+  },
+  [`PATCH ${PROJECT}/contacts/:contactId`]: {
+    scope: 'project',
+    ok: 200,
+    build: async (ctx) => ({ path: at(ctx, `/contacts/${await freshContact(ctx)}`), body: { name: 'Ada' } }),
+  },
+  [`DELETE ${PROJECT}/contacts/:contactId`]: {
+    scope: 'project',
+    ok: 204,
+    build: async (ctx) => ({ path: at(ctx, `/contacts/${await freshContact(ctx)}`) }),
+  },
+  [`GET ${PROJECT}/groups`]: read('/groups'),
+  [`POST ${PROJECT}/groups`]: {
+    scope: 'project',
+    ok: 201,
+    build: async (ctx) => ({ path: at(ctx, '/groups'), body: { name: ctx.unique('group') } }),
+  },
+  [`GET ${PROJECT}/groups/:groupId`]: {
+    scope: 'project',
+    ok: 200,
+    build: async (ctx) => ({ path: at(ctx, `/groups/${await freshGroup(ctx)}`) }),
+  },
+  [`PATCH ${PROJECT}/groups/:groupId`]: {
+    scope: 'project',
+    ok: 200,
+    build: async (ctx) => ({ path: at(ctx, `/groups/${await freshGroup(ctx)}`), body: { description: 'VIP' } }),
+  },
+  [`DELETE ${PROJECT}/groups/:groupId`]: {
+    scope: 'project',
+    ok: 204,
+    build: async (ctx) => ({ path: at(ctx, `/groups/${await freshGroup(ctx)}`) }),
+  },
+  [`POST ${PROJECT}/groups/:groupId/contacts`]: {
+    scope: 'project',
+    ok: 200,
+    build: async (ctx) => ({
+      path: at(ctx, `/groups/${await freshGroup(ctx)}/contacts`),
+      body: { contactIds: [await freshContact(ctx)] },
+    }),
+  },
+  [`DELETE ${PROJECT}/groups/:groupId/contacts`]: {
+    scope: 'project',
+    ok: 200,
+    build: async (ctx) => ({
+      path: at(ctx, `/groups/${await freshGroup(ctx)}/contacts`),
+      body: { contactIds: [await freshContact(ctx)] },
+    }),
+  },
+};
+
 /** Every fixture of the projects admin API, by `METHOD /path`. */
 export const projectFixtures: Record<string, Fixture> = {
   ...projects,
@@ -251,4 +321,5 @@ export const projectFixtures: Record<string, Fixture> = {
   ...keys,
   ...connectors,
   ...optOuts,
+  ...contacts,
 };

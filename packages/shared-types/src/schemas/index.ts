@@ -1,6 +1,16 @@
 import { errorBodySchema } from './error-body.js';
 import { batchResponseSchema, bulkRequestSchema, bulkResponseSchema } from './bulk.js';
 import {
+  contactSchema,
+  createContactRequestSchema,
+  createGroupRequestSchema,
+  groupMembersRequestSchema,
+  groupMembersResponseSchema,
+  groupSchema,
+  updateContactRequestSchema,
+  updateGroupRequestSchema,
+} from './contacts.js';
+import {
   conversationQuerySchema,
   conversationResponseSchema,
   createInboundRuleRequestSchema,
@@ -164,6 +174,14 @@ export const schemas = {
   BulkRequest: bulkRequestSchema,
   BulkResponse: bulkResponseSchema,
   BatchResponse: batchResponseSchema,
+  Contact: contactSchema,
+  CreateContactRequest: createContactRequestSchema,
+  UpdateContactRequest: updateContactRequestSchema,
+  Group: groupSchema,
+  CreateGroupRequest: createGroupRequestSchema,
+  UpdateGroupRequest: updateGroupRequestSchema,
+  GroupMembersRequest: groupMembersRequestSchema,
+  GroupMembersResponse: groupMembersResponseSchema,
   MessageAttempt: messageAttemptSchema,
   MessageEvent: messageEventSchema,
   MessageResponse: messageResponseSchema,

@@ -1,6 +1,7 @@
 import type { Route } from '../../http/platform/route.js';
 import { connectorRoutes } from '../connectors/routes.js';
 import { optOutRoutes } from '../recipients/opt-out-routes.js';
+import { contactsAdminRoutes } from '../contacts/routes.js';
 import { keyRoutes } from './key-routes.js';
 import type { ProjectAdminDeps } from './route-deps.js';
 import { projectRoutes } from './routes.js';
@@ -20,5 +21,6 @@ export function projectAdminRoutes(deps: ProjectAdminDeps): Route[] {
     ...keyRoutes(deps),
     ...connectorRoutes(deps),
     ...optOutRoutes(deps),
+    ...contactsAdminRoutes(deps),
   ];
 }

@@ -29,6 +29,7 @@ import { createRetentionRepo } from './retention.js';
 import { createWebhooksRepo } from './webhooks.js';
 import { createInboundRepo } from './inbound.js';
 import { createBatchesRepo } from './batches.js';
+import { createContactsRepo } from './contacts.js';
 
 /** Group commit for sends on the store's pool (`batcher.ts`): statements in flight, inputs per statement. */
 const ENQUEUE_BATCH = { slots: 2, maxBatch: 256 };
@@ -46,6 +47,7 @@ function createRepositories(db: PgDb, pooled = false): Repositories & { drain: (
     connectors: createConnectorsRepo(db),
     messages,
     batches: createBatchesRepo(db),
+    contacts: createContactsRepo(db),
     status: messages,
     messageEvents: createMessageEventsRepo(db),
     outbox,

@@ -1,5 +1,5 @@
 import type { DeliveryOutcome, EndpointDisabledReason, WebhooksRepo } from '../types/index.js';
-import { dbNowMs, eventIdSql } from '../event-schema.js';
+import { dbNowMs, eventIdSql, listeningSql } from '../event-schema.js';
 import {
   claimColumns,
   deliveryColumns,
@@ -147,7 +147,19 @@ async function settleEndpoints(q: Queryable, outcomes: DeliveryOutcome[], at: nu
 /** Webhook endpoints, events and deliveries on PostgreSQL; the behaviour of ../sqlite/webhooks.ts. */
 export function createWebhooksRepo(pg: PgDb): WebhooksRepo {
   const db = refusingNul(pg);
-  return { ...endpointMethods(db), ...deliveryMethods(db), ...logMethods(db) };
+  return {
+    ...endpointMethods(db),
+    ...deliveryMethods(db),
+    ...logMethods(db),
+    async listening(projectId) {
+      if (hasNul(projectId)) return false;
+      const { rows } = await db.query<{ listening: boolean }>(
+        `SELECT ${listeningSql('postgres', 'p')} AS listening FROM (SELECT $1::text AS project_id) p`,
+        [projectId],
+      );
+      return rows[0]!.listening;
+    },
+  };
 }
 
 function endpointMethods(

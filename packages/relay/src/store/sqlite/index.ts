@@ -27,6 +27,7 @@ import { createRetentionRepo } from './retention.js';
 import { createWebhooksRepo } from './webhooks.js';
 import { createInboundRepo } from './inbound.js';
 import { createBatchesRepo } from './batches.js';
+import { createContactsRepo } from './contacts.js';
 
 /**
  * Every repository on `db`. With `direct`, writes the store otherwise group-commits (enqueues,
@@ -41,6 +42,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     connectors: createConnectorsRepo(db),
     messages,
     batches: createBatchesRepo(db),
+    contacts: createContactsRepo(db),
     status: messages,
     messageEvents: createMessageEventsRepo(db),
     outbox: createOutboxRepo(db, options),

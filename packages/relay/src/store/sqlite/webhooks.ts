@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DeliveryOutcome, WebhooksRepo } from '../types/index.js';
-import { dbNowMs, eventIdSql } from '../event-schema.js';
+import { dbNowMs, eventIdSql, listeningSql } from '../event-schema.js';
 import {
   claimColumns,
   deliveryColumns,
@@ -42,6 +42,9 @@ function prepareEndpoints(db: Database.Database) {
        VALUES (${eventIdSql.sqlite}, ?, ?, ?, ?, ?, ?) RETURNING id`,
     ),
     getEvent: db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE project_id = ? AND id = ?'),
+    listening: db
+      .prepare<[string], number>(`SELECT ${listeningSql('sqlite', 'p')} FROM (SELECT ? AS project_id) p`)
+      .pluck(),
     eventsAfter: db.prepare<[string, number, number], EventRow>(
       'SELECT * FROM events WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
@@ -162,6 +165,7 @@ type EndpointMethods = Pick<
   | 'getEvent'
   | 'eventsAfter'
   | 'lastEventSeq'
+  | 'listening'
   | 'listen'
 >;
 type DeliveryMethods = Pick<WebhooksRepo, 'claim' | 'record' | 'release' | 'pending' | 'nextDue'>;
@@ -220,6 +224,9 @@ function endpointMethods(db: Database.Database, e: Endpoints): EndpointMethods {
         event.data,
       );
       return row!.id;
+    },
+    async listening(projectId) {
+      return e.listening.get(projectId) === 1;
     },
     async getEvent(projectId, id) {
       const row = e.getEvent.get(projectId, id);

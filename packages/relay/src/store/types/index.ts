@@ -2,6 +2,7 @@ import type { AccountsRepo } from './accounts.js';
 import type { AdminTokensRepo } from './admin-tokens.js';
 import type { AuditRepo } from './audit.js';
 import type { BatchesRepo } from './batches.js';
+import type { ContactsRepo } from './contacts.js';
 import type { AnalyticsRepo } from './analytics.js';
 import type { AuthSigningKeysRepo } from './auth-signing-keys.js';
 import type { InvitesRepo } from './invites.js';
@@ -28,6 +29,7 @@ export * from './accounts.js';
 export * from './admin-tokens.js';
 export * from './audit.js';
 export * from './batches.js';
+export * from './contacts.js';
 export * from './analytics.js';
 export * from './auth-signing-keys.js';
 export * from './invites.js';
@@ -60,6 +62,8 @@ export interface Repositories {
   messages: MessagesRepo;
   /** Bulk requests' batches and their messages (issue 16). */
   batches: BatchesRepo;
+  /** Contacts and their groups (issue 16). */
+  contacts: ContactsRepo;
   outbox: OutboxRepo;
   idempotency: IdempotencyRepo;
   status: StatusRepo;

@@ -160,6 +160,8 @@ export interface WebhooksRepo {
     messageId?: string | null;
   }): Promise<string>;
   getEvent(projectId: string, id: string): Promise<EventRecord | null>;
+  /** True while the project has a listener: an active endpoint or a live stream (events are recorded only then). */
+  listening(projectId: string): Promise<boolean>;
   /** The project's events after `seq`, oldest first (the live stream's reads). */
   eventsAfter(projectId: string, seq: number, limit: number): Promise<EventRecord[]>;
   /** The `seq` of the project's newest stored event, or 0: where a live stream that resumes nothing starts. */

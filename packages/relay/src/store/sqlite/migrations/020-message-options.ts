@@ -3,7 +3,7 @@ import { countingTrigger } from './018-message-batches.js';
 import { counted } from './019-rollup-fold.js';
 
 /**
- * Schema version 20: a message's options and bulk requests (issue 16). `batches` records each bulk
+ * Schema version 20: a message's options, bulk requests, contacts and groups (issue 16). `batches` records each bulk
  * request (its messages name it in `batch_id`, indexed with their status for its progress). `priority` (0 high, 1 normal, 2 low), copied
  * to its outbox row, orders the claims of due rows: the outbox's index leads with it, so a claim
  * reads each priority's due rows in order and stops at its limit. `expire_at`: not sent after it
@@ -40,6 +40,41 @@ export const up = `
   CREATE INDEX batches_project ON batches(project_id, created_at);
   ALTER TABLE messages ADD COLUMN batch_id TEXT;
   CREATE INDEX messages_batch ON messages(batch_id, status) WHERE batch_id IS NOT NULL;
+
+  -- Contacts and groups (issue 16): a phone is unique in its project.
+  CREATE TABLE contacts (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name TEXT,
+    first_name TEXT,
+    phone TEXT,
+    email TEXT,
+    telegram_chat_id TEXT,
+    language TEXT,
+    time_zone TEXT,
+    status TEXT NOT NULL DEFAULT 'active',
+    custom TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX contacts_phone ON contacts(project_id, phone) WHERE phone IS NOT NULL;
+  CREATE INDEX contacts_project ON contacts(project_id, created_at, id);
+  CREATE TABLE contact_groups (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (project_id, name)
+  ) STRICT;
+  CREATE TABLE contact_group_members (
+    group_id TEXT NOT NULL REFERENCES contact_groups(id) ON DELETE CASCADE,
+    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (group_id, contact_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX contact_group_members_contact ON contact_group_members(contact_id);
 
   ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
   DROP INDEX outbox_due;
