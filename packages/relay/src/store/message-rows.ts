@@ -78,9 +78,20 @@ export const optionValues = (m: Message): [number, ...unknown[]] => [
 ];
 
 /** The options of issue 16 as stored (`OPTION_COLUMNS`' values from `at`), only those a message has. */
-function options(v: readonly unknown[], at = 0): Partial<Message> {
+function options(v: readonly unknown[], at = 0): Partial<Message> | undefined {
+  const priority = v[at];
+  const expireAt = v[at + 1];
+  const category = v[at + 2];
+  const reference = v[at + 3];
+  const metadata = v[at + 4];
+  const sender = v[at + 5];
+  const flash = v[at + 6];
+  const batchId = v[at + 7];
+  // Most messages have none: nothing to build.
+  if ((priority === 1 || priority == null) && flash !== 1 && expireAt == null && category == null) {
+    if (reference == null && metadata == null && sender == null && batchId == null) return undefined;
+  }
   const o: Partial<Message> = {};
-  const [priority, expireAt, category, reference, metadata, sender, flash, batchId] = v.slice(at, at + 8);
   if (priority !== 1 && priority != null) o.priority = priorityOfRank(priority as number);
   if (expireAt != null) o.expireAt = expireAt as number;
   if (category != null) o.category = category as MessageCategory;

@@ -46,6 +46,20 @@ export function readOptions(
   now: number,
   templateCategory?: TemplateCategory | null,
 ): MessageOptions {
+  // Most sends ask for no option: one shared answer per category, nothing allocated.
+  if (
+    req.sendAt === undefined &&
+    req.expireAt === undefined &&
+    req.validFor === undefined &&
+    req.priority === undefined &&
+    req.category === undefined &&
+    req.metadata === undefined &&
+    req.reference === undefined &&
+    req.from === undefined &&
+    req.flash === undefined
+  ) {
+    return plainOptions(categoryOfTemplate(templateCategory));
+  }
   if (key.kind === 'public') {
     const asked = secretOnly.find((name) => req[name] !== undefined);
     if (asked) throw new AppError('validation_failed', `\`${asked}\` needs a secret key.`, { field: asked });
@@ -70,6 +84,26 @@ export function readOptions(
     sender: req.from ?? null,
     flash: req.flash === true,
   };
+}
+
+const plain = new Map<MessageCategory | null, MessageOptions>();
+/** The options of a send that asked for none, in `category` (its template's). */
+function plainOptions(category: MessageCategory | null): MessageOptions {
+  let options = plain.get(category);
+  if (!options) {
+    options = Object.freeze({
+      sendAt: null,
+      expireAt: null,
+      priority: defaultPriority(category),
+      category,
+      reference: null,
+      metadata: null,
+      sender: null,
+      flash: false,
+    });
+    plain.set(category, options);
+  }
+  return options;
 }
 
 /** `sendAt` in ms: null for now (absent, or at most a minute ago); 400 when past or over a year ahead. */
@@ -186,18 +220,20 @@ export function dueTime(options: MessageOptions, project: Project, recipient: Re
   return afterQuietHours(quiet, recipientZones(recipient.country, quiet.timeZone), at);
 }
 
-/** The option fields of the stored message (only those set: most messages have none). */
-export function optionFields(options: MessageOptions, dueAt: number, now: number): Partial<Message> {
-  return {
-    ...(dueAt > now && { status: 'scheduled' as const, scheduledAt: dueAt }),
-    ...(options.priority !== 'normal' && { priority: options.priority }),
-    ...(options.expireAt !== null && { expireAt: options.expireAt }),
-    ...(options.category !== null && { category: options.category }),
-    ...(options.reference !== null && { reference: options.reference }),
-    ...(options.metadata !== null && { metadata: options.metadata }),
-    ...(options.sender !== null && { sender: options.sender }),
-    ...(options.flash && { flash: true }),
-  };
+/** Sets the option fields on the new `message` (only those asked: most messages have none). */
+export function applyOptions(message: Message, options: MessageOptions, dueAt: number, now: number): Message {
+  if (dueAt > now) {
+    message.status = 'scheduled';
+    message.scheduledAt = dueAt;
+  }
+  if (options.priority !== 'normal') message.priority = options.priority;
+  if (options.expireAt !== null) message.expireAt = options.expireAt;
+  if (options.category !== null) message.category = options.category;
+  if (options.reference !== null) message.reference = options.reference;
+  if (options.metadata !== null) message.metadata = options.metadata;
+  if (options.sender !== null) message.sender = options.sender;
+  if (options.flash) message.flash = true;
+  return message;
 }
 
 const isoOrNull = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());

@@ -16,7 +16,7 @@ import { checkTargetUrlSyntax } from '../webhooks/callback-url.js';
 import {
   checkSenderAndFlash,
   dueTime,
-  optionFields,
+  applyOptions,
   readOptions,
   type MessageOptions,
   type OptionsRequest,
@@ -73,11 +73,24 @@ export interface SendLookups {
 
 /** Lookups straight from the store (its read cache serves the hot ones). */
 export function storeLookups(store: Store, projectId: string): SendLookups {
-  return {
-    template: (name) => store.templates.get(projectId, name),
-    connectors: (channel) => store.connectors.forChannel(projectId, channel),
-    hasWebhookEndpoint: async () => (await store.webhooks.listEndpoints(projectId)).length > 0,
-  };
+  return new StoreLookups(store, projectId);
+}
+
+/** One object per send, its methods shared. */
+class StoreLookups implements SendLookups {
+  constructor(
+    private readonly store: Store,
+    private readonly projectId: string,
+  ) {}
+  template(name: string) {
+    return this.store.templates.get(this.projectId, name);
+  }
+  connectors(channel: Channel) {
+    return this.store.connectors.forChannel(this.projectId, channel);
+  }
+  async hasWebhookEndpoint() {
+    return (await this.store.webhooks.listEndpoints(this.projectId)).length > 0;
+  }
 }
 
 /** A send checked and rendered, its recipient normalised: everything but opt-outs, limits and storage. */
@@ -119,7 +132,7 @@ export function preparedMessage(
   now: number,
 ): { message: Message; dueAt: number } {
   const dueAt = dueTime(options, caller.project, recipient, now);
-  return { message: { ...draftMessage(caller, draft, recipient, now), ...optionFields(options, dueAt, now) }, dueAt };
+  return { message: applyOptions(draftMessage(caller, draft, recipient, now), options, dueAt, now), dueAt };
 }
 
 /**

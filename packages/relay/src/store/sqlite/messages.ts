@@ -10,7 +10,8 @@ import type {
 } from '../types/index.js';
 import { statusRank } from '../status-rank.js';
 import { createGroupCommit } from './group-commit.js';
-import { OPTION_COLUMNS, optionValues, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
+import { OPTION_COLUMNS, toIdempotency, toMessage, type MessageRow } from '../message-rows.js';
+import { priorityRank } from '../types/index.js';
 import { historyPage, historyStatement } from '../message-history.js';
 import { createEventWriter } from './message-events.js';
 import { callbackEvent } from '../message-event-rows.js';
@@ -47,8 +48,7 @@ export function createMessageWriter(db: Database.Database) {
   return {
     /** Inserts the message and its outbox row, due at `dueAt` (leased for its first attempt with `lease`). */
     writeMessage(m: Message, dueAt: number, lease?: OutboxLease): void {
-      const options = optionValues(m);
-      const priority = options[0];
+      const priority = m.priority ? priorityRank[m.priority] : 1;
       // Positional: binding 22 named parameters from a copy of the message cost more than the insert.
       insertMessage.run(
         m.id,
@@ -75,7 +75,15 @@ export function createMessageWriter(db: Database.Database) {
         m.scheduledAt,
         m.templateVersion ?? null,
         m.callbackUrl ?? null,
-        ...options,
+        // `OPTION_COLUMNS`, in order (positional, no array per insert).
+        priority,
+        m.expireAt ?? null,
+        m.category ?? null,
+        m.reference ?? null,
+        m.metadata ? JSON.stringify(m.metadata) : null,
+        m.sender ?? null,
+        m.flash ? 1 : 0,
+        m.batchId ?? null,
       );
       if (lease) insertLeasedOutbox.run(m.id, dueAt, lease.until, lease.owner, priority);
       else insertOutbox.run(m.id, dueAt, priority);
