@@ -3,7 +3,7 @@
 // the figure is the request's own. A 202 means every message is stored with its outbox row (one
 // transaction); after the runs, the database is counted to prove it. Measured: each request's
 // latency (sequential requests, the first BENCH_BULK_WARMUP not counted), and the relay's RSS
-// growth over its RSS before the first request.
+// growth over its RSS before the first request. The relay runs with `pnpm start`'s heap flags.
 // Targets: p50 ≤ 1 s, RSS growth ≤ 100 MB, on each backend.
 //
 // Knobs: BENCH_BULK_REQUESTS (default 10), BENCH_BULK_WARMUP (default 2), BENCH_BULK_SIZE (default
@@ -39,6 +39,7 @@ export const title = 'Bulk — POST /v1/messages/bulk with 10,000 messages, SQLi
 export const TARGETS = { maxP50Ms: 1000, maxRssGrowthMB: 100 };
 
 const CLI = path.join(ROOT, 'packages/relay/dist/cli.js');
+const START_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size=8'];
 
 function settings() {
   return {
@@ -84,7 +85,8 @@ async function installation(kind, s) {
   if (raised.code !== 0) throw new HarnessError(`messagejs-relay limits set failed: ${raised.stderr || raised.stdout}`);
   const port = await freePort();
   const logFile = path.join(TMP, `bench-bulk-${kind}.log`);
-  const child = spawnNode([CLI, 'start', '--no-worker', '--port', String(port), '--data-dir', dataDir], {
+  // The heap flags of `pnpm start` (package.json), the command the README gives.
+  const child = spawnNode([...START_FLAGS, CLI, 'start', '--no-worker', '--port', String(port), '--data-dir', dataDir], {
     env,
     logFile,
   });

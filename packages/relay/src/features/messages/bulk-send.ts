@@ -20,7 +20,8 @@ import { readOptions } from './message-options.js';
 /** An item of a bulk request once checked: where it was, and what it sends. */
 interface Item {
   index: number;
-  send: PreparedSend;
+  /** The message to store: built as the item is checked, so its draft can go at once. */
+  input: EnqueueInput;
 }
 
 type Shared = Omit<ReturnType<typeof bulkRequestSchema.parse>, 'messages' | 'recipients' | 'atomic'>;
@@ -60,18 +61,22 @@ export async function sendBulk(
   readOptions(caller, shared, deps.now());
 
   const lookups = cachedLookups(storeLookups(store, project.id));
+  const batchId = newId('bat');
+  const now = deps.now();
   const rejected: BulkRejection[] = [];
   const items: Item[] = [];
   for (let index = 0; index < list.items.length; index++) {
     try {
       const itemBody = merged(shared, list.items[index], messages !== undefined);
-      items.push({ index, send: await prepareSend(deps, caller, itemBody, lookups) });
+      // The parsed item is not needed again: a 10,000-item request holds only what it stores.
+      list.items[index] = null;
+      items.push({ index, input: inputOf(caller, await prepareSend(deps, caller, itemBody, lookups), batchId, now) });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       rejected.push({ index, code: error.code, field: error.field ?? null, message: error.message });
     }
   }
-  const optedOut = await store.optOuts.among(project.id, [...new Set(items.map((i) => i.send.recipient.address))]);
+  const optedOut = await store.optOuts.among(project.id, [...new Set(items.map((i) => i.input.message.to))]);
   const accepted = optedOut.size === 0 ? items : items.filter((i) => !refusedOptOut(i, optedOut, rejected));
   rejected.sort((a, b) => a.index - b.index);
   if (atomic && rejected.length > 0) {
@@ -84,7 +89,7 @@ export async function sendBulk(
   if (accepted.length > 0) {
     await enforceLimit(deps.limits, project.limits, 'project', project.id, undefined, accepted.length);
   }
-  return storeBatch(deps, caller, { total: list.items.length, accepted, rejected }, idempotency);
+  return storeBatch(deps, caller, { batchId, now, total: list.items.length, accepted, rejected }, idempotency);
 }
 
 /** The request's list of items, refused at once when it has more than 10,000. */
@@ -148,7 +153,7 @@ function invalidItem(fullMessages: boolean): never {
 
 /** True (and the item refused) when its recipient opted out. */
 function refusedOptOut(item: Item, optedOut: ReadonlySet<string>, rejected: BulkRejection[]): boolean {
-  if (!optedOut.has(item.send.recipient.address)) return false;
+  if (!optedOut.has(item.input.message.to)) return false;
   rejected.push({
     index: item.index,
     code: 'recipient_opted_out',
@@ -178,16 +183,23 @@ function cachedLookups(inner: SendLookups): SendLookups {
   };
 }
 
+/** The message an item stores, in batch `batchId`. */
+function inputOf(caller: KeyPrincipal, send: PreparedSend, batchId: string, now: number): EnqueueInput {
+  const { message, dueAt } = preparedMessage(caller, send, now);
+  message.batchId = batchId;
+  return { message, dueAt, ...(send.draft.templateUse && { templateId: send.draft.templateUse.id }) };
+}
+
 /** Stores the batch and its messages, and answers what was accepted and refused. */
 async function storeBatch(
   deps: SendDeps,
   caller: KeyPrincipal,
-  outcome: { total: number; accepted: Item[]; rejected: BulkRejection[] },
+  outcome: { batchId: string; now: number; total: number; accepted: Item[]; rejected: BulkRejection[] },
   idempotency?: { key: string; requestHash: string },
 ): Promise<Answer<BulkResponse>> {
-  const now = deps.now();
+  const { now } = outcome;
   const batch: BatchRecord = {
-    id: newId('bat'),
+    id: outcome.batchId,
     projectId: caller.project.id,
     keyId: caller.key.id,
     total: outcome.total,
@@ -195,11 +207,7 @@ async function storeBatch(
     rejected: outcome.rejected.length,
     createdAt: now,
   };
-  const inputs: EnqueueInput[] = outcome.accepted.map(({ send }) => {
-    const { message, dueAt } = preparedMessage(caller, send, now);
-    message.batchId = batch.id;
-    return { message, dueAt, ...(send.draft.templateUse && { templateId: send.draft.templateUse.id }) };
-  });
+  const inputs = outcome.accepted.map((item) => item.input);
   const response = summary(batch.id, outcome, inputs);
   const record = idempotency && idempotencyRecord(caller.key.id, idempotency, 202, response, now);
   const result = await deps.store.batches.create(batch, inputs, record);

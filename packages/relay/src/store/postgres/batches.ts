@@ -5,8 +5,8 @@ import { enqueueBatch } from './enqueue-batch.js';
 import type { PgDb } from './queryable.js';
 import { hasNul } from './nul-text.js';
 
-/** Messages per statement: the unnest statement's arrays stay a few MB. */
-const CHUNK = 2_000;
+/** Messages per statement: each statement's arrays (and the text `pg` makes of them) stay small. */
+const CHUNK = 1_000;
 
 interface BatchRow {
   id: string;
