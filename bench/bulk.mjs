@@ -86,10 +86,13 @@ async function installation(kind, s) {
   const port = await freePort();
   const logFile = path.join(TMP, `bench-bulk-${kind}.log`);
   // The heap flags of `pnpm start` (package.json), the command the README gives.
-  const child = spawnNode([...START_FLAGS, CLI, 'start', '--no-worker', '--port', String(port), '--data-dir', dataDir], {
-    env,
-    logFile,
-  });
+  const child = spawnNode(
+    [...START_FLAGS, CLI, 'start', '--no-worker', '--port', String(port), '--data-dir', dataDir],
+    {
+      env,
+      logFile,
+    },
+  );
   const base = `http://${HOST}:${port}`;
   await waitForHttp(`${base}/healthz`, { child, logFile, timeoutMs: 60_000 });
   return {
