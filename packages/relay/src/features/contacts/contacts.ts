@@ -98,6 +98,9 @@ async function syncOptOuts(
   }
 }
 
+/** The event each kind of change raises. */
+const EVENT_TYPES = { create: 'contact.created', update: 'contact.updated', delete: 'contact.deleted' } as const;
+
 /** Records the change's event and audit entry in `tx`. */
 async function recorded(
   tx: Repositories,
@@ -105,7 +108,7 @@ async function recorded(
   project: Project,
   change: { action: 'create' | 'update' | 'delete'; id: string; before?: Contact; after?: Contact; at: number },
 ) {
-  const type = { create: 'contact.created', update: 'contact.updated', delete: 'contact.deleted' }[change.action];
+  const type = EVENT_TYPES[change.action];
   const view = change.after ?? change.before!;
   if (await tx.webhooks.listening(project.id)) {
     await tx.webhooks.recordEvent({ projectId: project.id, type, at: change.at, data: JSON.stringify(view) });

@@ -11,7 +11,7 @@ import { AppError } from '../../domain/app-error.js';
 import { toValidationError } from '../../domain/validation.js';
 import { newId } from '../../crypto/tokens.js';
 import { enforceLimit } from '../../store/rate-limits.js';
-import { controlFieldOf } from '../../http/platform/json-body.js';
+import { controlFieldOf } from '../../domain/control-characters.js';
 import { idempotencyRecord, replayAnswer, storedAnswer, type Answer } from './idempotent-answer.js';
 import type { SendDeps } from './send-message.js';
 import { prepareSend, preparedMessage, storeLookups, type PreparedSend, type SendLookups } from './prepare-send.js';

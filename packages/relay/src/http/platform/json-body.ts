@@ -2,6 +2,7 @@ import express from 'express';
 import type { Handler } from './handler.js';
 import { hasContentType } from './request-info.js';
 import { AppError } from '../../domain/app-error.js';
+import { CONTROL, controlField } from '../../domain/control-characters.js';
 
 // Keys that could reach an object's prototype if someone later merged the body into an object.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -11,14 +12,6 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * step that walks a body (validation, idempotency fingerprints, logs) may then recurse safely.
  */
 export const MAX_BODY_DEPTH = 32;
-
-/**
- * The C0 control characters no caller text may hold: U+0000 (PostgreSQL's text cannot store it,
- * SQLite's can, so refusing it here gives both backends one behaviour) and every other one but
- * tab, line feed and carriage return, which free text (a message body, a template) may hold.
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 
 // One pair of stacks reused by every call: the walk is synchronous, so calls never overlap.
 const pending: unknown[] = [];
@@ -86,29 +79,6 @@ function tooDeepField(body: unknown): string | undefined {
   }
   return undefined;
 }
-
-/**
- * The path (`params.name`, `to.0`) of the first string or key holding a `CONTROL` character, as
- * `toValidationError` names fields; a key names itself. Recursive: only called on a body whose
- * depth `checkBody` accepted.
- */
-function controlField(value: unknown, path: string[] = []): string | undefined {
-  if (typeof value === 'string') return CONTROL.test(value) ? path.join('.') : undefined;
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const at = [...path, key];
-    if (CONTROL.test(key)) return at.join('.');
-    const found = controlField(item, at);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-/** The path of the first string or key of `value` holding a control character, or undefined (a bulk request's items). */
-export const controlFieldOf = (value: unknown): string | undefined => {
-  const found = controlField(value);
-  return found === undefined ? undefined : found || '(body)';
-};
 
 /** `validation_failed` for text holding a control character, naming the field at fault. */
 function controlRefused(body: unknown): AppError {

@@ -1,22 +1,13 @@
 import type { MessageStatus } from '@messagejs/shared-types';
-import type { BatchRecord, BatchesRepo, IdempotencyRecord } from '../types/index.js';
+import type { BatchesRepo, IdempotencyRecord } from '../types/index.js';
 import { toIdempotency } from '../message-rows.js';
 import { enqueueBatch } from './enqueue-batch.js';
+import { toBatch, type BatchRow } from '../batch-rows.js';
 import type { PgDb } from './queryable.js';
 import { hasNul } from './nul-text.js';
 
 /** Messages per statement: each statement's arrays (and the text `pg` makes of them) stay small. */
 const CHUNK = 1_000;
-
-interface BatchRow {
-  id: string;
-  project_id: string;
-  key_id: string;
-  total: number;
-  accepted: number;
-  rejected: number;
-  created_at: number;
-}
 
 /** Thrown inside the transaction to roll it back when the idempotency key is taken. */
 class KeyTaken extends Error {}
@@ -62,18 +53,7 @@ export function createBatchesRepo(db: PgDb): BatchesRepo {
     async get(id) {
       if (hasNul(id)) return null;
       const { rows } = await db.query<BatchRow>('SELECT * FROM batches WHERE id = $1', [id]);
-      const r = rows[0];
-      return r
-        ? {
-            id: r.id,
-            projectId: r.project_id,
-            keyId: r.key_id,
-            total: r.total,
-            accepted: r.accepted,
-            rejected: r.rejected,
-            createdAt: r.created_at,
-          }
-        : null;
+      return rows[0] ? toBatch(rows[0]) : null;
     },
     async statuses(id) {
       if (hasNul(id)) return {};
@@ -93,5 +73,3 @@ async function storedRecord(db: PgDb, r: IdempotencyRecord): Promise<Idempotency
   );
   return toIdempotency(rows[0]!);
 }
-
-export type { BatchRecord };

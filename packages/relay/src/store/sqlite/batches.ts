@@ -2,26 +2,7 @@ import type Database from 'better-sqlite3';
 import type { MessageStatus } from '@messagejs/shared-types';
 import type { BatchRecord, BatchesRepo, IdempotencyRecord } from '../types/index.js';
 import { createMessageWriter } from './messages.js';
-
-interface BatchRow {
-  id: string;
-  project_id: string;
-  key_id: string;
-  total: number;
-  accepted: number;
-  rejected: number;
-  created_at: number;
-}
-
-const toBatch = (r: BatchRow): BatchRecord => ({
-  id: r.id,
-  projectId: r.project_id,
-  keyId: r.key_id,
-  total: r.total,
-  accepted: r.accepted,
-  rejected: r.rejected,
-  createdAt: r.created_at,
-});
+import { toBatch, type BatchRow } from '../batch-rows.js';
 
 /**
  * Bulk requests' batches (issue 16). A batch and its messages are one transaction, written the
