@@ -56,12 +56,13 @@ describe('sendRate', () => {
       sent.push(Date.parse(m.attempts[0].at));
     }
     sent.sort((a, b) => a - b);
-    // 5 a second: slots 200 ms apart. An attempt's time is read after the provider answers, so a
-    // gap may come out a few ms short of its slot's, never near the 0 ms of a burst; over the 11
-    // gaps they add up to the slots'.
-    const gaps = sent.slice(1).map((at, i) => at - sent[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(150);
-    expect(sent.at(-1)! - sent[0]!).toBeGreaterThanOrEqual(11 * 200 - 40);
+    // 5 a second: slots 200 ms apart. An attempt's time is read after the provider answers, on an
+    // event loop that may run late on a loaded machine, so one gap can come out short when the
+    // send before it ran late; any five gaps together still span the slots' second (a burst would
+    // put them within a few ms).
+    const fiveGaps = sent.slice(5).map((at, i) => at - sent[i]!);
+    expect(Math.min(...fiveGaps)).toBeGreaterThanOrEqual(1000 - 100);
+    expect(sent.at(-1)! - sent[0]!).toBeGreaterThanOrEqual(11 * 200 - 100);
     expect(t.console.filter((text) => text.includes('paced ')).length).toBe(12);
 
     await call(t, 'PATCH', `${connectors}/${id}`, { key: owner.accessToken, body: { sendRate: null } });
