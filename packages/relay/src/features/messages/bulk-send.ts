@@ -133,15 +133,16 @@ function merged(shared: Shared, item: unknown, fullMessages: boolean): object {
   if (field !== undefined) {
     throw new AppError('validation_failed', `\`${field}\` must not contain control characters.`, { field });
   }
-  const params =
-    shared.params || own.params
-      ? { ...shared.params, ...(typeof own.params === 'object' ? (own.params as object) : {}) }
-      : undefined;
+  // An item's own params go over the shared ones; a value that is no object is left for the schema to refuse.
+  const ownParams = own.params;
+  const mergeable =
+    ownParams === undefined || (typeof ownParams === 'object' && ownParams !== null && !Array.isArray(ownParams));
+  const params = shared.params && mergeable ? { ...shared.params, ...ownParams } : ownParams;
   // A template item takes no shared text and a text item no shared template.
   const base: Record<string, unknown> = { ...shared };
   if ('text' in own) delete base.template;
   if ('template' in own) delete base.text;
-  return { ...base, ...own, ...(params && typeof own.params !== 'string' && { params }) };
+  return { ...base, ...own, ...(params !== undefined && { params }) };
 }
 
 function invalidItem(fullMessages: boolean): never {

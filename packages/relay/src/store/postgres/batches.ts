@@ -1,6 +1,6 @@
 import type { MessageStatus } from '@messagejs/shared-types';
-import type { BatchesRepo, IdempotencyRecord } from '../types/index.js';
-import { toIdempotency } from '../message-rows.js';
+import type { BatchesRepo } from '../types/index.js';
+import { readIdempotency, writeIdempotency } from './messages.js';
 import { enqueueBatch } from './enqueue-batch.js';
 import { toBatch, type BatchRow } from '../batch-rows.js';
 import type { PgDb } from './queryable.js';
@@ -22,21 +22,7 @@ export function createBatchesRepo(db: PgDb): BatchesRepo {
     async create(batch, inputs, idempotency) {
       try {
         await db.tx(async (q) => {
-          if (idempotency) {
-            const { rowCount } = await q.query(
-              `INSERT INTO idempotency (key_id, idempotency_key, request_hash, status_code, response, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-              [
-                idempotency.keyId,
-                idempotency.idempotencyKey,
-                idempotency.requestHash,
-                idempotency.statusCode,
-                JSON.stringify(idempotency.response),
-                idempotency.createdAt,
-              ],
-            );
-            if (rowCount === 0) throw new KeyTaken();
-          }
+          if (idempotency && !(await writeIdempotency(q, idempotency))) throw new KeyTaken();
           await q.query(
             `INSERT INTO batches (id, project_id, key_id, total, accepted, rejected, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -47,7 +33,7 @@ export function createBatchesRepo(db: PgDb): BatchesRepo {
         return { ok: true };
       } catch (error) {
         if (!(error instanceof KeyTaken)) throw error;
-        return { ok: false, existing: await storedRecord(db, idempotency!) };
+        return { ok: false, existing: (await readIdempotency(db, idempotency!.keyId, idempotency!.idempotencyKey))! };
       }
     },
     async get(id) {
@@ -64,12 +50,4 @@ export function createBatchesRepo(db: PgDb): BatchesRepo {
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
   };
-}
-
-async function storedRecord(db: PgDb, r: IdempotencyRecord): Promise<IdempotencyRecord> {
-  const { rows } = await db.query<Parameters<typeof toIdempotency>[0]>(
-    'SELECT * FROM idempotency WHERE key_id = $1 AND idempotency_key = $2',
-    [r.keyId, r.idempotencyKey],
-  );
-  return toIdempotency(rows[0]!);
 }
