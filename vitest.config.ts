@@ -61,6 +61,7 @@ const onPostgres = features(
   'send-rate',
   'bulk',
   'contacts',
+  'contacts-import',
 );
 
 /**

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type http from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
@@ -56,6 +57,7 @@ import { mountAdmin } from './app/admin.js';
 import type { TargetPolicy } from './features/webhooks/target-policy.js';
 import { webhookSetup } from './app/webhooks.js';
 import { createEventStreams, type EventStreams } from './features/webhooks/event-stream.js';
+import { createImportRunner, type ImportRunner } from './features/contacts/import/runner.js';
 import { createOperations, RELAY_VERSION, type Operations } from './app/operations.js';
 
 import type { Relay, RelayDeps } from './app/types.js';
@@ -91,6 +93,7 @@ export interface Parts {
   /** Where webhooks may go (`MESSAGEJS_ALLOW_PRIVATE_TARGETS`, `MESSAGEJS_ALLOW_HTTP_WEBHOOKS`). */
   webhookPolicy: TargetPolicy;
   streams: EventStreams; // live event streams: `close` ends them first, else the server would wait on them
+  imports: ImportRunner; // contacts' CSV imports running in the background (resumed on `listen`)
 }
 
 /** Opens the store and keys and builds the services every route and job uses. */
@@ -156,6 +159,7 @@ async function openParts(
     ops,
     webhookPolicy: hooks.policy,
     streams: createEventStreams({ store, logger, tuning: deps.eventStream }),
+    imports: createImportRunner({ store, dir: path.join(config.dataDir, 'imports'), logger, now }),
   };
 }
 
@@ -305,6 +309,7 @@ function relayOf(
       });
       await parts.ops.listen(config.http);
       worker?.start();
+      await parts.imports.resume();
       accounts.passwords.warmUp();
       for (const { projectId, projectName, channels } of await consoleOnPhoneChannels(store)) {
         logger.warn(
@@ -319,6 +324,7 @@ function relayOf(
     listenMetrics: () => parts.ops.listen(config.http),
     async close() {
       await parts.streams.close();
+      await parts.imports.close();
       if (server) {
         const s = server;
         server = null;

@@ -51,6 +51,7 @@ export const errorStatus = {
   inbound_not_found: 404,
   phone_mapping_not_found: 404,
   inbound_rule_not_found: 404,
+  import_not_found: 404,
   // 405
   method_not_allowed: 405,
   // 422

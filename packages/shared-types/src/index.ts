@@ -376,3 +376,13 @@ export {
   type Group,
   type UpdateContactRequest,
 } from './schemas/contacts.js';
+export {
+  contactExportQuerySchema,
+  contactImportAcceptedSchema,
+  contactImportOptionsSchema,
+  contactImportSchema,
+  csvDelimiters,
+  importStatuses,
+  type ContactImport,
+  type ContactImportOptions,
+} from './schemas/imports.js';

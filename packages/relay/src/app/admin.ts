@@ -8,6 +8,7 @@ import { projectAdminRoutes } from '../features/projects/admin-routes.js';
 import { webhookRoutes } from '../features/webhooks/routes.js';
 import { eventStreamRoutes } from '../features/webhooks/stream-routes.js';
 import { inboundAdminRoutes } from '../features/inbound/admin-routes.js';
+import { contactImportRoutes } from '../features/contacts/import-routes.js';
 
 /** The management plane: sign-in (public), accounts and the projects' admin API (behind the admin access step). */
 export function mountAdmin(
@@ -26,6 +27,8 @@ export function mountAdmin(
     parts.keyCache.clear();
     return parts.shared.announce();
   };
+  // Before the projects' routes: `…/contacts/export` is not a contact id.
+  router.mount(contactImportRoutes({ store: parts.store, now: parts.now, imports: parts.imports }), { use: [admin] });
   router.mount(projectAdminRoutes({ ...parts, invalidate }), { use: [admin] });
   const { store, sealer, now, webhookPolicy: policy, worker } = parts;
   router.mount(webhookRoutes({ store, sealer, now, policy, wake: () => worker?.webhooks?.wake() }), { use: [admin] });

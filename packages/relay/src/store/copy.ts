@@ -32,6 +32,9 @@ export const COPY_TABLES = [
   'contacts',
   'contact_groups',
   'contact_group_members',
+  // Contacts' CSV imports and their reports (an unfinished one resumes where its file is).
+  'contact_imports',
+  'contact_import_errors',
   'messages',
   'message_attempts',
   'message_events',

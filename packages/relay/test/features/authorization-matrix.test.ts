@@ -101,8 +101,9 @@ describe('authorization matrix', () => {
         const want = expected(route, fixture, caller);
         const before = await stable();
         const res = await call(ctx.t, route.method, request.path, {
-          headers: caller.headers(),
+          headers: { ...caller.headers(), ...(request.type && { 'content-type': request.type }) },
           ...(request.body !== undefined && { body: request.body }),
+          ...(request.rawBody !== undefined && { rawBody: request.rawBody }),
         });
         const code = res.body?.error?.code as string | undefined;
         seen.add(res.status);

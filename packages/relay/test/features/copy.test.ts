@@ -216,6 +216,17 @@ async function populate(fake: FakeProvider): Promise<{ dataDir: string; demo: Te
     body: { name: 'Copy', phone: '+212612347777', custom: { tier: 1 }, groups: [group.body.id] },
   });
   expect(contact.status).toBe(201);
+  // A CSV import of contacts with a refused row (its report).
+  const imported = await call(t, 'POST', `${project}/contacts/import`, {
+    ...as,
+    rawBody: 'phone,name\n+212612347778,Imported\nnot-a-number,Bad\n',
+    headers: { 'content-type': 'text/csv' },
+  });
+  expect(imported.status).toBe(202);
+  for (let i = 0; i < 200 && (await t.relay.store.imports.get(imported.body.importId))?.status !== 'completed'; i++) {
+    await sleep(10);
+  }
+  expect(await t.relay.store.imports.get(imported.body.importId)).toMatchObject({ created: 1, failed: 1 });
   const optOut = await call(t, 'POST', `${project}/opt-outs`, { ...as, body: { address: '+212612349999' } });
   expect(optOut.status).toBe(201);
   const other = await call(t, 'POST', '/v1/projects', { ...as, body: { name: 'Second' } });

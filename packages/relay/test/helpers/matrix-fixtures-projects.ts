@@ -314,9 +314,75 @@ const contacts: Record<string, Fixture> = {
   },
 };
 
+/** Waits until no import of the relay is running: a background chunk must not land inside another row's snapshot. */
+async function importsIdle(ctx: Ctx): Promise<void> {
+  for (let i = 0; i < 500 && (await ctx.t.relay.store.imports.stale(Number.MAX_SAFE_INTEGER, 1)).length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A finished import of A1 (its record only: the routes that read one need no file). */
+async function freshImport(ctx: Ctx): Promise<string> {
+  await importsIdle(ctx);
+  const id = ctx.unique('imp');
+  const at = ctx.t.clock.now;
+  await ctx.t.relay.store.imports.create({
+    id,
+    projectId: ctx.a1,
+    status: 'completed',
+    fileName: 'a.csv',
+    bytes: 10,
+    sha256: '0'.repeat(64),
+    settings: '{}',
+    rows: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    error: null,
+    createdAt: at,
+    startedAt: at,
+    finishedAt: at,
+    updatedAt: at,
+  });
+  return id;
+}
+
+/** An import is read by its own id: a member who does not see its project gets the import's 404. */
+const importOfUnseenProject = (caller: Caller) =>
+  caller.restricted ? { status: 404, code: /^import_not_found$/ } : undefined;
+
+/** Contacts' CSV import and export (issue 16). */
+const imports: Record<string, Fixture> = {
+  [`POST ${PROJECT}/contacts/import`]: {
+    scope: 'project',
+    ok: 202,
+    build: async (ctx) => {
+      await importsIdle(ctx);
+      const phone = `+2126${String(ctx.unique('n').replace(/\D/g, '')).padStart(8, '0').slice(-8)}`;
+      return { path: at(ctx, '/contacts/import'), rawBody: `phone\n${phone}\n`, type: 'text/csv' };
+    },
+  },
+  [`GET ${PROJECT}/imports`]: read('/imports'),
+  [`GET ${PROJECT}/contacts/export`]: read('/contacts/export'),
+  'GET /v1/imports/:importId': {
+    scope: 'account',
+    ok: 200,
+    rule: importOfUnseenProject,
+    build: async (ctx) => ({ path: `/v1/imports/${await freshImport(ctx)}` }),
+  },
+  'GET /v1/imports/:importId/errors': {
+    scope: 'account',
+    ok: 200,
+    rule: importOfUnseenProject,
+    build: async (ctx) => ({ path: `/v1/imports/${await freshImport(ctx)}/errors` }),
+  },
+};
+
 /** Every fixture of the projects admin API, by `METHOD /path`. */
 export const projectFixtures: Record<string, Fixture> = {
   ...projects,
+  ...imports,
   ...settings,
   ...keys,
   ...connectors,

@@ -30,7 +30,7 @@ export interface Ctx {
 export interface Fixture {
   scope: 'own' | 'account' | 'project';
   ok: number;
-  build(ctx: Ctx, caller: Caller): Promise<{ path: string; body?: unknown }>;
+  build(ctx: Ctx, caller: Caller): Promise<{ path: string; body?: unknown; rawBody?: string; type?: string }>;
   /** The route's own rule for some callers, checked after the scope and before the permission. */
   rule?(caller: Caller): { status: number; code?: RegExp } | undefined;
   /** A success ends the caller's sessions (a password change, a logout): the matrix signs them in again. */

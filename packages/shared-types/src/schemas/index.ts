@@ -10,6 +10,7 @@ import {
   updateContactRequestSchema,
   updateGroupRequestSchema,
 } from './contacts.js';
+import { contactExportQuerySchema, contactImportOptionsSchema, contactImportSchema } from './imports.js';
 import {
   conversationQuerySchema,
   conversationResponseSchema,
@@ -182,6 +183,9 @@ export const schemas = {
   UpdateGroupRequest: updateGroupRequestSchema,
   GroupMembersRequest: groupMembersRequestSchema,
   GroupMembersResponse: groupMembersResponseSchema,
+  ContactImport: contactImportSchema,
+  ContactImportOptions: contactImportOptionsSchema,
+  ContactExportQuery: contactExportQuerySchema,
   MessageAttempt: messageAttemptSchema,
   MessageEvent: messageEventSchema,
   MessageResponse: messageResponseSchema,

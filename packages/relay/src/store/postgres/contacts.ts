@@ -12,6 +12,7 @@ import { toPage } from '../sqlite/page.js';
 import { pgAfterBounds } from './page-bounds.js';
 import type { PgDb } from './queryable.js';
 import { hasNul, refuseNul } from './nul-text.js';
+import { unnestInput, unnestValues, type UnnestColumn } from './unnest.js';
 
 /** A unique index refused the write (SQLSTATE 23505). */
 const isUnique = (error: unknown) => (error as { code?: string }).code === '23505';
@@ -29,9 +30,85 @@ async function write<T, U extends string>(work: () => Promise<T>, taken: U): Pro
   }
 }
 
+/** A contact's text fields, refused when one holds NUL. */
+const refuseNulIn = (c: ContactRecord) =>
+  refuseNul({
+    name: c.name,
+    firstName: c.firstName,
+    email: c.email,
+    language: c.language,
+    custom: JSON.stringify(c.custom),
+  });
+
+/** Every column of a contact as an `unnest` input (an import's chunks). */
+const CONTACT_INPUT: ReadonlyArray<UnnestColumn<ContactRecord>> = CONTACT_COLUMNS.map((name, i) => [
+  name,
+  name === 'created_at' || name === 'updated_at' ? 'bigint' : 'text',
+  (c: ContactRecord) => contactValues(c)[i],
+]);
+
 /** Contacts and groups (issue 16) on PostgreSQL: the statements of SQLite's repository, ids compared as SQLite does. */
 export function createContactsRepo(db: PgDb): ContactsRepo {
-  return { ...contactMethods(db), ...groupMethods(db) };
+  return { ...contactMethods(db), ...importMethods(db), ...groupMethods(db) };
+}
+
+type ImportMethods = Pick<ContactsRepo, 'byPhones' | 'byEmails' | 'createMany' | 'updateMany' | 'customKeys'>;
+
+/** What an import (and an export's header) reads and writes many contacts at a time with. */
+function importMethods(db: PgDb): ImportMethods {
+  return {
+    async byPhones(projectId, phones) {
+      const wanted = phones.filter((p) => !hasNul(p));
+      if (wanted.length === 0 || hasNul(projectId)) return [];
+      const { rows } = await db.query<ContactRow>(
+        'SELECT * FROM contacts WHERE project_id = $1 AND phone = ANY($2::text[])',
+        [projectId, wanted],
+      );
+      return rows.map(toContact);
+    },
+    async byEmails(projectId, emails) {
+      const wanted = emails.filter((e) => !hasNul(e));
+      if (wanted.length === 0 || hasNul(projectId)) return [];
+      const { rows } = await db.query<ContactRow>(
+        'SELECT * FROM contacts WHERE project_id = $1 AND phone IS NULL AND email = ANY($2::text[])',
+        [projectId, wanted],
+      );
+      return rows.map(toContact);
+    },
+    async createMany(contacts) {
+      if (contacts.length === 0) return [];
+      contacts.forEach(refuseNulIn);
+      const { rows } = await db.query<{ id: string }>(
+        `WITH input AS (${unnestInput(CONTACT_INPUT)})
+        INSERT INTO contacts (${CONTACT_COLUMNS.join(', ')}) SELECT ${CONTACT_COLUMNS.join(', ')} FROM input
+        ON CONFLICT DO NOTHING RETURNING id`,
+        unnestValues(CONTACT_INPUT, contacts),
+      );
+      const written = new Set(rows.map((r) => r.id));
+      return contacts.filter((c) => !written.has(c.id)).map((c) => c.id);
+    },
+    async updateMany(contacts) {
+      if (contacts.length === 0) return;
+      contacts.forEach(refuseNulIn);
+      await db.query(
+        `WITH input AS (${unnestInput(CONTACT_INPUT)})
+        UPDATE contacts c SET ${CONTACT_COLUMNS.slice(2)
+          .map((col) => `${col} = input.${col}`)
+          .join(', ')}
+        FROM input WHERE c.id = input.id AND c.project_id = input.project_id`,
+        unnestValues(CONTACT_INPUT, contacts),
+      );
+    },
+    async customKeys(projectId) {
+      if (hasNul(projectId)) return [];
+      const { rows } = await db.query<{ key: string }>(
+        `SELECT DISTINCT k COLLATE "C" AS key FROM contacts c, jsonb_object_keys(c.custom::jsonb) k
+          WHERE c.project_id = $1 ORDER BY 1`,
+        [projectId],
+      );
+      return rows.map((r) => r.key);
+    },
+  };
 }
 
 type GroupMethods = Pick<
@@ -39,15 +116,7 @@ type GroupMethods = Pick<
   'createGroup' | 'getGroup' | 'updateGroup' | 'removeGroup' | 'pageGroups' | 'addMembers' | 'removeMembers'
 >;
 
-function contactMethods(db: PgDb): Omit<ContactsRepo, keyof GroupMethods> {
-  const refuseNulIn = (c: ContactRecord) =>
-    refuseNul({
-      name: c.name,
-      firstName: c.firstName,
-      email: c.email,
-      language: c.language,
-      custom: JSON.stringify(c.custom),
-    });
+function contactMethods(db: PgDb): Omit<ContactsRepo, keyof GroupMethods | keyof ImportMethods> {
   return {
     async create(contact) {
       refuseNulIn(contact);

@@ -30,6 +30,7 @@ import { createWebhooksRepo } from './webhooks.js';
 import { createInboundRepo } from './inbound.js';
 import { createBatchesRepo } from './batches.js';
 import { createContactsRepo } from './contacts.js';
+import { createImportsRepo } from './imports.js';
 
 /** Group commit for sends on the store's pool (`batcher.ts`): statements in flight, inputs per statement. */
 const ENQUEUE_BATCH = { slots: 2, maxBatch: 256 };
@@ -48,6 +49,7 @@ function createRepositories(db: PgDb, pooled = false): Repositories & { drain: (
     messages,
     batches: createBatchesRepo(db),
     contacts: createContactsRepo(db),
+    imports: createImportsRepo(db),
     status: messages,
     messageEvents: createMessageEventsRepo(db),
     outbox,

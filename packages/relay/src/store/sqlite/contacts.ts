@@ -25,7 +25,48 @@ function tryWrite<T, U extends string>(write: () => T, taken: U): T | U {
 
 /** Contacts and groups (issue 16) on SQLite. */
 export function createContactsRepo(db: Database.Database): ContactsRepo {
-  return { ...contactMethods(db), ...groupMethods(db) };
+  return { ...contactMethods(db), ...importMethods(db), ...groupMethods(db) };
+}
+
+type ImportMethods = Pick<ContactsRepo, 'byPhones' | 'byEmails' | 'createMany' | 'updateMany' | 'customKeys'>;
+
+/** What an import (and an export's header) reads and writes many contacts at a time with. */
+function importMethods(db: Database.Database): ImportMethods {
+  const save = db.prepare(
+    `UPDATE contacts SET ${CONTACT_COLUMNS.slice(2)
+      .map((c) => `${c} = ?`)
+      .join(', ')} WHERE id = ? AND project_id = ?`,
+  );
+  const byPhones = db.prepare<[string, string], ContactRow>(
+    'SELECT * FROM contacts WHERE project_id = ? AND phone IN (SELECT value FROM json_each(?))',
+  );
+  const byEmails = db.prepare<[string, string], ContactRow>(
+    'SELECT * FROM contacts WHERE project_id = ? AND phone IS NULL AND email IN (SELECT value FROM json_each(?))',
+  );
+  const insertNew = db.prepare(
+    `INSERT INTO contacts (${CONTACT_COLUMNS.join(', ')}) VALUES (${CONTACT_COLUMNS.map(() => '?').join(', ')})
+     ON CONFLICT DO NOTHING`,
+  );
+  const customKeys = db.prepare<[string], { key: string }>(
+    'SELECT DISTINCT j.key AS key FROM contacts c, json_each(c.custom) j WHERE c.project_id = ? ORDER BY 1',
+  );
+  return {
+    async byPhones(projectId, phones) {
+      return phones.length === 0 ? [] : byPhones.all(projectId, JSON.stringify(phones)).map(toContact);
+    },
+    async byEmails(projectId, emails) {
+      return emails.length === 0 ? [] : byEmails.all(projectId, JSON.stringify(emails)).map(toContact);
+    },
+    async createMany(contacts) {
+      return contacts.filter((c) => insertNew.run(...contactValues(c)).changes === 0).map((c) => c.id);
+    },
+    async updateMany(contacts) {
+      for (const c of contacts) save.run(...contactValues(c).slice(2), c.id, c.projectId);
+    },
+    async customKeys(projectId) {
+      return customKeys.all(projectId).map((r) => r.key);
+    },
+  };
 }
 
 type GroupMethods = Pick<
@@ -33,7 +74,7 @@ type GroupMethods = Pick<
   'createGroup' | 'getGroup' | 'updateGroup' | 'removeGroup' | 'pageGroups' | 'addMembers' | 'removeMembers'
 >;
 
-function contactMethods(db: Database.Database): Omit<ContactsRepo, keyof GroupMethods> {
+function contactMethods(db: Database.Database): Omit<ContactsRepo, keyof GroupMethods | keyof ImportMethods> {
   const insert = db.prepare(
     `INSERT INTO contacts (${CONTACT_COLUMNS.join(', ')}) VALUES (${CONTACT_COLUMNS.map(() => '?').join(', ')})`,
   );

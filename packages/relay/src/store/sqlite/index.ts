@@ -28,6 +28,7 @@ import { createWebhooksRepo } from './webhooks.js';
 import { createInboundRepo } from './inbound.js';
 import { createBatchesRepo } from './batches.js';
 import { createContactsRepo } from './contacts.js';
+import { createImportsRepo } from './imports.js';
 
 /**
  * Every repository on `db`. With `direct`, writes the store otherwise group-commits (enqueues,
@@ -43,6 +44,7 @@ function createRepositories(db: Database.Database, options: { direct?: boolean }
     messages,
     batches: createBatchesRepo(db),
     contacts: createContactsRepo(db),
+    imports: createImportsRepo(db),
     status: messages,
     messageEvents: createMessageEventsRepo(db),
     outbox: createOutboxRepo(db, options),

@@ -42,6 +42,16 @@ export interface ContactsRepo {
   create(contact: ContactRecord): Promise<'ok' | 'phone_taken'>;
   get(projectId: string, id: string): Promise<ContactRecord | null>;
   getByPhone(projectId: string, phone: string): Promise<ContactRecord | null>;
+  /** The project's contacts with any of `phones` (an import's lookup). */
+  byPhones(projectId: string, phones: readonly string[]): Promise<ContactRecord[]>;
+  /** The project's contacts without a phone whose email is any of `emails` (an import matches rows without a phone by email). */
+  byEmails(projectId: string, emails: readonly string[]): Promise<ContactRecord[]>;
+  /** Inserts `contacts`; one whose phone another contact has is skipped: their ids. */
+  createMany(contacts: readonly ContactRecord[]): Promise<string[]>;
+  /** Saves each of `contacts` whole (their phones known to be theirs). */
+  updateMany(contacts: readonly ContactRecord[]): Promise<void>;
+  /** The keys of the project's contacts' custom fields, sorted (an export's columns). */
+  customKeys(projectId: string): Promise<string[]>;
   /** Saves the whole record; null when there is none. */
   update(contact: ContactRecord): Promise<'ok' | 'phone_taken' | null>;
   remove(projectId: string, id: string): Promise<boolean>;

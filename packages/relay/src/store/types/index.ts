@@ -3,6 +3,7 @@ import type { AdminTokensRepo } from './admin-tokens.js';
 import type { AuditRepo } from './audit.js';
 import type { BatchesRepo } from './batches.js';
 import type { ContactsRepo } from './contacts.js';
+import type { ImportsRepo } from './imports.js';
 import type { AnalyticsRepo } from './analytics.js';
 import type { AuthSigningKeysRepo } from './auth-signing-keys.js';
 import type { InvitesRepo } from './invites.js';
@@ -30,6 +31,7 @@ export * from './admin-tokens.js';
 export * from './audit.js';
 export * from './batches.js';
 export * from './contacts.js';
+export * from './imports.js';
 export * from './analytics.js';
 export * from './auth-signing-keys.js';
 export * from './invites.js';
@@ -64,6 +66,8 @@ export interface Repositories {
   batches: BatchesRepo;
   /** Contacts and their groups (issue 16). */
   contacts: ContactsRepo;
+  /** Contacts' CSV imports and their error reports (issue 16). */
+  imports: ImportsRepo;
   outbox: OutboxRepo;
   idempotency: IdempotencyRepo;
   status: StatusRepo;

@@ -7,6 +7,7 @@ import webhooks from './006-webhooks.js';
 import inbound from './007-inbound.js';
 import untimedAttempts from './008-untimed-attempts.js';
 import messageOptions from './009-message-options.js';
+import contactImports from './010-contact-imports.js';
 
 /** PostgreSQL migrations in order; version N is `migrations[N - 1]`, each applied in its own transaction. */
 export const migrations: readonly string[] = [
@@ -19,4 +20,5 @@ export const migrations: readonly string[] = [
   inbound,
   untimedAttempts,
   messageOptions,
+  contactImports,
 ];

@@ -18,6 +18,7 @@ import { up as inbound } from './017-inbound.js';
 import { up as messageBatches } from './018-message-batches.js';
 import { up as rollupFold } from './019-rollup-fold.js';
 import { up as messageOptions } from './020-message-options.js';
+import { up as contactImports } from './021-contact-imports.js';
 
 /**
  * Ordered schema migrations, one file each (`NNN-name.ts`); index + 1 is the `user_version` after
@@ -44,4 +45,5 @@ export const migrations: readonly string[] = [
   messageBatches,
   rollupFold,
   messageOptions,
+  contactImports,
 ];
