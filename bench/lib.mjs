@@ -534,3 +534,25 @@ export function writeJson(name, value) {
   fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
   return file;
 }
+
+/**
+ * A PostgreSQL database of its own for one benchmark run (`CREATE DATABASE` on `adminUrl`'s
+ * server): its URL, and `drop()`.
+ */
+export async function freshPostgresDatabase(adminUrl, prefix) {
+  const pg = relayRequire('pg');
+  const name = `${prefix}_${process.pid}_${Math.random().toString(16).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const drop = async () => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  };
+  return { url: url.toString(), drop };
+}

@@ -52,6 +52,11 @@ const BENCHES = [
     module: 'bench/bulk.mjs',
   },
   {
+    name: 'imports',
+    title: 'Contacts CSV import — 100,000 rows, SQLite and PostgreSQL',
+    module: 'bench/imports.mjs',
+  },
+  {
     name: 'scale',
     title: 'Scale-out — PostgreSQL and Redis, one and two relays / workers, beside SQLite',
     module: 'bench/scale-out.mjs',

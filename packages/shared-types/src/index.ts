@@ -359,6 +359,7 @@ export {
   type UpdatePhoneMappingRequest,
 } from './schemas/inbound.js';
 export {
+  CUSTOM_TEXT_MAX,
   contactListQuerySchema,
   contactSchema,
   contactStatuses,

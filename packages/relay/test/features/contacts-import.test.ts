@@ -231,7 +231,7 @@ describe('an import across a restart', () => {
     const first = await startAccountsRelay();
     const token = (await setUpOwner(first)).accessToken;
     const lines = ['phone,name'];
-    for (let i = 0; i < 6000; i++) lines.push(`+2126${String(10000000 + i)},n${i}`);
+    for (let i = 0; i < 12000; i++) lines.push(`+2126${String(10000000 + i)},n${i}`);
     const res = await fetch(`${first.url}/v1/projects/${first.demo.projectId}/contacts/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
@@ -242,8 +242,8 @@ describe('an import across a restart', () => {
     await first.close();
     // Closed between chunks: some rows committed, not all.
     const [stopped] = await rows(first.location, 'contact_imports');
-    expect(Number(stopped!.rows)).toBeLessThan(6000);
-    expect(Number(stopped!.rows) % 500).toBe(0);
+    expect(Number(stopped!.rows)).toBeLessThan(12000);
+    expect(Number(stopped!.rows) % 1000).toBe(0);
     const second = await startRelay({
       location: first.location,
       demo: first.demo,
@@ -256,8 +256,8 @@ describe('an import across a restart', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       const done = await second.relay.store.imports.get(importId);
-      expect(done).toMatchObject({ status: 'completed', rows: 6000, created: 6000, failed: 0 });
-      const page = await second.relay.store.contacts.byPhones(first.demo.projectId, ['+212610000000', '+212610005999']);
+      expect(done).toMatchObject({ status: 'completed', rows: 12000, created: 12000, failed: 0 });
+      const page = await second.relay.store.contacts.byPhones(first.demo.projectId, ['+212610000000', '+212610011999']);
       expect(page).toHaveLength(2);
     } finally {
       await second.cleanup();

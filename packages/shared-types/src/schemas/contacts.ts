@@ -7,7 +7,9 @@ import { utf8Length } from './messages.js';
 export const contactStatuses = ['active', 'inactive', 'unsubscribed'] as const;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const customValue = z.union([z.string().max(1000), z.number().finite(), z.boolean(), z.null()]);
+/** The longest text a custom field holds. */
+export const CUSTOM_TEXT_MAX = 1000;
+const customValue = z.union([z.string().max(CUSTOM_TEXT_MAX), z.number().finite(), z.boolean(), z.null()]);
 
 /** Custom fields: a flat JSON object of at most 4 KB (`{{contact.custom.company}}` in templates). */
 export const customFieldsSchema = z

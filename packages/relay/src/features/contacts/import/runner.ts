@@ -33,7 +33,7 @@ export interface ImportRunnerOptions {
   dir: string;
   logger: Logger;
   now: () => number;
-  /** Rows per transaction. @default 500 */
+  /** Rows per transaction. @default 1000 */
   chunkRows?: number;
 }
 
@@ -143,7 +143,7 @@ async function runImport(o: ImportRunnerOptions, id: string, stopping: () => boo
   await readGroups(store, project.id, groupIds);
   let counts: ImportCounts = record;
   let lastEvent = 0;
-  const chunkRows = o.chunkRows ?? 500;
+  const chunkRows = o.chunkRows ?? 1000;
   let pending: ChunkRow[] = [];
   const flush = async () => {
     const names = new Set(pending.flatMap((r) => ('groups' in r.read ? r.read.groups : [])));
