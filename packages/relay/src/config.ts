@@ -34,6 +34,7 @@ const envSchema = z
     LOG_LEVEL: z.enum(logLevels).default('info'),
     MESSAGEJS_WORKER: z.enum(['on', 'off']).default('on'),
     MESSAGEJS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+    MESSAGEJS_IMPORT_MAX_MB: z.coerce.number().int().min(1).max(4096).default(256),
     MESSAGEJS_CONNECTOR_BASE_URLS: z
       .string()
       .refine((v) => {
@@ -122,6 +123,8 @@ export interface RelayConfig {
   worker: boolean;
   /** How many messages the worker delivers at once. @default 32 */
   workerConcurrency: number;
+  /** The largest contacts CSV file an import takes, in MB (`MESSAGEJS_IMPORT_MAX_MB`). @default 256 */
+  importMaxMb: number;
   /** Provider API base URLs by connector type (regional endpoints, proxies, local fakes in tests). */
   connectorBaseUrls: Record<string, string>;
   /** How long a worker holds a claimed message; after a crash it is delivered again once this passes. @default 30000 */
@@ -308,6 +311,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     worker: e.MESSAGEJS_WORKER === 'on',
     workerConcurrency: e.MESSAGEJS_WORKER_CONCURRENCY,
+    importMaxMb: e.MESSAGEJS_IMPORT_MAX_MB,
     leaseMs: e.MESSAGEJS_LEASE_MS,
     connectorBaseUrls: e.MESSAGEJS_CONNECTOR_BASE_URLS
       ? (JSON.parse(e.MESSAGEJS_CONNECTOR_BASE_URLS) as Record<string, string>)

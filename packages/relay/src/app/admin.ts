@@ -28,7 +28,15 @@ export function mountAdmin(
     return parts.shared.announce();
   };
   // Before the projects' routes: `…/contacts/export` is not a contact id.
-  router.mount(contactImportRoutes({ store: parts.store, now: parts.now, imports: parts.imports }), { use: [admin] });
+  router.mount(
+    contactImportRoutes({
+      store: parts.store,
+      now: parts.now,
+      imports: parts.imports,
+      maxImportBytes: parts.config.importMaxMb * 1024 * 1024,
+    }),
+    { use: [admin] },
+  );
   router.mount(projectAdminRoutes({ ...parts, invalidate }), { use: [admin] });
   const { store, sealer, now, webhookPolicy: policy, worker } = parts;
   router.mount(webhookRoutes({ store, sealer, now, policy, wake: () => worker?.webhooks?.wake() }), { use: [admin] });

@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startRelay } from '../helpers/start-relay.js';
 import { rows } from '../helpers/store-snapshot.js';
+import { openSse } from '../helpers/sse.js';
 import { CHEAP_PASSWORDS, setUpOwner, startAccountsRelay, type Tokens } from '../helpers/accounts.js';
 
 // Contacts' CSV import and export (issue 16): files uploaded to a real relay over HTTP, read in
@@ -223,6 +226,84 @@ describe('CSV import', () => {
     expect(back.status, JSON.stringify(back.body)).toBe(202);
     expect(await settled(back.body.importId)).toMatchObject({ created: 0, updated: 0, unchanged: 2, failed: 0 });
     expect(await allContacts(project)).toEqual(before);
+  });
+});
+
+describe('an import on the live event stream', () => {
+  it('sends contact.created for each new contact, import.progress and import.completed with the counts', async () => {
+    const project = await newProject('import-events');
+    const projectId = project.split('/').pop()!;
+    const stream = await openSse(`${t.url}/v1/events/stream?projectId=${projectId}`, {
+      authorization: `Bearer ${owner.accessToken}`,
+    });
+    try {
+      expect(stream.status).toBe(200);
+      const res = await upload('phone,name\n+212612345651,A\n+212612345652,B\nbad,C\n', '', 'text/csv', project);
+      await settled(res.body.importId);
+      const events = await stream.until((e) => e.some((x) => x.event === 'import.completed'));
+      const created = events.filter((e) => e.event === 'contact.created').map((e) => JSON.parse(e.data).data.phone);
+      expect(created.sort()).toEqual(['+212612345651', '+212612345652']);
+      const completed = JSON.parse(events.find((e) => e.event === 'import.completed')!.data);
+      expect(completed.data).toMatchObject({ id: res.body.importId, status: 'completed', created: 2, failed: 1 });
+      expect(events.some((e) => e.event === 'import.progress')).toBe(true);
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+describe('limits and lost relays', () => {
+  it('answers 413 for a file over MESSAGEJS_IMPORT_MAX_MB and records nothing', async () => {
+    const small = await startAccountsRelay({ env: { MESSAGEJS_IMPORT_MAX_MB: '1' } });
+    try {
+      const token = (await setUpOwner(small)).accessToken;
+      const body = `phone,name\n${'+212612345661,x\n'.repeat(80_000)}`;
+      const res = await fetch(`${small.url}/v1/projects/${small.demo.projectId}/contacts/import`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        body,
+      }).catch((error: unknown) => ({ status: 0, error }));
+      // The relay answers 413 and closes the connection without reading the rest: fetch sees the
+      // answer, or (the body still being sent) a reset connection. Either way, nothing is recorded.
+      if (res.status !== 0) expect(res.status).toBe(413);
+      expect(await rows(small.location, 'contact_imports')).toEqual([]);
+      expect(fs.readdirSync(path.join(small.dataDir, 'imports'))).toEqual([]);
+    } finally {
+      await small.cleanup();
+    }
+  });
+
+  it('fails an import whose relay stopped reading it (no progress for 10 minutes, its file elsewhere)', async () => {
+    const first = await startAccountsRelay();
+    const at = Date.now() - 11 * 60_000;
+    await first.relay.store.imports.create({
+      id: 'imp_lost',
+      projectId: first.demo.projectId,
+      status: 'processing',
+      fileName: 'lost.csv',
+      bytes: 10,
+      sha256: '0'.repeat(64),
+      settings: '{}',
+      rows: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+      error: null,
+      createdAt: at,
+      startedAt: at,
+      finishedAt: null,
+      updatedAt: at,
+    });
+    await first.close();
+    const second = await startRelay({ location: first.location, demo: first.demo });
+    try {
+      const lost = await second.relay.store.imports.get('imp_lost');
+      expect(lost).toMatchObject({ status: 'failed', finishedAt: expect.any(Number) });
+      expect(lost!.error).toMatch(/^import_interrupted: /);
+    } finally {
+      await second.cleanup();
+    }
   });
 });
 

@@ -53,6 +53,27 @@ export interface ImportRunner {
 export const uploadPath = (dir: string, id: string) => path.join(dir, `${id}.csv`);
 
 const PROGRESS_EVERY_MS = 1000;
+/** An unfinished import whose progress stood still this long lost its relay (each chunk writes progress). */
+export const STALE_IMPORT_MS = 10 * 60_000;
+const STALE_CHECK_MS = 60_000;
+
+/**
+ * Unfinished imports that lost their relay: resumed here when this relay holds the file, else
+ * failed (`import_interrupted`): the file is gone with its relay; uploading it again finishes the
+ * job (the rows already imported change nothing).
+ */
+async function settleStale(options: ImportRunnerOptions, runner: ImportRunner, active: ReadonlyMap<string, unknown>) {
+  const { store, now } = options;
+  for (const record of await store.imports.stale(now() - STALE_IMPORT_MS, 100)) {
+    if (active.has(record.id)) continue;
+    if (fs.existsSync(uploadPath(options.dir, record.id))) runner.run(record.id);
+    else {
+      const error =
+        'import_interrupted: the relay reading the file stopped before its end; upload it again (rows already imported change nothing)';
+      await finish(store, record.id, { status: 'failed', error }, now());
+    }
+  }
+}
 
 export function createImportRunner(options: ImportRunnerOptions): ImportRunner {
   const { store, dir, logger } = options;
@@ -60,6 +81,11 @@ export function createImportRunner(options: ImportRunnerOptions): ImportRunner {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const active = new Map<string, Promise<void>>();
   let closing = false;
+  let timer: NodeJS.Timeout | null = null;
+  const checkStale = () =>
+    settleStale(options, runner, active).catch((error: unknown) =>
+      log.warn({ err: error }, 'could not look for interrupted imports'),
+    );
   const runner: ImportRunner = {
     dir,
     run(id) {
@@ -77,12 +103,15 @@ export function createImportRunner(options: ImportRunnerOptions): ImportRunner {
         if (record && (record.status === 'queued' || record.status === 'processing')) runner.run(id);
         else if (!active.has(id)) await fs.promises.rm(path.join(dir, file), { force: true });
       }
+      await checkStale();
+      timer ??= setInterval(() => void checkStale(), STALE_CHECK_MS).unref();
     },
     async settled(id) {
       await active.get(id);
     },
     async close() {
       closing = true;
+      if (timer) clearInterval(timer);
       await Promise.all(active.values());
     },
   };
