@@ -290,6 +290,7 @@ function relayOf(
     sealer,
     logger,
     masterKeyCreated: parts.masterKeyCreated,
+    imports: parts.imports,
     async ensureDemo() {
       const demo = await ensureDemoProject(store, sealer, now(), systemActor, demoOrigins(config.port));
       if (demo) writeDemoConfig(config.dataDir, demo);

@@ -10,6 +10,7 @@ import type { ScryptCost } from '../crypto/password.js';
 import type { Worker, WorkerTuning } from '../jobs/worker.js';
 import type { CaptchaProvider } from '../features/verify/verify-captcha.js';
 import type { DemoCredentials } from '../features/demo/demo.js';
+import type { ImportRunner } from '../features/contacts/import/runner.js';
 import type { EventStreamTuning } from '../features/webhooks/event-stream.js';
 import type { Route } from '../http/platform/route.js';
 
@@ -51,6 +52,8 @@ export interface Relay {
   config: Readonly<RelayConfig>;
   sealer: Sealer;
   logger: Logger;
+  /** Contacts' CSV imports running in this process (the CLI's `contacts import` waits on one). */
+  imports: ImportRunner;
   /** True when this start created the master key file. */
   masterKeyCreated: boolean;
   /**

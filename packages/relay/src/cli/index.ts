@@ -16,6 +16,7 @@ import { registerFallbacks } from './commands/fallbacks.js';
 import { registerQuietHours } from './commands/quiet-hours.js';
 import { registerUsers } from './commands/users.js';
 import { registerOptOuts } from './commands/opt-outs.js';
+import { registerContacts } from './commands/contacts.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerCopy } from './commands/copy.js';
 import { registerMessages } from './commands/messages.js';
@@ -46,6 +47,7 @@ export function createProgram(): Command {
     registerFallbacks,
     registerQuietHours,
     registerOptOuts,
+    registerContacts,
     registerWebhooks,
     registerMessages,
     registerInbound,

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { loadConfig, type RelayConfig } from '../config.js';
 import { createRelay, type Relay } from '../app.js';
 import type { Store } from '../store/types.js';
+import type { ImportRunner } from '../features/contacts/import/runner.js';
 import type { Sealer } from '../crypto/sealer.js';
 import { cliActor, type Actor } from '../domain/actor.js';
 import { render } from './table.js';
@@ -64,6 +65,8 @@ export interface AdminContext {
   config: Readonly<RelayConfig>;
   actor: Actor;
   now: number;
+  /** The command's own import runner (`contacts import` reads its file in this process). */
+  imports: ImportRunner;
 }
 
 /** An admin command's work: its options and positional arguments in, the answer to print out. */
@@ -96,6 +99,7 @@ export function adminAction<O>(
           config: relay.config,
           actor: cliActor,
           now: Date.now(),
+          imports: relay.imports,
         };
         const result = await action(ctx, opts, ...(args.slice(0, -2) as string[]));
         // With Redis, the running relays forget what they cached of what this command may have changed.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/start-relay.js';
@@ -191,5 +192,43 @@ describe('examples/templates', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout).name).toMatch(/^[a-z_]+$/);
+  });
+});
+
+describe('messagejs-relay contacts', () => {
+  it('imports a CSV file and waits for it, lists, prints the refused rows, exports a file that imports back unchanged', async () => {
+    const file = path.join(root, 'contacts.csv');
+    fs.writeFileSync(file, 'Nom;Prénom;Téléphone;Société\r\nBenali;Amina;0612345601;Atlas\r\nX;Y;bad;Z\r\n');
+    const imported = await json('contacts', 'import', file, '--project', projectId);
+    expect(imported.code, imported.stderr).toBe(0);
+    const done = JSON.parse(imported.stdout);
+    expect(done).toMatchObject({ status: 'completed', fileName: 'contacts.csv', rows: 2, created: 1, failed: 1 });
+
+    const listed = JSON.parse((await json('contacts', 'list', '--project', projectId, '--q', 'benali')).stdout);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        name: 'Benali',
+        firstName: 'Amina',
+        phone: '+212612345601',
+        custom: { Société: 'Atlas' },
+      }),
+    ]);
+
+    const errors = await text('contacts', 'import-errors', done.id);
+    expect(errors.code, errors.stderr).toBe(0);
+    expect(parse(errors.stdout, { columns: true })).toEqual([
+      expect.objectContaining({ row: '2', line: '3', field: 'phone', code: 'validation_failed' }),
+    ]);
+
+    const out = path.join(root, 'export.csv');
+    const exported = await text('contacts', 'export', '--project', projectId, '--out', out);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+    const again = JSON.parse((await json('contacts', 'import', out, '--project', projectId)).stdout);
+    expect(again).toMatchObject({ status: 'completed', rows: 1, created: 0, updated: 0, unchanged: 1, failed: 0 });
+
+    const missing = await text('contacts', 'import', path.join(root, 'nope.csv'), '--project', projectId);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No file');
   });
 });

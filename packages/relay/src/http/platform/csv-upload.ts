@@ -1,9 +1,8 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
 import { AppError } from '../../domain/app-error.js';
+import { spoolFile } from '../../features/contacts/import/spool.js';
 import type { ApiRequest } from './handler.js';
 
 /** A CSV file received to disk, with the form's other fields (multipart) or none. */
@@ -16,31 +15,6 @@ export interface ReceivedCsv {
 }
 
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel']);
-
-/** Counts and hashes what passes; refuses past `maxBytes`. */
-function meter(maxBytes: number) {
-  const hash = crypto.createHash('sha256');
-  let bytes = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      bytes += chunk.length;
-      if (bytes > maxBytes) {
-        done(new AppError('payload_too_large', `The file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB.`));
-        return;
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  return { stream, result: () => ({ bytes, sha256: hash.digest('hex') }) };
-}
-
-/** Writes `source` to `file` through the meter. */
-async function spool(source: Readable, file: string, maxBytes: number) {
-  const m = meter(maxBytes);
-  await pipeline(source, m.stream, fs.createWriteStream(file, { mode: 0o600 }));
-  return m.result();
-}
 
 /** A multipart form's first file part (`file`, or any), spooled; its text fields collected. */
 function receiveMultipart(req: ApiRequest, file: string, maxBytes: number): Promise<ReceivedCsv> {
@@ -61,7 +35,7 @@ function receiveMultipart(req: ApiRequest, file: string, maxBytes: number): Prom
       fields[name] = value;
     });
     busboy.on('file', (_field: string, stream: Readable, fileName: string) => {
-      upload = spool(stream, file, maxBytes).then((r) => ({
+      upload = spoolFile(stream, file, maxBytes).then((r) => ({
         ...r,
         fileName: fileName ? fileName.slice(0, 255) : null,
       }));
@@ -96,7 +70,7 @@ export async function receiveCsv(req: ApiRequest, file: string, maxBytes: number
   try {
     let received: ReceivedCsv;
     if (type === 'multipart/form-data') received = await receiveMultipart(req, file, maxBytes);
-    else if (CSV_TYPES.has(type)) received = { ...(await spool(req, file, maxBytes)), fileName: null, fields: {} };
+    else if (CSV_TYPES.has(type)) received = { ...(await spoolFile(req, file, maxBytes)), fileName: null, fields: {} };
     else {
       throw new AppError(
         'unsupported_media_type',
