@@ -255,6 +255,14 @@ function importErrorTests(ctx: Context): void {
     await imports.addErrors('imp_2', [{ ...rowError(9), message: 'first' }], 10);
     await imports.addErrors('imp_2', [{ ...rowError(9), message: 'second' }], 10);
     expect(await imports.errors('imp_2', 0, 100)).toEqual([{ ...rowError(9), message: 'first' }]);
+    // A row already kept takes no room, and out of order the lowest rows are kept (both backends alike).
+    await imports.create(importRecord('imp_4'));
+    await imports.addErrors('imp_4', [rowError(1), rowError(2), rowError(3)], 4);
+    await imports.addErrors('imp_4', [rowError(3), rowError(3), rowError(5)], 4);
+    expect((await imports.errors('imp_4', 0, 100)).map((e) => e.row)).toEqual([1, 2, 3, 5]);
+    await imports.create(importRecord('imp_5'));
+    await imports.addErrors('imp_5', [rowError(3), rowError(1), rowError(2)], 2);
+    expect((await imports.errors('imp_5', 0, 100)).map((e) => e.row)).toEqual([1, 2]);
     // A cap of 0 keeps nothing.
     await imports.create(importRecord('imp_3'));
     await imports.addErrors('imp_3', [rowError(1)], 0);

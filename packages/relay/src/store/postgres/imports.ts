@@ -68,8 +68,11 @@ export function createImportsRepo(db: PgDb): ImportsRepo {
           room AS (SELECT GREATEST(0, $${ERROR_COLUMNS.length + 2}::bigint - count(*)) AS n
             FROM contact_import_errors WHERE import_id = $${ERROR_COLUMNS.length + 1})
         INSERT INTO contact_import_errors (import_id, row, line, field, code, message)
-        SELECT $${ERROR_COLUMNS.length + 1}, row, line, field, code, message FROM input
-          ORDER BY row LIMIT (SELECT n FROM room)
+        SELECT $${ERROR_COLUMNS.length + 1}, row, line, field, code, message
+          FROM (SELECT DISTINCT ON (row) * FROM input ORDER BY row) i
+         WHERE NOT EXISTS (SELECT 1 FROM contact_import_errors e
+                            WHERE e.import_id = $${ERROR_COLUMNS.length + 1} AND e.row = i.row)
+         ORDER BY row LIMIT (SELECT n FROM room)
         ON CONFLICT DO NOTHING`,
         [...unnestValues(ERROR_COLUMNS, errors), id, cap],
       );

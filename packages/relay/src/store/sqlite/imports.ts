@@ -62,8 +62,12 @@ export function createImportsRepo(db: Database.Database): ImportsRepo {
       progress.run({ id, at, ...counts });
     },
     async addErrors(id, rowErrors, cap) {
-      const room = cap - kept.get(id)!.n;
-      for (const e of rowErrors.slice(0, Math.max(0, room))) addError.run({ id, ...e });
+      // Lowest rows first; a row already kept takes no room.
+      let room = cap - kept.get(id)!.n;
+      for (const e of [...rowErrors].sort((a, b) => a.row - b.row)) {
+        if (room <= 0) break;
+        room -= addError.run({ id, ...e }).changes;
+      }
     },
     async finish(id, outcome, at) {
       finish.run({ id, status: outcome.status, error: outcome.error ?? null, at });
