@@ -34,6 +34,7 @@ export const auditActions = {
   'contact.create': 'A contact was added to a project.',
   'contact.update': 'A contact changed.',
   'contact.delete': 'A contact was deleted.',
+  'contact.import': 'A CSV file of contacts was uploaded for import (its name, size and SHA-256).',
   'group.create': 'A group of contacts was created.',
   'group.update': 'A group of contacts was renamed or described.',
   'group.delete': 'A group of contacts was deleted (its contacts stay).',

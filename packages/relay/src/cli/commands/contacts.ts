@@ -8,7 +8,7 @@ import { exportContacts } from '../../features/contacts/export.js';
 import { createImport, getImport, importErrorReport, importProject } from '../../features/contacts/import/imports.js';
 import { csvCell } from '../../domain/csv-cell.js';
 import { uploadPath } from '../../features/contacts/import/runner.js';
-import { spoolFile } from '../../features/contacts/import/spool.js';
+import { spoolFile } from '../../crypto/spool-file.js';
 import { MAX_PAGE_SIZE } from '../../http/platform/pagination.js';
 import { adminAction, projectOption } from '../options.js';
 

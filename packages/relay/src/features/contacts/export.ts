@@ -6,6 +6,7 @@ import { systemActor, type Actor } from '../../domain/actor.js';
 import { projectFor } from '../projects/require-project.js';
 import { streamPages } from '../messages/export.js';
 import { contactViews } from './contacts.js';
+import { projectGroups } from './groups.js';
 
 /** Contacts read per statement. */
 const PAGE_ROWS = 500;
@@ -48,13 +49,7 @@ export async function exportContacts(
   if (!parsed.success) throw toValidationError(parsed.error);
   const { q, status, group } = parsed.data;
   const keys = await store.contacts.customKeys(project.id);
-  const groupNames = new Map<string, string>();
-  let after: PagePosition | null | undefined;
-  do {
-    const page = await store.contacts.pageGroups(project.id, { limit: 500, ...(after && { after }) });
-    for (const g of page.items) groupNames.set(g.id, g.name);
-    after = page.next;
-  } while (after);
+  const groupNames = new Map((await projectGroups(store, project.id)).map((g) => [g.id, g.name]));
   const line = (c: Contact) =>
     `${[
       csvCell(c.id),

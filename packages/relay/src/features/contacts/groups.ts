@@ -176,3 +176,15 @@ export async function changeMembers(
   const after = await existingGroup(store, project, group.id);
   return { changed, contacts: after.contacts };
 }
+
+/** Every group of the project, read a page at a time (an import maps names to ids, an export ids to names). */
+export async function projectGroups(store: Pick<Store, 'contacts'>, projectId: string): Promise<GroupRecord[]> {
+  const all: GroupRecord[] = [];
+  let after;
+  do {
+    const page = await store.contacts.pageGroups(projectId, { limit: 500, ...(after && { after }) });
+    all.push(...page.items);
+    after = page.next;
+  } while (after);
+  return all;
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
 import { AppError } from '../../domain/app-error.js';
-import { spoolFile } from '../../features/contacts/import/spool.js';
+import { spoolFile } from '../../crypto/spool-file.js';
 import type { ApiRequest } from './handler.js';
 
 /** A CSV file received to disk, with the form's other fields (multipart) or none. */
@@ -62,7 +62,7 @@ function receiveMultipart(req: ApiRequest, file: string, maxBytes: number): Prom
 /**
  * Receives a CSV upload to `file`: a `text/csv` body (or `application/csv`, `text/plain`), or a
  * `multipart/form-data` form with a file part and optional text fields. Refused: another type
- * (`415`), more than `maxBytes` (`413`, and the connection is closed rather than the rest read),
+ * (`415`), more than `maxBytes` (`413`; nothing past the limit is written to disk),
  * an empty file (`400`). On refusal the partial file is removed.
  */
 export async function receiveCsv(req: ApiRequest, file: string, maxBytes: number): Promise<ReceivedCsv> {

@@ -9,6 +9,7 @@ import { csvRecords } from './csv-reader.js';
 import { readRow } from './rows.js';
 import { writeChunk, type ChunkRow } from './chunk.js';
 import { importView } from './view.js';
+import { projectGroups } from '../groups.js';
 
 /** An import's settings, as its record keeps them (JSON). */
 export interface ImportSettings {
@@ -78,7 +79,6 @@ async function settleStale(options: ImportRunnerOptions, runner: ImportRunner, a
 export function createImportRunner(options: ImportRunnerOptions): ImportRunner {
   const { store, dir, logger } = options;
   const log = logger.child({ component: 'imports' });
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const active = new Map<string, Promise<void>>();
   let closing = false;
   let timer: NodeJS.Timeout | null = null;
@@ -97,9 +97,9 @@ export function createImportRunner(options: ImportRunnerOptions): ImportRunner {
     },
     async resume() {
       const files = await fs.promises.readdir(dir).catch(() => [] as string[]);
-      for (const file of files.filter((f) => f.endsWith('.csv') || f.endsWith('.part'))) {
-        const id = file.replace(/\.(csv|part)$/, '');
-        const record = file.endsWith('.csv') ? await store.imports.get(id) : null;
+      for (const file of files.filter((f) => f.endsWith('.csv'))) {
+        const id = file.slice(0, -'.csv'.length);
+        const record = await store.imports.get(id);
         if (record && (record.status === 'queued' || record.status === 'processing')) runner.run(id);
         else if (!active.has(id)) await fs.promises.rm(path.join(dir, file), { force: true });
       }
@@ -149,12 +149,7 @@ async function groupsNamed(
 }
 
 async function readGroups(store: Store, projectId: string, known: Map<string, string>) {
-  let after;
-  do {
-    const page = await store.contacts.pageGroups(projectId, { limit: 500, ...(after && { after }) });
-    for (const g of page.items) known.set(g.name, g.id);
-    after = page.next;
-  } while (after);
+  for (const g of await projectGroups(store, projectId)) known.set(g.name, g.id);
 }
 
 /** Reads the import's file from the row after its last committed one, chunk by chunk, to its end. */
