@@ -12,13 +12,13 @@
 // Knobs (environment): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2, not counted),
 // BENCH_CONNECTIONS (default 10), BENCH_QUIET_WAIT (s to wait for an idle machine before each
 // measurement; default 60, 0 = don't wait), BENCH_KEEP=1 (keep the data directory).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   HOST,
+  relayCli,
   relayEnv,
   HarnessError,
   ROOT,
@@ -64,27 +64,8 @@ function settings() {
   };
 }
 
-/** Runs the relay's CLI against `dataDir` with `input` on stdin; resolves with its JSON answer. */
-function cli(dataDir, args, input = '') {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--data-dir', dataDir, '--json'], {
-      cwd: ROOT,
-      env: relayEnv('warn'),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0)
-        reject(new HarnessError(`messagejs-relay ${args.join(' ')} failed (${code}):\n${stderr || stdout}`));
-      else resolve(JSON.parse(stdout));
-    });
-    child.stdin.end(input);
-  });
-}
+/** The relay's CLI on `dataDir` (`input` on stdin): its JSON answer. */
+const cli = (dataDir, args, input = '') => relayCli(dataDir, args, { input });
 
 /** Saves `ITEMS` templates in the demo project through the store, as `templates add` does (the relay is not running). */
 async function saveTemplates(dataDir, projectId) {

@@ -11,12 +11,12 @@
 // Target: ≤ 10 s for the first import (MISSED otherwise); RSS growth is reported.
 // Knobs (environment): BENCH_IMPORT_ROWS (default 100,000), BENCH_IMPORT_BACKENDS (sqlite,pg),
 // BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
   HOST,
+  relayCli,
   HarnessError,
   ROOT,
   TMP,
@@ -53,28 +53,6 @@ function settings() {
   };
 }
 
-/** The relay's CLI on `dataDir` with `input` on stdin: its JSON answer. */
-function cli(dataDir, env, args, input = '') {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--data-dir', dataDir, '--json'], {
-      cwd: ROOT,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(stdout))
-        : reject(new HarnessError(`messagejs-relay ${args.join(' ')} failed (${code}):\n${stderr || stdout}`)),
-    );
-    child.stdin.end(input);
-  });
-}
-
 /** The file: `rows` contacts, each with a distinct Moroccan mobile number written nationally. */
 function csvFile(rows) {
   const lines = ['\uFEFFphone,name,first_name,email,company,city'];
@@ -96,13 +74,11 @@ async function installation(kind, s) {
     env.MESSAGEJS_DATABASE_URL = db.url;
     env.MESSAGEJS_MASTER_KEY = 'a'.repeat(64);
   }
-  const demo = await cli(dataDir, env, ['init']);
-  await cli(
-    dataDir,
+  const demo = await relayCli(dataDir, ['init'], { env });
+  await relayCli(dataDir, ['users', 'create', '--email', OWNER.email, '--password-stdin', '--role', 'owner'], {
     env,
-    ['users', 'create', '--email', OWNER.email, '--password-stdin', '--role', 'owner'],
-    OWNER.password,
-  );
+    input: OWNER.password,
+  });
   const port = await freePort();
   const logFile = path.join(TMP, `bench-import-${kind}.log`);
   const child = spawnNode([...START_FLAGS, CLI, 'start', '--port', String(port), '--data-dir', dataDir], {

@@ -556,3 +556,26 @@ export async function freshPostgresDatabase(adminUrl, prefix) {
   };
   return { url: url.toString(), drop };
 }
+
+/** Runs the relay's CLI (`packages/relay/dist/cli.js`) on `dataDir` with `--json`, `input` on stdin; resolves with its JSON answer. */
+export function relayCli(dataDir, args, { env = relayEnv('warn'), input = '' } = {}) {
+  const cli = path.join(ROOT, 'packages/relay/dist/cli.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args, '--data-dir', dataDir, '--json'], {
+      cwd: ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(stdout))
+        : reject(new HarnessError(`messagejs-relay ${args.join(' ')} failed (${code}):\n${stderr || stdout}`)),
+    );
+    child.stdin.end(input);
+  });
+}

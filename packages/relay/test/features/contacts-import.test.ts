@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startRelay } from '../helpers/start-relay.js';
 import { rows } from '../helpers/store-snapshot.js';
+import { importRecord } from '../helpers/store-records.js';
 import { openSse } from '../helpers/sse.js';
 import { CHEAP_PASSWORDS, setUpOwner, startAccountsRelay, type Tokens } from '../helpers/accounts.js';
 
@@ -276,25 +277,14 @@ describe('limits and lost relays', () => {
   it('fails an import whose relay stopped reading it (no progress for 10 minutes, its file elsewhere)', async () => {
     const first = await startAccountsRelay();
     const at = Date.now() - 11 * 60_000;
-    await first.relay.store.imports.create({
-      id: 'imp_lost',
-      projectId: first.demo.projectId,
-      status: 'processing',
-      fileName: 'lost.csv',
-      bytes: 10,
-      sha256: '0'.repeat(64),
-      settings: '{}',
-      rows: 0,
-      created: 0,
-      updated: 0,
-      unchanged: 0,
-      failed: 0,
-      error: null,
-      createdAt: at,
-      startedAt: at,
-      finishedAt: null,
-      updatedAt: at,
-    });
+    await first.relay.store.imports.create(
+      importRecord('imp_lost', first.demo.projectId, {
+        status: 'processing',
+        createdAt: at,
+        startedAt: at,
+        updatedAt: at,
+      }),
+    );
     await first.close();
     const second = await startRelay({ location: first.location, demo: first.demo });
     try {

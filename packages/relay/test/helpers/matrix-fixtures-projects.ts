@@ -1,5 +1,6 @@
 import type { Caller } from './matrix-principals.js';
 import type { Ctx, Fixture } from './matrix-fixtures.js';
+import { importRecord } from './store-records.js';
 
 /**
  * The authorization matrix's fixtures for the projects admin API (issue 12): projects, their
@@ -326,25 +327,9 @@ async function freshImport(ctx: Ctx): Promise<string> {
   await importsIdle(ctx);
   const id = ctx.unique('imp');
   const at = ctx.t.clock.now;
-  await ctx.t.relay.store.imports.create({
-    id,
-    projectId: ctx.a1,
-    status: 'completed',
-    fileName: 'a.csv',
-    bytes: 10,
-    sha256: '0'.repeat(64),
-    settings: '{}',
-    rows: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    failed: 0,
-    error: null,
-    createdAt: at,
-    startedAt: at,
-    finishedAt: at,
-    updatedAt: at,
-  });
+  await ctx.t.relay.store.imports.create(
+    importRecord(id, ctx.a1, { status: 'completed', createdAt: at, startedAt: at, finishedAt: at, updatedAt: at }),
+  );
   return id;
 }
 

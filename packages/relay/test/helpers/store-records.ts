@@ -1,4 +1,10 @@
-import { defaultLimits, defaultNumberTypes, type Message, type Project } from '../../src/store/types/index.js';
+import {
+  defaultLimits,
+  defaultNumberTypes,
+  type ImportRecord,
+  type Message,
+  type Project,
+} from '../../src/store/types/index.js';
 
 /**
  * Records for tests that write to a store directly: a project and a queued message with every
@@ -58,5 +64,27 @@ export const messageRecord = (
   scheduledAt: null,
   sentAt: null,
   deliveredAt: null,
+  ...fields,
+});
+
+/** A contacts import of `projectId`, queued, with no progress yet. */
+export const importRecord = (id: string, projectId: string, fields: Partial<ImportRecord> = {}): ImportRecord => ({
+  id,
+  projectId,
+  status: 'queued',
+  fileName: 'contacts.csv',
+  bytes: 1234,
+  sha256: 'ab'.repeat(32),
+  settings: '{"delimiter":","}',
+  rows: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  failed: 0,
+  error: null,
+  createdAt: at,
+  startedAt: null,
+  finishedAt: null,
+  updatedAt: at,
   ...fields,
 });

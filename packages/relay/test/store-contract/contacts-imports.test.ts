@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContactRecord, ImportRecord, ImportRowError, PagePosition, Store } from '../../src/store/types/index.js';
 import { backends, type Backend, type OpenedStore } from './backends.js';
 import { countRows } from './fixtures.js';
-import { at, projectRecord } from '../helpers/store-records.js';
+import { at, importRecord as sharedImportRecord, projectRecord } from '../helpers/store-records.js';
 
 /** What a contacts CSV import reads and writes (issue 16): the contacts' batch methods and `store.imports`. */
 
@@ -26,26 +26,8 @@ const contact = (id: string, fields: Partial<ContactRecord> = {}): ContactRecord
   ...fields,
 });
 
-const importRecord = (id: string, fields: Partial<ImportRecord> = {}): ImportRecord => ({
-  id,
-  projectId: project.id,
-  status: 'queued',
-  fileName: 'contacts.csv',
-  bytes: 1234,
-  sha256: 'ab'.repeat(32),
-  settings: '{"delimiter":","}',
-  rows: 0,
-  created: 0,
-  updated: 0,
-  unchanged: 0,
-  failed: 0,
-  error: null,
-  createdAt: at,
-  startedAt: null,
-  finishedAt: null,
-  updatedAt: at,
-  ...fields,
-});
+const importRecord = (id: string, fields: Partial<ImportRecord> = {}): ImportRecord =>
+  sharedImportRecord(id, project.id, fields);
 
 const rowError = (row: number): ImportRowError => ({
   row,
